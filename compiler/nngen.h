@@ -1,0 +1,150 @@
+/*
+ * nngen.h -- the compiler's internal interface (one header for the modules
+ * of compiler/; nothing here is installed).
+ *
+ *   spec.c   lexer + parser + semantic checks: text -> nng_spec   (nng_parse_*)
+ *   diag.c   the one diagnostic routine                            (nng_diag_*)
+ *   tables.c one table per kind: activations, losses, optimizers,
+ *            inits, ISAs                                           (nng_*_table)
+ *   emit*.c  nng_spec -> C text                                    (nng_emit*)
+ *   main.c   the command line
+ *
+ * Enum values are shared with the runtime (runtime/nnrt.h) so that a spec's
+ * words become the descriptor's fields with no second mapping.
+ */
+#ifndef NNGEN_H
+#define NNGEN_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "nnrt.h"
+
+#define NNGEN_VERSION "0.1.0"
+
+/* Documented limits (docs/spec.md). */
+#define NNG_MAX_LAYERS 64
+#define NNG_MAX_UNITS 1000000L       /* per layer, and for the input */
+#define NNG_MAX_PARAMS 100000000L    /* total real parameters (400 MB of float32) */
+#define NNG_MAX_NAME 63
+
+/* ------------------------------------------------------------------ */
+/* The parsed spec                                                      */
+/* ------------------------------------------------------------------ */
+typedef struct nng_pos {
+    int line, col; /* 1-based; 0 = not given in the spec (a default) */
+} nng_pos;
+
+typedef struct nng_layer {
+    int units;
+    nnrt_act act;
+    float slope; /* leaky_relu only */
+    nng_pos pos; /* of the `dense` word */
+} nng_layer;
+
+typedef struct nng_spec {
+    const char *path;             /* as given on the command line */
+    char name[NNG_MAX_NAME + 1];  /* C identifier; default from the file's base name */
+    nng_pos name_pos;
+    int n_in;
+    int input_rank;               /* 1, or 2..4 for HxW, HxWxC, ... */
+    int input_shape[4];
+    nng_pos input_pos;
+    int n_layers;
+    nng_layer layers[NNG_MAX_LAYERS];
+    nnrt_loss loss;
+    nng_pos loss_pos;
+    nnrt_train_cfg train;         /* defaults filled in where the spec is silent */
+    nng_pos train_pos;
+    long n_weights;               /* sum of units * (fan_in + 1) */
+    char *source;                 /* the whole spec text (for the generated header); owned */
+} nng_spec;
+
+/* ------------------------------------------------------------------ */
+/* Diagnostics: `file:line:col: error: message`, one line each.          */
+/* ------------------------------------------------------------------ */
+typedef struct nng_diag {
+    const char *path;
+    FILE *out;     /* stderr normally; a memstream in tests */
+    int errors;    /* count; the run fails if > 0 */
+} nng_diag;
+
+void nng_diag_init(nng_diag *d, const char *path, FILE *out);
+/* pos.line == 0 prints `file: error: msg`. */
+void nng_error(nng_diag *d, nng_pos pos, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* ------------------------------------------------------------------ */
+/* The parser                                                           */
+/* ------------------------------------------------------------------ */
+/* Parse spec text (len bytes, need not be NUL-terminated).  Returns 0 and
+ * fills *out, or -1 after reporting through d (d->errors > 0).  `path` is
+ * used for messages and the default model name. */
+int nng_parse_text(const char *text, size_t len, const char *path, nng_spec *out, nng_diag *d);
+/* Read and parse a file (missing/unreadable files are reported too). */
+int nng_parse_file(const char *path, nng_spec *out, nng_diag *d);
+void nng_spec_free(nng_spec *s);
+/* Write the spec back as canonical spec text (round-trip tests). */
+void nng_spec_print(const nng_spec *s, FILE *out);
+
+/* ------------------------------------------------------------------ */
+/* Tables: one row per kind                                             */
+/* ------------------------------------------------------------------ */
+typedef struct nng_act_row {
+    const char *name;       /* spec word */
+    nnrt_act act;
+    const char *formula;    /* for comments: "a = 1 / (1 + exp(-z))" */
+    const char *derivative; /* in terms of a: "da/dz = a * (1 - a)" */
+    const char *rt;         /* runtime suffix: nnrt_<isa>_<rt>, NULL = inline (identity) */
+} nng_act_row;
+
+typedef struct nng_loss_row {
+    const char *name;       /* spec word */
+    const char *alias;      /* a second accepted word, or NULL */
+    nnrt_loss loss;
+    const char *formula;
+} nng_loss_row;
+
+typedef struct nng_named_int {
+    const char *name;
+    int value;
+    const char *doc;
+} nng_named_int;
+
+extern const nng_act_row nng_act_table[];     /* ends with name == NULL */
+extern const nng_loss_row nng_loss_table[];   /* ends with name == NULL */
+extern const nng_named_int nng_opt_table[];   /* sgd, momentum, adam */
+extern const nng_named_int nng_init_table[];  /* zeros, small, course, xavier, he */
+
+const nng_act_row *nng_act_by_kind(nnrt_act a);
+const nng_loss_row *nng_loss_by_kind(nnrt_loss l);
+/* The closest of `words` (NULL-terminated) to `w` by edit distance, or
+ * NULL if none is close enough to suggest. */
+const char *nng_did_you_mean(const char *w, const char *const *words);
+
+/* ------------------------------------------------------------------ */
+/* The emitter                                                          */
+/* ------------------------------------------------------------------ */
+enum { NNG_ISA_SCALAR = 1, NNG_ISA_AVX2 = 2, NNG_ISA_NEON = 4, NNG_ISA_ALL = 7 };
+
+typedef struct nng_emit_opts {
+    int isas;            /* bit set of NNG_ISA_*; ALL = pick by predefined macros */
+    int dtype_double;    /* scalar path in double (verification); no descriptor */
+    const char *cmdline; /* the nngen command line, for the header comment */
+} nng_emit_opts;
+
+/* Layout and cost, shared by the emitter and `nngen --summary`. */
+size_t nng_param_offset_w(const nng_spec *s, int layer);
+size_t nng_param_offset_b(const nng_spec *s, int layer);
+size_t nng_param_count_padded(const nng_spec *s);
+double nng_flops_fwd(const nng_spec *s);
+double nng_flops_train(const nng_spec *s);
+unsigned long long nng_signature(const nng_spec *s);
+
+/* Write the whole C file.  Returns 0, or -1 if writing failed. */
+int nng_emit(const nng_spec *s, const nng_emit_opts *o, FILE *out);
+
+#endif /* NNGEN_H */

@@ -1,0 +1,321 @@
+/*
+ * nnrt.h -- the public interface of libnnrt, the runtime that nngen's
+ * generated C links against.
+ *
+ * One header, one prefix (nnrt_).  It holds:
+ *   1. the model descriptor a generated file fills in (nnrt_model);
+ *   2. vector math: activations over arrays, per ISA (scalar, avx2, neon);
+ *   3. losses and their derivatives;
+ *   4. random numbers and weight initialisation;
+ *   5. data sets (HDF5, CSV, IDX/IDX.gz);
+ *   6. weights files (save/load, atomic);
+ *   7. the training driver (nnrt_main).
+ *
+ * Errors: every function that can fail on user input returns 0 on success
+ * and -1 on failure, and fills an nnrt_err with ONE line that names the file
+ * or flag and the problem ("data/x.csv:12: expected 4 columns, found 3").
+ * Nothing in the runtime calls exit() or abort() on bad input.
+ *
+ * Floating point: all tensors are float32 (the generated scalar path can be
+ * emitted in double for verification; see docs/generated-code.md).
+ */
+#ifndef NNRT_H
+#define NNRT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NNRT_ABI_VERSION 1
+
+/* Every tensor in a parameter array starts at a multiple of this many
+ * floats (64 bytes), and the whole array is padded to a multiple of it. */
+#define NNRT_ALIGN_FLOATS 16
+#define NNRT_ALIGN_BYTES 64
+
+/* ------------------------------------------------------------------ */
+/* 0. Errors                                                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct nnrt_err {
+    char msg[512]; /* one line, no trailing newline; "" when no error */
+} nnrt_err;
+
+/* printf-style: fills e->msg (truncating safely) and returns -1. */
+int nnrt_errorf(nnrt_err *e, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* ------------------------------------------------------------------ */
+/* 1. The model descriptor                                              */
+/* ------------------------------------------------------------------ */
+
+typedef enum nnrt_act {
+    NNRT_ACT_IDENTITY = 0,
+    NNRT_ACT_SIGMOID,
+    NNRT_ACT_TANH,
+    NNRT_ACT_RELU,
+    NNRT_ACT_LEAKY_RELU,
+    NNRT_ACT_SOFTMAX
+} nnrt_act;
+
+typedef enum nnrt_loss {
+    NNRT_LOSS_BCE = 0, /* binary cross-entropy; sigmoid output (multi-label if >1 unit) */
+    NNRT_LOSS_MSE,     /* mean squared error, mean over samples AND output units */
+    NNRT_LOSS_CCE      /* categorical cross-entropy; softmax output, one-hot targets */
+} nnrt_loss;
+
+typedef enum nnrt_opt_kind {
+    NNRT_OPT_SGD = 0,
+    NNRT_OPT_MOMENTUM, /* v = beta1*v + (1-beta1)*g; p -= lr*v   (the course's form) */
+    NNRT_OPT_ADAM      /* Kingma & Ba, with bias correction */
+} nnrt_opt_kind;
+
+typedef enum nnrt_init {
+    NNRT_INIT_ZEROS = 0, /* all zero (logistic regression) */
+    NNRT_INIT_SMALL,     /* W ~ N(0,1) * 0.01 */
+    NNRT_INIT_COURSE,    /* W ~ N(0,1) / sqrt(fan_in)  (deeplearning.ai course 1) */
+    NNRT_INIT_XAVIER,    /* W ~ N(0,1) * sqrt(2 / (fan_in + fan_out))  (Glorot normal) */
+    NNRT_INIT_HE         /* W ~ N(0,1) * sqrt(2 / fan_in) */
+} nnrt_init;
+/* Biases always start at zero. */
+
+/* Optimizer hyper-parameters handed to a generated update function. */
+typedef struct nnrt_optim {
+    nnrt_opt_kind kind;
+    float lr;
+    float beta1; /* momentum / Adam first moment (default 0.9) */
+    float beta2; /* Adam second moment (default 0.999) */
+    float eps;   /* Adam epsilon (default 1e-8) */
+} nnrt_optim;
+
+/* Training defaults, from the spec's `train` line; the driver's flags
+ * override them. */
+typedef struct nnrt_train_cfg {
+    float lr;
+    long epochs;     /* passes over the data; 0 when `iterations` is given */
+    long iterations; /* parameter updates; 0 when `epochs` is given */
+    long batch;      /* samples per update; 0 = full batch; 1 = per-sample SGD */
+    nnrt_opt_kind optimizer;
+    float beta1, beta2, eps;
+    nnrt_init init;
+    uint64_t seed;
+} nnrt_train_cfg;
+
+typedef struct nnrt_layer_info {
+    int units;         /* n_out of this layer */
+    int fan_in;        /* n_in of this layer */
+    nnrt_act act;
+    float slope;       /* leaky_relu slope; 0 otherwise */
+    size_t w_offset;   /* W: units x fan_in, row-major (row j = unit j), floats from params[0] */
+    size_t b_offset;   /* b: units floats */
+    int spec_line;     /* the line of the spec that declared it */
+} nnrt_layer_info;
+
+/*
+ * A generated model.  Filled in by the generated file as
+ *     const nnrt_model <name>_model;
+ * All pointers point to static data.  The three functions never allocate;
+ * `ws` is caller-owned scratch of `ws_bytes` bytes, aligned to
+ * NNRT_ALIGN_BYTES (nnrt_alloc gives such memory), that may not be shared
+ * between threads running at the same time.
+ *
+ * x: m rows of n_in floats (one row per sample, contiguous).
+ * y: m rows of n_out floats (targets; one-hot rows for NNRT_LOSS_CCE).
+ */
+typedef struct nnrt_model {
+    unsigned abi;              /* NNRT_ABI_VERSION */
+    const char *name;          /* C prefix, from the spec's `model` line or its file name */
+    const char *spec_file;     /* as given to nngen */
+    const char *isa;           /* the path compiled in: "avx2", "neon" or "scalar" */
+    const char *nngen_version;
+    int n_in, n_out, n_layers;
+    int input_rank;            /* 1 for `input N`, 3 for `input 64x64x3` */
+    int input_shape[4];
+    const nnrt_layer_info *layers; /* n_layers rows */
+    nnrt_loss loss;
+    size_t n_params;           /* floats in the parameter array, padding included */
+    size_t n_weights;          /* real parameters (no padding): sum of units*(fan_in+1) */
+    size_t ws_bytes;           /* scratch for forward / loss_grad, any m */
+    uint64_t signature;        /* FNV-1a over the shape (n_in, units, activations, loss) */
+    double flops_fwd;          /* per sample, forward pass */
+    double flops_train;        /* per sample, forward + backward (update excluded) */
+    nnrt_train_cfg defaults;
+
+    /* out: m rows of n_out floats (probabilities for sigmoid/softmax). */
+    void (*forward)(const float *params, const float *x, long m, float *out, void *ws);
+    /* Mean loss over the m samples; grad (n_params floats) is OVERWRITTEN
+     * with the gradient of that mean loss.  Padding entries of grad are 0. */
+    double (*loss_grad)(const float *params, const float *x, const float *y, long m,
+                        float *grad, void *ws);
+    /* One optimizer step.  state: 0 floats (sgd), n_params (momentum) or
+     * 2*n_params (adam), zero before the first step; t counts steps from 1. */
+    void (*update)(float *params, const float *grad, float *state, const nnrt_optim *opt,
+                   long t);
+} nnrt_model;
+
+/* Optimizer state size in floats for a given optimizer. */
+size_t nnrt_state_floats(const nnrt_model *m, nnrt_opt_kind kind);
+
+/* 64-byte aligned, zero-filled; NULL on failure.  Free with nnrt_free. */
+void *nnrt_alloc(size_t bytes);
+void nnrt_free(void *p);
+
+/* ------------------------------------------------------------------ */
+/* 2. Vector math, in place over n contiguous floats                    */
+/* ------------------------------------------------------------------ */
+/* Each function exists for every ISA the runtime was built with:
+ *   nnrt_scalar_*  always (plain C loops, libm);
+ *   nnrt_avx2_*    on x86-64 (SLEEF Sleef_*f8_u10, AVX2+FMA; the caller
+ *                  must only call them on a CPU with AVX2 and FMA);
+ *   nnrt_neon_*    on aarch64 (SLEEF Sleef_*f4_u10).
+ * Sigmoid is 1/(1+exp(-x)) computed without overflow: -1000 -> 0, 1000 -> 1,
+ * never NaN for finite input.  Softmax rows are max-shifted. */
+#define NNRT_DECLARE_MATH(isa)                                                  \
+    void nnrt_##isa##_sigmoid(float *x, long n);                                \
+    void nnrt_##isa##_tanh(float *x, long n);                                   \
+    void nnrt_##isa##_relu(float *x, long n);                                   \
+    void nnrt_##isa##_leaky_relu(float *x, long n, float slope);                \
+    void nnrt_##isa##_exp(float *x, long n);                                    \
+    void nnrt_##isa##_log(float *x, long n);                                    \
+    void nnrt_##isa##_softmax_rows(float *x, long rows, long cols);             \
+    void nnrt_##isa##_log_softmax_rows(float *x, long rows, long cols);
+NNRT_DECLARE_MATH(scalar)
+#if defined(__x86_64__) || defined(_M_X64)
+NNRT_DECLARE_MATH(avx2)
+#endif
+#if defined(__aarch64__)
+NNRT_DECLARE_MATH(neon)
+#endif
+#undef NNRT_DECLARE_MATH
+
+/* Double versions of the scalar activations, used by code nngen emits
+ * with --dtype double (gradient verification). */
+void nnrt_scalar_sigmoid_d(double *x, long n);
+void nnrt_scalar_tanh_d(double *x, long n);
+void nnrt_scalar_relu_d(double *x, long n);
+void nnrt_scalar_leaky_relu_d(double *x, long n, double slope);
+void nnrt_scalar_softmax_rows_d(double *x, long rows, long cols);
+
+/* Which vector path this runtime build would use for generic work:
+ * "avx2", "neon" or "scalar". */
+const char *nnrt_best_isa(void);
+/* 1 if the running CPU supports AVX2 and FMA (always 0 off x86). */
+int nnrt_cpu_has_avx2(void);
+
+/* ------------------------------------------------------------------ */
+/* 3. Losses                                                            */
+/* ------------------------------------------------------------------ */
+/* Elementwise, finite for outputs of exactly 0 or 1 (probabilities are
+ * clamped to [1e-7, 1 - 1e-7] for the log).  Sums, not means. */
+double nnrt_bce_sum(const float *p, const float *y, long n);
+/* From logits z (p = sigmoid(z)): log(1+exp(z)) - y*z, stable for any z. */
+double nnrt_bce_logits_sum(const float *z, const float *y, long n);
+double nnrt_mse_sum(const float *p, const float *y, long n); /* sum (p-y)^2 */
+/* rows x cols probabilities vs one-hot (or soft) targets: -sum y*log p. */
+double nnrt_cce_sum(const float *p, const float *y, long rows, long cols);
+/* Double twins for --dtype double. */
+double nnrt_bce_sum_d(const double *p, const double *y, long n);
+double nnrt_mse_sum_d(const double *p, const double *y, long n);
+double nnrt_cce_sum_d(const double *p, const double *y, long rows, long cols);
+
+/* ------------------------------------------------------------------ */
+/* 4. Random numbers and initialisation                                 */
+/* ------------------------------------------------------------------ */
+typedef struct nnrt_rng {
+    uint64_t s[4]; /* xoshiro256** */
+} nnrt_rng;
+
+void nnrt_rng_seed(nnrt_rng *r, uint64_t seed); /* splitmix64 expansion */
+uint64_t nnrt_rng_next(nnrt_rng *r);
+double nnrt_rng_uniform(nnrt_rng *r);            /* [0, 1) */
+double nnrt_rng_normal(nnrt_rng *r);             /* N(0, 1) */
+long nnrt_rng_below(nnrt_rng *r, long n);        /* [0, n), unbiased */
+void nnrt_rng_shuffle(nnrt_rng *r, long *idx, long n); /* Fisher-Yates */
+
+/* Fill params (n_params floats) by the rule `init`; padding stays 0. */
+void nnrt_init_params(const nnrt_model *m, float *params, nnrt_init init, uint64_t seed);
+
+/* ------------------------------------------------------------------ */
+/* 5. Data sets                                                         */
+/* ------------------------------------------------------------------ */
+typedef struct nnrt_dataset {
+    long m;           /* samples */
+    int n_features;   /* floats per sample in x */
+    int label_cols;   /* floats per sample in y: 1 for a class label, k for regression */
+    float *x;         /* m x n_features, the only float copy of the features */
+    float *y;         /* m x label_cols */
+    char path[256];   /* where it came from, for messages */
+} nnrt_dataset;
+
+typedef enum nnrt_format {
+    NNRT_FMT_AUTO = 0, /* by magic bytes, then by extension */
+    NNRT_FMT_HDF5,
+    NNRT_FMT_CSV,
+    NNRT_FMT_IDX
+} nnrt_format;
+
+typedef struct nnrt_load_opts {
+    nnrt_format format;
+    const char *labels_path; /* IDX: the labels file; NULL = derive from the images name */
+    const char *x_name;      /* HDF5 dataset of features; NULL = first of train_set_x, test_set_x, x, X */
+    const char *y_name;      /* HDF5 dataset of labels;   NULL = likewise *_set_y, y, Y */
+    float scale;             /* multiply uint8 features by this; 0 = default 1/255 */
+    int label_col;           /* CSV: column of the label, -1 = last */
+    int label_cols;          /* CSV: number of target columns (regression); 0 = 1 */
+    int header;              /* CSV: -1 = auto-detect, 0 = none, 1 = first line is a header */
+} nnrt_load_opts;
+
+void nnrt_load_opts_default(nnrt_load_opts *o);
+int nnrt_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out, nnrt_err *e);
+void nnrt_dataset_free(nnrt_dataset *d);
+/* Checks n_features == model n_in, labels fit the loss/output layer
+ * (0/1 for bce, 0..k-1 integers for cce, finite everywhere), m > 0. */
+int nnrt_dataset_check(const nnrt_dataset *d, const nnrt_model *m, nnrt_err *e);
+/* Target rows for samples idx[0..n) (idx NULL = 0..n): y_out is n x m->n_out
+ * (one-hot for cce, the label(s) otherwise). */
+void nnrt_make_targets(const nnrt_dataset *d, const nnrt_model *m, const long *idx, long n,
+                       float *y_out);
+
+/* ------------------------------------------------------------------ */
+/* 6. Weights files (docs/weights.md)                                   */
+/* ------------------------------------------------------------------ */
+typedef struct nnrt_checkpoint {
+    long step;           /* updates done so far */
+    long epoch;          /* epochs done so far */
+    nnrt_opt_kind optimizer;
+    const float *state;  /* save: optimizer state or NULL; */
+    size_t state_floats;
+} nnrt_checkpoint;
+
+/* Written atomically: PATH.tmp.XXXXXX, fsync, rename over PATH. */
+int nnrt_weights_save(const char *path, const nnrt_model *m, const float *params,
+                      const nnrt_checkpoint *ck, nnrt_err *e);
+/* params: n_params floats.  state_out may be NULL; if the file holds
+ * optimizer state of a matching kind it is copied there and *ck says so. */
+int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, float *state_out,
+                      size_t state_cap, nnrt_checkpoint *ck, nnrt_err *e);
+
+/* ------------------------------------------------------------------ */
+/* 7. The training driver                                               */
+/* ------------------------------------------------------------------ */
+/* The whole command-line program (train / predict / gradcheck); see
+ * `--help`.  Returns the process exit status. */
+int nnrt_main(const nnrt_model *m, int argc, char **argv);
+
+/* Gradient check on samples x/y (m of them): compares m->loss_grad with
+ * central differences of the loss over up to `max_params` parameters
+ * (chosen evenly).  Returns the largest relative error
+ * |g - fd| / max(|g| + |fd|, floor).  */
+double nnrt_gradcheck(const nnrt_model *m, const float *params, const float *x, const float *y,
+                      long n, long max_params, double h, double floor, nnrt_err *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NNRT_H */
