@@ -26,10 +26,17 @@ function(nngen_add_model target)
   endif()
   get_filename_component(spec "${A_SPEC}" ABSOLUTE)
   set(out "${CMAKE_CURRENT_BINARY_DIR}/${target}.c")
+  # NNGEN_HOST_NNGEN (compiler/CMakeLists.txt): a build-machine nngen for
+  # cross builds; otherwise the nngen target built here.
+  if(NNGEN_HOST_NNGEN)
+    set(nngen_exe "${NNGEN_HOST_NNGEN}")
+  else()
+    set(nngen_exe nngen)
+  endif()
   add_custom_command(
     OUTPUT "${out}"
-    COMMAND nngen --isa ${A_ISA} --dtype ${A_DTYPE} ${A_FLAGS} -o "${out}" "${spec}"
-    DEPENDS nngen "${spec}"
+    COMMAND ${nngen_exe} --isa ${A_ISA} --dtype ${A_DTYPE} ${A_FLAGS} -o "${out}" "${spec}"
+    DEPENDS ${nngen_exe} "${spec}"
     COMMENT "nngen ${A_SPEC} -> ${target}.c (isa ${A_ISA})"
     VERBATIM)
   if(A_LIBRARY)
