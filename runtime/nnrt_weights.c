@@ -1,0 +1,522 @@
+/*
+ * nnrt_weights.c -- weights files: save (atomic) and load (every field
+ * checked).  The format is in docs/weights.md; in short, little-endian:
+ *
+ *   "NNGW"  u32 version (1)  u64 signature  u32 n_layers
+ *   n_layers x (u32 fan_in, u32 units, u32 act)
+ *   u64 n_params  u64 step  u64 epoch  u32 optimizer  u64 state_floats
+ *   u32 name_len  name bytes (no NUL)
+ *   n_params float32         the parameters, padding included
+ *   state_floats float32     optimizer state (0 floats: none)
+ *   u32 crc32                zlib's CRC-32 of every byte before it
+ *
+ * Every number is written byte by byte in little-endian order (floats by
+ * their IEEE-754 bit pattern), so a file written on aarch64 and one written
+ * on x86-64 are identical.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "nnrt_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#define WT_VERSION 1u
+#define WT_FIXED 60u /* header bytes besides the layer rows and the name */
+#define WT_BLOCK 4096 /* floats encoded per block */
+
+static const char wt_magic[4] = {'N', 'N', 'G', 'W'};
+
+static const char *const wt_act_names[] = {"identity", "sigmoid", "tanh",
+                                           "relu",     "leaky_relu", "softmax"};
+static const char *const wt_opt_names[] = {"sgd", "momentum", "adam"};
+#define WT_N_OPTS (sizeof wt_opt_names / sizeof wt_opt_names[0])
+
+/* ------------------------------------------------------------------ */
+/* Shapes, for messages                                                 */
+/* ------------------------------------------------------------------ */
+
+/* One row per layer: fan_in, units, act. */
+typedef struct wt_layer {
+    uint32_t fan_in, units, act;
+} wt_layer;
+
+/* "12288-20-7-5-1", or with acts "12288-20:relu-7:relu-5:relu-1:sigmoid". */
+static void wt_shape(char *buf, size_t cap, const wt_layer *l, uint32_t n, int acts)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    if (n == 0) {
+        snprintf(buf, cap, "no layers");
+        return;
+    }
+    len += (size_t)snprintf(buf, cap, "%lu", (unsigned long)l[0].fan_in);
+    for (uint32_t i = 0; i < n && len < cap; i++) {
+        len += (size_t)snprintf(buf + len, cap - len, "-%lu", (unsigned long)l[i].units);
+        if (acts && len < cap) {
+            if (l[i].act < sizeof wt_act_names / sizeof wt_act_names[0])
+                len += (size_t)snprintf(buf + len, cap - len, ":%s", wt_act_names[l[i].act]);
+            else
+                len += (size_t)snprintf(buf + len, cap - len, ":act%lu",
+                                        (unsigned long)l[i].act);
+        }
+    }
+    if (len >= cap && cap > 4)
+        memcpy(buf + cap - 4, "...", 4);
+}
+
+/* The model's layers as rows (malloc'd; NULL when it has none or on OOM). */
+static wt_layer *wt_model_layers(const nnrt_model *m)
+{
+    if (m->n_layers <= 0)
+        return NULL;
+    wt_layer *l = malloc((size_t)m->n_layers * sizeof *l);
+    if (!l)
+        return NULL;
+    for (int i = 0; i < m->n_layers; i++) {
+        l[i].fan_in = (uint32_t)m->layers[i].fan_in;
+        l[i].units = (uint32_t)m->layers[i].units;
+        l[i].act = (uint32_t)m->layers[i].act;
+    }
+    return l;
+}
+
+/* ------------------------------------------------------------------ */
+/* Save                                                                 */
+/* ------------------------------------------------------------------ */
+
+typedef struct wt_writer {
+    FILE *fp;
+    uLong crc;
+    int err; /* errno of the first failure, 0 while all is well */
+} wt_writer;
+
+static void wt_put(wt_writer *w, const void *p, size_t n)
+{
+    if (w->err || n == 0)
+        return;
+    errno = 0;
+    if (fwrite(p, 1, n, w->fp) != n) {
+        w->err = errno ? errno : EIO;
+        return;
+    }
+    const unsigned char *b = p;
+    while (n > 0) {
+        uInt k = n > 1u << 30 ? 1u << 30 : (uInt)n;
+        w->crc = crc32(w->crc, b, k);
+        b += k;
+        n -= k;
+    }
+}
+
+static void wt_put_u32(wt_writer *w, uint32_t v)
+{
+    unsigned char b[4];
+    for (int i = 0; i < 4; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    wt_put(w, b, 4);
+}
+
+static void wt_put_u64(wt_writer *w, uint64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    wt_put(w, b, 8);
+}
+
+static void wt_put_floats(wt_writer *w, const float *f, size_t n)
+{
+    unsigned char b[4 * WT_BLOCK];
+    while (n > 0 && !w->err) {
+        size_t k = n < WT_BLOCK ? n : WT_BLOCK;
+        for (size_t i = 0; i < k; i++) {
+            uint32_t u;
+            memcpy(&u, &f[i], 4);
+            b[4 * i] = (unsigned char)u;
+            b[4 * i + 1] = (unsigned char)(u >> 8);
+            b[4 * i + 2] = (unsigned char)(u >> 16);
+            b[4 * i + 3] = (unsigned char)(u >> 24);
+        }
+        wt_put(w, b, 4 * k);
+        f += k;
+        n -= k;
+    }
+}
+
+/* Permission bits for the new file: the old file's, else 0666 & ~umask
+ * (what fopen would have given; mkstemp makes 0600). */
+static mode_t wt_mode(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        return st.st_mode & 07777;
+    mode_t mask = umask(022);
+    umask(mask);
+    return 0666 & ~mask;
+}
+
+/* fsync the directory holding path, so the rename itself is durable. */
+static void wt_sync_dir(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else if ((size_t)(slash - path) < sizeof dir)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else
+        return;
+    int fd = open(dir, O_RDONLY);
+    if (fd >= 0) {
+        (void)fsync(fd); /* best effort: some file systems refuse */
+        close(fd);
+    }
+}
+
+int nnrt_weights_save(const char *path, const nnrt_model *m, const float *params,
+                      const nnrt_checkpoint *ck, nnrt_err *e)
+{
+    nnrt_checkpoint none = {0, 0, NNRT_OPT_SGD, NULL, 0};
+    if (!ck)
+        ck = &none;
+    if ((unsigned)ck->optimizer >= WT_N_OPTS)
+        return nnrt_errorf(e, "%s: unknown optimizer kind %d", path, (int)ck->optimizer);
+    if (ck->step < 0 || ck->epoch < 0)
+        return nnrt_errorf(e, "%s: negative step or epoch (%ld, %ld)", path, ck->step,
+                           ck->epoch);
+    size_t sf = ck->state ? ck->state_floats : 0;
+    if (sf != 0 && sf != nnrt_state_floats(m, ck->optimizer))
+        return nnrt_errorf(e, "%s: optimizer state has %zu floats, but %s for model '%s' "
+                              "keeps %zu", path, sf, wt_opt_names[ck->optimizer], m->name,
+                           nnrt_state_floats(m, ck->optimizer));
+    size_t name_len = m->name ? strlen(m->name) : 0;
+    if (name_len > UINT32_MAX)
+        return nnrt_errorf(e, "%s: model name too long", path);
+
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + sizeof ".tmp.XXXXXX");
+    if (!tmp)
+        return nnrt_errorf(e, "%s: out of memory", path);
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+    mode_t mode = wt_mode(path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        nnrt_errorf(e, "%s: cannot create a temporary file beside it: %s", path,
+                    strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    (void)fchmod(fd, mode);
+    wt_writer w = {NULL, crc32(0L, Z_NULL, 0), 0};
+    w.fp = fdopen(fd, "wb");
+    if (!w.fp) {
+        int err = errno;
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return nnrt_errorf(e, "%s: %s", path, strerror(err));
+    }
+
+    wt_put(&w, wt_magic, 4);
+    wt_put_u32(&w, WT_VERSION);
+    wt_put_u64(&w, m->signature);
+    wt_put_u32(&w, (uint32_t)m->n_layers);
+    for (int i = 0; i < m->n_layers; i++) {
+        wt_put_u32(&w, (uint32_t)m->layers[i].fan_in);
+        wt_put_u32(&w, (uint32_t)m->layers[i].units);
+        wt_put_u32(&w, (uint32_t)m->layers[i].act);
+    }
+    wt_put_u64(&w, (uint64_t)m->n_params);
+    wt_put_u64(&w, (uint64_t)ck->step);
+    wt_put_u64(&w, (uint64_t)ck->epoch);
+    wt_put_u32(&w, (uint32_t)ck->optimizer);
+    wt_put_u64(&w, (uint64_t)sf);
+    wt_put_u32(&w, (uint32_t)name_len);
+    wt_put(&w, m->name, name_len);
+    wt_put_floats(&w, params, m->n_params);
+    wt_put_floats(&w, ck->state, sf);
+    wt_put_u32(&w, (uint32_t)w.crc);
+
+    if (!w.err && fflush(w.fp) != 0)
+        w.err = errno ? errno : EIO;
+    if (!w.err && fsync(fileno(w.fp)) != 0)
+        w.err = errno;
+    if (fclose(w.fp) != 0 && !w.err)
+        w.err = errno ? errno : EIO;
+    if (w.err) {
+        unlink(tmp);
+        free(tmp);
+        return nnrt_errorf(e, "%s: write failed: %s (file left unchanged)", path,
+                           strerror(w.err));
+    }
+    if (rename(tmp, path) != 0) {
+        int err = errno;
+        unlink(tmp);
+        free(tmp);
+        return nnrt_errorf(e, "%s: cannot replace it: %s (file left unchanged)", path,
+                           strerror(err));
+    }
+    free(tmp);
+    wt_sync_dir(path);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Load                                                                 */
+/* ------------------------------------------------------------------ */
+
+typedef struct wt_reader {
+    const unsigned char *b;
+    size_t n, off;
+    const char *path;
+    nnrt_err *e;
+} wt_reader;
+
+/* Bytes [off, off+k) must exist; else the file is truncated. */
+static int wt_need(wt_reader *r, uint64_t k)
+{
+    if (k <= r->n - r->off)
+        return 0;
+    unsigned long long want = (unsigned long long)r->off + k;
+    if (want < k) /* wrapped */
+        want = ~0ull;
+    return nnrt_errorf(r->e, "%s: truncated (expected at least %llu bytes, found %zu)", r->path,
+                       want, r->n);
+}
+
+static uint32_t wt_u32_at(const unsigned char *b)
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static int wt_get_u32(wt_reader *r, uint32_t *v)
+{
+    if (wt_need(r, 4))
+        return -1;
+    *v = wt_u32_at(r->b + r->off);
+    r->off += 4;
+    return 0;
+}
+
+static int wt_get_u64(wt_reader *r, uint64_t *v)
+{
+    if (wt_need(r, 8))
+        return -1;
+    *v = (uint64_t)wt_u32_at(r->b + r->off) | (uint64_t)wt_u32_at(r->b + r->off + 4) << 32;
+    r->off += 8;
+    return 0;
+}
+
+static void wt_get_floats(const unsigned char *b, float *dst, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u = wt_u32_at(b + 4 * i);
+        memcpy(&dst[i], &u, 4);
+    }
+}
+
+/* The whole file into *buf (malloc'd), size in *n. */
+static int wt_slurp(const char *path, unsigned char **buf, size_t *n, nnrt_err *e)
+{
+    struct stat st;
+    *buf = NULL;
+    *n = 0;
+    if (stat(path, &st) != 0)
+        return nnrt_errorf(e, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return nnrt_errorf(e, "%s: is a directory, not a weights file", path);
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return nnrt_errorf(e, "%s: %s", path, strerror(errno));
+    size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, len = 0;
+    unsigned char *b = malloc(cap);
+    for (;;) {
+        if (!b) {
+            fclose(fp);
+            return nnrt_errorf(e, "%s: out of memory", path);
+        }
+        len += fread(b + len, 1, cap - len, fp);
+        if (len < cap)
+            break;
+        unsigned char *nb = cap < SIZE_MAX / 2 ? realloc(b, cap * 2) : NULL;
+        if (!nb)
+            free(b);
+        b = nb;
+        cap *= 2;
+    }
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad) {
+        free(b);
+        return nnrt_errorf(e, "%s: read error", path);
+    }
+    *buf = b;
+    *n = len;
+    return 0;
+}
+
+/* 0 if the file's layers and signature are the model's; else fills e. */
+static int wt_match(wt_reader *r, const nnrt_model *m, uint64_t sig, const wt_layer *fl,
+                    uint32_t fn, const char *fname)
+{
+    int same = sig == m->signature && fn == (uint32_t)m->n_layers;
+    wt_layer *ml = wt_model_layers(m);
+    if (m->n_layers > 0 && !ml)
+        return nnrt_errorf(r->e, "%s: out of memory", r->path);
+    for (uint32_t i = 0; same && i < fn; i++)
+        same = fl[i].fan_in == ml[i].fan_in && fl[i].units == ml[i].units &&
+               fl[i].act == ml[i].act;
+    if (same) {
+        free(ml);
+        return 0;
+    }
+    char fs[200], ms[200];
+    uint32_t mn = m->n_layers > 0 ? (uint32_t)m->n_layers : 0;
+    wt_shape(fs, sizeof fs, fl, fn, 0);
+    wt_shape(ms, sizeof ms, ml, mn, 0);
+    if (strcmp(fs, ms) == 0) { /* same sizes: show the activations */
+        wt_shape(fs, sizeof fs, fl, fn, 1);
+        wt_shape(ms, sizeof ms, ml, mn, 1);
+    }
+    free(ml);
+    if (strcmp(fs, ms) == 0) /* same layers: the loss or a slope differs */
+        return nnrt_errorf(r->e, "%s: weights are for model '%s' (%s, signature %016llx), not "
+                                 "'%s' (signature %016llx)", r->path, fname, fs,
+                           (unsigned long long)sig, m->name, (unsigned long long)m->signature);
+    return nnrt_errorf(r->e, "%s: weights are for model '%s' (%s), not '%s' (%s)", r->path,
+                       fname, fs, m->name, ms);
+}
+
+int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, float *state_out,
+                      size_t state_cap, nnrt_checkpoint *ck, nnrt_err *e)
+{
+    unsigned char *buf;
+    size_t n;
+    if (wt_slurp(path, &buf, &n, e))
+        return -1;
+    wt_reader r = {buf, n, 0, path, e};
+    wt_layer *fl = NULL;
+    char *fname = NULL;
+    int rc = -1;
+    uint32_t version, n_layers, opt, name_len;
+    uint64_t sig, n_params, step, epoch, sf;
+
+    if (memcmp(buf, wt_magic, n < 4 ? n : 4) != 0) {
+        nnrt_errorf(e, "%s: not an nngen weights file (bad magic)", path);
+        goto done;
+    }
+    if (wt_need(&r, 4))
+        goto done;
+    r.off = 4;
+    if (wt_get_u32(&r, &version))
+        goto done;
+    if (version != WT_VERSION) {
+        nnrt_errorf(e, "%s: unsupported version %lu (this libnnrt reads version %u)", path,
+                    (unsigned long)version, WT_VERSION);
+        goto done;
+    }
+    if (wt_get_u64(&r, &sig) || wt_get_u32(&r, &n_layers) ||
+        wt_need(&r, (uint64_t)n_layers * 12))
+        goto done;
+    fl = malloc(n_layers ? (size_t)n_layers * sizeof *fl : 1);
+    if (!fl) {
+        nnrt_errorf(e, "%s: out of memory", path);
+        goto done;
+    }
+    for (uint32_t i = 0; i < n_layers; i++) {
+        wt_get_u32(&r, &fl[i].fan_in); /* cannot fail: wt_need above */
+        wt_get_u32(&r, &fl[i].units);
+        wt_get_u32(&r, &fl[i].act);
+    }
+    if (wt_get_u64(&r, &n_params) || wt_get_u64(&r, &step) || wt_get_u64(&r, &epoch) ||
+        wt_get_u32(&r, &opt) || wt_get_u64(&r, &sf) || wt_get_u32(&r, &name_len) ||
+        wt_need(&r, name_len))
+        goto done;
+    fname = malloc((size_t)name_len + 1);
+    if (!fname) {
+        nnrt_errorf(e, "%s: out of memory", path);
+        goto done;
+    }
+    memcpy(fname, buf + r.off, name_len);
+    fname[name_len] = '\0';
+    r.off += name_len;
+
+    /* The size the header promises (saturating: a damaged count gives an
+     * absurd size, reported as such). */
+    uint64_t want = r.off, lim = ~0ull;
+    uint64_t body[3] = {n_params, sf, 1};
+    for (int i = 0; i < 3; i++)
+        want = body[i] > (lim - want) / 4 ? lim : want + 4 * body[i];
+    if (n < want) {
+        nnrt_errorf(e, "%s: truncated (expected %llu bytes, found %zu)", path,
+                    (unsigned long long)want, n);
+        goto done;
+    }
+    if (n > want) {
+        nnrt_errorf(e, "%s: size mismatch (expected %llu bytes, found %zu): trailing data or a "
+                       "damaged header", path, (unsigned long long)want, n);
+        goto done;
+    }
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (size_t off = 0; off < n - 4;) {
+        size_t k = n - 4 - off > 1u << 30 ? 1u << 30 : n - 4 - off;
+        crc = crc32(crc, buf + off, (uInt)k);
+        off += k;
+    }
+    if ((uint32_t)crc != wt_u32_at(buf + n - 4)) {
+        nnrt_errorf(e, "%s: checksum mismatch (file corrupted)", path);
+        goto done;
+    }
+    /* Intact.  Now: is it for this model? */
+    if (wt_match(&r, m, sig, fl, n_layers, fname))
+        goto done;
+    if (n_params != (uint64_t)m->n_params) {
+        nnrt_errorf(e, "%s: holds %llu parameters, but model '%s' has %zu", path,
+                    (unsigned long long)n_params, m->name, m->n_params);
+        goto done;
+    }
+    if (opt >= WT_N_OPTS) {
+        nnrt_errorf(e, "%s: unknown optimizer kind %lu", path, (unsigned long)opt);
+        goto done;
+    }
+    if (sf != 0 && sf != nnrt_state_floats(m, (nnrt_opt_kind)opt)) {
+        nnrt_errorf(e, "%s: optimizer state has %llu floats, but %s keeps %zu", path,
+                    (unsigned long long)sf, wt_opt_names[opt],
+                    nnrt_state_floats(m, (nnrt_opt_kind)opt));
+        goto done;
+    }
+    if (step > (uint64_t)LONG_MAX || epoch > (uint64_t)LONG_MAX) {
+        nnrt_errorf(e, "%s: step or epoch out of range", path);
+        goto done;
+    }
+    const unsigned char *pbytes = buf + r.off;
+    wt_get_floats(pbytes, params, m->n_params);
+    int copy = state_out && sf > 0 && sf == state_cap;
+    if (copy)
+        wt_get_floats(pbytes + 4 * m->n_params, state_out, (size_t)sf);
+    if (ck) {
+        ck->step = (long)step;
+        ck->epoch = (long)epoch;
+        ck->optimizer = (nnrt_opt_kind)opt;
+        ck->state = copy ? state_out : NULL;
+        ck->state_floats = copy ? (size_t)sf : 0;
+    }
+    rc = 0;
+done:
+    free(fname);
+    free(fl);
+    free(buf);
+    return rc;
+}
