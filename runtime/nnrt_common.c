@@ -18,8 +18,13 @@
 
 #include "nnrt.h"
 
+/* No fused multiply-add here, whatever the flags (-std=gnu11 implies
+ * -ffp-contract=fast in GCC): a fused a*b+c rounds once, not twice, and
+ * the RNG's normals would differ in the last bit between machines. */
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
 #endif
 
 /* ------------------------------------------------------------------ */

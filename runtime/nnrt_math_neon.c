@@ -1,0 +1,197 @@
+/*
+ * nnrt_math_neon.c -- activations over arrays with Arm NEON (aarch64), 4
+ * floats per vector, two vectors per step; exp/log/tanh from SLEEF
+ * (Sleef_*f4_u10: at most 1.0 ulp).  Built on aarch64 only.
+ *
+ * The formulas are those of nnrt_math_scalar.c (see there).  The last
+ * n % 4 elements are copied into a 4-lane buffer, run through the same
+ * kernel and copied back, so an element's result never depends on where
+ * it sits in the array and nothing past x[n-1] is touched.
+ *
+ * NEON's FMA is vfmaq_f32(c, a, b) = c + a*b; nothing here needs one.
+ */
+#include <arm_neon.h>
+#include <math.h>
+#include <string.h>
+
+#include <sleef.h>
+
+#include "nnrt.h"
+
+/* ---- the thin layer: one 4-lane kernel per function ----------------- */
+/* Every kernel takes a parameter p (leaky_relu's slope); the others
+ * ignore it. */
+
+static inline float32x4_t neon_sigmoid4(float32x4_t v, float32x4_t unused)
+{
+    (void)unused;
+    const float32x4_t one = vdupq_n_f32(1.0f);
+    float32x4_t e = Sleef_expf4_u10(vnegq_f32(vabsq_f32(v))); /* exp(-|v|) */
+    float32x4_t d = vaddq_f32(one, e);
+    uint32x4_t pos = vcgeq_f32(v, vdupq_n_f32(0.0f));
+    return vdivq_f32(vbslq_f32(pos, one, e), d);
+}
+
+static inline float32x4_t neon_tanh4(float32x4_t v, float32x4_t unused)
+{
+    (void)unused;
+    return Sleef_tanhf4_u10(v);
+}
+
+static inline float32x4_t neon_exp4(float32x4_t v, float32x4_t unused)
+{
+    (void)unused;
+    return Sleef_expf4_u10(v);
+}
+
+static inline float32x4_t neon_log4(float32x4_t v, float32x4_t unused)
+{
+    (void)unused;
+    return Sleef_logf4_u10(v);
+}
+
+static inline float32x4_t neon_relu4(float32x4_t v, float32x4_t unused)
+{
+    (void)unused;
+    /* v < 0 ? 0 : v, as the scalar (vmaxq_f32 would turn -0 into +0). */
+    const float32x4_t zero = vdupq_n_f32(0.0f);
+    return vbslq_f32(vcltq_f32(v, zero), zero, v);
+}
+
+static inline float32x4_t neon_leaky4(float32x4_t v, float32x4_t slope)
+{
+    uint32x4_t pos = vcgtq_f32(v, vdupq_n_f32(0.0f));
+    return vbslq_f32(pos, v, vmulq_f32(slope, v));
+}
+
+/* x[i] = KERNEL(x[i], P) over x[0..n): two vectors per step, then one,
+ * then the tail through a 4-float buffer. */
+#define NEON_MAP(x, n, KERNEL, P)                                                     \
+    do {                                                                              \
+        long i_ = 0;                                                                  \
+        for (; i_ + 8 <= (n); i_ += 8) {                                              \
+            float32x4_t a_ = vld1q_f32((x) + i_);                                     \
+            float32x4_t b_ = vld1q_f32((x) + i_ + 4);                                 \
+            vst1q_f32((x) + i_, KERNEL(a_, (P)));                                     \
+            vst1q_f32((x) + i_ + 4, KERNEL(b_, (P)));                                 \
+        }                                                                             \
+        if (i_ + 4 <= (n)) {                                                          \
+            vst1q_f32((x) + i_, KERNEL(vld1q_f32((x) + i_), (P)));                    \
+            i_ += 4;                                                                  \
+        }                                                                             \
+        if (i_ < (n)) {                                                               \
+            float t_[4] = {0.0f, 0.0f, 0.0f, 0.0f};                                   \
+            size_t r_ = (size_t)((n) - i_) * sizeof(float);                           \
+            memcpy(t_, (x) + i_, r_);                                                 \
+            vst1q_f32(t_, KERNEL(vld1q_f32(t_), (P)));                                \
+            memcpy((x) + i_, t_, r_);                                                 \
+        }                                                                             \
+    } while (0)
+
+#define NEON_NO_PARAM vdupq_n_f32(0.0f)
+
+/* ---- the exported functions ----------------------------------------- */
+
+void nnrt_neon_sigmoid(float *x, long n)
+{
+    NEON_MAP(x, n, neon_sigmoid4, NEON_NO_PARAM);
+}
+
+void nnrt_neon_tanh(float *x, long n)
+{
+    NEON_MAP(x, n, neon_tanh4, NEON_NO_PARAM);
+}
+
+void nnrt_neon_relu(float *x, long n)
+{
+    NEON_MAP(x, n, neon_relu4, NEON_NO_PARAM);
+}
+
+void nnrt_neon_leaky_relu(float *x, long n, float slope)
+{
+    float32x4_t s = vdupq_n_f32(slope);
+    NEON_MAP(x, n, neon_leaky4, s);
+}
+
+void nnrt_neon_exp(float *x, long n)
+{
+    NEON_MAP(x, n, neon_exp4, NEON_NO_PARAM);
+}
+
+void nnrt_neon_log(float *x, long n)
+{
+    NEON_MAP(x, n, neon_log4, NEON_NO_PARAM);
+}
+
+/* The last cols % 4 elements of a row, padded with -inf: it leaves the
+ * max alone and its exp is 0, so it adds nothing to the sum. */
+static inline float32x4_t neon_load_tail(const float *p, long r)
+{
+    float t[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    memcpy(t, p, (size_t)r * sizeof(float));
+    return vld1q_f32(t);
+}
+
+static float neon_row_max(const float *row, long cols)
+{
+    float32x4_t mx = vdupq_n_f32(-INFINITY);
+    long j = 0;
+    for (; j + 4 <= cols; j += 4)
+        mx = vmaxq_f32(mx, vld1q_f32(row + j));
+    if (j < cols)
+        mx = vmaxq_f32(mx, neon_load_tail(row + j, cols - j));
+    return vmaxvq_f32(mx);
+}
+
+/* row[j] = exp(row[j] - mx) if store; returns the sum of those values. */
+static float neon_row_exp_sum(float *row, long cols, float mx, int store)
+{
+    float32x4_t vmx = vdupq_n_f32(mx), sum = vdupq_n_f32(0.0f);
+    long j = 0;
+    for (; j + 4 <= cols; j += 4) {
+        float32x4_t e = Sleef_expf4_u10(vsubq_f32(vld1q_f32(row + j), vmx));
+        if (store)
+            vst1q_f32(row + j, e);
+        sum = vaddq_f32(sum, e);
+    }
+    if (j < cols) {
+        float t[4];
+        float32x4_t e = Sleef_expf4_u10(vsubq_f32(neon_load_tail(row + j, cols - j), vmx));
+        if (store) {
+            vst1q_f32(t, e);
+            memcpy(row + j, t, (size_t)(cols - j) * sizeof(float));
+        }
+        sum = vaddq_f32(sum, e);
+    }
+    return vaddvq_f32(sum);
+}
+
+void nnrt_neon_softmax_rows(float *x, long rows, long cols)
+{
+    for (long r = 0; r < rows; r++) {
+        float *row = x + r * cols;
+        float mx = neon_row_max(row, cols);
+        float32x4_t sum = vdupq_n_f32(neon_row_exp_sum(row, cols, mx, 1));
+        long j = 0;
+        for (; j + 4 <= cols; j += 4)
+            vst1q_f32(row + j, vdivq_f32(vld1q_f32(row + j), sum));
+        float s = vgetq_lane_f32(sum, 0);
+        for (; j < cols; j++)
+            row[j] = row[j] / s;
+    }
+}
+
+void nnrt_neon_log_softmax_rows(float *x, long rows, long cols)
+{
+    for (long r = 0; r < rows; r++) {
+        float *row = x + r * cols;
+        float mx = neon_row_max(row, cols);
+        float lse = logf(neon_row_exp_sum(row, cols, mx, 0));
+        float32x4_t vmx = vdupq_n_f32(mx), vlse = vdupq_n_f32(lse);
+        long j = 0;
+        for (; j + 4 <= cols; j += 4)
+            vst1q_f32(row + j, vsubq_f32(vsubq_f32(vld1q_f32(row + j), vmx), vlse));
+        for (; j < cols; j++)
+            row[j] = (row[j] - mx) - lse;
+    }
+}
