@@ -1,7 +1,7 @@
 /*
  * nnrt_math_neon.c -- activations over arrays with Arm NEON (aarch64), 4
- * floats per vector, two vectors per step; exp/log/tanh from SLEEF
- * (Sleef_*f4_u10: at most 1.0 ulp).  Built on aarch64 only.
+ * floats per step; exp/log/tanh from SLEEF (Sleef_*f4_u10: at most 1.0
+ * ulp).  Built on aarch64 only.
  *
  * The formulas are those of nnrt_math_scalar.c (see there).  The last
  * n % 4 elements are copied into a 4-lane buffer, run through the same
@@ -64,21 +64,13 @@ static inline float32x4_t neon_leaky4(float32x4_t v, float32x4_t slope)
     return vbslq_f32(pos, v, vmulq_f32(slope, v));
 }
 
-/* x[i] = KERNEL(x[i], P) over x[0..n): two vectors per step, then one,
- * then the tail through a 4-float buffer. */
+/* x[i] = KERNEL(x[i], P) over x[0..n): a vector per step, then the tail
+ * through a 4-float buffer. */
 #define NEON_MAP(x, n, KERNEL, P)                                                     \
     do {                                                                              \
         long i_ = 0;                                                                  \
-        for (; i_ + 8 <= (n); i_ += 8) {                                              \
-            float32x4_t a_ = vld1q_f32((x) + i_);                                     \
-            float32x4_t b_ = vld1q_f32((x) + i_ + 4);                                 \
-            vst1q_f32((x) + i_, KERNEL(a_, (P)));                                     \
-            vst1q_f32((x) + i_ + 4, KERNEL(b_, (P)));                                 \
-        }                                                                             \
-        if (i_ + 4 <= (n)) {                                                          \
+        for (; i_ + 4 <= (n); i_ += 4)                                                \
             vst1q_f32((x) + i_, KERNEL(vld1q_f32((x) + i_), (P)));                    \
-            i_ += 4;                                                                  \
-        }                                                                             \
         if (i_ < (n)) {                                                               \
             float t_[4] = {0.0f, 0.0f, 0.0f, 0.0f};                                   \
             size_t r_ = (size_t)((n) - i_) * sizeof(float);                           \
