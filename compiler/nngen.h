@@ -27,6 +27,9 @@
 #define NNG_MAX_UNITS 1000000L       /* per layer, and for the input */
 #define NNG_MAX_PARAMS 100000000L    /* total real parameters (400 MB of float32) */
 #define NNG_MAX_NAME 63
+#define NNG_MAX_EPOCHS 1000000L          /* train epochs=N */
+#define NNG_MAX_ITERATIONS 1000000000L   /* train iterations=N */
+#define NNG_MAX_BATCH 1000000000L        /* train batch=N */
 
 /* ------------------------------------------------------------------ */
 /* The parsed spec                                                      */
@@ -87,6 +90,10 @@ int nng_parse_text(const char *text, size_t len, const char *path, nng_spec *out
 /* Read and parse a file (missing/unreadable files are reported too). */
 int nng_parse_file(const char *path, nng_spec *out, nng_diag *d);
 void nng_spec_free(nng_spec *s);
+/* NULL if name[0..len) may be a model name (a C identifier of at most
+ * NNG_MAX_NAME chars, not a C keyword, not reserved: `__x`, `_X`, `nnrt...`);
+ * else why not, as a phrase: "is not a C identifier". */
+const char *nng_name_problem(const char *name, size_t len);
 /* Write the spec back as canonical spec text (round-trip tests). */
 void nng_spec_print(const nng_spec *s, FILE *out);
 

@@ -59,13 +59,14 @@ const nng_loss_row *nng_loss_by_kind(nnrt_loss l)
     return NULL;
 }
 
-/* Levenshtein distance, capped: strings here are short spec words. */
+/* Edit distance with adjacent transpositions counting as one edit
+ * ("sigmiod", "bec"), capped: strings here are short spec words. */
 static size_t edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 63 || lb > 63)
         return (size_t)-1;
-    size_t prev[64], cur[64];
+    size_t prev2[64], prev[64], cur[64];
     for (size_t j = 0; j <= lb; j++)
         prev[j] = j;
     for (size_t i = 1; i <= la; i++) {
@@ -74,7 +75,11 @@ static size_t edit_distance(const char *a, const char *b)
             size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
             size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
             cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                prev2[j - 2] + 1 < cur[j])
+                cur[j] = prev2[j - 2] + 1;
         }
+        memcpy(prev2, prev, (lb + 1) * sizeof prev[0]);
         memcpy(prev, cur, (lb + 1) * sizeof prev[0]);
     }
     return prev[lb];
