@@ -531,8 +531,11 @@ static int csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, 
                 goto done;
             }
             if (c.ncols <= k) {
-                nnrt_errorf(e, "%s:%ld: %d columns leave no features beside %d label "
-                               "column%s", path, r.lineno, c.ncols, k, k == 1 ? "" : "s");
+                int sep = strchr(r.line, ';') || strchr(r.line, '\t');
+                nnrt_errorf(e, "%s:%ld: %d column%s no features beside %d label column%s%s",
+                            path, r.lineno, c.ncols, c.ncols == 1 ? " leaves" : "s leave", k,
+                            k == 1 ? "" : "s",
+                            sep ? " (columns are separated by ',' only)" : "");
                 goto done;
             }
             c.nf = c.ncols - k;

@@ -79,7 +79,10 @@ static const char *h5_pick(const h5_ctx *c, const char *given, const char *const
     size_t len = 0;
     tried[0] = '\0';
     for (size_t i = 0; i < n; i++) {
-        if (!cands[i])
+        int dup = 0;
+        for (size_t j = 0; j < i; j++)
+            dup |= cands[i] && cands[j] && strcmp(cands[i], cands[j]) == 0;
+        if (!cands[i] || dup)
             continue;
         if (h5_exists(c->file, cands[i]))
             return cands[i];

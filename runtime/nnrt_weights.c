@@ -423,8 +423,7 @@ int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, floa
     if (wt_get_u32(&r, &version))
         goto done;
     if (version != WT_VERSION) {
-        nnrt_errorf(e, "%s: unsupported version %lu (this libnnrt reads version %u)", path,
-                    (unsigned long)version, WT_VERSION);
+        nnrt_errorf(e, "%s: unsupported version %lu", path, (unsigned long)version);
         goto done;
     }
     if (wt_get_u64(&r, &sig) || wt_get_u32(&r, &n_layers) ||

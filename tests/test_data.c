@@ -1,0 +1,1135 @@
+/*
+ * test_data.c -- the data loaders (runtime/nnrt_data.c, nnrt_hdf5.c):
+ * format detection, CSV, IDX (plain and gzip), HDF5, nnrt_dataset_check
+ * and nnrt_make_targets.
+ *
+ * Real data: the cat HDF5 files ($NNGEN_DATA_DIR/cat) and Fashion-MNIST
+ * ($NNGEN_FASHION_DIR), each value compared with the file's raw bytes read
+ * independently (HDF5 API / zlib).  Fixtures are written by the test into a
+ * fresh temporary directory; every error message is compared exactly.
+ * With CI=true a missing real data file fails instead of skipping.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <dirent.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <zlib.h>
+#ifdef NNG_HAVE_HDF5
+#include <hdf5.h>
+#endif
+
+#include "nnrt.h"
+
+/* ---- fixtures: a temporary directory ----------------------------------- */
+
+static char g_dir[256];
+
+static int make_dir(void **state)
+{
+    (void)state;
+    const char *t = getenv("TMPDIR");
+    snprintf(g_dir, sizeof g_dir, "%s/nng-data-XXXXXX", t && *t ? t : "/tmp");
+    return mkdtemp(g_dir) ? 0 : -1;
+}
+
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *ent;
+    while ((ent = readdir(d)) != NULL) {
+        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+            continue;
+        char p[512];
+        snprintf(p, sizeof p, "%s/%s", dir, ent->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            remove_tree(p);
+        else
+            unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int remove_dir(void **state)
+{
+    (void)state;
+    remove_tree(g_dir);
+    return 0;
+}
+
+/* Path of `name` in the temporary directory (a few rotating buffers). */
+static const char *tp(const char *name)
+{
+    static char buf[8][512];
+    static int next;
+    char *p = buf[next++ % 8];
+    snprintf(p, 512, "%s/%s", g_dir, name);
+    return p;
+}
+
+static const char *put(const char *name, const void *data, size_t n)
+{
+    const char *p = tp(name);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+    return p;
+}
+
+static const char *put_s(const char *name, const char *text)
+{
+    return put(name, text, strlen(text));
+}
+
+static const char *put_gz(const char *name, const void *data, size_t n)
+{
+    const char *p = tp(name);
+    gzFile g = gzopen(p, "wb");
+    assert_non_null(g);
+    assert_int_equal(gzwrite(g, data, (unsigned)n), (int)n);
+    assert_int_equal(gzclose(g), Z_OK);
+    return p;
+}
+
+/* ---- loading helpers ----------------------------------------------------- */
+
+static void load_ok(const char *path, const nnrt_load_opts *o, nnrt_dataset *d)
+{
+    nnrt_err e = {""};
+    if (nnrt_load(path, o, d, &e) != 0)
+        fail_msg("nnrt_load(%s) failed: %s", path, e.msg);
+    assert_string_equal(e.msg, "");
+}
+
+/* Loads that must fail; returns the message (static). */
+static const char *load_fail(const char *path, const nnrt_load_opts *o)
+{
+    static nnrt_err e;
+    nnrt_dataset d;
+    memset(&d, 0x5a, sizeof d);
+    e.msg[0] = '\0';
+    assert_int_equal(nnrt_load(path, o, &d, &e), -1);
+    assert_true(e.msg[0] != '\0');
+    assert_null(strchr(e.msg, '\n'));
+    assert_int_equal(d.m, 0); /* left empty: nnrt_dataset_free is harmless */
+    assert_null(d.x);
+    assert_null(d.y);
+    nnrt_dataset_free(&d);
+    return e.msg;
+}
+
+static void expect_fail(const char *path, const nnrt_load_opts *o, const char *fmt, ...)
+{
+    char want[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(want, sizeof want, fmt, ap);
+    va_end(ap);
+    assert_string_equal(load_fail(path, o), want);
+}
+
+/* A real data file, or skip (fail when CI=true). */
+static int need_file(const char *path)
+{
+    if (access(path, R_OK) == 0)
+        return 1;
+    const char *ci = getenv("CI");
+    if (ci && strcmp(ci, "true") == 0)
+        fail_msg("CI=true but the data file %s is missing", path);
+    printf("test_data: %s missing; skipped\n", path);
+    return 0;
+}
+
+static const char *env_path(const char *var, const char *fallback, const char *rel)
+{
+    static char buf[4][1024];
+    static int next;
+    const char *base = getenv(var);
+    char *p = buf[next++ % 4];
+    snprintf(p, 1024, "%s/%s", base && *base ? base : fallback, rel);
+    return p;
+}
+
+/* ---- a fake model descriptor --------------------------------------------- */
+
+static nnrt_layer_info g_layers[2];
+static nnrt_model fake_model(const char *name, int n_in, int n_out, nnrt_loss loss)
+{
+    nnrt_model m;
+    memset(&m, 0, sizeof m);
+    g_layers[0] = (nnrt_layer_info){.units = 4, .fan_in = n_in, .act = NNRT_ACT_RELU};
+    g_layers[1] = (nnrt_layer_info){.units = n_out, .fan_in = 4,
+                                    .act = loss == NNRT_LOSS_CCE ? NNRT_ACT_SOFTMAX
+                                           : loss == NNRT_LOSS_BCE ? NNRT_ACT_SIGMOID
+                                                                   : NNRT_ACT_IDENTITY};
+    m.abi = NNRT_ABI_VERSION;
+    m.name = name;
+    m.n_in = n_in;
+    m.n_out = n_out;
+    m.n_layers = 2;
+    m.layers = g_layers;
+    m.loss = loss;
+    return m;
+}
+
+/* ======================================================================== */
+/* Real data                                                                */
+/* ======================================================================== */
+
+static void check_cat(const char *file, const char *xname, long m, double cats)
+{
+    const char *path = env_path("NNGEN_DATA_DIR", "../shared/data", file);
+    if (!need_file(path))
+        skip();
+    nnrt_dataset d;
+#ifndef NNG_HAVE_HDF5
+    expect_fail(path, NULL, "%s: this build of libnnrt has no HDF5 support", path);
+    (void)xname, (void)m, (void)cats, (void)d;
+#else
+    load_ok(path, NULL, &d);
+    assert_int_equal(d.m, m);
+    assert_int_equal(d.n_features, 64 * 64 * 3);
+    assert_int_equal(d.label_cols, 1);
+    assert_string_equal(d.path, path);
+    double sum = 0;
+    for (long i = 0; i < d.m; i++) {
+        assert_true(d.y[i] == 0.0f || d.y[i] == 1.0f);
+        sum += (double)d.y[i];
+    }
+    assert_true(sum == cats);
+    /* Every pixel is the file's byte / 255, read here independently. */
+    size_t n = (size_t)m * 12288;
+    unsigned char *raw = malloc(n);
+    assert_non_null(raw);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t ds = H5Dopen2(f, xname, H5P_DEFAULT);
+    assert_true(H5Dread(ds, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0);
+    H5Dclose(ds);
+    H5Fclose(f);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (d.x[i] != (float)raw[i] / 255.0f)
+            fail_msg("%s: x[%zu] = %.9g, byte %u", path, i, (double)d.x[i], raw[i]);
+        nonzero += raw[i] != 0;
+    }
+    assert_true(nonzero > n / 2);
+    free(raw);
+    nnrt_dataset_free(&d);
+    assert_null(d.x);
+#endif
+}
+
+static void test_cat_train(void **state)
+{
+    (void)state;
+    check_cat("cat/train_catvnoncat.h5", "train_set_x", 209, 72);
+}
+
+static void test_cat_test(void **state)
+{
+    (void)state;
+    check_cat("cat/test_catvnoncat.h5", "test_set_x", 50, 33);
+}
+
+static void check_fashion(const char *images, long m)
+{
+    const char *path = env_path("NNGEN_FASHION_DIR", "/usr/share/datasets/fashion-mnist", images);
+    if (!need_file(path))
+        skip();
+    nnrt_dataset d;
+    load_ok(path, NULL, &d);
+    assert_int_equal(d.m, m);
+    assert_int_equal(d.n_features, 784);
+    assert_int_equal(d.label_cols, 1);
+    long hist[10] = {0};
+    for (long i = 0; i < d.m; i++) {
+        float v = d.y[i];
+        assert_true(v >= 0.0f && v <= 9.0f && v == floorf(v));
+        hist[(int)v]++;
+    }
+    for (int c = 0; c < 10; c++)
+        assert_int_equal(hist[c], m / 10);
+    /* Pixels against the decompressed bytes, read here independently. */
+    gzFile g = gzopen(path, "rb");
+    assert_non_null(g);
+    unsigned char hdr[16], buf[65536];
+    assert_int_equal(gzread(g, hdr, 16), 16);
+    assert_int_equal(hdr[2], 0x08);
+    assert_int_equal(hdr[3], 3);
+    size_t n = (size_t)m * 784, done = 0;
+    while (done < n) {
+        unsigned k = (unsigned)(n - done < sizeof buf ? n - done : sizeof buf);
+        assert_int_equal(gzread(g, buf, k), (int)k);
+        for (unsigned i = 0; i < k; i++)
+            if (d.x[done + i] != (float)buf[i] / 255.0f)
+                fail_msg("x[%zu] = %.9g, byte %u", done + i, (double)d.x[done + i], buf[i]);
+        done += k;
+    }
+    gzclose(g);
+    nnrt_dataset_free(&d);
+}
+
+static void test_fashion_train(void **state)
+{
+    (void)state;
+    check_fashion("train-images-idx3-ubyte.gz", 60000);
+}
+
+static void test_fashion_test(void **state)
+{
+    (void)state;
+    check_fashion("t10k-images-idx3-ubyte.gz", 10000);
+}
+
+/* The labels of one file given explicitly with another's images: 60000
+ * images, 10000 labels. */
+static void test_fashion_mismatch(void **state)
+{
+    (void)state;
+    const char *img = env_path("NNGEN_FASHION_DIR", "/usr/share/datasets/fashion-mnist",
+                               "train-images-idx3-ubyte.gz");
+    const char *lab = env_path("NNGEN_FASHION_DIR", "/usr/share/datasets/fashion-mnist",
+                               "t10k-labels-idx1-ubyte.gz");
+    if (!need_file(img) || !need_file(lab))
+        skip();
+    nnrt_load_opts o;
+    nnrt_load_opts_default(&o);
+    o.labels_path = lab;
+    expect_fail(img, &o, "%s: 10000 labels for 60000 images", lab);
+}
+
+/* ======================================================================== */
+/* Format detection, files that are not data                                */
+/* ======================================================================== */
+
+static void test_not_data(void **state)
+{
+    (void)state;
+    static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13};
+    const char *p = put("picture.png", png, sizeof png);
+    expect_fail(p, NULL, "%s: unknown data format (expected HDF5, IDX, gzip-compressed IDX or a "
+                         ".csv file)", p);
+    p = put("picture.h5", png, sizeof png);
+    expect_fail(p, NULL, "%s: not an HDF5 file (bad magic)", p);
+    p = put("nothing", "", 0);
+    expect_fail(p, NULL, "%s: empty file", p);
+    p = put_gz("notes.txt.gz", "hello, world\n", 13);
+    expect_fail(p, NULL, "%s: gzip-compressed, but not an IDX file inside (and not named "
+                         ".csv.gz)", p);
+    p = tp("missing.csv");
+    expect_fail(p, NULL, "%s: No such file or directory", p);
+    expect_fail(g_dir, NULL, "%s: is a directory, not a data file", g_dir);
+    nnrt_load_opts o;
+    nnrt_load_opts_default(&o);
+    o.format = NNRT_FMT_CSV;
+    expect_fail(g_dir, &o, "%s: is a directory, not a data file", g_dir);
+    expect_fail("", NULL, "no data file given");
+}
+
+/* ======================================================================== */
+/* CSV                                                                      */
+/* ======================================================================== */
+
+static void expect_floats(const float *got, const float *want, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (got[i] != want[i] && !(isnan(got[i]) && isnan(want[i])))
+            fail_msg("[%zu] = %.9g, want %.9g", i, (double)got[i], (double)want[i]);
+}
+
+static void test_csv_header(void **state)
+{
+    (void)state;
+    nnrt_dataset d;
+    const char *p = put_s("house.csv", "area, rooms ,age,price\r\n"
+                                       "120.5,3,10,250000\r\n"
+                                       "\r\n"
+                                       "  80 ,2, 1e1 ,-1.5e5\r\n"
+                                       "   \n"
+                                       "0x10,1,0.25,7");
+    load_ok(p, NULL, &d);
+    assert_int_equal(d.m, 3);
+    assert_int_equal(d.n_features, 3);
+    assert_int_equal(d.label_cols, 1);
+    static const float x[] = {120.5f, 3, 10, 80, 2, 10, 16, 1, 0.25f};
+    static const float y[] = {250000, -150000, 7};
+    expect_floats(d.x, x, 9);
+    expect_floats(d.y, y, 3);
+    nnrt_dataset_free(&d);
+
+    /* header = 0: the header is data, and not numbers. */
+    nnrt_load_opts o;
+    nnrt_load_opts_default(&o);
+    o.header = 0;
+    expect_fail(p, &o, "%s:1: column 1: 'area' is not a number", p);
+    /* header = 1: a numeric first line is skipped. */
+    o.header = 1;
+    p = put_s("h1.csv", "1,2\n3,4\n");
+    load_ok(p, &o, &d);
+    assert_int_equal(d.m, 1);
+    assert_true(d.x[0] == 3.0f && d.y[0] == 4.0f);
+    nnrt_dataset_free(&d);
+}
+
+static void test_csv_no_header(void **state)
+{
+    (void)state;
+    nnrt_dataset d;
+    const char *p = put_s("plain.csv", "\n1,2,0\n3,4,1\n5,6,1\n");
+    load_ok(p, NULL, &d);
+    assert_int_equal(d.m, 3);
+    assert_int_equal(d.n_features, 2);
+    static const float x[] = {1, 2, 3, 4, 5, 6}, y[] = {0, 1, 1};
+    expect_floats(d.x, x, 6);
+    expect_floats(d.y, y, 3);
+    nnrt_dataset_free(&d);
+
+    /* A first line with one non-number among numbers is a bad row, not a
+     * header. */
+    p = put_s("typo.csv", "1,x2,0\n3,4,1\n");
+    expect_fail(p, NULL, "%s:1: column 2: 'x2' is not a number", p);
+
+    /* Many rows: the buffer grows. */
+    FILE *f = fopen(tp("big.csv"), "w");
+    assert_non_null(f);
+    fprintf(f, "a,b,label\n");
+    for (int i = 0; i < 5000; i++)
+        fprintf(f, "%d,%d.5,%d\n", i, -i, i % 3);
+    fclose(f);
+    load_ok(tp("big.csv"), NULL, &d);
+    assert_int_equal(d.m, 5000);
+    for (int i = 0; i < 5000; i++) {
+        assert_true(d.x[2 * i] == (float)i);
+        assert_true(d.x[2 * i + 1] == (i == 0 ? 0.5f : -(float)i - 0.5f));
+        assert_true(d.y[i] == (float)(i % 3));
+    }
+    nnrt_dataset_free(&d);
+}
+
+static void test_csv_label_columns(void **state)
+{
+    (void)state;
+    nnrt_dataset d;
+    nnrt_load_opts o;
+    const char *p = put_s("cols.csv", "a,b,c,d\n1,2,3,4\n5,6,7,8\n");
+
+    nnrt_load_opts_default(&o);
+    o.label_col = 0;
+    load_ok(p, &o, &d);
+    static const float x0[] = {2, 3, 4, 6, 7, 8}, y0[] = {1, 5};
+    assert_int_equal(d.n_features, 3);
+    expect_floats(d.x, x0, 6);
+    expect_floats(d.y, y0, 2);
+    nnrt_dataset_free(&d);
+
+    nnrt_load_opts_default(&o);
+    o.label_cols = 2; /* the last two */
+    load_ok(p, &o, &d);
+    static const float x1[] = {1, 2, 5, 6}, y1[] = {3, 4, 7, 8};
+    assert_int_equal(d.n_features, 2);
+    assert_int_equal(d.label_cols, 2);
+    expect_floats(d.x, x1, 4);
+    expect_floats(d.y, y1, 4);
+    nnrt_dataset_free(&d);
+
+    o.label_col = 1; /* columns 1 and 2 */
+    load_ok(p, &o, &d);
+    static const float x2[] = {1, 4, 5, 8}, y2[] = {2, 3, 6, 7};
+    expect_floats(d.x, x2, 4);
+    expect_floats(d.y, y2, 4);
+    nnrt_dataset_free(&d);
+
+    o.label_col = 3;
+    expect_fail(p, &o, "%s: label columns 3..4 are out of range (the file has 4 columns, "
+                       "counted from 0)", p);
+    o.label_cols = 1;
+    o.label_col = 4;
+    expect_fail(p, &o, "%s: label column 4 is out of range (the file has 4 columns, counted "
+                       "from 0)", p);
+    o.label_col = -1;
+    o.label_cols = 4;
+    expect_fail(p, &o, "%s:1: 4 columns leave no features beside 4 label columns", p);
+}
+
+static void test_csv_bad_rows(void **state)
+{
+    (void)state;
+    const char *p = put_s("house.csv", "a,b,c,d,price\n"
+                                       "1,2,3,4,5\n"
+                                       "\n"
+                                       "1,2,3,4\n");
+    expect_fail(p, NULL, "%s:4: expected 5 columns, found 4", p);
+    p = put_s("extra.csv", "1,2\n3,4,5\n");
+    expect_fail(p, NULL, "%s:2: expected 2 columns, found 3", p);
+    p = put_s("abc.csv", "x,y,z\n1,2,3\n4,abc,6\n");
+    expect_fail(p, NULL, "%s:3: column 2: 'abc' is not a number", p);
+    p = put_s("empty_field.csv", "1,2,3\n4,,6\n");
+    expect_fail(p, NULL, "%s:2: column 2: empty field", p);
+    p = put_s("semi.csv", "1;2;3\n4;5;6\n");
+    expect_fail(p, NULL, "%s:1: 1 column leaves no features beside 1 label column (columns are "
+                         "separated by ',' only)", p);
+    p = put_s("semi2.csv", "a,b\n1;2,3\n");
+    expect_fail(p, NULL, "%s:2: column 1: '1;2' is not a number (columns are separated by ',' "
+                         "only)", p);
+    p = put_s("trail.csv", "1,2\n3,4x\n");
+    expect_fail(p, NULL, "%s:2: column 2: '4x' is not a number", p);
+    char longf[200];
+    memset(longf, '7', sizeof longf);
+    memcpy(longf + 100, "q", 1);
+    char text[300];
+    snprintf(text, sizeof text, "1,2\n1,%.*s\n", (int)sizeof longf, longf);
+    p = put_s("long.csv", text);
+    expect_fail(p, NULL, "%s:2: column 2: '%.40s...' is not a number", p, longf);
+}
+
+static void test_csv_empty_and_gz(void **state)
+{
+    (void)state;
+    nnrt_dataset d;
+    nnrt_err e = {""};
+    nnrt_model m = fake_model("house", 3, 1, NNRT_LOSS_MSE);
+
+    const char *p = put_s("only_header.csv", "a,b,c,price\n");
+    load_ok(p, NULL, &d);
+    assert_int_equal(d.m, 0);
+    assert_int_equal(d.n_features, 3);
+    assert_int_equal(nnrt_dataset_check(&d, &m, &e), -1);
+    char want[600];
+    snprintf(want, sizeof want, "%s: no samples", p);
+    assert_string_equal(e.msg, want);
+    nnrt_dataset_free(&d);
+
+    p = put_s("empty.csv", "");
+    load_ok(p, NULL, &d);
+    assert_int_equal(d.m, 0);
+    assert_int_equal(nnrt_dataset_check(&d, &m, &e), -1);
+    snprintf(want, sizeof want, "%s: no samples", p);
+    assert_string_equal(e.msg, want);
+    nnrt_dataset_free(&d);
+
+    static const char text[] = "a,b,c,y\n1,2,3,4\n5,6,7,8\n";
+    p = put_gz("packed.csv.gz", text, sizeof text - 1);
+    load_ok(p, NULL, &d);
+    assert_int_equal(d.m, 2);
+    static const float x[] = {1, 2, 3, 5, 6, 7}, y[] = {4, 8};
+    expect_floats(d.x, x, 6);
+    expect_floats(d.y, y, 2);
+    assert_int_equal(nnrt_dataset_check(&d, &m, &e), 0);
+    nnrt_dataset_free(&d);
+
+    /* Not named .csv: only with the format given. */
+    p = put_s("table.txt", "1,2\n3,4\n");
+    expect_fail(p, NULL, "%s: unknown data format (expected HDF5, IDX, gzip-compressed IDX or a "
+                         ".csv file)", p);
+    nnrt_load_opts o;
+    nnrt_load_opts_default(&o);
+    o.format = NNRT_FMT_CSV;
+    load_ok(p, &o, &d);
+    assert_int_equal(d.m, 2);
+    nnrt_dataset_free(&d);
+}
+
+static void test_csv_nan(void **state)
+{
+    (void)state;
+    nnrt_dataset d;
+    nnrt_err e = {""};
+    char want[600];
+    nnrt_model m = fake_model("house", 2, 1, NNRT_LOSS_MSE);
+    const char *p = put_s("nan.csv", "a,b,y\n1,2,3\n4,nan,6\n");
+    load_ok(p, NULL, &d);
+    assert_true(isnan(d.x[3]));
+    assert_int_equal(nnrt_dataset_check(&d, &m, &e), -1);
+    snprintf(want, sizeof want, "%s: sample 1, feature 1 is NaN", p);
+    assert_string_equal(e.msg, want);
+    nnrt_dataset_free(&d);
+
+    p = put_s("inf.csv", "1,2,3\n4,5,-inf\n");
+    load_ok(p, NULL, &d);
+    assert_int_equal(nnrt_dataset_check(&d, &m, &e), -1);
+    snprintf(want, sizeof want, "%s: sample 1, label is -inf", p);
+    assert_string_equal(e.msg, want);
+    nnrt_dataset_free(&d);
+
+    p = put_s("huge.csv", "1e39,2,3\n");
+    load_ok(p, NULL, &d);
+    assert_int_equal(nnrt_dataset_check(&d, &m, &e), -1);
+    snprintf(want, sizeof want, "%s: sample 0, feature 0 is inf", p);
+    assert_string_equal(e.msg, want);
+    nnrt_dataset_free(&d);
+}
+
+/* ======================================================================== */
+/* IDX                                                                      */
+/* ======================================================================== */
+
+/* An IDX file image: header + data (already big-endian). */
+static size_t idx_make(unsigned char *buf, int type, int ndims, const uint32_t *dims,
+                       const void *data, size_t data_bytes)
+{
+    size_t n = 0;
+    buf[n++] = 0;
+    buf[n++] = 0;
+    buf[n++] = (unsigned char)type;
+    buf[n++] = (unsigned char)ndims;
+    for (int i = 0; i < ndims; i++) {
+        buf[n++] = (unsigned char)(dims[i] >> 24);
+        buf[n++] = (unsigned char)(dims[i] >> 16);
+        buf[n++] = (unsigned char)(dims[i] >> 8);
+        buf[n++] = (unsigned char)dims[i];
+    }
+    memcpy(buf + n, data, data_bytes);
+    return n + data_bytes;
+}
+
+static const unsigned char g_pix[12] = {0, 1, 2, 127, 128, 200, 254, 255, 3, 4, 5, 6};
+static const unsigned char g_lab[3] = {7, 0, 9};
+
+static void write_idx_pair(const char *images, const char *labels, int gz)
+{
+    unsigned char buf[256];
+    uint32_t di[3] = {3, 2, 2}, dl[1] = {3};
+    size_t n = idx_make(buf, 0x08, 3, di, g_pix, sizeof g_pix);
+    if (gz)
+        put_gz(images, buf, n);
+    else
+        put(images, buf, n);
+    n = idx_make(buf, 0x08, 1, dl, g_lab, sizeof g_lab);
+    if (gz)
+        put_gz(labels, buf, n);
+    else
+        put(labels, buf, n);
+}
+
+static void check_idx_pair(const nnrt_dataset *d, float scale)
+{
+    assert_int_equal(d->m, 3);
+    assert_int_equal(d->n_features, 4);
+    assert_int_equal(d->label_cols, 1);
+    for (int i = 0; i < 12; i++) {
+        float want = scale == 0.0f ? (float)g_pix[i] / 255.0f : (float)g_pix[i] * scale;
+        if (d->x[i] != want)
+            fail_msg("x[%d] = %.9g, want %.9g", i, (double)d->x[i], (double)want);
+    }
+    if (scale == 0.0f)
+        assert_true(d->x[7] == 1.0f && d->x[0] == 0.0f);
+    for (int i = 0; i < 3; i++)
+        assert_true(d->y[i] == (float)g_lab[i]);
+}
+
+static void test_idx_plain_and_gz(void **state)
+{
+    (void)state;
+    nnrt_dataset d;
+    nnrt_load_opts o;
+    write_idx_pair("a-images-idx3-ubyte", "a-labels-idx1-ubyte", 0);
+    load_ok(tp("a-images-idx3-ubyte"), NULL, &d);
+    check_idx_pair(&d, 0.0f);
+    nnrt_dataset_free(&d);
+
+    write_idx_pair("b-images-idx3-ubyte.gz", "b-labels-idx1-ubyte.gz", 1);
+    load_ok(tp("b-images-idx3-ubyte.gz"), NULL, &d);
+    check_idx_pair(&d, 0.0f);
+    nnrt_dataset_free(&d);
+
+    /* Compressed images, plain labels: the derived name falls back. */
+    write_idx_pair("c-images-idx3-ubyte.gz", "c-labels-idx1-ubyte", 1);
+    unlink(tp("c-labels-idx1-ubyte"));
+    write_idx_pair("tmp-images-idx3-ubyte", "c-labels-idx1-ubyte", 0);
+    load_ok(tp("c-images-idx3-ubyte.gz"), NULL, &d);
+    check_idx_pair(&d, 0.0f);
+    nnrt_dataset_free(&d);
+
+    /* Labels named explicitly; scale 1 keeps the bytes. */
+    write_idx_pair("pixels.idx", "classes.idx", 0);
+    nnrt_load_opts_default(&o);
+    o.labels_path = tp("classes.idx");
+    o.scale = 1.0f;
+    load_ok(tp("pixels.idx"), &o, &d);
+    check_idx_pair(&d, 1.0f);
+    nnrt_dataset_free(&d);
+    expect_fail(tp("pixels.idx"), NULL, "%s: cannot derive the labels file name (expected "
+                                        "'...-images-idx3-ubyte[.gz]'); name the labels file",
+                tp("pixels.idx"));
+    o.labels_path = tp("none-labels");
+    expect_fail(tp("pixels.idx"), &o, "%s: No such file or directory", tp("none-labels"));
+}
+
+static void test_idx_float(void **state)
+{
+    (void)state;
+    unsigned char buf[256], be[8];
+    const float v[2] = {-1.5f, 3.25e-3f};
+    for (int i = 0; i < 2; i++) {
+        uint32_t u;
+        memcpy(&u, &v[i], 4);
+        for (int k = 0; k < 4; k++)
+            be[4 * i + k] = (unsigned char)(u >> (24 - 8 * k));
+    }
+    uint32_t di[2] = {2, 1}, dl[1] = {2};
+    put("f-images-idx2-float", buf, idx_make(buf, 0x0D, 2, di, be, 8));
+    put("f-labels-idx1-float", buf, idx_make(buf, 0x08, 1, dl, "\1\0", 2));
+    nnrt_dataset d;
+    load_ok(tp("f-images-idx2-float"), NULL, &d);
+    assert_int_equal(d.m, 2);
+    assert_int_equal(d.n_features, 1);
+    assert_true(d.x[0] == v[0] && d.x[1] == v[1]); /* floats are not scaled */
+    assert_true(d.y[0] == 1.0f && d.y[1] == 0.0f);
+    nnrt_dataset_free(&d);
+}
+
+static void test_idx_bad(void **state)
+{
+    (void)state;
+    unsigned char buf[256];
+    uint32_t di[3] = {3, 2, 2}, dl[1] = {2};
+    const char *img, *lab;
+
+    /* Truncated pixel data, plain and gzip. */
+    img = put("t-images-idx3-ubyte", buf, idx_make(buf, 0x08, 3, di, g_pix, 7));
+    put("t-labels-idx1-ubyte", buf, idx_make(buf, 0x08, 1, di, g_lab, 3));
+    expect_fail(img, NULL, "%s: truncated (header says 3 x 2 x 2; expected 12 bytes of pixel "
+                           "data, found 7)", img);
+    img = put_gz("tz-images-idx3-ubyte.gz", buf, idx_make(buf, 0x08, 3, di, g_pix, 5));
+    put_gz("tz-labels-idx1-ubyte.gz", buf, idx_make(buf, 0x08, 1, di, g_lab, 3));
+    expect_fail(img, NULL, "%s: truncated (header says 3 x 2 x 2; expected 12 bytes of pixel "
+                           "data, found 5)", img);
+    /* A gzip stream cut short: what could be decompressed, then the end. */
+    {
+        unsigned char big[4096 + 16];
+        uint32_t dd[2] = {64, 64};
+        size_t n = idx_make(buf, 0x08, 2, dd, "", 0);
+        memcpy(big, buf, n);
+        for (int i = 0; i < 4096; i++)
+            big[n + i] = (unsigned char)(i * 7919 >> 3);
+        uLongf zn = compressBound(4096 + 12);
+        unsigned char *z = malloc(zn + 32);
+        const char *full = put_gz("cut-images-idx3-ubyte.gz", big, n + 4096);
+        FILE *f = fopen(full, "rb");
+        size_t got = fread(z, 1, zn + 32, f);
+        fclose(f);
+        put("cut-images-idx3-ubyte.gz", z, got / 2);
+        uint32_t dl64[1] = {64};
+        unsigned char l64[64] = {0};
+        put("cut-labels-idx1-ubyte", buf, idx_make(buf, 0x08, 1, dl64, l64, 64));
+        const char *msg = load_fail(full, NULL);
+        char want[600];
+        snprintf(want, sizeof want, "%s: truncated (header says 64 x 64; expected 4096 bytes of "
+                                    "pixel data, found ", full);
+        assert_memory_equal(msg, want, strlen(want));
+        free(z);
+    }
+
+    /* Truncated header. */
+    img = put("h-images-idx3-ubyte", buf, idx_make(buf, 0x08, 3, di, "", 0) - 9);
+    expect_fail(img, NULL, "%s: truncated (expected 16 bytes of IDX header, found 7)", img);
+    img = put("h2-images-idx3-ubyte", "\0\0\x08", 3);
+    expect_fail(img, &(nnrt_load_opts){.format = NNRT_FMT_IDX, .label_col = -1},
+                "%s: truncated (expected at least 4 bytes of IDX header, found 3)", img);
+
+    /* Count mismatch. */
+    img = put("m-images-idx3-ubyte", buf, idx_make(buf, 0x08, 3, di, g_pix, 12));
+    lab = put("m-labels-idx1-ubyte", buf, idx_make(buf, 0x08, 1, dl, g_lab, 2));
+    expect_fail(img, NULL, "%s: 2 labels for 3 images", lab);
+
+    /* Truncated labels. */
+    put("l-images-idx3-ubyte", buf, idx_make(buf, 0x08, 3, di, g_pix, 12));
+    lab = put("l-labels-idx1-ubyte", buf, idx_make(buf, 0x08, 1, di, g_lab, 1));
+    expect_fail(tp("l-images-idx3-ubyte"), NULL, "%s: truncated (header says 3; expected 3 "
+                                                 "bytes of labels, found 1)", lab);
+
+    /* Labels of the wrong kind. */
+    put("w-images-idx3-ubyte", buf, idx_make(buf, 0x08, 3, di, g_pix, 12));
+    lab = put_s("w-labels-idx1-ubyte", "label\n");
+    expect_fail(tp("w-images-idx3-ubyte"), NULL, "%s: not an IDX file (bad magic)", lab);
+
+    /* Element types not read. */
+    img = put("s-images-idx3-ubyte", buf, idx_make(buf, 0x0B, 3, di, g_pix, 12));
+    expect_fail(img, NULL, "%s: IDX element type 0x0B (short) is not supported (only 0x08 "
+                           "unsigned byte and 0x0D float)", img);
+
+    /* Zero-sized samples. */
+    uint32_t dz[2] = {3, 0};
+    img = put("z-images-idx3-ubyte", buf, idx_make(buf, 0x08, 2, dz, "", 0));
+    expect_fail(img, NULL, "%s: IDX samples have size 0 (3 x 0)", img);
+}
+
+static void test_idx_empty(void **state)
+{
+    (void)state;
+    unsigned char buf[64];
+    uint32_t di[3] = {0, 28, 28}, dl[1] = {0};
+    const char *img = put("e-images-idx3-ubyte", buf, idx_make(buf, 0x08, 3, di, "", 0));
+    put("e-labels-idx1-ubyte", buf, idx_make(buf, 0x08, 1, dl, "", 0));
+    nnrt_dataset d;
+    nnrt_err e = {""};
+    nnrt_model m = fake_model("fashion", 784, 10, NNRT_LOSS_CCE);
+    load_ok(img, NULL, &d);
+    assert_int_equal(d.m, 0);
+    assert_int_equal(d.n_features, 784);
+    assert_int_equal(nnrt_dataset_check(&d, &m, &e), -1);
+    char want[600];
+    snprintf(want, sizeof want, "%s: no samples", img);
+    assert_string_equal(e.msg, want);
+    nnrt_dataset_free(&d);
+}
+
+/* ======================================================================== */
+/* HDF5                                                                     */
+/* ======================================================================== */
+
+#ifdef NNG_HAVE_HDF5
+static void h5_put(hid_t f, const char *name, hid_t ftype, hid_t mtype, int rank,
+                   const hsize_t *dims, const void *data)
+{
+    hid_t sp = H5Screate_simple(rank, dims, NULL);
+    hid_t ds = H5Dcreate2(f, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(ds >= 0);
+    hsize_t total = 1;
+    for (int i = 0; i < rank; i++)
+        total *= dims[i];
+    if (total > 0)
+        assert_true(H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0);
+    H5Dclose(ds);
+    H5Sclose(sp);
+}
+
+static hid_t h5_new(const char *name)
+{
+    hid_t f = H5Fcreate(tp(name), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(f >= 0);
+    return f;
+}
+
+static void test_hdf5_names(void **state)
+{
+    (void)state;
+    nnrt_dataset d;
+    nnrt_load_opts o;
+    const double xa[2][2][3] = {{{1, 2, 3}, {4, 5, 6}}, {{-1, 0.5, 1e-3}, {7, 8, 9}}};
+    const int32_t yb[2] = {3, 4};
+    hsize_t dx[3] = {2, 2, 3}, dy[1] = {2};
+    hid_t f = h5_new("other.h5");
+    h5_put(f, "a", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, dx, xa);
+    h5_put(f, "b", H5T_STD_I32BE, H5T_NATIVE_INT32, 1, dy, yb);
+    H5Fclose(f);
+    const char *p = tp("other.h5");
+    expect_fail(p, NULL, "%s: no features dataset (looked for train_set_x, test_set_x, x, X; "
+                         "found: a, b)", p);
+    nnrt_load_opts_default(&o);
+    o.x_name = "features";
+    expect_fail(p, &o, "%s: no dataset 'features' (found: a, b)", p);
+    o.x_name = "a";
+    expect_fail(p, &o, "%s: no labels dataset (looked for train_set_y, test_set_y, y, Y; "
+                       "found: a, b)", p);
+    o.y_name = "b";
+    load_ok(p, &o, &d);
+    assert_int_equal(d.m, 2);
+    assert_int_equal(d.n_features, 6);
+    assert_int_equal(d.label_cols, 1);
+    for (int i = 0; i < 12; i++)
+        assert_true(d.x[i] == (float)(&xa[0][0][0])[i]); /* floats: not scaled */
+    assert_true(d.y[0] == 3.0f && d.y[1] == 4.0f);
+    nnrt_dataset_free(&d);
+    o.y_name = "group/missing";
+    expect_fail(p, &o, "%s: no dataset 'group/missing' (found: a, b)", p);
+}
+
+static void test_hdf5_defaults(void **state)
+{
+    (void)state;
+    nnrt_dataset d;
+    nnrt_load_opts o;
+    /* "x" with labels as one row (1, m), uint8 scaled; the partner of x
+     * (y) is picked over test_set_y. */
+    const uint8_t x[3][2] = {{0, 255}, {51, 102}, {1, 2}};
+    const int64_t y[1][3] = {{1, 0, 1}};
+    const float wrong[3] = {5, 5, 5};
+    hsize_t dx[2] = {3, 2}, dy[2] = {1, 3}, dw[1] = {3};
+    hid_t f = h5_new("defaults.h5");
+    h5_put(f, "x", H5T_STD_U8LE, H5T_NATIVE_UINT8, 2, dx, x);
+    h5_put(f, "y", H5T_STD_I64LE, H5T_NATIVE_INT64, 2, dy, y);
+    h5_put(f, "test_set_y", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, dw, wrong);
+    H5Fclose(f);
+    load_ok(tp("defaults.h5"), NULL, &d);
+    assert_int_equal(d.m, 3);
+    assert_int_equal(d.n_features, 2);
+    assert_int_equal(d.label_cols, 1);
+    for (int i = 0; i < 6; i++)
+        assert_true(d.x[i] == (float)(&x[0][0])[i] / 255.0f);
+    assert_true(d.y[0] == 1.0f && d.y[1] == 0.0f && d.y[2] == 1.0f);
+    nnrt_dataset_free(&d);
+
+    nnrt_load_opts_default(&o);
+    o.scale = 0.5f;
+    o.y_name = "test_set_y";
+    load_ok(tp("defaults.h5"), &o, &d);
+    for (int i = 0; i < 6; i++)
+        assert_true(d.x[i] == (float)(&x[0][0])[i] * 0.5f);
+    assert_true(d.y[0] == 5.0f);
+    nnrt_dataset_free(&d);
+}
+
+static void test_hdf5_bad(void **state)
+{
+    (void)state;
+    const float x[4] = {1, 2, 3, 4};
+    const int8_t y[3] = {0, 1, 0};
+    hsize_t d4[1] = {4}, d3[1] = {3}, d0[2] = {0, 5}, dz[2] = {2, 0};
+    const char *p;
+
+    hid_t f = h5_new("count.h5");
+    h5_put(f, "train_set_x", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, d4, x);
+    h5_put(f, "train_set_y", H5T_STD_I8LE, H5T_NATIVE_INT8, 1, d3, y);
+    H5Fclose(f);
+    p = tp("count.h5");
+    expect_fail(p, NULL, "%s: 3 labels ('train_set_y', 3) for 4 samples ('train_set_x', 4)", p);
+
+    /* Strings. */
+    f = h5_new("strings.h5");
+    hid_t st = H5Tcopy(H5T_C_S1);
+    H5Tset_size(st, 4);
+    h5_put(f, "x", st, st, 1, d3, "abcdefghijkl");
+    h5_put(f, "y", H5T_STD_I8LE, H5T_NATIVE_INT8, 1, d3, y);
+    H5Tclose(st);
+    H5Fclose(f);
+    p = tp("strings.h5");
+    expect_fail(p, NULL, "%s: dataset 'x' holds strings, not numbers", p);
+
+    /* A scalar. */
+    f = h5_new("scalar.h5");
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t ds = H5Dcreate2(f, "X", H5T_NATIVE_FLOAT, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, x);
+    H5Dclose(ds);
+    H5Sclose(sp);
+    h5_put(f, "Y", H5T_STD_I8LE, H5T_NATIVE_INT8, 1, d3, y);
+    H5Fclose(f);
+    p = tp("scalar.h5");
+    expect_fail(p, NULL, "%s: dataset 'X' is a scalar; expected one row per sample", p);
+
+    /* A group where the dataset should be. */
+    f = h5_new("group.h5");
+    hid_t g = H5Gcreate2(f, "train_set_x", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Gclose(g);
+    H5Fclose(f);
+    p = tp("group.h5");
+    expect_fail(p, NULL, "%s: no labels dataset (looked for train_set_y, test_set_y, y, Y; "
+                         "found: train_set_x)", p);
+    nnrt_load_opts o;
+    nnrt_load_opts_default(&o);
+    o.y_name = "train_set_x";
+    expect_fail(p, &o, "%s: 'train_set_x' is not a dataset", p);
+
+    /* Zero-sized samples. */
+    f = h5_new("zero.h5");
+    h5_put(f, "x", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, dz, x);
+    h5_put(f, "y", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, d3, x);
+    H5Fclose(f);
+    p = tp("zero.h5");
+    expect_fail(p, NULL, "%s: dataset 'x' (2 x 0): samples of size 0", p);
+
+    /* An empty file: no datasets at all. */
+    f = h5_new("nothing.h5");
+    H5Fclose(f);
+    p = tp("nothing.h5");
+    expect_fail(p, NULL, "%s: no features dataset (looked for train_set_x, test_set_x, x, X; "
+                         "found: nothing)", p);
+
+    /* Truncated: the first half of a real file. */
+    f = h5_new("whole.h5");
+    float big[1000];
+    hsize_t db[1] = {1000};
+    for (int i = 0; i < 1000; i++)
+        big[i] = (float)i;
+    h5_put(f, "x", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, db, big);
+    h5_put(f, "y", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, db, big);
+    H5Fclose(f);
+    FILE *fp = fopen(tp("whole.h5"), "rb");
+    static unsigned char raw[1 << 16];
+    size_t n = fread(raw, 1, sizeof raw, fp);
+    fclose(fp);
+    p = put("half.h5", raw, n / 2);
+    expect_fail(p, NULL, "%s: cannot open as HDF5 (truncated or corrupt file?)", p);
+
+    /* Zero samples loads; the check refuses it. */
+    f = h5_new("empty.h5");
+    h5_put(f, "x", H5T_STD_U8LE, H5T_NATIVE_UINT8, 2, d0, x);
+    hsize_t dy0[1] = {0};
+    h5_put(f, "y", H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, dy0, y);
+    H5Fclose(f);
+    nnrt_dataset d;
+    load_ok(tp("empty.h5"), NULL, &d);
+    assert_int_equal(d.m, 0);
+    assert_int_equal(d.n_features, 5);
+    nnrt_err e = {""};
+    nnrt_model m = fake_model("m", 5, 1, NNRT_LOSS_BCE);
+    assert_int_equal(nnrt_dataset_check(&d, &m, &e), -1);
+    char want[600];
+    snprintf(want, sizeof want, "%s: no samples", tp("empty.h5"));
+    assert_string_equal(e.msg, want);
+    nnrt_dataset_free(&d);
+
+    /* NaN in the features. */
+    const float xn[3][5] = {{0}, {0, 0, 0, NAN, 0}, {0}};
+    hsize_t dn[2] = {3, 5};
+    f = h5_new("nan.h5");
+    h5_put(f, "x", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, dn, xn);
+    h5_put(f, "y", H5T_STD_I8LE, H5T_NATIVE_INT8, 1, d3, y);
+    H5Fclose(f);
+    load_ok(tp("nan.h5"), NULL, &d);
+    assert_int_equal(nnrt_dataset_check(&d, &m, &e), -1);
+    snprintf(want, sizeof want, "%s: sample 1, feature 3 is NaN", tp("nan.h5"));
+    assert_string_equal(e.msg, want);
+    nnrt_dataset_free(&d);
+}
+#endif
+
+/* ======================================================================== */
+/* nnrt_dataset_check, nnrt_make_targets                                    */
+/* ======================================================================== */
+
+static void check_msg(const nnrt_dataset *d, const nnrt_model *m, const char *want)
+{
+    nnrt_err e = {""};
+    if (!want) {
+        if (nnrt_dataset_check(d, m, &e) != 0)
+            fail_msg("check failed: %s", e.msg);
+        return;
+    }
+    assert_int_equal(nnrt_dataset_check(d, m, &e), -1);
+    assert_string_equal(e.msg, want);
+}
+
+static void test_check(void **state)
+{
+    (void)state;
+    float x[6] = {1, 2, 3, 4, 5, 6}, y[4] = {0, 1, 1, 0};
+    nnrt_dataset d = {.m = 2, .n_features = 3, .label_cols = 1, .x = x, .y = y,
+                      .path = "train.csv"};
+    nnrt_model house = fake_model("house", 4, 1, NNRT_LOSS_MSE);
+    check_msg(&d, &house, "train.csv: 3 features per sample, but model 'house' takes 4");
+
+    nnrt_model bce = fake_model("cat", 3, 1, NNRT_LOSS_BCE);
+    check_msg(&d, &bce, NULL);
+    y[1] = 2;
+    check_msg(&d, &bce, "train.csv: sample 1, label is 2, but bce needs 0 or 1");
+    y[1] = 0.5f;
+    check_msg(&d, &bce, "train.csv: sample 1, label is 0.5, but bce needs 0 or 1");
+    y[1] = NAN;
+    check_msg(&d, &bce, "train.csv: sample 1, label is NaN");
+    y[1] = 1;
+
+    /* Multi-label bce: one 0/1 column per output. */
+    nnrt_model bce2 = fake_model("tags", 3, 2, NNRT_LOSS_BCE);
+    check_msg(&d, &bce2, "train.csv: 1 label column per sample, but model 'tags' (bce) has 2 "
+                            "outputs, one 0/1 label each");
+    d.label_cols = 2;
+    check_msg(&d, &bce2, NULL);
+    y[3] = -1;
+    check_msg(&d, &bce2, "train.csv: sample 1, label 1 is -1, but bce needs 0 or 1");
+    y[3] = 0;
+
+    nnrt_model cce = fake_model("fashion", 3, 10, NNRT_LOSS_CCE);
+    check_msg(&d, &cce, "train.csv: 2 label columns per sample, but model 'fashion' (cce) "
+                           "takes one class index 0..9");
+    d.label_cols = 1;
+    y[0] = 9;
+    y[1] = 0;
+    check_msg(&d, &cce, NULL);
+    y[1] = 10;
+    check_msg(&d, &cce, "train.csv: sample 1, label is 10, but model 'fashion' (cce) takes a "
+                           "class index 0..9");
+    y[1] = 2.5f;
+    check_msg(&d, &cce, "train.csv: sample 1, label is 2.5, but model 'fashion' (cce) takes "
+                           "a class index 0..9");
+    y[1] = -1;
+    check_msg(&d, &cce, "train.csv: sample 1, label is -1, but model 'fashion' (cce) takes a "
+                           "class index 0..9");
+    y[1] = 3;
+
+    nnrt_model mse2 = fake_model("house", 3, 2, NNRT_LOSS_MSE);
+    check_msg(&d, &mse2, "train.csv: 1 target column per sample, but model 'house' (mse) has "
+                            "2 outputs");
+    d.label_cols = 2;
+    check_msg(&d, &mse2, NULL);
+    x[5] = INFINITY;
+    check_msg(&d, &mse2, "train.csv: sample 1, feature 2 is inf");
+    x[5] = -INFINITY;
+    check_msg(&d, &mse2, "train.csv: sample 1, feature 2 is -inf");
+    x[5] = 6;
+    y[2] = NAN;
+    check_msg(&d, &mse2, "train.csv: sample 1, label 0 is NaN");
+    y[2] = 1;
+    d.m = 0;
+    check_msg(&d, &mse2, "train.csv: no samples");
+}
+
+static void test_make_targets(void **state)
+{
+    (void)state;
+    float x[3] = {0, 0, 0}, y[3] = {2, 0, 1};
+    nnrt_dataset d = {.m = 3, .n_features = 1, .label_cols = 1, .x = x, .y = y};
+    nnrt_model cce = fake_model("c", 1, 3, NNRT_LOSS_CCE);
+    float t[9];
+    memset(t, 0x7f, sizeof t);
+    nnrt_make_targets(&d, &cce, NULL, 3, t);
+    static const float onehot[9] = {0, 0, 1, 1, 0, 0, 0, 1, 0};
+    expect_floats(t, onehot, 9);
+    long idx[2] = {2, 0};
+    nnrt_make_targets(&d, &cce, idx, 2, t);
+    static const float picked[6] = {0, 1, 0, 0, 0, 1};
+    expect_floats(t, picked, 6);
+
+    float y2[6] = {1, 2, 3, 4, 5, 6};
+    nnrt_dataset r = {.m = 3, .n_features = 1, .label_cols = 2, .x = x, .y = y2};
+    nnrt_model mse = fake_model("r", 1, 2, NNRT_LOSS_MSE);
+    nnrt_make_targets(&r, &mse, idx, 2, t);
+    static const float copied[4] = {5, 6, 1, 2};
+    expect_floats(t, copied, 4);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cat_train),
+        cmocka_unit_test(test_cat_test),
+        cmocka_unit_test(test_fashion_train),
+        cmocka_unit_test(test_fashion_test),
+        cmocka_unit_test(test_fashion_mismatch),
+        cmocka_unit_test(test_not_data),
+        cmocka_unit_test(test_csv_header),
+        cmocka_unit_test(test_csv_no_header),
+        cmocka_unit_test(test_csv_label_columns),
+        cmocka_unit_test(test_csv_bad_rows),
+        cmocka_unit_test(test_csv_empty_and_gz),
+        cmocka_unit_test(test_csv_nan),
+        cmocka_unit_test(test_idx_plain_and_gz),
+        cmocka_unit_test(test_idx_float),
+        cmocka_unit_test(test_idx_bad),
+        cmocka_unit_test(test_idx_empty),
+#ifdef NNG_HAVE_HDF5
+        cmocka_unit_test(test_hdf5_names),
+        cmocka_unit_test(test_hdf5_defaults),
+        cmocka_unit_test(test_hdf5_bad),
+#endif
+        cmocka_unit_test(test_check),
+        cmocka_unit_test(test_make_targets),
+    };
+    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+}
