@@ -1,0 +1,417 @@
+/*
+ * main.c -- the nngen command line:
+ *
+ *     nngen [options] SPEC
+ *
+ * reads SPEC (compiler/spec.c), then writes one C file (compiler/emit.c),
+ * a layer table (--summary) or nothing (--check) to standard output or,
+ * with -o FILE, atomically to FILE: FILE.tmp.XXXXXX in the same directory,
+ * flushed, fsync'ed and renamed over FILE, so that FILE is either the old
+ * file or the complete new one.
+ *
+ * Exit status: 0 ok, 1 errors in the spec or while writing, 2 bad command
+ * line.  Every error is one line on stderr.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nngen.h"
+
+enum { MAIN_OK = 0, MAIN_FAIL = 1, MAIN_USAGE = 2 };
+
+typedef struct main_cli {
+    const char *spec;   /* SPEC */
+    const char *out;    /* -o FILE, or NULL for stdout */
+    const char *name;   /* --name */
+    int isas;           /* --isa */
+    const char *isa_word;
+    int dtype_double;   /* --dtype double */
+    int summary, check; /* --summary, --check */
+    char *cmdline;      /* the command line, for the generated header */
+} main_cli;
+
+static const struct {
+    const char *name;
+    int bits;
+} main_isas[] = {{"all", NNG_ISA_ALL},
+                 {"scalar", NNG_ISA_SCALAR},
+                 {"avx2", NNG_ISA_AVX2},
+                 {"neon", NNG_ISA_NEON},
+                 {NULL, 0}};
+
+/* The options; `arg` names the value of those that take one. */
+static const struct {
+    const char *name;
+    const char *arg;
+} main_options[] = {{"-o", "FILE"},       {"--output", "FILE"}, {"--isa", "ISA"},
+                    {"--dtype", "TYPE"},  {"--name", "NAME"},   {"--summary", NULL},
+                    {"--check", NULL},    {"--version", NULL},  {"--help", NULL},
+                    {"-h", NULL},         {NULL, NULL}};
+
+static const char main_usage[] =
+    "usage: nngen [options] SPEC\n"
+    "Compile the network that SPEC describes (docs/spec.md) into one C file:\n"
+    "forward, backward and optimizer update as fixed-size loops with AVX2+FMA,\n"
+    "NEON and scalar paths, plus a model descriptor and main() for libnnrt.\n"
+    "\n"
+    "  -o FILE, --output FILE\n"
+    "                 write to FILE (atomically) instead of standard output\n"
+    "  --isa ISA      all (default; the C compiler's predefined macros choose),\n"
+    "                 scalar, avx2 or neon\n"
+    "  --dtype TYPE   float (default) or double (with --isa scalar only: for\n"
+    "                 gradient verification; no model descriptor, no main)\n"
+    "  --name NAME    C prefix of the generated symbols (default: the spec's\n"
+    "                 model name, else the spec file's base name)\n"
+    "  --summary      print the layer table (parameters, FLOPs per sample)\n"
+    "                 instead of code\n"
+    "  --check        only check the spec; print nothing if it is valid\n"
+    "  --version      print nngen's version\n"
+    "  -h, --help     print this help\n"
+    "\n"
+    "Exit status: 0 ok, 1 errors in the spec or while writing, 2 bad usage.\n"
+    "\n"
+    "Example:\n"
+    "  nngen models/cat.spec -o cat_net.c\n"
+    "  cc -O2 -march=native cat_net.c $(pkg-config --cflags --libs nnrt) -o cat_train\n"
+    "  ./cat_train --train train_catvnoncat.h5 --test test_catvnoncat.h5\n";
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static int usage_error(const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "nngen: %s\n", msg);
+    return MAIN_USAGE;
+}
+
+/* ------------------------------------------------------------------ */
+/* The command line                                                     */
+/* ------------------------------------------------------------------ */
+
+/* argv joined by spaces, each argument quoted for a POSIX shell if it
+ * needs it; argv[0] is written as "nngen" so that the text does not depend
+ * on where nngen was run from. */
+static char *main_cmdline(int argc, char **argv)
+{
+    size_t cap = 16;
+    for (int i = 1; i < argc; i++)
+        cap += 4 * strlen(argv[i]) + 3;
+    char *s = malloc(cap), *p = s;
+    if (!s)
+        return NULL;
+    p += sprintf(p, "nngen");
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = a[0] != '\0';
+        for (const char *c = a; *c; c++)
+            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                        "_-./=:,+@%",
+                        *c))
+                plain = 0;
+        *p++ = ' ';
+        if (plain) {
+            p += sprintf(p, "%s", a);
+            continue;
+        }
+        *p++ = '\'';
+        for (const char *c = a; *c; c++) {
+            if (*c == '\'')
+                p += sprintf(p, "'\\''");
+            else
+                *p++ = *c;
+        }
+        *p++ = '\'';
+    }
+    *p = '\0';
+    return s;
+}
+
+/* Parses the arguments into *c.  Returns -1 to go on, or an exit status
+ * (0 after --help / --version). */
+static int main_args(int argc, char **argv, main_cli *c)
+{
+    const char *dtype = NULL;
+    int options_done = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (options_done || a[0] != '-' || a[1] == '\0') {
+            if (c->spec)
+                return usage_error("more than one SPEC file: '%s' and '%s'", c->spec, a);
+            c->spec = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            options_done = 1;
+            continue;
+        }
+        /* --opt=value and -oFILE */
+        char name[64];
+        const char *value = NULL;
+        const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
+        size_t n = eq ? (size_t)(eq - a) : strlen(a);
+        if (a[1] == 'o' && a[2] != '\0') {
+            n = 2;
+            value = a + 2;
+        } else if (eq)
+            value = eq + 1;
+        if (n >= sizeof name)
+            n = sizeof name - 1;
+        memcpy(name, a, n);
+        name[n] = '\0';
+
+        size_t k = 0;
+        while (main_options[k].name && strcmp(main_options[k].name, name) != 0)
+            k++;
+        if (!main_options[k].name) {
+            const char *words[16];
+            size_t w = 0;
+            for (size_t j = 0; main_options[j].name; j++)
+                words[w++] = main_options[j].name;
+            words[w] = NULL;
+            const char *best = nng_did_you_mean(name, words);
+            if (best)
+                return usage_error("unknown option '%s' (did you mean '%s'?)", name, best);
+            return usage_error("unknown option '%s' (see nngen --help)", name);
+        }
+        if (main_options[k].arg && !value) {
+            if (i + 1 >= argc)
+                return usage_error("%s: missing %s", name, main_options[k].arg);
+            value = argv[++i];
+        } else if (!main_options[k].arg && value)
+            return usage_error("%s takes no value, got '%s'", name, value);
+
+        if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+            fputs(main_usage, stdout);
+            return fflush(stdout) == 0 ? MAIN_OK : MAIN_FAIL;
+        }
+        if (strcmp(name, "--version") == 0) {
+            printf("nngen %s (nnrt ABI %d)\n", NNGEN_VERSION, NNRT_ABI_VERSION);
+            return fflush(stdout) == 0 ? MAIN_OK : MAIN_FAIL;
+        }
+        if (strcmp(name, "-o") == 0 || strcmp(name, "--output") == 0) {
+            if (!value[0])
+                return usage_error("%s: empty file name", name);
+            c->out = value;
+        } else if (strcmp(name, "--isa") == 0) {
+            size_t j = 0;
+            while (main_isas[j].name && strcmp(main_isas[j].name, value) != 0)
+                j++;
+            if (!main_isas[j].name)
+                return usage_error("--isa: expected one of all, scalar, avx2, neon, got '%s'",
+                                   value);
+            c->isas = main_isas[j].bits;
+            c->isa_word = main_isas[j].name;
+        } else if (strcmp(name, "--dtype") == 0) {
+            if (strcmp(value, "float") != 0 && strcmp(value, "double") != 0)
+                return usage_error("--dtype: expected one of float, double, got '%s'", value);
+            dtype = value;
+        } else if (strcmp(name, "--name") == 0) {
+            const char *why = nng_name_problem(value, strlen(value));
+            if (why)
+                return usage_error("--name: '%s' %s", value, why);
+            c->name = value;
+        } else if (strcmp(name, "--summary") == 0)
+            c->summary = 1;
+        else
+            c->check = 1;
+    }
+    c->dtype_double = dtype && strcmp(dtype, "double") == 0;
+    if (!c->spec)
+        return usage_error("missing SPEC file (usage: nngen [options] SPEC; see nngen --help)");
+    if (c->dtype_double && c->isas != NNG_ISA_SCALAR)
+        return usage_error("--dtype double needs --isa scalar (got --isa %s)", c->isa_word);
+    if (c->check && (c->summary || c->out))
+        return usage_error("--check writes nothing: it cannot be combined with %s",
+                           c->summary ? "--summary" : "-o");
+    return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* --summary                                                            */
+/* ------------------------------------------------------------------ */
+
+/* The emitter's cost of layer l alone: its functions over the first l+1
+ * layers minus over the first l (they sum over layers). */
+static double main_layer_cost(const nng_spec *s, int l, double (*cost)(const nng_spec *))
+{
+    static nng_spec t; /* large: keep it off the stack */
+    t = *s;
+    t.n_layers = l + 1;
+    double upto = cost(&t);
+    t.n_layers = l;
+    return upto - cost(&t);
+}
+
+static int main_summary(const nng_spec *s, FILE *out)
+{
+    char shape[64] = "";
+    size_t n = 0;
+    for (int i = 0; i < s->input_rank && n < sizeof shape - 12; i++)
+        n += (size_t)snprintf(shape + n, sizeof shape - n, "%s%d", i ? "x" : "", s->input_shape[i]);
+    fprintf(out, "model %s (%s): input %s = %d features, loss %s\n", s->name,
+            s->path ? s->path : "-", shape, s->n_in, nng_loss_by_kind(s->loss)->name);
+    fprintf(out, "%5s %5s %8s %8s  %-11s %11s %14s %14s\n", "layer", "line", "in", "out",
+            "activation", "params", "FLOPs fwd", "FLOPs train");
+    long total = 0;
+    int fan_in = s->n_in;
+    for (int l = 0; l < s->n_layers; l++) {
+        const nng_layer *L = &s->layers[l];
+        long params = (long)L->units * ((long)fan_in + 1);
+        total += params;
+        fprintf(out, "%5d %5d %8d %8d  %-11s %11ld %14.0f %14.0f\n", l + 1, L->pos.line, fan_in,
+                L->units, nng_act_by_kind(L->act)->name, params,
+                main_layer_cost(s, l, nng_flops_fwd), main_layer_cost(s, l, nng_flops_train));
+        fan_in = L->units;
+    }
+    fprintf(out, "%-41s %11ld %14.0f %14.0f\n", "total", total, nng_flops_fwd(s),
+            nng_flops_train(s));
+    size_t padded = nng_param_count_padded(s);
+    fprintf(out, "padded parameter array: %zu floats (%zu bytes)\n", padded, padded * sizeof(float));
+    fputs("FLOPs are per sample, 2 per multiply-add; train = forward + backward.\n", out);
+    return ferror(out) ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Output                                                               */
+/* ------------------------------------------------------------------ */
+
+static int main_produce(const main_cli *c, const nng_spec *s, FILE *out)
+{
+    if (c->summary)
+        return main_summary(s, out);
+    nng_emit_opts o;
+    memset(&o, 0, sizeof o);
+    o.isas = c->isas;
+    o.dtype_double = c->dtype_double;
+    o.cmdline = c->cmdline;
+    return nng_emit(s, &o, out);
+}
+
+/* FILE.tmp.XXXXXX, written, flushed, synced, renamed over FILE; removed on
+ * any error, so that FILE is never left half-written. */
+static int main_write_file(const main_cli *c, const nng_spec *s)
+{
+    const char *path = c->out;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "nngen: cannot write '%s': it is a directory\n", path);
+        return MAIN_FAIL;
+    }
+    size_t n = strlen(path);
+    char *tmp = malloc(n + sizeof ".tmp.XXXXXX");
+    if (!tmp) {
+        fprintf(stderr, "nngen: out of memory\n");
+        return MAIN_FAIL;
+    }
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        fprintf(stderr, "nngen: cannot write '%s': %s\n", path, strerror(errno));
+        free(tmp);
+        return MAIN_FAIL;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    const char *what = "error writing";
+    int err = 0;
+    FILE *f = NULL;
+    if (fchmod(fd, 0666 & ~mask) != 0)
+        err = errno;
+    else if (!(f = fdopen(fd, "w")))
+        err = errno;
+    if (!f)
+        close(fd);
+    else {
+        errno = 0;
+        int r = main_produce(c, s, f);
+        if (r != 0 || fflush(f) != 0 || ferror(f))
+            err = errno ? errno : EIO;
+        else if (fsync(fileno(f)) != 0)
+            err = errno;
+        if (fclose(f) != 0 && !err)
+            err = errno;
+        if (!err && rename(tmp, path) != 0) {
+            err = errno;
+            what = "cannot rename the temporary file over";
+        }
+    }
+    if (err) {
+        fprintf(stderr, "nngen: %s '%s': %s\n", what, path, strerror(err));
+        unlink(tmp);
+        free(tmp);
+        return MAIN_FAIL;
+    }
+    free(tmp);
+    /* Make the rename itself durable (best effort). */
+    char *dir = strdup(path);
+    if (dir) {
+        char *slash = strrchr(dir, '/');
+        const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+        int dfd = open(d, O_RDONLY);
+        if (dfd >= 0) {
+            (void)fsync(dfd);
+            close(dfd);
+        }
+        free(dir);
+    }
+    return MAIN_OK;
+}
+
+static int main_write_stdout(const main_cli *c, const nng_spec *s)
+{
+    errno = 0;
+    int r = main_produce(c, s, stdout);
+    if (r != 0 || fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "nngen: error writing to standard output: %s\n",
+                strerror(errno ? errno : EIO));
+        return MAIN_FAIL;
+    }
+    return MAIN_OK;
+}
+
+int main(int argc, char **argv)
+{
+    main_cli c;
+    memset(&c, 0, sizeof c);
+    c.isas = NNG_ISA_ALL;
+    c.isa_word = "all";
+    int r = main_args(argc, argv, &c);
+    if (r >= 0)
+        return r;
+
+    nng_diag d;
+    nng_spec s;
+    nng_diag_init(&d, c.spec, stderr);
+    if (nng_parse_file(c.spec, &s, &d) != 0)
+        return MAIN_FAIL;
+    if (c.name)
+        snprintf(s.name, sizeof s.name, "%s", c.name);
+    if (c.check) {
+        nng_spec_free(&s);
+        return MAIN_OK;
+    }
+    c.cmdline = main_cmdline(argc, argv);
+    if (!c.cmdline) {
+        fprintf(stderr, "nngen: out of memory\n");
+        nng_spec_free(&s);
+        return MAIN_FAIL;
+    }
+    r = c.out ? main_write_file(&c, &s) : main_write_stdout(&c, &s);
+    free(c.cmdline);
+    nng_spec_free(&s);
+    return r;
+}
