@@ -171,10 +171,12 @@ static void test_exp_tanh_log_accuracy(void **state)
     sweep_inputs(in);
     long npos = log_inputs(pos);
     for (int k = 0; k < n_isas; k++) {
-        /* SLEEF u10 promises 1.0 ulp; glibc's expf/logf/tanhf are within
-         * a couple of ulp.  Bound: 2 ulp (measured numbers are printed). */
+        /* SLEEF u10 promises 1.0 ulp: bound 2.  glibc's expf and logf are
+         * within 1 ulp, its tanhf within 2 (libm-test-ulps), so the scalar
+         * tanh gets 3.  Measured numbers are printed. */
+        int scalar = k == 0;
         check_ulps(&isas[k], F_EXP, in, N_SWEEP, 2.0, exp);
-        check_ulps(&isas[k], F_TANH, in, N_SWEEP, 2.0, tanh);
+        check_ulps(&isas[k], F_TANH, in, N_SWEEP, scalar ? 3.0 : 2.0, tanh);
         check_ulps(&isas[k], F_LOG, pos, npos, 2.0, log);
     }
 }
