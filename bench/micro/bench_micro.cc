@@ -1,0 +1,271 @@
+// bench_micro.cc -- Google Benchmark harness over nngen's generated C and
+// libnnrt (docs/bench.md).
+//
+//   layer_<n_in>x<units>/<variant>/{fwd,train}/<batch>
+//       one dense layer (identity, mse): model->forward, and model->loss_grad
+//       (forward + backward) on a batch of 1, 64 or 209 samples;
+//   math/<fn>/<impl>/<n>
+//       nnrt_scalar_* vs nnrt_avx2_* vs a plain libm loop, in place over n
+//       floats (the input is copied back before each call, in all three);
+//   step/<model>/<variant>
+//       one whole training step, loss_grad + update, of models/{cat,xor,
+//       fashion}.spec at the spec's batch (cat: 209, full batch; xor: 1;
+//       fashion: 64) with the spec's optimizer.
+//
+// variant: avx2 (the intrinsic path, -mavx2 -mfma), scalar (plain loops,
+// the C compiler may vectorise them with SSE2), novec (plain loops built
+// with -fno-tree-vectorize).
+//
+// Counters: items_per_second = samples (or floats) per second; GFLOPs = the
+// model's flop count (model->flops_fwd / flops_train per sample) per second,
+// in 1e9/s; peak_frac = that over this machine's one-core AVX2 FMA peak, when
+// NNGEN_PEAK_GFLOPS gives it (bench/run.sh passes peak's figure).
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "nnrt.h"
+
+struct bench_model_row {
+    const char *base;    // layer_784x128, cat, xor, fashion
+    const char *variant; // avx2, scalar, novec
+    const nnrt_model *m;
+};
+
+// The generated models' descriptors (extern "C") and the table of them.
+#include "bench_models.inc"
+
+namespace {
+
+double peak_gflops = 0.0; // from NNGEN_PEAK_GFLOPS; 0 = unknown
+
+// 64-byte aligned floats from nnrt_alloc, freed on scope exit.
+struct buf {
+    float *p;
+    explicit buf(size_t n) : p(static_cast<float *>(nnrt_alloc((n ? n : 1) * sizeof(float))))
+    {
+        if (!p) {
+            std::fprintf(stderr, "bench_micro: out of memory (%zu floats)\n", n);
+            std::exit(1);
+        }
+    }
+    ~buf() { nnrt_free(p); }
+    buf(const buf &) = delete;
+    buf &operator=(const buf &) = delete;
+};
+
+// Inputs in [0, 1); targets that fit the loss (0/1, one-hot, or values).
+void fill_batch(const nnrt_model *m, long batch, float *x, float *y)
+{
+    std::mt19937 rng(42);
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    for (long i = 0; i < batch * m->n_in; i++)
+        x[i] = u(rng);
+    for (long i = 0; i < batch; i++) {
+        for (int j = 0; j < m->n_out; j++) {
+            float *t = &y[i * m->n_out + j];
+            if (m->loss == NNRT_LOSS_CCE)
+                *t = j == static_cast<int>(i % m->n_out) ? 1.0f : 0.0f;
+            else if (m->loss == NNRT_LOSS_BCE)
+                *t = (i + j) % 2 ? 1.0f : 0.0f;
+            else
+                *t = u(rng);
+        }
+    }
+}
+
+void set_flop_counters(benchmark::State &st, double flops_per_iter, long items_per_iter)
+{
+    st.SetItemsProcessed(static_cast<int64_t>(st.iterations()) * items_per_iter);
+    st.counters["GFLOPs"] =
+        benchmark::Counter(flops_per_iter * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+    if (peak_gflops > 0.0)
+        st.counters["peak_frac"] = benchmark::Counter(
+            flops_per_iter * 1e-9 / peak_gflops, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+nnrt_init init_of(const nnrt_model *m)
+{
+    // zeros would make every relu unit dead; timing wants ordinary values
+    return m->defaults.init == NNRT_INIT_ZEROS ? NNRT_INIT_XAVIER : m->defaults.init;
+}
+
+void bm_forward(benchmark::State &st, const nnrt_model *m, long batch)
+{
+    buf params(m->n_params), x(static_cast<size_t>(batch * m->n_in)),
+        y(static_cast<size_t>(batch * m->n_out)), out(static_cast<size_t>(batch * m->n_out));
+    void *ws = nnrt_alloc(m->ws_bytes ? m->ws_bytes : 64);
+    nnrt_init_params(m, params.p, init_of(m), 1);
+    fill_batch(m, batch, x.p, y.p);
+    for (auto _ : st) {
+        m->forward(params.p, x.p, batch, out.p, ws);
+        benchmark::DoNotOptimize(out.p);
+        benchmark::ClobberMemory();
+    }
+    set_flop_counters(st, m->flops_fwd * static_cast<double>(batch), batch);
+    nnrt_free(ws);
+}
+
+void bm_loss_grad(benchmark::State &st, const nnrt_model *m, long batch)
+{
+    buf params(m->n_params), grad(m->n_params), x(static_cast<size_t>(batch * m->n_in)),
+        y(static_cast<size_t>(batch * m->n_out));
+    void *ws = nnrt_alloc(m->ws_bytes ? m->ws_bytes : 64);
+    nnrt_init_params(m, params.p, init_of(m), 1);
+    fill_batch(m, batch, x.p, y.p);
+    for (auto _ : st) {
+        double loss = m->loss_grad(params.p, x.p, y.p, batch, grad.p, ws);
+        benchmark::DoNotOptimize(loss);
+        benchmark::ClobberMemory();
+    }
+    set_flop_counters(st, m->flops_train * static_cast<double>(batch), batch);
+    nnrt_free(ws);
+}
+
+// One training step as the driver does it: loss_grad, then update.
+void bm_step(benchmark::State &st, const nnrt_model *m, long batch)
+{
+    nnrt_opt_kind kind = m->defaults.optimizer;
+    size_t sf = nnrt_state_floats(m, kind);
+    buf params(m->n_params), grad(m->n_params), state(sf), x(static_cast<size_t>(batch * m->n_in)),
+        y(static_cast<size_t>(batch * m->n_out));
+    void *ws = nnrt_alloc(m->ws_bytes ? m->ws_bytes : 64);
+    nnrt_init_params(m, params.p, init_of(m), 1);
+    fill_batch(m, batch, x.p, y.p);
+    nnrt_optim opt;
+    opt.kind = kind;
+    opt.lr = m->defaults.lr;
+    opt.beta1 = m->defaults.beta1;
+    opt.beta2 = m->defaults.beta2;
+    opt.eps = m->defaults.eps;
+    long t = 0;
+    for (auto _ : st) {
+        double loss = m->loss_grad(params.p, x.p, y.p, batch, grad.p, ws);
+        m->update(params.p, grad.p, state.p, &opt, ++t);
+        benchmark::DoNotOptimize(loss);
+        benchmark::ClobberMemory();
+    }
+    set_flop_counters(st, m->flops_train * static_cast<double>(batch), batch);
+    st.counters["batch"] = static_cast<double>(batch);
+    nnrt_free(ws);
+}
+
+// ---- vector math ----------------------------------------------------------
+
+typedef void (*math_fn)(float *, long);
+
+void libm_sigmoid(float *x, long n)
+{
+    for (long i = 0; i < n; i++)
+        x[i] = 1.0f / (1.0f + std::exp(-x[i]));
+}
+void libm_tanh(float *x, long n)
+{
+    for (long i = 0; i < n; i++)
+        x[i] = std::tanh(x[i]);
+}
+void libm_exp(float *x, long n)
+{
+    for (long i = 0; i < n; i++)
+        x[i] = std::exp(x[i]);
+}
+void libm_log(float *x, long n)
+{
+    for (long i = 0; i < n; i++)
+        x[i] = std::log(x[i]);
+}
+
+struct math_row {
+    const char *fn, *impl;
+    math_fn f;
+};
+
+const math_row math_rows[] = {
+    {"sigmoid", "libm", libm_sigmoid},
+    {"sigmoid", "scalar", nnrt_scalar_sigmoid},
+    {"tanh", "libm", libm_tanh},
+    {"tanh", "scalar", nnrt_scalar_tanh},
+    {"exp", "libm", libm_exp},
+    {"exp", "scalar", nnrt_scalar_exp},
+    {"log", "libm", libm_log},
+    {"log", "scalar", nnrt_scalar_log},
+#if defined(__x86_64__)
+    {"sigmoid", "avx2", nnrt_avx2_sigmoid},
+    {"tanh", "avx2", nnrt_avx2_tanh},
+    {"exp", "avx2", nnrt_avx2_exp},
+    {"log", "avx2", nnrt_avx2_log},
+#endif
+};
+
+void bm_math(benchmark::State &st, const math_row *r, long n)
+{
+    buf src(static_cast<size_t>(n)), x(static_cast<size_t>(n));
+    std::mt19937 rng(7);
+    bool is_log = std::strcmp(r->fn, "log") == 0;
+    std::uniform_real_distribution<float> u(is_log ? 0.01f : -8.0f, is_log ? 100.0f : 8.0f);
+    for (long i = 0; i < n; i++)
+        src.p[i] = u(rng);
+    for (auto _ : st) {
+        std::memcpy(x.p, src.p, static_cast<size_t>(n) * sizeof(float));
+        r->f(x.p, n);
+        benchmark::DoNotOptimize(x.p);
+        benchmark::ClobberMemory();
+    }
+    st.SetItemsProcessed(static_cast<int64_t>(st.iterations()) * n);
+}
+
+void register_all()
+{
+    const long batches[] = {1, 64, 209};
+    for (const bench_model_row &r : bench_models) {
+        std::string base = r.base;
+        if (base.rfind("layer_", 0) == 0) {
+            for (long b : batches) {
+                std::string stem = base + "/" + r.variant;
+                benchmark::RegisterBenchmark((stem + "/fwd/" + std::to_string(b)).c_str(),
+                                             bm_forward, r.m, b);
+                benchmark::RegisterBenchmark((stem + "/train/" + std::to_string(b)).c_str(),
+                                             bm_loss_grad, r.m, b);
+            }
+        } else {
+            long b = r.m->defaults.batch;
+            if (b <= 0) // full batch: the cat training set
+                b = 209;
+            benchmark::RegisterBenchmark(("step/" + base + "/" + r.variant).c_str(), bm_step, r.m,
+                                         b);
+        }
+    }
+    for (const math_row &r : math_rows)
+        for (long n : {64L, 4096L})
+            benchmark::RegisterBenchmark(
+                (std::string("math/") + r.fn + "/" + r.impl + "/" + std::to_string(n)).c_str(),
+                bm_math, &r, n);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    if (const char *p = std::getenv("NNGEN_PEAK_GFLOPS"))
+        peak_gflops = std::atof(p);
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv))
+        return 2;
+#if defined(__x86_64__)
+    if (!nnrt_cpu_has_avx2()) {
+        std::fprintf(stderr, "bench_micro: this CPU lacks AVX2+FMA; the avx2 rows would fault\n");
+        return 1;
+    }
+#endif
+    benchmark::AddCustomContext("nngen_peak_gflops", std::to_string(peak_gflops));
+    register_all();
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
