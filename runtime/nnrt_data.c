@@ -404,15 +404,21 @@ static void csv_trim(const char **b, const char **end)
 /* Parse [b, end) as a float; 0 on success. */
 static int csv_number(const char *b, const char *end, float *v)
 {
-    char tmp[128];
+    char small[128];
     size_t n = (size_t)(end - b);
-    if (n == 0 || n >= sizeof tmp)
+    if (n == 0)
+        return -1;
+    char *tmp = n < sizeof small ? small : malloc(n + 1);
+    if (!tmp)
         return -1;
     memcpy(tmp, b, n);
     tmp[n] = '\0';
     char *stop;
     float f = strtof(tmp, &stop);
-    if (stop != tmp + n)
+    int ok = stop == tmp + n;
+    if (tmp != small)
+        free(tmp);
+    if (!ok)
         return -1;
     /* Out of range: strtof's inf or denormal stands (nnrt_dataset_check
      * refuses inf). */
@@ -484,11 +490,16 @@ static int csv_row(csv_out *c, const char *s, const char *path, long lineno, nnr
         if (b == t)
             return nnrt_errorf(e, "%s:%ld: column %d: empty field", path, lineno, col + 1);
         if (csv_number(b, t, &v)) {
-            int n = (int)(t - b);
-            const char *hint = memchr(b, ';', (size_t)n) || memchr(b, '\t', (size_t)n)
+            size_t n = (size_t)(t - b);
+            const char *hint = memchr(b, ';', n) || memchr(b, '\t', n)
                                    ? " (columns are separated by ',' only)" : "";
-            return nnrt_errorf(e, "%s:%ld: column %d: '%.*s%s' is not a number%s", path, lineno,
-                               col + 1, n > 40 ? 40 : n, b, n > 40 ? "..." : "", hint);
+            char shown[48]; /* the field, at most 40 bytes, unprintable ones as '?' */
+            size_t k = n > 40 ? 40 : n;
+            for (size_t i = 0; i < k; i++)
+                shown[i] = isprint((unsigned char)b[i]) ? b[i] : '?';
+            shown[k] = '\0';
+            return nnrt_errorf(e, "%s:%ld: column %d: '%s%s' is not a number%s", path, lineno,
+                               col + 1, shown, n > 40 ? "..." : "", hint);
         }
         if (col >= c->lab0 && col < c->lab0 + c->k)
             yr[col - c->lab0] = v;

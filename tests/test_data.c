@@ -495,6 +495,20 @@ static void test_csv_bad_rows(void **state)
     snprintf(text, sizeof text, "1,2\n1,%.*s\n", (int)sizeof longf, longf);
     p = put_s("long.csv", text);
     expect_fail(p, NULL, "%s:2: column 2: '%.40s...' is not a number", p, longf);
+    /* A long number is still a number. */
+    char digits[151];
+    memset(digits, '3', 150);
+    digits[150] = '\0';
+    snprintf(text, sizeof text, "1,2\n1,0.%s\n", digits);
+    p = put_s("longnum.csv", text);
+    nnrt_dataset d;
+    load_ok(p, NULL, &d);
+    assert_true(d.y[0] == 2.0f);
+    assert_true(d.y[1] == 1.0f / 3.0f);
+    nnrt_dataset_free(&d);
+    /* Binary: shown with '?' for unprintable bytes. */
+    p = put("binary.csv", "a,b\n\x89PNG\r\x1a\x01,2\n", 14);
+    expect_fail(p, NULL, "%s:2: column 1: '?PNG?" "?" "?' is not a number", p);
 }
 
 static void test_csv_empty_and_gz(void **state)
