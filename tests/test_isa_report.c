@@ -11,7 +11,8 @@
  * Under qemu-aarch64 (scripts/test-arm.sh) this is the proof that the NEON
  * path is what ran; the forward pass below runs it once.
  *
- * tests/arm.cmake builds it; NNG_ISA_MODEL names the descriptor symbol.
+ * tests/arm.cmake builds it (nngen --name isa_report); NNG_ISA_MODEL names
+ * the descriptor symbol.
  */
 #include <setjmp.h>
 #include <stdarg.h>
