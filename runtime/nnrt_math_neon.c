@@ -115,62 +115,83 @@ void nnrt_neon_log(float *x, long n)
     NEON_MAP(x, n, neon_log4, NEON_NO_PARAM);
 }
 
-/* The last cols % 4 elements of a row, padded with -inf: it leaves the
- * max alone and its exp is 0, so it adds nothing to the sum. */
-static inline float32x4_t neon_load_tail(const float *p, long r)
-{
-    float t[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
-    memcpy(t, p, (size_t)r * sizeof(float));
-    return vld1q_f32(t);
-}
-
+/* Largest element of row[0..cols). */
 static float neon_row_max(const float *row, long cols)
 {
-    float32x4_t mx = vdupq_n_f32(-INFINITY);
+    float32x4_t vmx = vdupq_n_f32(-INFINITY);
     long j = 0;
     for (; j + 4 <= cols; j += 4)
-        mx = vmaxq_f32(mx, vld1q_f32(row + j));
-    if (j < cols)
-        mx = vmaxq_f32(mx, neon_load_tail(row + j, cols - j));
-    return vmaxvq_f32(mx);
+        vmx = vmaxq_f32(vmx, vld1q_f32(row + j));
+    float mx = vmaxvq_f32(vmx);
+    for (; j < cols; j++)
+        mx = row[j] > mx ? row[j] : mx;
+    return mx;
 }
 
-/* row[j] = exp(row[j] - mx) if store; returns the sum of those values. */
-static float neon_row_exp_sum(float *row, long cols, float mx, int store)
+/* row[j] -= max(row).  The tail is plain C: the same IEEE subtraction. */
+static void neon_row_shift(float *row, long cols)
 {
-    float32x4_t vmx = vdupq_n_f32(mx), sum = vdupq_n_f32(0.0f);
+    float mx = neon_row_max(row, cols);
+    float32x4_t vmx = vdupq_n_f32(mx);
     long j = 0;
-    for (; j + 4 <= cols; j += 4) {
-        float32x4_t e = Sleef_expf4_u10(vsubq_f32(vld1q_f32(row + j), vmx));
-        if (store)
-            vst1q_f32(row + j, e);
-        sum = vaddq_f32(sum, e);
-    }
-    if (j < cols) {
-        float t[4];
-        float32x4_t e = Sleef_expf4_u10(vsubq_f32(neon_load_tail(row + j, cols - j), vmx));
-        if (store) {
-            vst1q_f32(t, e);
-            memcpy(row + j, t, (size_t)(cols - j) * sizeof(float));
-        }
-        sum = vaddq_f32(sum, e);
-    }
-    return vaddvq_f32(sum);
+    for (; j + 4 <= cols; j += 4)
+        vst1q_f32(row + j, vsubq_f32(vld1q_f32(row + j), vmx));
+    for (; j < cols; j++)
+        row[j] = row[j] - mx;
 }
+
+/* row[j] /= sum(row). */
+static void neon_row_normalize(float *row, long cols)
+{
+    float32x4_t acc = vdupq_n_f32(0.0f);
+    long j = 0;
+    for (; j + 4 <= cols; j += 4)
+        acc = vaddq_f32(acc, vld1q_f32(row + j));
+    float sum = vaddvq_f32(acc);
+    for (; j < cols; j++)
+        sum += row[j];
+    float32x4_t vsum = vdupq_n_f32(sum);
+    for (j = 0; j + 4 <= cols; j += 4)
+        vst1q_f32(row + j, vdivq_f32(vld1q_f32(row + j), vsum));
+    for (; j < cols; j++)
+        row[j] = row[j] / sum;
+}
+
+/* As on AVX2: groups of rows of about NEON_SOFTMAX_BLOCK floats; shift by
+ * the row max, exp the whole group in one pass (short rows still fill the
+ * vectors), divide by the row sums. */
+#define NEON_SOFTMAX_BLOCK 1024
 
 void nnrt_neon_softmax_rows(float *x, long rows, long cols)
 {
-    for (long r = 0; r < rows; r++) {
-        float *row = x + r * cols;
-        float mx = neon_row_max(row, cols);
-        float32x4_t sum = vdupq_n_f32(neon_row_exp_sum(row, cols, mx, 1));
-        long j = 0;
-        for (; j + 4 <= cols; j += 4)
-            vst1q_f32(row + j, vdivq_f32(vld1q_f32(row + j), sum));
-        float s = vgetq_lane_f32(sum, 0);
-        for (; j < cols; j++)
-            row[j] = row[j] / s;
+    if (cols <= 0)
+        return;
+    long group = cols >= NEON_SOFTMAX_BLOCK ? 1 : NEON_SOFTMAX_BLOCK / cols;
+    for (long r0 = 0; r0 < rows; r0 += group) {
+        long nr = rows - r0 < group ? rows - r0 : group;
+        float *blk = x + r0 * cols;
+        for (long r = 0; r < nr; r++)
+            neon_row_shift(blk + r * cols, cols);
+        nnrt_neon_exp(blk, nr * cols);
+        for (long r = 0; r < nr; r++)
+            neon_row_normalize(blk + r * cols, cols);
     }
+}
+
+/* Sum of exp(row[j] - mx), for log_softmax; the tail is padded with -inf,
+ * whose exp is 0. */
+static float neon_row_exp_sum(const float *row, long cols, float mx)
+{
+    float32x4_t vmx = vdupq_n_f32(mx), sum = vdupq_n_f32(0.0f);
+    long j = 0;
+    for (; j + 4 <= cols; j += 4)
+        sum = vaddq_f32(sum, Sleef_expf4_u10(vsubq_f32(vld1q_f32(row + j), vmx)));
+    if (j < cols) {
+        float t[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+        memcpy(t, row + j, (size_t)(cols - j) * sizeof(float));
+        sum = vaddq_f32(sum, Sleef_expf4_u10(vsubq_f32(vld1q_f32(t), vmx)));
+    }
+    return vaddvq_f32(sum);
 }
 
 void nnrt_neon_log_softmax_rows(float *x, long rows, long cols)
@@ -178,7 +199,7 @@ void nnrt_neon_log_softmax_rows(float *x, long rows, long cols)
     for (long r = 0; r < rows; r++) {
         float *row = x + r * cols;
         float mx = neon_row_max(row, cols);
-        float lse = logf(neon_row_exp_sum(row, cols, mx, 0));
+        float lse = logf(neon_row_exp_sum(row, cols, mx));
         float32x4_t vmx = vdupq_n_f32(mx), vlse = vdupq_n_f32(lse);
         long j = 0;
         for (; j + 4 <= cols; j += 4)

@@ -477,6 +477,16 @@ static void test_softmax_rows(void **state)
                 in[cols] = in[cols + 1] = -1000.0f; /* row 1: very negative ones */
             check_softmax(&isas[k], in, rows, cols, &worst_rel, &worst_log);
         }
+        /* Many short rows and a few long ones: the vector paths work on
+         * groups of rows of ~1024 floats, so these cross group edges. */
+        static const long shapes[][2] = {{1000, 3}, {250, 10}, {333, 7}, {3, 1500}};
+        for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
+            long rows = shapes[c][0], cols = shapes[c][1];
+            for (long i = 0; i < rows * cols; i++)
+                in[i] = (float)((2.0 * nnrt_rng_uniform(&r) - 1.0) * 30.0);
+            in[rows * cols - 1] = 1000.0f;
+            check_softmax(&isas[k], in, rows, cols, &worst_rel, &worst_log);
+        }
         printf("    %-6s softmax max rel error %.3g (elements > 1e-30), log_softmax max abs "
                "error %.3g\n",
                isas[k].name, worst_rel, worst_log);

@@ -341,8 +341,8 @@ static void test_errorf_one_line(void **state)
 {
     (void)state;
     nnrt_err e;
-    assert_int_equal(nnrt_errorf(&e, "%s:%d: expected %d columns, found %d", "data/x.csv", 12, 4, 3),
-                     -1);
+    int rc = nnrt_errorf(&e, "%s:%d: expected %d columns, found %d", "data/x.csv", 12, 4, 3);
+    assert_int_equal(rc, -1);
     assert_string_equal(e.msg, "data/x.csv:12: expected 4 columns, found 3");
     assert_int_equal(nnrt_errorf(&e, "two\nlines\n"), -1);
     assert_string_equal(e.msg, "two lines");
