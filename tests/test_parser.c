@@ -851,6 +851,72 @@ static void test_round_trip(void **state)
                NULL);
 }
 
+/* ------------------------------------------------------------------ */
+/* The specs in models/                                                    */
+/* ------------------------------------------------------------------ */
+
+static void model_is(const char *file, int n_in, int n_layers, const int *units, nnrt_loss loss,
+                     nng_spec *s)
+{
+    const char *src = getenv("NNGEN_SOURCE_DIR");
+    if (!src)
+        fail_msg("NNGEN_SOURCE_DIR is not set");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/models/%s", src, file);
+    char *msgs = NULL;
+    size_t mlen = 0;
+    FILE *f = open_memstream(&msgs, &mlen);
+    nng_diag d;
+    nng_diag_init(&d, path, f);
+    int r = nng_parse_file(path, s, &d);
+    fclose(f);
+    if (r != 0)
+        fail_msg("%s", msgs);
+    free(msgs);
+    assert_int_equal(s->n_in, n_in);
+    assert_int_equal(s->n_layers, n_layers);
+    for (int l = 0; l < n_layers; l++)
+        assert_int_equal(s->layers[l].units, units[l]);
+    assert_int_equal(s->loss, loss);
+}
+
+static void test_models(void **state)
+{
+    (void)state;
+    nng_spec s;
+    model_is("logreg_cat.spec", 12288, 1, (const int[]){1}, NNRT_LOSS_BCE, &s);
+    assert_int_equal(s.train.init, NNRT_INIT_ZEROS);
+    assert_int_equal(s.train.iterations, 2000);
+    assert_true(s.train.lr == 0.005f);
+    nng_spec_free(&s);
+    model_is("cat2.spec", 12288, 2, (const int[]){7, 1}, NNRT_LOSS_BCE, &s);
+    assert_int_equal(s.layers[0].act, NNRT_ACT_RELU);
+    assert_int_equal(s.train.iterations, 2500);
+    assert_int_equal(s.train.init, NNRT_INIT_COURSE);
+    nng_spec_free(&s);
+    model_is("cat.spec", 12288, 4, (const int[]){20, 7, 5, 1}, NNRT_LOSS_BCE, &s);
+    assert_int_equal(s.n_weights, 245973);
+    assert_true(s.train.lr == 0.0075f);
+    assert_int_equal(s.train.init, NNRT_INIT_COURSE);
+    nng_spec_free(&s);
+    model_is("xor.spec", 2, 2, (const int[]){4, 1}, NNRT_LOSS_BCE, &s);
+    nng_spec_free(&s);
+    model_is("sex.spec", 2, 2, (const int[]){2, 1}, NNRT_LOSS_MSE, &s);
+    assert_int_equal(s.train.batch, 1);
+    assert_int_equal(s.layers[0].act, NNRT_ACT_SIGMOID);
+    assert_int_equal(s.layers[1].act, NNRT_ACT_SIGMOID);
+    nng_spec_free(&s);
+    model_is("house.spec", 3, 2, (const int[]){16, 1}, NNRT_LOSS_MSE, &s);
+    assert_int_equal(s.train.optimizer, NNRT_OPT_ADAM);
+    assert_int_equal(s.layers[1].act, NNRT_ACT_IDENTITY);
+    nng_spec_free(&s);
+    model_is("fashion.spec", 784, 3, (const int[]){256, 128, 10}, NNRT_LOSS_CCE, &s);
+    assert_int_equal(s.train.optimizer, NNRT_OPT_ADAM);
+    assert_int_equal(s.train.batch, 64);
+    assert_int_equal(s.train.init, NNRT_INIT_HE);
+    nng_spec_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -863,6 +929,7 @@ int main(void)
         cmocka_unit_test(test_bytes),         cmocka_unit_test(test_names),
         cmocka_unit_test(test_default_names), cmocka_unit_test(test_files),
         cmocka_unit_test(test_diag),          cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_models),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
