@@ -90,7 +90,8 @@ static inline float avx2_hmax(__m256 v)
 }
 
 /* x[i] = KERNEL(x[i], P) over x[0..n): a vector per step, then a masked
- * tail.  P is the kernel's parameter (leaky_relu's slope); the others
+ * tail whose idle lanes hold 1.0 (no spurious log(0) or overflow flags for
+ * a run with FP traps on).  P is the kernel's parameter (leaky_relu's slope); the others
  * ignore it.  (Unrolled twice it measured no faster: the SLEEF call
  * dominates.) */
 #define AVX2_MAP(x, n, KERNEL, P)                                                     \
@@ -100,7 +101,9 @@ static inline float avx2_hmax(__m256 v)
             _mm256_storeu_ps((x) + i_, KERNEL(_mm256_loadu_ps((x) + i_), (P)));       \
         if (i_ < (n)) {                                                               \
             __m256i m_ = avx2_mask((n) - i_);                                         \
-            __m256 t_ = _mm256_maskload_ps((x) + i_, m_);                             \
+            __m256 t_ = _mm256_blendv_ps(_mm256_set1_ps(1.0f),                        \
+                                         _mm256_maskload_ps((x) + i_, m_),            \
+                                         _mm256_castsi256_ps(m_));                    \
             _mm256_maskstore_ps((x) + i_, m_, KERNEL(t_, (P)));                       \
         }                                                                             \
     } while (0)
@@ -234,7 +237,9 @@ static float avx2_row_exp_sum(const float *row, long cols, float mx)
         sum = _mm256_add_ps(sum, Sleef_expf8_u10avx2(_mm256_sub_ps(_mm256_loadu_ps(row + j), vmx)));
     if (j < cols) {
         __m256i m = avx2_mask(cols - j);
-        __m256 e = Sleef_expf8_u10avx2(_mm256_sub_ps(_mm256_maskload_ps(row + j, m), vmx));
+        /* Idle lanes hold mx: exp(0), then masked out of the sum. */
+        __m256 t = _mm256_blendv_ps(vmx, _mm256_maskload_ps(row + j, m), _mm256_castsi256_ps(m));
+        __m256 e = Sleef_expf8_u10avx2(_mm256_sub_ps(t, vmx));
         sum = _mm256_add_ps(sum, _mm256_and_ps(e, _mm256_castsi256_ps(m)));
     }
     return avx2_hsum(sum);

@@ -65,14 +65,15 @@ static inline float32x4_t neon_leaky4(float32x4_t v, float32x4_t slope)
 }
 
 /* x[i] = KERNEL(x[i], P) over x[0..n): a vector per step, then the tail
- * through a 4-float buffer. */
+ * through a 4-float buffer whose idle lanes hold 1.0 (no spurious log(0)
+ * or overflow flags for a run with FP traps on). */
 #define NEON_MAP(x, n, KERNEL, P)                                                     \
     do {                                                                              \
         long i_ = 0;                                                                  \
         for (; i_ + 4 <= (n); i_ += 4)                                                \
             vst1q_f32((x) + i_, KERNEL(vld1q_f32((x) + i_), (P)));                    \
         if (i_ < (n)) {                                                               \
-            float t_[4] = {0.0f, 0.0f, 0.0f, 0.0f};                                   \
+            float t_[4] = {1.0f, 1.0f, 1.0f, 1.0f};                                   \
             size_t r_ = (size_t)((n) - i_) * sizeof(float);                           \
             memcpy(t_, (x) + i_, r_);                                                 \
             vst1q_f32(t_, KERNEL(vld1q_f32(t_), (P)));                                \
