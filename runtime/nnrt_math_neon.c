@@ -179,8 +179,9 @@ void nnrt_neon_softmax_rows(float *x, long rows, long cols)
     }
 }
 
-/* Sum of exp(row[j] - mx), for log_softmax; the tail is padded with -inf,
- * whose exp is 0. */
+/* Sum of exp(row[j] - mx), for log_softmax.  The tail's idle lanes hold
+ * mx (exp(0): no flags; SLEEF's exp(-inf) raises invalid) and are zeroed
+ * before they reach the sum. */
 static float neon_row_exp_sum(const float *row, long cols, float mx)
 {
     float32x4_t vmx = vdupq_n_f32(mx), sum = vdupq_n_f32(0.0f);
@@ -188,9 +189,12 @@ static float neon_row_exp_sum(const float *row, long cols, float mx)
     for (; j + 4 <= cols; j += 4)
         sum = vaddq_f32(sum, Sleef_expf4_u10(vsubq_f32(vld1q_f32(row + j), vmx)));
     if (j < cols) {
-        float t[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+        float t[4] = {mx, mx, mx, mx};
         memcpy(t, row + j, (size_t)(cols - j) * sizeof(float));
-        sum = vaddq_f32(sum, Sleef_expf4_u10(vsubq_f32(vld1q_f32(t), vmx)));
+        vst1q_f32(t, Sleef_expf4_u10(vsubq_f32(vld1q_f32(t), vmx)));
+        for (long i = cols - j; i < 4; i++)
+            t[i] = 0.0f;
+        sum = vaddq_f32(sum, vld1q_f32(t));
     }
     return vaddvq_f32(sum);
 }
