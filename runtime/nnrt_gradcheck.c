@@ -1,0 +1,113 @@
+/*
+ * nnrt_gradcheck.c -- compare a model's backprop gradient with central
+ * finite differences of its loss (docs/trainer.md, "--gradcheck").
+ *
+ * For each checked parameter p:
+ *     fd = (L(p + h) - L(p - h)) / (p_plus - p_minus)
+ * where p_plus and p_minus are the float values actually stored (so the
+ * step is exact), and the two losses are the doubles loss_grad returns
+ * (accumulated in double by the generated code); the difference is taken
+ * in double.  The error of one parameter is
+ *     |g - fd| / max(|g| + |fd|, floor)
+ * and the function returns the largest.  Parameters are chosen evenly over
+ * the real parameters of all layers (W then b of layer 1, then layer 2,
+ * ...), never padding.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnrt.h"
+
+/* Real parameter number r (0 .. n_weights-1, layer by layer, W then b)
+ * -> its index in the parameter array. */
+static size_t gc_param_index(const nnrt_model *m, size_t r)
+{
+    for (int l = 0; l < m->n_layers; l++) {
+        const nnrt_layer_info *L = &m->layers[l];
+        size_t nw = (size_t)L->units * (size_t)L->fan_in, nb = (size_t)L->units;
+        if (r < nw)
+            return L->w_offset + r;
+        r -= nw;
+        if (r < nb)
+            return L->b_offset + r;
+        r -= nb;
+    }
+    return 0; /* not reached for r < n_weights */
+}
+
+static size_t gc_real_params(const nnrt_model *m)
+{
+    size_t n = 0;
+    for (int l = 0; l < m->n_layers; l++)
+        n += (size_t)m->layers[l].units * ((size_t)m->layers[l].fan_in + 1);
+    return n;
+}
+
+double nnrt_gradcheck(const nnrt_model *m, const float *params, const float *x, const float *y,
+                      long n, long max_params, double h, double floor, nnrt_err *e)
+{
+    if (n <= 0) {
+        nnrt_errorf(e, "gradcheck: no samples");
+        return -1.0;
+    }
+    if (!(h > 0.0) || !(floor > 0.0)) {
+        nnrt_errorf(e, "gradcheck: step h and floor must be positive");
+        return -1.0;
+    }
+    size_t total = gc_real_params(m);
+    if (total == 0 || max_params <= 0) {
+        nnrt_errorf(e, "gradcheck: no parameters to check");
+        return -1.0;
+    }
+    size_t k = (size_t)max_params < total ? (size_t)max_params : total;
+    float *p = nnrt_alloc(m->n_params * sizeof(float));
+    float *g = nnrt_alloc(m->n_params * sizeof(float));
+    float *scratch = nnrt_alloc(m->n_params * sizeof(float));
+    void *ws = nnrt_alloc(m->ws_bytes);
+    if (!p || !g || !scratch || !ws) {
+        nnrt_free(p);
+        nnrt_free(g);
+        nnrt_free(scratch);
+        nnrt_free(ws);
+        nnrt_errorf(e, "gradcheck: out of memory");
+        return -1.0;
+    }
+    memcpy(p, params, m->n_params * sizeof(float));
+    double worst = 0.0;
+    double l0 = m->loss_grad(p, x, y, n, g, ws);
+    if (!isfinite(l0)) {
+        nnrt_errorf(e, "gradcheck: the loss is %s at these parameters", isnan(l0) ? "NaN" : "inf");
+        worst = -1.0;
+        goto done;
+    }
+    for (size_t i = 0; i < k; i++) {
+        /* evenly spread: the middle of each of k equal slices */
+        size_t r = (size_t)(((double)i + 0.5) * (double)total / (double)k);
+        if (r >= total)
+            r = total - 1;
+        size_t j = gc_param_index(m, r);
+        float orig = p[j];
+        float plus = (float)((double)orig + h);
+        float minus = (float)((double)orig - h);
+        p[j] = plus;
+        double lp = m->loss_grad(p, x, y, n, scratch, ws);
+        p[j] = minus;
+        double lm = m->loss_grad(p, x, y, n, scratch, ws);
+        p[j] = orig;
+        double fd = (lp - lm) / ((double)plus - (double)minus);
+        double gj = (double)g[j];
+        double den = fabs(gj) + fabs(fd);
+        if (den < floor)
+            den = floor;
+        double err = fabs(gj - fd) / den;
+        if (!(err <= worst)) /* NaN counts as the worst */
+            worst = isnan(err) ? HUGE_VAL : err;
+    }
+done:
+    nnrt_free(p);
+    nnrt_free(g);
+    nnrt_free(scratch);
+    nnrt_free(ws);
+    return worst;
+}

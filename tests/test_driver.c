@@ -1,0 +1,617 @@
+/*
+ * test_driver.c -- the training driver (nnrt_main) and nnrt_gradcheck on
+ * hand-written tiny models (test_driver_model.h): flags and their exact
+ * messages, data errors, training to a real accuracy, determinism,
+ * save/load/resume equality, --predict output, --log rows, divergence,
+ * and the gradient check.
+ *
+ * Each run of nnrt_main happens in a forked child whose stdout and stderr
+ * go to files, so exit statuses and messages are checked exactly.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "nnrt.h"
+#include "test_driver_model.h"
+
+static char td_dir[256];
+static char td_out[4096 * 16], td_err[4096 * 4];
+
+static const char *td_path(const char *name)
+{
+    static char buf[64][512];
+    static int k;
+    k = (k + 1) % 64;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", td_dir, name);
+    return buf[k];
+}
+
+static void td_slurp(const char *path, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return;
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+/* Run nnrt_main(m, argv) in a child; NULL-terminated args after argv[0].
+ * Returns the exit status; td_out / td_err hold what it printed. */
+static int td_run(const nnrt_model *m, const char *arg0, ...)
+{
+    char *argv[64];
+    int argc = 0;
+    va_list ap;
+    argv[argc++] = (char *)arg0;
+    va_start(ap, arg0);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL && argc < 63)
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    const char *op = td_path("stdout.txt"), *ep = td_path("stderr.txt");
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (!freopen(op, "w", stdout) || !freopen(ep, "w", stderr))
+            _exit(99);
+        int rc = nnrt_main(m, argc, argv);
+        fflush(stdout);
+        fflush(stderr);
+        exit(rc);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    td_slurp(op, td_out, sizeof td_out);
+    td_slurp(ep, td_err, sizeof td_err);
+    if (!WIFEXITED(st)) {
+        fprintf(stderr, "child died: signal %d\nstderr:\n%s\n", WTERMSIG(st), td_err);
+        fail();
+    }
+    return WEXITSTATUS(st);
+}
+
+/* ------------------------------------------------------------------ */
+/* Data files (deterministic)                                           */
+/* ------------------------------------------------------------------ */
+
+static uint64_t td_lcg;
+static double td_unit(void) /* [-1, 1) */
+{
+    td_lcg = td_lcg * 6364136223846793005ull + 1442695040888963407ull;
+    return (double)(td_lcg >> 11) / 9007199254740992.0 * 2.0 - 1.0;
+}
+
+static void td_write(const char *name, const char *text)
+{
+    FILE *f = fopen(td_path(name), "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void td_make_data(void)
+{
+    FILE *f;
+    td_lcg = 42;
+    /* blob: 100 points, class 1 inside the circle of radius 0.6 */
+    f = fopen(td_path("blob.csv"), "w");
+    assert_non_null(f);
+    fprintf(f, "x1,x2,label\n");
+    for (int i = 0; i < 100; i++) {
+        double a = td_unit(), b = td_unit();
+        fprintf(f, "%.5f,%.5f,%d\n", a, b, a * a + b * b < 0.36 ? 1 : 0);
+    }
+    fclose(f);
+    /* blob_x: features only, for --predict */
+    td_write("blob_x.csv", "0,0\n0.9,0.9\n-0.1,0.2\n-0.95,0.8\n");
+    /* tri: three classes by the sign pattern of x1 - x2 and x1 + x2 */
+    f = fopen(td_path("tri.csv"), "w");
+    assert_non_null(f);
+    for (int i = 0; i < 90; i++) {
+        double a = td_unit(), b = td_unit();
+        int c = a > 0.3 ? 0 : b > 0.0 ? 1 : 2;
+        fprintf(f, "%.5f,%.5f,%d\n", a, b, c);
+    }
+    fclose(f);
+    /* lin: y = 2 x1 - 3 x2 + 0.5 exactly */
+    f = fopen(td_path("lin.csv"), "w");
+    assert_non_null(f);
+    for (int i = 0; i < 50; i++) {
+        double a = td_unit(), b = td_unit();
+        fprintf(f, "%.4f,%.4f,%.6f\n", a, b, 2.0 * a - 3.0 * b + 0.5);
+    }
+    fclose(f);
+    td_write("badlabel.csv", "0.1,0.2,1\n0.3,0.4,2\n");
+    td_write("threecol.csv", "1,2,3,1\n");
+}
+
+static int td_setup(void **state)
+{
+    (void)state;
+    tm_setup();
+    const char *tmp = getenv("TMPDIR");
+    snprintf(td_dir, sizeof td_dir, "%s/nng_driver_XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(td_dir))
+        return -1;
+    td_make_data();
+    return 0;
+}
+
+static int td_teardown(void **state)
+{
+    (void)state;
+    DIR *d = opendir(td_dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL)
+            if (e->d_name[0] != '.')
+                unlink(td_path(e->d_name));
+        closedir(d);
+    }
+    rmdir(td_dir);
+    return 0;
+}
+
+static void td_files_equal(const char *a, const char *b, int want_equal)
+{
+    static char x[1 << 16], y[1 << 16];
+    FILE *f = fopen(a, "rb"), *g = fopen(b, "rb");
+    assert_non_null(f);
+    assert_non_null(g);
+    size_t n = fread(x, 1, sizeof x, f), k = fread(y, 1, sizeof y, g);
+    fclose(f);
+    fclose(g);
+    assert_true(n > 0);
+    int eq = n == k && memcmp(x, y, n) == 0;
+    assert_int_equal(eq, want_equal);
+}
+
+/* Number after "key": in the JSON line of td_out. */
+static double td_json(const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(td_out, pat);
+    if (!p) {
+        fprintf(stderr, "no %s in:\n%s\n", key, td_out);
+        fail();
+    }
+    return strtod(p + strlen(pat), NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Flags                                                                */
+/* ------------------------------------------------------------------ */
+
+static void test_help(void **state)
+{
+    (void)state;
+    assert_int_equal(td_run(&tm_blob, "./blob_train", "--help", NULL), 0);
+    assert_non_null(strstr(td_out, "usage: blob_train --train FILE"));
+    assert_non_null(strstr(td_out, "--lr F"));
+    assert_non_null(strstr(td_out, "learning rate [0.5]"));
+    assert_non_null(strstr(td_out, "[200]")); /* epochs from the spec */
+    assert_non_null(strstr(td_out, "[full]"));
+    assert_non_null(strstr(td_out, "model 'blob': 2-3 tanh-1 sigmoid, loss bce"));
+    assert_string_equal(td_err, "");
+}
+
+static void test_bad_flags(void **state)
+{
+    (void)state;
+    const char *tr = td_path("blob.csv");
+    assert_int_equal(td_run(&tm_blob, "/x/y/cat_train", "--train", tr, "--lr", "abc", NULL), 2);
+    assert_string_equal(td_err, "cat_train: --lr: 'abc' is not a number\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--lr=-1", NULL), 2);
+    assert_string_equal(td_err, "cat_train: --lr: '-1' must be positive\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--epochs", "2.5", NULL), 2);
+    assert_string_equal(td_err, "cat_train: --epochs: '2.5' is not a whole number\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--epochs", "0", NULL), 2);
+    assert_string_equal(td_err, "cat_train: --epochs: '0' must be at least 1\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--epoch", "3", NULL), 2);
+    assert_string_equal(td_err, "cat_train: unknown flag '--epoch' (did you mean --epochs?)\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--trian", tr, NULL), 2);
+    assert_string_equal(td_err, "cat_train: unknown flag '--trian' (did you mean --train?)\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--frobnicate", NULL), 2);
+    assert_string_equal(td_err, "cat_train: unknown flag '--frobnicate' (see --help)\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--train", NULL), 2);
+    assert_string_equal(td_err, "cat_train: --train needs a value (FILE)\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", NULL), 2);
+    assert_string_equal(td_err, "cat_train: no --train FILE given (see --help)\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--optimizer", "adma", NULL),
+                     2);
+    assert_string_equal(td_err,
+                        "cat_train: --optimizer: 'adma' is not one of sgd, momentum, adam\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--batch", "half", NULL), 2);
+    assert_string_equal(td_err, "cat_train: --batch: 'half' is not a number\n");
+    assert_int_equal(
+        td_run(&tm_blob, "cat_train", "--train", tr, "--epochs", "2", "--iterations", "3", NULL),
+        2);
+    assert_string_equal(td_err, "cat_train: --epochs and --iterations cannot be used together\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "stray", NULL), 2);
+    assert_string_equal(td_err,
+                        "cat_train: unexpected argument 'stray' (flags start with --; see --help)\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--batch", "500", NULL), 2);
+    assert_string_equal(td_err,
+                        "cat_train: --batch 500 is larger than the training set (100 samples)\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--predict", tr, NULL), 2);
+    assert_string_equal(td_err, "cat_train: --predict needs weights: give --load FILE (or "
+                                "--train FILE to train first)\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--seed", "-4", NULL), 2);
+    assert_string_equal(td_err, "cat_train: --seed: '-4' must be a non-negative whole number\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--quiet=1", NULL), 2);
+    assert_string_equal(td_err, "cat_train: --quiet takes no value\n");
+}
+
+static void test_data_errors(void **state)
+{
+    (void)state;
+    char want[1024];
+    const char *missing = td_path("nope.csv");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--train", missing, NULL), 1);
+    snprintf(want, sizeof want, "cat_train: %s: No such file or directory\n", missing);
+    assert_string_equal(td_err, want);
+    const char *bad = td_path("badlabel.csv");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--train", bad, NULL), 1);
+    snprintf(want, sizeof want, "cat_train: %s: sample 1, label is 2, but bce needs 0 or 1\n",
+             bad);
+    assert_string_equal(td_err, want);
+    const char *wide = td_path("threecol.csv");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--train", wide, NULL), 1);
+    snprintf(want, sizeof want,
+             "cat_train: %s: 3 features per sample, but model 'blob' takes 2\n", wide);
+    assert_string_equal(td_err, want);
+    /* test set errors are reported the same way */
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--train", td_path("blob.csv"), "--test",
+                            bad, NULL),
+                     1);
+    snprintf(want, sizeof want, "cat_train: %s: sample 1, label is 2, but bce needs 0 or 1\n",
+             bad);
+    assert_string_equal(td_err, want);
+}
+
+/* ------------------------------------------------------------------ */
+/* Training                                                             */
+/* ------------------------------------------------------------------ */
+
+static void test_train_blob(void **state)
+{
+    (void)state;
+    const char *tr = td_path("blob.csv");
+    assert_int_equal(td_run(&tm_blob, "blob_train", "--train", tr, "--test", tr, "--epochs",
+                            "300", "--lr", "1", "--optimizer", "adam", "--lr", "0.05",
+                            "--quiet", "--json", NULL),
+                     0);
+    assert_string_equal(td_err, "");
+    assert_true(td_json("train_acc") >= 0.95);
+    assert_true(td_json("test_acc") >= 0.95);
+    assert_true(td_json("train_loss") < 0.25);
+    assert_int_equal((long)td_json("steps"), 300);
+    assert_non_null(strstr(td_out, "blob: 300 steps (300 epochs, full batch, adam lr 0.05)"));
+    assert_non_null(strstr(td_out, "  train  loss "));
+    assert_non_null(strstr(td_out, "  test   loss "));
+    /* per-sample SGD works too: 90 steps per epoch */
+    assert_int_equal(td_run(&tm_tri, "tri_train", "--train", td_path("tri.csv"), "--epochs",
+                            "50", "--batch", "1", "--optimizer", "sgd", "--lr", "0.05",
+                            "--quiet", "--json", NULL),
+                     0);
+    assert_int_equal((long)td_json("steps"), 4500);
+    assert_true(td_json("train_acc") >= 0.9);
+}
+
+static void test_train_tri_and_lin(void **state)
+{
+    (void)state;
+    assert_int_equal(td_run(&tm_tri, "tri_train", "--train", td_path("tri.csv"), "--quiet",
+                            "--json", NULL),
+                     0);
+    assert_true(td_json("train_acc") >= 0.9);
+    /* 90 samples, batch 16: 6 steps per epoch */
+    assert_int_equal((long)td_json("steps"), 600);
+    assert_int_equal(td_run(&tm_lin, "lin_train", "--train", td_path("lin.csv"), "--epochs",
+                            "2000", "--quiet", "--json", NULL),
+                     0);
+    assert_true(td_json("train_rmse") < 1e-3);
+    assert_non_null(strstr(td_out, "  train  mse "));
+    assert_non_null(strstr(td_out, " rmse "));
+    assert_null(strstr(td_out, "accuracy"));
+}
+
+static void test_progress_and_log(void **state)
+{
+    (void)state;
+    const char *tr = td_path("blob.csv"), *log = td_path("run.csv");
+    assert_int_equal(td_run(&tm_blob, "blob_train", "--train", tr, "--epochs", "10",
+                            "--eval-every", "3", "--log", log, NULL),
+                     0);
+    /* not a terminal: one plain line per evaluation (3, 6, 9, and the end) */
+    int lines = 0;
+    for (const char *p = td_err; (p = strstr(p, "\n")) != NULL; p++)
+        lines++;
+    assert_int_equal(lines, 4);
+    assert_null(strchr(td_err, '\r'));
+    assert_non_null(strstr(td_err, "epoch 3  step 3/10  train loss "));
+    assert_non_null(strstr(td_err, "epoch 10  step 10/10  train loss "));
+    char csv[4096];
+    td_slurp(log, csv, sizeof csv);
+    assert_memory_equal(csv, "step,epoch,train_loss,train_acc,test_loss,test_acc,seconds\n3,3,",
+                        strlen("step,epoch,train_loss,train_acc,test_loss,test_acc,seconds\n3,3,"));
+    long step[8];
+    int rows = 0;
+    const char *p = strchr(csv, '\n') + 1;
+    while (*p && rows < 8) {
+        step[rows++] = strtol(p, NULL, 10);
+        /* no test set: the test columns are empty */
+        assert_non_null(strstr(p, ",,,"));
+        p = strchr(p, '\n') + 1;
+    }
+    assert_int_equal(rows, 4);
+    assert_int_equal(step[0], 3);
+    assert_int_equal(step[1], 6);
+    assert_int_equal(step[2], 9);
+    assert_int_equal(step[3], 10);
+    /* --quiet: nothing on stderr */
+    assert_int_equal(td_run(&tm_blob, "blob_train", "--train", tr, "--epochs", "5", "--quiet",
+                            NULL),
+                     0);
+    assert_string_equal(td_err, "");
+    /* iterations: --eval-every counts steps; default ~20 evaluations */
+    assert_int_equal(td_run(&tm_tri, "tri_train", "--train", td_path("tri.csv"),
+                            "--iterations", "40", NULL),
+                     0);
+    lines = 0;
+    for (const char *q = td_err; (q = strstr(q, "\n")) != NULL; q++)
+        lines++;
+    assert_int_equal(lines, 20);
+}
+
+static void test_determinism(void **state)
+{
+    (void)state;
+    const char *tr = td_path("blob.csv");
+    const char *a = td_path("a.w"), *b = td_path("b.w"), *c = td_path("c.w");
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--batch", "7", "--epochs", "5",
+                            "--optimizer", "momentum", "--quiet", "--save", a, NULL),
+                     0);
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--batch", "7", "--epochs", "5",
+                            "--optimizer", "momentum", "--quiet", "--save", b, NULL),
+                     0);
+    td_files_equal(a, b, 1);
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--batch", "7", "--epochs", "5",
+                            "--optimizer", "momentum", "--quiet", "--seed", "2", "--save", c,
+                            NULL),
+                     0);
+    td_files_equal(a, c, 0);
+}
+
+static void test_resume_equals_uninterrupted(void **state)
+{
+    (void)state;
+    const char *tr = td_path("blob.csv");
+    const char *full = td_path("full.w"), *half = td_path("half.w"), *res = td_path("res.w");
+    /* 100 samples, batch 30: 4 steps per epoch (the last one 10 samples);
+     * 10 steps cross two epoch boundaries; resume at step 5, mid-epoch */
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--batch", "30", "--iterations", "10",
+                            "--optimizer", "adam", "--lr", "0.01", "--quiet", "--save", full,
+                            NULL),
+                     0);
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--batch", "30", "--iterations", "5",
+                            "--optimizer", "adam", "--lr", "0.01", "--quiet", "--save", half,
+                            NULL),
+                     0);
+    /* the optimizer comes from the checkpoint */
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--batch", "30", "--iterations", "10",
+                            "--lr", "0.01", "--quiet", "--resume", half, "--save", res, "--json",
+                            NULL),
+                     0);
+    assert_int_equal((long)td_json("steps"), 10);
+    td_files_equal(full, res, 1);
+    /* --load starts at step 0 with fresh optimizer state: not the same run */
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--batch", "30", "--iterations", "5",
+                            "--optimizer", "adam", "--lr", "0.01", "--quiet", "--load", half,
+                            "--save", res, NULL),
+                     0);
+    td_files_equal(full, res, 0);
+    /* a different optimizer than the checkpoint's */
+    char want[1024];
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--batch", "30", "--iterations", "10",
+                            "--optimizer", "sgd", "--quiet", "--resume", half, NULL),
+                     1);
+    snprintf(want, sizeof want, "t: %s: was trained with adam, not sgd (leave out --optimizer "
+                                "to continue with adam)\n", half);
+    assert_string_equal(td_err, want);
+    /* weights of another model */
+    assert_int_equal(td_run(&tm_tri, "t", "--train", td_path("tri.csv"), "--quiet", "--load",
+                            half, NULL),
+                     1);
+    assert_non_null(strstr(td_err, "weights are for model 'blob'"));
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--load", half, "--resume", half,
+                            NULL),
+                     2);
+}
+
+static int td_count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static void test_predict(void **state)
+{
+    (void)state;
+    const char *tr = td_path("blob.csv"), *w = td_path("blob.w"), *out = td_path("pred.txt");
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--optimizer", "adam", "--lr", "0.05",
+                            "--epochs", "300", "--quiet", "--save", w, NULL),
+                     0);
+    /* features-only CSV to stdout: "probability,class" per line */
+    assert_int_equal(td_run(&tm_blob, "t", "--load", w, "--predict", td_path("blob_x.csv"),
+                            NULL),
+                     0);
+    assert_int_equal(td_count_lines(td_out), 4);
+    const char *p = td_out;
+    int cls[4];
+    for (int i = 0; i < 4; i++) {
+        char *end;
+        double prob = strtod(p, &end);
+        assert_true(prob >= 0.0 && prob <= 1.0);
+        assert_int_equal(*end, ',');
+        cls[i] = (int)strtol(end + 1, &end, 10);
+        assert_int_equal(*end, '\n');
+        assert_int_equal(cls[i], prob >= 0.5);
+        p = end + 1;
+    }
+    /* inside the circle: 1; corners: 0 */
+    assert_int_equal(cls[0], 1);
+    assert_int_equal(cls[1], 0);
+    assert_int_equal(cls[2], 1);
+    assert_int_equal(cls[3], 0);
+    /* a labelled file works too (labels ignored); --out written whole */
+    assert_int_equal(td_run(&tm_blob, "t", "--load", w, "--predict", tr, "--out", out, NULL),
+                     0);
+    assert_string_equal(td_out, "");
+    char buf[8192];
+    td_slurp(out, buf, sizeof buf);
+    assert_int_equal(td_count_lines(buf), 100);
+    /* an error leaves the existing output untouched, and no temporary */
+    assert_int_equal(td_run(&tm_blob, "t", "--load", w, "--predict", td_path("threecol.csv"),
+                            "--out", out, NULL),
+                     1);
+    char want[1024];
+    snprintf(want, sizeof want, "t: %s: 3 features per sample, but model 'blob' takes 2\n",
+             td_path("threecol.csv"));
+    assert_string_equal(td_err, want);
+    char again[8192];
+    td_slurp(out, again, sizeof again);
+    assert_string_equal(buf, again);
+    DIR *d = opendir(td_dir);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        assert_null(strstr(e->d_name, ".tmp."));
+    closedir(d);
+    /* cce: three probabilities and the argmax */
+    assert_int_equal(td_run(&tm_tri, "t", "--train", td_path("tri.csv"), "--quiet",
+                            "--predict", td_path("blob_x.csv"), NULL),
+                     0);
+    assert_int_equal(td_count_lines(td_out), 4);
+    double q[3], sum = 0.0;
+    long c;
+    assert_int_equal(sscanf(td_out, "%lf,%lf,%lf,%ld", &q[0], &q[1], &q[2], &c), 4);
+    for (int i = 0; i < 3; i++)
+        sum += q[i];
+    assert_true(sum > 0.999 && sum < 1.001);
+    assert_true(q[c] >= q[0] && q[c] >= q[1] && q[c] >= q[2]);
+    /* the summary moved to stderr since stdout holds predictions */
+    assert_non_null(strstr(td_err, "tri: 600 steps"));
+    /* mse: the outputs only */
+    assert_int_equal(td_run(&tm_lin, "t", "--train", td_path("lin.csv"), "--quiet", "--epochs",
+                            "2000", "--predict", td_path("blob_x.csv"), "--out", out, NULL),
+                     0);
+    td_slurp(out, buf, sizeof buf);
+    double v;
+    char extra;
+    assert_int_equal(sscanf(buf, "%lf%c", &v, &extra), 2);
+    assert_int_equal(extra, '\n');
+    assert_true(fabs(v - 0.5) < 1e-2); /* f(0, 0) = 0.5 */
+}
+
+static void test_divergence(void **state)
+{
+    (void)state;
+    const char *w = td_path("div.w");
+    unlink(w);
+    assert_int_equal(td_run(&tm_lin, "lin_train", "--train", td_path("lin.csv"), "--lr",
+                            "1e30", "--epochs", "50", "--save", w, "--quiet", NULL),
+                     3);
+    long s1 = -1, s0 = -1;
+    assert_int_equal(sscanf(td_err, "lin_train: step %ld: loss is inf (diverged); keeping the "
+                                    "weights from step %ld", &s1, &s0),
+                     2);
+    assert_int_equal(s1, 2);
+    assert_int_equal(s0, 1);
+    /* the weights of step 1 were saved, finite, with step 1 */
+    float params[64];
+    nnrt_checkpoint ck;
+    nnrt_err e;
+    assert_int_equal(nnrt_weights_load(w, &tm_lin, params, NULL, 0, &ck, &e), 0);
+    assert_int_equal(ck.step, 1);
+    for (size_t i = 0; i < tm_lin.n_params; i++)
+        assert_true(isfinite(params[i]));
+}
+
+static void test_gradcheck(void **state)
+{
+    (void)state;
+    const char *tr = td_path("blob.csv");
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--gradcheck", NULL), 0);
+    assert_non_null(strstr(td_out, "gradcheck: 13 of 13 parameters on 16 samples of "));
+    assert_non_null(strstr(td_out, ": ok\n"));
+    assert_int_equal(td_run(&tm_broken, "t", "--train", tr, "--gradcheck", NULL), 1);
+    assert_non_null(strstr(td_out, ": FAILED\n"));
+    /* direct: the right gradient agrees to float precision, the wrong one not */
+    float params[64];
+    float x[4] = {0.1f, -0.4f, 0.7f, 0.2f}, y[2] = {1.0f, 0.0f};
+    nnrt_init_params(&tm_blob, params, NNRT_INIT_XAVIER, 3);
+    nnrt_err e;
+    double ok = nnrt_gradcheck(&tm_blob, params, x, y, 2, 100, 1e-2, 1e-3, &e);
+    assert_true(ok >= 0.0 && ok < 1e-2);
+    double bad = nnrt_gradcheck(&tm_broken, params, x, y, 2, 100, 1e-2, 1e-3, &e);
+    assert_true(bad > 0.1);
+    assert_true(nnrt_gradcheck(&tm_blob, params, x, y, 0, 100, 1e-2, 1e-3, &e) < 0.0);
+    assert_string_equal(e.msg, "gradcheck: no samples");
+}
+
+static void test_nothing_to_train(void **state)
+{
+    (void)state;
+    const char *tr = td_path("blob.csv"), *w = td_path("ten.w");
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--epochs", "10", "--quiet", "--save",
+                            w, NULL),
+                     0);
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--epochs", "5", "--resume", w,
+                            "--json", NULL),
+                     0);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "t: %s is at step 10 already; the run is 5 steps: nothing to train\n", w);
+    assert_string_equal(td_err, want);
+    assert_int_equal((long)td_json("steps"), 10);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_help),
+        cmocka_unit_test(test_bad_flags),
+        cmocka_unit_test(test_data_errors),
+        cmocka_unit_test(test_train_blob),
+        cmocka_unit_test(test_train_tri_and_lin),
+        cmocka_unit_test(test_progress_and_log),
+        cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_resume_equals_uninterrupted),
+        cmocka_unit_test(test_predict),
+        cmocka_unit_test(test_divergence),
+        cmocka_unit_test(test_gradcheck),
+        cmocka_unit_test(test_nothing_to_train),
+    };
+    return cmocka_run_group_tests(tests, td_setup, td_teardown);
+}
