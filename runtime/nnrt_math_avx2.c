@@ -36,7 +36,11 @@ static inline __m256 avx2_sigmoid8(__m256 v, __m256 unused)
 {
     (void)unused;
     const __m256 one = _mm256_set1_ps(1.0f);
-    __m256 e = Sleef_expf8_u10avx2(_mm256_or_ps(v, _mm256_set1_ps(-0.0f))); /* exp(-|v|) */
+    /* exp(-|v|), the argument held >= -104 where exp is 0 in float anyway:
+     * SLEEF raises spurious overflow/invalid flags for -1000 or -FLT_MAX.
+     * max_ps(c, a) is c > a ? c : a, so NaN passes through. */
+    __m256 a = _mm256_max_ps(_mm256_set1_ps(-104.0f), _mm256_or_ps(v, _mm256_set1_ps(-0.0f)));
+    __m256 e = Sleef_expf8_u10avx2(a);
     __m256 d = _mm256_add_ps(one, e);
     __m256 pos = _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GE_OQ);
     return _mm256_div_ps(_mm256_blendv_ps(e, one, pos), d);
@@ -45,6 +49,10 @@ static inline __m256 avx2_sigmoid8(__m256 v, __m256 unused)
 static inline __m256 avx2_tanh8(__m256 v, __m256 unused)
 {
     (void)unused;
+    /* tanh is 1.0f beyond |v| = 9.01; held to [-10, 10] because SLEEF
+     * raises spurious flags (it takes exp(2|v|)) for large |v|.  NaN
+     * passes: min/max_ps(c, v) return v when the compare fails. */
+    v = _mm256_min_ps(_mm256_set1_ps(10.0f), _mm256_max_ps(_mm256_set1_ps(-10.0f), v));
     return Sleef_tanhf8_u10avx2(v);
 }
 

@@ -26,7 +26,11 @@ static inline float32x4_t neon_sigmoid4(float32x4_t v, float32x4_t unused)
 {
     (void)unused;
     const float32x4_t one = vdupq_n_f32(1.0f);
-    float32x4_t e = Sleef_expf4_u10(vnegq_f32(vabsq_f32(v))); /* exp(-|v|) */
+    /* exp(-|v|), the argument held >= -104 where exp is 0 in float anyway:
+     * SLEEF raises spurious overflow/invalid flags for -1000 or -FLT_MAX.
+     * vmaxq_f32 passes NaN through. */
+    float32x4_t a = vmaxq_f32(vdupq_n_f32(-104.0f), vnegq_f32(vabsq_f32(v)));
+    float32x4_t e = Sleef_expf4_u10(a);
     float32x4_t d = vaddq_f32(one, e);
     uint32x4_t pos = vcgeq_f32(v, vdupq_n_f32(0.0f));
     return vdivq_f32(vbslq_f32(pos, one, e), d);
@@ -35,6 +39,10 @@ static inline float32x4_t neon_sigmoid4(float32x4_t v, float32x4_t unused)
 static inline float32x4_t neon_tanh4(float32x4_t v, float32x4_t unused)
 {
     (void)unused;
+    /* tanh is 1.0f beyond |v| = 9.01; held to [-10, 10] because SLEEF
+     * raises spurious flags (it takes exp(2|v|)) for large |v|.
+     * vminq/vmaxq pass NaN through. */
+    v = vminq_f32(vdupq_n_f32(10.0f), vmaxq_f32(vdupq_n_f32(-10.0f), v));
     return Sleef_tanhf4_u10(v);
 }
 

@@ -195,6 +195,9 @@ static void test_exp_tanh_log_special_values(void **state)
         isa->f_tanh(t, 4);
         assert_true(t[0] == -1.0f && t[1] == 1.0f && t[2] == 0.0f && t[3] == 0.0f);
         assert_true(signbit(t[3]));
+        float tn[2] = {NAN, 9.5f};
+        isa->f_tanh(tn, 2);
+        assert_true(isnan(tn[0]) && tn[1] == (float)tanh(9.5));
         float l[5] = {0.0f, -1.0f, 1.0f, INFINITY, NAN};
         isa->f_log(l, 5);
         assert_true(l[0] == -INFINITY && isnan(l[1]) && l[2] == 0.0f && l[3] == INFINITY &&
@@ -234,6 +237,9 @@ static void test_sigmoid_accuracy_and_range(void **state)
         assert_true(s[0] == 0.0f && s[1] == 1.0f && s[2] == 0.5f && s[3] == 0.5f &&
                     s[4] == 0.0f && s[5] == 1.0f);
         assert_true(s[6] > 0.0f && s[6] < 1e-37f); /* 6e-39: tiny, not flushed to 0 */
+        float q[2] = {NAN, -NAN};
+        isa->f_sigmoid(q, 2);
+        assert_true(isnan(q[0]) && isnan(q[1])); /* NaN in, NaN out */
     }
 }
 
@@ -342,6 +348,18 @@ static void test_no_spurious_fp_flags(void **state)
                     fail_msg("%s %s n=%ld on 0.5: raised FP flags 0x%x", isas[k].name,
                              fn_names[f], n, fetestexcept(bad));
             }
+        }
+        /* The activations raise none of them for any finite input. */
+        float in[N_SWEEP];
+        sweep_inputs(in);
+        static const fn_id acts[4] = {F_SIGMOID, F_TANH, F_RELU, F_LEAKY};
+        for (int a = 0; a < 4; a++) {
+            feclearexcept(FE_ALL_EXCEPT);
+            apply(&isas[k], acts[a], in, N_SWEEP);
+            if (fetestexcept(bad))
+                fail_msg("%s %s over the sweep: raised FP flags 0x%x", isas[k].name,
+                         fn_names[acts[a]], fetestexcept(bad));
+            sweep_inputs(in);
         }
         for (long cols = 1; cols <= 17; cols++) {
             for (long i = 0; i < 40; i++)
