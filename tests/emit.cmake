@@ -1,0 +1,42 @@
+# The emitter's tests (compiler/emit.c):
+#   test_gradcheck   backward pass vs finite differences (double and float builds)
+#   test_isa_agree   the vector path (AVX2 / NEON, whichever this build compiles in) vs scalar
+#   test_reference   hand-computed networks; XOR and sgd steps through loss_grad/update
+#   test_golden      determinism, what each --isa emits, warning-free with gcc/clang/aarch64
+#
+# Every spec in tests/specs_emit used by the numerical tests is generated three
+# times (see tests/specs_emit/emit_test.h): X (float, --isa all), X_s (float,
+# --isa scalar) and X_d (--dtype double).
+set(NNG_EMIT_MODELS gc_sig gc_multi gc_relu gc_soft gc_msesig gc_outact gc_wide big)
+set(NNG_EMIT_REFS ref_221 ref_lin ref_soft xor_emit)
+
+if(TARGET nngen OR NNGEN_HOST_NNGEN)
+  set(nng_emit_objs_models "")
+  set(nng_emit_objs_refs "")
+  foreach(m ${NNG_EMIT_MODELS} ${NNG_EMIT_REFS})
+    set(spec "${CMAKE_CURRENT_SOURCE_DIR}/specs_emit/${m}.spec")
+    nngen_add_model(emit_${m} SPEC "${spec}" LIBRARY FLAGS --name ${m})
+    nngen_add_model(emit_${m}_s SPEC "${spec}" ISA scalar LIBRARY FLAGS --name ${m}_s)
+    nngen_add_model(emit_${m}_d SPEC "${spec}" ISA scalar DTYPE double LIBRARY FLAGS --name ${m}_d)
+    set(objs $<TARGET_OBJECTS:emit_${m}> $<TARGET_OBJECTS:emit_${m}_s>
+             $<TARGET_OBJECTS:emit_${m}_d>)
+    if(m IN_LIST NNG_EMIT_MODELS)
+      list(APPEND nng_emit_objs_models ${objs})
+    else()
+      list(APPEND nng_emit_objs_refs ${objs})
+    endif()
+  endforeach()
+  nng_test(test_gradcheck SOURCES test_gradcheck.c ${nng_emit_objs_models} LIBS nnrt)
+  nng_test(test_isa_agree SOURCES test_isa_agree.c ${nng_emit_objs_models} LIBS nnrt
+           LABELS "unit;arm")
+  nng_test(test_reference SOURCES test_reference.c ${nng_emit_objs_models} ${nng_emit_objs_refs}
+           LIBS nnrt)
+else()
+  message(STATUS "tests/emit.cmake: no nngen yet; numerical emitter tests skipped")
+endif()
+
+# The golden test runs host compilers on what nng_emit writes; not under
+# emulation (cross builds).
+if(NOT CMAKE_CROSSCOMPILING)
+  nng_test(test_golden SOURCES test_golden.c LIBS nngen_core nnrt)
+endif()

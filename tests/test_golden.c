@@ -1,0 +1,349 @@
+/*
+ * test_golden.c -- what nng_emit writes: deterministic, the right
+ * intrinsics on each path, the documented header, and C that gcc, clang
+ * and aarch64-linux-gnu-gcc compile warning-free (-Werror) for every --isa.
+ *
+ * The compilers run through system(); a missing compiler skips its part,
+ * except when CI=true (then it fails).  NNGEN_SOURCE_DIR locates nnrt.h.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nngen.h"
+
+static const char cat_text[] =
+    "# the course's 4-layer cat classifier\n"
+    "model cat\n"
+    "input 64x64x3\n"
+    "dense 20 relu\n"
+    "dense 7 relu   # a comment after a statement\n"
+    "dense 5 relu\n"
+    "dense 1 sigmoid\n"
+    "loss bce\n"
+    "train lr=0.0075 iterations=2500 init=course\n";
+
+/* Every activation and loss, sizes with tails for 4 and 8 lanes. */
+static const char *const compile_texts[] = {
+    "model tails\ninput 13\ndense 7 leaky_relu slope=0.2\ndense 5 tanh\ndense 3 relu\n"
+    "dense 3 sigmoid\nloss bce\n",
+    "model soft\ninput 3x3\ndense 17 identity\ndense 9 sigmoid\ndense 4 softmax\nloss cce\n",
+    "model reg\ninput 1\ndense 12 tanh\ndense 2 tanh\nloss mse\n",
+    "model wide\ninput 12289\ndense 8 relu\ndense 8 relu\ndense 1 identity\nloss mse\n",
+};
+
+static void parse(const char *text, nng_spec *s)
+{
+    nng_diag d;
+    nng_diag_init(&d, "golden.spec", stderr);
+    assert_int_equal(nng_parse_text(text, strlen(text), "golden.spec", s, &d), 0);
+}
+
+/* nng_emit into a malloc'ed string. */
+static char *emit(const nng_spec *s, int isas, int dbl)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    nng_emit_opts o = {isas, dbl, "nngen --test golden.spec"};
+    assert_int_equal(nng_emit(s, &o, f), 0);
+    assert_int_equal(fclose(f), 0);
+    assert_non_null(buf);
+    return buf;
+}
+
+static void test_layout_and_flops(void **state)
+{
+    (void)state;
+    nng_spec s;
+    parse(cat_text, &s);
+    /* W1 20 x 12288 = 245760 floats, b1 20 -> 32; W2 7 x 20 = 140 -> 144 ... */
+    assert_int_equal(nng_param_offset_w(&s, 0), 0);
+    assert_int_equal(nng_param_offset_b(&s, 0), 245760);
+    assert_int_equal(nng_param_offset_w(&s, 1), 245792);
+    assert_int_equal(nng_param_offset_b(&s, 1), 245936);
+    assert_int_equal(nng_param_offset_w(&s, 2), 245952);
+    assert_int_equal(nng_param_offset_b(&s, 2), 245952 + 48);
+    assert_int_equal(nng_param_offset_w(&s, 3), 246016);
+    assert_int_equal(nng_param_offset_b(&s, 3), 246032);
+    assert_int_equal(nng_param_count_padded(&s), 246048);
+    for (int l = 0; l < s.n_layers; l++)
+        assert_int_equal(nng_param_offset_w(&s, l) % NNRT_ALIGN_FLOATS, 0);
+    /* 2 FLOPs per multiply-add: 2 (12288*20 + 20*7 + 7*5 + 5*1) = 491880;
+     * training adds dW (the same again) and dA_prev for layers 2..4
+     * (2 (140 + 35 + 5) = 360). */
+    assert_true(nng_flops_fwd(&s) == 491880.0);
+    assert_true(nng_flops_train(&s) == 984120.0);
+
+    /* The signature depends on the shape, not on names or training. */
+    nng_spec t, u;
+    parse("model other\ninput 12288\ndense 20 relu\ndense 7 relu\ndense 5 relu\n"
+          "dense 1 sigmoid\nloss bce\ntrain lr=0.5\n",
+          &t);
+    parse("model cat\ninput 64x64x3\ndense 20 relu\ndense 7 tanh\ndense 5 relu\n"
+          "dense 1 sigmoid\nloss bce\n",
+          &u);
+    assert_true(nng_signature(&s) == nng_signature(&t));
+    assert_true(nng_signature(&s) != nng_signature(&u));
+    nng_spec_free(&s);
+    nng_spec_free(&t);
+    nng_spec_free(&u);
+}
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    nng_spec s;
+    parse(cat_text, &s);
+    static const int isas[4] = {NNG_ISA_ALL, NNG_ISA_AVX2, NNG_ISA_NEON, NNG_ISA_SCALAR};
+    for (int i = 0; i < 5; i++) {
+        char *a = emit(&s, i < 4 ? isas[i] : NNG_ISA_SCALAR, i == 4);
+        char *b = emit(&s, i < 4 ? isas[i] : NNG_ISA_SCALAR, i == 4);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
+    nng_spec_free(&s);
+}
+
+static void test_what_each_isa_emits(void **state)
+{
+    (void)state;
+    nng_spec s;
+    parse(cat_text, &s);
+    char *all = emit(&s, NNG_ISA_ALL, 0), *avx = emit(&s, NNG_ISA_AVX2, 0);
+    char *neon = emit(&s, NNG_ISA_NEON, 0), *sc = emit(&s, NNG_ISA_SCALAR, 0);
+    char *dbl = emit(&s, NNG_ISA_SCALAR, 1);
+
+    /* AVX2: FMA in the matrix loops, SLEEF-backed runtime activations. */
+    assert_non_null(strstr(avx, "_mm256_fmadd_ps("));
+    assert_non_null(strstr(avx, "_mm256_maskload_ps(")); /* 20, 7, 5 are tails */
+    assert_non_null(strstr(avx, "nnrt_avx2_relu(ws + CAT_A1, rows * 20);"));
+    assert_non_null(strstr(avx, "nnrt_avx2_sigmoid(ws + CAT_A4, rows * 1);"));
+    assert_non_null(strstr(avx, "#error \"this file was generated with --isa avx2"));
+    assert_null(strstr(avx, "vfmaq_f32"));
+    assert_null(strstr(avx, "nnrt_scalar_"));
+    /* NEON: vfmaq_f32(c, a, b) = c + a*b. */
+    assert_non_null(strstr(neon, "acc0_0 = vfmaq_f32(acc0_0, x0, w0);"));
+    assert_non_null(strstr(neon, "nnrt_neon_relu("));
+    assert_null(strstr(neon, "_mm256"));
+    /* Scalar: plain loops, no intrinsics. */
+    assert_null(strstr(sc, "_mm"));
+    assert_null(strstr(sc, "__m256"));
+    assert_null(strstr(sc, "float32x4_t"));
+    assert_null(strstr(sc, "vld1q"));
+    assert_null(strstr(sc, "#include <immintrin.h>"));
+    assert_non_null(strstr(sc, "s += x[i * 12288 + k] * W[j * 12288 + k];"));
+    assert_non_null(strstr(sc, "nnrt_scalar_relu("));
+    /* all: the three, chosen by predefined macros. */
+    assert_non_null(strstr(all, "#if defined(__AVX2__) && defined(__FMA__)"));
+    assert_non_null(strstr(all, "#elif defined(__aarch64__) && defined(__ARM_NEON)"));
+    assert_non_null(strstr(all, "_mm256_fmadd_ps(") );
+    assert_non_null(strstr(all, "vfmaq_f32("));
+    assert_non_null(strstr(all, "nnrt_scalar_relu("));
+    /* Identical kernels once: 3 distinct relu-layer shapes, one dact_relu. */
+    const char *p = strstr(avx, "static void cat_dact_relu(");
+    assert_non_null(p);
+    assert_null(strstr(p + 1, "static void cat_dact_relu("));
+    /* Double: verification build, no descriptor, no main. */
+    assert_non_null(strstr(dbl, "double cat_loss_grad(const double *params"));
+    assert_non_null(strstr(dbl, "nnrt_scalar_relu_d("));
+    assert_non_null(strstr(dbl, "const size_t cat_n_params = CAT_N_PARAMS;"));
+    assert_null(strstr(dbl, "nnrt_model cat_model"));
+    assert_null(strstr(dbl, "int main("));
+    assert_null(strstr(dbl, "float *"));
+    assert_null(strstr(dbl, "(float)"));
+    assert_null(strstr(dbl, "0f"));
+
+    /* The header: origin, build line, the spec, layer table, FLOPs. */
+    assert_non_null(strstr(all, " *   spec:    golden.spec\n"));
+    assert_non_null(strstr(all, " *   command: nngen --test golden.spec\n"));
+    assert_non_null(strstr(all, "pkg-config --cflags --libs nnrt"));
+    assert_non_null(strstr(all, " *   | dense 7 relu   # a comment after a statement\n"));
+    assert_non_null(strstr(all, "Parameters: 245973 (246048 floats"));
+    assert_non_null(strstr(all, "forward 491880, forward + backward 984120."));
+    assert_non_null(strstr(all, "/* layer 2, spec line 5: \"dense 7 relu   # a comment after a "
+                                "statement\" */\n"));
+    assert_non_null(strstr(all, "/*   z = W4 a3 + b4;  a = 1 / (1 + exp(-z)) */"));
+    /* The descriptor. */
+    assert_non_null(strstr(all, "const nnrt_model cat_model = {"));
+    assert_non_null(strstr(all, ".isa = CAT_ISA,"));
+    assert_non_null(strstr(all, ".flops_fwd = 491880.0,"));
+    assert_non_null(strstr(all, ".input_shape = {64, 64, 3, 0},"));
+    assert_non_null(strstr(all, ".iterations = 2500,"));
+    assert_non_null(strstr(all, ".init = NNRT_INIT_COURSE,"));
+    assert_non_null(strstr(all, "{20, 12288, NNRT_ACT_RELU, 0.0f, CAT_W1, CAT_B1, 4},"));
+    assert_non_null(strstr(all, "#ifndef NNGEN_NO_MAIN\nint main(int argc, char **argv)"));
+    free(all), free(avx), free(neon), free(sc), free(dbl);
+    nng_spec_free(&s);
+}
+
+/* A spec whose text holds comment delimiters and odd bytes stays valid C. */
+static void test_hostile_comment_text(void **state)
+{
+    (void)state;
+    nng_spec s;
+    parse("# ends a comment */ and opens one /* and \"quotes\" \\ \t tab\nmodel h\ninput 2\n"
+          "dense 1 sigmoid # */\nloss bce\n",
+          &s);
+    char *c = emit(&s, NNG_ISA_SCALAR, 0);
+    /* The only comment closers are our own: none inside the spec lines. */
+    const char *p = strstr(c, "ends a comment");
+    assert_non_null(p);
+    const char *eol = strchr(p, '\n');
+    for (const char *q = p; q < eol; q++)
+        assert_false(q[0] == '*' && q[1] == '/');
+    free(c);
+    nng_spec_free(&s);
+}
+
+/* ---- compiling the output ---------------------------------------------- */
+
+static int ci(void)
+{
+    const char *v = getenv("CI");
+    return v && strcmp(v, "true") == 0;
+}
+
+static int have(const char *cc)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", cc);
+    return system(cmd) == 0;
+}
+
+static char tmpdir[256];
+
+static int setup_tmp(void **state)
+{
+    (void)state;
+    const char *t = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/nngen-golden-XXXXXX", t && *t ? t : "/tmp");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown_tmp(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Compile `code` with `cc flags`; returns the exit status, log in *out. */
+static int compile(const char *code, const char *cc, const char *flags, char *log, size_t cap)
+{
+    char src[320], lg[320], cmd[2048];
+    snprintf(src, sizeof src, "%s/g.c", tmpdir);
+    snprintf(lg, sizeof lg, "%s/g.log", tmpdir);
+    FILE *f = fopen(src, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(code, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+    const char *srcdir = getenv("NNGEN_SOURCE_DIR");
+    assert_non_null(srcdir);
+    snprintf(cmd, sizeof cmd,
+             "%s -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wdouble-promotion "
+             "-Wstrict-prototypes -Wmissing-prototypes -Wvla -Werror -O1 -DNNGEN_NO_MAIN "
+             "-I'%s/runtime' %s -c '%s' -o '%s/g.o' >'%s' 2>&1",
+             cc, srcdir, flags, src, tmpdir, lg);
+    int rc = system(cmd);
+    log[0] = '\0';
+    f = fopen(lg, "r");
+    if (f) {
+        size_t n = fread(log, 1, cap - 1, f);
+        log[n] = '\0';
+        fclose(f);
+    }
+    return rc;
+}
+
+static void test_compiles_warning_free(void **state)
+{
+    (void)state;
+    /* Variants: 1 all, 2 avx2, 4 neon, 8 scalar, 16 double. */
+    static const struct {
+        const char *cc, *flags;
+        int variants;
+    } ccs[] = {
+        {"gcc", "", 1 | 8 | 16},
+        {"gcc", "-mavx2 -mfma", 1 | 2},
+        {"clang", "", 1 | 8 | 16},
+        {"clang", "-mavx2 -mfma", 1 | 2},
+        {"aarch64-linux-gnu-gcc", "", 1 | 4 | 8 | 16},
+    };
+    static const int isa_of[5] = {NNG_ISA_ALL, NNG_ISA_AVX2, NNG_ISA_NEON, NNG_ISA_SCALAR,
+                                  NNG_ISA_SCALAR};
+    static char log[8192];
+    int compiled = 0;
+    for (size_t c = 0; c < sizeof ccs / sizeof ccs[0]; c++) {
+        if (!have(ccs[c].cc)) {
+            print_message("%s not found%s\n", ccs[c].cc, ci() ? " (CI: failure)" : ", skipped");
+            assert_false(ci());
+            continue;
+        }
+        for (size_t t = 0; t < sizeof compile_texts / sizeof compile_texts[0]; t++) {
+            nng_spec s;
+            parse(compile_texts[t], &s);
+            for (int v = 0; v < 5; v++) {
+                if (!(ccs[c].variants & (1 << v)))
+                    continue;
+                int isa = isa_of[v];
+                char *code = emit(&s, isa, v == 4);
+                int rc = compile(code, ccs[c].cc, ccs[c].flags, log, sizeof log);
+                if (rc != 0)
+                    print_message("%s %s, %s, isa bits %d%s:\n%s\n", ccs[c].cc, ccs[c].flags,
+                                  s.name, isa, v == 4 ? " double" : "", log);
+                assert_int_equal(rc, 0);
+                assert_string_equal(log, "");
+                compiled++;
+                free(code);
+            }
+            nng_spec_free(&s);
+        }
+    }
+    print_message("%d emitted files compiled warning-free\n", compiled);
+}
+
+/* --isa avx2 compiled without -mavx2 -mfma stops with our message. */
+static void test_isa_error_message(void **state)
+{
+    (void)state;
+    if (!have("gcc")) {
+        assert_false(ci());
+        skip();
+    }
+    nng_spec s;
+    parse(compile_texts[0], &s);
+    char *code = emit(&s, NNG_ISA_AVX2, 0);
+    static char log[8192];
+    int rc = compile(code, "gcc", "-mno-avx2", log, sizeof log);
+    assert_int_not_equal(rc, 0);
+    assert_non_null(strstr(log, "this file was generated with --isa avx2: compile it with -mavx2 "
+                                "-mfma (or -march=native)"));
+    free(code);
+    nng_spec_free(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layout_and_flops),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_what_each_isa_emits),
+        cmocka_unit_test(test_hostile_comment_text),
+        cmocka_unit_test(test_compiles_warning_free),
+        cmocka_unit_test(test_isa_error_message),
+    };
+    return cmocka_run_group_tests_name("golden", tests, setup_tmp, teardown_tmp);
+}
