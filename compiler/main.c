@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,12 +59,14 @@ static const struct {
 
 static const char main_usage[] =
     "usage: nngen [options] SPEC\n"
-    "Compile the network that SPEC describes (docs/spec.md) into one C file:\n"
+    "Compile the network that SPEC describes (docs/spec.md) into one C file\n"
+    "(SPEC - reads standard input):\n"
     "forward, backward and optimizer update as fixed-size loops with AVX2+FMA,\n"
     "NEON and scalar paths, plus a model descriptor and main() for libnnrt.\n"
     "\n"
     "  -o FILE, --output FILE\n"
     "                 write to FILE (atomically) instead of standard output\n"
+    "                 (-o - is standard output)\n"
     "  --isa ISA      all (default; the C compiler's predefined macros choose),\n"
     "                 scalar, avx2 or neon\n"
     "  --dtype TYPE   float (default) or double (with --isa scalar only: for\n"
@@ -204,7 +207,7 @@ static int main_args(int argc, char **argv, main_cli *c)
         if (strcmp(name, "-o") == 0 || strcmp(name, "--output") == 0) {
             if (!value[0])
                 return usage_error("%s: empty file name", name);
-            c->out = value;
+            c->out = strcmp(value, "-") == 0 ? NULL : value; /* -o -: stdout */
         } else if (strcmp(name, "--isa") == 0) {
             size_t j = 0;
             while (main_isas[j].name && strcmp(main_isas[j].name, value) != 0)
@@ -236,6 +239,10 @@ static int main_args(int argc, char **argv, main_cli *c)
     if (c->check && (c->summary || c->out))
         return usage_error("--check writes nothing: it cannot be combined with %s",
                            c->summary ? "--summary" : "-o");
+    struct stat a, b;
+    if (c->out && stat(c->spec, &a) == 0 && stat(c->out, &b) == 0 && a.st_dev == b.st_dev &&
+        a.st_ino == b.st_ino)
+        return usage_error("-o '%s' is the SPEC file: it would be overwritten", c->out);
     return -1;
 }
 
@@ -262,7 +269,7 @@ static int main_summary(const nng_spec *s, FILE *out)
     for (int i = 0; i < s->input_rank && n < sizeof shape - 12; i++)
         n += (size_t)snprintf(shape + n, sizeof shape - n, "%s%d", i ? "x" : "", s->input_shape[i]);
     fprintf(out, "model %s (%s): input %s = %d features, loss %s\n", s->name,
-            s->path ? s->path : "-", shape, s->n_in, nng_loss_by_kind(s->loss)->name);
+            !s->path || strcmp(s->path, "-") == 0 ? "<stdin>" : s->path, shape, s->n_in, nng_loss_by_kind(s->loss)->name);
     fprintf(out, "%5s %5s %8s %8s  %-11s %11s %14s %14s\n", "layer", "line", "in", "out",
             "activation", "params", "FLOPs fwd", "FLOPs train");
     long total = 0;
@@ -300,8 +307,32 @@ static int main_produce(const main_cli *c, const nng_spec *s, FILE *out)
     return nng_emit(s, &o, out);
 }
 
+/* The temporary file being written, removed if a signal ends the run. */
+static char main_tmp_path[4096];
+static volatile sig_atomic_t main_tmp_live;
+
+static void main_on_signal(int sig)
+{
+    if (main_tmp_live)
+        unlink(main_tmp_path);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void main_catch_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = main_on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
 /* FILE.tmp.XXXXXX, written, flushed, synced, renamed over FILE; removed on
- * any error, so that FILE is never left half-written. */
+ * any error (or signal), so that FILE is never left half-written. */
 static int main_write_file(const main_cli *c, const nng_spec *s)
 {
     const char *path = c->out;
@@ -311,19 +342,20 @@ static int main_write_file(const main_cli *c, const nng_spec *s)
         return MAIN_FAIL;
     }
     size_t n = strlen(path);
-    char *tmp = malloc(n + sizeof ".tmp.XXXXXX");
-    if (!tmp) {
-        fprintf(stderr, "nngen: out of memory\n");
+    char *tmp = main_tmp_path;
+    if (n + sizeof ".tmp.XXXXXX" > sizeof main_tmp_path) {
+        fprintf(stderr, "nngen: cannot write '%s': %s\n", path, strerror(ENAMETOOLONG));
         return MAIN_FAIL;
     }
     memcpy(tmp, path, n);
     memcpy(tmp + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+    main_catch_signals();
     int fd = mkstemp(tmp);
     if (fd < 0) {
         fprintf(stderr, "nngen: cannot write '%s': %s\n", path, strerror(errno));
-        free(tmp);
         return MAIN_FAIL;
     }
+    main_tmp_live = 1;
     mode_t mask = umask(0);
     umask(mask);
     const char *what = "error writing";
@@ -348,14 +380,16 @@ static int main_write_file(const main_cli *c, const nng_spec *s)
             err = errno;
             what = "cannot rename the temporary file over";
         }
+        if (!err)
+            main_tmp_live = 0; /* renamed: nothing to remove any more */
     }
     if (err) {
         fprintf(stderr, "nngen: %s '%s': %s\n", what, path, strerror(err));
         unlink(tmp);
-        free(tmp);
+        main_tmp_live = 0;
         return MAIN_FAIL;
     }
-    free(tmp);
+    main_tmp_live = 0;
     /* Make the rename itself durable (best effort). */
     char *dir = strdup(path);
     if (dir) {

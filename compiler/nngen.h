@@ -87,7 +87,8 @@ void nng_error(nng_diag *d, nng_pos pos, const char *fmt, ...)
  * fills *out, or -1 after reporting through d (d->errors > 0).  `path` is
  * used for messages and the default model name. */
 int nng_parse_text(const char *text, size_t len, const char *path, nng_spec *out, nng_diag *d);
-/* Read and parse a file (missing/unreadable files are reported too). */
+/* Read and parse a file (missing/unreadable files are reported too);
+ * "-" reads standard input, reported as "<stdin>", default name "stdin". */
 int nng_parse_file(const char *path, nng_spec *out, nng_diag *d);
 void nng_spec_free(nng_spec *s);
 /* NULL if name[0..len) may be a model name (a C identifier of at most

@@ -434,7 +434,7 @@ const char *nng_name_problem(const char *name, size_t len)
  * that is not yet a valid name (a digit first, a keyword, reserved). */
 static void default_name(const char *path, char *out)
 {
-    const char *base = path ? path : "model";
+    const char *base = !path ? "model" : strcmp(path, "-") == 0 ? "stdin" : path;
     const char *slash = strrchr(base, '/');
     if (slash)
         base = slash + 1;
@@ -1032,9 +1032,10 @@ int nng_parse_file(const char *path, nng_spec *out, nng_diag *d)
 {
     nng_pos file = {0, 0};
     memset(out, 0, sizeof *out);
-    if (!d->path)
-        d->path = path;
-    FILE *f = fopen(path, "rb");
+    int is_stdin = strcmp(path, "-") == 0;
+    if (!d->path || (is_stdin && strcmp(d->path, "-") == 0))
+        d->path = is_stdin ? "<stdin>" : path;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (!f) {
         nng_error(d, file, "cannot open: %s", strerror(errno));
         return -1;
@@ -1042,7 +1043,8 @@ int nng_parse_file(const char *path, nng_spec *out, nng_diag *d)
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
         nng_error(d, file, "is a directory, not a spec file");
-        fclose(f);
+        if (!is_stdin)
+            fclose(f);
         return -1;
     }
     size_t cap = 4096, len = 0;
@@ -1074,7 +1076,8 @@ int nng_parse_file(const char *path, nng_spec *out, nng_diag *d)
             break;
         }
     }
-    fclose(f);
+    if (!is_stdin)
+        fclose(f);
     if (!buf) {
         nng_error(d, file, "out of memory");
         return -1;

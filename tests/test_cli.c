@@ -90,7 +90,8 @@ typedef struct run_result {
 
 /* Runs nngen with args (NULL-terminated) in cli_dir; stdout goes to
  * `stdout_path` if given, else is captured. */
-static run_result run_to(const char *stdout_path, const char *const *args)
+static run_result run_io(const char *stdin_path, const char *stdout_path,
+                         const char *const *args)
 {
     char *argv[32];
     int n = 0;
@@ -105,6 +106,7 @@ static run_result run_to(const char *stdout_path, const char *const *args)
     const char *out_file = stdout_path ? stdout_path : out_buf;
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, stdin_path ? stdin_path : "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, out_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&fa, 2, err_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     pid_t pid;
@@ -125,7 +127,12 @@ static run_result run_to(const char *stdout_path, const char *const *args)
     return res;
 }
 
-static run_result run(const char *const *args) { return run_to(NULL, args); }
+static run_result run_to(const char *stdout_path, const char *const *args)
+{
+    return run_io(NULL, stdout_path, args);
+}
+
+static run_result run(const char *const *args) { return run_io(NULL, NULL, args); }
 
 static void run_free(run_result *r)
 {
@@ -402,6 +409,46 @@ static void test_summary(void **state)
     unlink(out);
 }
 
+/* SPEC - reads standard input; -o - writes standard output; -o onto the
+ * SPEC itself is refused. */
+static void test_stdin_stdout(void **state)
+{
+    (void)state;
+    run_result r = run_io(in_dir("bad.spec"), NULL, (const char *[]){"--check", "-", NULL});
+    assert_string_equal(r.err,
+                        "<stdin>:2:9: error: unknown activation 'sigmod' (did you mean "
+                        "'sigmoid'?)\n"
+                        "<stdin>:4:1: error: loss 'cce' needs a softmax output layer (line 3 is "
+                        "sigmoid)\n");
+    assert_int_equal(r.status, 1);
+    run_free(&r);
+
+    r = run_io(in_dir("small.spec"), NULL, (const char *[]){"--summary", "-o", "-", "-", NULL});
+    assert_string_equal(r.err, "");
+    assert_memory_equal(r.out, "model small (<stdin>): input 4 = 4 features, loss bce\n", 52);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+
+    /* without a model line, the name is "stdin" */
+    const char *anon = in_dir("anon.spec");
+    write_file(anon, "input 2\ndense 1 sigmoid\nloss bce\n");
+    r = run_io(anon, NULL, (const char *[]){"-", NULL});
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "const nnrt_model stdin_model"));
+    run_free(&r);
+    unlink(anon);
+
+    char expected[1024];
+    const char *spec = in_dir("small.spec");
+    snprintf(expected, sizeof expected,
+             "nngen: -o '%s' is the SPEC file: it would be overwritten\n", spec);
+    run_fails((const char *[]){spec, "-o", spec, NULL}, 2, expected);
+    char *text = read_all(spec, NULL);
+    assert_string_equal(text, SMALL_SPEC);
+    free(text);
+    assert_string_equal(dir_listing(), "bad.spec small.spec");
+}
+
 static void test_check_version_help(void **state)
 {
     (void)state;
@@ -486,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_stdout_full),
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_check_version_help),
+        cmocka_unit_test(test_stdin_stdout),
         cmocka_unit_test(test_code),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
