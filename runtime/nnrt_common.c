@@ -9,7 +9,6 @@
  * doubles (no libm log/sin/cos, whose last bit varies between libms), and
  * FP contraction is off so no compiler fuses a*b+c behind our back.
  */
-#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
