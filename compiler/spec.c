@@ -596,7 +596,10 @@ static int densestat(parser *P, const tok *kw)
     while (lex_next(P, &t)) {
         tok key, val;
         if (!split_eq(&t, &key, &val)) {
-            nng_error(P->d, t.pos, "unexpected '%s' after the activation", show_tok(&t).s);
+            if (tok_is(&t, "slope"))
+                nng_error(P->d, t.pos, "dense: expected slope=VALUE, got 'slope'");
+            else
+                nng_error(P->d, t.pos, "unexpected '%s' after the activation", show_tok(&t).s);
             return -1;
         }
         if (!tok_is(&key, "slope")) {

@@ -428,6 +428,10 @@ static void test_slope(void **state)
           "t.spec:2:26: error: slope must be in [0, 1), got 1\n");
     fails("input 4\ndense 3 leaky_relu slope=-0.1\ndense 1 sigmoid\nloss bce\n",
           "t.spec:2:26: error: slope must be in [0, 1), got -0.1\n");
+    fails("input 4\ndense 3 leaky_relu slope = 0.1\ndense 1 sigmoid\nloss bce\n",
+          "t.spec:2:20: error: dense: expected slope=VALUE, got 'slope'\n");
+    fails("input 4\ndense 3 leaky_relu slope=\ndense 1 sigmoid\nloss bce\n",
+          "t.spec:2:26: error: slope: missing value\n");
     fails("input 4\ndense 3 leaky_relu slope=0.1 slope=0.2\ndense 1 sigmoid\nloss bce\n",
           "t.spec:2:30: error: duplicate 'slope'\n");
 }
