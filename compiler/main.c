@@ -267,9 +267,11 @@ static int main_summary(const nng_spec *s, FILE *out)
     char shape[64] = "";
     size_t n = 0;
     for (int i = 0; i < s->input_rank && n < sizeof shape - 12; i++)
-        n += (size_t)snprintf(shape + n, sizeof shape - n, "%s%d", i ? "x" : "", s->input_shape[i]);
-    fprintf(out, "model %s (%s): input %s = %d features, loss %s\n", s->name,
-            !s->path || strcmp(s->path, "-") == 0 ? "<stdin>" : s->path, shape, s->n_in, nng_loss_by_kind(s->loss)->name);
+        n += (size_t)snprintf(shape + n, sizeof shape - n, "%s%d", i ? "x" : "",
+                              s->input_shape[i]);
+    const char *path = !s->path || strcmp(s->path, "-") == 0 ? "<stdin>" : s->path;
+    fprintf(out, "model %s (%s): input %s = %d features, loss %s\n", s->name, path, shape,
+            s->n_in, nng_loss_by_kind(s->loss)->name);
     fprintf(out, "%5s %5s %8s %8s  %-11s %11s %14s %14s\n", "layer", "line", "in", "out",
             "activation", "params", "FLOPs fwd", "FLOPs train");
     long total = 0;
@@ -286,7 +288,8 @@ static int main_summary(const nng_spec *s, FILE *out)
     fprintf(out, "%-41s %11ld %14.0f %14.0f\n", "total", total, nng_flops_fwd(s),
             nng_flops_train(s));
     size_t padded = nng_param_count_padded(s);
-    fprintf(out, "padded parameter array: %zu floats (%zu bytes)\n", padded, padded * sizeof(float));
+    fprintf(out, "padded parameter array: %zu floats (%zu bytes)\n", padded,
+            padded * sizeof(float));
     fputs("FLOPs are per sample, 2 per multiply-add; train = forward + backward.\n", out);
     return ferror(out) ? -1 : 0;
 }

@@ -118,15 +118,23 @@ static const char *word_list(const char *const *w, char *buf, size_t cap)
     return buf;
 }
 
+/* The word of `words` that t was probably meant to be, or NULL. */
+static const char *suggest(const tok *t, const char *const *words)
+{
+    char w[SPEC_SHOW + 1];
+    if (t->n > SPEC_SHOW)
+        return NULL; /* no spec word is that long */
+    memcpy(w, t->s, t->n);
+    w[t->n] = '\0';
+    return nng_did_you_mean(w, words);
+}
+
 /* "unknown KIND 'w' (did you mean 'x'?)" or "(expected a, b or c)". */
 static int unknown_word(parser *P, const tok *t, const char *kind, const char *const *words)
 {
-    char w[SPEC_SHOW + 4], list[256];
+    char list[256];
     shown sw = show_tok(t);
-    size_t n = t->n < sizeof w - 1 ? t->n : sizeof w - 1;
-    memcpy(w, t->s, n);
-    w[n] = '\0';
-    const char *best = t->n < sizeof w ? nng_did_you_mean(w, words) : NULL;
+    const char *best = suggest(t, words);
     if (best)
         nng_error(P->d, t->pos, "unknown %s '%s' (did you mean '%s'?)", kind, sw.s, best);
     else
@@ -405,7 +413,11 @@ static const char *const spec_c_keywords[] = {
     "thread_local", "true", "typeof", "typeof_unqual", "_BitInt", "_Decimal32", "_Decimal64",
     "_Decimal128", NULL};
 
-static int spec_is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+static int spec_is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
 static int spec_is_digit(char c) { return c >= '0' && c <= '9'; }
 
 const char *nng_name_problem(const char *name, size_t len)
@@ -604,11 +616,7 @@ static int densestat(parser *P, const tok *kw)
         }
         if (!tok_is(&key, "slope")) {
             static const char *const opts[] = {"slope", NULL};
-            char w[SPEC_SHOW + 1];
-            size_t n = key.n < SPEC_SHOW ? key.n : SPEC_SHOW;
-            memcpy(w, key.s, n);
-            w[n] = '\0';
-            if (nng_did_you_mean(w, opts))
+            if (suggest(&key, opts))
                 nng_error(P->d, key.pos, "unknown dense option '%s' (did you mean 'slope'?)",
                           show_tok(&key).s);
             else
@@ -664,11 +672,7 @@ static int lossstat(parser *P, const tok *kw)
             all[k++] = r->alias;
     }
     all[k] = NULL;
-    char w[SPEC_SHOW + 1];
-    size_t wn = t.n < SPEC_SHOW ? t.n : SPEC_SHOW;
-    memcpy(w, t.s, wn);
-    w[wn] = '\0';
-    const char *best = nng_did_you_mean(w, all);
+    const char *best = suggest(&t, all);
     if (best) {
         nng_error(P->d, t.pos, "unknown loss '%s' (did you mean '%s'?)", show_tok(&t).s, best);
         return -1;
@@ -828,9 +832,10 @@ static int trainstat(parser *P, const tok *kw)
         if (trainopt(P, &t, seen))
             return -1;
         if (seen[i_epochs].line && seen[i_iters].line) {
-            int later = seen[i_epochs].col > seen[i_iters].col;
+            int iters_first = seen[i_epochs].col > seen[i_iters].col;
             nng_error(P->d, t.pos, "both epochs and iterations given (%s at column %d); use one",
-                      later ? "iterations" : "epochs", later ? seen[i_iters].col : seen[i_epochs].col);
+                      iters_first ? "iterations" : "epochs",
+                      iters_first ? seen[i_iters].col : seen[i_epochs].col);
             return -1;
         }
     }
