@@ -32,6 +32,10 @@
 /* Rows per chunk: loss_grad and forward walk the m samples in chunks of
  * this many rows, so the workspace is a constant. */
 #define EM_CH 32
+/* dW kernels of layers with fan_in >= EM_PACK_MIN copy EM_KC columns of
+ * the chunk's input at a time into a contiguous block (see em_kernel_dw). */
+#define EM_PACK_MIN 256
+#define EM_KC 64
 
 /* ------------------------------------------------------------------ */
 /* Layout and cost                                                      */
@@ -825,7 +829,7 @@ static void em_kernel_fwd(emitter *e, const em_isa *I, long K, long N)
 
 /* dW tile: C units (from jx) x NV vectors (from k), summed over the rows. */
 static void em_dw_tile(emitter *e, const em_isa *I, long K, long N, int C, int NV, const char *jx_,
-                       int masked)
+                       int masked, int packed)
 {
     char jx[32]; /* jx_ may live in the string ring */
     snprintf(jx, sizeof jx, "%s", jx_);
@@ -840,7 +844,10 @@ static void em_dw_tile(emitter *e, const em_isa *I, long K, long N, int C, int N
     em_open(e, "for (long i = 0; i < rows; i++) {");
     for (int v = 0; v < NV; v++)
         em_line(e, "const %s a%d = %s;", I->vt, v,
-                T(e, ld, S(e, "a + i * %ld + %s", K, em_plus(e, "k", v * V)), NULL, NULL));
+                T(e, ld,
+                  packed ? S(e, "pack + i * %d + %s", EM_KC, em_plus(e, "kk", v * V))
+                         : S(e, "a + i * %ld + %s", K, em_plus(e, "k", v * V)),
+                  NULL, NULL));
     for (int c = 0; c < C; c++) {
         em_line(e, "const %s d%d = %s;", I->vt, c,
                 T(e, I->set1, S(e, "dz[i * %ld + %s]", N, em_plus(e, jx, c)), NULL, NULL));
@@ -857,18 +864,19 @@ static void em_dw_tile(emitter *e, const em_isa *I, long K, long N, int C, int N
                       S(e, "acc%d_%d", c, v), NULL));
 }
 
-static void em_dw_units(emitter *e, const em_isa *I, long K, long N, int NV, int masked)
+static void em_dw_units(emitter *e, const em_isa *I, long K, long N, int NV, int masked,
+                        int packed)
 {
     const int C = I->dw_c;
     const long NC = N / C * C;
     if (NC > 0) {
         em_open(e, "for (long j = 0; j < %ld; j += %d) {", NC, C);
-        em_dw_tile(e, I, K, N, C, NV, "j", masked);
+        em_dw_tile(e, I, K, N, C, NV, "j", masked, packed);
         em_close(e, "}");
     }
     if (N % C) {
         em_open(e, "{ /* units %ld..%ld */", NC, N - 1);
-        em_dw_tile(e, I, K, N, (int)(N % C), NV, S(e, "%ld", NC), masked);
+        em_dw_tile(e, I, K, N, (int)(N % C), NV, S(e, "%ld", NC), masked, packed);
         em_close(e, "}");
     }
 }
@@ -896,22 +904,45 @@ static void em_kernel_dw(emitter *e, const em_isa *I, long K, long N)
         return;
     }
     const int V = I->lanes, BW = V * I->dw_v;
-    const long KB = K / BW * BW, KV = K / V * V;
+    long k0 = 0;
     em_mask_decl(e, I, K);
-    if (KB > 0) {
-        em_open(e, "for (long k = 0; k < %ld; k += %d) {", KB, BW);
-        em_dw_units(e, I, K, N, I->dw_v, 0);
+    if (K >= EM_PACK_MIN) {
+        /* Rows of a lie fan_in floats apart (often a multiple of 4 KiB, so
+         * they share cache sets); copy a column block of the chunk into
+         * contiguous memory once and let every unit tile read it there. */
+        const long KP = K / EM_KC * EM_KC;
+        const int kcv = EM_KC / V;
+        em_line(e, "%s pack[%d * %d];", e->real, EM_CH, EM_KC);
+        em_open(e, "for (long k0 = 0; k0 < %ld; k0 += %d) {", KP, EM_KC);
+        em_open(e, "for (long i = 0; i < rows; i++) {");
+        em_open(e, "for (long v = 0; v < %d; v++) {", kcv);
+        em_line(e, "%s;", T(e, I->storeu, S(e, "pack + i * %d + v * %d", EM_KC, V),
+                            T(e, I->loadu, S(e, "a + i * %ld + k0 + v * %d", K, V), NULL, NULL),
+                            NULL));
+        em_close(e, "}");
+        em_close(e, "}");
+        em_open(e, "for (long kk = 0; kk < %d; kk += %d) {", EM_KC, BW);
+        em_line(e, "const long k = k0 + kk;");
+        em_dw_units(e, I, K, N, I->dw_v, 0, 1);
+        em_close(e, "}");
+        em_close(e, "}");
+        k0 = KP;
+    }
+    const long KB = k0 + (K - k0) / BW * BW, KV = K / V * V;
+    if (KB > k0) {
+        em_open(e, "for (long k = %ld; k < %ld; k += %d) {", k0, KB, BW);
+        em_dw_units(e, I, K, N, I->dw_v, 0, 0);
         em_close(e, "}");
     }
     if (KV > KB) {
         em_open(e, "for (long k = %ld; k < %ld; k += %d) {", KB, KV, V);
-        em_dw_units(e, I, K, N, 1, 0);
+        em_dw_units(e, I, K, N, 1, 0, 0);
         em_close(e, "}");
     }
     if (K % V && I->maskload) {
         em_open(e, "{ /* the last %ld of fan_in, masked */", K % V);
         em_line(e, "const long k = %ld;", KV);
-        em_dw_units(e, I, K, N, 1, 1);
+        em_dw_units(e, I, K, N, 1, 1, 0);
         em_close(e, "}");
     } else if (K % V) {
         em_open(e, "for (long k = %ld; k < %ld; k++) {", KV, K);
