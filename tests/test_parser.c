@@ -921,6 +921,116 @@ static void test_models(void **state)
     nng_spec_free(&s);
 }
 
+/* ------------------------------------------------------------------ */
+/* Mutations                                                            */
+/* ------------------------------------------------------------------ */
+
+static uint64_t fuzz_state = 0x9E3779B97F4A7C15ULL;
+
+static uint64_t fuzz_next(void)
+{
+    fuzz_state ^= fuzz_state << 13;
+    fuzz_state ^= fuzz_state >> 7;
+    fuzz_state ^= fuzz_state << 17;
+    return fuzz_state;
+}
+
+/* Every message is one line "t.spec:...: error: ...\n", as many lines as
+ * errors counted; a spec that parses prints canonically and round-trips. */
+static int check_mutant(const char *text, size_t len)
+{
+    nng_spec s;
+    char *msgs = NULL;
+    size_t mlen = 0;
+    FILE *f = open_memstream(&msgs, &mlen);
+    nng_diag d;
+    nng_diag_init(&d, "t.spec", f);
+    int r = nng_parse_text(text, len, "t.spec", &s, &d);
+    fclose(f);
+    int lines = 0;
+    for (char *p = msgs; *p; lines++) {
+        char *nl = strchr(p, '\n');
+        assert_non_null(nl);
+        assert_memory_equal(p, "t.spec:", 7);
+        *nl = '\0';
+        assert_non_null(strstr(p, ": error: "));
+        p = nl + 1;
+    }
+    assert_int_equal(lines, d.errors);
+    assert_int_equal(r == 0, d.errors == 0);
+    free(msgs);
+    if (r != 0)
+        return 0;
+    char *canon = NULL;
+    size_t clen = 0;
+    f = open_memstream(&canon, &clen);
+    nng_spec_print(&s, f);
+    fclose(f);
+    nng_spec t;
+    parses(canon, &t);
+    assert_same_spec(&s, &t);
+    nng_spec_free(&s);
+    nng_spec_free(&t);
+    free(canon);
+    return 1;
+}
+
+/* Thousands of random edits of a valid spec: no crash (the sanitizer
+ * builds run this too), messages well-formed, round trips exact. */
+static void test_mutations(void **state)
+{
+    (void)state;
+    static const char base[] =
+        "# base\nmodel m\ninput 8x2\ndense 4 leaky_relu slope=0.1\ndense 3 tanh\n"
+        "dense 2 softmax\nloss cce\ntrain lr=0.5 epochs=3 batch=4 optimizer=adam "
+        "beta1=0.8 beta2=0.99 eps=1e-6 init=he seed=7\n";
+    static const char *const words[] = {
+        "dense", "input", "loss", "train", "model", "sigmoid", "relu", "softmax", "bce",
+        "mse", "cce", "x", "=", "#", "\n", "\r\n", " ", "\t", "0", "1", "9", ".", "e",
+        "-", "slope=", "lr=", "epochs=", "iterations=", "batch=full", "\xc3\xa9", "\xff",
+        "\xe2\x82", "99999999999999999999", "1e999", "leaky_relu", "identity"};
+    char buf[1024];
+    int parsed = 0;
+    for (int iter = 0; iter < 40000; iter++) {
+        size_t len = sizeof base - 1;
+        memcpy(buf, base, len);
+        int edits = 1 + (int)(fuzz_next() % 2);
+        for (int e = 0; e < edits; e++) {
+            size_t at = (size_t)(fuzz_next() % (len + 1));
+            switch (fuzz_next() % 4) {
+            case 0: /* replace a byte */
+                if (at < len)
+                    buf[at] = (char)(fuzz_next() & 0xFF);
+                break;
+            case 1: /* delete a few bytes */
+            {
+                size_t k = 1 + (size_t)(fuzz_next() % 8);
+                if (at + k > len)
+                    k = len - at;
+                memmove(buf + at, buf + at + k, len - at - k);
+                len -= k;
+                break;
+            }
+            default: /* insert a word */
+            {
+                const char *w = words[fuzz_next() % (sizeof words / sizeof words[0])];
+                size_t k = strlen(w);
+                if (len + k >= sizeof buf)
+                    break;
+                memmove(buf + at + k, buf + at, len - at);
+                memcpy(buf + at, w, k);
+                len += k;
+                break;
+            }
+            }
+        }
+        parsed += check_mutant(buf, len);
+    }
+    /* the mutants are not all rejected: the round trip was exercised */
+    printf("mutations: %d of 40000 parsed\n", parsed);
+    assert_true(parsed > 500);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -933,7 +1043,7 @@ int main(void)
         cmocka_unit_test(test_bytes),         cmocka_unit_test(test_names),
         cmocka_unit_test(test_default_names), cmocka_unit_test(test_files),
         cmocka_unit_test(test_diag),          cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_models),
+        cmocka_unit_test(test_models),        cmocka_unit_test(test_mutations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
