@@ -134,7 +134,7 @@ static char *main_cmdline(int argc, char **argv)
             if (*c == '\'')
                 p += sprintf(p, "'\\''");
             else
-                *p++ = *c;
+                *p++ = (unsigned char)*c < 0x20 ? '?' : *c; /* keep it one line */
         }
         *p++ = '\'';
     }
