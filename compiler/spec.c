@@ -993,6 +993,8 @@ int nng_parse_text(const char *text, size_t len, const char *path, nng_spec *out
     memset(out, 0, sizeof *out);
     if (!d->path)
         d->path = path;
+    if (!text)
+        text = "", len = 0;
     int errors0 = d->errors;
     out->path = path;
     out->source = malloc(len + 1);

@@ -51,7 +51,7 @@ static void fails_n(const char *text, size_t len, const char *expected)
     char *msgs = NULL;
     int r = parse_n(text, len, &s, &msgs);
     if (strcmp(msgs, expected) != 0)
-        fail_msg("spec:\n%s\nexpected:\n%sgot:\n%s", text, expected, msgs);
+        fail_msg("spec:\n%s\nexpected:\n%sgot:\n%s", text ? text : "(null)", expected, msgs);
     assert_int_equal(r, -1);
     assert_null(s.source); /* freed on failure */
     free(msgs);
@@ -562,6 +562,7 @@ static void test_bytes(void **state)
 {
     (void)state;
     fails("", "t.spec: error: empty spec (expected 'input', 'dense' and 'loss' lines)\n");
+    fails_n(NULL, 0, "t.spec: error: empty spec (expected 'input', 'dense' and 'loss' lines)\n");
     fails("# only a comment\n\n   \n\t# another\n",
           "t.spec: error: no directives, only comments and blank lines (expected 'input', "
           "'dense' and 'loss' lines)\n");
