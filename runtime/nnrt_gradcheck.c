@@ -1,23 +1,32 @@
 /*
- * nnrt_gradcheck.c -- compare a model's backprop gradient with central
- * finite differences of its loss (docs/trainer.md, "--gradcheck").
+ * nnrt_gradcheck.c -- compare a model's backprop gradient with finite
+ * differences of its loss (docs/trainer.md, "--gradcheck").
  *
- * For each checked parameter p:
- *     fd = (L(p + h) - L(p - h)) / (p_plus - p_minus)
+ * For each checked parameter p, with the loss L0 at the given parameters
+ * and L+ = L(p + s), L- = L(p - s) for the steps s = h and s = h/4:
+ *     central  (L+ - L-) / (p_plus - p_minus)
+ *     forward  (L+ - L0) / (p_plus - p)
+ *     backward (L0 - L-) / (p - p_minus)
  * where p_plus and p_minus are the float values actually stored (so the
- * step is exact), and the two losses are the doubles loss_grad returns
- * (accumulated in double by the generated code); the difference is taken
- * in double.  The error of one parameter is
+ * step is exact), and the losses are the doubles loss_grad returns (the
+ * generated code accumulates them in double); differences are taken in
+ * double.  The error of one estimate is
  *     |g - fd| / max(|g| + |fd|, floor)
- * and the function returns the largest.  Parameters are chosen evenly over
- * the real parameters of all layers (W then b of layer 1, then layer 2,
- * ...), never padding.
+ * and a parameter's error is the smallest over its six estimates: a ReLU
+ * kink within s of p spoils the central difference (and the one-sided
+ * difference on its side), but not all six, while a wrong gradient
+ * disagrees with every one of them.  The function returns the largest
+ * error over the checked parameters.  Parameters are chosen evenly over the
+ * real parameters of all layers (W then b of layer 1, then layer 2, ...),
+ * never padding.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nnrt.h"
+
+#define GC_SCALES 2 /* steps h and h/4 */
 
 /* Real parameter number r (0 .. n_weights-1, layer by layer, W then b)
  * -> its index in the parameter array. */
@@ -87,20 +96,35 @@ double nnrt_gradcheck(const nnrt_model *m, const float *params, const float *x, 
         if (r >= total)
             r = total - 1;
         size_t j = gc_param_index(m, r);
+        double gj = (double)g[j], err = HUGE_VAL;
         float orig = p[j];
-        float plus = (float)((double)orig + h);
-        float minus = (float)((double)orig - h);
-        p[j] = plus;
-        double lp = m->loss_grad(p, x, y, n, scratch, ws);
-        p[j] = minus;
-        double lm = m->loss_grad(p, x, y, n, scratch, ws);
-        p[j] = orig;
-        double fd = (lp - lm) / ((double)plus - (double)minus);
-        double gj = (double)g[j];
-        double den = fabs(gj) + fabs(fd);
-        if (den < floor)
-            den = floor;
-        double err = fabs(gj - fd) / den;
+        for (int sc = 0; sc < GC_SCALES; sc++) {
+            double hs = h / (double)(1 << (2 * sc)); /* h, h/4 */
+            float plus = (float)((double)orig + hs);
+            float minus = (float)((double)orig - hs);
+            p[j] = plus;
+            double lp = m->loss_grad(p, x, y, n, scratch, ws);
+            p[j] = minus;
+            double lm = m->loss_grad(p, x, y, n, scratch, ws);
+            p[j] = orig;
+            /* central, forward and backward differences */
+            double fd[3] = {(lp - lm) / ((double)plus - (double)minus),
+                            (lp - l0) / ((double)plus - (double)orig),
+                            (l0 - lm) / ((double)orig - (double)minus)};
+            for (int q = 0; q < 3; q++) {
+                double den = fabs(gj) + fabs(fd[q]);
+                if (den < floor)
+                    den = floor;
+                double eq = fabs(gj - fd[q]) / den;
+                if (isnan(eq)) {
+                    err = HUGE_VAL;
+                    sc = GC_SCALES;
+                    break;
+                }
+                if (eq < err)
+                    err = eq;
+            }
+        }
         if (!(err <= worst)) /* NaN counts as the worst */
             worst = isnan(err) ? HUGE_VAL : err;
     }

@@ -49,8 +49,8 @@ enum {
 #define TR_EVAL_CHUNK 4096L      /* rows per forward call when evaluating */
 #define TR_GC_SAMPLES 16L        /* --gradcheck: the first this many samples */
 #define TR_GC_PARAMS 200L        /* --gradcheck: at most this many parameters */
-#define TR_GC_H 1e-2             /* --gradcheck: finite-difference step */
-#define TR_GC_FLOOR 1e-3         /* --gradcheck: denominator floor */
+#define TR_GC_H 1e-3             /* --gradcheck: finite-difference step */
+#define TR_GC_FLOOR 1e-2         /* --gradcheck: denominator floor */
 #define TR_GC_LIMIT 1e-2         /* --gradcheck: pass if the error is at most this */
 #define TR_LIVE_PERIOD 0.1       /* seconds between live-line refreshes */
 
