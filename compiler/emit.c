@@ -475,8 +475,10 @@ static int em_isa_begin(emitter *e, int i, int first)
         for (int j = i + 1; j < EM_NISA; j++)
             if (e->isas & em_isa_table[j].bit)
                 last = 0;
-        if (first)
+        if (first) {
+            em_blank(e);
             em_pp(e, "#if defined(%s_ISA_%s)", e->U, em_upper(e, em_isa_table[i].name));
+        }
         else if (!last)
             em_pp(e, "#elif defined(%s_ISA_%s)", e->U, em_upper(e, em_isa_table[i].name));
         else
