@@ -34,8 +34,8 @@ static const char cat_text[] =
 
 /* Every activation and loss, sizes with tails for 4 and 8 lanes. */
 static const char *const compile_texts[] = {
-    "model tails\ninput 13\ndense 7 leaky_relu slope=0.2\ndense 5 tanh\ndense 3 relu\n"
-    "dense 3 sigmoid\nloss bce\n",
+    ("model tails\ninput 13\ndense 7 leaky_relu slope=0.2\ndense 5 tanh\ndense 3 relu\n"
+     "dense 3 sigmoid\nloss bce\n"),
     "model soft\ninput 3x3\ndense 17 identity\ndense 9 sigmoid\ndense 4 softmax\nloss cce\n",
     "model reg\ninput 1\ndense 12 tanh\ndense 2 tanh\nloss mse\n",
     "model wide\ninput 12289\ndense 8 relu\ndense 8 relu\ndense 1 identity\nloss mse\n",
