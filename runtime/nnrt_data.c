@@ -68,6 +68,17 @@ static void data_set_path(nnrt_dataset *d, const char *path)
     snprintf(d->path, sizeof d->path, "%s", path);
 }
 
+/* zlib's message for gz's error, without the "PATH: " it starts with;
+ * *code gets the error number (Z_OK: none). */
+static const char *data_gz_msg(gzFile gz, const char *path, int *code)
+{
+    const char *m = gzerror(gz, code);
+    size_t n = strlen(path);
+    if (strncmp(m, path, n) == 0 && m[n] == ':' && m[n + 1] == ' ')
+        m += n + 2;
+    return m;
+}
+
 void nnrt_load_opts_default(nnrt_load_opts *o)
 {
     o->format = NNRT_FMT_AUTO;
@@ -107,6 +118,7 @@ typedef struct idx_file {
     size_t count;   /* first dimension: samples */
     size_t per;     /* product of the other dimensions */
     size_t header;  /* header bytes */
+    size_t fsize;   /* the file's size on disk */
     char shape[96]; /* "10000 x 28 x 28" for messages */
 } idx_file;
 
@@ -136,7 +148,14 @@ static int idx_open(idx_file *f, const char *path, nnrt_err *e)
     if (!f->gz)
         return nnrt_errorf(e, "%s: %s", path, errno ? strerror(errno) : "cannot open");
     gzbuffer(f->gz, 1u << 17);
+    struct stat st;
+    f->fsize = stat(path, &st) == 0 ? (size_t)st.st_size : SIZE_MAX;
     int r = gzread(f->gz, h, 4);
+    if (r < 0) {
+        int zerr = Z_OK;
+        nnrt_errorf(e, "%s: gzip: %s (file corrupted)", path, data_gz_msg(f->gz, path, &zerr));
+        goto fail;
+    }
     if (r < 4) {
         nnrt_errorf(e, "%s: truncated (expected at least 4 bytes of IDX header, found %d)",
                     path, r < 0 ? 0 : r);
@@ -163,6 +182,12 @@ static int idx_open(idx_file *f, const char *path, nnrt_err *e)
     for (int i = 0; i < ndims; i++) {
         unsigned char b[4];
         r = gzread(f->gz, b, 4);
+        if (r < 0) {
+            int zerr = Z_OK;
+            nnrt_errorf(e, "%s: gzip: %s (file corrupted)", path,
+                        data_gz_msg(f->gz, path, &zerr));
+            goto fail;
+        }
         if (r < 4) {
             nnrt_errorf(e, "%s: truncated (expected %zu bytes of IDX header, found %zu)", path,
                         f->header, 4 + 4 * (size_t)i + (size_t)(r < 0 ? 0 : r));
@@ -197,6 +222,18 @@ fail:
     return -1;
 }
 
+/* An uncompressed file too short for what its header promises is refused
+ * before anything is allocated for it. */
+static int idx_check_size(const idx_file *f, const char *what, nnrt_err *e)
+{
+    size_t esize = f->type == IDX_U8 ? 1 : 4, want = f->count * f->per * esize;
+    size_t have = f->fsize - f->header;
+    if (gzdirect(f->gz) && f->fsize >= f->header && have < want)
+        return nnrt_errorf(e, "%s: truncated (header says %s; expected %zu bytes of %s, found "
+                              "%zu)", f->path, f->shape, want, what, have);
+    return 0;
+}
+
 /* Read n elements into dst, converting: u8 through table, float32 BE as is. */
 static int idx_read(idx_file *f, const char *what, size_t n, float *dst, const float *table,
                     nnrt_err *e)
@@ -211,9 +248,9 @@ static int idx_read(idx_file *f, const char *what, size_t n, float *dst, const f
         int r = gzread(f->gz, buf, (unsigned)(want * esize));
         if (r < 0 || (size_t)r < want * esize) {
             int zerr = Z_OK;
-            const char *zmsg = gzerror(f->gz, &zerr);
+            const char *zmsg = data_gz_msg(f->gz, f->path, &zerr);
             if (zerr != Z_OK && zerr != Z_BUF_ERROR)
-                return nnrt_errorf(e, "%s: gzip: %s", f->path, zmsg);
+                return nnrt_errorf(e, "%s: gzip: %s (file corrupted)", f->path, zmsg);
             size_t got = done * esize + (size_t)(r < 0 ? 0 : r);
             return nnrt_errorf(e, "%s: truncated (header says %s; expected %zu bytes of %s, "
                                   "found %zu)", f->path, f->shape, n * esize, what, got);
@@ -230,6 +267,16 @@ static int idx_read(idx_file *f, const char *what, size_t n, float *dst, const f
             }
         }
         done += want;
+    }
+    /* gzip: read on to the end of the stream so that zlib checks its CRC. */
+    if (!gzdirect(f->gz)) {
+        unsigned char extra[256];
+        while (gzread(f->gz, extra, sizeof extra) > 0)
+            ;
+        int zerr = Z_OK;
+        const char *zmsg = data_gz_msg(f->gz, f->path, &zerr);
+        if (zerr != Z_OK && zerr != Z_BUF_ERROR)
+            return nnrt_errorf(e, "%s: gzip: %s (file corrupted)", f->path, zmsg);
     }
     return 0;
 }
@@ -300,6 +347,8 @@ static int idx_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, 
     float ltable[256];
     for (int i = 0; i < 256; i++)
         ltable[i] = (float)i;
+    if (idx_check_size(&img, "pixel data", e) || idx_check_size(&lab, "labels", e))
+        goto done;
     if (img.count > 0) {
         x = nnrt_data_alloc_floats(img.count * img.per);
         y = nnrt_data_alloc_floats(lab.count * lab.per);
@@ -358,9 +407,10 @@ static int csv_getline(csv_reader *r, const char *path, nnrt_err *e)
             room = INT_MAX;
         if (!gzgets(r->gz, r->line + len, (int)room)) {
             int zerr = Z_OK;
-            const char *zmsg = gzerror(r->gz, &zerr);
+            const char *zmsg = data_gz_msg(r->gz, path, &zerr);
             if (zerr != Z_OK && zerr != Z_BUF_ERROR)
-                return nnrt_errorf(e, "%s:%ld: %s", path, r->lineno + 1, zmsg);
+                return nnrt_errorf(e, "%s:%ld: gzip: %s (file corrupted)", path, r->lineno + 1,
+                                   zmsg);
             if (len == 0)
                 return 0;
             break; /* last line without a newline */
@@ -624,6 +674,13 @@ static int data_sniff(const char *path, nnrt_format *fmt, nnrt_err *e)
         unsigned char in[4];
         gzFile gz = gzopen(path, "rb");
         int r = gz ? gzread(gz, in, 4) : -1;
+        if (gz && r < 0) {
+            int zerr = Z_OK;
+            const char *zmsg = data_gz_msg(gz, path, &zerr);
+            nnrt_errorf(e, "%s: gzip: %s (file corrupted)", path, zmsg);
+            gzclose(gz);
+            return -1;
+        }
         if (gz)
             gzclose(gz);
         if (r == 4 && data_is_idx_magic(in, 4)) {

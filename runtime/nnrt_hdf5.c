@@ -112,6 +112,27 @@ static const char *h5_class_name(H5T_class_t k)
     }
 }
 
+/* 1 if the element type is a sane integer or float: HDF5's software
+ * conversions trust the type's fields, and a damaged header (a 1-byte
+ * integer of precision 230) overruns a buffer inside libhdf5. */
+static int h5_type_ok(hid_t type, H5T_class_t k)
+{
+    size_t size = H5Tget_size(type), bits = 8 * size;
+    size_t prec = H5Tget_precision(type);
+    int off = H5Tget_offset(type);
+    if (off < 0 || prec == 0 || (size_t)off + prec > bits)
+        return 0;
+    if (k == H5T_INTEGER)
+        return size == 1 || size == 2 || size == 4 || size == 8;
+    if (size != 2 && size != 4 && size != 8)
+        return 0;
+    size_t spos, epos, esize, mpos, msize;
+    if (H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize) < 0)
+        return 0;
+    return spos < prec && esize > 0 && esize < 32 && msize > 0 && epos + esize <= prec &&
+           mpos + msize <= prec;
+}
+
 /* A dataset read whole into a new float array: rows = first dimension,
  * cols = product of the rest, shape = the whole shape as text, is_u8 =
  * the stored element type is 8-bit unsigned. */
@@ -140,6 +161,12 @@ static int h5_read(const h5_ctx *c, const char *name, h5_array *a)
     if (k != H5T_INTEGER && k != H5T_FLOAT) {
         nnrt_errorf(c->e, "%s: dataset '%s' holds %s, not numbers", c->path, name,
                     h5_class_name(k));
+        goto done;
+    }
+    if (!h5_type_ok(type, k)) {
+        nnrt_errorf(c->e, "%s: dataset '%s' has a damaged or unsupported %s type (%zu bytes, "
+                          "precision %zu)", c->path, name, k == H5T_INTEGER ? "integer" : "float",
+                    H5Tget_size(type), H5Tget_precision(type));
         goto done;
     }
     a->is_u8 = k == H5T_INTEGER && H5Tget_size(type) == 1 && H5Tget_sign(type) == H5T_SGN_NONE;
@@ -179,6 +206,21 @@ static int h5_read(const h5_ctx *c, const char *name, h5_array *a)
     }
     if (a->rows > (size_t)LONG_MAX / a->cols / sizeof(float)) {
         nnrt_errorf(c->e, "%s: dataset '%s' (%s) is too large", c->path, name, a->shape);
+        goto done;
+    }
+    /* Stored whole (contiguous or compact), the data must all be in the
+     * file: a damaged header must not make us allocate what is not there,
+     * nor libhdf5 copy from beyond a compact dataset's bytes. */
+    hid_t dcpl = H5Dget_create_plist(ds);
+    H5D_layout_t layout = dcpl >= 0 ? H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
+    int contiguous = layout == H5D_CONTIGUOUS || layout == H5D_COMPACT;
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    size_t need = a->rows * a->cols * H5Tget_size(type);
+    if (contiguous && a->rows > 0 && (size_t)H5Dget_storage_size(ds) < need) {
+        nnrt_errorf(c->e, "%s: dataset '%s' (%s): only %zu of %zu bytes stored (file "
+                          "truncated or corrupt?)", c->path, name, a->shape,
+                    (size_t)H5Dget_storage_size(ds), need);
         goto done;
     }
     if (a->rows > 0) {

@@ -749,6 +749,19 @@ static void test_idx_bad(void **state)
         free(z);
     }
 
+    /* A gzip file whose CRC does not match: the whole stream is checked. */
+    {
+        write_idx_pair("crc-images-idx3-ubyte.gz", "crc-labels-idx1-ubyte.gz", 1);
+        img = tp("crc-images-idx3-ubyte.gz");
+        FILE *f = fopen(img, "rb");
+        unsigned char z[512];
+        size_t n = fread(z, 1, sizeof z, f);
+        fclose(f);
+        z[n - 8] ^= 0x10; /* CRC-32 of the trailer */
+        put("crc-images-idx3-ubyte.gz", z, n);
+        expect_fail(img, NULL, "%s: gzip: incorrect data check (file corrupted)", img);
+    }
+
     /* Truncated header. */
     img = put("h-images-idx3-ubyte", buf, idx_make(buf, 0x08, 3, di, "", 0) - 9);
     expect_fail(img, NULL, "%s: truncated (expected 16 bytes of IDX header, found 7)", img);
