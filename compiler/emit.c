@@ -280,6 +280,28 @@ static void em_close(emitter *e, const char *text)
     em_line(e, "%s", text);
 }
 
+/* The continuation of a statement or declaration: one level deeper. */
+static void em_cont(emitter *e, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void em_cont(emitter *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    e->depth++;
+    em_vline(e, fmt, ap);
+    e->depth--;
+    va_end(ap);
+}
+
+/* Leave a level opened by a line that has no closing line (`case X:`). */
+static void em_dedent(emitter *e)
+{
+    e->depth--;
+}
+
 /* Preprocessor lines always start in column 0. */
 static void em_pp(emitter *e, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -691,7 +713,7 @@ static void em_api(emitter *e)
             R, R, R);
     em_line(e, "double %s_loss_grad(const %s *params, const %s *x, const %s *y, long m, %s *grad,",
             e->P, R, R, R, R);
-    em_line(e, "    void *ws);");
+    em_cont(e, "void *ws);");
     em_line(e, "void %s_update(%s *params, const %s *grad, %s *state, const nnrt_optim *opt, long t);",
             e->P, R, R, R);
     if (e->dbl) {
@@ -798,10 +820,9 @@ static void em_kernel_fwd(emitter *e, const em_isa *I, long K, long N)
     em_blank(e);
     em_line(e, "/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in %ld, %ld units, rows <= CH. */", K,
             N);
-    em_open(e, "static void %s_fwd_%ldx%ld(const %s *restrict W, const %s *restrict b,", e->P, K,
+    em_line(e, "static void %s_fwd_%ldx%ld(const %s *restrict W, const %s *restrict b,", e->P, K,
             N, R, R);
-    em_line(e, "    const %s *restrict x, long rows, %s *restrict z)", R, R);
-    e->depth--;
+    em_cont(e, "const %s *restrict x, long rows, %s *restrict z)", R, R);
     em_open(e, "{");
     if (I->lanes == 1) {
         em_open(e, "for (long i = 0; i < rows; i++) {");
@@ -888,10 +909,9 @@ static void em_kernel_dw(emitter *e, const em_isa *I, long K, long N)
     const char *R = e->real;
     em_blank(e);
     em_line(e, "/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in %ld, %ld units. */", K, N);
-    em_open(e, "static void %s_dw_%ldx%ld(const %s *restrict dz, const %s *restrict a, long rows,",
+    em_line(e, "static void %s_dw_%ldx%ld(const %s *restrict dz, const %s *restrict a, long rows,",
             e->P, K, N, R, R);
-    em_line(e, "    %s *restrict dW)", R);
-    e->depth--;
+    em_cont(e, "%s *restrict dW)", R);
     em_open(e, "{");
     if (I->lanes == 1) {
         em_open(e, "for (long i = 0; i < rows; i++) {");
@@ -1027,10 +1047,9 @@ static void em_kernel_dx(emitter *e, const em_isa *I, long K, long N)
     const char *R = e->real;
     em_blank(e);
     em_line(e, "/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in %ld, %ld units. */", K, N);
-    em_open(e, "static void %s_dx_%ldx%ld(const %s *restrict W, const %s *restrict dz, long rows,",
+    em_line(e, "static void %s_dx_%ldx%ld(const %s *restrict W, const %s *restrict dz, long rows,",
             e->P, K, N, R, R);
-    em_line(e, "    %s *restrict dx)", R);
-    e->depth--;
+    em_cont(e, "%s *restrict dx)", R);
     em_open(e, "{");
     if (I->lanes == 1) {
         em_open(e, "for (long i = 0; i < rows; i++) {");
@@ -1100,9 +1119,8 @@ static void em_kernel_dact(emitter *e, const em_isa *I, nnrt_act act)
     int leaky = act == NNRT_ACT_LEAKY_RELU;
     em_blank(e);
     em_line(e, "/* d *= f'(a) for %s: %s */", row->name, row->derivative);
-    em_open(e, "static void %s_dact_%s(const %s *restrict a, %s *restrict d, long n%s)", e->P,
+    em_line(e, "static void %s_dact_%s(const %s *restrict a, %s *restrict d, long n%s)", e->P,
             row->name, R, R, leaky ? S(e, ", %s slope", R) : "");
-    e->depth--;
     em_open(e, "{");
     em_line(e, "long i = 0;");
     if (I->lanes > 1) {
@@ -1157,8 +1175,7 @@ static void em_kernels(emitter *e)
         if (I->hsum && I->hsum[0] == '$') {
             em_blank(e);
             em_line(e, "/* Horizontal sum of the 8 lanes. */");
-            em_open(e, "static inline float %s_hsum8(__m256 v)", e->P);
-            e->depth--;
+            em_line(e, "static inline float %s_hsum8(__m256 v)", e->P);
             em_open(e, "{");
             em_line(e, "__m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));");
             em_line(e, "s = _mm_add_ps(s, _mm_movehl_ps(s, s));");
@@ -1227,10 +1244,9 @@ static void em_fwd_chunk(emitter *e, const em_isa *I)
     const char *R = e->real, *U = e->U;
     em_blank(e);
     em_line(e, "/* Forward over one chunk of rows <= CH samples: A1..A%d in ws. */", s->n_layers);
-    em_open(e, "static void %s_forward_chunk(const %s *restrict params, const %s *restrict x,", e->P,
+    em_line(e, "static void %s_forward_chunk(const %s *restrict params, const %s *restrict x,", e->P,
             R, R);
-    em_line(e, "    long rows, %s *restrict ws)", R);
-    e->depth--;
+    em_cont(e, "long rows, %s *restrict ws)", R);
     em_open(e, "{");
     for (int l = 0; l < s->n_layers; l++) {
         long K = em_fan_in(s, l), N = s->layers[l].units;
@@ -1268,9 +1284,8 @@ static void em_forward(emitter *e)
     em_isa_end(e);
     em_blank(e);
     em_line(e, "/* out (m x N_OUT) = the network's output for x (m x N_IN). */");
-    em_open(e, "void %s_forward(const %s *params, const %s *x, long m, %s *out, void *ws_)", e->P, R,
+    em_line(e, "void %s_forward(const %s *params, const %s *x, long m, %s *out, void *ws_)", e->P, R,
             R, R);
-    e->depth--;
     em_open(e, "{");
     em_line(e, "%s *ws = (%s *)ws_;", R, R);
     em_chunk_loop_open(e);
@@ -1294,10 +1309,9 @@ static void em_bwd_chunk(emitter *e, const em_isa *I)
     em_line(e, "/* Backward over one chunk: D0 holds dL/dZ%d of the output layer (or dL/dA%d",
             last + 1, last + 1);
     em_line(e, " * for mse); adds this chunk's dW, db into grad (unscaled sums). */");
-    em_open(e, "static void %s_backward_chunk(const %s *restrict params, const %s *restrict x,", e->P,
+    em_line(e, "static void %s_backward_chunk(const %s *restrict params, const %s *restrict x,", e->P,
             R, R);
-    em_line(e, "    long rows, %s *restrict grad, %s *restrict ws)", R, R);
-    e->depth--;
+    em_cont(e, "long rows, %s *restrict grad, %s *restrict ws)", R, R);
     em_open(e, "{");
     int cur = 0; /* 0: dZ in D0, 1: in D1 */
     if (s->n_layers == 1)
@@ -1338,8 +1352,7 @@ static void em_bwd_chunk(emitter *e, const em_isa *I)
 
     em_blank(e);
     em_line(e, "/* g *= s over all N_PARAMS (a multiple of 16). */");
-    em_open(e, "static void %s_scale(%s *restrict g, %s s)", e->P, R, R);
-    e->depth--;
+    em_line(e, "static void %s_scale(%s *restrict g, %s s)", e->P, R, R);
     em_open(e, "{");
     if (I->lanes > 1) {
         em_line(e, "const %s vs = %s;", I->vt, T(e, I->set1, "s", NULL, NULL));
@@ -1411,9 +1424,8 @@ static void em_backward(emitter *e)
     em_section(e, SEC_BACKWARD);
     em_blank(e);
     em_line(e, "/* db[j] += sum_i dz[i][j] */");
-    em_open(e, "static void %s_bias_grad(const %s *restrict dz, long rows, long n, %s *restrict db)",
+    em_line(e, "static void %s_bias_grad(const %s *restrict dz, long rows, long n, %s *restrict db)",
             e->P, R, R);
-    e->depth--;
     em_open(e, "{");
     em_open(e, "for (long i = 0; i < rows; i++) {");
     em_open(e, "for (long j = 0; j < n; j++) {");
@@ -1432,10 +1444,9 @@ static void em_backward(emitter *e)
 
     em_blank(e);
     em_line(e, "/* Mean loss over the m samples; grad = its gradient (overwritten). */");
-    em_open(e, "double %s_loss_grad(const %s *params, const %s *x, const %s *y, long m, %s *grad,",
+    em_line(e, "double %s_loss_grad(const %s *params, const %s *x, const %s *y, long m, %s *grad,",
             e->P, R, R, R, R);
-    em_line(e, "    void *ws_)");
-    e->depth--;
+    em_cont(e, "void *ws_)");
     em_open(e, "{");
     em_line(e, "%s *ws = (%s *)ws_;", R, R);
     em_line(e, "double loss = 0.0;");
@@ -1538,28 +1549,25 @@ static void em_update(emitter *e)
         first = 0;
         em_blank(e);
         em_line(e, "/* sgd: p -= lr g */");
-        em_open(e, "static void %s_sgd(%s *restrict p, const %s *restrict g, %s lr)", e->P, R, R, R);
-        e->depth--;
+        em_line(e, "static void %s_sgd(%s *restrict p, const %s *restrict g, %s lr)", e->P, R, R, R);
         em_open(e, "{");
         em_update_loop(e, I, NNRT_OPT_SGD);
         em_close(e, "}");
         em_blank(e);
         em_line(e, "/* momentum: v = b1 v + (1 - b1) g; p -= lr v */");
-        em_open(e, "static void %s_momentum(%s *restrict p, const %s *restrict g, %s *restrict v,",
+        em_line(e, "static void %s_momentum(%s *restrict p, const %s *restrict g, %s *restrict v,",
                 e->P, R, R, R);
-        em_line(e, "    %s lr, %s b1, %s ob1)", R, R, R);
-        e->depth--;
+        em_cont(e, "%s lr, %s b1, %s ob1)", R, R, R);
         em_open(e, "{");
         em_update_loop(e, I, NNRT_OPT_MOMENTUM);
         em_close(e, "}");
         em_blank(e);
         em_line(e, "/* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;");
         em_line(e, " *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */");
-        em_open(e, "static void %s_adam(%s *restrict p, const %s *restrict g, %s *restrict mo,",
+        em_line(e, "static void %s_adam(%s *restrict p, const %s *restrict g, %s *restrict mo,",
                 e->P, R, R, R);
-        em_line(e, "    %s *restrict v, %s lr, %s b1, %s ob1, %s b2, %s ob2, %s ic1, %s ic2, %s eps)",
+        em_cont(e, "%s *restrict v, %s lr, %s b1, %s ob1, %s b2, %s ob2, %s ic1, %s ic2, %s eps)",
                 R, R, R, R, R, R, R, R, R);
-        e->depth--;
         em_open(e, "{");
         em_update_loop(e, I, NNRT_OPT_ADAM);
         em_close(e, "}");
@@ -1568,29 +1576,31 @@ static void em_update(emitter *e)
 
     em_blank(e);
     em_line(e, "/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */");
-    em_open(e, "void %s_update(%s *params, const %s *grad, %s *state, const nnrt_optim *opt, long t)",
+    em_line(e, "void %s_update(%s *params, const %s *grad, %s *state, const nnrt_optim *opt, long t)",
             e->P, R, R, R);
-    e->depth--;
     em_open(e, "{");
     em_line(e, "const %s lr = (%s)opt->lr, b1 = (%s)opt->beta1, b2 = (%s)opt->beta2;", R, R, R, R);
     em_open(e, "switch (opt->kind) {");
-    em_line(e, "case NNRT_OPT_SGD:");
-    em_line(e, "    %s_sgd(params, grad, lr);", e->P);
-    em_line(e, "    break;");
-    em_line(e, "case NNRT_OPT_MOMENTUM:");
-    em_line(e, "    %s_momentum(params, grad, state, lr, b1, %s - b1);", e->P, em_lit(e, 1));
-    em_line(e, "    break;");
+    em_open(e, "case NNRT_OPT_SGD:");
+    em_line(e, "%s_sgd(params, grad, lr);", e->P);
+    em_line(e, "break;");
+    em_dedent(e);
+    em_open(e, "case NNRT_OPT_MOMENTUM:");
+    em_line(e, "%s_momentum(params, grad, state, lr, b1, %s - b1);", e->P, em_lit(e, 1));
+    em_line(e, "break;");
+    em_dedent(e);
     em_open(e, "case NNRT_OPT_ADAM: {");
     em_line(e, "const double tt = t < 1 ? 1.0 : (double)t;");
     em_line(e, "const double c1 = 1.0 - pow((double)opt->beta1, tt);");
     em_line(e, "const double c2 = 1.0 - pow((double)opt->beta2, tt);");
     em_line(e, "%s_adam(params, grad, state, state + %s_N_PARAMS, lr, b1, %s - b1, b2, %s - b2,",
             e->P, U, em_lit(e, 1), em_lit(e, 1));
-    em_line(e, "    (%s)(1.0 / c1), (%s)(1.0 / c2), (%s)opt->eps);", R, R, R);
+    em_cont(e, "(%s)(1.0 / c1), (%s)(1.0 / c2), (%s)opt->eps);", R, R, R);
     em_line(e, "break;");
     em_close(e, "}");
-    em_line(e, "default:");
-    em_line(e, "    break;");
+    em_open(e, "default:");
+    em_line(e, "break;");
+    em_dedent(e);
     em_close(e, "}");
     em_close(e, "}");
 }
