@@ -9,8 +9,8 @@
 //       floats (the input is copied back before each call, in all three);
 //   step/<model>/<variant>
 //       one whole training step, loss_grad + update, of models/{cat,xor,
-//       fashion}.spec at the spec's batch (cat: 209, full batch; xor: 1;
-//       fashion: 64) with the spec's optimizer.
+//       fashion}.spec as the whole-program comparison trains them (cat: 209,
+//       full batch, SGD; xor: 1, per-sample SGD; fashion: 64, Adam).
 //
 // variant: avx2 (the intrinsic path, -mavx2 -mfma), scalar (plain loops,
 // the C compiler may vectorise them with SSE2), novec (plain loops built
@@ -128,10 +128,22 @@ void bm_loss_grad(benchmark::State &st, const nnrt_model *m, long batch)
     nnrt_free(ws);
 }
 
+// The step benchmarks' settings: the batch and optimizer the whole-program
+// comparison uses (whole.py): cat full batch (209 images) with the spec's SGD;
+// xor per-sample SGD (lr 0.1; its spec trains full batch with Adam, the
+// benchmark compares per-sample training); fashion batch 64 with its Adam.
+struct step_setting {
+    const char *base;
+    long batch;
+    int per_sample_sgd;
+};
+const step_setting step_settings[] = {{"cat", 209, 0}, {"xor", 1, 1}, {"fashion", 64, 0}};
+
 // One training step as the driver does it: loss_grad, then update.
-void bm_step(benchmark::State &st, const nnrt_model *m, long batch)
+void bm_step(benchmark::State &st, const nnrt_model *m, const step_setting *s)
 {
-    nnrt_opt_kind kind = m->defaults.optimizer;
+    long batch = s->batch;
+    nnrt_opt_kind kind = s->per_sample_sgd ? NNRT_OPT_SGD : m->defaults.optimizer;
     size_t sf = nnrt_state_floats(m, kind);
     buf params(m->n_params), grad(m->n_params), state(sf), x(static_cast<size_t>(batch * m->n_in)),
         y(static_cast<size_t>(batch * m->n_out));
@@ -140,7 +152,7 @@ void bm_step(benchmark::State &st, const nnrt_model *m, long batch)
     fill_batch(m, batch, x.p, y.p);
     nnrt_optim opt;
     opt.kind = kind;
-    opt.lr = m->defaults.lr;
+    opt.lr = s->per_sample_sgd ? 0.1f : m->defaults.lr;
     opt.beta1 = m->defaults.beta1;
     opt.beta2 = m->defaults.beta2;
     opt.eps = m->defaults.eps;
@@ -234,11 +246,10 @@ void register_all()
                                              bm_loss_grad, r.m, b);
             }
         } else {
-            long b = r.m->defaults.batch;
-            if (b <= 0) // full batch: the cat training set
-                b = 209;
-            benchmark::RegisterBenchmark(("step/" + base + "/" + r.variant).c_str(), bm_step, r.m,
-                                         b);
+            for (const step_setting &ss : step_settings)
+                if (base == ss.base)
+                    benchmark::RegisterBenchmark(("step/" + base + "/" + r.variant).c_str(),
+                                                 bm_step, r.m, &ss);
         }
     }
     for (const math_row &r : math_rows)

@@ -63,6 +63,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     x, y, cfg = refdata.tiny(args.model)
+    if cfg["batch"] != 1 or cfg["optimizer"] != "sgd":
+        raise SystemExit("%s: expected per-sample SGD, the spec says batch=%s optimizer=%s"
+                         % (args.model, cfg["batch"], cfg["optimizer"]))
     epochs = args.epochs or cfg["epochs"]
     params = refdata.init_params(cfg["sizes"], cfg["init"], args.seed)
     lr = np.float32(cfg["lr"])

@@ -35,6 +35,9 @@ def main():
     torch.set_num_threads(1)
     xn, yn, cfg = refdata.tiny(args.model)
     x, y = torch.from_numpy(xn), torch.from_numpy(yn)
+    if cfg["batch"] != 1 or cfg["optimizer"] != "sgd":
+        raise SystemExit("%s: expected per-sample SGD, the spec says batch=%s optimizer=%s"
+                         % (args.model, cfg["batch"], cfg["optimizer"]))
     epochs = args.epochs or cfg["epochs"]
     net = build(cfg, args.seed)
     opt = torch.optim.SGD(net.parameters(), lr=cfg["lr"])
