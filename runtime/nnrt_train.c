@@ -812,6 +812,15 @@ typedef struct tr_run {
     FILE *log;
 } tr_run;
 
+/* Epochs done after `step` updates: "12" on an epoch boundary, else "12.34". */
+static void tr_fmt_epoch(long step, long spe, char *buf, size_t cap)
+{
+    if (step % spe == 0)
+        snprintf(buf, cap, "%ld", step / spe);
+    else
+        snprintf(buf, cap, "%.2f", (double)step / (double)spe);
+}
+
 static void tr_fmt_eta(double s, char *buf, size_t cap)
 {
     if (!(s >= 0.0) || s > 1e8) {
@@ -861,10 +870,11 @@ static void tr_eval_line(tr_run *r, long step, double now)
     char test[96] = "";
     if (r->have_test)
         snprintf(test, sizeof test, "  test loss %.4f %s %.4f", r->te.loss, an, r->te.acc);
+    char ep[32];
+    tr_fmt_epoch(step, r->spe, ep, sizeof ep);
     tr_clear_live(r);
-    fprintf(stderr, "epoch %.4g  step %ld/%ld  train loss %.4f %s %.4f%s  %.0f samples/s  %.1f s\n",
-            (double)step / (double)r->spe, step, r->total, r->tr.loss, an, r->tr.acc, test, sps,
-            now - r->t0);
+    fprintf(stderr, "epoch %s  step %ld/%ld  train loss %.4f %s %.4f%s  %.0f samples/s  %.1f s\n",
+            ep, step, r->total, r->tr.loss, an, r->tr.acc, test, sps, now - r->t0);
 }
 
 static void tr_log_row(tr_run *r, long step, double now)
@@ -926,8 +936,10 @@ static void tr_summary(FILE *out, tr_run *r, const char *status, long step, doub
         snprintf(batch, sizeof batch, "batch %ld", o->batch);
     else
         snprintf(batch, sizeof batch, "full batch");
-    fprintf(out, "%s: %ld steps (%.4g epochs, %s, %s lr %g) in %.2f s, %.0f samples/s\n",
-            m->name, step, (double)step / (double)r->spe, batch,
+    char ep[32];
+    tr_fmt_epoch(step, r->spe, ep, sizeof ep);
+    fprintf(out, "%s: %ld steps (%s epochs, %s, %s lr %g) in %.2f s, %.0f samples/s\n",
+            m->name, step, ep, batch,
             tr_opt_names[o->optimizer], (double)o->lr, wall, sps);
     if (r->have_eval) {
         tr_metrics_line(out, m, "train", &r->tr);
@@ -1426,6 +1438,9 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
                 rc = TR_EXIT_DATA;
                 goto out;
             }
+            if (rc == TR_EXIT_INTERRUPTED)
+                tr_msg("saved step %ld to %s (continue with --resume %s)", s.step, o.save,
+                       o.save);
         }
         if (rc)
             goto out;
