@@ -188,21 +188,35 @@ static void test_what_each_isa_emits(void **state)
     nng_spec_free(&s);
 }
 
+static int have(const char *cc);
+static int compile(const char *code, const char *cc, const char *flags, char *log, size_t cap);
+
 /* A spec whose text holds comment delimiters and odd bytes stays valid C. */
 static void test_hostile_comment_text(void **state)
 {
     (void)state;
     nng_spec s;
-    parse("# ends a comment */ and opens one /* and \"quotes\" \\ \t tab\nmodel h\ninput 2\n"
-          "dense 1 sigmoid # */\nloss bce\n",
+    parse("# ends a comment */ and opens one /* and \"quotes\" \\ \t tab, trigraph ?" "?/\n"
+          "model h\ninput 2\ndense 1 sigmoid # */\nloss bce\n",
           &s);
+    s.path = "odd \"dir\"/x?" "?=.spec";
     char *c = emit(&s, NNG_ISA_SCALAR, 0);
+    assert_non_null(strstr(c, ".spec_file = \"odd \\\"dir\\\"/x\\?\\?=.spec\","));
+    assert_null(strstr(c, "??"));
     /* The only comment closers are our own: none inside the spec lines. */
     const char *p = strstr(c, "ends a comment");
     assert_non_null(p);
     const char *eol = strchr(p, '\n');
     for (const char *q = p; q < eol; q++)
         assert_false(q[0] == '*' && q[1] == '/');
+    if (have("gcc")) {
+        static char log[8192];
+        int rc = compile(c, "gcc", "", log, sizeof log);
+        if (rc != 0)
+            print_message("%s\n", log);
+        assert_int_equal(rc, 0);
+        assert_string_equal(log, "");
+    }
     free(c);
     nng_spec_free(&s);
 }
