@@ -191,6 +191,28 @@ static void test_what_each_isa_emits(void **state)
 static int have(const char *cc);
 static int compile(const char *code, const char *cc, const char *flags, char *log, size_t cap);
 
+/* Write errors and impossible specs are reported, not ignored. */
+static void test_emit_failures(void **state)
+{
+    (void)state;
+    nng_spec s;
+    parse(cat_text, &s);
+    nng_emit_opts o = {NNG_ISA_ALL, 0, NULL};
+    FILE *full = fopen("/dev/full", "w");
+    if (full) {
+        assert_int_equal(nng_emit(&s, &o, full), -1);
+        fclose(full);
+    }
+    nng_spec bad = s;
+    bad.n_layers = 0;
+    FILE *null = fopen("/dev/null", "w");
+    assert_non_null(null);
+    assert_int_equal(nng_emit(&bad, &o, null), -1);
+    assert_int_equal(nng_emit(&s, &o, null), 0);
+    fclose(null);
+    nng_spec_free(&s);
+}
+
 /* A spec whose text holds comment delimiters and odd bytes stays valid C. */
 static void test_hostile_comment_text(void **state)
 {
@@ -355,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_layout_and_flops),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_what_each_isa_emits),
+        cmocka_unit_test(test_emit_failures),
         cmocka_unit_test(test_hostile_comment_text),
         cmocka_unit_test(test_compiles_warning_free),
         cmocka_unit_test(test_isa_error_message),
