@@ -1346,6 +1346,41 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
     return status;
 }
 
+/* Before hours of training: can an output file be created at `path`?
+ * Its directory must exist and be writable, and it must not be a directory. */
+static int tr_check_output(const char *flag, const char *path)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return 0;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        tr_msg("%s %s: is a directory", flag, path);
+        return TR_EXIT_DATA;
+    }
+    size_t n = strlen(path);
+    char *dir = malloc(n + 2);
+    if (!dir)
+        return tr_oom("path");
+    memcpy(dir, path, n + 1);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    int rc = 0;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        tr_msg("%s %s: directory '%s' does not exist", flag, path, dir);
+        rc = TR_EXIT_DATA;
+    } else if (access(dir, W_OK) != 0) {
+        tr_msg("%s %s: directory '%s' is not writable", flag, path, dir);
+        rc = TR_EXIT_DATA;
+    }
+    free(dir);
+    return rc;
+}
+
 int nnrt_main(const nnrt_model *m, int argc, char **argv)
 {
     tr_prog = tr_basename(argc > 0 ? argv[0] : NULL);
@@ -1386,6 +1421,10 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
         tr_msg("--test is evaluated during training: give --train FILE too");
         return TR_EXIT_USAGE;
     }
+
+    if ((rc = tr_check_output("--save", o.save)) != 0 ||
+        (rc = tr_check_output("--out", o.out)) != 0 || (rc = tr_check_output("--log", o.log)) != 0)
+        return rc;
 
     double t0 = tr_now();
     tr_state s;

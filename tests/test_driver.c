@@ -261,6 +261,22 @@ static void test_bad_flags(void **state)
     assert_string_equal(td_err, "cat_train: --quiet takes no value\n");
 }
 
+/* Output paths are checked before training, not after it. */
+static void test_output_paths(void **state)
+{
+    (void)state;
+    char want[1024];
+    const char *tr = td_path("blob.csv"), *bad = td_path("nodir/w.nngw");
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--save", bad, NULL), 1);
+    snprintf(want, sizeof want, "t: --save %s: directory '%s/nodir' does not exist\n", bad,
+             td_dir);
+    assert_string_equal(td_err, want);
+    assert_string_equal(td_out, ""); /* nothing trained */
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--log", td_dir, NULL), 1);
+    snprintf(want, sizeof want, "t: --log %s: is a directory\n", td_dir);
+    assert_string_equal(td_err, want);
+}
+
 static void test_data_errors(void **state)
 {
     (void)state;
@@ -602,6 +618,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_bad_flags),
+        cmocka_unit_test(test_output_paths),
         cmocka_unit_test(test_data_errors),
         cmocka_unit_test(test_train_blob),
         cmocka_unit_test(test_train_tri_and_lin),
