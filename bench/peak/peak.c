@@ -106,7 +106,7 @@ int main(int argc, char **argv)
         return 2;
     }
     long iters = quick ? 2000000L : 20000000L;
-    int reps = quick ? 2 : 5;
+    int reps = quick ? 3 : 15;
     long n = (1L << 30) / 3 / (long)sizeof(float); /* three arrays, 1 GiB in all */
     if (quick)
         n /= 8;
