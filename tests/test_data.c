@@ -912,6 +912,76 @@ static void test_hdf5_defaults(void **state)
     nnrt_dataset_free(&d);
 }
 
+/* Storage layouts (compact, chunked + deflate) and a half-precision float
+ * type as h5py writes numpy's float16. */
+static void h5_put_dcpl(hid_t f, const char *name, hid_t ftype, hid_t dcpl, int rank,
+                        const hsize_t *dims, const float *data)
+{
+    hid_t sp = H5Screate_simple(rank, dims, NULL);
+    hid_t ds = H5Dcreate2(f, name, ftype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    assert_true(ds >= 0);
+    assert_true(H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0);
+    H5Dclose(ds);
+    H5Sclose(sp);
+}
+
+static void test_hdf5_layouts(void **state)
+{
+    (void)state;
+    float x[40], y[8];
+    for (int i = 0; i < 40; i++)
+        x[i] = (float)(i - 20) * 0.5f; /* exact in half precision */
+    for (int i = 0; i < 8; i++)
+        y[i] = (float)(i % 2);
+    hsize_t dx[2] = {8, 5}, dy[1] = {8}, chunk[2] = {3, 5}, chunk1[1] = {3};
+    hid_t half = H5Tcopy(H5T_IEEE_F32LE);
+    assert_true(H5Tset_fields(half, 15, 10, 5, 0, 10) >= 0);
+    assert_true(H5Tset_precision(half, 16) >= 0);
+    assert_true(H5Tset_size(half, 2) >= 0);
+    assert_true(H5Tset_ebias(half, 15) >= 0);
+    hid_t compact = H5Pcreate(H5P_DATASET_CREATE), deflate = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t deflate1 = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_layout(compact, H5D_COMPACT);
+    H5Pset_chunk(deflate, 2, chunk);
+    H5Pset_deflate(deflate, 6);
+    H5Pset_chunk(deflate1, 1, chunk1);
+    H5Pset_deflate(deflate1, 6);
+    hid_t f = h5_new("layouts.h5");
+    h5_put_dcpl(f, "x", H5T_IEEE_F32LE, compact, 2, dx, x);
+    h5_put_dcpl(f, "y", H5T_IEEE_F32LE, deflate1, 1, dy, y);
+    h5_put_dcpl(f, "half_x", half, deflate, 2, dx, x);
+    H5Fclose(f);
+    H5Pclose(compact);
+    H5Pclose(deflate);
+    H5Pclose(deflate1);
+    H5Tclose(half);
+    nnrt_load_opts o;
+    nnrt_load_opts_default(&o);
+    for (int pass = 0; pass < 2; pass++) {
+        o.x_name = pass ? "half_x" : NULL;
+        o.y_name = "y";
+        nnrt_dataset d;
+        load_ok(tp("layouts.h5"), &o, &d);
+        assert_int_equal(d.m, 8);
+        assert_int_equal(d.n_features, 5);
+        expect_floats(d.x, x, 40);
+        expect_floats(d.y, y, 8);
+        nnrt_dataset_free(&d);
+    }
+
+    /* An integer type libnnrt does not take: 3 bytes. */
+    hid_t i24 = H5Tcopy(H5T_STD_I32LE);
+    H5Tset_precision(i24, 24);
+    H5Tset_size(i24, 3);
+    f = h5_new("int24.h5");
+    h5_put_dcpl(f, "x", i24, H5P_DEFAULT, 2, dx, x);
+    h5_put_dcpl(f, "y", H5T_IEEE_F32LE, H5P_DEFAULT, 1, dy, y);
+    H5Fclose(f);
+    H5Tclose(i24);
+    expect_fail(tp("int24.h5"), NULL, "%s: dataset 'x' has a damaged or unsupported integer "
+                                      "type (3 bytes, precision 24)", tp("int24.h5"));
+}
+
 static void test_hdf5_bad(void **state)
 {
     (void)state;
@@ -1154,6 +1224,7 @@ int main(void)
         cmocka_unit_test(test_hdf5_names),
         cmocka_unit_test(test_hdf5_defaults),
         cmocka_unit_test(test_hdf5_bad),
+        cmocka_unit_test(test_hdf5_layouts),
 #endif
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_make_targets),
