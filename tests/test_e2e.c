@@ -171,8 +171,11 @@ static void e2e_gradcheck(const char *model, const char *train)
 /* Classes of a --predict file: the last field of each line. */
 static long e2e_pred_classes(const char *path, long *cls, long cap)
 {
-    static char buf[1 << 20];
-    e2e_slurp(path, buf, sizeof buf);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    char *buf = malloc((size_t)st.st_size + 1);
+    assert_non_null(buf);
+    e2e_slurp(path, buf, (size_t)st.st_size + 1);
     long n = 0;
     for (char *line = buf; *line && n < cap;) {
         char *nl = strchr(line, '\n');
@@ -182,6 +185,7 @@ static long e2e_pred_classes(const char *path, long *cls, long cap)
         cls[n++] = strtol(last ? last + 1 : line, NULL, 10);
         line = nl + 1;
     }
+    free(buf);
     return n;
 }
 
