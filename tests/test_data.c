@@ -925,6 +925,51 @@ static void h5_put_dcpl(hid_t f, const char *name, hid_t ftype, hid_t dcpl, int 
     H5Sclose(sp);
 }
 
+/* Failing HDF5 loads print nothing (libhdf5's error stack is silenced),
+ * and the caller's own HDF5 error handler is back afterwards. */
+static void test_hdf5_quiet(void **state)
+{
+    (void)state;
+    const float x[2] = {1, 2};
+    hsize_t d2[1] = {2};
+    hid_t f = h5_new("quiet.h5");
+    h5_put(f, "a", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, d2, x);
+    H5Fclose(f);
+    static const unsigned char junk[64] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n', 0};
+    const char *bad = put("junk.h5", junk, sizeof junk);
+
+    H5E_auto2_t fn0;
+    void *data0;
+    H5Eget_auto2(H5E_DEFAULT, &fn0, &data0);
+    assert_non_null(fn0); /* libhdf5's default: print the stack */
+    fflush(stderr);
+    int saved = dup(2);
+    const char *log = tp("stderr.txt");
+    FILE *cap = fopen(log, "w");
+    assert_non_null(cap);
+    dup2(fileno(cap), 2);
+    nnrt_load_opts o;
+    nnrt_load_opts_default(&o);
+    o.x_name = "nothing/here";
+    load_fail(tp("quiet.h5"), NULL);
+    load_fail(tp("quiet.h5"), &o);
+    const char *m3 = load_fail(bad, NULL);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    fclose(cap);
+    char want[600];
+    snprintf(want, sizeof want, "%s: cannot open as HDF5 (truncated or corrupt file?)", bad);
+    assert_string_equal(m3, want);
+    struct stat st;
+    assert_int_equal(stat(log, &st), 0);
+    assert_int_equal(st.st_size, 0);
+    H5E_auto2_t fn1;
+    void *data1;
+    H5Eget_auto2(H5E_DEFAULT, &fn1, &data1);
+    assert_true(fn1 == fn0 && data1 == data0);
+}
+
 static void test_hdf5_layouts(void **state)
 {
     (void)state;
@@ -1225,6 +1270,7 @@ int main(void)
         cmocka_unit_test(test_hdf5_defaults),
         cmocka_unit_test(test_hdf5_bad),
         cmocka_unit_test(test_hdf5_layouts),
+        cmocka_unit_test(test_hdf5_quiet),
 #endif
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_make_targets),
