@@ -298,12 +298,6 @@ static void em_cont(emitter *e, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Leave a level opened by a line that has no closing line (`case X:`). */
-static void em_dedent(emitter *e)
-{
-    e->depth--;
-}
-
 /* Preprocessor lines always start in column 0. */
 static void em_pp(emitter *e, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -488,6 +482,87 @@ static const char *em_cstr(emitter *e, const char *str)
     r[n++] = '"';
     r[n] = '\0';
     return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Templates: the fixed parts of the output                             */
+/* ------------------------------------------------------------------ */
+/* compiler/templates/generated.c.in, embedded at build time (one string a
+ * line, NULL-terminated) by compiler/templates/embed.cmake. */
+extern const char *const nng_template[];
+
+/* Fill the holes of one template line into out (cap bytes). */
+static void em_fill(emitter *e, const char *l, char *out, size_t cap)
+{
+    size_t n = 0;
+    while (*l) {
+        const char *ins = NULL;
+        size_t skip = 0;
+        static const char *const holes[] = {"@P@", "@U@", "@REAL@", "@L@", "@LOSS_DENOM@"};
+        for (int h = 0; h < 5 && !ins; h++) {
+            size_t hl = strlen(holes[h]);
+            if (strncmp(l, holes[h], hl) == 0) {
+                skip = hl;
+                ins = h == 0 ? e->P
+                    : h == 1 ? e->U
+                    : h == 2 ? e->real
+                    : h == 3 ? S(e, "%d", e->s->n_layers)
+                    : e->s->loss == NNRT_LOSS_MSE ? S(e, "((double)m * %s_N_OUT)", e->U)
+                                                  : "(double)m";
+            }
+        }
+        if (!ins) {
+            ins = l;
+            skip = 1;
+        }
+        size_t il = ins == l ? 1 : strlen(ins);
+        if (n + il + 1 > cap) {
+            e->err = 1;
+            break;
+        }
+        memcpy(out + n, ins, il);
+        n += il;
+        l += skip;
+    }
+    out[n] = '\0';
+}
+
+/* Copy section `name` (from the line "@@name" to the next "@@" line) at the
+ * current depth; a line holding only @LOSS_CHUNK@ calls `hook`. */
+static void em_template(emitter *e, const char *name, void (*hook)(emitter *))
+{
+    const char *const *t = nng_template;
+    while (*t && !((*t)[0] == '@' && (*t)[1] == '@' && strcmp(*t + 2, name) == 0))
+        t++;
+    if (!*t) {
+        e->err = 1;
+        return;
+    }
+    const int base = e->depth;
+    char line[1024];
+    for (t++; *t && !((*t)[0] == '@' && (*t)[1] == '@'); t++) {
+        int sp = 0;
+        while ((*t)[sp] == ' ')
+            sp++;
+        if ((*t)[sp] == '\0') {
+            em_blank(e);
+            continue;
+        }
+        e->depth = base + sp / 4;
+        if (strcmp(*t + sp, "@LOSS_CHUNK@") == 0) {
+            if (hook)
+                hook(e);
+            else
+                e->err = 1;
+            continue;
+        }
+        em_fill(e, *t + sp / 4 * 4, line, sizeof line);
+        if (line[0] == '#')
+            em_pp(e, "%s", line);
+        else
+            em_line(e, "%s", line);
+    }
+    e->depth = base;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1183,14 +1258,7 @@ static void em_kernels(emitter *e)
                 I->lanes > 1 ? S(e, ", %d floats per vector", I->lanes) : " loops");
         if (I->hsum && I->hsum[0] == '$') {
             em_blank(e);
-            em_line(e, "/* Horizontal sum of the 8 lanes. */");
-            em_line(e, "static inline float %s_hsum8(__m256 v)", e->P);
-            em_open(e, "{");
-            em_line(e, "__m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));");
-            em_line(e, "s = _mm_add_ps(s, _mm_movehl_ps(s, s));");
-            em_line(e, "s = _mm_add_ss(s, _mm_movehdup_ps(s));");
-            em_line(e, "return _mm_cvtss_f32(s);");
-            em_close(e, "}");
+            em_template(e, "avx2_hsum", NULL);
         }
         for (int l = 0; l < s->n_layers; l++) {
             long K = em_fan_in(s, l), N = s->layers[l].units;
@@ -1272,16 +1340,8 @@ static void em_fwd_chunk(emitter *e, const em_isa *I)
     em_close(e, "}");
 }
 
-static void em_chunk_loop_open(emitter *e)
-{
-    em_open(e, "for (long i0 = 0; i0 < m; i0 += %s_CH) {", e->U);
-    em_line(e, "const long rows = m - i0 < %s_CH ? m - i0 : %s_CH;", e->U, e->U);
-}
-
 static void em_forward(emitter *e)
 {
-    const nng_spec *s = e->s;
-    const char *R = e->real, *U = e->U;
     em_section(e, SEC_FORWARD);
     int first = 1;
     for (int i = 0; i < EM_NISA; i++) {
@@ -1292,17 +1352,7 @@ static void em_forward(emitter *e)
     }
     em_isa_end(e);
     em_blank(e);
-    em_line(e, "/* out (m x N_OUT) = the network's output for x (m x N_IN). */");
-    em_line(e, "void %s_forward(const %s *params, const %s *x, long m, %s *out, void *ws_)", e->P, R,
-            R, R);
-    em_open(e, "{");
-    em_line(e, "%s *ws = (%s *)ws_;", R, R);
-    em_chunk_loop_open(e);
-    em_line(e, "%s_forward_chunk(params, x + i0 * %s_N_IN, rows, ws);", e->P, U);
-    em_line(e, "memcpy(out + i0 * %s_N_OUT, ws + %s_A%d, sizeof(%s) * (size_t)(rows * %s_N_OUT));",
-            U, U, s->n_layers, R, U);
-    em_close(e, "}");
-    em_close(e, "}");
+    em_template(e, "forward", NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1383,9 +1433,6 @@ static void em_loss_chunk(emitter *e)
     const char *R = e->real, *U = e->U;
     int last = s->n_layers - 1;
     const nng_loss_row *lr = nng_loss_by_kind(s->loss);
-    em_line(e, "const %s *yc = y + i0 * %s_N_OUT;", R, U);
-    em_line(e, "const %s *a = ws + %s_A%d;", R, U, last + 1);
-    em_line(e, "%s *d = ws + %s_D0;", R, U);
     em_line(e, "/* loss %s: %s */", lr ? lr->name : "?", lr ? lr->formula : "");
     switch (s->loss) {
     case NNRT_LOSS_BCE:
@@ -1429,19 +1476,9 @@ static void em_loss_chunk(emitter *e)
 
 static void em_backward(emitter *e)
 {
-    const char *R = e->real, *U = e->U;
     em_section(e, SEC_BACKWARD);
     em_blank(e);
-    em_line(e, "/* db[j] += sum_i dz[i][j] */");
-    em_line(e, "static void %s_bias_grad(const %s *restrict dz, long rows, long n, %s *restrict db)",
-            e->P, R, R);
-    em_open(e, "{");
-    em_open(e, "for (long i = 0; i < rows; i++) {");
-    em_open(e, "for (long j = 0; j < n; j++) {");
-    em_line(e, "db[j] += dz[i * n + j];");
-    em_close(e, "}");
-    em_close(e, "}");
-    em_close(e, "}");
+    em_template(e, "bias_grad", NULL);
     int first = 1;
     for (int i = 0; i < EM_NISA; i++) {
         if (!em_isa_begin(e, i, first))
@@ -1452,28 +1489,7 @@ static void em_backward(emitter *e)
     em_isa_end(e);
 
     em_blank(e);
-    em_line(e, "/* Mean loss over the m samples; grad = its gradient (overwritten). */");
-    em_line(e, "double %s_loss_grad(const %s *params, const %s *x, const %s *y, long m, %s *grad,",
-            e->P, R, R, R, R);
-    em_cont(e, "void *ws_)");
-    em_open(e, "{");
-    em_line(e, "%s *ws = (%s *)ws_;", R, R);
-    em_line(e, "double loss = 0.0;");
-    em_line(e, "memset(grad, 0, sizeof(%s) * %s_N_PARAMS);", R, U);
-    em_open(e, "if (m <= 0) {");
-    em_line(e, "return 0.0;");
-    em_close(e, "}");
-    em_chunk_loop_open(e);
-    em_line(e, "%s_forward_chunk(params, x + i0 * %s_N_IN, rows, ws);", e->P, U);
-    em_loss_chunk(e);
-    em_line(e, "%s_backward_chunk(params, x + i0 * %s_N_IN, rows, grad, ws);", e->P, U);
-    em_close(e, "}");
-    em_line(e, "%s_scale(grad, (%s)(1.0 / (double)m));", e->P, R);
-    if (e->s->loss == NNRT_LOSS_MSE)
-        em_line(e, "return loss / ((double)m * %s_N_OUT);", U);
-    else
-        em_line(e, "return loss / (double)m;");
-    em_close(e, "}");
+    em_template(e, "loss_grad", em_loss_chunk);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1548,7 +1564,7 @@ static void em_update_loop(emitter *e, const em_isa *I, int kind)
 
 static void em_update(emitter *e)
 {
-    const char *R = e->real, *U = e->U;
+    const char *R = e->real;
     em_section(e, SEC_UPDATE);
     int first = 1;
     for (int i = 0; i < EM_NISA; i++) {
@@ -1584,34 +1600,7 @@ static void em_update(emitter *e)
     em_isa_end(e);
 
     em_blank(e);
-    em_line(e, "/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */");
-    em_line(e, "void %s_update(%s *params, const %s *grad, %s *state, const nnrt_optim *opt, long t)",
-            e->P, R, R, R);
-    em_open(e, "{");
-    em_line(e, "const %s lr = (%s)opt->lr, b1 = (%s)opt->beta1, b2 = (%s)opt->beta2;", R, R, R, R);
-    em_open(e, "switch (opt->kind) {");
-    em_open(e, "case NNRT_OPT_SGD:");
-    em_line(e, "%s_sgd(params, grad, lr);", e->P);
-    em_line(e, "break;");
-    em_dedent(e);
-    em_open(e, "case NNRT_OPT_MOMENTUM:");
-    em_line(e, "%s_momentum(params, grad, state, lr, b1, %s - b1);", e->P, em_lit(e, 1));
-    em_line(e, "break;");
-    em_dedent(e);
-    em_open(e, "case NNRT_OPT_ADAM: {");
-    em_line(e, "const double tt = t < 1 ? 1.0 : (double)t;");
-    em_line(e, "const double c1 = 1.0 - pow((double)opt->beta1, tt);");
-    em_line(e, "const double c2 = 1.0 - pow((double)opt->beta2, tt);");
-    em_line(e, "%s_adam(params, grad, state, state + %s_N_PARAMS, lr, b1, %s - b1, b2, %s - b2,",
-            e->P, U, em_lit(e, 1), em_lit(e, 1));
-    em_cont(e, "(%s)(1.0 / c1), (%s)(1.0 / c2), (%s)opt->eps);", R, R, R);
-    em_line(e, "break;");
-    em_close(e, "}");
-    em_open(e, "default:");
-    em_line(e, "break;");
-    em_dedent(e);
-    em_close(e, "}");
-    em_close(e, "}");
+    em_template(e, "update", NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1680,12 +1669,7 @@ static void em_model(emitter *e)
     em_line(e, ".update = %s_update,", e->P);
     em_close(e, "};");
     em_blank(e);
-    em_pp(e, "#ifndef NNGEN_NO_MAIN");
-    em_line(e, "int main(int argc, char **argv)");
-    em_open(e, "{");
-    em_line(e, "return nnrt_main(&%s_model, argc, argv);", e->P);
-    em_close(e, "}");
-    em_pp(e, "#endif");
+    em_template(e, "main", NULL);
 }
 
 /* ------------------------------------------------------------------ */

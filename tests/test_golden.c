@@ -183,7 +183,13 @@ static void test_what_each_isa_emits(void **state)
     assert_non_null(strstr(all, ".iterations = 2500,"));
     assert_non_null(strstr(all, ".init = NNRT_INIT_COURSE,"));
     assert_non_null(strstr(all, "{20, 12288, NNRT_ACT_RELU, 0.0f, CAT_W1, CAT_B1, 4},"));
-    assert_non_null(strstr(all, "#ifndef NNGEN_NO_MAIN\nint main(int argc, char **argv)"));
+    p = strstr(all, "#ifndef NNGEN_NO_MAIN\n");
+    assert_non_null(p);
+    assert_non_null(strstr(p, "int main(int argc, char **argv)\n{\n    return nnrt_main(&cat_model, "
+                              "argc, argv);\n}\n#endif\n"));
+    /* Template holes are all filled. */
+    assert_null(strstr(all, "@"));
+    assert_null(strstr(dbl, "@"));
     free(all), free(avx), free(neon), free(sc), free(dbl);
     nng_spec_free(&s);
 }
