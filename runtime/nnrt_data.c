@@ -16,6 +16,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -452,8 +453,76 @@ static void csv_trim(const char **b, const char **end)
 }
 
 /* Parse [b, end) as a float; 0 on success. */
+/* The common case without strtof (which costs most of a CSV load):
+ * [+-]digits[.digits][e[+-]digits] whose value is m * 10^k with m <= 2^24
+ * and |k| <= 10.  Then m and 10^|k| are exact floats and one IEEE multiply
+ * or divide gives the correctly rounded result -- the same float strtof
+ * returns (Clinger's fast path, in single precision).  Anything else: -1,
+ * and strtof decides. */
+static int csv_fast_number(const char *p, const char *end, float *v)
+{
+#if FLT_EVAL_METHOD == 0
+    static const float p10[11] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f,
+                                  1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
+    int neg = 0, digits = 0, sig = 0;
+    long k = 0;
+    uint64_t m = 0;
+    if (p < end && (*p == '+' || *p == '-'))
+        neg = *p++ == '-';
+    for (; p < end && *p >= '0' && *p <= '9'; p++, digits++) {
+        if (sig >= 18)
+            return -1;
+        m = m * 10 + (uint64_t)(*p - '0');
+        sig += m != 0;
+    }
+    if (p < end && *p == '.') {
+        for (p++; p < end && *p >= '0' && *p <= '9'; p++, digits++, k--) {
+            if (sig >= 18)
+                return -1;
+            m = m * 10 + (uint64_t)(*p - '0');
+            sig += m != 0;
+        }
+    }
+    if (digits == 0)
+        return -1;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        int eneg = 0, edigits = 0;
+        long ex = 0;
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            eneg = *p++ == '-';
+        for (; p < end && *p >= '0' && *p <= '9'; p++, edigits++)
+            if (ex < 100000)
+                ex = ex * 10 + (*p - '0');
+        if (edigits == 0)
+            return -1;
+        k += eneg ? -ex : ex;
+    }
+    if (p != end)
+        return -1;
+    if (m == 0) {
+        *v = neg ? -0.0f : 0.0f;
+        return 0;
+    }
+    while (m % 10 == 0) {
+        m /= 10;
+        k++;
+    }
+    if (m > (1u << 24) || k < -10 || k > 10)
+        return -1;
+    float f = k >= 0 ? (float)m * p10[k] : (float)m / p10[-k];
+    *v = neg ? -f : f;
+    return 0;
+#else
+    (void)p, (void)end, (void)v;
+    return -1;
+#endif
+}
+
 static int csv_number(const char *b, const char *end, float *v)
 {
+    if (csv_fast_number(b, end, v) == 0)
+        return 0;
     char small[128];
     size_t n = (size_t)(end - b);
     if (n == 0)

@@ -558,6 +558,76 @@ static void test_csv_empty_and_gz(void **state)
     nnrt_dataset_free(&d);
 }
 
+/* Every number the CSV loader reads equals strtof's float, bit for bit:
+ * the loader's fast path (no strtof) must agree with it everywhere. */
+static void test_csv_numbers_exact(void **state)
+{
+    (void)state;
+    static const char *const edge[] = {
+        "0", "-0", "+0", "0.0", "-0.000", "0e99", "1", "-1", "+3", "1.", ".5", "-.25",
+        "16777216", "16777217", "16777218", "16777219", "1.6777217e7", "167772.17e2",
+        "0.1", "0.2", "0.3", "3.4028235e38", "3.4028236e38", "1e38", "1e39", "1e-38", "1e-45",
+        "1e-46", "7e-46", "1.17549435e-38", "1e10", "1e11", "1e-10", "1e-11", "123456789",
+        "0.000001", "9999999", "99999999", "0.3333333333333333", "2.5e-3", "00012", "12.5000",
+        "1E5", "1e+05", "1e-05", "4.2e0", "8388607.5", "8388608.5", "33554431", "0x10",
+        "inf", "-inf", "nan", "1e400", "-1e-400", "123456.7e-3", "0.000000000000000000001e21"};
+    unsigned ne = (unsigned)(sizeof edge / sizeof edge[0]);
+    enum { N = 200000 };
+    char (*text)[48] = malloc(sizeof(*text) * N);
+    assert_non_null(text);
+    uint64_t r = 0x9e3779b97f4a7c15ull;
+    for (unsigned i = 0; i < N; i++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        if (i < ne) {
+            snprintf(text[i], 48, "%s", edge[i]);
+            continue;
+        }
+        unsigned kind = (unsigned)(r % 4);
+        uint64_t u = r >> 8;
+        if (kind == 0) { /* a random float as %.Ng */
+            uint32_t bits = (uint32_t)u & 0x7f7fffffu;
+            float f;
+            memcpy(&f, &bits, 4);
+            snprintf(text[i], 48, "%.*g", 1 + (int)(u >> 40) % 9, (double)f);
+        } else if (kind == 1) { /* decimal digits, a point somewhere, an exponent */
+            int nd = 1 + (int)(u % 12), pt = (int)((u >> 4) % (unsigned)(nd + 1));
+            char *t = text[i];
+            size_t n = 0;
+            if ((u >> 9) & 1)
+                t[n++] = '-';
+            for (int d = 0; d < nd; d++) {
+                if (d == pt)
+                    t[n++] = '.';
+                t[n++] = (char)('0' + (u >> (12 + 3 * d)) % 10);
+            }
+            if ((u >> 50) & 1)
+                n += (size_t)snprintf(t + n, 48 - n, "e%d", (int)((u >> 51) % 31) - 15);
+            t[n] = '\0';
+        } else if (kind == 2) { /* short decimals like "%.6g" of [0, 1) */
+            snprintf(text[i], 48, "%.*g", 1 + (int)(u % 7), (double)(u >> 11) / 9007199254740992.0);
+        } else { /* integers near 2^24 and powers of ten */
+            long base = (u & 1) ? 16777216L : 10000000L;
+            snprintf(text[i], 48, "%ld", base + (long)((u >> 1) % 64) - 32);
+        }
+    }
+    const char *p = tp("numbers.csv");
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    for (unsigned i = 0; i < N; i++)
+        fprintf(f, "%s,0\n", text[i]);
+    fclose(f);
+    nnrt_dataset d;
+    load_ok(p, NULL, &d);
+    assert_int_equal(d.m, N);
+    for (unsigned i = 0; i < N; i++) {
+        float want = strtof(text[i], NULL);
+        if (memcmp(&d.x[i], &want, 4) != 0)
+            fail_msg("'%s': loaded %.9g, strtof %.9g", text[i], (double)d.x[i], (double)want);
+    }
+    nnrt_dataset_free(&d);
+    free(text);
+}
+
 static void test_csv_nan(void **state)
 {
     (void)state;
@@ -1260,6 +1330,7 @@ int main(void)
         cmocka_unit_test(test_csv_label_columns),
         cmocka_unit_test(test_csv_bad_rows),
         cmocka_unit_test(test_csv_empty_and_gz),
+        cmocka_unit_test(test_csv_numbers_exact),
         cmocka_unit_test(test_csv_nan),
         cmocka_unit_test(test_idx_plain_and_gz),
         cmocka_unit_test(test_idx_float),
