@@ -645,6 +645,8 @@ static int csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, 
     c.k = k;
     int first = 1;
     while ((got = csv_getline(&r, path, e)) == 1) {
+        if (r.lineno == 1 && strncmp(r.line, "\xEF\xBB\xBF", 3) == 0) /* UTF-8 BOM */
+            memmove(r.line, r.line + 3, strlen(r.line + 3) + 1);
         if (csv_is_blank(r.line))
             continue;
         if (first) {

@@ -399,6 +399,13 @@ static void test_csv_no_header(void **state)
     expect_floats(d.y, y, 3);
     nnrt_dataset_free(&d);
 
+    /* A UTF-8 byte order mark (spreadsheet exports) is skipped. */
+    p = put_s("bom.csv", "\xEF\xBB\xBF" "1.5,2\n3,4\n");
+    load_ok(p, NULL, &d);
+    assert_int_equal(d.m, 2);
+    assert_true(d.x[0] == 1.5f && d.y[0] == 2.0f);
+    nnrt_dataset_free(&d);
+
     /* A first line with one non-number among numbers is a bad row, not a
      * header. */
     p = put_s("typo.csv", "1,x2,0\n3,4,1\n");
