@@ -35,7 +35,7 @@
 /* dW kernels of layers with fan_in >= EM_PACK_MIN copy EM_KC columns of
  * the chunk's input at a time into a contiguous block (see em_kernel_dw). */
 #define EM_PACK_MIN 256
-#define EM_KC 64
+#define EM_KC 48
 
 /* ------------------------------------------------------------------ */
 /* Layout and cost                                                      */
@@ -150,7 +150,7 @@ static const em_isa em_isa_table[EM_NISA] = {
      "_mm256_sqrt_ps($1)", "_mm256_fmadd_ps($1, $2, $3)",
      "_mm256_blendv_ps($3, $2, _mm256_cmp_ps($1, _mm256_setzero_ps(), _CMP_GT_OQ))",
      "$P_hsum8($1)", "const __m256i tailmask = _mm256_setr_epi32($1);",
-     "_mm256_maskload_ps($1, tailmask)", "_mm256_maskstore_ps($1, tailmask, $2)", 4, 3, 4, 2, 4,
+     "_mm256_maskload_ps($1, tailmask)", "_mm256_maskstore_ps($1, tailmask, $2)", 4, 3, 4, 3, 4,
      2},
     {"neon", NNG_ISA_NEON, "defined(__aarch64__) && defined(__ARM_NEON)",
      "an aarch64 compiler (NEON is part of its baseline)", "<arm_neon.h>", 4, "float32x4_t",
