@@ -16,9 +16,12 @@
  *
  * One emitter serves every ISA: the vector paths differ only by the rows
  * of em_isa_table (intrinsic spellings as templates, lane counts, tile
- * sizes, tail handling); the scalar path is plain loops written by
- * em_scalar_* (it is the reference the vector paths are tested against).
- * Text is never indented by hand: em_line/em_open/em_close own the depth.
+ * sizes, tail handling); the scalar path (lanes == 1) is the plain loops
+ * each em_kernel_* writes first, the reference the vector paths are tested
+ * against.  What is the same in every output (forward, the skeleton of
+ * loss_grad, update, main) is C with holes in templates/generated.c.in,
+ * copied by em_template.  Text is never indented by hand: em_line, em_cont,
+ * em_open and em_close own the depth.
  */
 #include <ctype.h>
 #include <stdarg.h>

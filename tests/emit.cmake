@@ -8,7 +8,7 @@
 # times (see tests/specs_emit/emit_test.h): X (float, --isa all), X_s (float,
 # --isa scalar) and X_d (--dtype double).
 set(NNG_EMIT_MODELS gc_sig gc_multi gc_relu gc_soft gc_msesig gc_outact gc_wide big)
-set(NNG_EMIT_REFS ref_221 ref_lin ref_soft xor_emit)
+set(NNG_EMIT_REFS ref_221 ref_lin ref_soft xor_emit xor_sig)
 
 if(TARGET nngen OR NNGEN_HOST_NNGEN)
   set(nng_emit_objs_models "")
