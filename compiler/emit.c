@@ -388,17 +388,37 @@ static const char *em_lit(emitter *e, double v)
     return S(e, "%s%s", t, e->dbl ? "" : "f");
 }
 
-/* "i * 13" or "(i + 2) * 13" */
+/* var as a number if it is one ("18"), else -1. */
+static long em_number(const char *var)
+{
+    long v = 0;
+    if (!*var)
+        return -1;
+    for (; *var; var++) {
+        if (*var < '0' || *var > '9' || v > 100000000L)
+            return -1;
+        v = v * 10 + (*var - '0');
+    }
+    return v;
+}
+
+/* "i * 13", "(i + 2) * 13", or "20 * 13" when var is a number */
 static const char *em_idx(emitter *e, const char *var, int off, long stride)
 {
+    long v = em_number(var);
+    if (v >= 0)
+        return S(e, "%ld * %ld", v + off, stride);
     if (off == 0)
         return S(e, "%s * %ld", var, stride);
     return S(e, "(%s + %d) * %ld", var, off, stride);
 }
 
-/* "k" or "k + 8" */
+/* "k", "k + 8", or "20" when var is a number */
 static const char *em_plus(emitter *e, const char *var, long off)
 {
+    long v = em_number(var);
+    if (v >= 0)
+        return S(e, "%ld", v + off);
     return off ? S(e, "%s + %ld", var, off) : var;
 }
 
