@@ -26,7 +26,8 @@ if(TARGET nngen OR NNGEN_HOST_NNGEN)
       list(APPEND nng_emit_objs_refs ${objs})
     endif()
   endforeach()
-  nng_test(test_gradcheck SOURCES test_gradcheck.c ${nng_emit_objs_models} LIBS nnrt)
+  # about 3 s natively, about a minute under qemu-aarch64
+  nng_test(test_gradcheck SOURCES test_gradcheck.c ${nng_emit_objs_models} LIBS nnrt TIMEOUT 900)
   nng_test(test_isa_agree SOURCES test_isa_agree.c ${nng_emit_objs_models} LIBS nnrt
            LABELS "unit;arm")
   nng_test(test_reference SOURCES test_reference.c ${nng_emit_objs_models} ${nng_emit_objs_refs}
