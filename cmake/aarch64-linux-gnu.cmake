@@ -40,16 +40,25 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
 
-# Running aarch64 programs: qemu-user.  -L makes the ELF interpreter
-# /lib/ld-linux-aarch64.so.1 and libc come from the cross libc the programs
-# were linked against; paths missing under that prefix fall back to the real
-# file system, so libsleef/libcmocka/libz are found in /lib/aarch64-linux-gnu
-# by the loader's default search.  No LD_LIBRARY_PATH is needed (and one set
-# in the environment would also be seen by the x86-64 qemu itself; use
-# QEMU_SET_ENV=LD_LIBRARY_PATH=... for the guest alone).
+# Running aarch64 programs: qemu-user, with the ELF interpreter and libc
+# taken from ONE glibc.  The arm64 multiarch packages (libsleef3:arm64, ...)
+# pull in libc6:arm64, which installs /lib/ld-linux-aarch64.so.1 and
+# /lib/aarch64-linux-gnu/libc.so.6; plain `qemu-aarch64 prog` then uses that
+# loader and libc, and finds libsleef/libcmocka/libz in /lib/aarch64-linux-gnu.
+# Do NOT add `-L /usr/aarch64-linux-gnu` in that case: the loader would come
+# from the cross libc (libc6-arm64-cross) but libc.so.6 still from
+# /lib/aarch64-linux-gnu (qemu falls back to the real path when the prefixed
+# one is missing), and with the two glibc builds mixed, a guest that calls
+# fork() hangs (seen with 2.36-8cross1 + 2.36-9+deb12u14: test_driver,
+# test_e2e).  Without libc6:arm64 (no multiarch) -L is the only way to find
+# a loader.  A normal variable, not a cache entry, so that reconfiguring an
+# existing build directory picks up a change here.
 find_program(NNGEN_QEMU_AARCH64 qemu-aarch64)
 if(NOT NNGEN_QEMU_AARCH64)
   set(NNGEN_QEMU_AARCH64 qemu-aarch64)
 endif()
-set(CMAKE_CROSSCOMPILING_EMULATOR "${NNGEN_QEMU_AARCH64};-L;/usr/${NNGEN_CROSS_TRIPLE}"
-    CACHE STRING "How to run aarch64 programs on the build machine")
+if(EXISTS /lib/ld-linux-aarch64.so.1)
+  set(CMAKE_CROSSCOMPILING_EMULATOR "${NNGEN_QEMU_AARCH64}")
+else()
+  set(CMAKE_CROSSCOMPILING_EMULATOR "${NNGEN_QEMU_AARCH64};-L;/usr/${NNGEN_CROSS_TRIPLE}")
+endif()
