@@ -7,7 +7,8 @@
 #      warnings as errors;
 #   3. proof that the NEON path is compiled in: the disassembly of a model
 #      built with the default ISA selection holds fmla v.4s and calls
-#      nnrt_neon_*, and libnnrt's NEON math calls SLEEF's Sleef_*f4;
+#      nnrt_neon_*, libnnrt's NEON math calls SLEEF's Sleef_*f4, and the
+#      xor/sex/house programs report `isa neon` (--info, under qemu);
 #   4. ctest under qemu, all tests but those labelled slow or hdf5
 #      (cat / Fashion-MNIST training: too slow emulated; no arm64 HDF5).
 # Usage: scripts/test-arm.sh [--host-nngen PATH] [--ctest-args "ARGS..."]
@@ -96,6 +97,19 @@ if [ -n "$neon_obj" ]; then
 else
   echo "test-arm.sh: no runtime/nnrt_math_neon.c yet; runtime check skipped" >&2
 fi
+
+# ... and the training programs the e2e tests run say so themselves.
+# The emulator command is the one CMake put in front of test_isa_report.
+read -r -a emu <<<"$(sed -n 's|^add_test(\[=\[test_isa_report\]=\] \(.*\) "[^"]*/test_isa_report")$|\1|p' \
+                      "$arm_dir/tests/CTestTestfile.cmake" 2>/dev/null | tr -d '"')"
+[ ${#emu[@]} -gt 0 ] || emu=(qemu-aarch64)
+for m in xor sex house; do
+  prog=$arm_dir/models/$m
+  [ -x "$prog" ] || continue
+  isa=$("${emu[@]}" "$prog" --info | sed -n 's/^isa //p')
+  echo "models/$m --info (under ${emu[*]}): isa $isa"
+  [ "$isa" = neon ] || fail "models/$m reports isa '$isa', not neon"
+done
 
 # 4. The tests, under qemu (CMAKE_CROSSCOMPILING_EMULATOR from the toolchain file).
 stage "ctest under qemu-aarch64 (${ctest_args[*]})"
