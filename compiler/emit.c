@@ -641,9 +641,14 @@ static void em_head(emitter *e)
         em_comment_text(buf, cap, e->o->cmdline, strlen(e->o->cmdline));
         em_line(e, " *   command: %s", buf);
     }
-    em_line(e, " *   paths:   %s%s%s%s", (e->isas & NNG_ISA_AVX2) ? "avx2 " : "",
-            (e->isas & NNG_ISA_NEON) ? "neon " : "", (e->isas & NNG_ISA_SCALAR) ? "scalar " : "",
-            e->n_isas > 1 ? "(chosen by the compiler's predefined macros)" : "");
+    char paths[96] = "";
+    for (int i = 0; i < EM_NISA; i++)
+        if (e->isas & em_isa_table[i].bit) {
+            strcat(paths, paths[0] ? " " : "");
+            strcat(paths, em_isa_table[i].name);
+        }
+    em_line(e, " *   paths:   %s%s", paths,
+            e->n_isas > 1 ? " (chosen by the compiler's predefined macros)" : "");
     em_line(e, " *   dtype:   %s", e->real);
     em_line(e, " * Do not edit: change the spec and run nngen again.");
     em_line(e, " *");
