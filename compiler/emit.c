@@ -39,6 +39,10 @@
  * the chunk's input at a time into a contiguous block (see em_kernel_dw). */
 #define EM_PACK_MIN 256
 #define EM_KC 48
+/* Forward kernels of layers with fan_in >= EM_KBLOCK_MIN go over fan_in in
+ * blocks of EM_KBLOCK columns (see em_kernel_fwd). */
+#define EM_KBLOCK_MIN 2048
+#define EM_KBLOCK 1024
 
 /* ------------------------------------------------------------------ */
 /* Layout and cost                                                      */
@@ -840,14 +844,24 @@ static void em_api(emitter *e)
 /* KERNELS: forward, dW, dA_prev per distinct shape                     */
 /* ------------------------------------------------------------------ */
 
+/* The part of fan_in a forward tile covers. */
+typedef struct em_krange {
+    const char *from; /* first k of the vector loop ("0", "kb", "12288") */
+    const char *to;   /* its end (exclusive), NULL: no vector loop */
+    int tail;         /* then the last fan_in % lanes columns */
+    int acc;          /* z += the partial sum (k blocks), instead of z = b + sum */
+} em_krange;
+
 /* Forward tile: R rows x C units at (i, jx), accumulating over k. */
-static void em_fwd_tile(emitter *e, const em_isa *I, long K, long N, int R, int C, const char *jx_)
+static void em_fwd_tile(emitter *e, const em_isa *I, long K, long N, int R, int C, const char *jx_,
+                        const em_krange *kr)
 {
     char jx[32]; /* jx_ may live in the string ring */
     snprintf(jx, sizeof jx, "%s", jx_);
     const int V = I->lanes;
     const long KV = K / V * V;
-    const int scalar_tail = (K % V) && !I->maskload;
+    const int tail = kr->tail && K % V;
+    const int scalar_tail = tail && !I->maskload;
     for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++)
             em_line(e, "%s acc%d_%d = %s;", I->vt, r, c, I->zero);
@@ -858,11 +872,11 @@ static void em_fwd_tile(emitter *e, const em_isa *I, long K, long N, int R, int 
     for (int pass = 0; pass < 2; pass++) {
         const char *ld = I->loadu;
         if (pass == 0) {
-            if (KV == 0)
+            if (!kr->to)
                 continue;
-            em_open(e, "for (long k = 0; k < %ld; k += %d) {", KV, V);
+            em_open(e, "for (long k = %s; k < %s; k += %d) {", kr->from, kr->to, V);
         } else {
-            if (K % V == 0 || scalar_tail)
+            if (!tail || scalar_tail)
                 continue;
             em_open(e, "{ /* the last %ld of fan_in, masked */", K % V);
             em_line(e, "const long k = %ld;", KV);
@@ -891,26 +905,45 @@ static void em_fwd_tile(emitter *e, const em_isa *I, long K, long N, int R, int 
         em_close(e, "}");
     }
     for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++)
-            em_line(e, "z[%s + %s] = b[%s] + %s%s;", em_idx(e, "i", r, N), em_plus(e, jx, c),
-                    em_plus(e, jx, c), T(e, I->hsum, S(e, "acc%d_%d", r, c), NULL, NULL),
-                    scalar_tail ? S(e, " + t%d_%d", r, c) : "");
+        for (int c = 0; c < C; c++) {
+            const char *sum = S(e, "%s%s", T(e, I->hsum, S(e, "acc%d_%d", r, c), NULL, NULL),
+                                scalar_tail ? S(e, " + t%d_%d", r, c) : "");
+            if (kr->acc)
+                em_line(e, "z[%s + %s] += %s;", em_idx(e, "i", r, N), em_plus(e, jx, c), sum);
+            else
+                em_line(e, "z[%s + %s] = b[%s] + %s;", em_idx(e, "i", r, N), em_plus(e, jx, c),
+                        em_plus(e, jx, c), sum);
+        }
 }
 
-static void em_fwd_units(emitter *e, const em_isa *I, long K, long N, int R)
+static void em_fwd_units(emitter *e, const em_isa *I, long K, long N, int R, const em_krange *kr)
 {
     const int C = I->fwd_c;
     const long NC = N / C * C;
     if (NC > 0) {
         em_open(e, "for (long j = 0; j < %ld; j += %d) {", NC, C);
-        em_fwd_tile(e, I, K, N, R, C, "j");
+        em_fwd_tile(e, I, K, N, R, C, "j", kr);
         em_close(e, "}");
     }
     if (N % C) {
         em_open(e, "{ /* units %ld..%ld */", NC, N - 1);
-        em_fwd_tile(e, I, K, N, R, (int)(N % C), S(e, "%ld", NC));
+        em_fwd_tile(e, I, K, N, R, (int)(N % C), S(e, "%ld", NC), kr);
         em_close(e, "}");
     }
+}
+
+/* Row tiles of R rows, then the remaining rows one at a time. */
+static void em_fwd_rows(emitter *e, const em_isa *I, long K, long N, const em_krange *kr)
+{
+    em_line(e, "long i = 0;");
+    if (I->fwd_r > 1) {
+        em_open(e, "for (; i + %d <= rows; i += %d) {", I->fwd_r, I->fwd_r);
+        em_fwd_units(e, I, K, N, I->fwd_r, kr);
+        em_close(e, "}");
+    }
+    em_open(e, "for (; i < rows; i++) {");
+    em_fwd_units(e, I, K, N, 1, kr);
+    em_close(e, "}");
 }
 
 static void em_mask_decl(emitter *e, const em_isa *I, long K)
@@ -950,15 +983,37 @@ static void em_kernel_fwd(emitter *e, const em_isa *I, long K, long N)
         return;
     }
     em_mask_decl(e, I, K);
-    em_line(e, "long i = 0;");
-    if (I->fwd_r > 1) {
-        em_open(e, "for (; i + %d <= rows; i += %d) {", I->fwd_r, I->fwd_r);
-        em_fwd_units(e, I, K, N, I->fwd_r);
+    const int V = I->lanes;
+    const long KV = K / V * V;
+    char kv[32], kf[32], kend[48];
+    snprintf(kv, sizeof kv, "%ld", KV);
+    if (K < EM_KBLOCK_MIN) {
+        const em_krange all = {"0", KV > 0 ? kv : NULL, 1, 0};
+        em_fwd_rows(e, I, K, N, &all);
+        em_close(e, "}");
+        return;
+    }
+    /* Wide fan_in: blocks of EM_KBLOCK columns, so that a block of W (units
+     * x EM_KBLOCK floats) stays in cache while every row tile of the chunk
+     * uses it; z collects the blocks' partial sums. */
+    const long KF = K / EM_KBLOCK * EM_KBLOCK;
+    snprintf(kf, sizeof kf, "%ld", KF);
+    snprintf(kend, sizeof kend, "kb + %d", EM_KBLOCK);
+    em_open(e, "for (long i = 0; i < rows; i++) {");
+    em_open(e, "for (long j = 0; j < %ld; j++) {", N);
+    em_line(e, "z[i * %ld + j] = b[j];", N);
+    em_close(e, "}");
+    em_close(e, "}");
+    const em_krange block = {"kb", kend, 0, 1};
+    em_open(e, "for (long kb = 0; kb < %ld; kb += %d) {", KF, EM_KBLOCK);
+    em_fwd_rows(e, I, K, N, &block);
+    em_close(e, "}");
+    if (K > KF) {
+        const em_krange last = {kf, KV > KF ? kv : NULL, 1, 1};
+        em_open(e, "{ /* columns %ld..%ld */", KF, K - 1);
+        em_fwd_rows(e, I, K, N, &last);
         em_close(e, "}");
     }
-    em_open(e, "for (; i < rows; i++) {");
-    em_fwd_units(e, I, K, N, 1);
-    em_close(e, "}");
     em_close(e, "}");
 }
 
