@@ -4,7 +4,7 @@
  * accuracies of docs/trainer.md ("End-to-end results").
  *
  * Usage: test_e2e CASE    (one ctest test per case, tests/e2e.cmake)
- * Each case runs the model's program as a user would (fork + exec, with
+ * Each case runs the model's program as a user would (posix_spawn, with
  * NNGEN_EMULATOR in front under a cross build), reads the --json summary
  * line, and checks thresholds; most cases also check --gradcheck and
  * --predict against the data's own labels (read through libnnrt).
@@ -16,8 +16,10 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +33,8 @@
 #include <cmocka.h>
 
 #include "nnrt.h"
+
+extern char **environ;
 
 static const char *e2e_case;
 static char e2e_dir[256];
@@ -112,16 +116,20 @@ static int e2e_run(const char *model, ...)
     char op[600], ep[600];
     snprintf(op, sizeof op, "%s", e2e_tmp("stdout.txt"));
     snprintf(ep, sizeof ep, "%s", e2e_tmp("stderr.txt"));
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        if (!freopen(op, "w", stdout) || !freopen(ep, "w", stderr))
-            _exit(98);
-        execv(argv[0], argv);
-        _exit(99);
-    }
+    /* posix_spawn, not fork: fork hangs under qemu-user here */
+    posix_spawn_file_actions_t fa;
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_addopen(&fa, 1, op, O_WRONLY | O_CREAT | O_TRUNC,
+                                                      0644),
+                     0);
+    assert_int_equal(posix_spawn_file_actions_addopen(&fa, 2, ep, O_WRONLY | O_CREAT | O_TRUNC,
+                                                      0644),
+                     0);
+    pid_t pid;
+    int err = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (err != 0)
+        fail_msg("cannot run %s: %s", argv[0], strerror(err));
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     e2e_slurp(op, e2e_out, sizeof e2e_out);
