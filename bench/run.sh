@@ -11,10 +11,12 @@
 #   5. report.py -> results.md, loop_vs_vector.png, nngen_vs_peers.png.
 #
 # Usage: bench/run.sh [--quick] [--no-build] [--out DIR] [--runs N]
-#                     [--only peak,micro,whole] [--groups cat4,xor,...]
+#                     [--only peak,micro,whole] [--groups cat4,xor,...] [--merge]
 #   --quick   a smoke run: short trainings, one run each, short micro timings;
 #             written to build-bench/bench/results-quick/ unless --out is given
 #             (bench/results/ holds the full run's results).
+#   --groups  run only these whole-program groups; with --merge, the other
+#             groups already in OUT/whole.json are kept (re-running a subset).
 # Environment: NNGEN_JOBS (build parallelism, default 2), NNGEN_CAT_DIR,
 # NNGEN_FASHION_DIR.
 set -euo pipefail
@@ -24,7 +26,7 @@ root=$PWD
 build=$root/build-bench
 py=/usr/bin/python3   # the Debian interpreter, which has numpy/h5py/torch
 
-quick=0 do_build=1 out="" runs="" only="peak,micro,whole" groups=""
+quick=0 do_build=1 out="" runs="" only="peak,micro,whole" groups="" merge=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
     --runs) runs=$2; shift ;;
     --only) only=$2; shift ;;
     --groups) groups=$2; shift ;;
+    --merge) merge=1 ;;
     -h|--help) sed -n '2,/^set -e/p' "$self" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -90,6 +93,7 @@ if want whole; then
   [ $quick = 1 ] && args+=(--quick)
   [ -n "$runs" ] && args+=(--runs "$runs")
   [ -n "$groups" ] && args+=(--groups "$groups")
+  [ $merge = 1 ] && args+=(--merge)
   $py bench/whole.py "${args[@]}"
 fi
 

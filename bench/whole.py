@@ -136,6 +136,7 @@ def groups(build, quick):
 
 RESULT_RE = re.compile(r"^RESULT (.*)$", re.M)
 RSS_RE = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
+CPU_RE = re.compile(r"(?:User|System) time \(seconds\): ([0-9.]+)")
 
 
 def parse_metrics(text):
@@ -180,6 +181,7 @@ def probe(entry):
         m["us_per_sample"] = 1e6 * m["train_seconds"] / entry["samples"]
     rss = RSS_RE.search(tv)
     entry["peak_rss_mb"] = int(rss.group(1)) / 1024.0 if rss else None
+    entry["probe_cpu_s"] = sum(float(v) for v in CPU_RE.findall(tv)) or None
     if p.returncode != 0:
         entry["error"] = (p.stderr.strip().splitlines() or ["exit %d" % p.returncode])[-1]
         print("  FAILED (%d): %s\n    %s" % (p.returncode, cmd_str(entry["argv"]), entry["error"]),
@@ -207,6 +209,8 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--runs", type=int, default=0, help="rounds (default 3, quick 1)")
     ap.add_argument("--groups", default="", help="comma-separated subset")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the other groups of an existing OUT/whole.json (re-run a subset)")
     args = ap.parse_args()
     runs = args.runs or (1 if args.quick else 3)
     hf_dir = os.path.join(args.out, "hyperfine")
@@ -253,6 +257,15 @@ def main():
                 name_of(e), e["mean_s"], e["min_s"], len(t), e["mean_cpu_s"]), flush=True)
         all_entries += entries
     meta = dict(quick=args.quick, rounds=runs)
+    old_path = os.path.join(args.out, "whole.json")
+    if args.merge and os.path.exists(old_path):
+        with open(old_path) as f:
+            old = json.load(f)
+        done = {e["group"] for e in all_entries}
+        kept = [e for e in old["entries"] if e["group"] not in done]
+        # keep the file's group order, the re-run groups in their old place
+        order = list(dict.fromkeys(e["group"] for e in old["entries"] + all_entries))
+        all_entries = sorted(kept + all_entries, key=lambda e: order.index(e["group"]))
     with open(os.path.join(args.out, "whole.json"), "w") as f:
         json.dump(dict(meta=meta, entries=all_entries), f, indent=1)
     with open(os.path.join(args.out, "whole.csv"), "w", newline="") as f:
