@@ -332,6 +332,14 @@ def main():
                "program's own timer around its training loop. Accuracy and peak RSS from one "
                "extra run under /usr/bin/time -v.", ""]
         md += whole_table(whole) + [""]
+        stamps = {}
+        for e in whole["entries"]:
+            stamps.setdefault((e.get("measured", "?"), e.get("nngen_commit", "?")), []).append(e["group"])
+        if len(stamps) > 1:
+            md.append("Measured: " + "; ".join(
+                "%s at %s (commit %s)" % (", ".join(dict.fromkeys(gs)), when, commit)
+                for (when, commit), gs in sorted(stamps.items())) + ".")
+            md.append("")
     if idx:
         md += ["## Micro-benchmarks (bench_micro, CPU time)", ""] + micro_tables(idx, peak)
     made = plots(d, idx, whole, machine, peak)

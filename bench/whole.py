@@ -26,6 +26,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -222,8 +223,12 @@ def main():
             continue
         entries = [e for e in entries if os.path.exists(e["argv"][0]) or e["argv"][0] == "env"]
         print("== %s: %d commands" % (group, len(entries)), flush=True)
+        stamp = dict(measured=time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime()),
+                     nngen_commit=subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                                                 stdout=subprocess.PIPE, text=True).stdout.strip())
         for e in entries:
             e["group"] = group
+            e.update(stamp)
             e["cmd"] = cmd_str(e["argv"])
             probe(e)
             print("  %-40s rss %6s MB  %s" % (name_of(e), "%.0f" % e["peak_rss_mb"]
