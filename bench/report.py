@@ -334,17 +334,19 @@ def main():
         md += whole_table(whole) + [""]
         stamps = {}
         for e in whole["entries"]:
-            stamps.setdefault((e.get("measured", "?"), e.get("nngen_commit", "?")), []).append(e["group"])
+            stamps.setdefault((e.get("measured", "?"), e.get("nngen_built", "?")), []).append(e["group"])
         if len(stamps) > 1:
             md.append("Measured: " + "; ".join(
-                "%s at %s (commit %s)" % (", ".join(dict.fromkeys(gs)), when, commit)
-                for (when, commit), gs in sorted(stamps.items())) + ".")
+                "%s at %s (nngen built %s)" % (", ".join(dict.fromkeys(gs)), when, built)
+                for (when, built), gs in sorted(stamps.items())) + ".")
             md.append("")
     if idx:
         md += ["## Micro-benchmarks (bench_micro, CPU time)", ""] + micro_tables(idx, peak)
     made = plots(d, idx, whole, machine, peak)
     if made:
         md += ["## Plots", ""] + ["![%s](%s)" % (p, p) for p in made] + [""]
+    if os.path.exists(os.path.join(d, "analysis.md")):
+        md += ["Where the time goes (profiles, by hand): [analysis.md](analysis.md).", ""]
     md += ["Raw: peak.json, micro.json, whole.json, whole.csv, hyperfine/*.json. "
            "Produced by `bench/run.sh%s`." % (" --quick" if (whole or {}).get("meta", {}).get(
                "quick") else ""), ""]

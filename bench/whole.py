@@ -223,9 +223,10 @@ def main():
             continue
         entries = [e for e in entries if os.path.exists(e["argv"][0]) or e["argv"][0] == "env"]
         print("== %s: %d commands" % (group, len(entries)), flush=True)
+        nngen_exe = os.path.join(args.build, "compiler", "nngen")
         stamp = dict(measured=time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime()),
-                     nngen_commit=subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
-                                                 stdout=subprocess.PIPE, text=True).stdout.strip())
+                     nngen_built=time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime(
+                         os.path.getmtime(nngen_exe))) if os.path.exists(nngen_exe) else "?")
         for e in entries:
             e["group"] = group
             e.update(stamp)
