@@ -181,9 +181,10 @@ def goals(idx, whole):
             best_cpu = min(peers, key=lambda e: e.get("mean_cpu_s") or 1e9)
             ok = ng["mean_s"] < best["mean_s"]
             ok_cpu = ng.get("mean_cpu_s") and ng["mean_cpu_s"] < best_cpu["mean_cpu_s"]
-            out.append("- cat 4-layer, 2500 iterations, whole program, faster than numpy float32 "
+            out.append("- cat 4-layer, %d iterations, whole program, faster than numpy float32 "
                        "one thread: wall time **%s** (nngen %s vs numpy [%s] %s, %.2fx); CPU time "
                        "**%s** (nngen %s vs numpy [%s] %s, %.2fx)" % (
+                           ng.get("samples", 0) // 209,
                            "holds" if ok else "does not hold", fmt_s(ng["mean_s"]),
                            best["setting"], fmt_s(best["mean_s"]), best["mean_s"] / ng["mean_s"],
                            "holds" if ok_cpu else "does not hold", fmt_s(ng.get("mean_cpu_s")),
