@@ -27,7 +27,7 @@ pkgs=(build-essential cmake pkg-config clang
       dataset-fashion-mnist)  # the main job's data set
 if [ $want_bench = 1 ]; then
   pkgs+=(libbenchmark-dev g++ hyperfine python3-numpy python3-h5py python3-torch
-         python3-matplotlib libfann-dev time linux-perf valgrind)
+         python3-matplotlib libopenblas0-pthread libfann-dev time linux-perf valgrind)
 fi
 arm_pkgs=()
 if [ $want_arm = 1 ]; then
