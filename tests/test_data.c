@@ -30,56 +30,25 @@
 #endif
 
 #include "nnrt.h"
+#include "nng_tmpdir.h"
 
 /* ---- fixtures: a temporary directory ----------------------------------- */
-
-static char g_dir[256];
 
 static int make_dir(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/nng-data-XXXXXX", t && *t ? t : "/tmp");
-    return mkdtemp(g_dir) ? 0 : -1;
-}
-
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *ent;
-    while ((ent = readdir(d)) != NULL) {
-        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-            continue;
-        char p[512];
-        snprintf(p, sizeof p, "%s/%s", dir, ent->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_tree(p);
-        else
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
+    return nng_tmpdir_make("data");
 }
 
 static int remove_dir(void **state)
 {
     (void)state;
-    remove_tree(g_dir);
+    nng_tmpdir_remove();
     return 0;
 }
 
-/* Path of `name` in the temporary directory (a few rotating buffers). */
-static const char *tp(const char *name)
-{
-    static char buf[8][512];
-    static int next;
-    char *p = buf[next++ % 8];
-    snprintf(p, 512, "%s/%s", g_dir, name);
-    return p;
-}
+/* The path of `name` in the test's directory. */
+static const char *tp(const char *name) { return nng_tmpdir_path(name); }
 
 static const char *put(const char *name, const void *data, size_t n)
 {
@@ -333,11 +302,11 @@ static void test_not_data(void **state)
                          ".csv.gz)", p);
     p = tp("missing.csv");
     expect_fail(p, NULL, "%s: No such file or directory", p);
-    expect_fail(g_dir, NULL, "%s: is a directory, not a data file", g_dir);
+    expect_fail(nng_tmpdir, NULL, "%s: is a directory, not a data file", nng_tmpdir);
     nnrt_load_opts o;
     nnrt_load_opts_default(&o);
     o.format = NNRT_FMT_CSV;
-    expect_fail(g_dir, &o, "%s: is a directory, not a data file", g_dir);
+    expect_fail(nng_tmpdir, &o, "%s: is a directory, not a data file", nng_tmpdir);
     expect_fail("", NULL, "no data file given");
 }
 

@@ -33,11 +33,11 @@
 #include <cmocka.h>
 
 #include "nnrt.h"
+#include "nng_tmpdir.h"
 
 extern char **environ;
 
 static const char *e2e_case;
-static char e2e_dir[256];
 static char e2e_out[1 << 16], e2e_err[1 << 16];
 
 static const char *e2e_env(const char *name)
@@ -59,7 +59,7 @@ static const char *e2e_join(const char *a, const char *b)
 
 static const char *e2e_tmp(const char *name)
 {
-    return e2e_join(e2e_dir, name);
+    return e2e_join(nng_tmpdir, name);
 }
 
 /* The data file, or skip the case (fail under CI=true). */
@@ -352,23 +352,13 @@ static void test_fashion(void **state)
 static int e2e_setup(void **state)
 {
     (void)state;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(e2e_dir, sizeof e2e_dir, "%s/nng_e2e_XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    return mkdtemp(e2e_dir) ? 0 : -1;
+    return nng_tmpdir_make("e2e");
 }
 
 static int e2e_teardown(void **state)
 {
     (void)state;
-    DIR *d = opendir(e2e_dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL)
-            if (e->d_name[0] != '.')
-                unlink(e2e_tmp(e->d_name));
-        closedir(d);
-    }
-    rmdir(e2e_dir);
+    nng_tmpdir_remove();
     return 0;
 }
 

@@ -29,57 +29,25 @@
 #include <zlib.h>
 
 #include "nnrt.h"
+#include "nng_tmpdir.h"
 
 /* ---- temporary directory -------------------------------------------------- */
-
-static char g_dir[256];
 
 static int make_dir(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/nng-weights-XXXXXX", t && *t ? t : "/tmp");
-    return mkdtemp(g_dir) ? 0 : -1;
-}
-
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *ent;
-    while ((ent = readdir(d)) != NULL) {
-        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-            continue;
-        char p[512];
-        snprintf(p, sizeof p, "%s/%s", dir, ent->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-            chmod(p, 0700);
-            remove_tree(p);
-        } else {
-            unlink(p);
-        }
-    }
-    closedir(d);
-    rmdir(dir);
+    return nng_tmpdir_make("weights");
 }
 
 static int remove_dir(void **state)
 {
     (void)state;
-    remove_tree(g_dir);
+    nng_tmpdir_remove();
     return 0;
 }
 
-static const char *tp(const char *name)
-{
-    static char buf[8][512];
-    static int next;
-    char *p = buf[next++ % 8];
-    snprintf(p, 512, "%s/%s", g_dir, name);
-    return p;
-}
+/* The path of `name` in the test's directory. */
+static const char *tp(const char *name) { return nng_tmpdir_path(name); }
 
 static unsigned char *slurp(const char *path, size_t *n)
 {
@@ -441,7 +409,7 @@ static void test_other_files(void **state)
     expect_load_fail(p, &g_xor.m, "%s: not an nngen weights file (bad magic)", p);
     expect_load_fail(tp("absent.bin"), &g_xor.m, "%s: No such file or directory",
                      tp("absent.bin"));
-    expect_load_fail(g_dir, &g_xor.m, "%s: is a directory, not a weights file", g_dir);
+    expect_load_fail(nng_tmpdir, &g_xor.m, "%s: is a directory, not a weights file", nng_tmpdir);
 
     /* Trailing bytes after the checksum. */
     size_t n;
@@ -522,7 +490,7 @@ static void test_atomic_save(void **state)
     assert_int_equal(mkdir(d, 0755), 0);
     expect_save_fail(d, &g_xor.m, &ck, "%s: cannot replace it: Is a directory (file left "
                                        "unchanged)", d);
-    assert_int_equal(count_temps(g_dir), 0);
+    assert_int_equal(count_temps(nng_tmpdir), 0);
 
     /* No such directory. */
     const char *q = tp("nodir/w.bin");
@@ -549,7 +517,7 @@ static void test_atomic_save(void **state)
     assert_int_equal(n1, n0);
     assert_memory_equal(now, old, n0);
     free(now);
-    assert_int_equal(count_temps(g_dir), 0);
+    assert_int_equal(count_temps(nng_tmpdir), 0);
 
     /* A read-only directory (meaningless for root, who may write anyway). */
     if (geteuid() != 0) {
@@ -590,7 +558,7 @@ static void test_atomic_save(void **state)
     float r[XOR_P];
     assert_int_equal(nnrt_weights_load(fresh, &g_xor.m, r, NULL, 0, NULL, &e), 0);
     assert_true(r[10] == 42.0f);
-    assert_int_equal(count_temps(g_dir), 0);
+    assert_int_equal(count_temps(nng_tmpdir), 0);
 }
 
 int main(void)
