@@ -174,12 +174,12 @@ long nnrt_rng_below(nnrt_rng *r, long n)
     if (n <= 1)
         return 0;
     /* Reject the lowest 2^64 mod n values so that every residue has the
-     * same number of preimages. */
+     * same number of preimages.  That threshold is below n, so it takes a
+     * division only when x < n (almost never for a small n). */
     uint64_t un = (uint64_t)n;
-    uint64_t threshold = (0 - un) % un;
     for (;;) {
         uint64_t x = nnrt_rng_next(r);
-        if (x >= threshold)
+        if (x >= un || x >= (0 - un) % un)
             return (long)(x % un);
     }
 }
