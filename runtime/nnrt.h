@@ -194,6 +194,19 @@ NNRT_DECLARE_MATH(neon)
 #endif
 #undef NNRT_DECLARE_MATH
 
+/* tanh over a few floats: for the units of a layer narrower than one
+ * vector (generated code calls it when units < lanes).  Computed in double
+ * (4 lanes on AVX2, 2 on NEON) with a lower latency than SLEEF's tanhf on
+ * a whole vector, and rounded to float once: within 0.50001 ulp
+ * (docs/runtime-math.md).  Any n; the same result for an element wherever
+ * it sits, and the same bits on both ISAs. */
+#if defined(__x86_64__) || defined(_M_X64)
+void nnrt_avx2_tanh_short(float *x, long n);
+#endif
+#if defined(__aarch64__)
+void nnrt_neon_tanh_short(float *x, long n);
+#endif
+
 /* Double versions of the scalar activations, used by code nngen emits
  * with --dtype double (gradient verification). */
 void nnrt_scalar_sigmoid_d(double *x, long n);

@@ -124,6 +124,67 @@ void nnrt_neon_log(float *x, long n)
     NEON_MAP(x, n, neon_log4, NEON_NO_PARAM);
 }
 
+/* ---- tanh of a few floats, in double --------------------------------- */
+/* As nnrt_avx2_tanh_short (see there): for the units of a layer narrower
+ * than a vector (units < 4).  Two lanes of double per float64x2_t; the
+ * same formula, constants and order of operations (vfmaq/vfmsq are the
+ * AVX2 path's fmadd/fnmadd), so the two give the same bits. */
+
+#define NEON_C(v) vdupq_n_f64(v)
+
+static inline float64x2_t neon_exp_pd_small(float64x2_t t)
+{
+    const float64x2_t magic = NEON_C(0x1.8p52);
+    float64x2_t kf = vfmaq_f64(magic, t, NEON_C(0x1.71547652b82fep0));
+    float64x2_t k = vsubq_f64(kf, magic);
+    float64x2_t r = vfmsq_f64(t, k, NEON_C(0x1.62e42fefa39efp-1));
+    float64x2_t r2 = vmulq_f64(r, r), r4 = vmulq_f64(r2, r2), r8 = vmulq_f64(r4, r4);
+    float64x2_t p01 = vaddq_f64(r, NEON_C(1.0));
+    float64x2_t p23 = vfmaq_f64(NEON_C(0.5), r, NEON_C(1.0 / 6));
+    float64x2_t p45 = vfmaq_f64(NEON_C(1.0 / 24), r, NEON_C(1.0 / 120));
+    float64x2_t p67 = vfmaq_f64(NEON_C(1.0 / 720), r, NEON_C(1.0 / 5040));
+    float64x2_t p89 = vfmaq_f64(NEON_C(1.0 / 40320), r, NEON_C(1.0 / 362880));
+    float64x2_t q03 = vfmaq_f64(p01, p23, r2);
+    float64x2_t q47 = vfmaq_f64(p45, p67, r2);
+    float64x2_t q810 = vfmaq_f64(p89, NEON_C(1.0 / 3628800), r2);
+    float64x2_t p = vfmaq_f64(vfmaq_f64(q03, q47, r4), q810, r8);
+    int64x2_t sk = vshlq_n_s64(vreinterpretq_s64_f64(kf), 52);
+    return vreinterpretq_f64_s64(vaddq_s64(vreinterpretq_s64_f64(p), sk));
+}
+
+static inline float64x2_t neon_tanh2_pd(float64x2_t v)
+{
+    const uint64x2_t sign = vreinterpretq_u64_f64(NEON_C(-0.0));
+    /* |x| held to 9.5; vminq_f64 passes NaN */
+    float64x2_t y = vminq_f64(NEON_C(9.5), vabsq_f64(v));
+    float64x2_t e = neon_exp_pd_small(vaddq_f64(y, y));
+    float64x2_t t = vdivq_f64(vsubq_f64(e, NEON_C(1.0)), vaddq_f64(e, NEON_C(1.0)));
+    float64x2_t ts = vfmsq_f64(y, vmulq_f64(y, vmulq_f64(y, y)), NEON_C(1.0 / 3));
+    t = vbslq_f64(vcltq_f64(y, NEON_C(0x1p-12)), ts, t);
+    return vbslq_f64(sign, v, t); /* the sign of x */
+}
+
+static inline float32x4_t neon_tanh4_pd(float32x4_t x)
+{
+    float64x2_t lo = neon_tanh2_pd(vcvt_f64_f32(vget_low_f32(x)));
+    float64x2_t hi = neon_tanh2_pd(vcvt_high_f64_f32(x));
+    return vcvt_high_f32_f64(vcvt_f32_f64(lo), hi);
+}
+
+void nnrt_neon_tanh_short(float *x, long n)
+{
+    long i = 0;
+    for (; i + 4 <= n; i += 4)
+        vst1q_f32(x + i, neon_tanh4_pd(vld1q_f32(x + i)));
+    if (i < n) {
+        float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        size_t r = (size_t)(n - i) * sizeof(float);
+        memcpy(t, x + i, r);
+        vst1q_f32(t, neon_tanh4_pd(vld1q_f32(t)));
+        memcpy(x + i, t, r);
+    }
+}
+
 /* Largest element of row[0..cols). */
 static float neon_row_max(const float *row, long cols)
 {
