@@ -959,6 +959,23 @@ static void em_mask_decl(emitter *e, const em_isa *I, long K)
     em_line(e, "%s", T(e, I->mask_decl, lanes, NULL, NULL));
 }
 
+/* Every vector kernel here runs over fan_in, so a layer whose fan_in is
+ * narrower than one vector would fill K of its lanes through masked loads
+ * and pay a horizontal sum per output for K multiply-adds: such a layer
+ * gets the plain loops on every path (docs/generated-code.md, "Narrow
+ * layers").  The C compiler unrolls them (the trip counts are constants). */
+static int em_plain(const em_isa *I, long K)
+{
+    return I->lanes == 1 || K < I->lanes;
+}
+
+/* The comment a vector path puts in a kernel it writes as plain loops. */
+static void em_plain_note(emitter *e, const em_isa *I, long K)
+{
+    if (I->lanes > 1)
+        em_line(e, "/* fan_in %ld < %d lanes: plain loops */", K, I->lanes);
+}
+
 static void em_kernel_fwd(emitter *e, const em_isa *I, long K, long N)
 {
     const char *R = e->real;
@@ -969,7 +986,8 @@ static void em_kernel_fwd(emitter *e, const em_isa *I, long K, long N)
             N, R, R);
     em_cont(e, "const %s *restrict x, long rows, %s *restrict z)", R, R);
     em_open(e, "{");
-    if (I->lanes == 1) {
+    if (em_plain(I, K)) {
+        em_plain_note(e, I, K);
         em_open(e, "for (long i = 0; i < rows; i++) {");
         em_open(e, "for (long j = 0; j < %ld; j++) {", N);
         em_line(e, "%s s = %s;", R, em_lit(e, 0));
@@ -1080,7 +1098,8 @@ static void em_kernel_dw(emitter *e, const em_isa *I, long K, long N)
             e->P, K, N, R, R);
     em_cont(e, "%s *restrict dW)", R);
     em_open(e, "{");
-    if (I->lanes == 1) {
+    if (em_plain(I, K)) {
+        em_plain_note(e, I, K);
         em_open(e, "for (long i = 0; i < rows; i++) {");
         em_open(e, "for (long j = 0; j < %ld; j++) {", N);
         em_line(e, "const %s d = dz[i * %ld + j];", R, N);
@@ -1218,7 +1237,8 @@ static void em_kernel_dx(emitter *e, const em_isa *I, long K, long N)
             e->P, K, N, R, R);
     em_cont(e, "%s *restrict dx)", R);
     em_open(e, "{");
-    if (I->lanes == 1) {
+    if (em_plain(I, K)) {
+        em_plain_note(e, I, K);
         em_open(e, "for (long i = 0; i < rows; i++) {");
         em_open(e, "for (long k = 0; k < %ld; k++) {", K);
         em_line(e, "dx[i * %ld + k] = %s;", K, em_lit(e, 0));
@@ -1339,7 +1359,10 @@ static void em_kernels(emitter *e)
         em_blank(e);
         em_line(e, "/* ---- kernels: %s%s ---- */", I->name,
                 I->lanes > 1 ? S(e, ", %d floats per vector", I->lanes) : " loops");
-        if (I->hsum && I->hsum[0] == '$') {
+        int vector_fwd = 0; /* a forward kernel that ends in horizontal sums */
+        for (int l = 0; l < s->n_layers; l++)
+            vector_fwd |= !em_plain(I, em_fan_in(s, l));
+        if (I->hsum && I->hsum[0] == '$' && vector_fwd) {
             em_blank(e);
             em_template(e, "avx2_hsum", NULL);
         }
@@ -1380,6 +1403,13 @@ static const char *em_act_call(emitter *e, const em_isa *I, int l)
     const char *A = S(e, "ws + %s_A%d", e->U, l + 1);
     if (!row || !row->rt)
         return NULL;
+    /* A layer narrower than one vector (docs/generated-code.md, "Narrow
+     * layers"): the row's short routine, else the scalar one. */
+    if (!e->dbl && L->units < I->lanes) {
+        if (row->rt_short)
+            return S(e, "nnrt_%s_%s(%s, rows * %d);", I->name, row->rt_short, A, L->units);
+        isa = "scalar";
+    }
     if (L->act == NNRT_ACT_SOFTMAX)
         return S(e, "nnrt_%s_%s%s(%s, rows, %d);", isa, row->rt, sfx, A, L->units);
     if (L->act == NNRT_ACT_LEAKY_RELU)
@@ -1522,8 +1552,18 @@ static void em_loss_chunk(emitter *e)
         em_line(e, "/* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y */");
         em_line(e, "const %s *z = ws + %s_ZL;", R, U);
         em_open(e, "for (long i = 0; i < rows * %s_N_OUT; i++) {", U);
-        em_line(e, "const double zi = (double)z[i], yi = (double)yc[i];");
-        em_line(e, "loss += (zi > 0.0 ? zi : 0.0) - zi * yi + log1p(exp(-fabs(zi)));");
+        if (e->dbl) {
+            em_line(e, "const double zi = z[i], yi = yc[i];");
+            em_line(e, "loss += (zi > 0.0 ? zi : 0.0) - zi * yi + log1p(exp(-fabs(zi)));");
+        } else {
+            /* In float (docs/floating-point.md): max(z,0) - z y as a product
+             * that cannot cancel, log1p(e) by Goldberg's trick (glibc's
+             * log1pf is 3x its logf): a few ulp, summed in double. */
+            em_line(e, "const float zi = z[i], yi = yc[i];");
+            em_line(e, "const float ez = expf(-fabsf(zi)), u = 1.0f + ez;");
+            em_line(e, "const float l1p = u == 1.0f ? ez : logf(u) * (ez / (u - 1.0f));");
+            em_line(e, "loss += (double)((zi > 0.0f ? zi * (1.0f - yi) : -zi * yi) + l1p);");
+        }
         em_line(e, "d[i] = a[i] - yc[i];");
         em_close(e, "}");
         break;

@@ -107,6 +107,8 @@ typedef struct nng_act_row {
     const char *formula;    /* for comments: "a = 1 / (1 + exp(-z))" */
     const char *derivative; /* in terms of a: "da/dz = a * (1 - a)" */
     const char *rt;         /* runtime suffix: nnrt_<isa>_<rt>, NULL = inline (identity) */
+    const char *rt_short;   /* for layers narrower than a vector on a vector path:
+                               nnrt_<isa>_<rt_short>; NULL = nnrt_scalar_<rt> */
 } nng_act_row;
 
 typedef struct nng_loss_row {

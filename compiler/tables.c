@@ -1,7 +1,9 @@
 /*
  * tables.c -- one table per kind.  A row holds a kind's spec word, its
  * formula and derivative (for the generated comments and docs) and the
- * runtime symbol the emitter calls.  Nothing else in the compiler spells
+ * runtime symbols the emitter calls (the second for layers narrower than a
+ * vector on the vector paths: NULL means the scalar routine, which on 1..7
+ * floats costs less than one masked SLEEF call).  Nothing else in the compiler spells
  * these names out.
  */
 #include <stdlib.h>
@@ -10,15 +12,15 @@
 #include "nngen.h"
 
 const nng_act_row nng_act_table[] = {
-    /* name        kind                   formula                                derivative (in a)                      runtime */
-    {"sigmoid",    NNRT_ACT_SIGMOID,      "a = 1 / (1 + exp(-z))",               "da/dz = a * (1 - a)",                 "sigmoid"},
-    {"tanh",       NNRT_ACT_TANH,         "a = tanh(z)",                         "da/dz = 1 - a * a",                   "tanh"},
-    {"relu",       NNRT_ACT_RELU,         "a = max(z, 0)",                       "da/dz = a > 0 ? 1 : 0",               "relu"},
-    {"leaky_relu", NNRT_ACT_LEAKY_RELU,   "a = z > 0 ? z : slope * z",           "da/dz = a > 0 ? 1 : slope",           "leaky_relu"},
-    {"identity",   NNRT_ACT_IDENTITY,     "a = z",                               "da/dz = 1",                           NULL},
+    /* name        kind                   formula                                derivative (in a)                      runtime         narrow layers (units < lanes) */
+    {"sigmoid",    NNRT_ACT_SIGMOID,      "a = 1 / (1 + exp(-z))",               "da/dz = a * (1 - a)",                 "sigmoid",      NULL},
+    {"tanh",       NNRT_ACT_TANH,         "a = tanh(z)",                         "da/dz = 1 - a * a",                   "tanh",         "tanh_short"},
+    {"relu",       NNRT_ACT_RELU,         "a = max(z, 0)",                       "da/dz = a > 0 ? 1 : 0",               "relu",         NULL},
+    {"leaky_relu", NNRT_ACT_LEAKY_RELU,   "a = z > 0 ? z : slope * z",           "da/dz = a > 0 ? 1 : slope",           "leaky_relu",   NULL},
+    {"identity",   NNRT_ACT_IDENTITY,     "a = z",                               "da/dz = 1",                           NULL,           NULL},
     {"softmax",    NNRT_ACT_SOFTMAX,      "a_j = exp(z_j - max z) / sum_k exp(z_k - max z)",
-                                          "with cce: dL/dz = a - y",             "softmax_rows"},
-    {NULL, 0, NULL, NULL, NULL}};
+                                          "with cce: dL/dz = a - y",             "softmax_rows", NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL}};
 
 const nng_loss_row nng_loss_table[] = {
     {"bce", "binary_cross_entropy", NNRT_LOSS_BCE,

@@ -32,13 +32,15 @@ static const char cat_text[] =
     "loss bce\n"
     "train lr=0.0075 iterations=2500 init=course\n";
 
-/* Every activation and loss, sizes with tails for 4 and 8 lanes. */
+/* Every activation and loss, sizes with tails for 4 and 8 lanes, narrow layers. */
 static const char *const compile_texts[] = {
     ("model tails\ninput 13\ndense 7 leaky_relu slope=0.2\ndense 5 tanh\ndense 3 relu\n"
      "dense 3 sigmoid\nloss bce\n"),
     "model soft\ninput 3x3\ndense 17 identity\ndense 9 sigmoid\ndense 4 softmax\nloss cce\n",
     "model reg\ninput 1\ndense 12 tanh\ndense 2 tanh\nloss mse\n",
     "model wide\ninput 12289\ndense 8 relu\ndense 8 relu\ndense 1 identity\nloss mse\n",
+    /* every layer narrower than a vector: no vector kernel at all */
+    "model tiny\ninput 2\ndense 4 tanh\ndense 1 sigmoid\nloss bce\n",
 };
 
 static void parse(const char *text, nng_spec *s)
@@ -127,15 +129,21 @@ static void test_what_each_isa_emits(void **state)
 
     /* AVX2: FMA in the matrix loops, SLEEF-backed runtime activations. */
     assert_non_null(strstr(avx, "_mm256_fmadd_ps("));
-    assert_non_null(strstr(avx, "_mm256_maskload_ps(")); /* 20, 7, 5 are tails */
+    assert_non_null(strstr(avx, "_mm256_maskload_ps(")); /* fan_in 20 has a tail */
     assert_non_null(strstr(avx, "nnrt_avx2_relu(ws + CAT_A1, rows * 20);"));
-    assert_non_null(strstr(avx, "nnrt_avx2_sigmoid(ws + CAT_A4, rows * 1);"));
     assert_non_null(strstr(avx, "#error \"this file was generated with --isa avx2"));
     assert_null(strstr(avx, "vfmaq_f32"));
-    assert_null(strstr(avx, "nnrt_scalar_"));
+    /* Narrow layers (units or fan_in < 8 lanes): the scalar path's code. */
+    assert_non_null(strstr(avx, "nnrt_scalar_relu(ws + CAT_A2, rows * 7);"));
+    assert_non_null(strstr(avx, "nnrt_scalar_sigmoid(ws + CAT_A4, rows * 1);"));
+    assert_null(strstr(avx, "nnrt_avx2_sigmoid("));
+    assert_non_null(strstr(avx, "/* fan_in 7 < 8 lanes: plain loops */"));
+    assert_non_null(strstr(avx, "s += x[i * 7 + k] * W[j * 7 + k];"));
     /* NEON: vfmaq_f32(c, a, b) = c + a*b. */
     assert_non_null(strstr(neon, "acc0_0 = vfmaq_f32(acc0_0, x0, w0);"));
-    assert_non_null(strstr(neon, "nnrt_neon_relu("));
+    assert_non_null(strstr(neon, "nnrt_neon_relu(ws + CAT_A2, rows * 7);")); /* 7 >= 4 lanes */
+    assert_non_null(strstr(neon, "nnrt_scalar_sigmoid(ws + CAT_A4, rows * 1);"));
+    assert_null(strstr(neon, "fan_in 7 < "));
     assert_null(strstr(neon, "_mm256"));
     /* Scalar: plain loops, no intrinsics. */
     assert_null(strstr(sc, "_mm"));
@@ -191,6 +199,34 @@ static void test_what_each_isa_emits(void **state)
     assert_null(strstr(all, "@"));
     assert_null(strstr(dbl, "@"));
     free(all), free(avx), free(neon), free(sc), free(dbl);
+    nng_spec_free(&s);
+}
+
+/* models/xor.spec's shape: every layer is narrower than 8 lanes, so the
+ * AVX2 path is plain loops, the double-precision short tanh and the scalar
+ * sigmoid; on NEON (4 lanes) fan_in 4 and 4 units still fill a vector. */
+static void test_narrow_layers(void **state)
+{
+    (void)state;
+    nng_spec s;
+    parse("model xor\ninput 2\ndense 4 tanh\ndense 1 sigmoid\nloss bce\n", &s);
+    char *avx = emit(&s, NNG_ISA_AVX2, 0), *neon = emit(&s, NNG_ISA_NEON, 0);
+    char *sc = emit(&s, NNG_ISA_SCALAR, 0);
+    assert_non_null(strstr(avx, "nnrt_avx2_tanh_short(ws + XOR_A1, rows * 4);"));
+    assert_non_null(strstr(avx, "nnrt_scalar_sigmoid(ws + XOR_A2, rows * 1);"));
+    assert_non_null(strstr(avx, "/* fan_in 2 < 8 lanes: plain loops */"));
+    assert_non_null(strstr(avx, "/* fan_in 4 < 8 lanes: plain loops */"));
+    assert_null(strstr(avx, "_mm256_fmadd_ps("));
+    assert_null(strstr(avx, "_mm256_maskload_ps("));
+    assert_non_null(strstr(neon, "nnrt_neon_tanh(ws + XOR_A1, rows * 4);"));
+    assert_non_null(strstr(neon, "/* fan_in 2 < 4 lanes: plain loops */"));
+    assert_non_null(strstr(neon, "vfmaq_f32(")); /* fan_in 4: one vector */
+    assert_non_null(strstr(sc, "nnrt_scalar_tanh(ws + XOR_A1, rows * 4);"));
+    assert_null(strstr(sc, "lanes: plain loops"));
+    /* The loss in float from the logits; one sample skips the 1/m scale. */
+    assert_non_null(strstr(avx, "const float l1p = u == 1.0f ? ez : logf(u) * (ez / (u - 1.0f));"));
+    assert_non_null(strstr(avx, "if (m > 1) {"));
+    free(avx), free(neon), free(sc);
     nng_spec_free(&s);
 }
 
@@ -383,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_layout_and_flops),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_what_each_isa_emits),
+        cmocka_unit_test(test_narrow_layers),
         cmocka_unit_test(test_emit_failures),
         cmocka_unit_test(test_hostile_comment_text),
         cmocka_unit_test(test_compiles_warning_free),
