@@ -1,28 +1,189 @@
 /*
  * nnrt_hdf5.c -- the HDF5 loader (docs/data.md).  Built only when libhdf5
- * is found; nnrt_load calls nnrt_hdf5_load once the magic bytes say HDF5.
+ * is found at configure time; nnrt_load calls nnrt_hdf5_load once the
+ * magic bytes say HDF5.
+ *
+ * libhdf5 is not linked: it pulls in some 38 shared libraries (libcurl,
+ * gnutls, krb5, ...) whose loading was most of a tiny trainer's start-up.
+ * The first .h5 file read dlopen()s it -- NNRT_HDF5_SONAME, the SONAME of
+ * the library CMake found, or the environment's NNRT_HDF5_LIB -- and looks
+ * up the functions below (h5_api) with dlsym.  hdf5.h is still included,
+ * for the types and constants only: every call goes through h5_api, so
+ * this file references no libhdf5 symbol (one left over would fail to
+ * link every trainer: they no longer get -lhdf5).  A library that cannot
+ * be loaded, lacks a function or is another 1.x series than hdf5.h's
+ * makes the read fail with one nnrt_err line; CSV and IDX never get here.
  *
  * Features: the dataset o->x_name, or the first that exists of
- * train_set_x, test_set_x, x, X.  Labels: o->y_name, or the features' name
- * with its last 'x'/'X' turned into 'y'/'Y', then train_set_y, test_set_y,
- * y, Y.  Any rank >= 1: the first dimension counts samples, the rest is
- * flattened.  Any integer or float element type: H5Dread converts into the
- * data set's float array directly (memory type native float), so the only
- * full-size buffer is that array; HDF5 converts through its own small
- * conversion buffer (1 MiB by default).  8-bit unsigned features are then
- * scaled by o->scale (default: divided by 255).
+ * train_set_x, test_set_x, x, X.  Labels: o->y_name, or the features'
+ * name with its last 'x'/'X' turned into 'y'/'Y', then train_set_y,
+ * test_set_y, y, Y.  Any rank >= 1: the first dimension counts samples,
+ * the rest is flattened.  Any integer or float element type: H5Dread
+ * converts into the data set's float array directly (memory type native
+ * float), so the only full-size buffer is that array; HDF5 converts
+ * through its own small conversion buffer (1 MiB by default).  8-bit
+ * unsigned features are then scaled by o->scale (default: divided by 255).
  *
  * HDF5 prints its error stack to stderr by default; that is switched off
  * for the duration of a load, and every failure becomes one nnrt_err line.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include "nnrt_internal.h"
 
+#include <dlfcn.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <hdf5.h>
+
+#ifndef NNRT_HDF5_SONAME
+#define NNRT_HDF5_SONAME "libhdf5.so" /* runtime/CMakeLists.txt passes the real one */
+#endif
+
+/* ------------------------------------------------------------------ */
+/* libhdf5, loaded on first use                                         */
+/* ------------------------------------------------------------------ */
+
+/* Every libhdf5 function the loader calls: X(return type, symbol,
+ * parameters).  Symbols are the real names, not hdf5.h's version macros
+ * (H5Dopen is H5Dopen2, H5Eget_auto/H5Eset_auto are H5Eget_auto2 and
+ * H5Eset_auto2); h5_api_matches_hdf5_h below checks each row against the
+ * prototype in hdf5.h. */
+#define H5_API(X)                                                                              \
+    X(herr_t, H5open, (void))                                                                  \
+    X(herr_t, H5get_libversion, (unsigned *, unsigned *, unsigned *))                          \
+    X(herr_t, H5Eget_auto2, (hid_t, H5E_auto2_t *, void **))                                   \
+    X(herr_t, H5Eset_auto2, (hid_t, H5E_auto2_t, void *))                                      \
+    X(hid_t, H5Fopen, (const char *, unsigned, hid_t))                                         \
+    X(herr_t, H5Fclose, (hid_t))                                                               \
+    X(herr_t, H5Gget_info, (hid_t, H5G_info_t *))                                              \
+    X(htri_t, H5Lexists, (hid_t, const char *, hid_t))                                         \
+    X(ssize_t, H5Lget_name_by_idx,                                                             \
+      (hid_t, const char *, H5_index_t, H5_iter_order_t, hsize_t, char *, size_t, hid_t))      \
+    X(hid_t, H5Dopen2, (hid_t, const char *, hid_t))                                           \
+    X(hid_t, H5Dget_type, (hid_t))                                                             \
+    X(hid_t, H5Dget_space, (hid_t))                                                            \
+    X(hid_t, H5Dget_create_plist, (hid_t))                                                     \
+    X(hsize_t, H5Dget_storage_size, (hid_t))                                                   \
+    X(herr_t, H5Dread, (hid_t, hid_t, hid_t, hid_t, hid_t, void *))                            \
+    X(herr_t, H5Dclose, (hid_t))                                                               \
+    X(H5T_class_t, H5Tget_class, (hid_t))                                                      \
+    X(size_t, H5Tget_size, (hid_t))                                                            \
+    X(size_t, H5Tget_precision, (hid_t))                                                       \
+    X(int, H5Tget_offset, (hid_t))                                                             \
+    X(H5T_sign_t, H5Tget_sign, (hid_t))                                                        \
+    X(herr_t, H5Tget_fields, (hid_t, size_t *, size_t *, size_t *, size_t *, size_t *))        \
+    X(herr_t, H5Tclose, (hid_t))                                                               \
+    X(int, H5Sget_simple_extent_ndims, (hid_t))                                                \
+    X(int, H5Sget_simple_extent_dims, (hid_t, hsize_t *, hsize_t *))                           \
+    X(herr_t, H5Sclose, (hid_t))                                                               \
+    X(H5D_layout_t, H5Pget_layout, (hid_t))                                                    \
+    X(herr_t, H5Pclose, (hid_t))
+
+typedef struct h5_api {
+#define H5_FIELD(ret, name, params) ret(*name) params;
+    H5_API(H5_FIELD)
+#undef H5_FIELD
+    hid_t native_float; /* H5T_NATIVE_FLOAT: the global H5T_NATIVE_FLOAT_g after H5open() */
+} h5_api;
+
+/* Each row's type is the prototype's: _Generic's operand is not evaluated,
+ * so this references no symbol. */
+#define H5_MATCHES(ret, name, params)                                                          \
+    _Static_assert(_Generic(&name, ret(*) params: 1, default: 0),                              \
+                   #name ": h5_api's type differs from hdf5.h's");
+H5_API(H5_MATCHES)
+#undef H5_MATCHES
+_Static_assert(sizeof(void *) == sizeof(herr_t(*)(void)),
+               "dlsym's void * must hold a function pointer (POSIX)");
+
+/* hdf5.h's H5F_ACC_RDONLY is (H5check(), H5open(), 0x0000u) and its
+ * H5T_NATIVE_FLOAT is (H5open(), H5T_NATIVE_FLOAT_g): calls and a variable
+ * of the library, so neither is used here.  The flag's value: */
+#define H5_ACC_RDONLY 0x0000u
+
+/* Where dlsym writes each function: its name and place in h5_api. */
+static const struct h5_sym {
+    const char *name;
+    size_t offset;
+} h5_syms[] = {
+#define H5_SYM(ret, name, params) {#name, offsetof(h5_api, name)},
+    H5_API(H5_SYM)
+#undef H5_SYM
+};
+
+static h5_api h5;      /* valid once h5_loaded */
+static int h5_loaded;
+
+/* dlopen libhdf5 and fill h5, once per process; `path` (the data file)
+ * is for the message.  A failure leaves nothing loaded and is retried
+ * on the next call. */
+static int h5_load_api(const char *path, nnrt_err *e)
+{
+    if (h5_loaded)
+        return 0;
+    const char *env = getenv("NNRT_HDF5_LIB");
+    const char *lib = env && *env ? env : NNRT_HDF5_SONAME;
+    void *dl = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+    if (!dl) {
+        const char *why = dlerror();
+        return nnrt_errorf(e, "%s: cannot read HDF5: %s not loadable (%s)", path, lib,
+                           why ? why : "dlopen failed");
+    }
+    h5_api api;
+    for (size_t i = 0; i < sizeof h5_syms / sizeof h5_syms[0]; i++) {
+        void *fn = dlsym(dl, h5_syms[i].name);
+        if (!fn) {
+            dlclose(dl);
+            return nnrt_errorf(e, "%s: cannot read HDF5: %s has no %s (not libhdf5?)", path, lib,
+                               h5_syms[i].name);
+        }
+        memcpy((char *)&api + h5_syms[i].offset, &fn, sizeof fn);
+    }
+    /* The variable libhdf5 itself uses: a program that also links libhdf5
+     * (tests/test_data.c does) holds a copy-relocated H5T_NATIVE_FLOAT_g,
+     * which libhdf5's own references then bind to, and the library's
+     * original is never set.  So look where the dynamic linker looks
+     * first, the program's global scope, then in the library. */
+    const hid_t *native_float = NULL;
+    void *self = dlopen(NULL, RTLD_NOW);
+    if (self) {
+        native_float = dlsym(self, "H5T_NATIVE_FLOAT_g");
+        dlclose(self);
+    }
+    if (!native_float)
+        native_float = dlsym(dl, "H5T_NATIVE_FLOAT_g");
+    if (!native_float) {
+        dlclose(dl);
+        return nnrt_errorf(e, "%s: cannot read HDF5: %s has no H5T_NATIVE_FLOAT_g (not libhdf5?)",
+                           path, lib);
+    }
+    /* The ABI (hid_t's width, struct layouts) is that of one 1.x series. */
+    unsigned major = 0, minor = 0, release = 0;
+    if (api.H5get_libversion(&major, &minor, &release) < 0 || major != H5_VERS_MAJOR ||
+        minor != H5_VERS_MINOR) {
+        dlclose(dl);
+        return nnrt_errorf(e, "%s: cannot read HDF5: %s is HDF5 %u.%u.%u, but libnnrt was built "
+                              "for %d.%d", path, lib, major, minor, release, H5_VERS_MAJOR,
+                           H5_VERS_MINOR);
+    }
+    /* From here on the library stays loaded: H5open registers its own
+     * clean-up with atexit. */
+    if (api.H5open() < 0)
+        return nnrt_errorf(e, "%s: cannot read HDF5: H5open failed in %s", path, lib);
+    api.native_float = *native_float;
+    h5 = api;
+    h5_loaded = 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The loader                                                           */
+/* ------------------------------------------------------------------ */
 
 typedef struct h5_ctx {
     const char *path;
@@ -36,13 +197,13 @@ static void h5_list_root(hid_t file, char *buf, size_t cap)
     H5G_info_t info;
     size_t len = 0;
     buf[0] = '\0';
-    if (H5Gget_info(file, &info) < 0 || info.nlinks == 0) {
+    if (h5.H5Gget_info(file, &info) < 0 || info.nlinks == 0) {
         snprintf(buf, cap, "nothing");
         return;
     }
     for (hsize_t i = 0; i < info.nlinks; i++) {
         char name[128];
-        ssize_t n = H5Lget_name_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, i, name,
+        ssize_t n = h5.H5Lget_name_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, i, name,
                                        sizeof name, H5P_DEFAULT);
         if (n < 0)
             continue;
@@ -59,7 +220,7 @@ static void h5_list_root(hid_t file, char *buf, size_t cap)
 static int h5_exists(hid_t file, const char *name)
 {
     /* H5Lexists fails (negative) when an intermediate group is missing. */
-    return name && *name && H5Lexists(file, name, H5P_DEFAULT) > 0;
+    return name && *name && h5.H5Lexists(file, name, H5P_DEFAULT) > 0;
 }
 
 /* Pick the dataset: `given` if set (it must exist), else the first of
@@ -117,9 +278,9 @@ static const char *h5_class_name(H5T_class_t k)
  * integer of precision 230) overruns a buffer inside libhdf5. */
 static int h5_type_ok(hid_t type, H5T_class_t k)
 {
-    size_t size = H5Tget_size(type), bits = 8 * size;
-    size_t prec = H5Tget_precision(type);
-    int off = H5Tget_offset(type);
+    size_t size = h5.H5Tget_size(type), bits = 8 * size;
+    size_t prec = h5.H5Tget_precision(type);
+    int off = h5.H5Tget_offset(type);
     if (off < 0 || prec == 0 || (size_t)off + prec > bits)
         return 0;
     if (k == H5T_INTEGER)
@@ -127,7 +288,7 @@ static int h5_type_ok(hid_t type, H5T_class_t k)
     if (size != 2 && size != 4 && size != 8)
         return 0;
     size_t spos, epos, esize, mpos, msize;
-    if (H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize) < 0)
+    if (h5.H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize) < 0)
         return 0;
     return spos < prec && esize > 0 && esize < 32 && msize > 0 && epos + esize <= prec &&
            mpos + msize <= prec;
@@ -149,15 +310,15 @@ static int h5_read(const h5_ctx *c, const char *name, h5_array *a)
     int rc = -1;
     hid_t ds = -1, type = -1, space = -1;
     memset(a, 0, sizeof *a);
-    ds = H5Dopen2(c->file, name, H5P_DEFAULT);
+    ds = h5.H5Dopen2(c->file, name, H5P_DEFAULT);
     if (ds < 0)
         return nnrt_errorf(c->e, "%s: '%s' is not a dataset", c->path, name);
-    type = H5Dget_type(ds);
+    type = h5.H5Dget_type(ds);
     if (type < 0) {
         nnrt_errorf(c->e, "%s: cannot read the type of dataset '%s'", c->path, name);
         goto done;
     }
-    H5T_class_t k = H5Tget_class(type);
+    H5T_class_t k = h5.H5Tget_class(type);
     if (k != H5T_INTEGER && k != H5T_FLOAT) {
         nnrt_errorf(c->e, "%s: dataset '%s' holds %s, not numbers", c->path, name,
                     h5_class_name(k));
@@ -166,12 +327,12 @@ static int h5_read(const h5_ctx *c, const char *name, h5_array *a)
     if (!h5_type_ok(type, k)) {
         nnrt_errorf(c->e, "%s: dataset '%s' has a damaged or unsupported %s type (%zu bytes, "
                           "precision %zu)", c->path, name, k == H5T_INTEGER ? "integer" : "float",
-                    H5Tget_size(type), H5Tget_precision(type));
+                    h5.H5Tget_size(type), h5.H5Tget_precision(type));
         goto done;
     }
-    a->is_u8 = k == H5T_INTEGER && H5Tget_size(type) == 1 && H5Tget_sign(type) == H5T_SGN_NONE;
-    space = H5Dget_space(ds);
-    int rank = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
+    a->is_u8 = k == H5T_INTEGER && h5.H5Tget_size(type) == 1 && h5.H5Tget_sign(type) == H5T_SGN_NONE;
+    space = h5.H5Dget_space(ds);
+    int rank = space < 0 ? -1 : h5.H5Sget_simple_extent_ndims(space);
     if (rank < 0) {
         nnrt_errorf(c->e, "%s: cannot read the shape of dataset '%s'", c->path, name);
         goto done;
@@ -182,7 +343,7 @@ static int h5_read(const h5_ctx *c, const char *name, h5_array *a)
         goto done;
     }
     hsize_t dims[H5S_MAX_RANK];
-    H5Sget_simple_extent_dims(space, dims, NULL);
+    h5.H5Sget_simple_extent_dims(space, dims, NULL);
     a->rank = rank;
     a->rows = (size_t)dims[0];
     a->cols = 1;
@@ -211,16 +372,16 @@ static int h5_read(const h5_ctx *c, const char *name, h5_array *a)
     /* Stored whole (contiguous or compact), the data must all be in the
      * file: a damaged header must not make us allocate what is not there,
      * nor libhdf5 copy from beyond a compact dataset's bytes. */
-    hid_t dcpl = H5Dget_create_plist(ds);
-    H5D_layout_t layout = dcpl >= 0 ? H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
+    hid_t dcpl = h5.H5Dget_create_plist(ds);
+    H5D_layout_t layout = dcpl >= 0 ? h5.H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
     int contiguous = layout == H5D_CONTIGUOUS || layout == H5D_COMPACT;
     if (dcpl >= 0)
-        H5Pclose(dcpl);
-    size_t need = a->rows * a->cols * H5Tget_size(type);
-    if (contiguous && a->rows > 0 && (size_t)H5Dget_storage_size(ds) < need) {
+        h5.H5Pclose(dcpl);
+    size_t need = a->rows * a->cols * h5.H5Tget_size(type);
+    if (contiguous && a->rows > 0 && (size_t)h5.H5Dget_storage_size(ds) < need) {
         nnrt_errorf(c->e, "%s: dataset '%s' (%s): only %zu of %zu bytes stored (file "
                           "truncated or corrupt?)", c->path, name, a->shape,
-                    (size_t)H5Dget_storage_size(ds), need);
+                    (size_t)h5.H5Dget_storage_size(ds), need);
         goto done;
     }
     if (a->rows > 0) {
@@ -230,7 +391,7 @@ static int h5_read(const h5_ctx *c, const char *name, h5_array *a)
                         a->shape);
             goto done;
         }
-        if (H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data) < 0) {
+        if (h5.H5Dread(ds, h5.native_float, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data) < 0) {
             nnrt_errorf(c->e, "%s: cannot read dataset '%s' (%s): file truncated or corrupt",
                         c->path, name, a->shape);
             free(a->data);
@@ -241,10 +402,10 @@ static int h5_read(const h5_ctx *c, const char *name, h5_array *a)
     rc = 0;
 done:
     if (space >= 0)
-        H5Sclose(space);
+        h5.H5Sclose(space);
     if (type >= 0)
-        H5Tclose(type);
-    H5Dclose(ds);
+        h5.H5Tclose(type);
+    h5.H5Dclose(ds);
     return rc;
 }
 
@@ -274,10 +435,12 @@ int nnrt_hdf5_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out,
     h5_array x = {0}, y = {0};
     int rc = -1;
 
-    H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (h5_load_api(path, e))
+        return -1;
+    h5.H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
+    h5.H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     h5_ctx c = {path, -1, e};
-    c.file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    c.file = h5.H5Fopen(path, H5_ACC_RDONLY, H5P_DEFAULT);
     if (c.file < 0) {
         nnrt_errorf(e, "%s: cannot open as HDF5 (truncated or corrupt file?)", path);
         goto done;
@@ -322,7 +485,7 @@ done:
     free(x.data);
     free(y.data);
     if (c.file >= 0)
-        H5Fclose(c.file);
-    H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+        h5.H5Fclose(c.file);
+    h5.H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
     return rc;
 }
