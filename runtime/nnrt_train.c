@@ -11,10 +11,17 @@
  * Exit status: 0 ok, 1 data or file error (and a failed --gradcheck),
  * 2 usage error, 3 training diverged, 130 interrupted (SIGINT/SIGTERM).
  *
- * Memory: the data sets' one float copy each, a target array (full batch)
- * or a batch buffer (mini-batch), parameters twice (the last good copy
- * for divergence), gradient, optimizer state, the model's workspace and
- * an evaluation buffer of at most TR_EVAL_CHUNK rows.
+ * Memory: the data sets' one float copy each, the training targets (built
+ * once), a batch buffer (mini-batches of 2 or more), parameters and
+ * optimizer state twice (the last checked copy, for divergence), gradient,
+ * the model's workspace and an evaluation buffer of at most TR_EVAL_CHUNK
+ * rows.
+ *
+ * Per step the loop does no more than it must: the batch is a pointer into
+ * the data set (full batch, batch 1) or rows gathered from it, the clock is
+ * read once per chunk of steps (TR_CHUNK_SECS), and the parameters are
+ * checked for NaN/inf only every so often (tr_train explains why that
+ * reports exactly what a check after every step would).
  *
  * Determinism: the initial weights come from nnrt_init_params(seed), and
  * the order of epoch e from a generator seeded by (seed, e) alone, so the
@@ -53,6 +60,14 @@ enum {
 #define TR_GC_FLOOR 1e-2         /* --gradcheck: denominator floor */
 #define TR_GC_LIMIT 1e-2         /* --gradcheck: pass if the error is at most this */
 #define TR_LIVE_PERIOD 0.1       /* seconds between live-line refreshes */
+#define TR_CHUNK_SECS 0.01       /* seconds of steps between clock readings */
+#define TR_CHECK_SHARE 0.01      /* at most this share of training time checks parameters */
+
+#if defined(__GNUC__)
+#define TR_NOINLINE __attribute__((noinline))
+#else
+#define TR_NOINLINE
+#endif
 
 /* ------------------------------------------------------------------ */
 /* Options: one table, one row per flag                                 */
@@ -1011,9 +1026,12 @@ static int tr_predict(const tr_opts *o, const tr_ctx *c, const float *params)
 /* ------------------------------------------------------------------ */
 
 typedef struct tr_state {
-    float *params, *good, *grad, *state;
+    float *params, *grad, *state;
     size_t state_floats;
-    float *xb, *yb, *ytrain; /* batch buffers; full-batch targets */
+    float *good, *good_state; /* the last checked parameters and optimizer state */
+    long good_step;           /* ... and their step */
+    float *xb, *yb;           /* batch buffers (batch >= 2) */
+    float *ytrain;            /* target rows of the training set, m x n_out */
     long *idx;
     nnrt_dataset train, test;
     tr_ctx c;
@@ -1024,6 +1042,7 @@ static void tr_free(tr_state *s)
 {
     nnrt_free(s->params);
     nnrt_free(s->good);
+    nnrt_free(s->good_state);
     nnrt_free(s->grad);
     nnrt_free(s->state);
     nnrt_free(s->xb);
@@ -1037,16 +1056,24 @@ static void tr_free(tr_state *s)
     nnrt_dataset_free(&s->test);
 }
 
+/* 1 if no float of p[0..n) is NaN or inf.  On the bits (NaN and inf are
+ * the floats whose magnitude bits are 0x7f800000 or more), as a max that
+ * the compiler can vectorise: a float sum could not be reordered. */
 static int tr_all_finite(const float *p, size_t n)
 {
-    float acc = 0.0f;
-    for (size_t i = 0; i < n; i++)
-        acc += p[i] * 0.0f; /* NaN or inf anywhere makes it NaN */
-    return acc == 0.0f;
+    uint32_t top = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, p + i, sizeof u);
+        u &= 0x7fffffffu;
+        top = u > top ? u : top;
+    }
+    return top < 0x7f800000u;
 }
 
-/* The order of epoch e: a permutation from (seed, e) alone. */
-static void tr_epoch_order(long *idx, long n, uint64_t seed, long epoch)
+/* The order of epoch e: a permutation from (seed, e) alone.  Once an
+ * epoch, so kept out of the loop of steps. */
+static TR_NOINLINE void tr_epoch_order(long *idx, long n, uint64_t seed, long epoch)
 {
     nnrt_rng g;
     nnrt_rng_seed(&g, seed ^ (0x9E3779B97F4A7C15ull * ((uint64_t)epoch + 1u)) ^
@@ -1189,17 +1216,24 @@ static int tr_prepare(tr_opts *o, const nnrt_model *m, tr_state *s, long *spe, l
     }
     size_t ni = (size_t)m->n_in, no = (size_t)m->n_out;
     if (o->batch > 0) {
+        s->idx = nnrt_alloc((size_t)mt * sizeof(long));
+        if (!s->idx)
+            return tr_oom("batch buffers");
+    }
+    if (o->batch > 1) {
         s->xb = nnrt_alloc((size_t)B * ni * sizeof(float));
         s->yb = nnrt_alloc((size_t)B * no * sizeof(float));
-        s->idx = nnrt_alloc((size_t)mt * sizeof(long));
-        if (!s->xb || !s->yb || !s->idx)
+        if (!s->xb || !s->yb)
             return tr_oom("batch buffers");
-    } else {
-        s->ytrain = nnrt_alloc((size_t)mt * no * sizeof(float));
-        if (!s->ytrain)
-            return tr_oom("targets");
-        nnrt_make_targets(&s->train, m, NULL, mt, s->ytrain);
     }
+    s->ytrain = nnrt_alloc((size_t)mt * no * sizeof(float));
+    if (!s->ytrain)
+        return tr_oom("targets");
+    nnrt_make_targets(&s->train, m, NULL, mt, s->ytrain);
+    size_t sf = nnrt_state_floats(m, (nnrt_opt_kind)o->optimizer);
+    s->good_state = nnrt_alloc((sf > 0 ? sf : 1) * sizeof(float));
+    if (!s->good_state)
+        return tr_oom("optimizer state");
     if (o->eval_every <= 0) {
         long units = o->iterations > 0 ? *total : o->epochs;
         o->eval_every = units / 20 > 0 ? units / 20 : 1;
@@ -1215,24 +1249,199 @@ static void tr_evaluate(tr_run *r, tr_state *s, const float *params)
     r->have_eval = 1;
 }
 
-/* Is `step` (updates done) an evaluation point? */
-static int tr_eval_due(const tr_opts *o, long step, long spe, long total)
+/* The first evaluation point after `step` (updates done): the next multiple
+ * of --eval-every steps (--iterations) or epochs (--epochs), or the last
+ * step. */
+static long tr_next_eval(const tr_opts *o, long step, long spe, long total)
 {
-    if (step == total)
-        return 1;
-    if (o->iterations > 0)
-        return step % o->eval_every == 0;
-    return step % spe == 0 && (step / spe) % o->eval_every == 0;
+    long every = o->eval_every;
+    if (o->iterations <= 0) {
+        if (every > total / spe)
+            return total;
+        every *= spe;
+    }
+    long q = step / every + 1;
+    return q > total / every ? total : q * every;
 }
 
+/* ------------------------------------------------------------------ */
+/* The steps                                                            */
+/* ------------------------------------------------------------------ */
+
+/* What the steps need, and where they are. */
+typedef struct tr_loop {
+    const nnrt_model *m;
+    tr_state *s;
+    nnrt_optim opt;
+    long mt, B, spe;  /* training samples, batch size, steps per epoch */
+    int shuffled;     /* batches in the order of each epoch (not full batch) */
+    uint64_t seed;
+    size_t ni, no, np, sf; /* floats: sample, target row, parameters, optimizer state */
+    long epoch, k;    /* of the next step: its epoch, and steps done in that epoch */
+    long order;       /* the epoch whose order s->idx holds; -1 none */
+    double loss_sum;  /* the batch losses of the steps run since the caller took them */
+    long loss_n, samples;
+    double bad_loss;  /* the NaN or inf loss that stopped the steps */
+} tr_loop;
+
+/* How tr_steps ended. */
+enum { TR_RAN, TR_BAD_LOSS, TR_BAD_PARAMS, TR_STOPPED };
+
+/* The rows of a batch of n > 1 samples (indices ix) gathered into s->xb, s->yb. */
+static void tr_gather(const tr_loop *L, const long *ix, long n)
+{
+    tr_state *s = L->s;
+    size_t ni = L->ni, no = L->no;
+    for (long i = 0; i < n; i++) {
+        memcpy(s->xb + (size_t)i * ni, s->train.x + (size_t)ix[i] * ni, ni * sizeof(float));
+        memcpy(s->yb + (size_t)i * no, s->ytrain + (size_t)ix[i] * no, no * sizeof(float));
+    }
+}
+
+/* Steps until s->step is `end`, each checking its loss before its update.
+ * checked == 0: nothing more (tr_train checks the parameters now and then),
+ * and a stop request (SIGINT/SIGTERM) ends the steps.  checked == 1: the
+ * parameters after every update too, against a copy in s->good; on
+ * TR_BAD_PARAMS s->params are those of the step before, again.
+ *
+ * The batch: the full batch, and single samples, are rows of the data set
+ * and of s->ytrain, used in place; larger batches are gathered into s->xb,
+ * s->yb in the order of the epoch, drawn when the epoch starts. */
+static inline int tr_steps(tr_loop *L, long end, int checked)
+{
+    const nnrt_model *m = L->m;
+    tr_state *s = L->s;
+    float *params = s->params, *grad = s->grad, *state = s->state;
+    void *ws = s->c.ws;
+    const float *tx = s->train.x, *ty = s->ytrain;
+    long mt = L->mt, B = L->B, spe = L->spe, from = s->step;
+    long step = from, epoch = L->epoch, k = L->k, order = L->order;
+    size_t ni = L->ni, no = L->no;
+    double loss_sum = 0.0;
+    long samples = 0;
+    int rc = TR_RAN;
+    while (step < end) {
+        if (!checked && tr_stop) {
+            rc = TR_STOPPED;
+            break;
+        }
+        const float *x = tx, *y = ty;
+        long n = mt;
+        if (L->shuffled) {
+            if (order != epoch) {
+                tr_epoch_order(s->idx, mt, L->seed, epoch);
+                order = epoch;
+            }
+            const long *ix = s->idx + k * B;
+            n = mt - k * B < B ? mt - k * B : B;
+            if (n == 1) {
+                x = tx + (size_t)ix[0] * ni;
+                y = ty + (size_t)ix[0] * no;
+            } else {
+                tr_gather(L, ix, n);
+                x = s->xb;
+                y = s->yb;
+            }
+        }
+        double loss = m->loss_grad(params, x, y, n, grad, ws);
+        if (!isfinite(loss)) {
+            L->bad_loss = loss;
+            rc = TR_BAD_LOSS;
+            break;
+        }
+        if (checked)
+            memcpy(s->good, params, L->np * sizeof(float));
+        m->update(params, grad, state, &L->opt, step + 1);
+        if (checked && !tr_all_finite(params, L->np)) {
+            memcpy(params, s->good, L->np * sizeof(float));
+            rc = TR_BAD_PARAMS;
+            break;
+        }
+        step++;
+        loss_sum += loss;
+        samples += n;
+        if (++k == spe) {
+            k = 0;
+            epoch++;
+        }
+    }
+    s->step = step;
+    L->epoch = epoch;
+    L->k = k;
+    L->order = order;
+    L->loss_sum += loss_sum;
+    L->loss_n += step - from;
+    L->samples += samples;
+    return rc;
+}
+
+/* Make the current parameters and optimizer state the last checked ones. */
+static void tr_keep(tr_loop *L)
+{
+    tr_state *s = L->s;
+    memcpy(s->good, s->params, L->np * sizeof(float));
+    if (L->sf > 0)
+        memcpy(s->good_state, s->state, L->sf * sizeof(float));
+    s->good_step = s->step;
+}
+
+/* A check found a parameter NaN or inf at step `bad`: one of the steps since
+ * the last checked copy made it so.  Go back to that copy and run those
+ * steps again with the check after every update.  The steps are
+ * deterministic (same parameters, optimizer state and batches), so the
+ * first one to fail is the one that failed first before, with the same
+ * loss or parameters.  Returns TR_BAD_LOSS or TR_BAD_PARAMS (s->params and
+ * s->step are then the last good ones), or TR_RAN if all the steps up to
+ * `bad` pass this time, which only nondeterministic code could do:
+ * training goes on from there. */
+static int tr_replay(tr_loop *L, long bad)
+{
+    tr_state *s = L->s;
+    memcpy(s->params, s->good, L->np * sizeof(float));
+    if (L->sf > 0)
+        memcpy(s->state, s->good_state, L->sf * sizeof(float));
+    s->step = s->good_step;
+    L->epoch = s->step / L->spe;
+    L->k = s->step % L->spe;
+    int rc = tr_steps(L, bad, 1);
+    if (rc == TR_RAN)
+        tr_keep(L);
+    L->loss_sum = 0.0; /* counted in the first run */
+    L->loss_n = 0;
+    L->samples = 0;
+    return rc;
+}
+
+/*
+ * The training loop.  Steps run in chunks of about TR_CHUNK_SECS (the
+ * clock is read between chunks); a chunk ends early at an evaluation point,
+ * a NaN/inf loss or a stop request.
+ *
+ * Divergence.  Every step checks its loss before its update.  The
+ * parameters are checked only between chunks, and only as often as keeps
+ * the checks within TR_CHECK_SHARE of the training time, and before
+ * anything is shown or evaluated (evaluation points, live line, the end, a
+ * stop, a NaN/inf loss).  Each check that passes keeps a copy of the
+ * parameters and optimizer state (tr_keep).  That reports exactly what
+ * checking after every update would:
+ *  - every update rule subtracts a step from each parameter, and in IEEE
+ *    arithmetic NaN - d is NaN and inf - d is inf or NaN: a parameter that
+ *    is NaN or inf stays so.  Finite parameters at step g therefore mean
+ *    finite parameters at every step before g;
+ *  - when a check fails, tr_replay runs the steps since the last copy
+ *    again, checking after every update, and stops at the first failure;
+ *  - a NaN/inf loss at step k+1 with finite parameters at step k is the
+ *    per-step answer directly.
+ * No evaluation, log row or live line is ever made from parameters that
+ * have not passed a check.
+ */
 static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, double t0)
 {
     long spe, total;
     int rc = tr_prepare(o, m, s, &spe, &total);
     if (rc)
         return rc;
-    long mt = s->train.m, B = o->batch > 0 ? o->batch : mt;
-    size_t ni = (size_t)m->n_in, np = m->n_params;
+    long mt = s->train.m;
     nnrt_optim opt = {(nnrt_opt_kind)o->optimizer, o->lr, o->beta1, o->beta2, o->eps};
     r->spe = spe;
     r->total = total;
@@ -1251,6 +1460,25 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
         tr_msg("%s is at step %ld already; the run is %ld steps: nothing to train",
                o->resume ? o->resume : "the checkpoint", s->step, total);
 
+    tr_loop L;
+    memset(&L, 0, sizeof L);
+    L.m = m;
+    L.s = s;
+    L.opt = opt;
+    L.mt = mt;
+    L.B = o->batch > 0 ? o->batch : mt;
+    L.spe = spe;
+    L.shuffled = o->batch > 0;
+    L.seed = o->seed;
+    L.ni = (size_t)m->n_in;
+    L.no = (size_t)m->n_out;
+    L.np = m->n_params;
+    L.sf = nnrt_state_floats(m, opt.kind);
+    L.epoch = s->step / spe;
+    L.k = s->step % spe;
+    L.order = -1;
+    tr_keep(&L); /* the starting point, whatever it holds */
+
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = tr_on_signal;
@@ -1259,64 +1487,70 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
 
-    long epoch_ready = -1;
-    int status = 0;
-    const char *why = NULL;
+    long chunk = 1;           /* steps between clock readings */
+    double check_cost = -1.0; /* seconds: the quickest check (and copy) so far */
+    double unchecked = 0.0;   /* seconds of steps since the last check */
+    int status = 0, fail = TR_RAN;
     while (s->step < total) {
-        if (tr_stop) {
+        long next = tr_next_eval(o, s->step, spe, total);
+        long from = s->step, end = next - from > chunk ? from + chunk : next;
+        double a = tr_now();
+        int rc_steps = tr_steps(&L, end, 0);
+        double b = tr_now();
+        r->train_secs += b - a;
+        unchecked += b - a;
+        r->samples += (double)L.samples;
+        r->run_loss += L.loss_sum;
+        r->run_n += L.loss_n;
+        L.samples = 0;
+        L.loss_sum = 0.0;
+        L.loss_n = 0;
+        if (rc_steps == TR_RAN) {
+            /* the next chunk: about TR_CHUNK_SECS, at most twice this one */
+            double per = (b - a) / (double)(s->step - from);
+            double want = per > 0.0 ? TR_CHUNK_SECS / per : 2.0 * (double)chunk;
+            chunk = want < 1.0 ? 1 : want < 2.0 * (double)chunk ? (long)want : 2 * chunk;
+            if (chunk > (1L << 30))
+                chunk = 1L << 30;
+        }
+        int eval = s->step == next;
+        int live = !eval && r->tty && !o->quiet && b - r->last_live >= TR_LIVE_PERIOD;
+        int ok = 1;
+        if (rc_steps != TR_RAN || eval || live || s->step == total || check_cost < 0.0 ||
+            unchecked * TR_CHECK_SHARE >= check_cost) {
+            ok = tr_all_finite(s->params, L.np);
+            if (ok) {
+                tr_keep(&L);
+                double c = tr_now();
+                if (check_cost < 0.0 || c - b < check_cost)
+                    check_cost = c - b;
+                r->train_secs += c - b;
+                b = c;
+            } else {
+                fail = tr_replay(&L, s->step);
+                if (fail != TR_RAN) {
+                    status = TR_EXIT_DIVERGED;
+                    break;
+                }
+            }
+            unchecked = 0.0;
+        }
+        if (rc_steps == TR_BAD_LOSS && ok) {
+            fail = TR_BAD_LOSS;
+            status = TR_EXIT_DIVERGED;
+            break;
+        }
+        if (rc_steps == TR_STOPPED) {
             status = TR_EXIT_INTERRUPTED;
             break;
         }
-        long step = s->step, epoch = step / spe, k = step % spe;
-        const float *xb, *yb;
-        long n;
-        if (o->batch > 0) {
-            if (epoch_ready != epoch) {
-                tr_epoch_order(s->idx, mt, o->seed, epoch);
-                epoch_ready = epoch;
-            }
-            long start = k * B;
-            n = mt - start < B ? mt - start : B;
-            const long *ix = s->idx + start;
-            for (long i = 0; i < n; i++)
-                memcpy(s->xb + (size_t)i * ni, s->train.x + (size_t)ix[i] * ni,
-                       ni * sizeof(float));
-            nnrt_make_targets(&s->train, m, ix, n, s->yb);
-            xb = s->xb;
-            yb = s->yb;
-        } else {
-            n = mt;
-            xb = s->train.x;
-            yb = s->ytrain;
-        }
-        double a = tr_now();
-        double loss = m->loss_grad(s->params, xb, yb, n, s->grad, s->c.ws);
-        if (!isfinite(loss)) {
-            why = isnan(loss) ? "loss is NaN" : "loss is inf";
-            status = TR_EXIT_DIVERGED;
-            break;
-        }
-        memcpy(s->good, s->params, np * sizeof(float));
-        m->update(s->params, s->grad, s->state, &opt, step + 1);
-        if (!tr_all_finite(s->params, np)) {
-            memcpy(s->params, s->good, np * sizeof(float));
-            why = "the update made a parameter NaN or inf";
-            status = TR_EXIT_DIVERGED;
-            break;
-        }
-        double b = tr_now();
-        s->step++;
-        r->train_secs += b - a;
-        r->samples += (double)n;
-        r->run_loss += loss;
-        r->run_n++;
-        if (tr_eval_due(o, s->step, spe, total)) {
+        if (eval) {
             tr_evaluate(r, s, s->params);
             double now = tr_now();
             if (!o->quiet)
                 tr_eval_line(r, s->step, now);
             tr_log_row(r, s->step, now);
-        } else if (r->tty && !o->quiet && b - r->last_live >= TR_LIVE_PERIOD) {
+        } else if (live) {
             tr_live(r, s->step, b);
         }
     }
@@ -1325,6 +1559,9 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
     tr_clear_live(r);
 
     if (status == TR_EXIT_DIVERGED) {
+        const char *why = fail == TR_BAD_PARAMS ? "the update made a parameter NaN or inf"
+                          : isnan(L.bad_loss)   ? "loss is NaN"
+                                                : "loss is inf";
         tr_msg("step %ld: %s (diverged); keeping the weights from step %ld", s->step + 1, why,
                s->step);
         if (o->save) {

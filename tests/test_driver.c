@@ -577,6 +577,84 @@ static void test_divergence(void **state)
         assert_true(isfinite(params[i]));
 }
 
+/* The parameters of weights file `path` into p (64 floats at most);
+ * returns the step it holds. */
+static long td_params(const nnrt_model *m, const char *path, float *p)
+{
+    nnrt_checkpoint ck;
+    nnrt_err e;
+    assert_true(m->n_params <= 64);
+    assert_int_equal(nnrt_weights_load(path, m, p, NULL, 0, &ck, &e), 0);
+    return ck.step;
+}
+
+/* tm_poison's update t sets parameter `at` to `val`.  Trained with batch
+ * `batch` and optimizer `opt` for `iters` steps, the run must stop exactly
+ * as a check after every update would: exit 3, "step t: the update made a
+ * parameter NaN or inf (diverged); keeping the weights from step t-1", and
+ * --save writes the weights of step t-1: finite, and equal to those of a
+ * run of t-1 steps.  (The driver checks the parameters only now and then,
+ * and finds the step by running the steps since its last check again.) */
+static void td_poisoned(long t, size_t at, float val, const char *batch, const char *opt,
+                        const char *iters)
+{
+    const char *tr = td_path("blob.csv"), *w = td_path("poison.w"), *ref = td_path("clean.w");
+    char t1[32], want[256];
+    snprintf(t1, sizeof t1, "%ld", t - 1);
+    unlink(w);
+    unlink(ref);
+    tm_poison_def.poison_step = t;
+    tm_poison_def.poison_at = at;
+    tm_poison_def.poison_val = val;
+    assert_int_equal(td_run(&tm_poison, "p", "--train", tr, "--batch", batch, "--optimizer", opt,
+                            "--iterations", iters, "--save", w, "--quiet", NULL),
+                     3);
+    snprintf(want, sizeof want, "p: step %ld: the update made a parameter NaN or inf (diverged); "
+                                "keeping the weights from step %ld\n", t, t - 1);
+    assert_string_equal(td_err, want);
+    assert_int_equal(td_run(&tm_poison, "p", "--train", tr, "--batch", batch, "--optimizer", opt,
+                            "--iterations", t1, "--save", ref, "--quiet", NULL),
+                     0);
+    float got[64], clean[64];
+    assert_int_equal(td_params(&tm_poison, w, got), t - 1);
+    assert_int_equal(td_params(&tm_poison, ref, clean), t - 1);
+    for (size_t i = 0; i < tm_poison.n_params; i++)
+        assert_true(isfinite(got[i]));
+    assert_memory_equal(got, clean, tm_poison.n_params * sizeof(float));
+    tm_poison_def.poison_step = 0;
+}
+
+static void test_divergence_hidden(void **state)
+{
+    (void)state;
+    size_t pad = tm_poison.n_params - 1; /* padding: no loss ever sees it */
+    size_t w0 = tm_poison_layers[0].w_offset; /* inf: tanh(+-inf) = +-1, loss finite */
+    size_t b2 = tm_poison_layers[1].b_offset; /* NaN: the next loss is NaN */
+    /* per-sample SGD, deep inside a chunk of steps between checks */
+    td_poisoned(123457, pad, NAN, "1", "sgd", "200000");
+    td_poisoned(7, w0, INFINITY, "full", "momentum", "50");
+    /* the loss of step t+1 is NaN, but the update of step t is what diverged;
+     * Adam's state is restored and replayed too */
+    td_poisoned(54321, b2, NAN, "7", "adam", "100000");
+    td_poisoned(3001, w0, -INFINITY, "30", "adam", "4000");
+
+    /* nothing is evaluated or shown from parameters that have not been
+     * checked: the evaluation lines stop at step 6 */
+    const char *tr = td_path("blob.csv");
+    tm_poison_def.poison_step = 7;
+    tm_poison_def.poison_at = pad;
+    tm_poison_def.poison_val = NAN;
+    assert_int_equal(td_run(&tm_poison, "p", "--train", tr, "--epochs", "20", "--eval-every", "1",
+                            NULL),
+                     3);
+    tm_poison_def.poison_step = 0;
+    assert_non_null(strstr(td_err, "epoch 6  step 6/20  train loss "));
+    assert_null(strstr(td_err, "step 7/20"));
+    assert_non_null(strstr(td_err, "p: step 7: the update made a parameter NaN or inf (diverged); "
+                                   "keeping the weights from step 6\n"));
+    assert_non_null(strstr(td_out, "blob: 6 steps (6 epochs, full batch, sgd lr 0.5)"));
+}
+
 static void test_gradcheck(void **state)
 {
     (void)state;
@@ -630,6 +708,7 @@ int main(void)
         cmocka_unit_test(test_resume_equals_uninterrupted),
         cmocka_unit_test(test_predict),
         cmocka_unit_test(test_divergence),
+        cmocka_unit_test(test_divergence_hidden),
         cmocka_unit_test(test_gradcheck),
         cmocka_unit_test(test_nothing_to_train),
     };

@@ -9,6 +9,8 @@
  *   tm_tri    2 -> 3 softmax, cce
  *   tm_lin    2 -> 1 identity, mse (loss summed in float: overflows to inf)
  *   tm_broken tm_blob with a wrong bias gradient (for --gradcheck)
+ *   tm_poison tm_blob whose update sets one parameter to a given value
+ *             (NaN, inf) at a given step (for divergence)
  */
 #ifndef TEST_DRIVER_MODEL_H
 #define TEST_DRIVER_MODEL_H
@@ -28,6 +30,9 @@ typedef struct tm_def {
     nnrt_loss loss;
     int broken;
     size_t w_off[TM_MAXL], b_off[TM_MAXL];
+    long poison_step; /* update t == poison_step sets params[poison_at] = poison_val */
+    size_t poison_at;
+    float poison_val;
 } tm_def;
 
 static size_t tm_round(size_t n)
@@ -160,7 +165,8 @@ static double tm_loss_grad(const tm_def *d, size_t n_params, const float *p, con
     return loss / (double)m;
 }
 
-static void tm_update(size_t n, float *p, const float *g, float *st, const nnrt_optim *o, long t)
+static void tm_update(const tm_def *d, size_t n, float *p, const float *g, float *st,
+                      const nnrt_optim *o, long t)
 {
     float lr = o->lr, b1 = o->beta1, b2 = o->beta2;
     if (o->kind == NNRT_OPT_SGD) {
@@ -179,6 +185,8 @@ static void tm_update(size_t n, float *p, const float *g, float *st, const nnrt_
             p[i] -= lr * (st[i] / c1) / (sqrtf(st[n + i] / c2) + o->eps);
         }
     }
+    if (d->poison_step > 0 && t == d->poison_step)
+        p[d->poison_at] = d->poison_val;
 }
 
 /* Fill offsets; returns n_params. */
@@ -223,13 +231,14 @@ static size_t tm_layout(tm_def *d, nnrt_layer_info *info, size_t *n_weights)
     }                                                                                      \
     static void NAME##_upd(float *p, const float *g, float *st, const nnrt_optim *o, long t) \
     {                                                                                      \
-        tm_update(NAME.n_params, p, g, st, o, t);                                          \
+        tm_update(&NAME##_def, NAME.n_params, p, g, st, o, t);                             \
     }
 
 TM_MODEL(tm_blob)
 TM_MODEL(tm_tri)
 TM_MODEL(tm_lin)
 TM_MODEL(tm_broken)
+TM_MODEL(tm_poison)
 
 static void tm_fill(nnrt_model *m, tm_def *d, nnrt_layer_info *info, const char *name,
                     uint64_t sig, float lr, long epochs, long batch, nnrt_opt_kind opt,
@@ -275,19 +284,22 @@ static void tm_fill(nnrt_model *m, tm_def *d, nnrt_layer_info *info, const char 
 static void tm_setup(void)
 {
     tm_blob_def = (tm_def){2, 2, {3, 1}, {NNRT_ACT_TANH, NNRT_ACT_SIGMOID}, NNRT_LOSS_BCE, 0,
-                           {0}, {0}};
+                           {0}, {0}, 0, 0, 0.0f};
     tm_fill(&tm_blob, &tm_blob_def, tm_blob_layers, "blob", 0xb10bull, 0.5f, 200, 0,
             NNRT_OPT_SGD, NNRT_INIT_XAVIER, tm_blob_fwd, tm_blob_lg, tm_blob_upd);
     tm_broken_def = tm_blob_def;
     tm_broken_def.broken = 1;
     tm_fill(&tm_broken, &tm_broken_def, tm_broken_layers, "blob", 0xb10bull, 0.5f, 200, 0,
             NNRT_OPT_SGD, NNRT_INIT_XAVIER, tm_broken_fwd, tm_broken_lg, tm_broken_upd);
+    tm_poison_def = tm_blob_def;
+    tm_fill(&tm_poison, &tm_poison_def, tm_poison_layers, "blob", 0xb10bull, 0.5f, 200, 0,
+            NNRT_OPT_SGD, NNRT_INIT_XAVIER, tm_poison_fwd, tm_poison_lg, tm_poison_upd);
     tm_tri_def = (tm_def){2, 1, {3, 0}, {NNRT_ACT_SOFTMAX, NNRT_ACT_IDENTITY}, NNRT_LOSS_CCE, 0,
-                          {0}, {0}};
+                          {0}, {0}, 0, 0, 0.0f};
     tm_fill(&tm_tri, &tm_tri_def, tm_tri_layers, "tri", 0x7a1ull, 0.5f, 100, 16, NNRT_OPT_ADAM,
             NNRT_INIT_SMALL, tm_tri_fwd, tm_tri_lg, tm_tri_upd);
     tm_lin_def = (tm_def){2, 1, {1, 0}, {NNRT_ACT_IDENTITY, NNRT_ACT_IDENTITY}, NNRT_LOSS_MSE, 0,
-                          {0}, {0}};
+                          {0}, {0}, 0, 0, 0.0f};
     tm_fill(&tm_lin, &tm_lin_def, tm_lin_layers, "lin", 0x11eull, 0.1f, 100, 0, NNRT_OPT_SGD,
             NNRT_INIT_ZEROS, tm_lin_fwd, tm_lin_lg, tm_lin_upd);
 }
