@@ -959,14 +959,22 @@ static void em_mask_decl(emitter *e, const em_isa *I, long K)
     em_line(e, "%s", T(e, I->mask_decl, lanes, NULL, NULL));
 }
 
-/* Every vector kernel here runs over fan_in, so a layer whose fan_in is
+/* The vector kernels above run over fan_in.  A layer whose fan_in is
  * narrower than one vector would fill K of its lanes through masked loads
- * and pay a horizontal sum per output for K multiply-adds: such a layer
- * gets the plain loops on every path (docs/generated-code.md, "Narrow
- * layers").  The C compiler unrolls them (the trip counts are constants). */
+ * and pay a horizontal sum per output for K multiply-adds, so on a vector
+ * path such a layer's forward and dW kernels run over the units instead
+ * when there are at least `lanes` of them, and are the plain loops
+ * otherwise (docs/generated-code.md, "Narrow layers").  dA_prev of a
+ * narrow fan_in is always the plain loops.  The C compiler unrolls plain
+ * loops (the trip counts are constants). */
 static int em_plain(const em_isa *I, long K)
 {
     return I->lanes == 1 || K < I->lanes;
+}
+
+static int em_over_units(const em_isa *I, long K, long N)
+{
+    return I->lanes > 1 && K < I->lanes && N >= I->lanes;
 }
 
 /* The comment a vector path puts in a kernel it writes as plain loops. */
@@ -974,6 +982,126 @@ static void em_plain_note(emitter *e, const em_isa *I, long K)
 {
     if (I->lanes > 1)
         em_line(e, "/* fan_in %ld < %d lanes: plain loops */", K, I->lanes);
+}
+
+/* z = b + x W^T for units [from, to) as plain loops. */
+static void em_plain_fwd(emitter *e, long K, long N, long from, long to)
+{
+    em_open(e, "for (long i = 0; i < rows; i++) {");
+    em_open(e, "for (long j = %ld; j < %ld; j++) {", from, to);
+    em_line(e, "%s s = %s;", e->real, em_lit(e, 0));
+    em_open(e, "for (long k = 0; k < %ld; k++) {", K);
+    em_line(e, "s += x[i * %ld + k] * W[j * %ld + k];", K, K);
+    em_close(e, "}");
+    em_line(e, "z[i * %ld + j] = b[j] + s;", N);
+    em_close(e, "}");
+    em_close(e, "}");
+}
+
+/* dW += dz^T a for units [from, to) as plain loops. */
+static void em_plain_dw(emitter *e, long K, long N, long from, long to)
+{
+    em_open(e, "for (long i = 0; i < rows; i++) {");
+    em_open(e, "for (long j = %ld; j < %ld; j++) {", from, to);
+    em_line(e, "const %s d = dz[i * %ld + j];", e->real, N);
+    em_open(e, "for (long k = 0; k < %ld; k++) {", K);
+    em_line(e, "dW[j * %ld + k] += d * a[i * %ld + k];", K, K);
+    em_close(e, "}");
+    em_close(e, "}");
+    em_close(e, "}");
+}
+
+/* Forward over the units (fan_in K < lanes <= N): a block of C vectors of
+ * units at j0 (`jx`, a variable or a number), W^T of the block copied into
+ * wt (K rows of C * lanes), then per row acc_c = b + sum_k x[i][k] wt[k]. */
+static void em_units_fwd_block(emitter *e, const em_isa *I, long K, long N, int C,
+                               const char *jx_)
+{
+    char jx[32]; /* jx_ may live in the string ring */
+    snprintf(jx, sizeof jx, "%s", jx_);
+    const int V = I->lanes;
+    const long BW = (long)C * V;
+    em_open(e, "for (long j = 0; j < %ld; j++) {", BW);
+    em_open(e, "for (long k = 0; k < %ld; k++) {", K);
+    em_line(e, "wt[k * %ld + j] = W[(%s + j) * %ld + k];", BW, jx, K);
+    em_close(e, "}");
+    em_close(e, "}");
+    em_open(e, "for (long i = 0; i < rows; i++) {");
+    for (int c = 0; c < C; c++)
+        em_line(e, "%s acc%d = %s;", I->vt, c,
+                T(e, I->loadu, S(e, "b + %s", em_plus(e, jx, (long)c * V)), NULL, NULL));
+    for (long k = 0; k < K; k++) {
+        em_line(e, "const %s x%ld = %s;", I->vt, k,
+                T(e, I->set1, S(e, "x[i * %ld + %ld]", K, k), NULL, NULL));
+        for (int c = 0; c < C; c++) {
+            const char *acc = S(e, "acc%d", c);
+            em_line(e, "%s = %s;", acc,
+                    T(e, I->fma, S(e, "x%ld", k),
+                      T(e, I->loadu, S(e, "wt + %ld", k * BW + (long)c * V), NULL, NULL), acc));
+        }
+    }
+    for (int c = 0; c < C; c++)
+        em_line(e, "%s;", T(e, I->storeu, S(e, "z + i * %ld + %s", N, em_plus(e, jx, (long)c * V)),
+                            S(e, "acc%d", c), NULL));
+    em_close(e, "}");
+}
+
+static void em_units_fwd(emitter *e, const em_isa *I, long K, long N)
+{
+    const int V = I->lanes;
+    const long NV = N / V * V;
+    const int C = NV / V < I->fwd_c ? (int)(NV / V) : I->fwd_c;
+    const long BW = (long)C * V, NB = NV / BW * BW;
+    em_line(e, "/* fan_in %ld < %d lanes: over the units, %ld at a time (W^T of the block in wt) */",
+            K, V, BW);
+    em_line(e, "%s wt[%ld];", e->real, K * BW);
+    em_open(e, "for (long j0 = 0; j0 < %ld; j0 += %ld) {", NB, BW);
+    em_units_fwd_block(e, I, K, N, C, "j0");
+    em_close(e, "}");
+    if (NV > NB) {
+        em_open(e, "{ /* units %ld..%ld */", NB, NV - 1);
+        em_units_fwd_block(e, I, K, N, (int)((NV - NB) / V), S(e, "%ld", NB));
+        em_close(e, "}");
+    }
+    if (N > NV) {
+        em_open(e, "{ /* units %ld..%ld: plain loops */", NV, N - 1);
+        em_plain_fwd(e, K, N, NV, N);
+        em_close(e, "}");
+    }
+}
+
+/* dW over the units (fan_in K < lanes <= N): per vector of units, K
+ * accumulators acc_k = sum_i a[i][k] dz[i][j0..], added to dW's columns. */
+static void em_units_dw(emitter *e, const em_isa *I, long K, long N)
+{
+    const int V = I->lanes;
+    const long NV = N / V * V;
+    em_line(e, "/* fan_in %ld < %d lanes: over the units, %d at a time */", K, V, V);
+    em_open(e, "for (long j0 = 0; j0 < %ld; j0 += %d) {", NV, V);
+    for (long k = 0; k < K; k++)
+        em_line(e, "%s acc%ld = %s;", I->vt, k, I->zero);
+    em_open(e, "for (long i = 0; i < rows; i++) {");
+    em_line(e, "const %s d = %s;", I->vt, T(e, I->loadu, S(e, "dz + i * %ld + j0", N), NULL, NULL));
+    for (long k = 0; k < K; k++) {
+        const char *acc = S(e, "acc%ld", k);
+        em_line(e, "%s = %s;", acc,
+                T(e, I->fma, T(e, I->set1, S(e, "a[i * %ld + %ld]", K, k), NULL, NULL), "d", acc));
+    }
+    em_close(e, "}");
+    em_line(e, "%s t[%ld];", e->real, K * V);
+    for (long k = 0; k < K; k++)
+        em_line(e, "%s;", T(e, I->storeu, S(e, "t + %ld", k * V), S(e, "acc%ld", k), NULL));
+    em_open(e, "for (long v = 0; v < %d; v++) {", V);
+    em_open(e, "for (long k = 0; k < %ld; k++) {", K);
+    em_line(e, "dW[(j0 + v) * %ld + k] += t[k * %d + v];", K, V);
+    em_close(e, "}");
+    em_close(e, "}");
+    em_close(e, "}");
+    if (N > NV) {
+        em_open(e, "{ /* units %ld..%ld: plain loops */", NV, N - 1);
+        em_plain_dw(e, K, N, NV, N);
+        em_close(e, "}");
+    }
 }
 
 static void em_kernel_fwd(emitter *e, const em_isa *I, long K, long N)
@@ -986,17 +1114,14 @@ static void em_kernel_fwd(emitter *e, const em_isa *I, long K, long N)
             N, R, R);
     em_cont(e, "const %s *restrict x, long rows, %s *restrict z)", R, R);
     em_open(e, "{");
+    if (em_over_units(I, K, N)) {
+        em_units_fwd(e, I, K, N);
+        em_close(e, "}");
+        return;
+    }
     if (em_plain(I, K)) {
         em_plain_note(e, I, K);
-        em_open(e, "for (long i = 0; i < rows; i++) {");
-        em_open(e, "for (long j = 0; j < %ld; j++) {", N);
-        em_line(e, "%s s = %s;", R, em_lit(e, 0));
-        em_open(e, "for (long k = 0; k < %ld; k++) {", K);
-        em_line(e, "s += x[i * %ld + k] * W[j * %ld + k];", K, K);
-        em_close(e, "}");
-        em_line(e, "z[i * %ld + j] = b[j] + s;", N);
-        em_close(e, "}");
-        em_close(e, "}");
+        em_plain_fwd(e, K, N, 0, N);
         em_close(e, "}");
         return;
     }
@@ -1098,16 +1223,14 @@ static void em_kernel_dw(emitter *e, const em_isa *I, long K, long N)
             e->P, K, N, R, R);
     em_cont(e, "%s *restrict dW)", R);
     em_open(e, "{");
+    if (em_over_units(I, K, N)) {
+        em_units_dw(e, I, K, N);
+        em_close(e, "}");
+        return;
+    }
     if (em_plain(I, K)) {
         em_plain_note(e, I, K);
-        em_open(e, "for (long i = 0; i < rows; i++) {");
-        em_open(e, "for (long j = 0; j < %ld; j++) {", N);
-        em_line(e, "const %s d = dz[i * %ld + j];", R, N);
-        em_open(e, "for (long k = 0; k < %ld; k++) {", K);
-        em_line(e, "dW[j * %ld + k] += d * a[i * %ld + k];", K, K);
-        em_close(e, "}");
-        em_close(e, "}");
-        em_close(e, "}");
+        em_plain_dw(e, K, N, 0, N);
         em_close(e, "}");
         return;
     }

@@ -41,6 +41,8 @@ static const char *const compile_texts[] = {
     "model wide\ninput 12289\ndense 8 relu\ndense 8 relu\ndense 1 identity\nloss mse\n",
     /* every layer narrower than a vector: no vector kernel at all */
     "model tiny\ninput 2\ndense 4 tanh\ndense 1 sigmoid\nloss bce\n",
+    /* narrow fan_in, wide layer: kernels over the units, blocks and tails */
+    "model units\ninput 3\ndense 60 relu\ndense 6 tanh\ndense 2 sigmoid\nloss bce\n",
 };
 
 static void parse(const char *text, nng_spec *s)
@@ -204,7 +206,9 @@ static void test_what_each_isa_emits(void **state)
 
 /* models/xor.spec's shape: every layer is narrower than 8 lanes, so the
  * AVX2 path is plain loops, the double-precision short tanh and the scalar
- * sigmoid; on NEON (4 lanes) fan_in 4 and 4 units still fill a vector. */
+ * sigmoid; on NEON (4 lanes) the 2x4 layer runs over its 4 units and the
+ * 4x1 layer over fan_in.  A wide layer after a narrow input runs over its
+ * units. */
 static void test_narrow_layers(void **state)
 {
     (void)state;
@@ -219,15 +223,98 @@ static void test_narrow_layers(void **state)
     assert_null(strstr(avx, "_mm256_fmadd_ps("));
     assert_null(strstr(avx, "_mm256_maskload_ps("));
     assert_non_null(strstr(neon, "nnrt_neon_tanh(ws + XOR_A1, rows * 4);"));
-    assert_non_null(strstr(neon, "/* fan_in 2 < 4 lanes: plain loops */"));
-    assert_non_null(strstr(neon, "vfmaq_f32(")); /* fan_in 4: one vector */
+    assert_non_null(strstr(neon, "/* fan_in 2 < 4 lanes: over the units, 4 at a time (W^T of "
+                                 "the block in wt) */"));
+    assert_non_null(strstr(neon, "acc0 = vfmaq_f32(acc0, x1, vld1q_f32(wt + 4));"));
+    assert_non_null(strstr(neon, "acc1 = vfmaq_f32(acc1, vdupq_n_f32(a[i * 2 + 1]), d);"));
     assert_non_null(strstr(sc, "nnrt_scalar_tanh(ws + XOR_A1, rows * 4);"));
     assert_null(strstr(sc, "lanes: plain loops"));
+    /* fan_in 3 < 8 <= 16 units: forward and dW over the units on AVX2. */
+    nng_spec h;
+    parse("model house\ninput 3\ndense 16 relu\ndense 1 identity\nloss mse\n", &h);
+    char *hx = emit(&h, NNG_ISA_AVX2, 0);
+    assert_non_null(strstr(hx, "/* fan_in 3 < 8 lanes: over the units, 16 at a time (W^T of the "
+                               "block in wt) */"));
+    assert_non_null(strstr(hx, "acc1 = _mm256_fmadd_ps(x2, _mm256_loadu_ps(wt + 40), acc1);"));
+    assert_non_null(strstr(hx, "/* fan_in 3 < 8 lanes: over the units, 8 at a time */"));
+    assert_non_null(strstr(hx, "dW[(j0 + v) * 3 + k] += t[k * 8 + v];"));
+    free(hx);
+    nng_spec_free(&h);
     /* The loss in float from the logits; one sample skips the 1/m scale. */
     assert_non_null(strstr(avx, "const float l1p = u == 1.0f ? ez : logf(u) * (ez / (u - 1.0f));"));
     assert_non_null(strstr(avx, "if (m > 1) {"));
     free(avx), free(neon), free(sc);
     nng_spec_free(&s);
+}
+
+/* The excerpt in docs/generated-code.md is what the emitter writes: every
+ * line of its code blocks (indented 4) is a line of models/xor.spec or
+ * models/cat.spec emitted for AVX2, except "..." elisions. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    static char buf[1 << 17];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* text holds `line` as a whole line, whatever its indentation. */
+static int has_line(const char *text, const char *line)
+{
+    size_t n = strlen(line);
+    for (const char *q = strstr(text, line); q; q = strstr(q + 1, line))
+        if ((q == text || q[-1] == ' ' || q[-1] == '\n') && q[n] == '\n')
+            return 1;
+    return 0;
+}
+
+static void test_doc_excerpt(void **state)
+{
+    (void)state;
+    const char *srcdir = getenv("NNGEN_SOURCE_DIR");
+    assert_non_null(srcdir);
+    char path[4096];
+    char *code[2];
+    static const char *const models[2] = {"xor", "cat"};
+    for (int m = 0; m < 2; m++) {
+        snprintf(path, sizeof path, "%s/models/%s.spec", srcdir, models[m]);
+        nng_spec s;
+        nng_diag d;
+        nng_diag_init(&d, path, stderr);
+        assert_int_equal(nng_parse_file(path, &s, &d), 0);
+        code[m] = emit(&s, NNG_ISA_AVX2, 0);
+        nng_spec_free(&s);
+    }
+    snprintf(path, sizeof path, "%s/docs/generated-code.md", srcdir);
+    const char *doc = slurp(path);
+    assert_non_null(doc);
+    const char *p = strstr(doc, "## An excerpt (models/xor.spec, AVX2 path)");
+    assert_non_null(p);
+    const char *end = strstr(p, "\n## ");
+    assert_non_null(end);
+    int checked = 0;
+    while (p < end) {
+        const char *eol = strchr(p, '\n');
+        if (strncmp(p, "    ", 4) == 0) {
+            const char *t = p + 4;
+            while (*t == ' ')
+                t++;
+            char line[512];
+            snprintf(line, sizeof line, "%.*s", (int)(eol - t), t);
+            if (strcmp(line, "...") != 0) {
+                if (!has_line(code[0], line) && !has_line(code[1], line))
+                    fail_msg("docs/generated-code.md excerpt line not emitted: \"%s\"", line);
+                checked++;
+            }
+        }
+        p = eol + 1;
+    }
+    assert_true(checked > 20);
+    free(code[0]), free(code[1]);
 }
 
 static int have(const char *cc);
@@ -420,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_what_each_isa_emits),
         cmocka_unit_test(test_narrow_layers),
+        cmocka_unit_test(test_doc_excerpt),
         cmocka_unit_test(test_emit_failures),
         cmocka_unit_test(test_hostile_comment_text),
         cmocka_unit_test(test_compiles_warning_free),
