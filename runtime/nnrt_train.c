@@ -1056,19 +1056,19 @@ static void tr_free(tr_state *s)
     nnrt_dataset_free(&s->test);
 }
 
-/* 1 if no float of p[0..n) is NaN or inf.  On the bits (NaN and inf are
- * the floats whose magnitude bits are 0x7f800000 or more), as a max that
- * the compiler can vectorise: a float sum could not be reordered. */
+/* 1 if no float of p[0..n) is NaN or inf.  On the bits: NaN and inf are
+ * the floats whose magnitude bits are 0x7f800000 or more, and adding
+ * 0x00800000 to those (and only those) sets bit 31.  Integer and, add and
+ * or vectorise on any x86-64 or Arm; a float sum could not be reordered. */
 static int tr_all_finite(const float *p, size_t n)
 {
-    uint32_t top = 0;
+    uint32_t acc = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t u;
         memcpy(&u, p + i, sizeof u);
-        u &= 0x7fffffffu;
-        top = u > top ? u : top;
+        acc |= (u & 0x7fffffffu) + 0x00800000u;
     }
-    return top < 0x7f800000u;
+    return (acc & 0x80000000u) == 0;
 }
 
 /* The order of epoch e: a permutation from (seed, e) alone.  Once an

@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <float.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -638,9 +639,20 @@ static void test_divergence_hidden(void **state)
     td_poisoned(54321, b2, NAN, "7", "adam", "100000");
     td_poisoned(3001, w0, -INFINITY, "30", "adam", "4000");
 
+    /* the largest finite floats are not NaN or inf */
+    const char *tr = td_path("blob.csv");
+    tm_poison_def.poison_step = 5;
+    tm_poison_def.poison_at = pad;
+    tm_poison_def.poison_val = -FLT_MAX;
+    assert_int_equal(td_run(&tm_poison, "p", "--train", tr, "--iterations", "50", "--quiet", NULL),
+                     0);
+    tm_poison_def.poison_val = FLT_MAX;
+    assert_int_equal(td_run(&tm_poison, "p", "--train", tr, "--iterations", "50", "--batch", "1",
+                            "--quiet", NULL),
+                     0);
+
     /* nothing is evaluated or shown from parameters that have not been
      * checked: the evaluation lines stop at step 6 */
-    const char *tr = td_path("blob.csv");
     tm_poison_def.poison_step = 7;
     tm_poison_def.poison_at = pad;
     tm_poison_def.poison_val = NAN;
