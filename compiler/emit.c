@@ -145,9 +145,19 @@ typedef struct em_isa {
     int fwd_r, fwd_c;     /* forward tile: rows x units of accumulators */
     int dw_c, dw_v;       /* dW tile: units x vectors along fan_in */
     int dx_r, dx_v;       /* dA_prev tile: rows x vectors along fan_in */
+    const struct em_isa *half; /* a half-width vector of the same ISA, or NULL;
+                                  only its lanes, vt, loadu, storeu, set1,
+                                  fma and zero are used (narrow layers) */
 } em_isa;
 
 enum { EM_AVX2, EM_NEON, EM_SCALAR, EM_NISA };
+
+/* AVX2's 128-bit vectors (VEX-encoded SSE with FMA3): 4 units of a layer
+ * narrower than 8 (em_units_fwd). */
+static const em_isa em_avx2_half = {
+    "avx2", NNG_ISA_AVX2, NULL, NULL, NULL, 4, "__m128", "_mm_setzero_ps()", "_mm_loadu_ps($1)",
+    "_mm_storeu_ps($1, $2)", "_mm_set1_ps($1)", NULL, NULL, NULL, NULL, NULL,
+    "_mm_fmadd_ps($1, $2, $3)", NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL};
 
 static const em_isa em_isa_table[EM_NISA] = {
     {"avx2", NNG_ISA_AVX2, "defined(__AVX2__) && defined(__FMA__)", "-mavx2 -mfma (or -march=native)",
@@ -158,16 +168,16 @@ static const em_isa em_isa_table[EM_NISA] = {
      "_mm256_blendv_ps($3, $2, _mm256_cmp_ps($1, _mm256_setzero_ps(), _CMP_GT_OQ))",
      "$P_hsum8($1)", "const __m256i tailmask = _mm256_setr_epi32($1);",
      "_mm256_maskload_ps($1, tailmask)", "_mm256_maskstore_ps($1, tailmask, $2)", 4, 3, 4, 3, 4,
-     2},
+     2, &em_avx2_half},
     {"neon", NNG_ISA_NEON, "defined(__aarch64__) && defined(__ARM_NEON)",
      "an aarch64 compiler (NEON is part of its baseline)", "<arm_neon.h>", 4, "float32x4_t",
      "vdupq_n_f32(0.0f)", "vld1q_f32($1)", "vst1q_f32($1, $2)", "vdupq_n_f32($1)",
      "vaddq_f32($1, $2)", "vsubq_f32($1, $2)", "vmulq_f32($1, $2)", "vdivq_f32($1, $2)",
      "vsqrtq_f32($1)", "vfmaq_f32($3, $1, $2)",
      "vbslq_f32(vcgtq_f32($1, vdupq_n_f32(0.0f)), $2, $3)", "vaddvq_f32($1)", NULL, NULL, NULL,
-     4, 4, 4, 4, 4, 4},
+     4, 4, 4, 4, 4, 4, NULL},
     {"scalar", NNG_ISA_SCALAR, NULL, NULL, NULL, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, 1, 1, 1, 1, 1},
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, 1, 1, 1, 1, 1, NULL},
 };
 
 /* ------------------------------------------------------------------ */
@@ -972,9 +982,15 @@ static int em_plain(const em_isa *I, long K)
     return I->lanes == 1 || K < I->lanes;
 }
 
+/* The narrowest vector of units a path has: its half width, or its own. */
+static int em_min_lanes(const em_isa *I)
+{
+    return I->half ? I->half->lanes : I->lanes;
+}
+
 static int em_over_units(const em_isa *I, long K, long N)
 {
-    return I->lanes > 1 && K < I->lanes && N >= I->lanes;
+    return I->lanes > 1 && K < I->lanes && N >= em_min_lanes(I);
 }
 
 /* The comment a vector path puts in a kernel it writes as plain loops. */
@@ -1011,6 +1027,12 @@ static void em_plain_dw(emitter *e, long K, long N, long from, long to)
     em_close(e, "}");
 }
 
+/* "p + off", or "p" when off is "0". */
+static const char *em_offset(emitter *e, const char *p, const char *off)
+{
+    return strcmp(off, "0") == 0 ? p : S(e, "%s + %s", p, off);
+}
+
 /* Forward over the units (fan_in K < lanes <= N): a block of C vectors of
  * units at j0 (`jx`, a variable or a number), W^T of the block copied into
  * wt (K rows of C * lanes), then per row acc_c = b + sum_k x[i][k] wt[k]. */
@@ -1023,13 +1045,14 @@ static void em_units_fwd_block(emitter *e, const em_isa *I, long K, long N, int 
     const long BW = (long)C * V;
     em_open(e, "for (long j = 0; j < %ld; j++) {", BW);
     em_open(e, "for (long k = 0; k < %ld; k++) {", K);
-    em_line(e, "wt[k * %ld + j] = W[(%s + j) * %ld + k];", BW, jx, K);
+    em_line(e, "wt[k * %ld + j] = W[%s * %ld + k];", BW,
+            strcmp(jx, "0") == 0 ? "j" : S(e, "(%s + j)", jx), K);
     em_close(e, "}");
     em_close(e, "}");
     em_open(e, "for (long i = 0; i < rows; i++) {");
     for (int c = 0; c < C; c++)
         em_line(e, "%s acc%d = %s;", I->vt, c,
-                T(e, I->loadu, S(e, "b + %s", em_plus(e, jx, (long)c * V)), NULL, NULL));
+                T(e, I->loadu, em_offset(e, "b", em_plus(e, jx, (long)c * V)), NULL, NULL));
     for (long k = 0; k < K; k++) {
         em_line(e, "const %s x%ld = %s;", I->vt, k,
                 T(e, I->set1, S(e, "x[i * %ld + %ld]", K, k), NULL, NULL));
@@ -1037,11 +1060,14 @@ static void em_units_fwd_block(emitter *e, const em_isa *I, long K, long N, int 
             const char *acc = S(e, "acc%d", c);
             em_line(e, "%s = %s;", acc,
                     T(e, I->fma, S(e, "x%ld", k),
-                      T(e, I->loadu, S(e, "wt + %ld", k * BW + (long)c * V), NULL, NULL), acc));
+                      T(e, I->loadu, em_offset(e, "wt", S(e, "%ld", k * BW + (long)c * V)), NULL,
+                        NULL),
+                      acc));
         }
     }
     for (int c = 0; c < C; c++)
-        em_line(e, "%s;", T(e, I->storeu, S(e, "z + i * %ld + %s", N, em_plus(e, jx, (long)c * V)),
+        em_line(e, "%s;", T(e, I->storeu,
+                            em_offset(e, S(e, "z + i * %ld", N), em_plus(e, jx, (long)c * V)),
                             S(e, "acc%d", c), NULL));
     em_close(e, "}");
 }
@@ -1051,33 +1077,41 @@ static void em_units_fwd(emitter *e, const em_isa *I, long K, long N)
     const int V = I->lanes;
     const long NV = N / V * V;
     const int C = NV / V < I->fwd_c ? (int)(NV / V) : I->fwd_c;
-    const long BW = (long)C * V, NB = NV / BW * BW;
-    em_line(e, "/* fan_in %ld < %d lanes: over the units, %ld at a time (W^T of the block in wt) */",
-            K, V, BW);
-    em_line(e, "%s wt[%ld];", e->real, K * BW);
-    em_open(e, "for (long j0 = 0; j0 < %ld; j0 += %ld) {", NB, BW);
-    em_units_fwd_block(e, I, K, N, C, "j0");
-    em_close(e, "}");
+    const long BW = (long)C * V, NB = C ? NV / BW * BW : 0;
+    const em_isa *H = I->half;
+    const long NH = H && N - NV >= H->lanes ? NV + H->lanes : NV;
+    em_line(e, "/* fan_in %ld < %d lanes: over the units, W^T of each block in wt */", K, V);
+    em_line(e, "%s wt[%ld];", e->real, K * (BW > NH - NV ? BW : NH - NV));
+    if (NB > 0) {
+        em_open(e, "for (long j0 = 0; j0 < %ld; j0 += %ld) { /* %ld units at a time */", NB, BW,
+                BW);
+        em_units_fwd_block(e, I, K, N, C, "j0");
+        em_close(e, "}");
+    }
     if (NV > NB) {
         em_open(e, "{ /* units %ld..%ld */", NB, NV - 1);
         em_units_fwd_block(e, I, K, N, (int)((NV - NB) / V), S(e, "%ld", NB));
         em_close(e, "}");
     }
-    if (N > NV) {
-        em_open(e, "{ /* units %ld..%ld: plain loops */", NV, N - 1);
-        em_plain_fwd(e, K, N, NV, N);
+    if (NH > NV) {
+        em_open(e, "{ /* units %ld..%ld, %s */", NV, NH - 1, H->vt);
+        em_units_fwd_block(e, H, K, N, 1, S(e, "%ld", NV));
+        em_close(e, "}");
+    }
+    if (N > NH) {
+        em_open(e, "{ /* units %ld..%ld: plain loops */", NH, N - 1);
+        em_plain_fwd(e, K, N, NH, N);
         em_close(e, "}");
     }
 }
 
-/* dW over the units (fan_in K < lanes <= N): per vector of units, K
- * accumulators acc_k = sum_i a[i][k] dz[i][j0..], added to dW's columns. */
-static void em_units_dw(emitter *e, const em_isa *I, long K, long N)
+/* dW over the units (fan_in K < lanes <= N) for units [from, to), a
+ * vector of I's lanes at a time: K accumulators acc_k = sum_i a[i][k]
+ * dz[i][j0..], then added to dW's columns through t. */
+static void em_units_dw_vectors(emitter *e, const em_isa *I, long K, long N, long from, long to)
 {
     const int V = I->lanes;
-    const long NV = N / V * V;
-    em_line(e, "/* fan_in %ld < %d lanes: over the units, %d at a time */", K, V, V);
-    em_open(e, "for (long j0 = 0; j0 < %ld; j0 += %d) {", NV, V);
+    em_open(e, "for (long j0 = %ld; j0 < %ld; j0 += %d) {", from, to, V);
     for (long k = 0; k < K; k++)
         em_line(e, "%s acc%ld = %s;", I->vt, k, I->zero);
     em_open(e, "for (long i = 0; i < rows; i++) {");
@@ -1090,16 +1124,33 @@ static void em_units_dw(emitter *e, const em_isa *I, long K, long N)
     em_close(e, "}");
     em_line(e, "%s t[%ld];", e->real, K * V);
     for (long k = 0; k < K; k++)
-        em_line(e, "%s;", T(e, I->storeu, S(e, "t + %ld", k * V), S(e, "acc%ld", k), NULL));
+        em_line(e, "%s;", T(e, I->storeu, em_offset(e, "t", S(e, "%ld", k * V)), S(e, "acc%ld", k),
+                            NULL));
     em_open(e, "for (long v = 0; v < %d; v++) {", V);
     em_open(e, "for (long k = 0; k < %ld; k++) {", K);
     em_line(e, "dW[(j0 + v) * %ld + k] += t[k * %d + v];", K, V);
     em_close(e, "}");
     em_close(e, "}");
     em_close(e, "}");
-    if (N > NV) {
-        em_open(e, "{ /* units %ld..%ld: plain loops */", NV, N - 1);
-        em_plain_dw(e, K, N, NV, N);
+}
+
+static void em_units_dw(emitter *e, const em_isa *I, long K, long N)
+{
+    const int V = I->lanes;
+    const long NV = N / V * V;
+    const em_isa *H = I->half;
+    const long NH = H && N - NV >= H->lanes ? NV + H->lanes : NV;
+    em_line(e, "/* fan_in %ld < %d lanes: over the units */", K, V);
+    if (NV > 0)
+        em_units_dw_vectors(e, I, K, N, 0, NV);
+    if (NH > NV) {
+        em_open(e, "{ /* units %ld..%ld, %s */", NV, NH - 1, H->vt);
+        em_units_dw_vectors(e, H, K, N, NV, NH);
+        em_close(e, "}");
+    }
+    if (N > NH) {
+        em_open(e, "{ /* units %ld..%ld: plain loops */", NH, N - 1);
+        em_plain_dw(e, K, N, NH, N);
         em_close(e, "}");
     }
 }
@@ -1709,14 +1760,27 @@ static void em_loss_chunk(emitter *e)
         em_close(e, "}");
         em_close(e, "}");
         break;
-    case NNRT_LOSS_MSE:
-        em_line(e, "/* sum (a - y)^2 here, / (m N_OUT) at the end; dA = 2 (a - y) / N_OUT */");
-        em_open(e, "for (long i = 0; i < rows * %s_N_OUT; i++) {", U);
-        em_line(e, "const %s diff = a[i] - yc[i];", R);
-        em_line(e, "loss += (double)diff * (double)diff;");
-        em_line(e, "d[i] = %s * diff;", em_lit(e, 2.0 / s->layers[last].units));
+    case NNRT_LOSS_MSE: {
+        const char *two_n = em_lit(e, 2.0 / s->layers[last].units);
+        em_line(e, "/* sum (a - y)^2 here, / (m N_OUT) at the end; dA = 2 (a - y) / N_OUT;");
+        em_line(e, " * four partial sums: one would be a chain of dependent additions */");
+        em_line(e, "double part[4] = {0.0, 0.0, 0.0, 0.0};");
+        em_line(e, "long i = 0;");
+        em_open(e, "for (; i + 4 <= rows * %s_N_OUT; i += 4) {", U);
+        em_open(e, "for (long u = 0; u < 4; u++) {");
+        em_line(e, "const %s diff = a[i + u] - yc[i + u];", R);
+        em_line(e, "part[u] += (double)diff * (double)diff;");
+        em_line(e, "d[i + u] = %s * diff;", two_n);
         em_close(e, "}");
+        em_close(e, "}");
+        em_open(e, "for (; i < rows * %s_N_OUT; i++) {", U);
+        em_line(e, "const %s diff = a[i] - yc[i];", R);
+        em_line(e, "part[0] += (double)diff * (double)diff;");
+        em_line(e, "d[i] = %s * diff;", two_n);
+        em_close(e, "}");
+        em_line(e, "loss += (part[0] + part[1]) + (part[2] + part[3]);");
         break;
+    }
     }
 }
 

@@ -205,9 +205,10 @@ static void test_what_each_isa_emits(void **state)
 }
 
 /* models/xor.spec's shape: every layer is narrower than 8 lanes, so the
- * AVX2 path is plain loops, the double-precision short tanh and the scalar
- * sigmoid; on NEON (4 lanes) the 2x4 layer runs over its 4 units and the
- * 4x1 layer over fan_in.  A wide layer after a narrow input runs over its
+ * AVX2 path runs the 2x4 layer over its 4 units with 128-bit vectors, the
+ * 4x1 layer as plain loops, the double-precision short tanh and the scalar
+ * sigmoid; on NEON (4 lanes) the 2x4 layer runs over its units and the 4x1
+ * layer over fan_in.  A wide layer after a narrow input runs over its
  * units. */
 static void test_narrow_layers(void **state)
 {
@@ -218,13 +219,17 @@ static void test_narrow_layers(void **state)
     char *sc = emit(&s, NNG_ISA_SCALAR, 0);
     assert_non_null(strstr(avx, "nnrt_avx2_tanh_short(ws + XOR_A1, rows * 4);"));
     assert_non_null(strstr(avx, "nnrt_scalar_sigmoid(ws + XOR_A2, rows * 1);"));
-    assert_non_null(strstr(avx, "/* fan_in 2 < 8 lanes: plain loops */"));
+    /* 2x4: over the 4 units with AVX2's 128-bit vectors; 4x1: plain */
+    assert_non_null(strstr(avx, "/* fan_in 2 < 8 lanes: over the units, W^T of each block in wt */"));
+    assert_non_null(strstr(avx, "{ /* units 0..3, __m128 */"));
+    assert_non_null(strstr(avx, "acc0 = _mm_fmadd_ps(x1, _mm_loadu_ps(wt + 4), acc0);"));
+    assert_non_null(strstr(avx, "acc1 = _mm_fmadd_ps(_mm_set1_ps(a[i * 2 + 1]), d, acc1);"));
     assert_non_null(strstr(avx, "/* fan_in 4 < 8 lanes: plain loops */"));
     assert_null(strstr(avx, "_mm256_fmadd_ps("));
     assert_null(strstr(avx, "_mm256_maskload_ps("));
     assert_non_null(strstr(neon, "nnrt_neon_tanh(ws + XOR_A1, rows * 4);"));
-    assert_non_null(strstr(neon, "/* fan_in 2 < 4 lanes: over the units, 4 at a time (W^T of "
-                                 "the block in wt) */"));
+    assert_non_null(strstr(neon, "/* fan_in 2 < 4 lanes: over the units, W^T of each block in wt */"));
+    assert_null(strstr(neon, "__m128"));
     assert_non_null(strstr(neon, "acc0 = vfmaq_f32(acc0, x1, vld1q_f32(wt + 4));"));
     assert_non_null(strstr(neon, "acc1 = vfmaq_f32(acc1, vdupq_n_f32(a[i * 2 + 1]), d);"));
     assert_non_null(strstr(sc, "nnrt_scalar_tanh(ws + XOR_A1, rows * 4);"));
@@ -233,10 +238,9 @@ static void test_narrow_layers(void **state)
     nng_spec h;
     parse("model house\ninput 3\ndense 16 relu\ndense 1 identity\nloss mse\n", &h);
     char *hx = emit(&h, NNG_ISA_AVX2, 0);
-    assert_non_null(strstr(hx, "/* fan_in 3 < 8 lanes: over the units, 16 at a time (W^T of the "
-                               "block in wt) */"));
+    assert_non_null(strstr(hx, "for (long j0 = 0; j0 < 16; j0 += 16) { /* 16 units at a time */"));
     assert_non_null(strstr(hx, "acc1 = _mm256_fmadd_ps(x2, _mm256_loadu_ps(wt + 40), acc1);"));
-    assert_non_null(strstr(hx, "/* fan_in 3 < 8 lanes: over the units, 8 at a time */"));
+    assert_non_null(strstr(hx, "/* fan_in 3 < 8 lanes: over the units */"));
     assert_non_null(strstr(hx, "dW[(j0 + v) * 3 + k] += t[k * 8 + v];"));
     free(hx);
     nng_spec_free(&h);
