@@ -64,7 +64,7 @@ def micro_tables(idx, peak):
     out.append("| model | batch | path | time/step | samples/s | GFLOP/s | of AVX2 peak | "
                "vs novec |")
     out.append("|---|---|---|---|---|---|---|---|")
-    for model in ("cat", "xor", "fashion"):
+    for model in ("cat", "xor", "sex", "fashion"):
         novec = idx.get("step/%s/novec" % model)
         for v in ("avx2", "scalar", "novec"):
             b = idx.get("step/%s/%s" % (model, v))
@@ -236,7 +236,7 @@ def plots(out_dir, idx, whole, machine, peak):
                 names.append("%s %s\nbatch 64" % (shape, pas))
                 for v in vals:
                     vals[v].append(idx[key % v].get("GFLOPs", 0))
-    for model in ("cat", "xor", "fashion"):
+    for model in ("cat", "xor", "sex", "fashion"):
         key = "step/%s/%%s" % model
         if all(key % v in idx for v in vals):
             names.append("%s step" % model)

@@ -8,9 +8,9 @@
 //       nnrt_scalar_* vs nnrt_avx2_* vs a plain libm loop, in place over n
 //       floats (the input is copied back before each call, in all three);
 //   step/<model>/<variant>
-//       one whole training step, loss_grad + update, of models/{cat,xor,
+//       one whole training step, loss_grad + update, of models/{cat,xor,sex,
 //       fashion}.spec as the whole-program comparison trains them (cat: 209,
-//       full batch, SGD; xor: 1, per-sample SGD; fashion: 64, Adam).
+//       full batch, SGD; xor and sex: 1, per-sample SGD; fashion: 64, Adam).
 //
 // variant: avx2 (the intrinsic path, -mavx2 -mfma), scalar (plain loops,
 // the C compiler may vectorise them with SSE2), novec (plain loops built
@@ -33,7 +33,7 @@
 #include "nnrt.h"
 
 struct bench_model_row {
-    const char *base;    // layer_784x128, cat, xor, fashion
+    const char *base;    // layer_784x128, cat, xor, sex, fashion
     const char *variant; // avx2, scalar, novec
     const nnrt_model *m;
 };
@@ -131,13 +131,15 @@ void bm_loss_grad(benchmark::State &st, const nnrt_model *m, long batch)
 // The step benchmarks' settings: the batch and optimizer the whole-program
 // comparison uses (whole.py): cat full batch (209 images) with the spec's SGD;
 // xor per-sample SGD (lr 0.1; its spec trains full batch with Adam, the
-// benchmark compares per-sample training); fashion batch 64 with its Adam.
+// benchmark compares per-sample training); sex per-sample SGD lr 0.1 (as its
+// spec); fashion batch 64 with its Adam.
 struct step_setting {
     const char *base;
     long batch;
     int per_sample_sgd;
 };
-const step_setting step_settings[] = {{"cat", 209, 0}, {"xor", 1, 1}, {"fashion", 64, 0}};
+const step_setting step_settings[] = {
+    {"cat", 209, 0}, {"xor", 1, 1}, {"sex", 1, 1}, {"fashion", 64, 0}};
 
 // One training step as the driver does it: loss_grad, then update.
 void bm_step(benchmark::State &st, const nnrt_model *m, const step_setting *s)
