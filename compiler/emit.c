@@ -33,8 +33,14 @@
 #include "nngen.h"
 
 /* Rows per chunk: loss_grad and forward walk the m samples in chunks of
- * this many rows, so the workspace is a constant. */
+ * CH rows, so the workspace is a constant.  CH is EM_CH, doubled up to
+ * EM_CH_MAX while the workspace of a chunk stays within EM_WS_BUDGET
+ * floats (em_layout): a narrow network gets longer chunks, so that its
+ * first layer's W blocks (forward) and dW tiles (dW) serve more rows per
+ * trip through the cache. */
 #define EM_CH 32
+#define EM_CH_MAX 128
+#define EM_WS_BUDGET (16 * 1024)
 /* dW kernels of layers with fan_in >= EM_PACK_MIN copy EM_KC columns of
  * the chunk's input at a time into a contiguous block (see em_kernel_dw). */
 #define EM_PACK_MIN 256
@@ -211,6 +217,7 @@ typedef struct emitter {
     char ring[EM_RING][EM_STR];
     int ring_i;
     /* workspace, in reals from ws */
+    int ch;                     /* rows per chunk (em_layout) */
     size_t ws_a[NNG_MAX_LAYERS], ws_zl, ws_d0, ws_d1, ws_total;
     int need_zl;                /* output logits kept for the loss */
     int maxu;                   /* widest dA buffer */
@@ -771,14 +778,15 @@ static void em_includes(emitter *e)
     em_pp(e, "#endif");
 }
 
-static void em_layout(emitter *e)
+/* The workspace layout for chunks of ch rows; returns its size in reals. */
+static size_t em_layout_ch(emitter *e, size_t ch)
 {
     const nng_spec *s = e->s;
     size_t off = 0;
     int maxu = 0;
     for (int l = 0; l < s->n_layers; l++) {
         e->ws_a[l] = off;
-        off += em_round16((size_t)EM_CH * (size_t)s->layers[l].units);
+        off += em_round16(ch * (size_t)s->layers[l].units);
         if (s->layers[l].units > maxu)
             maxu = s->layers[l].units;
     }
@@ -786,13 +794,23 @@ static void em_layout(emitter *e)
     e->need_zl = s->loss != NNRT_LOSS_MSE;
     e->ws_zl = off;
     if (e->need_zl)
-        off += em_round16((size_t)EM_CH * (size_t)s->layers[last].units);
+        off += em_round16(ch * (size_t)s->layers[last].units);
     e->maxu = maxu;
     e->ws_d0 = off;
-    off += em_round16((size_t)EM_CH * (size_t)maxu);
+    off += em_round16(ch * (size_t)maxu);
     e->ws_d1 = off;
-    off += em_round16((size_t)EM_CH * (size_t)maxu);
+    off += em_round16(ch * (size_t)maxu);
     e->ws_total = off;
+    return off;
+}
+
+static void em_layout(emitter *e)
+{
+    size_t ch = EM_CH;
+    while (ch < EM_CH_MAX && em_layout_ch(e, 2 * ch) <= EM_WS_BUDGET)
+        ch *= 2;
+    e->ch = (int)ch;
+    em_layout_ch(e, ch);
 }
 
 static void em_constants(emitter *e)
@@ -806,7 +824,7 @@ static void em_constants(emitter *e)
     em_line(e, "#define %s_N_IN %d", U, s->n_in);
     em_line(e, "#define %s_N_OUT %d", U, s->layers[s->n_layers - 1].units);
     em_line(e, "#define %s_N_PARAMS %zu", U, nng_param_count_padded(s));
-    em_line(e, "#define %s_CH %d /* rows per chunk */", U, EM_CH);
+    em_line(e, "#define %s_CH %d /* rows per chunk */", U, e->ch);
     for (int l = 0; l < s->n_layers; l++) {
         em_line(e, "#define %s_W%d %zu", U, l + 1, nng_param_offset_w(s, l));
         em_line(e, "#define %s_B%d %zu", U, l + 1, nng_param_offset_b(s, l));
@@ -1294,7 +1312,7 @@ static void em_kernel_dw(emitter *e, const em_isa *I, long K, long N)
          * contiguous memory once and let every unit tile read it there. */
         const long KP = K / EM_KC * EM_KC;
         const int kcv = EM_KC / V;
-        em_line(e, "%s pack[%d * %d];", e->real, EM_CH, EM_KC);
+        em_line(e, "%s pack[%d * %d];", e->real, e->ch, EM_KC);
         em_open(e, "for (long k0 = 0; k0 < %ld; k0 += %d) {", KP, EM_KC);
         em_open(e, "for (long i = 0; i < rows; i++) {");
         em_open(e, "for (long v = 0; v < %d; v++) {", kcv);
