@@ -1102,6 +1102,35 @@ static int tr_oom(const char *what)
     return TR_EXIT_DATA;
 }
 
+/* A weights file may hold NaN or inf (nnrt_weights_load keeps every bit);
+ * the trainer never saves such parameters, and none can be trained or used,
+ * so name the first one and its layer.  Returns 0 if all are finite. */
+static int tr_check_finite(const char *path, const nnrt_model *m, const float *p)
+{
+    for (size_t i = 0; i < m->n_params; i++) {
+        if (isfinite(p[i]))
+            continue;
+        int l = 0;
+        while (l + 1 < m->n_layers && m->layers[l + 1].w_offset <= i)
+            l++;
+        const nnrt_layer_info *L = &m->layers[l];
+        int in_b = i >= L->b_offset;
+        size_t k = i - (in_b ? L->b_offset : L->w_offset);
+        char where[64];
+        if (k >= (in_b ? (size_t)L->units : (size_t)L->units * (size_t)L->fan_in))
+            snprintf(where, sizeof where, "padding after %s", in_b ? "b" : "W");
+        else if (in_b)
+            snprintf(where, sizeof where, "b[%zu]", k);
+        else
+            snprintf(where, sizeof where, "W[%zu][%zu]", k / (size_t)L->fan_in,
+                     k % (size_t)L->fan_in);
+        tr_msg("%s: parameter %zu (layer %d %s) is %s; these weights cannot be used", path, i,
+               l + 1, where, isnan(p[i]) ? "NaN" : "infinite");
+        return TR_EXIT_DATA;
+    }
+    return 0;
+}
+
 /* Load --load / --resume into s->params (and state, step). */
 static int tr_load_weights(tr_opts *o, const nnrt_model *m, tr_state *s)
 {
@@ -1116,6 +1145,10 @@ static int tr_load_weights(tr_opts *o, const nnrt_model *m, tr_state *s)
     if (nnrt_weights_load(path, m, s->params, NULL, 0, &ck, &e)) {
         nnrt_free(st);
         tr_msg("%s", e.msg);
+        return TR_EXIT_DATA;
+    }
+    if (tr_check_finite(path, m, s->params)) {
+        nnrt_free(st);
         return TR_EXIT_DATA;
     }
     if (o->load) {

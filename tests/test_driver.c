@@ -667,6 +667,72 @@ static void test_divergence_hidden(void **state)
     assert_non_null(strstr(td_out, "blob: 6 steps (6 epochs, full batch, sgd lr 0.5)"));
 }
 
+/* A weights file whose parameters hold a NaN or an inf (intact, so the loader
+ * keeps every bit): --load and --resume, for training or --predict, refuse
+ * it with one line naming the parameter, exit 1, and leave --save alone. */
+static void test_load_nonfinite(void **state)
+{
+    (void)state;
+    const nnrt_model *m = &tm_blob;
+    const char *w = td_path("fin.w"), *bad = td_path("nonfinite.w"), *keep = td_path("keep.w");
+    assert_int_equal(td_run(m, "t", "--train", td_path("blob.csv"), "--epochs", "2", "--quiet",
+                            "--save", w, NULL),
+                     0);
+    const char *keep0 = td_path("keep0.w");
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(td_run(m, "t", "--train", td_path("blob.csv"), "--epochs", "1",
+                                "--quiet", "--save", i ? keep0 : keep, NULL),
+                         0);
+    td_files_equal(keep, keep0, 1); /* deterministic: the same run, the same bytes */
+    float p[64];
+    long step = td_params(m, w, p);
+    const nnrt_layer_info *L = &m->layers[m->n_layers - 1];
+    struct {
+        size_t at;
+        float val;
+        char want[200];
+    } cases[3];
+    cases[0].at = L->b_offset;
+    cases[0].val = NAN;
+    snprintf(cases[0].want, sizeof cases[0].want,
+             "t: %s: parameter %zu (layer %d b[0]) is NaN; these weights cannot be used\n", bad,
+             L->b_offset, m->n_layers);
+    cases[1].at = m->layers[0].w_offset + (size_t)m->layers[0].fan_in + 1;
+    cases[1].val = -INFINITY;
+    snprintf(cases[1].want, sizeof cases[1].want,
+             "t: %s: parameter %zu (layer 1 W[1][1]) is infinite; these weights cannot be used\n",
+             bad, cases[1].at);
+    /* padding (zeros) is checked too: blob's W1 is 3x2 floats padded to 16 */
+    cases[2].at = m->layers[0].w_offset + 6;
+    assert_true(cases[2].at < m->layers[0].b_offset);
+    cases[2].val = NAN;
+    snprintf(cases[2].want, sizeof cases[2].want,
+             "t: %s: parameter %zu (layer 1 padding after W) is NaN; these weights cannot be "
+             "used\n",
+             bad, cases[2].at);
+    for (int c = 0; c < 3; c++) {
+        float q[64];
+        memcpy(q, p, sizeof q);
+        q[cases[c].at] = cases[c].val;
+        nnrt_checkpoint ck = {.step = step, .epoch = 2, .optimizer = NNRT_OPT_SGD};
+        nnrt_err e;
+        assert_int_equal(nnrt_weights_save(bad, m, q, &ck, &e), 0);
+        assert_int_equal(td_run(m, "t", "--load", bad, "--predict", td_path("blob_x.csv"), NULL),
+                         1);
+        assert_string_equal(td_err, cases[c].want);
+        assert_string_equal(td_out, "");
+        assert_int_equal(td_run(m, "t", "--train", td_path("blob.csv"), "--resume", bad,
+                                "--epochs", "3", "--quiet", "--save", keep, NULL),
+                         1);
+        assert_string_equal(td_err, cases[c].want);
+        assert_int_equal(td_run(m, "t", "--train", td_path("blob.csv"), "--load", bad, "--quiet",
+                                "--save", keep, NULL),
+                         1);
+        assert_string_equal(td_err, cases[c].want);
+        td_files_equal(keep, keep0, 1); /* the refused runs left --save's file alone */
+    }
+}
+
 static void test_gradcheck(void **state)
 {
     (void)state;
@@ -721,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_predict),
         cmocka_unit_test(test_divergence),
         cmocka_unit_test(test_divergence_hidden),
+        cmocka_unit_test(test_load_nonfinite),
         cmocka_unit_test(test_gradcheck),
         cmocka_unit_test(test_nothing_to_train),
     };
