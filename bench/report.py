@@ -218,6 +218,32 @@ def goals(idx, whole):
 
 # ---- plots ----------------------------------------------------------------
 
+# AMD generations by family and model range (the ones this project has
+# been measured on, and their neighbours).
+AMD_GENERATIONS = [(0x1A, 0x00, 0xFF, "Zen 5"),
+                   (0x19, 0x10, 0x1F, "Zen 4"), (0x19, 0x60, 0x7F, "Zen 4"),
+                   (0x19, 0xA0, 0xAF, "Zen 4"), (0x19, 0x00, 0x5F, "Zen 3"),
+                   (0x17, 0x30, 0xFF, "Zen 2"), (0x17, 0x00, 0x2F, "Zen 1")]
+
+
+def cpu_detail(machine):
+    """', family 25 model 1 (Zen 3), no AVX-512, L1d 32K, ...' from machine.json."""
+    fam, mod = machine.get("cpu_family"), machine.get("cpu_model")
+    if not fam or not mod:
+        return ""
+    out = ", family %s model %s" % (fam, mod)
+    if "AMD" in machine.get("cpu", ""):
+        for f, m0, m1, name in AMD_GENERATIONS:
+            if int(fam) == f and m0 <= int(mod) <= m1:
+                out += " (%s)" % name
+                break
+    if machine.get("avx512"):
+        out += ", AVX-512 %s" % ("yes" if machine["avx512"] == "yes" else "no")
+    if machine.get("caches"):
+        out += ", " + machine["caches"]
+    return out
+
+
 def plots(out_dir, idx, whole, machine, peak):
     try:
         import matplotlib
@@ -307,8 +333,9 @@ def main():
     peak = peak_j.get("avx2_fma_gflops")
     idx = micro_index(micro)
     md = ["# nngen benchmarks", ""]
-    md.append("Machine: **%s** (%s), %s; measured %s%s. One core, one thread everywhere." % (
-        machine.get("cpu", "?"), machine.get("cores", "?"), machine.get("kernel", "?"),
+    md.append("Machine: **%s** (%s%s), %s; measured %s%s. One core, one thread everywhere." % (
+        machine.get("cpu", "?"), machine.get("cores", "?"), cpu_detail(machine),
+        machine.get("kernel", "?"),
         machine.get("date", "?"), " (**--quick**: shortened runs, not for judging)"
         if (whole or {}).get("meta", {}).get("quick") else ""))
     md.append("Compilers: %s. numpy %s, torch %s, OpenBLAS %s. nngen %s." % (
@@ -316,10 +343,12 @@ def main():
         machine.get("openblas", "?"), machine.get("nngen_commit", "?")))
     md.append("")
     if peak_j:
-        md.append("Peak (bench/peak, best of %s): AVX2 FMA **%.1f GFLOP/s**, AVX-512 FMA %.1f "
-                  "GFLOP/s, triad bandwidth %.1f GB/s." % (
+        g5 = peak_j.get("avx512_fma_gflops", 0)
+        md.append("Peak (bench/peak, best of %s): AVX2 FMA **%.1f GFLOP/s**, AVX-512 FMA %s, "
+                  "triad bandwidth %.1f GB/s." % (
                       peak_j.get("repetitions"), peak_j.get("avx2_fma_gflops", 0),
-                      peak_j.get("avx512_fma_gflops", 0), peak_j.get("triad_gbs", 0)))
+                      "%.1f GFLOP/s" % g5 if g5 else "not available on this CPU",
+                      peak_j.get("triad_gbs", 0)))
         md.append("")
     g = goals(idx, whole)
     if g:

@@ -62,6 +62,13 @@ fi
   cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
   printf '{\n  "cpu": "%s",\n' "$cpu"
   printf '  "cores": "%s CPUs",\n' "$(nproc)"
+  # "Model name" alone says "AMD EPYC" for every generation: family/model,
+  # AVX-512 and the caches tell the machines apart.
+  printf '  "cpu_family": "%s",\n' "$(lscpu | sed -n 's/^CPU family: *//p' | head -1)"
+  printf '  "cpu_model": "%s",\n' "$(lscpu | sed -n 's/^Model: *//p' | head -1)"
+  printf '  "avx512": "%s",\n' "$(grep -qw avx512f /proc/cpuinfo && echo yes || echo no)"
+  cache() { cat "/sys/devices/system/cpu/cpu0/cache/index$1/size" 2>/dev/null || echo "?"; }
+  printf '  "caches": "L1d %s, L2 %s, L3 %s",\n' "$(cache 0)" "$(cache 2)" "$(cache 3)"
   printf '  "kernel": "%s",\n' "$(uname -sr)"
   printf '  "date": "%s",\n' "$(date -u +%Y-%m-%dT%H:%MZ)"
   printf '  "cc": "%s",\n' "$(cc --version | head -1)"
