@@ -45,6 +45,10 @@
  * the chunk's input at a time into a contiguous block (see em_kernel_dw). */
 #define EM_PACK_MIN 256
 #define EM_KC 48
+/* ... unless the layer has at most EM_STREAM_MAX_UNITS units: one unit tile
+ * would read the packed block once, so the copy cannot pay; those layers
+ * stream the rows instead (em_dw_stream). */
+#define EM_STREAM_MAX_UNITS 2
 /* Forward kernels of layers with fan_in >= EM_KBLOCK_MIN go over fan_in in
  * blocks of EM_KBLOCK columns (see em_kernel_fwd). */
 #define EM_KBLOCK_MIN 2048
@@ -1283,6 +1287,83 @@ static void em_dw_units(emitter *e, const em_isa *I, long K, long N, int NV, int
     }
 }
 
+/* One range of columns of em_dw_stream: for groups of R rows (4, then 1),
+ * dW[j][k..k+V) += sum_r dz[i+r][j] a[i+r][k..k+V) for k from lo to hi
+ * (or the one masked vector at k = `lo` when masked). */
+static void em_dw_stream_cols(emitter *e, const em_isa *I, long K, long N, const char *lo_,
+                              const char *hi_, int masked)
+{
+    char lo[32], hi[48];
+    snprintf(lo, sizeof lo, "%s", lo_);
+    snprintf(hi, sizeof hi, "%s", hi_ ? hi_ : "");
+    const int V = I->lanes;
+    const char *ld = masked ? I->maskload : I->loadu;
+    const char *st = masked ? I->maskstore : I->storeu;
+    em_line(e, "long i = 0;");
+    for (int R = 4; R >= 1; R -= 3) {
+        em_open(e, R > 1 ? "for (; i + %d <= rows; i += %d) {" : "for (; i < rows; i++) {", R, R);
+        for (int r = 0; r < R; r++)
+            for (long c = 0; c < N; c++)
+                em_line(e, "const %s d%d_%ld = %s;", I->vt, r, c,
+                        T(e, I->set1, S(e, "dz[%s + %ld]", em_idx(e, "i", r, N), c), NULL, NULL));
+        if (masked)
+            em_open(e, "{ const long k = %s;", lo);
+        else
+            em_open(e, "for (long k = %s; k < %s; k += %d) {", lo, hi, V);
+        for (int r = 0; r < R; r++)
+            em_line(e, "const %s a%d = %s;", I->vt, r,
+                    T(e, ld, S(e, "a + %s + k", em_idx(e, "i", r, K)), NULL, NULL));
+        for (long c = 0; c < N; c++) {
+            const char *at = c ? S(e, "dW + %ld + k", c * K) : "dW + k";
+            em_line(e, "%s acc%ld = %s;", I->vt, c, T(e, ld, at, NULL, NULL));
+            for (int r = 0; r < R; r++)
+                em_line(e, "acc%ld = %s;", c,
+                        T(e, I->fma, S(e, "d%d_%ld", r, c), S(e, "a%d", r), S(e, "acc%ld", c)));
+            em_line(e, "%s;", T(e, st, at, S(e, "acc%ld", c), NULL));
+        }
+        em_close(e, "}");
+        em_close(e, "}");
+    }
+}
+
+/* dW of a wide layer with few units: dW (units x fan_in) is the sum over
+ * the chunk's rows of dz[i][j] times row i of a.  Every row of a is read
+ * once, front to back, four at a time, into a block of EM_KBLOCK columns of
+ * dW that stays in L1 while the chunk's rows go through it (the packed tile
+ * kernel would copy every row only to read it once: logistic regression on
+ * the cat images is 12288 x 1). */
+static void em_dw_stream(emitter *e, const em_isa *I, long K, long N)
+{
+    const char *R = e->real;
+    const int V = I->lanes;
+    const long KF = K / EM_KBLOCK * EM_KBLOCK, KV = K / V * V;
+    em_mask_decl(e, I, K);
+    if (KF > 0) {
+        em_open(e, "for (long kb = 0; kb < %ld; kb += %d) {", KF, EM_KBLOCK);
+        em_dw_stream_cols(e, I, K, N, "kb", S(e, "kb + %d", EM_KBLOCK), 0);
+        em_close(e, "}");
+    }
+    if (KV > KF) {
+        em_open(e, "{ /* columns %ld..%ld */", KF, KV - 1);
+        em_dw_stream_cols(e, I, K, N, S(e, "%ld", KF), S(e, "%ld", KV), 0);
+        em_close(e, "}");
+    }
+    if (K % V && I->maskload) {
+        em_open(e, "{ /* the last %ld of fan_in, masked */", K % V);
+        em_dw_stream_cols(e, I, K, N, S(e, "%ld", KV), NULL, 1);
+        em_close(e, "}");
+    } else if (K % V) {
+        em_open(e, "for (long i = 0; i < rows; i++) {");
+        em_open(e, "for (long j = 0; j < %ld; j++) {", N);
+        em_line(e, "const %s d = dz[i * %ld + j];", R, N);
+        em_open(e, "for (long k = %ld; k < %ld; k++) {", KV, K);
+        em_line(e, "dW[j * %ld + k] += d * a[i * %ld + k];", K, K);
+        em_close(e, "}");
+        em_close(e, "}");
+        em_close(e, "}");
+    }
+}
+
 static void em_kernel_dw(emitter *e, const em_isa *I, long K, long N)
 {
     const char *R = e->real;
@@ -1300,6 +1381,11 @@ static void em_kernel_dw(emitter *e, const em_isa *I, long K, long N)
     if (em_plain(I, K)) {
         em_plain_note(e, I, K);
         em_plain_dw(e, K, N, 0, N);
+        em_close(e, "}");
+        return;
+    }
+    if (K >= EM_PACK_MIN && N <= EM_STREAM_MAX_UNITS) {
+        em_dw_stream(e, I, K, N);
         em_close(e, "}");
         return;
     }

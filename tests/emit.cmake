@@ -7,7 +7,8 @@
 # Every spec in tests/specs_emit used by the numerical tests is generated three
 # times (see tests/specs_emit/emit_test.h): X (float, --isa all), X_s (float,
 # --isa scalar) and X_d (--dtype double).
-set(NNG_EMIT_MODELS gc_sig gc_multi gc_relu gc_soft gc_msesig gc_outact gc_wide big gc_units)
+set(NNG_EMIT_MODELS gc_sig gc_multi gc_relu gc_soft gc_msesig gc_outact gc_wide big gc_units
+    gc_stream gc_logreg)
 set(NNG_EMIT_REFS ref_221 ref_lin ref_soft xor_emit xor_sig)
 
 if(TARGET nngen OR NNGEN_HOST_NNGEN)
