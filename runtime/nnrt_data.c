@@ -223,8 +223,14 @@ fail:
     return -1;
 }
 
-/* An uncompressed file too short for what its header promises is refused
- * before anything is allocated for it. */
+/* Deflate expands at most 1032:1 (RFC 1951 blocks: 258 bytes per 2-bit
+ * code at best), whatever the number of gzip members. */
+#define IDX_GZ_MAX_RATIO 1032
+
+/* A file too short for what its header promises is refused before anything
+ * is allocated for it: uncompressed, by its size; gzip'd, when the header
+ * promises more than its compressed size could hold (a damaged header
+ * would otherwise have us allocate gigabytes for a file of a few bytes). */
 static int idx_check_size(const idx_file *f, const char *what, nnrt_err *e)
 {
     size_t esize = f->type == IDX_U8 ? 1 : 4, want = f->count * f->per * esize;
@@ -232,6 +238,11 @@ static int idx_check_size(const idx_file *f, const char *what, nnrt_err *e)
     if (gzdirect(f->gz) && f->fsize >= f->header && have < want)
         return nnrt_errorf(e, "%s: truncated (header says %s; expected %zu bytes of %s, found "
                               "%zu)", f->path, f->shape, want, what, have);
+    if (!gzdirect(f->gz) && f->fsize != SIZE_MAX && f->fsize <= SIZE_MAX / IDX_GZ_MAX_RATIO &&
+        want > f->fsize * IDX_GZ_MAX_RATIO)
+        return nnrt_errorf(e, "%s: header says %s, %zu bytes of %s, more than a %zu-byte gzip "
+                              "file can hold (truncated or corrupted)", f->path, f->shape, want,
+                           what, f->fsize);
     return 0;
 }
 
