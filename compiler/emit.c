@@ -158,6 +158,7 @@ typedef struct em_isa {
     const struct em_isa *half; /* a half-width vector of the same ISA, or NULL;
                                   only its lanes, vt, loadu, storeu, set1,
                                   fma and zero are used (narrow layers) */
+    const char *prefetch; /* prefetch the line at $1 into L1, or NULL */
 } em_isa;
 
 enum { EM_AVX2, EM_NEON, EM_SCALAR, EM_NISA };
@@ -167,7 +168,7 @@ enum { EM_AVX2, EM_NEON, EM_SCALAR, EM_NISA };
 static const em_isa em_avx2_half = {
     "avx2", NNG_ISA_AVX2, NULL, NULL, NULL, 4, "__m128", "_mm_setzero_ps()", "_mm_loadu_ps($1)",
     "_mm_storeu_ps($1, $2)", "_mm_set1_ps($1)", NULL, NULL, NULL, NULL, NULL,
-    "_mm_fmadd_ps($1, $2, $3)", NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL};
+    "_mm_fmadd_ps($1, $2, $3)", NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL};
 
 static const em_isa em_isa_table[EM_NISA] = {
     {"avx2", NNG_ISA_AVX2, "defined(__AVX2__) && defined(__FMA__)", "-mavx2 -mfma (or -march=native)",
@@ -178,16 +179,16 @@ static const em_isa em_isa_table[EM_NISA] = {
      "_mm256_blendv_ps($3, $2, _mm256_cmp_ps($1, _mm256_setzero_ps(), _CMP_GT_OQ))",
      "$P_hsum8($1)", "const __m256i tailmask = _mm256_setr_epi32($1);",
      "_mm256_maskload_ps($1, tailmask)", "_mm256_maskstore_ps($1, tailmask, $2)", 4, 3, 4, 3, 4,
-     2, &em_avx2_half},
+     2, &em_avx2_half, "_mm_prefetch((const char *)($1), _MM_HINT_T0)"},
     {"neon", NNG_ISA_NEON, "defined(__aarch64__) && defined(__ARM_NEON)",
      "an aarch64 compiler (NEON is part of its baseline)", "<arm_neon.h>", 4, "float32x4_t",
      "vdupq_n_f32(0.0f)", "vld1q_f32($1)", "vst1q_f32($1, $2)", "vdupq_n_f32($1)",
      "vaddq_f32($1, $2)", "vsubq_f32($1, $2)", "vmulq_f32($1, $2)", "vdivq_f32($1, $2)",
      "vsqrtq_f32($1)", "vfmaq_f32($3, $1, $2)",
      "vbslq_f32(vcgtq_f32($1, vdupq_n_f32(0.0f)), $2, $3)", "vaddvq_f32($1)", NULL, NULL, NULL,
-     4, 4, 4, 4, 4, 4, NULL},
+     4, 4, 4, 4, 4, 4, NULL, NULL},
     {"scalar", NNG_ISA_SCALAR, NULL, NULL, NULL, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, 1, 1, 1, 1, 1, NULL},
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, 1, 1, 1, 1, 1, NULL, NULL},
 };
 
 /* ------------------------------------------------------------------ */
@@ -1400,12 +1401,21 @@ static void em_kernel_dw(emitter *e, const em_isa *I, long K, long N)
         const int kcv = EM_KC / V;
         em_line(e, "%s pack[%d * %d];", e->real, e->ch, EM_KC);
         em_open(e, "for (long k0 = 0; k0 < %ld; k0 += %d) {", KP, EM_KC);
+        if (I->prefetch) /* the next block's rows, while this one is computed */
+            em_line(e, "const int next = k0 + %d < %ld;", EM_KC, KP);
         em_open(e, "for (long i = 0; i < rows; i++) {");
         em_open(e, "for (long v = 0; v < %d; v++) {", kcv);
         em_line(e, "%s;", T(e, I->storeu, S(e, "pack + i * %d + v * %d", EM_KC, V),
                             T(e, I->loadu, S(e, "a + i * %ld + k0 + v * %d", K, V), NULL, NULL),
                             NULL));
         em_close(e, "}");
+        if (I->prefetch) {
+            em_open(e, "if (next) {");
+            for (int c = 0; c < EM_KC; c += 16) /* a 64-byte line holds 16 floats */
+                em_line(e, "%s;", T(e, I->prefetch,
+                                    S(e, "a + i * %ld + k0 + %d", K, EM_KC + c), NULL, NULL));
+            em_close(e, "}");
+        }
         em_close(e, "}");
         em_open(e, "for (long kk = 0; kk < %d; kk += %d) {", EM_KC, BW);
         em_line(e, "const long k = k0 + kk;");

@@ -733,6 +733,36 @@ static void test_load_nonfinite(void **state)
     }
 }
 
+/* Evaluations cost a forward pass over the data: --quiet without --log
+ * makes only the last one (nothing would show the others); otherwise about
+ * 20 a run, or every --eval-every.  Training is the same either way. */
+static void test_quiet_evaluates_once(void **state)
+{
+    (void)state;
+    const char *tr = td_path("blob.csv"), *w1 = td_path("q1.w"), *w2 = td_path("q2.w");
+    const char *log = td_path("q.csv");
+    struct {
+        const char *extra[4];
+        long rows; /* forward rows: 100 samples per evaluation */
+    } cases[] = {
+        {{"--quiet", NULL}, 100},
+        {{"--quiet", "--log", log, NULL}, 20 * 100},
+        {{NULL}, 20 * 100}, /* stderr is a file: one line per evaluation */
+        {{"--quiet", "--eval-every", "8", NULL}, 5 * 100},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const char *const *x = cases[c].extra;
+        tm_forward_rows = 0;
+        assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--epochs", "40", "--save",
+                                c ? w2 : w1, x[0], x[1], x[2], x[3], NULL),
+                         0);
+        if (tm_forward_rows != cases[c].rows)
+            fail_msg("case %zu: %ld forward rows, want %ld", c, tm_forward_rows, cases[c].rows);
+        if (c)
+            td_files_equal(w1, w2, 1);
+    }
+}
+
 static void test_gradcheck(void **state)
 {
     (void)state;
@@ -788,6 +818,7 @@ int main(void)
         cmocka_unit_test(test_divergence),
         cmocka_unit_test(test_divergence_hidden),
         cmocka_unit_test(test_load_nonfinite),
+        cmocka_unit_test(test_quiet_evaluates_once),
         cmocka_unit_test(test_gradcheck),
         cmocka_unit_test(test_nothing_to_train),
     };

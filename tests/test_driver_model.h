@@ -213,6 +213,10 @@ static size_t tm_layout(tm_def *d, nnrt_layer_info *info, size_t *n_weights)
     return off;
 }
 
+/* Rows run through any model's forward (the driver's evaluations and
+ * --predict; training uses loss_grad). */
+static long tm_forward_rows;
+
 /* One model: its def, its layer rows, its descriptor and three wrappers. */
 #define TM_MODEL(NAME)                                                                     \
     static tm_def NAME##_def;                                                              \
@@ -221,6 +225,7 @@ static size_t tm_layout(tm_def *d, nnrt_layer_info *info, size_t *n_weights)
     static void NAME##_fwd(const float *p, const float *x, long m, float *out, void *ws)  \
     {                                                                                      \
         (void)ws;                                                                          \
+        tm_forward_rows += m;                                                              \
         tm_forward(&NAME##_def, p, x, m, out);                                             \
     }                                                                                      \
     static double NAME##_lg(const float *p, const float *x, const float *y, long m,        \
