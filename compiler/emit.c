@@ -1288,6 +1288,21 @@ static void em_dw_units(emitter *e, const em_isa *I, long K, long N, int NV, int
     }
 }
 
+/* dW's columns KV..K-1 (a tail shorter than a vector, on a path without
+ * masked loads) as plain loops. */
+static void em_dw_scalar_tail(emitter *e, long K, long N, long KV)
+{
+    em_open(e, "for (long k = %ld; k < %ld; k++) {", KV, K);
+    em_open(e, "for (long j = 0; j < %ld; j++) {", N);
+    em_line(e, "%s s = %s;", e->real, em_lit(e, 0));
+    em_open(e, "for (long i = 0; i < rows; i++) {");
+    em_line(e, "s += dz[i * %ld + j] * a[i * %ld + k];", N, K);
+    em_close(e, "}");
+    em_line(e, "dW[j * %ld + k] += s;", K);
+    em_close(e, "}");
+    em_close(e, "}");
+}
+
 /* One range of columns of em_dw_stream: for groups of R rows (4, then 1),
  * dW[j][k..k+V) += sum_r dz[i+r][j] a[i+r][k..k+V) for k from lo to hi
  * (or the one masked vector at k = `lo` when masked). */
@@ -1335,7 +1350,6 @@ static void em_dw_stream_cols(emitter *e, const em_isa *I, long K, long N, const
  * the cat images is 12288 x 1). */
 static void em_dw_stream(emitter *e, const em_isa *I, long K, long N)
 {
-    const char *R = e->real;
     const int V = I->lanes;
     const long KF = K / EM_KBLOCK * EM_KBLOCK, KV = K / V * V;
     em_mask_decl(e, I, K);
@@ -1354,14 +1368,7 @@ static void em_dw_stream(emitter *e, const em_isa *I, long K, long N)
         em_dw_stream_cols(e, I, K, N, S(e, "%ld", KV), NULL, 1);
         em_close(e, "}");
     } else if (K % V) {
-        em_open(e, "for (long i = 0; i < rows; i++) {");
-        em_open(e, "for (long j = 0; j < %ld; j++) {", N);
-        em_line(e, "const %s d = dz[i * %ld + j];", R, N);
-        em_open(e, "for (long k = %ld; k < %ld; k++) {", KV, K);
-        em_line(e, "dW[j * %ld + k] += d * a[i * %ld + k];", K, K);
-        em_close(e, "}");
-        em_close(e, "}");
-        em_close(e, "}");
+        em_dw_scalar_tail(e, K, N, KV);
     }
 }
 
@@ -1441,15 +1448,7 @@ static void em_kernel_dw(emitter *e, const em_isa *I, long K, long N)
         em_dw_units(e, I, K, N, 1, 1, 0);
         em_close(e, "}");
     } else if (K % V) {
-        em_open(e, "for (long k = %ld; k < %ld; k++) {", KV, K);
-        em_open(e, "for (long j = 0; j < %ld; j++) {", N);
-        em_line(e, "%s s = %s;", R, em_lit(e, 0));
-        em_open(e, "for (long i = 0; i < rows; i++) {");
-        em_line(e, "s += dz[i * %ld + j] * a[i * %ld + k];", N, K);
-        em_close(e, "}");
-        em_line(e, "dW[j * %ld + k] += s;", K);
-        em_close(e, "}");
-        em_close(e, "}");
+        em_dw_scalar_tail(e, K, N, KV);
     }
     em_close(e, "}");
 }

@@ -1137,24 +1137,19 @@ static int tr_load_weights(tr_opts *o, const nnrt_model *m, tr_state *s)
     const char *path = o->load ? o->load : o->resume;
     nnrt_err e = {""};
     nnrt_checkpoint ck;
-    size_t cap = 2 * m->n_params;
-    float *st = nnrt_alloc(cap * sizeof(float));
-    if (!st)
-        return tr_oom("optimizer state");
-    /* the file's state is copied only if its size is `cap`: try both sizes */
+    /* the weights first; the file's state is copied only if its size is
+     * what the optimizer keeps: read again below, when resuming */
     if (nnrt_weights_load(path, m, s->params, NULL, 0, &ck, &e)) {
-        nnrt_free(st);
         tr_msg("%s", e.msg);
         return TR_EXIT_DATA;
     }
-    if (tr_check_finite(path, m, s->params)) {
-        nnrt_free(st);
+    if (tr_check_finite(path, m, s->params))
         return TR_EXIT_DATA;
-    }
-    if (o->load) {
-        nnrt_free(st);
+    if (o->load)
         return 0;
-    }
+    float *st = nnrt_alloc(2 * m->n_params * sizeof(float));
+    if (!st)
+        return tr_oom("optimizer state");
     if (!tr_given(o, "--optimizer"))
         o->optimizer = (long)ck.optimizer;
     size_t want = nnrt_state_floats(m, (nnrt_opt_kind)o->optimizer);
@@ -1267,13 +1262,13 @@ static int tr_prepare(tr_opts *o, const nnrt_model *m, tr_state *s, long *spe, l
     s->good_state = nnrt_alloc((sf > 0 ? sf : 1) * sizeof(float));
     if (!s->good_state)
         return tr_oom("optimizer state");
-    if (o->eval_every <= 0 && o->quiet && !o->log) {
-        /* nothing would show an evaluation before the last: skip them
-         * (a Fashion-MNIST evaluation is ~0.4 s, 40% of an epoch's steps) */
-        o->eval_every = LONG_MAX;
-    } else if (o->eval_every <= 0) {
+    if (o->eval_every <= 0) {
         long units = o->iterations > 0 ? *total : o->epochs;
         o->eval_every = units / 20 > 0 ? units / 20 : 1;
+        /* nothing would show an evaluation before the last: skip them
+         * (a Fashion-MNIST evaluation is ~0.4 s, 40% of an epoch's steps) */
+        if (o->quiet && !o->log)
+            o->eval_every = LONG_MAX;
     }
     return 0;
 }
