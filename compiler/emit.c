@@ -120,10 +120,10 @@ unsigned long long nng_signature(const nng_spec *s)
         if (part < 0)
             snprintf(buf, sizeof buf, "nngen-shape-1 in=%d", s->n_in);
         else if (part < s->n_layers) {
-            const nng_act_row *a = nng_act_by_kind(s->layers[part].act);
+            const nnrt_act_row *a = nnrt_act_of(s->layers[part].act);
             snprintf(buf, sizeof buf, " dense=%d:%s", s->layers[part].units, a ? a->name : "?");
         } else {
-            const nng_loss_row *lr = nng_loss_by_kind(s->loss);
+            const nnrt_loss_row *lr = nnrt_loss_of(s->loss);
             snprintf(buf, sizeof buf, " loss=%s", lr ? lr->name : "?");
         }
         for (const char *c = buf; *c; c++) {
@@ -499,14 +499,6 @@ static const char *em_upper(emitter *e, const char *w)
     return r;
 }
 
-static const char *em_opt_name(int v, const nng_named_int *t)
-{
-    for (; t->name; t++)
-        if (t->value == v)
-            return t->name;
-    return "?";
-}
-
 /* Write `str` as a C string literal (into e->cstr: one at a time). */
 static const char *em_cstr(emitter *e, const char *str)
 {
@@ -710,13 +702,13 @@ static void em_head(emitter *e)
     em_line(e, " *   layer  line   units  fan_in  activation    params    W offset  b offset");
     em_line(e, " *   input  %-5d  %d", s->input_pos.line, s->n_in);
     for (int l = 0; l < s->n_layers; l++) {
-        const nng_act_row *a = nng_act_by_kind(s->layers[l].act);
+        const nnrt_act_row *a = nnrt_act_of(s->layers[l].act);
         long units = s->layers[l].units, fan = em_fan_in(s, l);
         em_line(e, " *   %-5d  %-5d  %-6ld %-7ld %-12s  %-9ld %-9zu %zu", l + 1,
                 s->layers[l].pos.line, units, fan, a ? a->name : "?", units * (fan + 1),
                 nng_param_offset_w(s, l), nng_param_offset_b(s, l));
     }
-    const nng_loss_row *lr = nng_loss_by_kind(s->loss);
+    const nnrt_loss_row *lr = nnrt_loss_of(s->loss);
     em_line(e, " *   loss   %-5d  %s", s->loss_pos.line, lr ? lr->name : "?");
     long nw = 0;
     for (int l = 0; l < s->n_layers; l++)
@@ -1588,7 +1580,7 @@ static const char *em_dact_vector(emitter *e, const em_isa *I, nnrt_act act)
 
 static void em_kernel_dact(emitter *e, const em_isa *I, nnrt_act act)
 {
-    const nng_act_row *row = nng_act_by_kind(act);
+    const nnrt_act_row *row = nnrt_act_of(act);
     const char *R = e->real;
     int leaky = act == NNRT_ACT_LEAKY_RELU;
     em_blank(e);
@@ -1684,7 +1676,7 @@ static void em_kernels(emitter *e)
 static const char *em_act_call(emitter *e, const em_isa *I, int l)
 {
     const nng_layer *L = &e->s->layers[l];
-    const nng_act_row *row = nng_act_by_kind(L->act);
+    const nnrt_act_row *row = nnrt_act_of(L->act);
     const char *isa = e->dbl ? "scalar" : I->name;
     const char *sfx = e->dbl ? "_d" : "";
     const char *A = S(e, "ws + %s_A%d", e->U, l + 1);
@@ -1701,14 +1693,14 @@ static const char *em_act_call(emitter *e, const em_isa *I, int l)
         return S(e, "nnrt_%s_%s%s(%s, rows, %d);", isa, row->rt, sfx, A, L->units);
     if (L->act == NNRT_ACT_LEAKY_RELU)
         return S(e, "nnrt_%s_%s%s(%s, rows * %d, %s);", isa, row->rt, sfx, A, L->units,
-                 em_lit(e, (double)L->slope));
+                 em_lit(e, (double)L->param));
     return S(e, "nnrt_%s_%s%s(%s, rows * %d);", isa, row->rt, sfx, A, L->units);
 }
 
 static void em_layer_comment(emitter *e, int l, const char *what)
 {
     const nng_layer *L = &e->s->layers[l];
-    const nng_act_row *row = nng_act_by_kind(L->act);
+    const nnrt_act_row *row = nnrt_act_of(L->act);
     em_line(e, "/* layer %d, spec line %d: \"%s\"%s */", l + 1, L->pos.line,
             em_spec_line(e, L->pos.line), what);
     if (what[0] == '\0')
@@ -1776,12 +1768,12 @@ static void em_bwd_chunk(emitter *e, const em_isa *I)
     if (s->n_layers == 1)
         em_line(e, "(void)params; /* one layer: no dA_prev to compute */");
     if (em_act_needs_dact(e, last)) {
-        const nng_act_row *row = nng_act_by_kind(s->layers[last].act);
+        const nnrt_act_row *row = nnrt_act_of(s->layers[last].act);
         em_line(e, "/* output activation: %s */", row->derivative);
         em_line(e, "%s_dact_%s(ws + %s_A%d, ws + %s_D0, rows * %d%s);", e->P, row->name, U, last + 1,
                 U, s->layers[last].units,
                 s->layers[last].act == NNRT_ACT_LEAKY_RELU
-                    ? S(e, ", %s", em_lit(e, (double)s->layers[last].slope))
+                    ? S(e, ", %s", em_lit(e, (double)s->layers[last].param))
                     : "");
     }
     for (int l = last; l >= 0; l--) {
@@ -1799,10 +1791,10 @@ static void em_bwd_chunk(emitter *e, const em_isa *I)
         em_line(e, "%s_dx_%ldx%ld(params + %s_W%d, %s, rows, %s);", e->P, K, N, U, l + 1, D, Dn);
         if (em_act_needs_dact(e, l - 1)) {
             const nng_layer *P = &s->layers[l - 1];
-            const nng_act_row *row = nng_act_by_kind(P->act);
+            const nnrt_act_row *row = nnrt_act_of(P->act);
             em_line(e, "%s_dact_%s(ws + %s_A%d, %s, rows * %d%s); /* %s */", e->P, row->name, U, l,
                     Dn, P->units,
-                    P->act == NNRT_ACT_LEAKY_RELU ? S(e, ", %s", em_lit(e, (double)P->slope)) : "",
+                    P->act == NNRT_ACT_LEAKY_RELU ? S(e, ", %s", em_lit(e, (double)P->param)) : "",
                     row->derivative);
         }
         cur = 1 - cur;
@@ -1832,7 +1824,7 @@ static void em_loss_chunk(emitter *e)
     const nng_spec *s = e->s;
     const char *R = e->real, *U = e->U;
     int last = s->n_layers - 1;
-    const nng_loss_row *lr = nng_loss_by_kind(s->loss);
+    const nnrt_loss_row *lr = nnrt_loss_of(s->loss);
     em_line(e, "/* loss %s: %s */", lr ? lr->name : "?", lr ? lr->formula : "");
     switch (s->loss) {
     case NNRT_LOSS_BCE:
@@ -2042,15 +2034,15 @@ static void em_model(emitter *e)
     em_line(e, "/* units, fan_in, activation, slope, W offset, b offset, spec line */");
     for (int l = 0; l < s->n_layers; l++) {
         const nng_layer *L = &s->layers[l];
-        const nng_act_row *row = nng_act_by_kind(L->act);
+        const nnrt_act_row *row = nnrt_act_of(L->act);
         em_line(e, "{%d, %ld, NNRT_ACT_%s, %s, %s_W%d, %s_B%d, %d},", L->units, em_fan_in(s, l),
                 em_upper(e, row ? row->name : "IDENTITY"),
-                L->act == NNRT_ACT_LEAKY_RELU ? em_lit(e, (double)L->slope) : "0.0f", U, l + 1, U,
+                L->act == NNRT_ACT_LEAKY_RELU ? em_lit(e, (double)L->param) : "0.0f", U, l + 1, U,
                 l + 1, L->pos.line);
     }
     em_close(e, "};");
     em_blank(e);
-    const nng_loss_row *lr = nng_loss_by_kind(s->loss);
+    const nnrt_loss_row *lr = nnrt_loss_of(s->loss);
     const nnrt_train_cfg *t = &s->train;
     long nw = 0;
     for (int l = 0; l < s->n_layers; l++)
@@ -2080,11 +2072,11 @@ static void em_model(emitter *e)
     em_line(e, ".epochs = %ld,", t->epochs);
     em_line(e, ".iterations = %ld,", t->iterations);
     em_line(e, ".batch = %ld,", t->batch);
-    em_line(e, ".optimizer = NNRT_OPT_%s,", em_upper(e, em_opt_name(t->optimizer, nng_opt_table)));
+    em_line(e, ".optimizer = NNRT_OPT_%s,", em_upper(e, nnrt_opt_name(t->optimizer)));
     em_line(e, ".beta1 = %s,", em_lit(e, (double)t->beta1));
     em_line(e, ".beta2 = %s,", em_lit(e, (double)t->beta2));
     em_line(e, ".eps = %s,", em_lit(e, (double)t->eps));
-    em_line(e, ".init = NNRT_INIT_%s,", em_upper(e, em_opt_name(t->init, nng_init_table)));
+    em_line(e, ".init = NNRT_INIT_%s,", em_upper(e, nnrt_init_name(t->init)));
     em_line(e, ".seed = %lluULL,", (unsigned long long)t->seed);
     em_close(e, "},");
     em_line(e, ".forward = %s_forward,", e->P);

@@ -184,7 +184,7 @@ static int main_args(int argc, char **argv, main_cli *c)
             for (size_t j = 0; main_options[j].name; j++)
                 words[w++] = main_options[j].name;
             words[w] = NULL;
-            const char *best = nng_did_you_mean(name, words);
+            const char *best = nnrt_did_you_mean(name, words);
             if (best)
                 return usage_error("unknown option '%s' (did you mean '%s'?)", name, best);
             return usage_error("unknown option '%s' (see nngen --help)", name);
@@ -271,7 +271,7 @@ static int main_summary(const nng_spec *s, FILE *out)
                               s->input_shape[i]);
     const char *path = !s->path || strcmp(s->path, "-") == 0 ? "<stdin>" : s->path;
     fprintf(out, "model %s (%s): input %s = %d features, loss %s\n", s->name, path, shape,
-            s->n_in, nng_loss_by_kind(s->loss)->name);
+            s->n_in, nnrt_loss_of(s->loss)->name);
     fprintf(out, "%5s %5s %8s %8s  %-11s %11s %14s %14s\n", "layer", "line", "in", "out",
             "activation", "params", "FLOPs fwd", "FLOPs train");
     long total = 0;
@@ -281,7 +281,7 @@ static int main_summary(const nng_spec *s, FILE *out)
         long params = (long)L->units * ((long)fan_in + 1);
         total += params;
         fprintf(out, "%5d %5d %8d %8d  %-11s %11ld %14.0f %14.0f\n", l + 1, L->pos.line, fan_in,
-                L->units, nng_act_by_kind(L->act)->name, params,
+                L->units, nnrt_act_of(L->act)->name, params,
                 main_layer_cost(s, l, nng_flops_fwd), main_layer_cost(s, l, nng_flops_train));
         fan_in = L->units;
     }

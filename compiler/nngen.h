@@ -4,8 +4,7 @@
  *
  *   spec.c   lexer + parser + semantic checks: text -> nng_spec   (nng_parse_*)
  *   diag.c   the one diagnostic routine                            (nng_diag_*)
- *   tables.c one table per kind: activations, losses, optimizers,
- *            inits, ISAs                                           (nng_*_table)
+ *   ../runtime/nnrt_vocab.c  the vocabulary, shared with the runtime  (nnrt_*_rows)
  *   emit*.c  nng_spec -> C text                                    (nng_emit*)
  *   main.c   the command line
  *
@@ -19,6 +18,7 @@
 #include <stdio.h>
 
 #include "nnrt.h"
+#include "nnrt_vocab.h" /* the vocabulary: activations, losses, optimizers, inits, hyper-parameters */
 
 #define NNGEN_VERSION "0.1.0"
 
@@ -27,9 +27,7 @@
 #define NNG_MAX_UNITS 1000000L       /* per layer, and for the input */
 #define NNG_MAX_PARAMS 100000000L    /* total real parameters (400 MB of float32) */
 #define NNG_MAX_NAME 63
-#define NNG_MAX_EPOCHS 1000000L          /* train epochs=N */
-#define NNG_MAX_ITERATIONS 1000000000L   /* train iterations=N */
-#define NNG_MAX_BATCH 1000000000L        /* train batch=N */
+/* train epochs=, iterations=, batch=: NNRT_MAX_* in runtime/nnrt_vocab.h */
 
 /* ------------------------------------------------------------------ */
 /* The parsed spec                                                      */
@@ -41,7 +39,7 @@ typedef struct nng_pos {
 typedef struct nng_layer {
     int units;
     nnrt_act act;
-    float slope; /* leaky_relu only */
+    float param; /* the activation's parameter (nnrt_act_row.param: leaky_relu's slope); 0 if none */
     nng_pos pos; /* of the `dense` word */
 } nng_layer;
 
@@ -97,43 +95,6 @@ void nng_spec_free(nng_spec *s);
 const char *nng_name_problem(const char *name, size_t len);
 /* Write the spec back as canonical spec text (round-trip tests). */
 void nng_spec_print(const nng_spec *s, FILE *out);
-
-/* ------------------------------------------------------------------ */
-/* Tables: one row per kind                                             */
-/* ------------------------------------------------------------------ */
-typedef struct nng_act_row {
-    const char *name;       /* spec word */
-    nnrt_act act;
-    const char *formula;    /* for comments: "a = 1 / (1 + exp(-z))" */
-    const char *derivative; /* in terms of a: "da/dz = a * (1 - a)" */
-    const char *rt;         /* runtime suffix: nnrt_<isa>_<rt>, NULL = inline (identity) */
-    const char *rt_short;   /* for layers narrower than a vector on a vector path:
-                               nnrt_<isa>_<rt_short>; NULL = nnrt_scalar_<rt> */
-} nng_act_row;
-
-typedef struct nng_loss_row {
-    const char *name;       /* spec word */
-    const char *alias;      /* a second accepted word, or NULL */
-    nnrt_loss loss;
-    const char *formula;
-} nng_loss_row;
-
-typedef struct nng_named_int {
-    const char *name;
-    int value;
-    const char *doc;
-} nng_named_int;
-
-extern const nng_act_row nng_act_table[];     /* ends with name == NULL */
-extern const nng_loss_row nng_loss_table[];   /* ends with name == NULL */
-extern const nng_named_int nng_opt_table[];   /* sgd, momentum, adam */
-extern const nng_named_int nng_init_table[];  /* zeros, small, course, xavier, he */
-
-const nng_act_row *nng_act_by_kind(nnrt_act a);
-const nng_loss_row *nng_loss_by_kind(nnrt_loss l);
-/* The closest of `words` (NULL-terminated) to `w` by edit distance, or
- * NULL if none is close enough to suggest. */
-const char *nng_did_you_mean(const char *w, const char *const *words);
 
 /* ------------------------------------------------------------------ */
 /* The emitter                                                          */

@@ -11,7 +11,8 @@
  *   modelstat  -> 'model' NAME                  NAME: C identifier, <= 63 chars
  *   inputstat  -> 'input' dims
  *   dims       -> INT { 'x' INT }               1..4 factors, no spaces: 64x64x3
- *   densestat  -> 'dense' INT ACT [ 'slope=' FLOAT ]        slope: leaky_relu only
+ *   densestat  -> 'dense' INT ACT [ PARAM '=' FLOAT ]     PARAM: the activation's own
+ *                                                         (slope, for leaky_relu)
  *   ACT        -> 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'identity' | 'softmax'
  *   lossstat   -> 'loss' LOSS
  *   LOSS       -> 'bce' | 'mse' | 'cce'         (or their long names, tables.c)
@@ -126,7 +127,7 @@ static const char *suggest(const tok *t, const char *const *words)
         return NULL; /* no spec word is that long */
     memcpy(w, t->s, t->n);
     w[t->n] = '\0';
-    return nng_did_you_mean(w, words);
+    return nnrt_did_you_mean(w, words);
 }
 
 /* "unknown KIND 'w' (did you mean 'x'?)" or "(expected a, b or c)". */
@@ -247,6 +248,15 @@ static int lex_next(parser *P, tok *t)
 static int tok_is(const tok *t, const char *w)
 {
     return strlen(w) == t->n && memcmp(t->s, w, t->n) == 0;
+}
+
+/* The index of t in `words` (NULL-terminated), or -1. */
+static int word_index(const tok *t, const char *const *words)
+{
+    for (int i = 0; words[i]; i++)
+        if (tok_is(t, words[i]))
+            return i;
+    return -1;
 }
 
 /* Splits "key=value" at its first '=' (0 if there is none). */
@@ -563,22 +573,23 @@ static int inputstat(parser *P, const tok *kw)
     return expect_end(P, "the input size (write sizes like 64x64x3, without spaces)");
 }
 
-static const nng_act_row *act_by_word(const tok *t)
+static const nnrt_act_row *act_by_word(const tok *t)
 {
-    for (const nng_act_row *r = nng_act_table; r->name; r++)
+    for (const nnrt_act_row *r = nnrt_act_rows; r->name; r++)
         if (tok_is(t, r->name))
             return r;
     return NULL;
 }
 
-/* densestat -> 'dense' INT ACT [ 'slope=' FLOAT ] */
+/* densestat -> 'dense' INT ACT [ PARAM '=' FLOAT ]
+ * PARAM is the activation's parameter, if it has one (slope for leaky_relu). */
 static int densestat(parser *P, const tok *kw)
 {
     tok t;
     unsigned long long units;
     const char *act_words[16];
     size_t n_act = 0;
-    for (const nng_act_row *r = nng_act_table; r->name && n_act < 15; r++)
+    for (const nnrt_act_row *r = nnrt_act_rows; r->name && n_act < 15; r++)
         act_words[n_act++] = r->name;
     act_words[n_act] = NULL;
 
@@ -600,41 +611,60 @@ static int densestat(parser *P, const tok *kw)
                   word_list(act_words, list, sizeof list));
         return -1;
     }
-    const nng_act_row *act = act_by_word(&t);
+    const nnrt_act_row *act = act_by_word(&t);
     if (!act)
         return unknown_word(P, &t, "activation", act_words);
-    nng_layer L = {(int)units, act->act, act->act == NNRT_ACT_LEAKY_RELU ? 0.01f : 0.0f, kw->pos};
-    int have_slope = 0;
+    nng_layer L = {(int)units, act->act, act->param ? act->param_default : 0.0f, kw->pos};
+    const char *params[16]; /* every activation's parameter word */
+    size_t n_params = 0;
+    for (const nnrt_act_row *r = nnrt_act_rows; r->name && n_params < 15; r++)
+        if (r->param)
+            params[n_params++] = r->param;
+    params[n_params] = NULL;
+    int have_param = 0;
     while (lex_next(P, &t)) {
         tok key, val;
         if (!split_eq(&t, &key, &val)) {
-            if (tok_is(&t, "slope"))
-                nng_error(P->d, t.pos, "dense: expected slope=VALUE, got 'slope'");
+            if (word_index(&t, params) >= 0)
+                nng_error(P->d, t.pos, "dense: expected %s=VALUE, got '%s'", show_tok(&t).s,
+                          show_tok(&t).s);
             else
                 nng_error(P->d, t.pos, "unexpected '%s' after the activation", show_tok(&t).s);
             return -1;
         }
-        if (!tok_is(&key, "slope")) {
-            static const char *const opts[] = {"slope", NULL};
-            if (suggest(&key, opts))
-                nng_error(P->d, key.pos, "unknown dense option '%s' (did you mean 'slope'?)",
-                          show_tok(&key).s);
-            else
-                nng_error(P->d, key.pos,
-                          "unknown dense option '%s' (the only one is slope=, for leaky_relu)",
-                          show_tok(&key).s);
+        int k = word_index(&key, params);
+        if (k < 0) {
+            const char *best = suggest(&key, params);
+            if (best) {
+                nng_error(P->d, key.pos, "unknown dense option '%s' (did you mean '%s'?)",
+                          show_tok(&key).s, best);
+            } else {
+                char list[256];
+                size_t len = 0;
+                list[0] = '\0';
+                for (const nnrt_act_row *r = nnrt_act_rows; r->name; r++)
+                    if (r->param && len < sizeof list)
+                        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s=, for %s",
+                                                len ? "; " : "", r->param, r->name);
+                nng_error(P->d, key.pos, "unknown dense option '%s' (%s %s)", show_tok(&key).s,
+                          n_params == 1 ? "the only one is" : "the options are", list);
+            }
             return -1;
         }
-        if (have_slope) {
-            nng_error(P->d, key.pos, "duplicate 'slope'");
+        if (!act->param || strcmp(act->param, params[k]) != 0) {
+            const char *owner = "?";
+            for (const nnrt_act_row *r = nnrt_act_rows; r->name; r++)
+                if (r->param && strcmp(r->param, params[k]) == 0)
+                    owner = r->name;
+            nng_error(P->d, key.pos, "%s is only for %s, not %s", params[k], owner, act->name);
             return -1;
         }
-        have_slope = 1;
-        if (act->act != NNRT_ACT_LEAKY_RELU) {
-            nng_error(P->d, key.pos, "slope is only for leaky_relu, not %s", act->name);
+        if (have_param) {
+            nng_error(P->d, key.pos, "duplicate '%s'", act->param);
             return -1;
         }
-        if (float_field(P, &val, "slope", 0.0, 0, 1.0, 1, &L.slope))
+        have_param = 1;
+        if (float_field(P, &val, act->param, act->param_lo, 0, act->param_hi, 1, &L.param))
             return -1;
     }
     P->s->layers[P->s->n_layers++] = L;
@@ -647,7 +677,7 @@ static int lossstat(parser *P, const tok *kw)
     tok t;
     const char *words[16];
     size_t n = 0;
-    for (const nng_loss_row *r = nng_loss_table; r->name && n < 7; r++)
+    for (const nnrt_loss_row *r = nnrt_loss_rows; r->name && n < 7; r++)
         words[n++] = r->name;
     words[n] = NULL;
     if (once(P, &P->first_loss, kw))
@@ -657,7 +687,7 @@ static int lossstat(parser *P, const tok *kw)
         nng_error(P->d, t.pos, "loss: missing name (%s)", word_list(words, list, sizeof list));
         return -1;
     }
-    for (const nng_loss_row *r = nng_loss_table; r->name; r++)
+    for (const nnrt_loss_row *r = nnrt_loss_rows; r->name; r++)
         if (tok_is(&t, r->name) || (r->alias && tok_is(&t, r->alias))) {
             P->s->loss = r->loss;
             P->s->loss_pos = kw->pos;
@@ -666,7 +696,7 @@ static int lossstat(parser *P, const tok *kw)
     /* Suggest among the long names too, but list only the short ones. */
     const char *all[16];
     size_t k = 0;
-    for (const nng_loss_row *r = nng_loss_table; r->name && k < 14; r++) {
+    for (const nnrt_loss_row *r = nnrt_loss_rows; r->name && k < 14; r++) {
         all[k++] = r->name;
         if (r->alias)
             all[k++] = r->alias;
@@ -680,43 +710,17 @@ static int lossstat(parser *P, const tok *kw)
     return unknown_word(P, &t, "loss", words);
 }
 
-/* The train keys: one row each, with where the value goes. */
-enum { TK_FLOAT, TK_LONG, TK_BATCH, TK_SEED, TK_OPT, TK_INIT };
-
-typedef struct train_key {
-    const char *name;
-    int kind;
-    size_t offset;          /* in nnrt_train_cfg */
-    double lo, hi;          /* TK_FLOAT: the interval; counts: [lo, hi] */
-    int lo_open, hi_open;
-    const char *limit;      /* counts: the name of the limit */
-} train_key;
-
-static const train_key spec_train_keys[] = {
-    {"lr", TK_FLOAT, offsetof(nnrt_train_cfg, lr), 0.0, 100.0, 1, 0, NULL},
-    {"epochs", TK_LONG, offsetof(nnrt_train_cfg, epochs), 1, (double)NNG_MAX_EPOCHS, 0, 0,
-     "NNG_MAX_EPOCHS"},
-    {"iterations", TK_LONG, offsetof(nnrt_train_cfg, iterations), 1,
-     (double)NNG_MAX_ITERATIONS, 0, 0, "NNG_MAX_ITERATIONS"},
-    {"batch", TK_BATCH, offsetof(nnrt_train_cfg, batch), 1, (double)NNG_MAX_BATCH, 0, 0,
-     "NNG_MAX_BATCH"},
-    {"optimizer", TK_OPT, offsetof(nnrt_train_cfg, optimizer), 0, 0, 0, 0, NULL},
-    {"beta1", TK_FLOAT, offsetof(nnrt_train_cfg, beta1), 0.0, 1.0, 0, 1, NULL},
-    {"beta2", TK_FLOAT, offsetof(nnrt_train_cfg, beta2), 0.0, 1.0, 0, 1, NULL},
-    {"eps", TK_FLOAT, offsetof(nnrt_train_cfg, eps), 0.0, 1.0, 1, 0, NULL},
-    {"init", TK_INIT, offsetof(nnrt_train_cfg, init), 0, 0, 0, 0, NULL},
-    {"seed", TK_SEED, offsetof(nnrt_train_cfg, seed), 0, 0, 0, 0, NULL},
-    {NULL, 0, 0, 0, 0, 0, 0, NULL}};
-
-#define SPEC_N_TRAIN_KEYS (sizeof spec_train_keys / sizeof spec_train_keys[0] - 1)
+/* The train keys are the rows of nnrt_hparams (runtime/nnrt_vocab.h), which
+ * the trainer's flags read too: both accept the same values. */
+#define SPEC_N_TRAIN_KEYS NNRT_N_HPARAMS
 
 /* VALUE of an enum key: a word of the table `tab`. */
-static int named_value(parser *P, const tok *val, const char *what, const nng_named_int *tab,
+static int named_value(parser *P, const tok *val, const char *what, const nnrt_word_row *tab,
                        int *out)
 {
     const char *words[16];
     size_t n = 0;
-    for (const nng_named_int *r = tab; r->name && n < 15; r++)
+    for (const nnrt_word_row *r = tab; r->name && n < 15; r++)
         words[n++] = r->name;
     words[n] = NULL;
     if (val->n == 0) {
@@ -725,7 +729,7 @@ static int named_value(parser *P, const tok *val, const char *what, const nng_na
                   word_list(words, list, sizeof list));
         return -1;
     }
-    for (const nng_named_int *r = tab; r->name; r++)
+    for (const nnrt_word_row *r = tab; r->name; r++)
         if (tok_is(val, r->name)) {
             *out = r->value;
             return 0;
@@ -740,10 +744,10 @@ static int trainopt(parser *P, const tok *t, nng_pos *seen)
     nnrt_train_cfg *c = &P->s->train;
     const char *names[SPEC_N_TRAIN_KEYS + 1];
     for (size_t i = 0; i <= SPEC_N_TRAIN_KEYS; i++)
-        names[i] = spec_train_keys[i].name;
+        names[i] = nnrt_hparams[i].name;
 
     if (!split_eq(t, &key, &val)) {
-        for (const train_key *k = spec_train_keys; k->name; k++)
+        for (const nnrt_hparam *k = nnrt_hparams; k->name; k++)
             if (tok_is(t, k->name)) {
                 nng_error(P->d, t->pos, "train: expected %s=VALUE, got '%s'", k->name,
                           show_tok(t).s);
@@ -753,11 +757,11 @@ static int trainopt(parser *P, const tok *t, nng_pos *seen)
         return -1;
     }
     size_t i = 0;
-    while (spec_train_keys[i].name && !tok_is(&key, spec_train_keys[i].name))
+    while (nnrt_hparams[i].name && !tok_is(&key, nnrt_hparams[i].name))
         i++;
-    if (!spec_train_keys[i].name)
+    if (!nnrt_hparams[i].name)
         return unknown_word(P, &key, "train key", names);
-    const train_key *k = &spec_train_keys[i];
+    const nnrt_hparam *k = &nnrt_hparams[i];
     if (seen[i].line) {
         nng_error(P->d, key.pos, "duplicate train key '%s' (first at column %d)", k->name,
                   seen[i].col);
@@ -768,10 +772,10 @@ static int trainopt(parser *P, const tok *t, nng_pos *seen)
     unsigned long long v = 0;
     int e = 0;
     switch (k->kind) {
-    case TK_FLOAT:
+    case NNRT_HP_REAL:
         return float_field(P, &val, k->name, k->lo, k->lo_open, k->hi, k->hi_open,
                            (float *)(void *)field);
-    case TK_BATCH:
+    case NNRT_HP_BATCH:
         if (tok_is(&val, "full")) {
             c->batch = 0;
             return 0;
@@ -794,24 +798,24 @@ static int trainopt(parser *P, const tok *t, nng_pos *seen)
                           show_tok(&val).s);
             return -1;
         }
-    case TK_LONG:
+    case NNRT_HP_COUNT:
         if (count_field(P, &val, k->name, (unsigned long long)k->lo, (unsigned long long)k->hi,
                         k->limit, &v))
             return -1;
         *(long *)(void *)field = (long)v;
         return 0;
-    case TK_SEED:
+    case NNRT_HP_SEED:
         if (count_field(P, &val, k->name, 0, UINT64_MAX, NULL, &v))
             return -1;
         c->seed = (uint64_t)v;
         return 0;
-    case TK_OPT:
-        if (named_value(P, &val, "optimizer", nng_opt_table, &e))
+    case NNRT_HP_OPT:
+        if (named_value(P, &val, "optimizer", nnrt_opt_rows, &e))
             return -1;
         c->optimizer = (nnrt_opt_kind)e;
         return 0;
     default:
-        if (named_value(P, &val, "init", nng_init_table, &e))
+        if (named_value(P, &val, "init", nnrt_init_rows, &e))
             return -1;
         c->init = (nnrt_init)e;
         return 0;
@@ -823,7 +827,8 @@ static int trainstat(parser *P, const tok *kw)
 {
     tok t;
     nng_pos seen[SPEC_N_TRAIN_KEYS];
-    size_t i_epochs = 1, i_iters = 2; /* rows of spec_train_keys */
+    size_t i_epochs = (size_t)(nnrt_hparam_find("epochs", 6) - nnrt_hparams);
+    size_t i_iters = (size_t)(nnrt_hparam_find("iterations", 10) - nnrt_hparams);
     memset(seen, 0, sizeof seen);
     if (once(P, &P->first_train, kw))
         return -1;
@@ -940,8 +945,8 @@ static void check_spec(parser *P, size_t len)
     if (s->n_layers > 0 && s->layers[s->n_layers - 1].pos.line == last_line &&
         P->first_loss.line && !P->bad_loss) {
         const nng_layer *out = &s->layers[s->n_layers - 1];
-        const char *loss = nng_loss_by_kind(s->loss)->name;
-        const char *act = nng_act_by_kind(out->act)->name;
+        const char *loss = nnrt_loss_of(s->loss)->name;
+        const char *act = nnrt_act_of(out->act)->name;
         if (out->act == NNRT_ACT_SOFTMAX && s->loss != NNRT_LOSS_CCE)
             nng_error(d, s->loss_pos, "a softmax output (line %d) needs loss 'cce', not '%s'",
                       out->pos.line, loss);
@@ -975,16 +980,7 @@ static void check_spec(parser *P, size_t len)
 
 static void spec_defaults(nng_spec *s)
 {
-    s->train.lr = 0.01f;
-    s->train.epochs = 10;
-    s->train.iterations = 0;
-    s->train.batch = 0;
-    s->train.optimizer = NNRT_OPT_SGD;
-    s->train.beta1 = 0.9f;
-    s->train.beta2 = 0.999f;
-    s->train.eps = 1e-8f;
-    s->train.init = NNRT_INIT_XAVIER;
-    s->train.seed = 1;
+    s->train = nnrt_train_defaults;
     s->loss = NNRT_LOSS_BCE;
 }
 
@@ -1128,14 +1124,14 @@ void nng_spec_print(const nng_spec *s, FILE *out)
     fputc('\n', out);
     for (int l = 0; l < s->n_layers; l++) {
         const nng_layer *L = &s->layers[l];
-        fprintf(out, "dense %d %s", L->units, nng_act_by_kind(L->act)->name);
-        if (L->act == NNRT_ACT_LEAKY_RELU) {
-            fputs(" slope=", out);
-            print_float(out, L->slope);
+        fprintf(out, "dense %d %s", L->units, nnrt_act_of(L->act)->name);
+        if (nnrt_act_of(L->act)->param) {
+            fprintf(out, " %s=", nnrt_act_of(L->act)->param);
+            print_float(out, L->param);
         }
         fputc('\n', out);
     }
-    fprintf(out, "loss %s\n", nng_loss_by_kind(s->loss)->name);
+    fprintf(out, "loss %s\n", nnrt_loss_of(s->loss)->name);
     const nnrt_train_cfg *c = &s->train;
     fputs("train lr=", out);
     print_float(out, c->lr);
@@ -1147,7 +1143,7 @@ void nng_spec_print(const nng_spec *s, FILE *out)
         fprintf(out, " batch=%ld", c->batch);
     else
         fputs(" batch=full", out);
-    for (const nng_named_int *r = nng_opt_table; r->name; r++)
+    for (const nnrt_word_row *r = nnrt_opt_rows; r->name; r++)
         if (r->value == (int)c->optimizer)
             fprintf(out, " optimizer=%s", r->name);
     fputs(" beta1=", out);
@@ -1156,7 +1152,7 @@ void nng_spec_print(const nng_spec *s, FILE *out)
     print_float(out, c->beta2);
     fputs(" eps=", out);
     print_float(out, c->eps);
-    for (const nng_named_int *r = nng_init_table; r->name; r++)
+    for (const nnrt_word_row *r = nnrt_init_rows; r->name; r++)
         if (r->value == (int)c->init)
             fprintf(out, " init=%s", r->name);
     fprintf(out, " seed=%" PRIu64 "\n", c->seed);

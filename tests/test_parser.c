@@ -106,9 +106,9 @@ static void test_values(void **state)
     assert_int_equal(s.n_layers, 4);
     assert_int_equal(s.layers[0].units, 20);
     assert_int_equal(s.layers[0].act, NNRT_ACT_RELU);
-    assert_true(s.layers[0].slope == 0.0f);
+    assert_true(s.layers[0].param == 0.0f);
     assert_int_equal(s.layers[1].act, NNRT_ACT_LEAKY_RELU);
-    assert_true(s.layers[1].slope == 0.2f);
+    assert_true(s.layers[1].param == 0.2f);
     assert_int_equal(s.layers[2].act, NNRT_ACT_TANH);
     assert_int_equal(s.layers[2].pos.line, 6);
     assert_int_equal(s.layers[2].pos.col, 2);
@@ -162,7 +162,7 @@ static void test_defaults(void **state)
     parses("input 2\ndense 2 leaky_relu\ndense 1 identity\nloss mean_squared_error\n"
            "train epochs=3 batch=full\n",
            &s);
-    assert_true(s.layers[0].slope == 0.01f);
+    assert_true(s.layers[0].param == 0.01f);
     assert_int_equal(s.loss, NNRT_LOSS_MSE);
     assert_int_equal(s.train.epochs, 3);
     assert_int_equal(s.train.iterations, 0);
@@ -240,10 +240,10 @@ static void test_numbers(void **state)
     fails(OK_HEAD "train epochs=1.5\n",
           "t.spec:5:14: error: epochs: expected a positive integer, got '1.5'\n");
     fails(OK_HEAD "train epochs=1000001\n",
-          "t.spec:5:14: error: epochs: 1000001 is over the limit of 1000000 (NNG_MAX_EPOCHS)\n");
+          "t.spec:5:14: error: epochs: 1000001 is over the limit of 1000000 (NNRT_MAX_EPOCHS)\n");
     fails(OK_HEAD "train iterations=99999999999999999999999\n",
           "t.spec:5:18: error: iterations: 99999999999999999999999 is over the limit of "
-          "1000000000 (NNG_MAX_ITERATIONS)\n");
+          "1000000000 (NNRT_MAX_ITERATIONS)\n");
     fails(OK_HEAD "train seed=-1\n",
           "t.spec:5:12: error: seed: expected a non-negative integer, got '-1'\n");
     fails(OK_HEAD "train seed=18446744073709551616\n",
@@ -417,10 +417,10 @@ static void test_slope(void **state)
     (void)state;
     nng_spec s;
     parses("input 4\ndense 3 leaky_relu slope=0.3\ndense 1 sigmoid\nloss bce\n", &s);
-    assert_true(s.layers[0].slope == 0.3f);
+    assert_true(s.layers[0].param == 0.3f);
     nng_spec_free(&s);
     parses("input 4\ndense 3 leaky_relu slope=0\ndense 1 sigmoid\nloss bce\n", &s);
-    assert_true(s.layers[0].slope == 0.0f);
+    assert_true(s.layers[0].param == 0.0f);
     nng_spec_free(&s);
     fails("input 4\ndense 3 relu slope=0.1\ndense 1 sigmoid\nloss bce\n",
           "t.spec:2:14: error: slope is only for leaky_relu, not relu\n");
@@ -473,7 +473,7 @@ static void test_batch(void **state)
     fails(OK_HEAD "train batch=\n", "t.spec:5:13: error: batch: missing value\n");
     fails(OK_HEAD "train batch=1000000001\n",
           "t.spec:5:13: error: batch: 1000000001 is over the limit of 1000000000 "
-          "(NNG_MAX_BATCH)\n");
+          "(NNRT_MAX_BATCH)\n");
 }
 
 /* ------------------------------------------------------------------ */
@@ -789,7 +789,7 @@ static void assert_same_spec(const nng_spec *a, const nng_spec *b)
     for (int l = 0; l < a->n_layers; l++) {
         assert_int_equal(a->layers[l].units, b->layers[l].units);
         assert_int_equal(a->layers[l].act, b->layers[l].act);
-        assert_true(a->layers[l].slope == b->layers[l].slope);
+        assert_true(a->layers[l].param == b->layers[l].param);
     }
     assert_int_equal(a->loss, b->loss);
     assert_true(a->train.lr == b->train.lr);
