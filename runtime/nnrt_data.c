@@ -12,7 +12,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "nnrt_internal.h"
+#include "nnrt_data_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -29,55 +29,12 @@
 #define DATA_BLOCK 65536 /* bytes read per block (IDX) */
 
 /* ------------------------------------------------------------------ */
-/* Small helpers                                                        */
+/* Options, freeing, the path                                           */
 /* ------------------------------------------------------------------ */
-
-float *nnrt_data_alloc_floats(size_t n)
-{
-    if (n == 0 || n > SIZE_MAX / sizeof(float) - NNRT_ALIGN_BYTES)
-        return NULL;
-    size_t bytes = n * sizeof(float);
-    bytes = (bytes + NNRT_ALIGN_BYTES - 1) / NNRT_ALIGN_BYTES * NNRT_ALIGN_BYTES;
-    return aligned_alloc(NNRT_ALIGN_BYTES, bytes);
-}
-
-/* 0 if path names something we can read as a file; else fills e. */
-static int data_check_path(const char *path, nnrt_err *e)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return nnrt_errorf(e, "%s: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return nnrt_errorf(e, "%s: is a directory, not a data file", path);
-    return 0;
-}
-
-/* Case-insensitive "does s end with suffix". */
-static int data_ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    if (k > n)
-        return 0;
-    for (size_t i = 0; i < k; i++)
-        if (tolower((unsigned char)s[n - k + i]) != tolower((unsigned char)suffix[i]))
-            return 0;
-    return 1;
-}
 
 static void data_set_path(nnrt_dataset *d, const char *path)
 {
     snprintf(d->path, sizeof d->path, "%s", path);
-}
-
-/* zlib's message for gz's error, without the "PATH: " it starts with;
- * *code gets the error number (Z_OK: none). */
-static const char *data_gz_msg(gzFile gz, const char *path, int *code)
-{
-    const char *m = gzerror(gz, code);
-    size_t n = strlen(path);
-    if (strncmp(m, path, n) == 0 && m[n] == ':' && m[n + 1] == ' ')
-        m += n + 2;
-    return m;
 }
 
 void nnrt_load_opts_default(nnrt_load_opts *o)
@@ -142,7 +99,7 @@ static int idx_open(idx_file *f, const char *path, nnrt_err *e)
     unsigned char h[4];
     memset(f, 0, sizeof *f);
     f->path = path;
-    if (data_check_path(path, e))
+    if (nnrt_data_check_path(path, e))
         return -1;
     errno = 0;
     f->gz = gzopen(path, "rb");
@@ -154,7 +111,7 @@ static int idx_open(idx_file *f, const char *path, nnrt_err *e)
     int r = gzread(f->gz, h, 4);
     if (r < 0) {
         int zerr = Z_OK;
-        nnrt_errorf(e, "%s: gzip: %s (file corrupted)", path, data_gz_msg(f->gz, path, &zerr));
+        nnrt_errorf(e, "%s: gzip: %s (file corrupted)", path, nnrt_data_gz_msg(f->gz, path, &zerr));
         goto fail;
     }
     if (r < 4) {
@@ -186,7 +143,7 @@ static int idx_open(idx_file *f, const char *path, nnrt_err *e)
         if (r < 0) {
             int zerr = Z_OK;
             nnrt_errorf(e, "%s: gzip: %s (file corrupted)", path,
-                        data_gz_msg(f->gz, path, &zerr));
+                        nnrt_data_gz_msg(f->gz, path, &zerr));
             goto fail;
         }
         if (r < 4) {
@@ -260,7 +217,7 @@ static int idx_read(idx_file *f, const char *what, size_t n, float *dst, const f
         int r = gzread(f->gz, buf, (unsigned)(want * esize));
         if (r < 0 || (size_t)r < want * esize) {
             int zerr = Z_OK;
-            const char *zmsg = data_gz_msg(f->gz, f->path, &zerr);
+            const char *zmsg = nnrt_data_gz_msg(f->gz, f->path, &zerr);
             if (zerr != Z_OK && zerr != Z_BUF_ERROR)
                 return nnrt_errorf(e, "%s: gzip: %s (file corrupted)", f->path, zmsg);
             size_t got = done * esize + (size_t)(r < 0 ? 0 : r);
@@ -286,7 +243,7 @@ static int idx_read(idx_file *f, const char *what, size_t n, float *dst, const f
         while (gzread(f->gz, extra, sizeof extra) > 0)
             ;
         int zerr = Z_OK;
-        const char *zmsg = data_gz_msg(f->gz, f->path, &zerr);
+        const char *zmsg = nnrt_data_gz_msg(f->gz, f->path, &zerr);
         if (zerr != Z_OK && zerr != Z_BUF_ERROR)
             return nnrt_errorf(e, "%s: gzip: %s (file corrupted)", f->path, zmsg);
     }
@@ -331,7 +288,7 @@ static int idx_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, 
             char alt[sizeof lpath];
             size_t n = strlen(lpath);
             int ok;
-            if (data_ends_with(lpath, ".gz")) {
+            if (nnrt_data_ends_with(lpath, ".gz")) {
                 ok = snprintf(alt, sizeof alt, "%.*s", (int)(n - 3), lpath) > 0;
             } else {
                 ok = snprintf(alt, sizeof alt, "%s.gz", lpath) < (int)sizeof alt;
@@ -419,7 +376,7 @@ static int csv_getline(csv_reader *r, const char *path, nnrt_err *e)
             room = INT_MAX;
         if (!gzgets(r->gz, r->line + len, (int)room)) {
             int zerr = Z_OK;
-            const char *zmsg = data_gz_msg(r->gz, path, &zerr);
+            const char *zmsg = nnrt_data_gz_msg(r->gz, path, &zerr);
             if (zerr != Z_OK && zerr != Z_BUF_ERROR)
                 return nnrt_errorf(e, "%s:%ld: gzip: %s (file corrupted)", path, r->lineno + 1,
                                    zmsg);
@@ -643,7 +600,7 @@ static int csv_row(csv_out *c, const char *s, const char *path, long lineno, nnr
 
 static int csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nnrt_err *e)
 {
-    if (data_check_path(path, e))
+    if (nnrt_data_check_path(path, e))
         return -1;
     csv_reader r = {0};
     csv_out c = {0};
@@ -758,7 +715,7 @@ static int data_sniff(const char *path, nnrt_format *fmt, nnrt_err *e)
         int r = gz ? gzread(gz, in, 4) : -1;
         if (gz && r < 0) {
             int zerr = Z_OK;
-            const char *zmsg = data_gz_msg(gz, path, &zerr);
+            const char *zmsg = nnrt_data_gz_msg(gz, path, &zerr);
             nnrt_errorf(e, "%s: gzip: %s (file corrupted)", path, zmsg);
             gzclose(gz);
             return -1;
@@ -769,7 +726,7 @@ static int data_sniff(const char *path, nnrt_format *fmt, nnrt_err *e)
             *fmt = NNRT_FMT_IDX;
             return 0;
         }
-        if (data_ends_with(path, ".csv.gz")) {
+        if (nnrt_data_ends_with(path, ".csv.gz")) {
             *fmt = NNRT_FMT_CSV;
             return 0;
         }
@@ -780,13 +737,13 @@ static int data_sniff(const char *path, nnrt_format *fmt, nnrt_err *e)
         *fmt = NNRT_FMT_IDX;
         return 0;
     }
-    if (data_ends_with(path, ".csv")) {
+    if (nnrt_data_ends_with(path, ".csv")) {
         *fmt = NNRT_FMT_CSV;
         return 0;
     }
     if (n == 0)
         return nnrt_errorf(e, "%s: empty file", path);
-    if (data_ends_with(path, ".h5") || data_ends_with(path, ".hdf5"))
+    if (nnrt_data_ends_with(path, ".h5") || nnrt_data_ends_with(path, ".hdf5"))
         return nnrt_errorf(e, "%s: not an HDF5 file (bad magic)", path);
     return nnrt_errorf(e, "%s: unknown data format (expected HDF5, IDX, gzip-compressed IDX or "
                           "a .csv file)", path);
@@ -804,7 +761,7 @@ int nnrt_load(const char *path, const nnrt_load_opts *opts, nnrt_dataset *out, n
         o.scale = 1.0f / 255.0f;
     if (!path || !*path)
         return nnrt_errorf(e, "no data file given");
-    if (data_check_path(path, e))
+    if (nnrt_data_check_path(path, e))
         return -1;
     nnrt_format fmt = o.format;
     if (fmt == NNRT_FMT_AUTO && data_sniff(path, &fmt, e))

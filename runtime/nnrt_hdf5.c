@@ -29,7 +29,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "nnrt_internal.h"
+#include "nnrt_data_internal.h"
 
 #include <dlfcn.h>
 #include <limits.h>
