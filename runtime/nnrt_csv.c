@@ -332,12 +332,7 @@ int nnrt_csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nn
         if (y)
             c.y = y;
     }
-    d->m = (long)c.rows;
-    d->n_features = c.nf;
-    d->label_cols = k;
-    d->x = c.x;
-    d->y = c.y;
-    c.x = c.y = NULL;
+    nnrt_data_take(d, c.rows, (size_t)c.nf, (size_t)k, &c.x, &c.y);
     rc = 0;
 done:
     free(c.x);

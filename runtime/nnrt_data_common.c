@@ -1,7 +1,8 @@
 /*
  * nnrt_data_common.c -- the small pieces every data loader shares: the
- * data set's aligned float arrays, the path check, file name suffixes and
- * zlib's error message (nnrt_data_internal.h).  Calls no loader.
+ * data set's aligned float arrays and handing them over, the path check,
+ * file name suffixes and zlib's error message (nnrt_data_internal.h).
+ * Calls no loader.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -21,6 +22,16 @@ float *nnrt_data_alloc_floats(size_t n)
     size_t bytes = n * sizeof(float);
     bytes = (bytes + NNRT_ALIGN_BYTES - 1) / NNRT_ALIGN_BYTES * NNRT_ALIGN_BYTES;
     return aligned_alloc(NNRT_ALIGN_BYTES, bytes);
+}
+
+void nnrt_data_take(nnrt_dataset *d, size_t m, size_t nf, size_t k, float **x, float **y)
+{
+    d->m = (long)m;
+    d->n_features = (int)nf;
+    d->label_cols = (int)k;
+    d->x = *x;
+    d->y = *y;
+    *x = *y = NULL;
 }
 
 int nnrt_data_check_path(const char *path, nnrt_err *e)

@@ -40,6 +40,11 @@ int nnrt_hdf5_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out,
  * alike).  NULL on overflow or failure; n == 0 gives NULL too. */
 float *nnrt_data_alloc_floats(size_t n);
 
+/* A loader's last step: *d gets m samples of nf features and k label
+ * columns and takes the arrays *x and *y (m x nf, m x k; NULL when m is 0),
+ * which become NULL. */
+void nnrt_data_take(nnrt_dataset *d, size_t m, size_t nf, size_t k, float **x, float **y);
+
 /* 0 if path names something we can read as a file; else fills e. */
 int nnrt_data_check_path(const char *path, nnrt_err *e);
 

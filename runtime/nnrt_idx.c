@@ -288,12 +288,7 @@ int nnrt_idx_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nn
             idx_read(&lab, "labels", lab.count * lab.per, y, ltable, e))
             goto done;
     }
-    d->m = (long)img.count;
-    d->n_features = (int)img.per;
-    d->label_cols = (int)lab.per;
-    d->x = x;
-    d->y = y;
-    x = y = NULL;
+    nnrt_data_take(d, img.count, img.per, lab.per, &x, &y);
     rc = 0;
 done:
     free(x);
