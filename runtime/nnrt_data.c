@@ -1,83 +1,33 @@
 /*
- * nnrt_data.c -- data sets: format detection, the CSV and IDX loaders,
- * checking a data set against a model, and target rows (docs/data.md).
- * The HDF5 loader lives in nnrt_hdf5.c.
+ * nnrt_data.c -- the one entry point for data sets (docs/data.md): the
+ * format by its first bytes and name, nnrt_load handing the file to its
+ * loader (nnrt_csv.c, nnrt_idx.c, nnrt_hdf5.c), freeing, checking a data
+ * set against a model, and target rows.
  *
  * Every loader writes the features straight into the one float array the
  * data set keeps (m x n_features); nothing holds a second copy of them:
- *   CSV  parses line by line into a growing float buffer;
+ *   CSV  parses line by line into a growing float buffer (nnrt_csv.c);
  *   IDX  reads blocks of bytes (plain or gzip, both through zlib) and
- *        converts each block into the float array;
+ *        converts each block into the float array (nnrt_idx.c);
  *   HDF5 lets H5Dread convert into the float array (nnrt_hdf5.c).
  */
-#define _POSIX_C_SOURCE 200809L
+#include "nnrt_data_internal.h"
 
-#include "nnrt_internal.h"
-
-#include <ctype.h>
 #include <errno.h>
-#include <float.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <zlib.h>
 
-#define DATA_BLOCK 65536 /* bytes read per block (IDX) */
-
 /* ------------------------------------------------------------------ */
-/* Small helpers                                                        */
+/* Options, freeing, the path                                           */
 /* ------------------------------------------------------------------ */
-
-float *nnrt_data_alloc_floats(size_t n)
-{
-    if (n == 0 || n > SIZE_MAX / sizeof(float) - NNRT_ALIGN_BYTES)
-        return NULL;
-    size_t bytes = n * sizeof(float);
-    bytes = (bytes + NNRT_ALIGN_BYTES - 1) / NNRT_ALIGN_BYTES * NNRT_ALIGN_BYTES;
-    return aligned_alloc(NNRT_ALIGN_BYTES, bytes);
-}
-
-/* 0 if path names something we can read as a file; else fills e. */
-static int data_check_path(const char *path, nnrt_err *e)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return nnrt_errorf(e, "%s: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return nnrt_errorf(e, "%s: is a directory, not a data file", path);
-    return 0;
-}
-
-/* Case-insensitive "does s end with suffix". */
-static int data_ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    if (k > n)
-        return 0;
-    for (size_t i = 0; i < k; i++)
-        if (tolower((unsigned char)s[n - k + i]) != tolower((unsigned char)suffix[i]))
-            return 0;
-    return 1;
-}
 
 static void data_set_path(nnrt_dataset *d, const char *path)
 {
     snprintf(d->path, sizeof d->path, "%s", path);
-}
-
-/* zlib's message for gz's error, without the "PATH: " it starts with;
- * *code gets the error number (Z_OK: none). */
-static const char *data_gz_msg(gzFile gz, const char *path, int *code)
-{
-    const char *m = gzerror(gz, code);
-    size_t n = strlen(path);
-    if (strncmp(m, path, n) == 0 && m[n] == ':' && m[n + 1] == ' ')
-        m += n + 2;
-    return m;
 }
 
 void nnrt_load_opts_default(nnrt_load_opts *o)
@@ -99,628 +49,6 @@ void nnrt_dataset_free(nnrt_dataset *d)
     free(d->x);
     free(d->y);
     memset(d, 0, sizeof *d);
-}
-
-/* ------------------------------------------------------------------ */
-/* IDX (LeCun's format; MNIST, Fashion-MNIST), plain or gzip            */
-/* ------------------------------------------------------------------ */
-/* Header: 0x00 0x00 <type> <ndims>, then ndims big-endian u32 sizes, then
- * the elements big-endian, row-major.  Types read: 0x08 unsigned byte,
- * 0x0D float32.  zlib's gzread reads plain files unchanged, so one path
- * serves both. */
-
-#define IDX_U8 0x08
-#define IDX_F32 0x0D
-
-typedef struct idx_file {
-    const char *path;
-    gzFile gz;
-    int type;
-    size_t count;   /* first dimension: samples */
-    size_t per;     /* product of the other dimensions */
-    size_t header;  /* header bytes */
-    size_t fsize;   /* the file's size on disk */
-    char shape[96]; /* "10000 x 28 x 28" for messages */
-} idx_file;
-
-static const char *idx_type_name(int t)
-{
-    switch (t) {
-    case 0x08: return "unsigned byte";
-    case 0x09: return "signed byte";
-    case 0x0B: return "short";
-    case 0x0C: return "int";
-    case 0x0D: return "float";
-    case 0x0E: return "double";
-    default: return "unknown";
-    }
-}
-
-/* Open and read the header.  On failure nothing stays open. */
-static int idx_open(idx_file *f, const char *path, nnrt_err *e)
-{
-    unsigned char h[4];
-    memset(f, 0, sizeof *f);
-    f->path = path;
-    if (data_check_path(path, e))
-        return -1;
-    errno = 0;
-    f->gz = gzopen(path, "rb");
-    if (!f->gz)
-        return nnrt_errorf(e, "%s: %s", path, errno ? strerror(errno) : "cannot open");
-    gzbuffer(f->gz, 1u << 17);
-    struct stat st;
-    f->fsize = stat(path, &st) == 0 ? (size_t)st.st_size : SIZE_MAX;
-    int r = gzread(f->gz, h, 4);
-    if (r < 0) {
-        int zerr = Z_OK;
-        nnrt_errorf(e, "%s: gzip: %s (file corrupted)", path, data_gz_msg(f->gz, path, &zerr));
-        goto fail;
-    }
-    if (r < 4) {
-        nnrt_errorf(e, "%s: truncated (expected at least 4 bytes of IDX header, found %d)",
-                    path, r < 0 ? 0 : r);
-        goto fail;
-    }
-    if (h[0] != 0 || h[1] != 0) {
-        nnrt_errorf(e, "%s: not an IDX file (bad magic)", path);
-        goto fail;
-    }
-    if (h[2] != IDX_U8 && h[2] != IDX_F32) {
-        nnrt_errorf(e, "%s: IDX element type 0x%02X (%s) is not supported (only 0x08 unsigned "
-                       "byte and 0x0D float)", path, h[2], idx_type_name(h[2]));
-        goto fail;
-    }
-    if (h[3] == 0) {
-        nnrt_errorf(e, "%s: IDX file with 0 dimensions", path);
-        goto fail;
-    }
-    f->type = h[2];
-    int ndims = h[3];
-    f->header = 4 + 4 * (size_t)ndims;
-    f->per = 1;
-    size_t len = 0;
-    for (int i = 0; i < ndims; i++) {
-        unsigned char b[4];
-        r = gzread(f->gz, b, 4);
-        if (r < 0) {
-            int zerr = Z_OK;
-            nnrt_errorf(e, "%s: gzip: %s (file corrupted)", path,
-                        data_gz_msg(f->gz, path, &zerr));
-            goto fail;
-        }
-        if (r < 4) {
-            nnrt_errorf(e, "%s: truncated (expected %zu bytes of IDX header, found %zu)", path,
-                        f->header, 4 + 4 * (size_t)i + (size_t)(r < 0 ? 0 : r));
-            goto fail;
-        }
-        uint32_t v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-        if (i == 0) {
-            f->count = v;
-        } else {
-            if (v != 0 && f->per > (size_t)INT_MAX / v) {
-                nnrt_errorf(e, "%s: IDX sample size too large", path);
-                goto fail;
-            }
-            f->per *= v;
-        }
-        if (len < sizeof f->shape)
-            len += (size_t)snprintf(f->shape + len, sizeof f->shape - len, "%s%lu",
-                                    i ? " x " : "", (unsigned long)v);
-    }
-    if (f->per == 0) {
-        nnrt_errorf(e, "%s: IDX samples have size 0 (%s)", path, f->shape);
-        goto fail;
-    }
-    if (f->count > (SIZE_MAX / 8) / f->per) {
-        nnrt_errorf(e, "%s: IDX data too large (%s)", path, f->shape);
-        goto fail;
-    }
-    return 0;
-fail:
-    gzclose(f->gz);
-    f->gz = NULL;
-    return -1;
-}
-
-/* Deflate expands at most 1032:1 (RFC 1951 blocks: 258 bytes per 2-bit
- * code at best), whatever the number of gzip members. */
-#define IDX_GZ_MAX_RATIO 1032
-
-/* A file too short for what its header promises is refused before anything
- * is allocated for it: uncompressed, by its size; gzip'd, when the header
- * promises more than its compressed size could hold (a damaged header
- * would otherwise have us allocate gigabytes for a file of a few bytes). */
-static int idx_check_size(const idx_file *f, const char *what, nnrt_err *e)
-{
-    size_t esize = f->type == IDX_U8 ? 1 : 4, want = f->count * f->per * esize;
-    size_t have = f->fsize - f->header;
-    if (gzdirect(f->gz) && f->fsize >= f->header && have < want)
-        return nnrt_errorf(e, "%s: truncated (header says %s; expected %zu bytes of %s, found "
-                              "%zu)", f->path, f->shape, want, what, have);
-    if (!gzdirect(f->gz) && f->fsize != SIZE_MAX && f->fsize <= SIZE_MAX / IDX_GZ_MAX_RATIO &&
-        want > f->fsize * IDX_GZ_MAX_RATIO)
-        return nnrt_errorf(e, "%s: header says %s, %zu bytes of %s, more than a %zu-byte gzip "
-                              "file can hold (truncated or corrupted)", f->path, f->shape, want,
-                           what, f->fsize);
-    return 0;
-}
-
-/* Read n elements into dst, converting: u8 through table, float32 BE as is. */
-static int idx_read(idx_file *f, const char *what, size_t n, float *dst, const float *table,
-                    nnrt_err *e)
-{
-    unsigned char buf[DATA_BLOCK];
-    size_t esize = f->type == IDX_U8 ? 1 : 4;
-    size_t done = 0;
-    while (done < n) {
-        size_t want = n - done;
-        if (want > DATA_BLOCK / esize)
-            want = DATA_BLOCK / esize;
-        int r = gzread(f->gz, buf, (unsigned)(want * esize));
-        if (r < 0 || (size_t)r < want * esize) {
-            int zerr = Z_OK;
-            const char *zmsg = data_gz_msg(f->gz, f->path, &zerr);
-            if (zerr != Z_OK && zerr != Z_BUF_ERROR)
-                return nnrt_errorf(e, "%s: gzip: %s (file corrupted)", f->path, zmsg);
-            size_t got = done * esize + (size_t)(r < 0 ? 0 : r);
-            return nnrt_errorf(e, "%s: truncated (header says %s; expected %zu bytes of %s, "
-                                  "found %zu)", f->path, f->shape, n * esize, what, got);
-        }
-        if (esize == 1) {
-            for (size_t i = 0; i < want; i++)
-                dst[done + i] = table[buf[i]];
-        } else {
-            for (size_t i = 0; i < want; i++) {
-                const unsigned char *b = buf + 4 * i;
-                uint32_t u = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-                             (uint32_t)b[2] << 8 | b[3];
-                memcpy(&dst[done + i], &u, 4);
-            }
-        }
-        done += want;
-    }
-    /* gzip: read on to the end of the stream so that zlib checks its CRC. */
-    if (!gzdirect(f->gz)) {
-        unsigned char extra[256];
-        while (gzread(f->gz, extra, sizeof extra) > 0)
-            ;
-        int zerr = Z_OK;
-        const char *zmsg = data_gz_msg(f->gz, f->path, &zerr);
-        if (zerr != Z_OK && zerr != Z_BUF_ERROR)
-            return nnrt_errorf(e, "%s: gzip: %s (file corrupted)", f->path, zmsg);
-    }
-    return 0;
-}
-
-/* "dir/train-images-idx3-ubyte.gz" -> "dir/train-labels-idx1-ubyte.gz":
- * in the file name (not the directory), the last "images" becomes "labels"
- * and "idx3" (any idxN) becomes "idx1".  0 on success. */
-static int idx_labels_name(const char *path, char *out, size_t cap)
-{
-    size_t n = strlen(path);
-    if (n + 1 > cap)
-        return -1;
-    memcpy(out, path, n + 1);
-    char *base = strrchr(out, '/');
-    base = base ? base + 1 : out;
-    char *hit = NULL;
-    for (char *p = strstr(base, "images"); p; p = strstr(p + 1, "images"))
-        hit = p;
-    if (!hit)
-        return -1;
-    memcpy(hit, "labels", 6);
-    char *idx = strstr(base, "idx");
-    if (idx && isdigit((unsigned char)idx[3]) && !isdigit((unsigned char)idx[4]))
-        idx[3] = '1';
-    return 0;
-}
-
-static int idx_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nnrt_err *e)
-{
-    idx_file img, lab;
-    char lpath[4096];
-    const char *labels = o->labels_path;
-    if (!labels) {
-        if (idx_labels_name(path, lpath, sizeof lpath))
-            return nnrt_errorf(e, "%s: cannot derive the labels file name (expected "
-                                  "'...-images-idx3-ubyte[.gz]'); name the labels file", path);
-        /* If only the other compression of the derived name exists, use it. */
-        struct stat st;
-        if (stat(lpath, &st) != 0) {
-            char alt[sizeof lpath];
-            size_t n = strlen(lpath);
-            int ok;
-            if (data_ends_with(lpath, ".gz")) {
-                ok = snprintf(alt, sizeof alt, "%.*s", (int)(n - 3), lpath) > 0;
-            } else {
-                ok = snprintf(alt, sizeof alt, "%s.gz", lpath) < (int)sizeof alt;
-            }
-            if (ok && stat(alt, &st) == 0)
-                memcpy(lpath, alt, sizeof lpath);
-        }
-        labels = lpath;
-    }
-    if (idx_open(&img, path, e))
-        return -1;
-    if (idx_open(&lab, labels, e)) {
-        gzclose(img.gz);
-        return -1;
-    }
-    int rc = -1;
-    float *x = NULL, *y = NULL;
-    if (lab.count != img.count) {
-        nnrt_errorf(e, "%s: %zu labels for %zu images", labels, lab.count, img.count);
-        goto done;
-    }
-    float table[256];
-    for (int i = 0; i < 256; i++)
-        table[i] = o->scale != 1.0f / 255.0f ? (float)i * o->scale : (float)i / 255.0f;
-    float ltable[256];
-    for (int i = 0; i < 256; i++)
-        ltable[i] = (float)i;
-    if (idx_check_size(&img, "pixel data", e) || idx_check_size(&lab, "labels", e))
-        goto done;
-    if (img.count > 0) {
-        x = nnrt_data_alloc_floats(img.count * img.per);
-        y = nnrt_data_alloc_floats(lab.count * lab.per);
-        if (!x || !y) {
-            nnrt_errorf(e, "%s: out of memory for %s samples", path, img.shape);
-            goto done;
-        }
-        if (idx_read(&img, "pixel data", img.count * img.per, x, table, e) ||
-            idx_read(&lab, "labels", lab.count * lab.per, y, ltable, e))
-            goto done;
-    }
-    d->m = (long)img.count;
-    d->n_features = (int)img.per;
-    d->label_cols = (int)lab.per;
-    d->x = x;
-    d->y = y;
-    x = y = NULL;
-    rc = 0;
-done:
-    free(x);
-    free(y);
-    gzclose(img.gz);
-    gzclose(lab.gz);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* CSV                                                                  */
-/* ------------------------------------------------------------------ */
-/* Comma-separated numbers, one sample per line; blank lines skipped; an
- * optional header line; no quoting.  Read through zlib so .csv.gz works. */
-
-typedef struct csv_reader {
-    gzFile gz;
-    char *line;
-    size_t cap;
-    long lineno;
-} csv_reader;
-
-/* Next line into r->line (without the newline).  1 = got one, 0 = end,
- * -1 = error (e filled). */
-static int csv_getline(csv_reader *r, const char *path, nnrt_err *e)
-{
-    size_t len = 0;
-    for (;;) {
-        if (r->cap - len < 2) {
-            size_t ncap = r->cap ? r->cap * 2 : 4096;
-            char *p = realloc(r->line, ncap);
-            if (!p)
-                return nnrt_errorf(e, "%s:%ld: out of memory for a line", path, r->lineno + 1);
-            r->line = p;
-            r->cap = ncap;
-        }
-        size_t room = r->cap - len;
-        if (room > INT_MAX)
-            room = INT_MAX;
-        if (!gzgets(r->gz, r->line + len, (int)room)) {
-            int zerr = Z_OK;
-            const char *zmsg = data_gz_msg(r->gz, path, &zerr);
-            if (zerr != Z_OK && zerr != Z_BUF_ERROR)
-                return nnrt_errorf(e, "%s:%ld: gzip: %s (file corrupted)", path, r->lineno + 1,
-                                   zmsg);
-            if (len == 0)
-                return 0;
-            break; /* last line without a newline */
-        }
-        len += strlen(r->line + len);
-        if (len > 0 && r->line[len - 1] == '\n')
-            break;
-        if (gzeof(r->gz))
-            break;
-    }
-    r->lineno++;
-    while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
-        r->line[--len] = '\0';
-    return 1;
-}
-
-static int csv_is_blank(const char *s)
-{
-    while (*s == ' ' || *s == '\t' || *s == '\r')
-        s++;
-    return *s == '\0';
-}
-
-static int csv_count_fields(const char *s)
-{
-    int n = 1;
-    for (; *s; s++)
-        n += *s == ',';
-    return n;
-}
-
-/* Trim the field [*b, *end) of spaces and tabs. */
-static void csv_trim(const char **b, const char **end)
-{
-    while (*b < *end && (**b == ' ' || **b == '\t'))
-        (*b)++;
-    while (*end > *b && ((*end)[-1] == ' ' || (*end)[-1] == '\t' || (*end)[-1] == '\r'))
-        (*end)--;
-}
-
-/* Parse [b, end) as a float; 0 on success. */
-/* The common case without strtof (which costs most of a CSV load):
- * [+-]digits[.digits][e[+-]digits] whose value is m * 10^k with m <= 2^24
- * and |k| <= 10.  Then m and 10^|k| are exact floats and one IEEE multiply
- * or divide gives the correctly rounded result -- the same float strtof
- * returns (Clinger's fast path, in single precision).  Anything else: -1,
- * and strtof decides. */
-static int csv_fast_number(const char *p, const char *end, float *v)
-{
-#if FLT_EVAL_METHOD == 0
-    static const float p10[11] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f,
-                                  1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
-    int neg = 0, digits = 0, sig = 0;
-    long k = 0;
-    uint64_t m = 0;
-    if (p < end && (*p == '+' || *p == '-'))
-        neg = *p++ == '-';
-    for (; p < end && *p >= '0' && *p <= '9'; p++, digits++) {
-        if (sig >= 18)
-            return -1;
-        m = m * 10 + (uint64_t)(*p - '0');
-        sig += m != 0;
-    }
-    if (p < end && *p == '.') {
-        for (p++; p < end && *p >= '0' && *p <= '9'; p++, digits++, k--) {
-            if (sig >= 18)
-                return -1;
-            m = m * 10 + (uint64_t)(*p - '0');
-            sig += m != 0;
-        }
-    }
-    if (digits == 0)
-        return -1;
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        int eneg = 0, edigits = 0;
-        long ex = 0;
-        p++;
-        if (p < end && (*p == '+' || *p == '-'))
-            eneg = *p++ == '-';
-        for (; p < end && *p >= '0' && *p <= '9'; p++, edigits++)
-            if (ex < 100000)
-                ex = ex * 10 + (*p - '0');
-        if (edigits == 0)
-            return -1;
-        k += eneg ? -ex : ex;
-    }
-    if (p != end)
-        return -1;
-    if (m == 0) {
-        *v = neg ? -0.0f : 0.0f;
-        return 0;
-    }
-    while (m % 10 == 0) {
-        m /= 10;
-        k++;
-    }
-    if (m > (1u << 24) || k < -10 || k > 10)
-        return -1;
-    float f = k >= 0 ? (float)m * p10[k] : (float)m / p10[-k];
-    *v = neg ? -f : f;
-    return 0;
-#else
-    (void)p, (void)end, (void)v;
-    return -1;
-#endif
-}
-
-static int csv_number(const char *b, const char *end, float *v)
-{
-    if (csv_fast_number(b, end, v) == 0)
-        return 0;
-    char small[128];
-    size_t n = (size_t)(end - b);
-    if (n == 0)
-        return -1;
-    char *tmp = n < sizeof small ? small : malloc(n + 1);
-    if (!tmp)
-        return -1;
-    memcpy(tmp, b, n);
-    tmp[n] = '\0';
-    char *stop;
-    float f = strtof(tmp, &stop);
-    int ok = stop == tmp + n;
-    if (tmp != small)
-        free(tmp);
-    if (!ok)
-        return -1;
-    /* Out of range: strtof's inf or denormal stands (nnrt_dataset_check
-     * refuses inf). */
-    *v = f;
-    return 0;
-}
-
-/* 1 if every field of the line fails to parse as a number (a header). */
-static int csv_looks_like_header(const char *s)
-{
-    for (;;) {
-        const char *end = strchr(s, ',');
-        if (!end)
-            end = s + strlen(s);
-        const char *b = s, *t = end;
-        float v;
-        csv_trim(&b, &t);
-        if (csv_number(b, t, &v) == 0)
-            return 0;
-        if (*end == '\0')
-            return 1;
-        s = end + 1;
-    }
-}
-
-typedef struct csv_out {
-    float *x, *y;
-    size_t rows, cap; /* rows filled, rows allocated */
-    int ncols, nf, k, lab0;
-} csv_out;
-
-static int csv_grow(csv_out *c)
-{
-    size_t ncap = c->cap ? c->cap * 2 : 1024;
-    size_t fx = (size_t)(c->nf > 0 ? c->nf : 1), fy = (size_t)c->k;
-    if (ncap > SIZE_MAX / sizeof(float) / (fx > fy ? fx : fy))
-        return -1;
-    float *x = realloc(c->x, ncap * fx * sizeof(float));
-    if (!x)
-        return -1;
-    c->x = x;
-    float *y = realloc(c->y, ncap * fy * sizeof(float));
-    if (!y)
-        return -1;
-    c->y = y;
-    c->cap = ncap;
-    return 0;
-}
-
-/* Parse one data line into row c->rows. */
-static int csv_row(csv_out *c, const char *s, const char *path, long lineno, nnrt_err *e)
-{
-    int found = csv_count_fields(s);
-    if (found != c->ncols)
-        return nnrt_errorf(e, "%s:%ld: expected %d columns, found %d", path, lineno, c->ncols,
-                           found);
-    if (c->rows == c->cap && csv_grow(c))
-        return nnrt_errorf(e, "%s:%ld: out of memory after %zu rows", path, lineno, c->rows);
-    float *xr = c->x + c->rows * (size_t)c->nf;
-    float *yr = c->y + c->rows * (size_t)c->k;
-    int fi = 0;
-    for (int col = 0; col < c->ncols; col++) {
-        const char *end = strchr(s, ',');
-        if (!end)
-            end = s + strlen(s);
-        const char *b = s, *t = end;
-        float v;
-        csv_trim(&b, &t);
-        if (b == t)
-            return nnrt_errorf(e, "%s:%ld: column %d: empty field", path, lineno, col + 1);
-        if (csv_number(b, t, &v)) {
-            size_t n = (size_t)(t - b);
-            const char *hint = memchr(b, ';', n) || memchr(b, '\t', n)
-                                   ? " (columns are separated by ',' only)" : "";
-            char shown[48]; /* the field, at most 40 bytes, unprintable ones as '?' */
-            size_t k = n > 40 ? 40 : n;
-            for (size_t i = 0; i < k; i++)
-                shown[i] = isprint((unsigned char)b[i]) ? b[i] : '?';
-            shown[k] = '\0';
-            return nnrt_errorf(e, "%s:%ld: column %d: '%s%s' is not a number%s", path, lineno,
-                               col + 1, shown, n > 40 ? "..." : "", hint);
-        }
-        if (col >= c->lab0 && col < c->lab0 + c->k)
-            yr[col - c->lab0] = v;
-        else
-            xr[fi++] = v;
-        s = *end ? end + 1 : end;
-    }
-    c->rows++;
-    return 0;
-}
-
-static int csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nnrt_err *e)
-{
-    if (data_check_path(path, e))
-        return -1;
-    csv_reader r = {0};
-    csv_out c = {0};
-    int rc = -1, got;
-    int k = o->label_cols > 0 ? o->label_cols : 1;
-    errno = 0;
-    r.gz = gzopen(path, "rb");
-    if (!r.gz)
-        return nnrt_errorf(e, "%s: %s", path, errno ? strerror(errno) : "cannot open");
-    c.k = k;
-    int first = 1;
-    while ((got = csv_getline(&r, path, e)) == 1) {
-        if (r.lineno == 1 && strncmp(r.line, "\xEF\xBB\xBF", 3) == 0) /* UTF-8 BOM */
-            memmove(r.line, r.line + 3, strlen(r.line + 3) + 1);
-        if (csv_is_blank(r.line))
-            continue;
-        if (first) {
-            first = 0;
-            c.ncols = csv_count_fields(r.line);
-            if (o->label_col >= 0 && o->label_col + k > c.ncols) {
-                if (k == 1)
-                    nnrt_errorf(e, "%s: label column %d is out of range (the file has %d "
-                                   "columns, counted from 0)", path, o->label_col, c.ncols);
-                else
-                    nnrt_errorf(e, "%s: label columns %d..%d are out of range (the file has %d "
-                                   "columns, counted from 0)", path, o->label_col,
-                                o->label_col + k - 1, c.ncols);
-                goto done;
-            }
-            if (c.ncols <= k) {
-                int sep = strchr(r.line, ';') || strchr(r.line, '\t');
-                nnrt_errorf(e, "%s:%ld: %d column%s no features beside %d label column%s%s",
-                            path, r.lineno, c.ncols, c.ncols == 1 ? " leaves" : "s leave", k,
-                            k == 1 ? "" : "s",
-                            sep ? " (columns are separated by ',' only)" : "");
-                goto done;
-            }
-            c.nf = c.ncols - k;
-            c.lab0 = o->label_col >= 0 ? o->label_col : c.ncols - k;
-            int header = o->header < 0 ? csv_looks_like_header(r.line) : o->header;
-            if (header)
-                continue;
-        }
-        if (csv_row(&c, r.line, path, r.lineno, e))
-            goto done;
-    }
-    if (got < 0)
-        goto done;
-    if (c.rows > (size_t)LONG_MAX) {
-        nnrt_errorf(e, "%s: too many rows", path);
-        goto done;
-    }
-    if (c.rows == 0) {
-        free(c.x);
-        free(c.y);
-        c.x = c.y = NULL;
-    } else if (c.rows < c.cap) { /* give back the unused tail */
-        float *x = realloc(c.x, c.rows * (size_t)c.nf * sizeof(float));
-        float *y = realloc(c.y, c.rows * (size_t)c.k * sizeof(float));
-        if (x)
-            c.x = x;
-        if (y)
-            c.y = y;
-    }
-    d->m = (long)c.rows;
-    d->n_features = c.nf;
-    d->label_cols = k;
-    d->x = c.x;
-    d->y = c.y;
-    c.x = c.y = NULL;
-    rc = 0;
-done:
-    free(c.x);
-    free(c.y);
-    free(r.line);
-    gzclose(r.gz);
-    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -758,7 +86,7 @@ static int data_sniff(const char *path, nnrt_format *fmt, nnrt_err *e)
         int r = gz ? gzread(gz, in, 4) : -1;
         if (gz && r < 0) {
             int zerr = Z_OK;
-            const char *zmsg = data_gz_msg(gz, path, &zerr);
+            const char *zmsg = nnrt_data_gz_msg(gz, path, &zerr);
             nnrt_errorf(e, "%s: gzip: %s (file corrupted)", path, zmsg);
             gzclose(gz);
             return -1;
@@ -769,7 +97,7 @@ static int data_sniff(const char *path, nnrt_format *fmt, nnrt_err *e)
             *fmt = NNRT_FMT_IDX;
             return 0;
         }
-        if (data_ends_with(path, ".csv.gz")) {
+        if (nnrt_data_ends_with(path, ".csv.gz")) {
             *fmt = NNRT_FMT_CSV;
             return 0;
         }
@@ -780,13 +108,13 @@ static int data_sniff(const char *path, nnrt_format *fmt, nnrt_err *e)
         *fmt = NNRT_FMT_IDX;
         return 0;
     }
-    if (data_ends_with(path, ".csv")) {
+    if (nnrt_data_ends_with(path, ".csv")) {
         *fmt = NNRT_FMT_CSV;
         return 0;
     }
     if (n == 0)
         return nnrt_errorf(e, "%s: empty file", path);
-    if (data_ends_with(path, ".h5") || data_ends_with(path, ".hdf5"))
+    if (nnrt_data_ends_with(path, ".h5") || nnrt_data_ends_with(path, ".hdf5"))
         return nnrt_errorf(e, "%s: not an HDF5 file (bad magic)", path);
     return nnrt_errorf(e, "%s: unknown data format (expected HDF5, IDX, gzip-compressed IDX or "
                           "a .csv file)", path);
@@ -804,7 +132,7 @@ int nnrt_load(const char *path, const nnrt_load_opts *opts, nnrt_dataset *out, n
         o.scale = 1.0f / 255.0f;
     if (!path || !*path)
         return nnrt_errorf(e, "no data file given");
-    if (data_check_path(path, e))
+    if (nnrt_data_check_path(path, e))
         return -1;
     nnrt_format fmt = o.format;
     if (fmt == NNRT_FMT_AUTO && data_sniff(path, &fmt, e))
@@ -812,10 +140,10 @@ int nnrt_load(const char *path, const nnrt_load_opts *opts, nnrt_dataset *out, n
     int rc;
     switch (fmt) {
     case NNRT_FMT_CSV:
-        rc = csv_load(path, &o, out, e);
+        rc = nnrt_csv_load(path, &o, out, e);
         break;
     case NNRT_FMT_IDX:
-        rc = idx_load(path, &o, out, e);
+        rc = nnrt_idx_load(path, &o, out, e);
         break;
     case NNRT_FMT_HDF5:
 #ifdef NNRT_HAVE_HDF5

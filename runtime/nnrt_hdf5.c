@@ -29,7 +29,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "nnrt_internal.h"
+#include "nnrt_data_internal.h"
 
 #include <dlfcn.h>
 #include <limits.h>
@@ -474,12 +474,7 @@ int nnrt_hdf5_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out,
                 x.data[i] *= o->scale;
         }
     }
-    out->m = (long)x.rows;
-    out->n_features = (int)x.cols;
-    out->label_cols = (int)y.cols;
-    out->x = x.data;
-    out->y = y.data;
-    x.data = y.data = NULL;
+    nnrt_data_take(out, x.rows, x.cols, y.cols, &x.data, &y.data);
     rc = 0;
 done:
     free(x.data);

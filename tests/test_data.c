@@ -1,7 +1,7 @@
 /*
- * test_data.c -- the data loaders (runtime/nnrt_data.c, nnrt_hdf5.c):
- * format detection, CSV, IDX (plain and gzip), HDF5, nnrt_dataset_check
- * and nnrt_make_targets.
+ * test_data.c -- the data loaders (runtime/nnrt_data.c, nnrt_csv.c,
+ * nnrt_idx.c, nnrt_hdf5.c): format detection, CSV, IDX (plain and gzip),
+ * HDF5, nnrt_dataset_check and nnrt_make_targets.
  *
  * Real data: the cat HDF5 files ($NNGEN_DATA_DIR/cat) and Fashion-MNIST
  * ($NNGEN_FASHION_DIR), each value compared with the file's raw bytes read

@@ -1,0 +1,343 @@
+/*
+ * nnrt_csv.c -- the CSV loader, plain or gzip-compressed (docs/data.md).
+ * nnrt_load calls nnrt_csv_load once the file is known to be CSV.
+ *
+ * Comma-separated numbers, one sample per line; blank lines skipped; an
+ * optional header line; no quoting.  Read through zlib so .csv.gz works.
+ */
+#include "nnrt_data_internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <float.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+typedef struct csv_reader {
+    gzFile gz;
+    char *line;
+    size_t cap;
+    long lineno;
+} csv_reader;
+
+/* Next line into r->line (without the newline).  1 = got one, 0 = end,
+ * -1 = error (e filled). */
+static int csv_getline(csv_reader *r, const char *path, nnrt_err *e)
+{
+    size_t len = 0;
+    for (;;) {
+        if (r->cap - len < 2) {
+            size_t ncap = r->cap ? r->cap * 2 : 4096;
+            char *p = realloc(r->line, ncap);
+            if (!p)
+                return nnrt_errorf(e, "%s:%ld: out of memory for a line", path, r->lineno + 1);
+            r->line = p;
+            r->cap = ncap;
+        }
+        size_t room = r->cap - len;
+        if (room > INT_MAX)
+            room = INT_MAX;
+        if (!gzgets(r->gz, r->line + len, (int)room)) {
+            int zerr = Z_OK;
+            const char *zmsg = nnrt_data_gz_msg(r->gz, path, &zerr);
+            if (zerr != Z_OK && zerr != Z_BUF_ERROR)
+                return nnrt_errorf(e, "%s:%ld: gzip: %s (file corrupted)", path, r->lineno + 1,
+                                   zmsg);
+            if (len == 0)
+                return 0;
+            break; /* last line without a newline */
+        }
+        len += strlen(r->line + len);
+        if (len > 0 && r->line[len - 1] == '\n')
+            break;
+        if (gzeof(r->gz))
+            break;
+    }
+    r->lineno++;
+    while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
+        r->line[--len] = '\0';
+    return 1;
+}
+
+static int csv_is_blank(const char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\r')
+        s++;
+    return *s == '\0';
+}
+
+static int csv_count_fields(const char *s)
+{
+    int n = 1;
+    for (; *s; s++)
+        n += *s == ',';
+    return n;
+}
+
+/* Trim the field [*b, *end) of spaces and tabs. */
+static void csv_trim(const char **b, const char **end)
+{
+    while (*b < *end && (**b == ' ' || **b == '\t'))
+        (*b)++;
+    while (*end > *b && ((*end)[-1] == ' ' || (*end)[-1] == '\t' || (*end)[-1] == '\r'))
+        (*end)--;
+}
+
+/* The common case without strtof (which costs most of a CSV load):
+ * [+-]digits[.digits][e[+-]digits] whose value is m * 10^k with m <= 2^24
+ * and |k| <= 10.  Then m and 10^|k| are exact floats and one IEEE multiply
+ * or divide gives the correctly rounded result -- the same float strtof
+ * returns (Clinger's fast path, in single precision).  Anything else: -1,
+ * and strtof decides. */
+static int csv_fast_number(const char *p, const char *end, float *v)
+{
+#if FLT_EVAL_METHOD == 0
+    static const float p10[11] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f,
+                                  1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
+    int neg = 0, digits = 0, sig = 0;
+    long k = 0;
+    uint64_t m = 0;
+    if (p < end && (*p == '+' || *p == '-'))
+        neg = *p++ == '-';
+    for (; p < end && *p >= '0' && *p <= '9'; p++, digits++) {
+        if (sig >= 18)
+            return -1;
+        m = m * 10 + (uint64_t)(*p - '0');
+        sig += m != 0;
+    }
+    if (p < end && *p == '.') {
+        for (p++; p < end && *p >= '0' && *p <= '9'; p++, digits++, k--) {
+            if (sig >= 18)
+                return -1;
+            m = m * 10 + (uint64_t)(*p - '0');
+            sig += m != 0;
+        }
+    }
+    if (digits == 0)
+        return -1;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        int eneg = 0, edigits = 0;
+        long ex = 0;
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            eneg = *p++ == '-';
+        for (; p < end && *p >= '0' && *p <= '9'; p++, edigits++)
+            if (ex < 100000)
+                ex = ex * 10 + (*p - '0');
+        if (edigits == 0)
+            return -1;
+        k += eneg ? -ex : ex;
+    }
+    if (p != end)
+        return -1;
+    if (m == 0) {
+        *v = neg ? -0.0f : 0.0f;
+        return 0;
+    }
+    while (m % 10 == 0) {
+        m /= 10;
+        k++;
+    }
+    if (m > (1u << 24) || k < -10 || k > 10)
+        return -1;
+    float f = k >= 0 ? (float)m * p10[k] : (float)m / p10[-k];
+    *v = neg ? -f : f;
+    return 0;
+#else
+    (void)p, (void)end, (void)v;
+    return -1;
+#endif
+}
+
+/* Parse [b, end) as a float; 0 on success. */
+static int csv_number(const char *b, const char *end, float *v)
+{
+    if (csv_fast_number(b, end, v) == 0)
+        return 0;
+    char small[128];
+    size_t n = (size_t)(end - b);
+    if (n == 0)
+        return -1;
+    char *tmp = n < sizeof small ? small : malloc(n + 1);
+    if (!tmp)
+        return -1;
+    memcpy(tmp, b, n);
+    tmp[n] = '\0';
+    char *stop;
+    float f = strtof(tmp, &stop);
+    int ok = stop == tmp + n;
+    if (tmp != small)
+        free(tmp);
+    if (!ok)
+        return -1;
+    /* Out of range: strtof's inf or denormal stands (nnrt_dataset_check
+     * refuses inf). */
+    *v = f;
+    return 0;
+}
+
+/* 1 if every field of the line fails to parse as a number (a header). */
+static int csv_looks_like_header(const char *s)
+{
+    for (;;) {
+        const char *end = strchr(s, ',');
+        if (!end)
+            end = s + strlen(s);
+        const char *b = s, *t = end;
+        float v;
+        csv_trim(&b, &t);
+        if (csv_number(b, t, &v) == 0)
+            return 0;
+        if (*end == '\0')
+            return 1;
+        s = end + 1;
+    }
+}
+
+typedef struct csv_out {
+    float *x, *y;
+    size_t rows, cap; /* rows filled, rows allocated */
+    int ncols, nf, k, lab0;
+} csv_out;
+
+static int csv_grow(csv_out *c)
+{
+    size_t ncap = c->cap ? c->cap * 2 : 1024;
+    size_t fx = (size_t)(c->nf > 0 ? c->nf : 1), fy = (size_t)c->k;
+    if (ncap > SIZE_MAX / sizeof(float) / (fx > fy ? fx : fy))
+        return -1;
+    float *x = realloc(c->x, ncap * fx * sizeof(float));
+    if (!x)
+        return -1;
+    c->x = x;
+    float *y = realloc(c->y, ncap * fy * sizeof(float));
+    if (!y)
+        return -1;
+    c->y = y;
+    c->cap = ncap;
+    return 0;
+}
+
+/* Parse one data line into row c->rows. */
+static int csv_row(csv_out *c, const char *s, const char *path, long lineno, nnrt_err *e)
+{
+    int found = csv_count_fields(s);
+    if (found != c->ncols)
+        return nnrt_errorf(e, "%s:%ld: expected %d columns, found %d", path, lineno, c->ncols,
+                           found);
+    if (c->rows == c->cap && csv_grow(c))
+        return nnrt_errorf(e, "%s:%ld: out of memory after %zu rows", path, lineno, c->rows);
+    float *xr = c->x + c->rows * (size_t)c->nf;
+    float *yr = c->y + c->rows * (size_t)c->k;
+    int fi = 0;
+    for (int col = 0; col < c->ncols; col++) {
+        const char *end = strchr(s, ',');
+        if (!end)
+            end = s + strlen(s);
+        const char *b = s, *t = end;
+        float v;
+        csv_trim(&b, &t);
+        if (b == t)
+            return nnrt_errorf(e, "%s:%ld: column %d: empty field", path, lineno, col + 1);
+        if (csv_number(b, t, &v)) {
+            size_t n = (size_t)(t - b);
+            const char *hint = memchr(b, ';', n) || memchr(b, '\t', n)
+                                   ? " (columns are separated by ',' only)" : "";
+            char shown[48]; /* the field, at most 40 bytes, unprintable ones as '?' */
+            size_t k = n > 40 ? 40 : n;
+            for (size_t i = 0; i < k; i++)
+                shown[i] = isprint((unsigned char)b[i]) ? b[i] : '?';
+            shown[k] = '\0';
+            return nnrt_errorf(e, "%s:%ld: column %d: '%s%s' is not a number%s", path, lineno,
+                               col + 1, shown, n > 40 ? "..." : "", hint);
+        }
+        if (col >= c->lab0 && col < c->lab0 + c->k)
+            yr[col - c->lab0] = v;
+        else
+            xr[fi++] = v;
+        s = *end ? end + 1 : end;
+    }
+    c->rows++;
+    return 0;
+}
+
+int nnrt_csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nnrt_err *e)
+{
+    if (nnrt_data_check_path(path, e))
+        return -1;
+    csv_reader r = {0};
+    csv_out c = {0};
+    int rc = -1, got;
+    int k = o->label_cols > 0 ? o->label_cols : 1;
+    errno = 0;
+    r.gz = gzopen(path, "rb");
+    if (!r.gz)
+        return nnrt_errorf(e, "%s: %s", path, errno ? strerror(errno) : "cannot open");
+    c.k = k;
+    int first = 1;
+    while ((got = csv_getline(&r, path, e)) == 1) {
+        if (r.lineno == 1 && strncmp(r.line, "\xEF\xBB\xBF", 3) == 0) /* UTF-8 BOM */
+            memmove(r.line, r.line + 3, strlen(r.line + 3) + 1);
+        if (csv_is_blank(r.line))
+            continue;
+        if (first) {
+            first = 0;
+            c.ncols = csv_count_fields(r.line);
+            if (o->label_col >= 0 && o->label_col + k > c.ncols) {
+                if (k == 1)
+                    nnrt_errorf(e, "%s: label column %d is out of range (the file has %d "
+                                   "columns, counted from 0)", path, o->label_col, c.ncols);
+                else
+                    nnrt_errorf(e, "%s: label columns %d..%d are out of range (the file has %d "
+                                   "columns, counted from 0)", path, o->label_col,
+                                o->label_col + k - 1, c.ncols);
+                goto done;
+            }
+            if (c.ncols <= k) {
+                int sep = strchr(r.line, ';') || strchr(r.line, '\t');
+                nnrt_errorf(e, "%s:%ld: %d column%s no features beside %d label column%s%s",
+                            path, r.lineno, c.ncols, c.ncols == 1 ? " leaves" : "s leave", k,
+                            k == 1 ? "" : "s",
+                            sep ? " (columns are separated by ',' only)" : "");
+                goto done;
+            }
+            c.nf = c.ncols - k;
+            c.lab0 = o->label_col >= 0 ? o->label_col : c.ncols - k;
+            int header = o->header < 0 ? csv_looks_like_header(r.line) : o->header;
+            if (header)
+                continue;
+        }
+        if (csv_row(&c, r.line, path, r.lineno, e))
+            goto done;
+    }
+    if (got < 0)
+        goto done;
+    if (c.rows > (size_t)LONG_MAX) {
+        nnrt_errorf(e, "%s: too many rows", path);
+        goto done;
+    }
+    if (c.rows == 0) {
+        free(c.x);
+        free(c.y);
+        c.x = c.y = NULL;
+    } else if (c.rows < c.cap) { /* give back the unused tail */
+        float *x = realloc(c.x, c.rows * (size_t)c.nf * sizeof(float));
+        float *y = realloc(c.y, c.rows * (size_t)c.k * sizeof(float));
+        if (x)
+            c.x = x;
+        if (y)
+            c.y = y;
+    }
+    nnrt_data_take(d, c.rows, (size_t)c.nf, (size_t)k, &c.x, &c.y);
+    rc = 0;
+done:
+    free(c.x);
+    free(c.y);
+    free(r.line);
+    gzclose(r.gz);
+    return rc;
+}

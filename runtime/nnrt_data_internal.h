@@ -1,0 +1,58 @@
+/*
+ * nnrt_data_internal.h -- the data loaders' internal interface: the loader
+ * each format has (nnrt_csv.c, nnrt_idx.c, nnrt_hdf5.c), called by the one
+ * dispatch, nnrt_load (nnrt_data.c); and the small pieces every loader
+ * shares (nnrt_data_common.c, which calls no loader).  Never installed.
+ */
+#ifndef NNRT_DATA_INTERNAL_H
+#define NNRT_DATA_INTERNAL_H
+
+#include "nnrt_internal.h"
+
+#include <stddef.h>
+
+#include <zlib.h>
+
+/* ------------------------------------------------------------------ */
+/* The loaders                                                          */
+/* ------------------------------------------------------------------ */
+/* Each is called by nnrt_load once the format is known: fills *out
+ * (features as float, labels as float) or fills e and returns -1 with
+ * *out left empty.  `o` is complete (no NULL), with o->scale already
+ * resolved (never 0).  nnrt_load sets out->path afterwards. */
+
+/* CSV, plain or gzip (nnrt_csv.c). */
+int nnrt_csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out, nnrt_err *e);
+
+/* IDX, plain or gzip, with its labels file (nnrt_idx.c). */
+int nnrt_idx_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out, nnrt_err *e);
+
+/* HDF5 (nnrt_hdf5.c, built only when libhdf5 is found, which defines
+ * NNRT_HAVE_HDF5 for the library). */
+int nnrt_hdf5_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out, nnrt_err *e);
+
+/* ------------------------------------------------------------------ */
+/* Shared by the loaders (nnrt_data_common.c)                           */
+/* ------------------------------------------------------------------ */
+
+/* Memory for a data set's arrays: at least 64-byte aligned, NOT zeroed,
+ * freed with free() (so nnrt_dataset_free can free arrays of every loader
+ * alike).  NULL on overflow or failure; n == 0 gives NULL too. */
+float *nnrt_data_alloc_floats(size_t n);
+
+/* A loader's last step: *d gets m samples of nf features and k label
+ * columns and takes the arrays *x and *y (m x nf, m x k; NULL when m is 0),
+ * which become NULL. */
+void nnrt_data_take(nnrt_dataset *d, size_t m, size_t nf, size_t k, float **x, float **y);
+
+/* 0 if path names something we can read as a file; else fills e. */
+int nnrt_data_check_path(const char *path, nnrt_err *e);
+
+/* Case-insensitive "does s end with suffix". */
+int nnrt_data_ends_with(const char *s, const char *suffix);
+
+/* zlib's message for gz's error, without the "PATH: " it starts with;
+ * *code gets the error number (Z_OK: none). */
+const char *nnrt_data_gz_msg(gzFile gz, const char *path, int *code);
+
+#endif /* NNRT_DATA_INTERNAL_H */

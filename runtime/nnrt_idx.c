@@ -1,0 +1,299 @@
+/*
+ * nnrt_idx.c -- the IDX loader (LeCun's format; MNIST, Fashion-MNIST),
+ * plain or gzip-compressed, images and their labels file (docs/data.md).
+ * nnrt_load calls nnrt_idx_load once the file is known to be IDX.
+ *
+ * Header: 0x00 0x00 <type> <ndims>, then ndims big-endian u32 sizes, then
+ * the elements big-endian, row-major.  Types read: 0x08 unsigned byte,
+ * 0x0D float32.  zlib's gzread reads plain files unchanged, so one path
+ * serves both.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "nnrt_data_internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <zlib.h>
+
+#define IDX_BLOCK 65536 /* bytes read per block */
+
+#define IDX_U8 0x08
+#define IDX_F32 0x0D
+
+typedef struct idx_file {
+    const char *path;
+    gzFile gz;
+    int type;
+    size_t count;   /* first dimension: samples */
+    size_t per;     /* product of the other dimensions */
+    size_t header;  /* header bytes */
+    size_t fsize;   /* the file's size on disk */
+    char shape[96]; /* "10000 x 28 x 28" for messages */
+} idx_file;
+
+static const char *idx_type_name(int t)
+{
+    switch (t) {
+    case 0x08: return "unsigned byte";
+    case 0x09: return "signed byte";
+    case 0x0B: return "short";
+    case 0x0C: return "int";
+    case 0x0D: return "float";
+    case 0x0E: return "double";
+    default: return "unknown";
+    }
+}
+
+/* Open and read the header.  On failure nothing stays open. */
+static int idx_open(idx_file *f, const char *path, nnrt_err *e)
+{
+    unsigned char h[4];
+    memset(f, 0, sizeof *f);
+    f->path = path;
+    if (nnrt_data_check_path(path, e))
+        return -1;
+    errno = 0;
+    f->gz = gzopen(path, "rb");
+    if (!f->gz)
+        return nnrt_errorf(e, "%s: %s", path, errno ? strerror(errno) : "cannot open");
+    gzbuffer(f->gz, 1u << 17);
+    struct stat st;
+    f->fsize = stat(path, &st) == 0 ? (size_t)st.st_size : SIZE_MAX;
+    int r = gzread(f->gz, h, 4);
+    if (r < 0) {
+        int zerr = Z_OK;
+        nnrt_errorf(e, "%s: gzip: %s (file corrupted)", path, nnrt_data_gz_msg(f->gz, path, &zerr));
+        goto fail;
+    }
+    if (r < 4) {
+        nnrt_errorf(e, "%s: truncated (expected at least 4 bytes of IDX header, found %d)",
+                    path, r < 0 ? 0 : r);
+        goto fail;
+    }
+    if (h[0] != 0 || h[1] != 0) {
+        nnrt_errorf(e, "%s: not an IDX file (bad magic)", path);
+        goto fail;
+    }
+    if (h[2] != IDX_U8 && h[2] != IDX_F32) {
+        nnrt_errorf(e, "%s: IDX element type 0x%02X (%s) is not supported (only 0x08 unsigned "
+                       "byte and 0x0D float)", path, h[2], idx_type_name(h[2]));
+        goto fail;
+    }
+    if (h[3] == 0) {
+        nnrt_errorf(e, "%s: IDX file with 0 dimensions", path);
+        goto fail;
+    }
+    f->type = h[2];
+    int ndims = h[3];
+    f->header = 4 + 4 * (size_t)ndims;
+    f->per = 1;
+    size_t len = 0;
+    for (int i = 0; i < ndims; i++) {
+        unsigned char b[4];
+        r = gzread(f->gz, b, 4);
+        if (r < 0) {
+            int zerr = Z_OK;
+            nnrt_errorf(e, "%s: gzip: %s (file corrupted)", path,
+                        nnrt_data_gz_msg(f->gz, path, &zerr));
+            goto fail;
+        }
+        if (r < 4) {
+            nnrt_errorf(e, "%s: truncated (expected %zu bytes of IDX header, found %zu)", path,
+                        f->header, 4 + 4 * (size_t)i + (size_t)(r < 0 ? 0 : r));
+            goto fail;
+        }
+        uint32_t v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        if (i == 0) {
+            f->count = v;
+        } else {
+            if (v != 0 && f->per > (size_t)INT_MAX / v) {
+                nnrt_errorf(e, "%s: IDX sample size too large", path);
+                goto fail;
+            }
+            f->per *= v;
+        }
+        if (len < sizeof f->shape)
+            len += (size_t)snprintf(f->shape + len, sizeof f->shape - len, "%s%lu",
+                                    i ? " x " : "", (unsigned long)v);
+    }
+    if (f->per == 0) {
+        nnrt_errorf(e, "%s: IDX samples have size 0 (%s)", path, f->shape);
+        goto fail;
+    }
+    if (f->count > (SIZE_MAX / 8) / f->per) {
+        nnrt_errorf(e, "%s: IDX data too large (%s)", path, f->shape);
+        goto fail;
+    }
+    return 0;
+fail:
+    gzclose(f->gz);
+    f->gz = NULL;
+    return -1;
+}
+
+/* Deflate expands at most 1032:1 (RFC 1951 blocks: 258 bytes per 2-bit
+ * code at best), whatever the number of gzip members. */
+#define IDX_GZ_MAX_RATIO 1032
+
+/* A file too short for what its header promises is refused before anything
+ * is allocated for it: uncompressed, by its size; gzip'd, when the header
+ * promises more than its compressed size could hold (a damaged header
+ * would otherwise have us allocate gigabytes for a file of a few bytes). */
+static int idx_check_size(const idx_file *f, const char *what, nnrt_err *e)
+{
+    size_t esize = f->type == IDX_U8 ? 1 : 4, want = f->count * f->per * esize;
+    size_t have = f->fsize - f->header;
+    if (gzdirect(f->gz) && f->fsize >= f->header && have < want)
+        return nnrt_errorf(e, "%s: truncated (header says %s; expected %zu bytes of %s, found "
+                              "%zu)", f->path, f->shape, want, what, have);
+    if (!gzdirect(f->gz) && f->fsize != SIZE_MAX && f->fsize <= SIZE_MAX / IDX_GZ_MAX_RATIO &&
+        want > f->fsize * IDX_GZ_MAX_RATIO)
+        return nnrt_errorf(e, "%s: header says %s, %zu bytes of %s, more than a %zu-byte gzip "
+                              "file can hold (truncated or corrupted)", f->path, f->shape, want,
+                           what, f->fsize);
+    return 0;
+}
+
+/* Read n elements into dst, converting: u8 through table, float32 BE as is. */
+static int idx_read(idx_file *f, const char *what, size_t n, float *dst, const float *table,
+                    nnrt_err *e)
+{
+    unsigned char buf[IDX_BLOCK];
+    size_t esize = f->type == IDX_U8 ? 1 : 4;
+    size_t done = 0;
+    while (done < n) {
+        size_t want = n - done;
+        if (want > IDX_BLOCK / esize)
+            want = IDX_BLOCK / esize;
+        int r = gzread(f->gz, buf, (unsigned)(want * esize));
+        if (r < 0 || (size_t)r < want * esize) {
+            int zerr = Z_OK;
+            const char *zmsg = nnrt_data_gz_msg(f->gz, f->path, &zerr);
+            if (zerr != Z_OK && zerr != Z_BUF_ERROR)
+                return nnrt_errorf(e, "%s: gzip: %s (file corrupted)", f->path, zmsg);
+            size_t got = done * esize + (size_t)(r < 0 ? 0 : r);
+            return nnrt_errorf(e, "%s: truncated (header says %s; expected %zu bytes of %s, "
+                                  "found %zu)", f->path, f->shape, n * esize, what, got);
+        }
+        if (esize == 1) {
+            for (size_t i = 0; i < want; i++)
+                dst[done + i] = table[buf[i]];
+        } else {
+            for (size_t i = 0; i < want; i++) {
+                const unsigned char *b = buf + 4 * i;
+                uint32_t u = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+                             (uint32_t)b[2] << 8 | b[3];
+                memcpy(&dst[done + i], &u, 4);
+            }
+        }
+        done += want;
+    }
+    /* gzip: read on to the end of the stream so that zlib checks its CRC. */
+    if (!gzdirect(f->gz)) {
+        unsigned char extra[256];
+        while (gzread(f->gz, extra, sizeof extra) > 0)
+            ;
+        int zerr = Z_OK;
+        const char *zmsg = nnrt_data_gz_msg(f->gz, f->path, &zerr);
+        if (zerr != Z_OK && zerr != Z_BUF_ERROR)
+            return nnrt_errorf(e, "%s: gzip: %s (file corrupted)", f->path, zmsg);
+    }
+    return 0;
+}
+
+/* "dir/train-images-idx3-ubyte.gz" -> "dir/train-labels-idx1-ubyte.gz":
+ * in the file name (not the directory), the last "images" becomes "labels"
+ * and "idx3" (any idxN) becomes "idx1".  0 on success. */
+static int idx_labels_name(const char *path, char *out, size_t cap)
+{
+    size_t n = strlen(path);
+    if (n + 1 > cap)
+        return -1;
+    memcpy(out, path, n + 1);
+    char *base = strrchr(out, '/');
+    base = base ? base + 1 : out;
+    char *hit = NULL;
+    for (char *p = strstr(base, "images"); p; p = strstr(p + 1, "images"))
+        hit = p;
+    if (!hit)
+        return -1;
+    memcpy(hit, "labels", 6);
+    char *idx = strstr(base, "idx");
+    if (idx && isdigit((unsigned char)idx[3]) && !isdigit((unsigned char)idx[4]))
+        idx[3] = '1';
+    return 0;
+}
+
+int nnrt_idx_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nnrt_err *e)
+{
+    idx_file img, lab;
+    char lpath[4096];
+    const char *labels = o->labels_path;
+    if (!labels) {
+        if (idx_labels_name(path, lpath, sizeof lpath))
+            return nnrt_errorf(e, "%s: cannot derive the labels file name (expected "
+                                  "'...-images-idx3-ubyte[.gz]'); name the labels file", path);
+        /* If only the other compression of the derived name exists, use it. */
+        struct stat st;
+        if (stat(lpath, &st) != 0) {
+            char alt[sizeof lpath];
+            size_t n = strlen(lpath);
+            int ok;
+            if (nnrt_data_ends_with(lpath, ".gz")) {
+                ok = snprintf(alt, sizeof alt, "%.*s", (int)(n - 3), lpath) > 0;
+            } else {
+                ok = snprintf(alt, sizeof alt, "%s.gz", lpath) < (int)sizeof alt;
+            }
+            if (ok && stat(alt, &st) == 0)
+                memcpy(lpath, alt, sizeof lpath);
+        }
+        labels = lpath;
+    }
+    if (idx_open(&img, path, e))
+        return -1;
+    if (idx_open(&lab, labels, e)) {
+        gzclose(img.gz);
+        return -1;
+    }
+    int rc = -1;
+    float *x = NULL, *y = NULL;
+    if (lab.count != img.count) {
+        nnrt_errorf(e, "%s: %zu labels for %zu images", labels, lab.count, img.count);
+        goto done;
+    }
+    float table[256];
+    for (int i = 0; i < 256; i++)
+        table[i] = o->scale != 1.0f / 255.0f ? (float)i * o->scale : (float)i / 255.0f;
+    float ltable[256];
+    for (int i = 0; i < 256; i++)
+        ltable[i] = (float)i;
+    if (idx_check_size(&img, "pixel data", e) || idx_check_size(&lab, "labels", e))
+        goto done;
+    if (img.count > 0) {
+        x = nnrt_data_alloc_floats(img.count * img.per);
+        y = nnrt_data_alloc_floats(lab.count * lab.per);
+        if (!x || !y) {
+            nnrt_errorf(e, "%s: out of memory for %s samples", path, img.shape);
+            goto done;
+        }
+        if (idx_read(&img, "pixel data", img.count * img.per, x, table, e) ||
+            idx_read(&lab, "labels", lab.count * lab.per, y, ltable, e))
+            goto done;
+    }
+    nnrt_data_take(d, img.count, img.per, lab.per, &x, &y);
+    rc = 0;
+done:
+    free(x);
+    free(y);
+    gzclose(img.gz);
+    gzclose(lab.gz);
+    return rc;
+}
