@@ -78,13 +78,23 @@ static int csv_count_fields(const char *s)
     return n;
 }
 
-/* Trim the field [*b, *end) of spaces and tabs. */
-static void csv_trim(const char **b, const char **end)
+/* The next field of the line at *s: [*b, *t) trimmed of spaces and tabs
+ * (and a trailing CR); *s moves past its comma.  Returns 1 if it was the
+ * line's last field. */
+static int csv_field(const char **s, const char **b, const char **t)
 {
-    while (*b < *end && (**b == ' ' || **b == '\t'))
+    const char *end = strchr(*s, ',');
+    int last = end == NULL;
+    if (last)
+        end = *s + strlen(*s);
+    *b = *s;
+    *t = end;
+    while (*b < *t && (**b == ' ' || **b == '\t'))
         (*b)++;
-    while (*end > *b && ((*end)[-1] == ' ' || (*end)[-1] == '\t' || (*end)[-1] == '\r'))
-        (*end)--;
+    while (*t > *b && ((*t)[-1] == ' ' || (*t)[-1] == '\t' || (*t)[-1] == '\r'))
+        (*t)--;
+    *s = last ? end : end + 1;
+    return last;
 }
 
 /* The common case without strtof (which costs most of a CSV load):
@@ -184,17 +194,13 @@ static int csv_number(const char *b, const char *end, float *v)
 static int csv_looks_like_header(const char *s)
 {
     for (;;) {
-        const char *end = strchr(s, ',');
-        if (!end)
-            end = s + strlen(s);
-        const char *b = s, *t = end;
+        const char *b, *t;
         float v;
-        csv_trim(&b, &t);
+        int last = csv_field(&s, &b, &t);
         if (csv_number(b, t, &v) == 0)
             return 0;
-        if (*end == '\0')
+        if (last)
             return 1;
-        s = end + 1;
     }
 }
 
@@ -235,12 +241,9 @@ static int csv_row(csv_out *c, const char *s, const char *path, long lineno, nnr
     float *yr = c->y + c->rows * (size_t)c->k;
     int fi = 0;
     for (int col = 0; col < c->ncols; col++) {
-        const char *end = strchr(s, ',');
-        if (!end)
-            end = s + strlen(s);
-        const char *b = s, *t = end;
+        const char *b, *t;
         float v;
-        csv_trim(&b, &t);
+        csv_field(&s, &b, &t);
         if (b == t)
             return nnrt_errorf(e, "%s:%ld: column %d: empty field", path, lineno, col + 1);
         if (csv_number(b, t, &v)) {
@@ -259,7 +262,6 @@ static int csv_row(csv_out *c, const char *s, const char *path, long lineno, nnr
             yr[col - c->lab0] = v;
         else
             xr[fi++] = v;
-        s = *end ? end + 1 : end;
     }
     c->rows++;
     return 0;
