@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "nnrt.h"
+#include "nnrt_file.h"
 
 enum {
     TR_EXIT_OK = 0,
@@ -558,86 +559,6 @@ static void tr_info(const nnrt_model *m)
 }
 
 /* ------------------------------------------------------------------ */
-/* Output files written atomically: PATH.tmp.XXXXXX, then rename        */
-/* ------------------------------------------------------------------ */
-
-typedef struct tr_afile {
-    FILE *fp;
-    char *tmp;        /* NULL when fp is stdout */
-    const char *path;
-} tr_afile;
-
-static int tr_aopen(tr_afile *f, const char *path)
-{
-    f->path = path;
-    f->tmp = NULL;
-    f->fp = NULL;
-    if (!path || strcmp(path, "-") == 0) {
-        f->fp = stdout;
-        return 0;
-    }
-    size_t n = strlen(path);
-    f->tmp = malloc(n + sizeof ".tmp.XXXXXX");
-    if (!f->tmp) {
-        tr_msg("%s: out of memory", path);
-        return -1;
-    }
-    memcpy(f->tmp, path, n);
-    memcpy(f->tmp + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-    int fd = mkstemp(f->tmp);
-    if (fd < 0) {
-        tr_msg("%s: cannot create a file beside it: %s", path, strerror(errno));
-        free(f->tmp);
-        f->tmp = NULL;
-        return -1;
-    }
-    (void)fchmod(fd, 0644);
-    f->fp = fdopen(fd, "w");
-    if (!f->fp) {
-        tr_msg("%s: %s", path, strerror(errno));
-        close(fd);
-        unlink(f->tmp);
-        free(f->tmp);
-        f->tmp = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-/* Flush, sync and rename over the path; 0 ok, else message and -1. */
-static int tr_acommit(tr_afile *f)
-{
-    if (!f->fp)
-        return -1;
-    if (!f->tmp) {
-        int bad = fflush(f->fp) != 0 || ferror(f->fp);
-        f->fp = NULL;
-        if (bad) {
-            tr_msg("stdout: write failed");
-            return -1;
-        }
-        return 0;
-    }
-    int err = 0;
-    if (fflush(f->fp) != 0 || ferror(f->fp))
-        err = errno ? errno : EIO;
-    if (!err && fsync(fileno(f->fp)) != 0 && errno != EINVAL)
-        err = errno;
-    if (fclose(f->fp) != 0 && !err)
-        err = errno ? errno : EIO;
-    f->fp = NULL;
-    if (!err && rename(f->tmp, f->path) != 0)
-        err = errno;
-    if (err) {
-        tr_msg("%s: write failed: %s (file left unchanged)", f->path, strerror(err));
-        unlink(f->tmp);
-    }
-    free(f->tmp);
-    f->tmp = NULL;
-    return err ? -1 : 0;
-}
-
-/* ------------------------------------------------------------------ */
 /* Time, signals                                                        */
 /* ------------------------------------------------------------------ */
 
@@ -991,11 +912,16 @@ static int tr_predict(const tr_opts *o, const tr_ctx *c, const float *params)
     int rc = tr_load_inputs(o, m, &d);
     if (rc)
         return rc;
-    tr_afile f;
-    if (tr_aopen(&f, o->out)) {
+    /* --out FILE (atomically), else stdout */
+    nnrt_afile f = {NULL, 0, NULL, NULL};
+    nnrt_err e = {""};
+    int to_file = o->out && strcmp(o->out, "-") != 0;
+    if (to_file && nnrt_afile_open(&f, o->out, &e)) {
+        tr_msg("%s", e.msg);
         nnrt_dataset_free(&d);
         return TR_EXIT_DATA;
     }
+    FILE *out = to_file ? f.fp : stdout;
     long no = m->n_out;
     for (long i0 = 0; i0 < d.m; i0 += c->echunk) {
         long rows = d.m - i0 < c->echunk ? d.m - i0 : c->echunk;
@@ -1003,22 +929,31 @@ static int tr_predict(const tr_opts *o, const tr_ctx *c, const float *params)
         for (long i = 0; i < rows; i++) {
             const float *p = c->ebuf + i * no;
             for (long j = 0; j < no; j++)
-                fprintf(f.fp, "%s%.6g", j ? "," : "", (double)p[j]);
+                fprintf(out, "%s%.6g", j ? "," : "", (double)p[j]);
             if (m->loss == NNRT_LOSS_CCE) {
                 long best = 0;
                 for (long j = 1; j < no; j++)
                     if (p[j] > p[best])
                         best = j;
-                fprintf(f.fp, ",%ld", best);
+                fprintf(out, ",%ld", best);
             } else if (m->loss == NNRT_LOSS_BCE) {
                 for (long j = 0; j < no; j++)
-                    fprintf(f.fp, ",%d", p[j] >= 0.5f);
+                    fprintf(out, ",%d", p[j] >= 0.5f);
             }
-            fputc('\n', f.fp);
+            fputc('\n', out);
         }
     }
     nnrt_dataset_free(&d);
-    return tr_acommit(&f) ? TR_EXIT_DATA : 0;
+    if (to_file) {
+        if (nnrt_afile_commit(&f, &e)) {
+            tr_msg("%s", e.msg);
+            return TR_EXIT_DATA;
+        }
+    } else if (fflush(stdout) != 0 || ferror(stdout)) {
+        tr_msg("stdout: write failed");
+        return TR_EXIT_DATA;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1481,10 +1416,13 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
     r->t0 = t0;
     r->last_live = t0;
     r->mtrain = mt;
-    tr_afile logf = {NULL, NULL, NULL};
+    nnrt_afile logf = {NULL, 0, NULL, NULL};
+    nnrt_err e = {""};
     if (o->log) {
-        if (tr_aopen(&logf, o->log))
+        if (nnrt_afile_open(&logf, o->log, &e)) {
+            tr_msg("%s", e.msg);
             return TR_EXIT_DATA;
+        }
         r->log = logf.fp;
         fputs("step,epoch,train_loss,train_acc,test_loss,test_acc,seconds\n", r->log);
     }
@@ -1609,8 +1547,12 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
         if (status == 0)
             tr_log_row(r, s->step, tr_now());
     }
-    if (logf.fp && tr_acommit(&logf) && !status)
-        status = TR_EXIT_DATA;
+    if (o->log && nnrt_afile_commit(&logf, &e)) {
+        tr_msg("%s", e.msg);
+        if (!status)
+            status = TR_EXIT_DATA;
+    }
+    r->log = NULL;
     s->state_floats = nnrt_state_floats(m, opt.kind);
     return status;
 }

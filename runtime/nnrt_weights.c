@@ -16,16 +16,15 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "nnrt_file.h"
 #include "nnrt_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <zlib.h>
 
@@ -94,20 +93,15 @@ static wt_layer *wt_model_layers(const nnrt_model *m)
 /* ------------------------------------------------------------------ */
 
 typedef struct wt_writer {
-    FILE *fp;
+    nnrt_afile f;
     uLong crc;
-    int err; /* errno of the first failure, 0 while all is well */
 } wt_writer;
 
 static void wt_put(wt_writer *w, const void *p, size_t n)
 {
-    if (w->err || n == 0)
+    if (w->f.err || n == 0)
         return;
-    errno = 0;
-    if (fwrite(p, 1, n, w->fp) != n) {
-        w->err = errno ? errno : EIO;
-        return;
-    }
+    nnrt_afile_write(&w->f, p, n);
     const unsigned char *b = p;
     while (n > 0) {
         uInt k = n > 1u << 30 ? 1u << 30 : (uInt)n;
@@ -136,7 +130,7 @@ static void wt_put_u64(wt_writer *w, uint64_t v)
 static void wt_put_floats(wt_writer *w, const float *f, size_t n)
 {
     unsigned char b[4 * WT_BLOCK];
-    while (n > 0 && !w->err) {
+    while (n > 0 && !w->f.err) {
         size_t k = n < WT_BLOCK ? n : WT_BLOCK;
         for (size_t i = 0; i < k; i++) {
             uint32_t u;
@@ -149,38 +143,6 @@ static void wt_put_floats(wt_writer *w, const float *f, size_t n)
         wt_put(w, b, 4 * k);
         f += k;
         n -= k;
-    }
-}
-
-/* Permission bits for the new file: the old file's, else 0666 & ~umask
- * (what fopen would have given; mkstemp makes 0600). */
-static mode_t wt_mode(const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-        return st.st_mode & 07777;
-    mode_t mask = umask(022);
-    umask(mask);
-    return 0666 & ~mask;
-}
-
-/* fsync the directory holding path, so the rename itself is durable. */
-static void wt_sync_dir(const char *path)
-{
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else if ((size_t)(slash - path) < sizeof dir)
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    else
-        return;
-    int fd = open(dir, O_RDONLY);
-    if (fd >= 0) {
-        (void)fsync(fd); /* best effort: some file systems refuse */
-        close(fd);
     }
 }
 
@@ -204,31 +166,10 @@ int nnrt_weights_save(const char *path, const nnrt_model *m, const float *params
     if (name_len > UINT32_MAX)
         return nnrt_errorf(e, "%s: model name too long", path);
 
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + sizeof ".tmp.XXXXXX");
-    if (!tmp)
-        return nnrt_errorf(e, "%s: out of memory", path);
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-    mode_t mode = wt_mode(path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        nnrt_errorf(e, "%s: cannot create a temporary file beside it: %s", path,
-                    strerror(errno));
-        free(tmp);
+    wt_writer w;
+    w.crc = crc32(0L, Z_NULL, 0);
+    if (nnrt_afile_open(&w.f, path, e))
         return -1;
-    }
-    (void)fchmod(fd, mode);
-    wt_writer w = {NULL, crc32(0L, Z_NULL, 0), 0};
-    w.fp = fdopen(fd, "wb");
-    if (!w.fp) {
-        int err = errno;
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return nnrt_errorf(e, "%s: %s", path, strerror(err));
-    }
-
     wt_put(&w, wt_magic, 4);
     wt_put_u32(&w, WT_VERSION);
     wt_put_u64(&w, m->signature);
@@ -249,28 +190,7 @@ int nnrt_weights_save(const char *path, const nnrt_model *m, const float *params
     wt_put_floats(&w, ck->state, sf);
     wt_put_u32(&w, (uint32_t)w.crc);
 
-    if (!w.err && fflush(w.fp) != 0)
-        w.err = errno ? errno : EIO;
-    if (!w.err && fsync(fileno(w.fp)) != 0)
-        w.err = errno;
-    if (fclose(w.fp) != 0 && !w.err)
-        w.err = errno ? errno : EIO;
-    if (w.err) {
-        unlink(tmp);
-        free(tmp);
-        return nnrt_errorf(e, "%s: write failed: %s (file left unchanged)", path,
-                           strerror(w.err));
-    }
-    if (rename(tmp, path) != 0) {
-        int err = errno;
-        unlink(tmp);
-        free(tmp);
-        return nnrt_errorf(e, "%s: cannot replace it: %s (file left unchanged)", path,
-                           strerror(err));
-    }
-    free(tmp);
-    wt_sync_dir(path);
-    return 0;
+    return nnrt_afile_commit(&w.f, e);
 }
 
 /* ------------------------------------------------------------------ */
