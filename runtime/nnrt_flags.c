@@ -1,6 +1,12 @@
 /*
  * nnrt_flags.c -- the trainer's command line: the flag table, parsing
- * (values checked, one message naming the flag), --help and --info.
+ * (every value checked, one message naming the flag), --help and --info.
+ *
+ * The training hyper-parameters (--lr, --epochs, ..., --seed) are not rows
+ * here: they are the rows of nnrt_hparams (runtime/nnrt_vocab.h), the same
+ * rows the spec's `train KEY=VALUE` reads, so a flag takes exactly the
+ * values the spec takes, and its name, value word, help line, bounds and
+ * --help default come from there.
  */
 #include <errno.h>
 #include <math.h>
@@ -10,22 +16,19 @@
 #include <string.h>
 
 #include "nnrt_train_internal.h"
+#include "nnrt_vocab.h"
 
 /* ------------------------------------------------------------------ */
-/* Options: one table, one row per flag                                 */
+/* The flags: one table, one row per flag                               */
 /* ------------------------------------------------------------------ */
 
 typedef enum fl_kind {
-    TK_FLAG,  /* no value */
-    TK_STR,   /* a file or a name */
-    TK_COUNT, /* integer >= 1 */
-    TK_INDEX, /* integer >= 0 */
-    TK_POS,   /* finite float > 0 */
-    TK_FRAC,  /* finite float in [0, 1) */
-    TK_BATCH, /* integer >= 1 or "full" */
-    TK_OPT,   /* sgd | momentum | adam */
-    TK_INIT,  /* zeros | small | course | xavier | he */
-    TK_SEED   /* unsigned 64-bit integer */
+    FK_FLAG,   /* no value */
+    FK_STR,    /* a file or a name */
+    FK_COUNT,  /* integer >= 1 */
+    FK_INDEX,  /* integer >= 0 */
+    FK_POS,    /* finite float > 0 */
+    FK_HPARAMS /* not a flag: the rows of nnrt_hparams stand here, as --NAME */
 } fl_kind;
 
 typedef struct fl_flag {
@@ -38,50 +41,83 @@ typedef struct fl_flag {
 
 #define FL_OFF(f) offsetof(tr_opts, f)
 
+/* ORDER: the order of --help. */
 static const fl_flag fl_flags[] = {
-    {"--train", TK_STR, FL_OFF(train), "FILE", "training data (HDF5, CSV, IDX or IDX.gz)"},
-    {"--test", TK_STR, FL_OFF(test), "FILE", "test data, evaluated alongside"},
-    {"--train-labels", TK_STR, FL_OFF(train_labels), "FILE",
+    {"--train", FK_STR, FL_OFF(train), "FILE", "training data (HDF5, CSV, IDX or IDX.gz)"},
+    {"--test", FK_STR, FL_OFF(test), "FILE", "test data, evaluated alongside"},
+    {"--train-labels", FK_STR, FL_OFF(train_labels), "FILE",
      "IDX labels of --train (default: derived from its name)"},
-    {"--test-labels", TK_STR, FL_OFF(test_labels), "FILE", "IDX labels of --test"},
-    {"--x-name", TK_STR, FL_OFF(x_name), "NAME", "HDF5 dataset of the features"},
-    {"--y-name", TK_STR, FL_OFF(y_name), "NAME", "HDF5 dataset of the labels"},
-    {"--label-col", TK_INDEX, FL_OFF(label_col), "N", "CSV: column of the label, from 0 (default: last)"},
-    {"--scale", TK_POS, FL_OFF(scale), "F", "multiply uint8 features by F (default 1/255)"},
-    {"--epochs", TK_COUNT, FL_OFF(epochs), "N", "train for N passes over the data"},
-    {"--iterations", TK_COUNT, FL_OFF(iterations), "N", "train for N parameter updates"},
-    {"--lr", TK_POS, FL_OFF(lr), "F", "learning rate"},
-    {"--batch", TK_BATCH, FL_OFF(batch), "N|full", "samples per update (1 = per-sample SGD)"},
-    {"--optimizer", TK_OPT, FL_OFF(optimizer), "NAME", "sgd, momentum or adam"},
-    {"--beta1", TK_FRAC, FL_OFF(beta1), "F", "momentum / Adam first-moment decay"},
-    {"--beta2", TK_FRAC, FL_OFF(beta2), "F", "Adam second-moment decay"},
-    {"--eps", TK_POS, FL_OFF(eps), "F", "Adam epsilon"},
-    {"--init", TK_INIT, FL_OFF(init), "NAME", "zeros, small, course, xavier or he"},
-    {"--seed", TK_SEED, FL_OFF(seed), "N", "seed of the initial weights and the shuffle"},
-    {"--eval-every", TK_COUNT, FL_OFF(eval_every), "N",
+    {"--test-labels", FK_STR, FL_OFF(test_labels), "FILE", "IDX labels of --test"},
+    {"--x-name", FK_STR, FL_OFF(x_name), "NAME", "HDF5 dataset of the features"},
+    {"--y-name", FK_STR, FL_OFF(y_name), "NAME", "HDF5 dataset of the labels"},
+    {"--label-col", FK_INDEX, FL_OFF(label_col), "N",
+     "CSV: column of the label, from 0 (default: last)"},
+    {"--scale", FK_POS, FL_OFF(scale), "F", "multiply uint8 features by F (default 1/255)"},
+    {NULL, FK_HPARAMS, 0, NULL, NULL}, /* --lr ... --seed */
+    {"--eval-every", FK_COUNT, FL_OFF(eval_every), "N",
      "evaluate every N epochs (--epochs) or steps (--iterations); default: ~20 per run"},
-    {"--save", TK_STR, FL_OFF(save), "FILE", "write weights + optimizer state at the end"},
-    {"--load", TK_STR, FL_OFF(load), "FILE", "start from these weights (step 0)"},
-    {"--resume", TK_STR, FL_OFF(resume), "FILE",
+    {"--save", FK_STR, FL_OFF(save), "FILE", "write weights + optimizer state at the end"},
+    {"--load", FK_STR, FL_OFF(load), "FILE", "start from these weights (step 0)"},
+    {"--resume", FK_STR, FL_OFF(resume), "FILE",
      "continue a saved run: weights, optimizer state and step"},
-    {"--predict", TK_STR, FL_OFF(predict), "FILE",
+    {"--predict", FK_STR, FL_OFF(predict), "FILE",
      "write the outputs and class of each sample of FILE"},
-    {"--out", TK_STR, FL_OFF(out), "FILE", "--predict output file (default: stdout)"},
-    {"--gradcheck", TK_FLAG, FL_OFF(gradcheck), NULL,
+    {"--out", FK_STR, FL_OFF(out), "FILE", "--predict output file (default: stdout)"},
+    {"--gradcheck", FK_FLAG, FL_OFF(gradcheck), NULL,
      "compare backprop with finite differences on --train; exit 1 if off"},
-    {"--log", TK_STR, FL_OFF(log), "FILE.csv", "one CSV row per evaluation"},
-    {"--json", TK_FLAG, FL_OFF(json), NULL, "end with a one-line JSON summary"},
-    {"--quiet", TK_FLAG, FL_OFF(quiet), NULL, "no progress output"},
-    {"--info", TK_FLAG, FL_OFF(info), NULL, "describe the model and exit"},
-    {"--help", TK_FLAG, FL_OFF(help), NULL, "this text"},
+    {"--log", FK_STR, FL_OFF(log), "FILE.csv", "one CSV row per evaluation"},
+    {"--json", FK_FLAG, FL_OFF(json), NULL, "end with a one-line JSON summary"},
+    {"--quiet", FK_FLAG, FL_OFF(quiet), NULL, "no progress output"},
+    {"--info", FK_FLAG, FL_OFF(info), NULL, "describe the model and exit"},
+    {"--help", FK_FLAG, FL_OFF(help), NULL, "this text"},
 };
-#define FL_NFLAGS ((int)(sizeof fl_flags / sizeof fl_flags[0]))
+#define FL_NROWS (sizeof fl_flags / sizeof fl_flags[0])
 
-static const char *const fl_opt_names[] = {"sgd", "momentum", "adam", NULL};
-static const char *const fl_init_names[] = {"zeros", "small", "course", "xavier", "he", NULL};
-static const char *const fl_act_names[] = {"identity", "sigmoid", "tanh",
-                                           "relu",     "leaky_relu", "softmax"};
-static const char *const fl_loss_names[] = {"bce", "mse", "cce"};
+/* A flag as parsing and --help see it: a row of fl_flags or of
+ * nnrt_hparams.  Its index in --help's order is its bit in tr_opts.given. */
+typedef struct fl_ref {
+    char name[32];        /* "--lr" */
+    const fl_flag *f;     /* the row of fl_flags, or NULL */
+    const nnrt_hparam *h; /* the row of nnrt_hparams, or NULL */
+    const char *meta, *help;
+} fl_ref;
+
+/* The i-th flag in --help's order; 0 past the last. */
+static int fl_at(size_t i, fl_ref *r)
+{
+    for (size_t k = 0; k < FL_NROWS; k++) {
+        const fl_flag *f = &fl_flags[k];
+        if (f->kind == FK_HPARAMS) {
+            if (i < NNRT_N_HPARAMS) {
+                const nnrt_hparam *h = &nnrt_hparams[i];
+                snprintf(r->name, sizeof r->name, "--%s", h->name);
+                r->f = NULL;
+                r->h = h;
+                r->meta = h->meta;
+                r->help = h->help;
+                return 1;
+            }
+            i -= NNRT_N_HPARAMS;
+        } else if (i-- == 0) {
+            snprintf(r->name, sizeof r->name, "%s", f->name);
+            r->f = f;
+            r->h = NULL;
+            r->meta = f->meta;
+            r->help = f->help;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The index of flag `name`, or -1. */
+static int fl_find(const char *name, fl_ref *r)
+{
+    for (size_t i = 0; fl_at(i, r); i++)
+        if (strcmp(r->name, name) == 0)
+            return (int)i;
+    return -1;
+}
 
 static size_t fl_edit_distance(const char *a, const char *b)
 {
@@ -108,20 +144,19 @@ static size_t fl_edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
-/* The flag closest to `w`, or NULL if none is close. */
-static const char *fl_did_you_mean(const char *w)
+/* The flag closest to `w` (copied to best), or NULL if none is close. */
+static const char *fl_did_you_mean(const char *w, char *best, size_t cap)
 {
-    const char *best = NULL;
+    fl_ref r;
     size_t bd = (size_t)-1, wl = strlen(w);
-    for (int i = 0; i < FL_NFLAGS; i++) {
-        const char *n = fl_flags[i].name;
-        size_t d = fl_edit_distance(w, n);
+    for (size_t i = 0; fl_at(i, &r); i++) {
+        size_t d = fl_edit_distance(w, r.name);
         /* a unique-looking prefix ("--pred") counts as close */
-        if (wl >= 4 && strncmp(n, w, wl) == 0)
+        if (wl >= 4 && strncmp(r.name, w, wl) == 0)
             d = 1;
         if (d < bd) {
             bd = d;
-            best = n;
+            snprintf(best, cap, "%s", r.name);
         }
     }
     size_t limit = wl / 3 > 2 ? wl / 3 : 2;
@@ -129,33 +164,16 @@ static const char *fl_did_you_mean(const char *w)
 }
 
 /* ------------------------------------------------------------------ */
-/* Parsing values                                                       */
+/* Values                                                               */
 /* ------------------------------------------------------------------ */
 
-static int fl_word(const char *flag, const char *v, const char *const *words, long *out)
-{
-    for (int i = 0; words[i]; i++)
-        if (strcmp(v, words[i]) == 0) {
-            *out = i;
-            return 0;
-        }
-    char list[128] = "";
-    size_t len = 0;
-    for (int i = 0; words[i]; i++) {
-        int k = snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", words[i]);
-        if (k < 0 || (size_t)k >= sizeof list - len)
-            break;
-        len += (size_t)k;
-    }
-    nnrt_train_msg("%s: '%s' is not one of %s", flag, v, list);
-    return -1;
-}
-
-static int fl_long(const char *flag, const char *v, long min, long *out)
+/* v as a long: 0; 1 if it does not fit one; -1 if it is not a whole
+ * number (message printed). */
+static int fl_whole(const char *flag, const char *v, long *out)
 {
     char *end;
     errno = 0;
-    long x = strtol(v, &end, 10);
+    *out = strtol(v, &end, 10);
     if (end == v || *end != '\0') {
         char *fend;
         double d = strtod(v, &fend);
@@ -165,7 +183,17 @@ static int fl_long(const char *flag, const char *v, long min, long *out)
             nnrt_train_msg("%s: '%s' is not a number", flag, v);
         return -1;
     }
-    if (errno == ERANGE) {
+    return errno == ERANGE;
+}
+
+/* A count of the trainer's own (--eval-every, --label-col): at least min. */
+static int fl_long(const char *flag, const char *v, long min, long *out)
+{
+    long x;
+    int r = fl_whole(flag, v, &x);
+    if (r < 0)
+        return -1;
+    if (r > 0) {
         nnrt_train_msg("%s: '%s' is out of range", flag, v);
         return -1;
     }
@@ -177,29 +205,64 @@ static int fl_long(const char *flag, const char *v, long min, long *out)
     return 0;
 }
 
-static int fl_float(const char *flag, const char *v, fl_kind kind, float *out)
+/* v as a number: 0, or -1 (message printed) if it is none. */
+static int fl_number(const char *flag, const char *v, double *out)
 {
     char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (end == v || *end != '\0' || isnan(x)) {
+    *out = strtod(v, &end);
+    if (end == v || *end != '\0' || isnan(*out)) {
         nnrt_train_msg("%s: '%s' is not a number", flag, v);
         return -1;
     }
-    if (!isfinite(x) || errno == ERANGE || fabs(x) > 3.0e38) {
+    return 0;
+}
+
+/* --scale: a finite float > 0. */
+static int fl_pos(const char *flag, const char *v, float *out)
+{
+    double x;
+    if (fl_number(flag, v, &x))
+        return -1;
+    if (!isfinite(x) || fabs(x) > 3.0e38) {
         nnrt_train_msg("%s: '%s' is out of range", flag, v);
         return -1;
     }
-    if (kind == TK_POS && !(x > 0.0)) {
+    if (!(x > 0.0)) {
         nnrt_train_msg("%s: '%s' must be positive", flag, v);
-        return -1;
-    }
-    if (kind == TK_FRAC && !(x >= 0.0 && x < 1.0)) {
-        nnrt_train_msg("%s: '%s' must be in [0, 1)", flag, v);
         return -1;
     }
     *out = (float)x;
     return 0;
+}
+
+/* "FLAG: 'V' must be in (0, 100]" for a value outside row h's bounds. */
+static int fl_out_of_range(const char *flag, const char *v, const nnrt_hparam *h)
+{
+    char range[64];
+    nnrt_hparam_range_text(h, range, sizeof range);
+    nnrt_train_msg("%s: '%s' must be in %s%s", flag, v, range,
+                   h->kind == NNRT_HP_BATCH ? " or 'full'" : "");
+    return -1;
+}
+
+/* A word of `rows` (nnrt_opt_rows, nnrt_init_rows). */
+static int fl_word(const char *flag, const char *v, const nnrt_word_row *rows, int *out)
+{
+    for (const nnrt_word_row *r = rows; r->name; r++)
+        if (strcmp(v, r->name) == 0) {
+            *out = r->value;
+            return 0;
+        }
+    char list[128] = "";
+    size_t len = 0;
+    for (const nnrt_word_row *r = rows; r->name; r++) {
+        int k = snprintf(list + len, sizeof list - len, "%s%s", r == rows ? "" : ", ", r->name);
+        if (k < 0 || (size_t)k >= sizeof list - len)
+            break;
+        len += (size_t)k;
+    }
+    nnrt_train_msg("%s: '%s' is not one of %s", flag, v, list);
+    return -1;
 }
 
 static int fl_seed(const char *flag, const char *v, uint64_t *out)
@@ -223,70 +286,95 @@ static int fl_seed(const char *flag, const char *v, uint64_t *out)
     return 0;
 }
 
-static int fl_set(tr_opts *o, const fl_flag *f, const char *v)
+/* The value of hyper-parameter row h into o->cfg: what the spec accepts
+ * for it (nnrt_hparam_in_range on the float the value becomes). */
+static int fl_set_hparam(tr_opts *o, const nnrt_hparam *h, const char *flag, const char *v)
 {
-    char *base = (char *)o + f->off;
-    switch (f->kind) {
-    case TK_FLAG:
-        *(long *)(void *)base = 1;
+    void *field = (char *)&o->cfg + h->offset;
+    double x;
+    long n;
+    int w, r;
+    if (h->kind == NNRT_HP_BATCH && strcmp(v, "full") == 0) {
+        *(long *)field = 0;
         return 0;
-    case TK_STR:
-        if (!*v) {
-            nnrt_train_msg("%s: empty %s", f->name, f->meta ? f->meta : "value");
+    }
+    switch (h->kind) {
+    case NNRT_HP_REAL:
+        if (fl_number(flag, v, &x))
             return -1;
-        }
-        *(const char **)(void *)base = v;
+        if (!isfinite(x) || fabs(x) > 3.0e38 || !nnrt_hparam_in_range(h, (double)(float)x))
+            return fl_out_of_range(flag, v, h);
+        *(float *)field = (float)x;
         return 0;
-    case TK_COUNT:
-        return fl_long(f->name, v, 1, (long *)(void *)base);
-    case TK_INDEX:
-        return fl_long(f->name, v, 0, (long *)(void *)base);
-    case TK_POS:
-    case TK_FRAC:
-        return fl_float(f->name, v, f->kind, (float *)(void *)base);
-    case TK_BATCH:
-        if (strcmp(v, "full") == 0) {
-            *(long *)(void *)base = 0;
-            return 0;
-        }
-        if (fl_long(f->name, v, 1, (long *)(void *)base)) {
+    case NNRT_HP_BATCH: /* "full" above */
+    case NNRT_HP_COUNT:
+        r = fl_whole(flag, v, &n);
+        if (r < 0)
             return -1;
-        }
+        if (r > 0 || !nnrt_hparam_in_range(h, (double)n))
+            return fl_out_of_range(flag, v, h);
+        *(long *)field = n;
         return 0;
-    case TK_OPT:
-        return fl_word(f->name, v, fl_opt_names, (long *)(void *)base);
-    case TK_INIT:
-        return fl_word(f->name, v, fl_init_names, (long *)(void *)base);
-    case TK_SEED:
-        return fl_seed(f->name, v, (uint64_t *)(void *)base);
+    case NNRT_HP_SEED:
+        return fl_seed(flag, v, (uint64_t *)field);
+    case NNRT_HP_OPT:
+        if (fl_word(flag, v, nnrt_opt_rows, &w))
+            return -1;
+        *(nnrt_opt_kind *)field = (nnrt_opt_kind)w;
+        return 0;
+    case NNRT_HP_INIT:
+        if (fl_word(flag, v, nnrt_init_rows, &w))
+            return -1;
+        *(nnrt_init *)field = (nnrt_init)w;
+        return 0;
     }
     return -1;
 }
 
-int nnrt_flags_given(const tr_opts *o, const char *name)
+static int fl_set(tr_opts *o, const fl_ref *r, const char *v)
 {
-    for (int i = 0; i < FL_NFLAGS; i++)
-        if (strcmp(fl_flags[i].name, name) == 0)
-            return (o->given >> i) & 1u;
-    return 0;
+    if (r->h)
+        return fl_set_hparam(o, r->h, r->name, v);
+    void *field = (char *)o + r->f->off;
+    switch (r->f->kind) {
+    case FK_FLAG:
+        *(long *)field = 1;
+        return 0;
+    case FK_STR:
+        if (!*v) {
+            nnrt_train_msg("%s: empty %s", r->name, r->meta ? r->meta : "value");
+            return -1;
+        }
+        *(const char **)field = v;
+        return 0;
+    case FK_COUNT:
+        return fl_long(r->name, v, 1, (long *)field);
+    case FK_INDEX:
+        return fl_long(r->name, v, 0, (long *)field);
+    case FK_POS:
+        return fl_pos(r->name, v, (float *)field);
+    case FK_HPARAMS:
+        break;
+    }
+    return -1;
 }
 
-/* 0 ok, TR_EXIT_USAGE on a bad command line (message printed). */
+/* ------------------------------------------------------------------ */
+/* The command line                                                     */
+/* ------------------------------------------------------------------ */
+
+int nnrt_flags_given(const tr_opts *o, const char *name)
+{
+    fl_ref r;
+    int i = fl_find(name, &r);
+    return i >= 0 && ((o->given >> i) & 1u);
+}
+
 int nnrt_flags_parse(tr_opts *o, const nnrt_model *m, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
-    const nnrt_train_cfg *d = &m->defaults;
     o->label_col = -1;
-    o->lr = d->lr;
-    o->epochs = d->epochs;
-    o->iterations = d->iterations;
-    o->batch = d->batch;
-    o->optimizer = (long)d->optimizer;
-    o->beta1 = d->beta1;
-    o->beta2 = d->beta2;
-    o->eps = d->eps;
-    o->init = (long)d->init;
-    o->seed = d->seed;
+    o->cfg = m->defaults;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0) {
@@ -304,23 +392,21 @@ int nnrt_flags_parse(tr_opts *o, const nnrt_model *m, int argc, char **argv)
             nl = sizeof name - 1;
         memcpy(name, a, nl);
         name[nl] = '\0';
-        int fi = -1;
-        for (int k = 0; k < FL_NFLAGS; k++)
-            if (strcmp(fl_flags[k].name, name) == 0)
-                fi = k;
+        fl_ref r;
+        int fi = fl_find(name, &r);
         if (fi < 0) {
-            const char *s = fl_did_you_mean(name);
+            char best[32];
+            const char *s = fl_did_you_mean(name, best, sizeof best);
             if (s)
                 nnrt_train_msg("unknown flag '%s' (did you mean %s?)", name, s);
             else
                 nnrt_train_msg("unknown flag '%s' (see --help)", name);
             return TR_EXIT_USAGE;
         }
-        const fl_flag *f = &fl_flags[fi];
         const char *v = NULL;
-        if (f->kind == TK_FLAG) {
+        if (r.f && r.f->kind == FK_FLAG) {
             if (eq) {
-                nnrt_train_msg("%s takes no value", f->name);
+                nnrt_train_msg("%s takes no value", r.name);
                 return TR_EXIT_USAGE;
             }
         } else if (eq) {
@@ -328,10 +414,10 @@ int nnrt_flags_parse(tr_opts *o, const nnrt_model *m, int argc, char **argv)
         } else if (i + 1 < argc) {
             v = argv[++i];
         } else {
-            nnrt_train_msg("%s needs a value (%s)", f->name, f->meta);
+            nnrt_train_msg("%s needs a value (%s)", r.name, r.meta);
             return TR_EXIT_USAGE;
         }
-        if (fl_set(o, f, v))
+        if (fl_set(o, &r, v))
             return TR_EXIT_USAGE;
         o->given |= 1ull << fi;
     }
@@ -342,13 +428,14 @@ int nnrt_flags_parse(tr_opts *o, const nnrt_model *m, int argc, char **argv)
         return TR_EXIT_USAGE;
     }
     if (ge)
-        o->iterations = 0;
+        o->cfg.iterations = 0;
     if (gi)
-        o->epochs = 0;
-    if (o->epochs <= 0 && o->iterations <= 0)
-        o->epochs = 1;
+        o->cfg.epochs = 0;
+    if (o->cfg.epochs <= 0 && o->cfg.iterations <= 0)
+        o->cfg.epochs = 1;
     if (o->load && o->resume) {
-        nnrt_train_msg("--load and --resume cannot be used together (--resume also loads the weights)");
+        nnrt_train_msg("--load and --resume cannot be used together (--resume also loads the "
+                       "weights)");
         return TR_EXIT_USAGE;
     }
     if (o->out && !o->predict) {
@@ -358,10 +445,23 @@ int nnrt_flags_parse(tr_opts *o, const nnrt_model *m, int argc, char **argv)
     return 0;
 }
 
+void nnrt_flags_load_opts(const tr_opts *o, const nnrt_model *m, const char *labels,
+                          nnrt_load_opts *lo)
+{
+    nnrt_load_opts_default(lo);
+    lo->labels_path = labels;
+    lo->x_name = o->x_name;
+    lo->y_name = o->y_name;
+    lo->scale = o->scale;
+    lo->label_col = (int)o->label_col;
+    lo->label_cols = m->loss == NNRT_LOSS_CCE ? 1 : m->n_out;
+}
+
 /* ------------------------------------------------------------------ */
-/* Help and --info                                                      */
+/* --help and --info                                                    */
 /* ------------------------------------------------------------------ */
 
+/* "2-3 tanh-1 sigmoid" */
 static void fl_shape(const nnrt_model *m, char *buf, size_t cap)
 {
     size_t len = 0;
@@ -369,49 +469,16 @@ static void fl_shape(const nnrt_model *m, char *buf, size_t cap)
     len = k > 0 ? (size_t)k : 0;
     for (int l = 0; l < m->n_layers && len < cap; l++) {
         k = snprintf(buf + len, cap - len, "-%d %s", m->layers[l].units,
-                     (unsigned)m->layers[l].act < 6 ? fl_act_names[m->layers[l].act] : "?");
+                     nnrt_act_name(m->layers[l].act));
         if (k < 0)
             break;
         len += (size_t)k;
     }
 }
 
-static const char *fl_loss_name(const nnrt_model *m)
-{
-    return (unsigned)m->loss < 3 ? fl_loss_names[m->loss] : "?";
-}
-
-static void fl_default_text(const nnrt_model *m, const fl_flag *f, char *buf, size_t cap)
-{
-    const nnrt_train_cfg *d = &m->defaults;
-    buf[0] = '\0';
-    if (strcmp(f->name, "--lr") == 0)
-        snprintf(buf, cap, "%g", (double)d->lr);
-    else if (strcmp(f->name, "--epochs") == 0 && d->epochs > 0)
-        snprintf(buf, cap, "%ld", d->epochs);
-    else if (strcmp(f->name, "--iterations") == 0 && d->iterations > 0)
-        snprintf(buf, cap, "%ld", d->iterations);
-    else if (strcmp(f->name, "--batch") == 0) {
-        if (d->batch > 0)
-            snprintf(buf, cap, "%ld", d->batch);
-        else
-            snprintf(buf, cap, "full");
-    } else if (strcmp(f->name, "--optimizer") == 0 && (unsigned)d->optimizer < 3)
-        snprintf(buf, cap, "%s", fl_opt_names[d->optimizer]);
-    else if (strcmp(f->name, "--beta1") == 0)
-        snprintf(buf, cap, "%g", (double)d->beta1);
-    else if (strcmp(f->name, "--beta2") == 0)
-        snprintf(buf, cap, "%g", (double)d->beta2);
-    else if (strcmp(f->name, "--eps") == 0)
-        snprintf(buf, cap, "%g", (double)d->eps);
-    else if (strcmp(f->name, "--init") == 0 && (unsigned)d->init < 5)
-        snprintf(buf, cap, "%s", fl_init_names[d->init]);
-    else if (strcmp(f->name, "--seed") == 0)
-        snprintf(buf, cap, "%llu", (unsigned long long)d->seed);
-}
-
 void nnrt_flags_help(const nnrt_model *m, FILE *out)
 {
+    const char *prog = nnrt_train_prog();
     char shape[512];
     fl_shape(m, shape, sizeof shape);
     fprintf(out,
@@ -420,15 +487,16 @@ void nnrt_flags_help(const nnrt_model *m, FILE *out)
             "       %s --train FILE --gradcheck\n\n"
             "model '%s': %s, loss %s (from %s, nngen %s, %s path)\n\n"
             "flags (defaults from the spec in brackets):\n",
-            nnrt_train_prog(), m->name, nnrt_train_prog(), nnrt_train_prog(), m->name, shape, fl_loss_name(m),
+            prog, m->name, prog, prog, m->name, shape, nnrt_loss_name(m->loss),
             m->spec_file ? m->spec_file : "?", m->nngen_version ? m->nngen_version : "?",
             m->isa ? m->isa : "?");
-    for (int i = 0; i < FL_NFLAGS; i++) {
-        const fl_flag *f = &fl_flags[i];
-        char left[48], def[64];
-        snprintf(left, sizeof left, "%s%s%s", f->name, f->meta ? " " : "", f->meta ? f->meta : "");
-        fl_default_text(m, f, def, sizeof def);
-        fprintf(out, "  %-22s %s%s%s%s\n", left, f->help, def[0] ? " [" : "", def,
+    fl_ref r;
+    for (size_t i = 0; fl_at(i, &r); i++) {
+        char left[48], def[64] = "";
+        snprintf(left, sizeof left, "%s%s%s", r.name, r.meta ? " " : "", r.meta ? r.meta : "");
+        if (r.h)
+            nnrt_hparam_format(r.h, &m->defaults, def, sizeof def);
+        fprintf(out, "  %-22s %s%s%s%s\n", left, r.help, def[0] ? " [" : "", def,
                 def[0] ? "]" : "");
     }
     fprintf(out, "\nexit status: 0 ok, 1 data or file error (or --gradcheck above %g), "
@@ -442,31 +510,13 @@ void nnrt_flags_info(const nnrt_model *m)
     fl_shape(m, shape, sizeof shape);
     printf("model %s\nspec %s\nnngen %s\nisa %s\nshape %s\nloss %s\n", m->name,
            m->spec_file ? m->spec_file : "?", m->nngen_version ? m->nngen_version : "?",
-           m->isa ? m->isa : "?", shape, fl_loss_name(m));
+           m->isa ? m->isa : "?", shape, nnrt_loss_name(m->loss));
     printf("parameters %zu (%zu floats with padding)\n", m->n_weights, m->n_params);
     printf("flops per sample: forward %.0f, forward+backward %.0f\n", m->flops_fwd,
            m->flops_train);
     for (int l = 0; l < m->n_layers; l++) {
         const nnrt_layer_info *L = &m->layers[l];
         printf("layer %d: %d -> %d %s (W at %zu, b at %zu; spec line %d)\n", l + 1, L->fan_in,
-               L->units, (unsigned)L->act < 6 ? fl_act_names[L->act] : "?", L->w_offset,
-               L->b_offset, L->spec_line);
+               L->units, nnrt_act_name(L->act), L->w_offset, L->b_offset, L->spec_line);
     }
 }
-
-/* ------------------------------------------------------------------ */
-/* Data                                                                 */
-/* ------------------------------------------------------------------ */
-
-void nnrt_flags_load_opts(const tr_opts *o, const nnrt_model *m, const char *labels,
-                         nnrt_load_opts *lo)
-{
-    nnrt_load_opts_default(lo);
-    lo->labels_path = labels;
-    lo->x_name = o->x_name;
-    lo->y_name = o->y_name;
-    lo->scale = o->scale;
-    lo->label_col = (int)o->label_col;
-    lo->label_cols = m->loss == NNRT_LOSS_CCE ? 1 : m->n_out;
-}
-

@@ -45,15 +45,16 @@ static int pr_load_inputs(const tr_opts *o, const nnrt_model *m, nnrt_dataset *d
     }
     if (d->n_features != m->n_in) {
         nnrt_train_msg("%s: %d features per sample, but model '%s' takes %d", o->predict,
-               d->n_features, m->name, m->n_in);
+                       d->n_features, m->name, m->n_in);
         nnrt_dataset_free(d);
         return TR_EXIT_DATA;
     }
     size_t n = (size_t)d->m * (size_t)d->n_features;
     for (size_t i = 0; i < n; i++)
         if (!isfinite(d->x[i])) {
-            nnrt_train_msg("%s: sample %zu, feature %zu is %s", o->predict, i / (size_t)d->n_features,
-                   i % (size_t)d->n_features, isnan(d->x[i]) ? "NaN" : "inf");
+            nnrt_train_msg("%s: sample %zu, feature %zu is %s", o->predict,
+                           i / (size_t)d->n_features, i % (size_t)d->n_features,
+                           isnan(d->x[i]) ? "NaN" : "inf");
             nnrt_dataset_free(d);
             return TR_EXIT_DATA;
         }

@@ -161,15 +161,15 @@ void nnrt_report_summary(FILE *out, tr_run *r, const char *status, long step, do
     const tr_opts *o = r->o;
     double sps = r->train_secs > 0 ? r->samples / r->train_secs : 0.0;
     char batch[32];
-    if (o->batch > 0)
-        snprintf(batch, sizeof batch, "batch %ld", o->batch);
+    if (o->cfg.batch > 0)
+        snprintf(batch, sizeof batch, "batch %ld", o->cfg.batch);
     else
         snprintf(batch, sizeof batch, "full batch");
     char ep[32];
     rp_fmt_epoch(step, r->spe, ep, sizeof ep);
     fprintf(out, "%s: %ld steps (%s epochs, %s, %s lr %g) in %.2f s, %.0f samples/s\n",
             m->name, step, ep, batch,
-            nnrt_opt_name((nnrt_opt_kind)o->optimizer), (double)o->lr, wall, sps);
+            nnrt_opt_name(o->cfg.optimizer), (double)o->cfg.lr, wall, sps);
     if (r->have_eval) {
         rp_metrics_line(out, m, "train", &r->tr);
         if (r->have_test)

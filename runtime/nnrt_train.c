@@ -252,7 +252,7 @@ static TR_NOINLINE void tr_epoch_order(long *idx, long n, uint64_t seed, long ep
 static int tr_save(const tr_opts *o, const nnrt_model *m, const float *params, long step,
                    long spe, const float *state, size_t sf)
 {
-    nnrt_checkpoint ck = {step, step / spe, (nnrt_opt_kind)o->optimizer, state,
+    nnrt_checkpoint ck = {step, step / spe, o->cfg.optimizer, state,
                           state ? sf : 0};
     nnrt_err e = {""};
     if (nnrt_weights_save(o->save, m, params, &ck, &e)) {
@@ -290,8 +290,8 @@ static int tr_check_finite(const char *path, const nnrt_model *m, const float *p
         else
             snprintf(where, sizeof where, "W[%zu][%zu]", k / (size_t)L->fan_in,
                      k % (size_t)L->fan_in);
-        nnrt_train_msg("%s: parameter %zu (layer %d %s) is %s; these weights cannot be used", path, i,
-               l + 1, where, isnan(p[i]) ? "NaN" : "infinite");
+        nnrt_train_msg("%s: parameter %zu (layer %d %s) is %s; these weights cannot be used",
+                       path, i, l + 1, where, isnan(p[i]) ? "NaN" : "infinite");
         return TR_EXIT_DATA;
     }
     return 0;
@@ -317,12 +317,12 @@ static int tr_load_weights(tr_opts *o, const nnrt_model *m, tr_state *s)
     if (!st)
         return tr_oom("optimizer state");
     if (!nnrt_flags_given(o, "--optimizer"))
-        o->optimizer = (long)ck.optimizer;
-    size_t want = nnrt_state_floats(m, (nnrt_opt_kind)o->optimizer);
-    if ((long)ck.optimizer != o->optimizer) {
-        nnrt_train_msg("%s: was trained with %s, not %s (leave out --optimizer to continue with %s)",
-               path, nnrt_opt_name(ck.optimizer), nnrt_opt_name((nnrt_opt_kind)o->optimizer),
-               nnrt_opt_name(ck.optimizer));
+        o->cfg.optimizer = ck.optimizer;
+    size_t want = nnrt_state_floats(m, o->cfg.optimizer);
+    if (ck.optimizer != o->cfg.optimizer) {
+        nnrt_train_msg("%s: was trained with %s, not %s (leave out --optimizer to continue "
+                       "with %s)", path, nnrt_opt_name(ck.optimizer),
+                       nnrt_opt_name(o->cfg.optimizer), nnrt_opt_name(ck.optimizer));
         nnrt_free(st);
         return TR_EXIT_DATA;
     }
@@ -334,7 +334,7 @@ static int tr_load_weights(tr_opts *o, const nnrt_model *m, tr_state *s)
         }
         if (!ck.state) {
             nnrt_train_msg("%s: holds no %s state to resume (use --load to start from its weights)",
-                   path, nnrt_opt_name((nnrt_opt_kind)o->optimizer));
+                           path, nnrt_opt_name(o->cfg.optimizer));
             nnrt_free(st);
             return TR_EXIT_DATA;
         }
@@ -389,32 +389,33 @@ static int tr_gradcheck(const tr_opts *o, const nnrt_model *m, tr_state *s)
 static int tr_prepare(tr_opts *o, const nnrt_model *m, tr_state *s, long *spe, long *total)
 {
     long mt = s->train.m;
-    if (o->batch > mt) {
+    if (o->cfg.batch > mt) {
         if (nnrt_flags_given(o, "--batch"))
-            nnrt_train_msg("--batch %ld is larger than the training set (%ld samples)", o->batch, mt);
+            nnrt_train_msg("--batch %ld is larger than the training set (%ld samples)",
+                           o->cfg.batch, mt);
         else
-            nnrt_train_msg("batch=%ld (from the spec) is larger than the training set (%ld samples); "
-                   "give --batch", o->batch, mt);
+            nnrt_train_msg("batch=%ld (from the spec) is larger than the training set (%ld "
+                           "samples); give --batch", o->cfg.batch, mt);
         return TR_EXIT_USAGE;
     }
-    long B = o->batch > 0 ? o->batch : mt;
+    long B = o->cfg.batch > 0 ? o->cfg.batch : mt;
     *spe = (mt + B - 1) / B;
-    if (o->iterations > 0) {
-        *total = o->iterations;
+    if (o->cfg.iterations > 0) {
+        *total = o->cfg.iterations;
     } else {
-        if (o->epochs > LONG_MAX / *spe) {
-            nnrt_train_msg("--epochs %ld: too many steps", o->epochs);
+        if (o->cfg.epochs > LONG_MAX / *spe) {
+            nnrt_train_msg("--epochs %ld: too many steps", o->cfg.epochs);
             return TR_EXIT_USAGE;
         }
-        *total = o->epochs * *spe;
+        *total = o->cfg.epochs * *spe;
     }
     size_t ni = (size_t)m->n_in, no = (size_t)m->n_out;
-    if (o->batch > 0) {
+    if (o->cfg.batch > 0) {
         s->idx = nnrt_alloc((size_t)mt * sizeof(long));
         if (!s->idx)
             return tr_oom("batch buffers");
     }
-    if (o->batch > 1) {
+    if (o->cfg.batch > 1) {
         s->xb = nnrt_alloc((size_t)B * ni * sizeof(float));
         s->yb = nnrt_alloc((size_t)B * no * sizeof(float));
         if (!s->xb || !s->yb)
@@ -424,12 +425,12 @@ static int tr_prepare(tr_opts *o, const nnrt_model *m, tr_state *s, long *spe, l
     if (!s->ytrain)
         return tr_oom("targets");
     nnrt_make_targets(&s->train, m, NULL, mt, s->ytrain);
-    size_t sf = nnrt_state_floats(m, (nnrt_opt_kind)o->optimizer);
+    size_t sf = nnrt_state_floats(m, o->cfg.optimizer);
     s->good_state = nnrt_alloc((sf > 0 ? sf : 1) * sizeof(float));
     if (!s->good_state)
         return tr_oom("optimizer state");
     if (o->eval_every <= 0) {
-        long units = o->iterations > 0 ? *total : o->epochs;
+        long units = o->cfg.iterations > 0 ? *total : o->cfg.epochs;
         o->eval_every = units / 20 > 0 ? units / 20 : 1;
         /* nothing would show an evaluation before the last: skip them
          * (a Fashion-MNIST evaluation is ~0.4 s, 40% of an epoch's steps) */
@@ -453,7 +454,7 @@ static void tr_evaluate(tr_run *r, tr_state *s, const float *params)
 static long tr_next_eval(const tr_opts *o, long step, long spe, long total)
 {
     long every = o->eval_every;
-    if (o->iterations <= 0) {
+    if (o->cfg.iterations <= 0) {
         if (every > total / spe)
             return total;
         every *= spe;
@@ -640,7 +641,7 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
     if (rc)
         return rc;
     long mt = s->train.m;
-    nnrt_optim opt = {(nnrt_opt_kind)o->optimizer, o->lr, o->beta1, o->beta2, o->eps};
+    nnrt_optim opt = {o->cfg.optimizer, o->cfg.lr, o->cfg.beta1, o->cfg.beta2, o->cfg.eps};
     r->spe = spe;
     r->total = total;
     r->step0 = s->step;
@@ -651,7 +652,7 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
         return TR_EXIT_DATA;
     if (s->step >= total && !o->quiet)
         nnrt_train_msg("%s is at step %ld already; the run is %ld steps: nothing to train",
-               o->resume ? o->resume : "the checkpoint", s->step, total);
+                       o->resume ? o->resume : "the checkpoint", s->step, total);
 
     tr_loop L;
     memset(&L, 0, sizeof L);
@@ -659,10 +660,10 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
     L.s = s;
     L.opt = opt;
     L.mt = mt;
-    L.B = o->batch > 0 ? o->batch : mt;
+    L.B = o->cfg.batch > 0 ? o->cfg.batch : mt;
     L.spe = spe;
-    L.shuffled = o->batch > 0;
-    L.seed = o->seed;
+    L.shuffled = o->cfg.batch > 0;
+    L.seed = o->cfg.seed;
     L.ni = (size_t)m->n_in;
     L.no = (size_t)m->n_out;
     L.np = m->n_params;
@@ -755,8 +756,8 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
         const char *why = fail == TR_BAD_PARAMS ? "the update made a parameter NaN or inf"
                           : isnan(L.bad_loss)   ? "loss is NaN"
                                                 : "loss is inf";
-        nnrt_train_msg("step %ld: %s (diverged); keeping the weights from step %ld", s->step + 1, why,
-               s->step);
+        nnrt_train_msg("step %ld: %s (diverged); keeping the weights from step %ld",
+                       s->step + 1, why, s->step);
         if (o->save) {
             /* the optimizer state has moved on: save the weights alone */
             if (tr_save(o, m, s->params, s->step, spe, NULL, 0) == 0 && !o->quiet)
@@ -815,8 +816,8 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
 {
     tr_prog = tr_basename(argc > 0 ? argv[0] : NULL);
     if (!m || m->abi != NNRT_ABI_VERSION) {
-        nnrt_train_msg("model built for runtime ABI %u, but this libnnrt is ABI %d (rebuild with nngen)",
-               m ? m->abi : 0u, NNRT_ABI_VERSION);
+        nnrt_train_msg("model built for runtime ABI %u, but this libnnrt is ABI %d (rebuild "
+                       "with nngen)", m ? m->abi : 0u, NNRT_ABI_VERSION);
         return TR_EXIT_USAGE;
     }
     tr_opts o;
@@ -844,7 +845,8 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
         return TR_EXIT_USAGE;
     }
     if (!o.train && !o.load) {
-        nnrt_train_msg("--predict needs weights: give --load FILE (or --train FILE to train first)");
+        nnrt_train_msg("--predict needs weights: give --load FILE (or --train FILE to train "
+                       "first)");
         return TR_EXIT_USAGE;
     }
     if (o.test && !o.train) {
@@ -875,7 +877,7 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
         if (rc)
             goto out;
     } else {
-        nnrt_init_params(m, s.params, (nnrt_init)o.init, o.seed);
+        nnrt_init_params(m, s.params, o.cfg.init, o.cfg.seed);
     }
     if (o.train) {
         rc = tr_load_set(&o, m, o.train, o.train_labels, &s.train);
@@ -909,7 +911,7 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
             }
             if (rc == TR_EXIT_INTERRUPTED)
                 nnrt_train_msg("saved step %ld to %s (continue with --resume %s)", s.step, o.save,
-                       o.save);
+                               o.save);
         }
         if (rc)
             goto out;

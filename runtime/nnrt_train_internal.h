@@ -39,13 +39,11 @@ typedef struct tr_opts {
     const char *train, *test, *train_labels, *test_labels, *x_name, *y_name;
     long label_col;
     float scale;
-    long epochs, iterations, batch, eval_every;
-    float lr, beta1, beta2, eps;
-    long optimizer, init;
-    uint64_t seed;
+    nnrt_train_cfg cfg; /* --lr ... --seed: the spec's defaults, or the flags */
+    long eval_every;
     const char *save, *load, *resume, *predict, *out, *log;
     long gradcheck, quiet, json, help, info;
-    unsigned long long given; /* bit i: row i of the flag table was given */
+    unsigned long long given; /* bit i: flag i of --help's list was given */
 } tr_opts;
 
 /* Loss and accuracy of the parameters on one data set. */

@@ -202,7 +202,11 @@ int nnrt_hparam_in_range(const nnrt_hparam *h, double x)
 
 void nnrt_hparam_range_text(const nnrt_hparam *h, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%c%g, %g%c", h->lo_open ? '(' : '[', h->lo, h->hi, h->hi_open ? ')' : ']');
+    char lo = h->lo_open ? '(' : '[', hi = h->hi_open ? ')' : ']';
+    if (h->kind == NNRT_HP_REAL)
+        snprintf(buf, cap, "%c%g, %g%c", lo, h->lo, h->hi, hi);
+    else /* counts in full: "[1, 1000000]", not "[1, 1e+06]" */
+        snprintf(buf, cap, "%c%.0f, %.0f%c", lo, h->lo, h->hi, hi);
 }
 
 /* ------------------------------------------------------------------ */

@@ -122,7 +122,7 @@ extern const nnrt_train_cfg nnrt_train_defaults;
 void nnrt_hparam_format(const nnrt_hparam *h, const nnrt_train_cfg *cfg, char *buf, size_t cap);
 /* Is x inside the interval of REAL or count row h? */
 int nnrt_hparam_in_range(const nnrt_hparam *h, double x);
-/* "(0, 100]", "[1, 1000000]" */
+/* "(0, 100]", "[1, 1000000]" (counts in full) */
 void nnrt_hparam_range_text(const nnrt_hparam *h, char *buf, size_t cap);
 
 /* ------------------------------------------------------------------ */

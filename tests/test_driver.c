@@ -143,6 +143,8 @@ static void td_make_data(void)
         fprintf(f, "%.4f,%.4f,%.6f\n", a, b, 2.0 * a - 3.0 * b + 0.5);
     }
     fclose(f);
+    /* big: features and targets near 1e9; lr 100 makes the second loss overflow */
+    td_write("big.csv", "1e9,2e9,-4e9\n-1e9,1e9,-5e9\n2e9,-1e9,7e9\n");
     td_write("badlabel.csv", "0.1,0.2,1\n0.3,0.4,2\n");
     td_write("threecol.csv", "1,2,3,1\n");
 }
@@ -214,6 +216,13 @@ static void test_help(void **state)
     assert_non_null(strstr(td_out, "learning rate [0.5]"));
     assert_non_null(strstr(td_out, "[200]")); /* epochs from the spec */
     assert_non_null(strstr(td_out, "[full]"));
+    assert_non_null(strstr(td_out, "  --eps F                Adam epsilon [1e-08]\n"));
+    assert_non_null(strstr(td_out, "  --optimizer NAME       sgd, momentum or adam [sgd]\n"));
+    assert_non_null(strstr(td_out, "  --init NAME            zeros, small, course, xavier or he "
+                                   "[xavier]\n"));
+    assert_non_null(strstr(td_out, "  --seed N               seed of the initial weights and the "
+                                   "shuffle [1]\n"));
+    assert_null(strstr(td_out, "--iterations N         train for N parameter updates ["));
     assert_non_null(strstr(td_out, "model 'blob': 2-3 tanh-1 sigmoid, loss bce"));
     assert_string_equal(td_err, "");
 }
@@ -225,11 +234,11 @@ static void test_bad_flags(void **state)
     assert_int_equal(td_run(&tm_blob, "/x/y/cat_train", "--train", tr, "--lr", "abc", NULL), 2);
     assert_string_equal(td_err, "cat_train: --lr: 'abc' is not a number\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--lr=-1", NULL), 2);
-    assert_string_equal(td_err, "cat_train: --lr: '-1' must be positive\n");
+    assert_string_equal(td_err, "cat_train: --lr: '-1' must be in (0, 100]\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--epochs", "2.5", NULL), 2);
     assert_string_equal(td_err, "cat_train: --epochs: '2.5' is not a whole number\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--epochs", "0", NULL), 2);
-    assert_string_equal(td_err, "cat_train: --epochs: '0' must be at least 1\n");
+    assert_string_equal(td_err, "cat_train: --epochs: '0' must be in [1, 1000000]\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--epoch", "3", NULL), 2);
     assert_string_equal(td_err, "cat_train: unknown flag '--epoch' (did you mean --epochs?)\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--trian", tr, NULL), 2);
@@ -263,6 +272,45 @@ static void test_bad_flags(void **state)
     assert_string_equal(td_err, "cat_train: --seed: '-4' must be a non-negative whole number\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--quiet=1", NULL), 2);
     assert_string_equal(td_err, "cat_train: --quiet takes no value\n");
+}
+
+/* The hyper-parameter flags take what the spec's `train` line takes (the
+ * rows of nnrt_hparams), no more: a value out of bounds is one line naming
+ * the flag, the value and the interval. */
+static void test_hparam_bounds(void **state)
+{
+    (void)state;
+    const char *tr = td_path("blob.csv");
+    static const struct {
+        const char *flag, *value, *err;
+    } bad[] = {
+        {"--lr", "200", "cat_train: --lr: '200' must be in (0, 100]\n"},
+        {"--lr", "0", "cat_train: --lr: '0' must be in (0, 100]\n"},
+        {"--lr", "1e-50", "cat_train: --lr: '1e-50' must be in (0, 100]\n"}, /* 0 as a float */
+        {"--lr", "inf", "cat_train: --lr: 'inf' must be in (0, 100]\n"},
+        {"--lr", "nan", "cat_train: --lr: 'nan' is not a number\n"},
+        {"--eps", "2", "cat_train: --eps: '2' must be in (0, 1]\n"},
+        {"--beta1", "1", "cat_train: --beta1: '1' must be in [0, 1)\n"},
+        {"--beta2", "-0.5", "cat_train: --beta2: '-0.5' must be in [0, 1)\n"},
+        {"--epochs", "2000000", "cat_train: --epochs: '2000000' must be in [1, 1000000]\n"},
+        {"--epochs", "-3", "cat_train: --epochs: '-3' must be in [1, 1000000]\n"},
+        {"--iterations", "99999999999999999999",
+         "cat_train: --iterations: '99999999999999999999' must be in [1, 1000000000]\n"},
+        {"--batch", "0", "cat_train: --batch: '0' must be in [1, 1000000000] or 'full'\n"},
+        {"--init", "glorot",
+         "cat_train: --init: 'glorot' is not one of zeros, small, course, xavier, he\n"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, bad[i].flag, bad[i].value,
+                                NULL),
+                         2);
+        assert_string_equal(td_err, bad[i].err);
+    }
+    /* the ends the spec accepts, the flags accept */
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--lr", "100", "--eps", "1", "--beta1",
+                            "0", "--epochs", "1", "--quiet", NULL),
+                     0);
+    assert_string_equal(td_err, "");
 }
 
 /* Output paths are checked before training, not after it. */
@@ -559,8 +607,8 @@ static void test_divergence(void **state)
     (void)state;
     const char *w = td_path("div.w");
     unlink(w);
-    assert_int_equal(td_run(&tm_lin, "lin_train", "--train", td_path("lin.csv"), "--lr",
-                            "1e30", "--epochs", "50", "--save", w, "--quiet", NULL),
+    assert_int_equal(td_run(&tm_lin, "lin_train", "--train", td_path("big.csv"), "--lr",
+                            "100", "--epochs", "50", "--save", w, "--quiet", NULL),
                      3);
     long s1 = -1, s0 = -1;
     assert_int_equal(sscanf(td_err, "lin_train: step %ld: loss is inf (diverged); keeping the "
@@ -807,6 +855,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_bad_flags),
+        cmocka_unit_test(test_hparam_bounds),
         cmocka_unit_test(test_output_paths),
         cmocka_unit_test(test_data_errors),
         cmocka_unit_test(test_train_blob),
