@@ -119,48 +119,23 @@ static int fl_find(const char *name, fl_ref *r)
     return -1;
 }
 
-static size_t fl_edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t row[64];
-    if (lb >= 63 || la >= 63)
-        return 99;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-/* The flag closest to `w` (copied to best), or NULL if none is close. */
+/* The flag closest to `w` (nnrt_did_you_mean), copied to best; or NULL. */
 static const char *fl_did_you_mean(const char *w, char *best, size_t cap)
 {
+    char names[FL_NROWS + NNRT_N_HPARAMS][32];
+    const char *words[FL_NROWS + NNRT_N_HPARAMS + 1];
     fl_ref r;
-    size_t bd = (size_t)-1, wl = strlen(w);
-    for (size_t i = 0; fl_at(i, &r); i++) {
-        size_t d = fl_edit_distance(w, r.name);
-        /* a unique-looking prefix ("--pred") counts as close */
-        if (wl >= 4 && strncmp(r.name, w, wl) == 0)
-            d = 1;
-        if (d < bd) {
-            bd = d;
-            snprintf(best, cap, "%s", r.name);
-        }
+    size_t n = 0;
+    for (; fl_at(n, &r); n++) {
+        memcpy(names[n], r.name, sizeof r.name);
+        words[n] = names[n];
     }
-    size_t limit = wl / 3 > 2 ? wl / 3 : 2;
-    return bd <= limit ? best : NULL;
+    words[n] = NULL;
+    const char *s = nnrt_did_you_mean(w, words);
+    if (!s)
+        return NULL;
+    snprintf(best, cap, "%s", s);
+    return best;
 }
 
 /* ------------------------------------------------------------------ */

@@ -243,6 +243,10 @@ static void test_bad_flags(void **state)
     assert_string_equal(td_err, "cat_train: unknown flag '--epoch' (did you mean --epochs?)\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--trian", tr, NULL), 2);
     assert_string_equal(td_err, "cat_train: unknown flag '--trian' (did you mean --train?)\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--pred", tr, NULL), 2);
+    assert_string_equal(td_err, "cat_train: unknown flag '--pred' (did you mean --predict?)\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--bta1", "0.5", NULL), 2);
+    assert_string_equal(td_err, "cat_train: unknown flag '--bta1' (did you mean --beta1?)\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--frobnicate", NULL), 2);
     assert_string_equal(td_err, "cat_train: unknown flag '--frobnicate' (see --help)\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--train", NULL), 2);
