@@ -10,14 +10,38 @@
 
 #include "nnrt_train_internal.h"
 
+/* The file the loader refused with the model's k label columns, read again
+ * as a CSV of exactly n_in columns, features only: its last column as the
+ * one label (put back by pr_load_inputs).  Only where that file is what the
+ * loader refused: n_in <= k (no feature column was left beside k labels)
+ * and the labels are the last columns.  0, or -1 (d empty) if it is not
+ * such a file.  A one-column file cannot be read so: the loader needs a
+ * feature column beside each label. */
+static int pr_reload_features(const tr_opts *o, const nnrt_model *m, nnrt_load_opts lo,
+                              nnrt_dataset *d)
+{
+    nnrt_err e = {""};
+    if (o->label_col >= 0 || m->n_in < 2 || m->n_in > lo.label_cols)
+        return -1;
+    lo.label_cols = 1;
+    if (nnrt_load(o->predict, &lo, d, &e))
+        return -1;
+    if (d->n_features + d->label_cols != m->n_in) {
+        nnrt_dataset_free(d);
+        return -1;
+    }
+    return 0;
+}
+
 /* Samples to predict: labels optional.  A CSV of exactly n_in columns is
- * all features (the loader took its last column as a label: put it back). */
+ * all features, whatever the model's shape: the loader took its last
+ * columns as labels; they are put back. */
 static int pr_load_inputs(const tr_opts *o, const nnrt_model *m, nnrt_dataset *d)
 {
     nnrt_load_opts lo;
     nnrt_err e = {""};
     nnrt_flags_load_opts(o, m, NULL, &lo);
-    if (nnrt_load(o->predict, &lo, d, &e)) {
+    if (nnrt_load(o->predict, &lo, d, &e) && pr_reload_features(o, m, lo, d)) {
         nnrt_train_msg("%s", e.msg);
         return TR_EXIT_DATA;
     }

@@ -606,6 +606,66 @@ static void test_predict(void **state)
     assert_true(fabs(v - 0.5) < 1e-2); /* f(0, 0) = 0.5 */
 }
 
+/* A CSV of exactly n_in columns is features only (docs/trainer.md, Predict),
+ * whatever the model's shape: also when n_in is no more than the label
+ * columns the loader would take from it (pair: 2 inputs, 2 outputs). */
+static void test_predict_features_only(void **state)
+{
+    (void)state;
+    /* pair learns (x1 + x2, x1 - x2) */
+    FILE *f = fopen(td_path("pair.csv"), "w");
+    assert_non_null(f);
+    td_lcg = 7;
+    for (int i = 0; i < 40; i++) {
+        double a = td_unit(), b = td_unit();
+        fprintf(f, "%.5f,%.5f,%.5f,%.5f\n", a, b, a + b, a - b);
+    }
+    fclose(f);
+    td_write("pair_x.csv", "0.5,0.25\n-1,0.5\n");
+    const char *w = td_path("pair.w"), *tr = td_path("pair.csv");
+    assert_int_equal(td_run(&tm_pair, "t", "--train", tr, "--epochs", "2000", "--quiet",
+                            "--save", w, NULL),
+                     0);
+    assert_int_equal(td_run(&tm_pair, "t", "--load", w, "--predict", td_path("pair_x.csv"),
+                            NULL),
+                     0);
+    assert_string_equal(td_err, "");
+    double v[4];
+    assert_int_equal(sscanf(td_out, "%lf,%lf\n%lf,%lf\n", &v[0], &v[1], &v[2], &v[3]), 4);
+    assert_int_equal(td_count_lines(td_out), 2);
+    const double want[4] = {0.75, 0.25, -0.5, -1.5};
+    for (int i = 0; i < 4; i++)
+        assert_true(fabs(v[i] - want[i]) < 1e-2);
+    /* the labelled file still reads as features and labels */
+    assert_int_equal(td_run(&tm_pair, "t", "--load", w, "--predict", tr, NULL), 0);
+    assert_int_equal(td_count_lines(td_out), 40);
+    /* other widths are still refused, naming the features the file has */
+    td_write("pair_3.csv", "1,2,3\n");
+    char want_err[1024];
+    snprintf(want_err, sizeof want_err,
+             "t: %s: 1 features per sample, but model 'pair' takes 2\n", td_path("pair_3.csv"));
+    assert_int_equal(td_run(&tm_pair, "t", "--load", w, "--predict", td_path("pair_3.csv"), NULL),
+                     1);
+    assert_string_equal(td_err, want_err);
+    /* One input: the loader cannot read a one-column CSV at all (it needs a
+     * feature column beside the label), so one of a single input is still
+     * refused, with the loader's message, until the loader can read a CSV
+     * without label columns. */
+    td_write("one.csv", "0.5,2\n-0.5,0\n");
+    td_write("one_x.csv", "0.5\n-0.5\n");
+    assert_int_equal(td_run(&tm_one, "t", "--train", td_path("one.csv"), "--quiet", "--predict",
+                            td_path("one.csv"), NULL),
+                     0);
+    assert_int_equal(td_count_lines(td_out), 2);
+    snprintf(want_err, sizeof want_err,
+             "t: %s:1: 1 column leaves no features beside 1 label column\n",
+             td_path("one_x.csv"));
+    assert_int_equal(td_run(&tm_one, "t", "--train", td_path("one.csv"), "--quiet", "--predict",
+                            td_path("one_x.csv"), NULL),
+                     1);
+    assert_true(strstr(td_err, want_err) != NULL);
+}
+
 static void test_divergence(void **state)
 {
     (void)state;
@@ -868,6 +928,7 @@ int main(void)
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_resume_equals_uninterrupted),
         cmocka_unit_test(test_predict),
+        cmocka_unit_test(test_predict_features_only),
         cmocka_unit_test(test_divergence),
         cmocka_unit_test(test_divergence_hidden),
         cmocka_unit_test(test_load_nonfinite),
