@@ -87,25 +87,19 @@ static int fl_at(size_t i, fl_ref *r)
 {
     for (size_t k = 0; k < FL_NROWS; k++) {
         const fl_flag *f = &fl_flags[k];
-        if (f->kind == FK_HPARAMS) {
-            if (i < NNRT_N_HPARAMS) {
-                const nnrt_hparam *h = &nnrt_hparams[i];
-                snprintf(r->name, sizeof r->name, "--%s", h->name);
-                r->f = NULL;
-                r->h = h;
-                r->meta = h->meta;
-                r->help = h->help;
-                return 1;
-            }
-            i -= NNRT_N_HPARAMS;
-        } else if (i-- == 0) {
+        if (f->kind != FK_HPARAMS && i-- == 0) {
+            *r = (fl_ref){"", f, NULL, f->meta, f->help};
             snprintf(r->name, sizeof r->name, "%s", f->name);
-            r->f = f;
-            r->h = NULL;
-            r->meta = f->meta;
-            r->help = f->help;
             return 1;
         }
+        if (f->kind == FK_HPARAMS && i < NNRT_N_HPARAMS) {
+            const nnrt_hparam *h = &nnrt_hparams[i];
+            *r = (fl_ref){"", NULL, h, h->meta, h->help};
+            snprintf(r->name, sizeof r->name, "--%s", h->name);
+            return 1;
+        }
+        if (f->kind == FK_HPARAMS)
+            i -= NNRT_N_HPARAMS;
     }
     return 0;
 }
