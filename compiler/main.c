@@ -15,7 +15,6 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +24,7 @@
 #include <unistd.h>
 
 #include "nngen.h"
+#include "nnrt_file.h"
 
 enum { MAIN_OK = 0, MAIN_FAIL = 1, MAIN_USAGE = 2 };
 
@@ -334,8 +334,8 @@ static void main_catch_signals(void)
     }
 }
 
-/* FILE.tmp.XXXXXX, written, flushed, synced, renamed over FILE; removed on
- * any error (or signal), so that FILE is never left half-written. */
+/* -o FILE: written through nnrt_afile (runtime/nnrt_file.h), so that FILE
+ * is never left half-written; a signal removes the temporary too. */
 static int main_write_file(const main_cli *c, const nng_spec *s)
 {
     const char *path = c->out;
@@ -344,66 +344,25 @@ static int main_write_file(const main_cli *c, const nng_spec *s)
         fprintf(stderr, "nngen: cannot write '%s': it is a directory\n", path);
         return MAIN_FAIL;
     }
-    size_t n = strlen(path);
-    char *tmp = main_tmp_path;
-    if (n + sizeof ".tmp.XXXXXX" > sizeof main_tmp_path) {
-        fprintf(stderr, "nngen: cannot write '%s': %s\n", path, strerror(ENAMETOOLONG));
-        return MAIN_FAIL;
-    }
-    memcpy(tmp, path, n);
-    memcpy(tmp + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+    nnrt_afile f;
+    nnrt_err e = {""};
     main_catch_signals();
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        fprintf(stderr, "nngen: cannot write '%s': %s\n", path, strerror(errno));
+    if (nnrt_afile_open(&f, path, &e)) {
+        fprintf(stderr, "nngen: %s\n", e.msg);
         return MAIN_FAIL;
     }
-    main_tmp_live = 1;
-    mode_t mask = umask(0);
-    umask(mask);
-    const char *what = "error writing";
-    int err = 0;
-    FILE *f = NULL;
-    if (fchmod(fd, 0666 & ~mask) != 0)
-        err = errno;
-    else if (!(f = fdopen(fd, "w")))
-        err = errno;
-    if (!f)
-        close(fd);
-    else {
-        errno = 0;
-        int r = main_produce(c, s, f);
-        if (r != 0 || fflush(f) != 0 || ferror(f))
-            err = errno ? errno : EIO;
-        else if (fsync(fileno(f)) != 0)
-            err = errno;
-        if (fclose(f) != 0 && !err)
-            err = errno;
-        if (!err && rename(tmp, path) != 0) {
-            err = errno;
-            what = "cannot rename the temporary file over";
-        }
-        if (!err)
-            main_tmp_live = 0; /* renamed: nothing to remove any more */
+    if (strlen(f.tmp) < sizeof main_tmp_path) {
+        memcpy(main_tmp_path, f.tmp, strlen(f.tmp) + 1);
+        main_tmp_live = 1;
     }
-    if (err) {
-        fprintf(stderr, "nngen: %s '%s': %s\n", what, path, strerror(err));
-        unlink(tmp);
-        main_tmp_live = 0;
+    errno = 0;
+    if (main_produce(c, s, f.fp) != 0 && !f.err)
+        f.err = errno ? errno : EIO;
+    int r = nnrt_afile_commit(&f, &e);
+    main_tmp_live = 0; /* renamed, or removed */
+    if (r) {
+        fprintf(stderr, "nngen: %s\n", e.msg);
         return MAIN_FAIL;
-    }
-    main_tmp_live = 0;
-    /* Make the rename itself durable (best effort). */
-    char *dir = strdup(path);
-    if (dir) {
-        char *slash = strrchr(dir, '/');
-        const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
-        int dfd = open(d, O_RDONLY);
-        if (dfd >= 0) {
-            (void)fsync(dfd);
-            close(dfd);
-        }
-        free(dir);
     }
     return MAIN_OK;
 }

@@ -1,7 +1,7 @@
 /*
- * nnrt_common.c -- the runtime's small shared pieces: error messages,
- * aligned allocation, optimizer state sizes, the random number generator,
- * weight initialisation and CPU feature detection.
+ * nnrt_common.c -- the runtime's small shared pieces: aligned allocation,
+ * optimizer state sizes, the random number generator, weight
+ * initialisation and CPU feature detection.  (Error messages: nnrt_err.c.)
  *
  * Determinism: nnrt_rng_* and nnrt_init_params give the same bits for the
  * same seed on every platform and compiler.  They use only integer
@@ -10,8 +10,6 @@
  * FP contraction is off so no compiler fuses a*b+c behind our back.
  */
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,30 +23,6 @@
 #elif defined(__GNUC__)
 #pragma GCC optimize("fp-contract=off")
 #endif
-
-/* ------------------------------------------------------------------ */
-/* Errors                                                               */
-/* ------------------------------------------------------------------ */
-
-int nnrt_errorf(nnrt_err *e, const char *fmt, ...)
-{
-    if (!e)
-        return -1;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        e->msg[0] = '\0';
-    /* One line: interior newlines become spaces, trailing ones go. */
-    size_t len = strlen(e->msg);
-    while (len > 0 && (e->msg[len - 1] == '\n' || e->msg[len - 1] == '\r'))
-        e->msg[--len] = '\0';
-    for (size_t i = 0; i < len; i++)
-        if (e->msg[i] == '\n' || e->msg[i] == '\r')
-            e->msg[i] = ' ';
-    return -1;
-}
 
 /* ------------------------------------------------------------------ */
 /* Memory                                                               */

@@ -202,7 +202,11 @@ int nnrt_hparam_in_range(const nnrt_hparam *h, double x)
 
 void nnrt_hparam_range_text(const nnrt_hparam *h, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%c%g, %g%c", h->lo_open ? '(' : '[', h->lo, h->hi, h->hi_open ? ')' : ']');
+    char lo = h->lo_open ? '(' : '[', hi = h->hi_open ? ')' : ']';
+    if (h->kind == NNRT_HP_REAL)
+        snprintf(buf, cap, "%c%g, %g%c", lo, h->lo, h->hi, hi);
+    else /* counts in full: "[1, 1000000]", not "[1, 1e+06]" */
+        snprintf(buf, cap, "%c%.0f, %.0f%c", lo, h->lo, h->hi, hi);
 }
 
 /* ------------------------------------------------------------------ */
@@ -237,16 +241,18 @@ static size_t vocab_edit_distance(const char *a, const char *b)
 const char *nnrt_did_you_mean(const char *w, const char *const *words)
 {
     const char *best = NULL;
-    size_t best_d = (size_t)-1;
+    size_t best_d = (size_t)-1, len = strlen(w);
     for (; *words; words++) {
         size_t d = vocab_edit_distance(w, *words);
+        /* a prefix of 4 characters or more ("--pred", "leak") is one edit away */
+        if (d > 1 && len >= NNRT_DYM_PREFIX && strncmp(*words, w, len) == 0)
+            d = 1;
         if (d < best_d) {
             best_d = d;
             best = *words;
         }
     }
     /* Close enough: at most 2 edits, and fewer than half the word. */
-    size_t len = strlen(w);
     if (best && best_d <= 2 && best_d * 2 < len + 1)
         return best;
     return NULL;

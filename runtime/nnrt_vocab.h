@@ -122,15 +122,19 @@ extern const nnrt_train_cfg nnrt_train_defaults;
 void nnrt_hparam_format(const nnrt_hparam *h, const nnrt_train_cfg *cfg, char *buf, size_t cap);
 /* Is x inside the interval of REAL or count row h? */
 int nnrt_hparam_in_range(const nnrt_hparam *h, double x);
-/* "(0, 100]", "[1, 1000000]" */
+/* "(0, 100]", "[1, 1000000]" (counts in full) */
 void nnrt_hparam_range_text(const nnrt_hparam *h, char *buf, size_t cap);
 
 /* ------------------------------------------------------------------ */
 /* Suggestions                                                          */
 /* ------------------------------------------------------------------ */
 /* The closest of `words` (NULL-terminated) to `w` by edit distance
- * (adjacent transpositions count as one edit), or NULL if none is close
- * enough to suggest: at most 2 edits, and fewer than half the word. */
+ * (adjacent transpositions count as one edit; `w` a prefix of a word, and
+ * at least NNRT_DYM_PREFIX characters long, counts as one edit too), or
+ * NULL if none is close enough to suggest: at most 2 edits, and fewer than
+ * half the word.  The compiler's spec words and options and the trainer's
+ * flags all use it. */
+#define NNRT_DYM_PREFIX 4
 const char *nnrt_did_you_mean(const char *w, const char *const *words);
 
 #endif /* NNRT_VOCAB_H */

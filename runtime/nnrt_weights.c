@@ -2,8 +2,10 @@
  * nnrt_weights.c -- weights files: save (atomic) and load (every field
  * checked).  The format is in docs/weights.md; in short, little-endian:
  *
- *   "NNGW"  u32 version (1)  u64 signature  u32 n_layers
- *   n_layers x (u32 fan_in, u32 units, u32 act)
+ *   "NNGW"  u32 version (2)  u64 signature  u32 n_layers
+ *   n_layers x (u32 fan_in, u32 units, u32 act, f32 param)
+ *                            param: the activation's parameter (leaky_relu's
+ *                            slope; 0 for an activation without one)
  *   u64 n_params  u64 step  u64 epoch  u32 optimizer  u64 state_floats
  *   u32 name_len  name bytes (no NUL)
  *   n_params float32         the parameters, padding included
@@ -16,37 +18,34 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "nnrt_file.h"
 #include "nnrt_internal.h"
+#include "nnrt_vocab.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <zlib.h>
 
-#define WT_VERSION 1u
-#define WT_FIXED 60u /* header bytes besides the layer rows and the name */
+#define WT_VERSION 2u /* 1: layer rows without the activation's parameter */
+#define WT_ROW 16u    /* bytes per layer row */
 #define WT_BLOCK 4096 /* floats encoded per block */
 
 static const char wt_magic[4] = {'N', 'N', 'G', 'W'};
 
-static const char *const wt_act_names[] = {"identity", "sigmoid", "tanh",
-                                           "relu",     "leaky_relu", "softmax"};
-static const char *const wt_opt_names[] = {"sgd", "momentum", "adam"};
-#define WT_N_OPTS (sizeof wt_opt_names / sizeof wt_opt_names[0])
 
 /* ------------------------------------------------------------------ */
 /* Shapes, for messages                                                 */
 /* ------------------------------------------------------------------ */
 
-/* One row per layer: fan_in, units, act. */
+/* One row per layer: fan_in, units, act, and the act's parameter. */
 typedef struct wt_layer {
     uint32_t fan_in, units, act;
+    float param;
 } wt_layer;
 
 /* "12288-20-7-5-1", or with acts "12288-20:relu-7:relu-5:relu-1:sigmoid". */
@@ -62,8 +61,9 @@ static void wt_shape(char *buf, size_t cap, const wt_layer *l, uint32_t n, int a
     for (uint32_t i = 0; i < n && len < cap; i++) {
         len += (size_t)snprintf(buf + len, cap - len, "-%lu", (unsigned long)l[i].units);
         if (acts && len < cap) {
-            if (l[i].act < sizeof wt_act_names / sizeof wt_act_names[0])
-                len += (size_t)snprintf(buf + len, cap - len, ":%s", wt_act_names[l[i].act]);
+            const nnrt_act_row *a = nnrt_act_of((nnrt_act)l[i].act);
+            if (a)
+                len += (size_t)snprintf(buf + len, cap - len, ":%s", a->name);
             else
                 len += (size_t)snprintf(buf + len, cap - len, ":act%lu",
                                         (unsigned long)l[i].act);
@@ -85,6 +85,7 @@ static wt_layer *wt_model_layers(const nnrt_model *m)
         l[i].fan_in = (uint32_t)m->layers[i].fan_in;
         l[i].units = (uint32_t)m->layers[i].units;
         l[i].act = (uint32_t)m->layers[i].act;
+        l[i].param = m->layers[i].slope;
     }
     return l;
 }
@@ -94,20 +95,15 @@ static wt_layer *wt_model_layers(const nnrt_model *m)
 /* ------------------------------------------------------------------ */
 
 typedef struct wt_writer {
-    FILE *fp;
+    nnrt_afile f;
     uLong crc;
-    int err; /* errno of the first failure, 0 while all is well */
 } wt_writer;
 
 static void wt_put(wt_writer *w, const void *p, size_t n)
 {
-    if (w->err || n == 0)
+    if (w->f.err || n == 0)
         return;
-    errno = 0;
-    if (fwrite(p, 1, n, w->fp) != n) {
-        w->err = errno ? errno : EIO;
-        return;
-    }
+    nnrt_afile_write(&w->f, p, n);
     const unsigned char *b = p;
     while (n > 0) {
         uInt k = n > 1u << 30 ? 1u << 30 : (uInt)n;
@@ -136,7 +132,7 @@ static void wt_put_u64(wt_writer *w, uint64_t v)
 static void wt_put_floats(wt_writer *w, const float *f, size_t n)
 {
     unsigned char b[4 * WT_BLOCK];
-    while (n > 0 && !w->err) {
+    while (n > 0 && !w->f.err) {
         size_t k = n < WT_BLOCK ? n : WT_BLOCK;
         for (size_t i = 0; i < k; i++) {
             uint32_t u;
@@ -152,45 +148,13 @@ static void wt_put_floats(wt_writer *w, const float *f, size_t n)
     }
 }
 
-/* Permission bits for the new file: the old file's, else 0666 & ~umask
- * (what fopen would have given; mkstemp makes 0600). */
-static mode_t wt_mode(const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-        return st.st_mode & 07777;
-    mode_t mask = umask(022);
-    umask(mask);
-    return 0666 & ~mask;
-}
-
-/* fsync the directory holding path, so the rename itself is durable. */
-static void wt_sync_dir(const char *path)
-{
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else if ((size_t)(slash - path) < sizeof dir)
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    else
-        return;
-    int fd = open(dir, O_RDONLY);
-    if (fd >= 0) {
-        (void)fsync(fd); /* best effort: some file systems refuse */
-        close(fd);
-    }
-}
-
 int nnrt_weights_save(const char *path, const nnrt_model *m, const float *params,
                       const nnrt_checkpoint *ck, nnrt_err *e)
 {
     nnrt_checkpoint none = {0, 0, NNRT_OPT_SGD, NULL, 0};
     if (!ck)
         ck = &none;
-    if ((unsigned)ck->optimizer >= WT_N_OPTS)
+    if (!nnrt_word_of(nnrt_opt_rows, (int)ck->optimizer))
         return nnrt_errorf(e, "%s: unknown optimizer kind %d", path, (int)ck->optimizer);
     if (ck->step < 0 || ck->epoch < 0)
         return nnrt_errorf(e, "%s: negative step or epoch (%ld, %ld)", path, ck->step,
@@ -198,37 +162,16 @@ int nnrt_weights_save(const char *path, const nnrt_model *m, const float *params
     size_t sf = ck->state ? ck->state_floats : 0;
     if (sf != 0 && sf != nnrt_state_floats(m, ck->optimizer))
         return nnrt_errorf(e, "%s: optimizer state has %zu floats, but %s for model '%s' "
-                              "keeps %zu", path, sf, wt_opt_names[ck->optimizer], m->name,
+                              "keeps %zu", path, sf, nnrt_opt_name(ck->optimizer), m->name,
                            nnrt_state_floats(m, ck->optimizer));
     size_t name_len = m->name ? strlen(m->name) : 0;
     if (name_len > UINT32_MAX)
         return nnrt_errorf(e, "%s: model name too long", path);
 
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + sizeof ".tmp.XXXXXX");
-    if (!tmp)
-        return nnrt_errorf(e, "%s: out of memory", path);
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-    mode_t mode = wt_mode(path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        nnrt_errorf(e, "%s: cannot create a temporary file beside it: %s", path,
-                    strerror(errno));
-        free(tmp);
+    wt_writer w;
+    w.crc = crc32(0L, Z_NULL, 0);
+    if (nnrt_afile_open(&w.f, path, e))
         return -1;
-    }
-    (void)fchmod(fd, mode);
-    wt_writer w = {NULL, crc32(0L, Z_NULL, 0), 0};
-    w.fp = fdopen(fd, "wb");
-    if (!w.fp) {
-        int err = errno;
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return nnrt_errorf(e, "%s: %s", path, strerror(err));
-    }
-
     wt_put(&w, wt_magic, 4);
     wt_put_u32(&w, WT_VERSION);
     wt_put_u64(&w, m->signature);
@@ -237,6 +180,7 @@ int nnrt_weights_save(const char *path, const nnrt_model *m, const float *params
         wt_put_u32(&w, (uint32_t)m->layers[i].fan_in);
         wt_put_u32(&w, (uint32_t)m->layers[i].units);
         wt_put_u32(&w, (uint32_t)m->layers[i].act);
+        wt_put_floats(&w, &m->layers[i].slope, 1);
     }
     wt_put_u64(&w, (uint64_t)m->n_params);
     wt_put_u64(&w, (uint64_t)ck->step);
@@ -249,28 +193,7 @@ int nnrt_weights_save(const char *path, const nnrt_model *m, const float *params
     wt_put_floats(&w, ck->state, sf);
     wt_put_u32(&w, (uint32_t)w.crc);
 
-    if (!w.err && fflush(w.fp) != 0)
-        w.err = errno ? errno : EIO;
-    if (!w.err && fsync(fileno(w.fp)) != 0)
-        w.err = errno;
-    if (fclose(w.fp) != 0 && !w.err)
-        w.err = errno ? errno : EIO;
-    if (w.err) {
-        unlink(tmp);
-        free(tmp);
-        return nnrt_errorf(e, "%s: write failed: %s (file left unchanged)", path,
-                           strerror(w.err));
-    }
-    if (rename(tmp, path) != 0) {
-        int err = errno;
-        unlink(tmp);
-        free(tmp);
-        return nnrt_errorf(e, "%s: cannot replace it: %s (file left unchanged)", path,
-                           strerror(err));
-    }
-    free(tmp);
-    wt_sync_dir(path);
-    return 0;
+    return nnrt_afile_commit(&w.f, e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -367,18 +290,31 @@ static int wt_slurp(const char *path, unsigned char **buf, size_t *n, nnrt_err *
     return 0;
 }
 
-/* 0 if the file's layers and signature are the model's; else fills e. */
+/* 0 if the file's layers (sizes, activations and their parameters) and
+ * signature are the model's; else fills e with the first difference. */
 static int wt_match(wt_reader *r, const nnrt_model *m, uint64_t sig, const wt_layer *fl,
                     uint32_t fn, const char *fname)
 {
-    int same = sig == m->signature && fn == (uint32_t)m->n_layers;
+    int same = fn == (uint32_t)m->n_layers;
     wt_layer *ml = wt_model_layers(m);
     if (m->n_layers > 0 && !ml)
         return nnrt_errorf(r->e, "%s: out of memory", r->path);
     for (uint32_t i = 0; same && i < fn; i++)
         same = fl[i].fan_in == ml[i].fan_in && fl[i].units == ml[i].units &&
                fl[i].act == ml[i].act;
-    if (same) {
+    /* the same layers: a parameter of an activation that has one
+     * (compared as stored, bit for bit) */
+    for (uint32_t i = 0; same && i < fn; i++) {
+        const nnrt_act_row *a = nnrt_act_of((nnrt_act)fl[i].act);
+        if (a && a->param && memcmp(&fl[i].param, &ml[i].param, sizeof(float)) != 0) {
+            nnrt_errorf(r->e, "%s: layer %lu was trained with %s %s %g, this model has %s %g",
+                        r->path, (unsigned long)i + 1, a->name, a->param,
+                        (double)fl[i].param, a->param, (double)ml[i].param);
+            free(ml);
+            return -1;
+        }
+    }
+    if (same && sig == m->signature) {
         free(ml);
         return 0;
     }
@@ -391,7 +327,7 @@ static int wt_match(wt_reader *r, const nnrt_model *m, uint64_t sig, const wt_la
         wt_shape(ms, sizeof ms, ml, mn, 1);
     }
     free(ml);
-    if (strcmp(fs, ms) == 0) /* same layers: the loss or a slope differs */
+    if (strcmp(fs, ms) == 0) /* same layers: the loss differs */
         return nnrt_errorf(r->e, "%s: weights are for model '%s' (%s, signature %016llx), not "
                                  "'%s' (signature %016llx)", r->path, fname, fs,
                            (unsigned long long)sig, m->name, (unsigned long long)m->signature);
@@ -422,12 +358,17 @@ int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, floa
     r.off = 4;
     if (wt_get_u32(&r, &version))
         goto done;
+    if (version == 1) {
+        nnrt_errorf(e, "%s: weights format version 1 is no longer read (version 2 stores each "
+                       "layer's activation parameter): train and save again", path);
+        goto done;
+    }
     if (version != WT_VERSION) {
         nnrt_errorf(e, "%s: unsupported version %lu", path, (unsigned long)version);
         goto done;
     }
     if (wt_get_u64(&r, &sig) || wt_get_u32(&r, &n_layers) ||
-        wt_need(&r, (uint64_t)n_layers * 12))
+        wt_need(&r, (uint64_t)n_layers * WT_ROW))
         goto done;
     fl = malloc(n_layers ? (size_t)n_layers * sizeof *fl : 1);
     if (!fl) {
@@ -438,6 +379,8 @@ int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, floa
         wt_get_u32(&r, &fl[i].fan_in); /* cannot fail: wt_need above */
         wt_get_u32(&r, &fl[i].units);
         wt_get_u32(&r, &fl[i].act);
+        wt_get_floats(buf + r.off, &fl[i].param, 1);
+        r.off += 4;
     }
     if (wt_get_u64(&r, &n_params) || wt_get_u64(&r, &step) || wt_get_u64(&r, &epoch) ||
         wt_get_u32(&r, &opt) || wt_get_u64(&r, &sf) || wt_get_u32(&r, &name_len) ||
@@ -486,13 +429,13 @@ int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, floa
                     (unsigned long long)n_params, m->name, m->n_params);
         goto done;
     }
-    if (opt >= WT_N_OPTS) {
+    if (!nnrt_word_of(nnrt_opt_rows, (int)opt)) {
         nnrt_errorf(e, "%s: unknown optimizer kind %lu", path, (unsigned long)opt);
         goto done;
     }
     if (sf != 0 && sf != nnrt_state_floats(m, (nnrt_opt_kind)opt)) {
         nnrt_errorf(e, "%s: optimizer state has %llu floats, but %s keeps %zu", path,
-                    (unsigned long long)sf, wt_opt_names[opt],
+                    (unsigned long long)sf, nnrt_opt_name((nnrt_opt_kind)opt),
                     nnrt_state_floats(m, (nnrt_opt_kind)opt));
         goto done;
     }

@@ -351,7 +351,8 @@ static void test_output_dir_missing(void **state)
     char expected[1024];
     const char *out = in_dir("no/such/dir/net.c");
     snprintf(expected, sizeof expected,
-             "nngen: cannot write '%s': No such file or directory\n", out);
+             "nngen: %s: cannot create a temporary file beside it: No such file or "
+             "directory\n", out);
     run_fails((const char *[]){in_dir("small.spec"), "-o", out, NULL}, 1, expected);
     assert_string_equal(dir_listing(), "bad.spec small.spec");
 }

@@ -143,6 +143,8 @@ static void td_make_data(void)
         fprintf(f, "%.4f,%.4f,%.6f\n", a, b, 2.0 * a - 3.0 * b + 0.5);
     }
     fclose(f);
+    /* big: features and targets near 1e9; lr 100 makes the second loss overflow */
+    td_write("big.csv", "1e9,2e9,-4e9\n-1e9,1e9,-5e9\n2e9,-1e9,7e9\n");
     td_write("badlabel.csv", "0.1,0.2,1\n0.3,0.4,2\n");
     td_write("threecol.csv", "1,2,3,1\n");
 }
@@ -214,6 +216,13 @@ static void test_help(void **state)
     assert_non_null(strstr(td_out, "learning rate [0.5]"));
     assert_non_null(strstr(td_out, "[200]")); /* epochs from the spec */
     assert_non_null(strstr(td_out, "[full]"));
+    assert_non_null(strstr(td_out, "  --eps F                Adam epsilon [1e-08]\n"));
+    assert_non_null(strstr(td_out, "  --optimizer NAME       sgd, momentum or adam [sgd]\n"));
+    assert_non_null(strstr(td_out, "  --init NAME            zeros, small, course, xavier or he "
+                                   "[xavier]\n"));
+    assert_non_null(strstr(td_out, "  --seed N               seed of the initial weights and the "
+                                   "shuffle [1]\n"));
+    assert_null(strstr(td_out, "--iterations N         train for N parameter updates ["));
     assert_non_null(strstr(td_out, "model 'blob': 2-3 tanh-1 sigmoid, loss bce"));
     assert_string_equal(td_err, "");
 }
@@ -225,15 +234,19 @@ static void test_bad_flags(void **state)
     assert_int_equal(td_run(&tm_blob, "/x/y/cat_train", "--train", tr, "--lr", "abc", NULL), 2);
     assert_string_equal(td_err, "cat_train: --lr: 'abc' is not a number\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--lr=-1", NULL), 2);
-    assert_string_equal(td_err, "cat_train: --lr: '-1' must be positive\n");
+    assert_string_equal(td_err, "cat_train: --lr: '-1' must be in (0, 100]\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--epochs", "2.5", NULL), 2);
     assert_string_equal(td_err, "cat_train: --epochs: '2.5' is not a whole number\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--epochs", "0", NULL), 2);
-    assert_string_equal(td_err, "cat_train: --epochs: '0' must be at least 1\n");
+    assert_string_equal(td_err, "cat_train: --epochs: '0' must be in [1, 1000000]\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--epoch", "3", NULL), 2);
     assert_string_equal(td_err, "cat_train: unknown flag '--epoch' (did you mean --epochs?)\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--trian", tr, NULL), 2);
     assert_string_equal(td_err, "cat_train: unknown flag '--trian' (did you mean --train?)\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--pred", tr, NULL), 2);
+    assert_string_equal(td_err, "cat_train: unknown flag '--pred' (did you mean --predict?)\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--bta1", "0.5", NULL), 2);
+    assert_string_equal(td_err, "cat_train: unknown flag '--bta1' (did you mean --beta1?)\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--frobnicate", NULL), 2);
     assert_string_equal(td_err, "cat_train: unknown flag '--frobnicate' (see --help)\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--train", NULL), 2);
@@ -263,6 +276,45 @@ static void test_bad_flags(void **state)
     assert_string_equal(td_err, "cat_train: --seed: '-4' must be a non-negative whole number\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--quiet=1", NULL), 2);
     assert_string_equal(td_err, "cat_train: --quiet takes no value\n");
+}
+
+/* The hyper-parameter flags take what the spec's `train` line takes (the
+ * rows of nnrt_hparams), no more: a value out of bounds is one line naming
+ * the flag, the value and the interval. */
+static void test_hparam_bounds(void **state)
+{
+    (void)state;
+    const char *tr = td_path("blob.csv");
+    static const struct {
+        const char *flag, *value, *err;
+    } bad[] = {
+        {"--lr", "200", "cat_train: --lr: '200' must be in (0, 100]\n"},
+        {"--lr", "0", "cat_train: --lr: '0' must be in (0, 100]\n"},
+        {"--lr", "1e-50", "cat_train: --lr: '1e-50' must be in (0, 100]\n"}, /* 0 as a float */
+        {"--lr", "inf", "cat_train: --lr: 'inf' must be in (0, 100]\n"},
+        {"--lr", "nan", "cat_train: --lr: 'nan' is not a number\n"},
+        {"--eps", "2", "cat_train: --eps: '2' must be in (0, 1]\n"},
+        {"--beta1", "1", "cat_train: --beta1: '1' must be in [0, 1)\n"},
+        {"--beta2", "-0.5", "cat_train: --beta2: '-0.5' must be in [0, 1)\n"},
+        {"--epochs", "2000000", "cat_train: --epochs: '2000000' must be in [1, 1000000]\n"},
+        {"--epochs", "-3", "cat_train: --epochs: '-3' must be in [1, 1000000]\n"},
+        {"--iterations", "99999999999999999999",
+         "cat_train: --iterations: '99999999999999999999' must be in [1, 1000000000]\n"},
+        {"--batch", "0", "cat_train: --batch: '0' must be in [1, 1000000000] or 'full'\n"},
+        {"--init", "glorot",
+         "cat_train: --init: 'glorot' is not one of zeros, small, course, xavier, he\n"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, bad[i].flag, bad[i].value,
+                                NULL),
+                         2);
+        assert_string_equal(td_err, bad[i].err);
+    }
+    /* the ends the spec accepts, the flags accept */
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--lr", "100", "--eps", "1", "--beta1",
+                            "0", "--epochs", "1", "--quiet", NULL),
+                     0);
+    assert_string_equal(td_err, "");
 }
 
 /* Output paths are checked before training, not after it. */
@@ -554,13 +606,73 @@ static void test_predict(void **state)
     assert_true(fabs(v - 0.5) < 1e-2); /* f(0, 0) = 0.5 */
 }
 
+/* A CSV of exactly n_in columns is features only (docs/trainer.md, Predict),
+ * whatever the model's shape: also when n_in is no more than the label
+ * columns the loader would take from it (pair: 2 inputs, 2 outputs). */
+static void test_predict_features_only(void **state)
+{
+    (void)state;
+    /* pair learns (x1 + x2, x1 - x2) */
+    FILE *f = fopen(td_path("pair.csv"), "w");
+    assert_non_null(f);
+    td_lcg = 7;
+    for (int i = 0; i < 40; i++) {
+        double a = td_unit(), b = td_unit();
+        fprintf(f, "%.5f,%.5f,%.5f,%.5f\n", a, b, a + b, a - b);
+    }
+    fclose(f);
+    td_write("pair_x.csv", "0.5,0.25\n-1,0.5\n");
+    const char *w = td_path("pair.w"), *tr = td_path("pair.csv");
+    assert_int_equal(td_run(&tm_pair, "t", "--train", tr, "--epochs", "2000", "--quiet",
+                            "--save", w, NULL),
+                     0);
+    assert_int_equal(td_run(&tm_pair, "t", "--load", w, "--predict", td_path("pair_x.csv"),
+                            NULL),
+                     0);
+    assert_string_equal(td_err, "");
+    double v[4];
+    assert_int_equal(sscanf(td_out, "%lf,%lf\n%lf,%lf\n", &v[0], &v[1], &v[2], &v[3]), 4);
+    assert_int_equal(td_count_lines(td_out), 2);
+    const double want[4] = {0.75, 0.25, -0.5, -1.5};
+    for (int i = 0; i < 4; i++)
+        assert_true(fabs(v[i] - want[i]) < 1e-2);
+    /* the labelled file still reads as features and labels */
+    assert_int_equal(td_run(&tm_pair, "t", "--load", w, "--predict", tr, NULL), 0);
+    assert_int_equal(td_count_lines(td_out), 40);
+    /* other widths are still refused, naming the features the file has */
+    td_write("pair_3.csv", "1,2,3\n");
+    char want_err[1024];
+    snprintf(want_err, sizeof want_err,
+             "t: %s: 1 features per sample, but model 'pair' takes 2\n", td_path("pair_3.csv"));
+    assert_int_equal(td_run(&tm_pair, "t", "--load", w, "--predict", td_path("pair_3.csv"), NULL),
+                     1);
+    assert_string_equal(td_err, want_err);
+    /* One input: the loader cannot read a one-column CSV at all (it needs a
+     * feature column beside the label), so one of a single input is still
+     * refused, with the loader's message, until the loader can read a CSV
+     * without label columns. */
+    td_write("one.csv", "0.5,2\n-0.5,0\n");
+    td_write("one_x.csv", "0.5\n-0.5\n");
+    assert_int_equal(td_run(&tm_one, "t", "--train", td_path("one.csv"), "--quiet", "--predict",
+                            td_path("one.csv"), NULL),
+                     0);
+    assert_int_equal(td_count_lines(td_out), 2);
+    snprintf(want_err, sizeof want_err,
+             "t: %s:1: 1 column leaves no features beside 1 label column\n",
+             td_path("one_x.csv"));
+    assert_int_equal(td_run(&tm_one, "t", "--train", td_path("one.csv"), "--quiet", "--predict",
+                            td_path("one_x.csv"), NULL),
+                     1);
+    assert_true(strstr(td_err, want_err) != NULL);
+}
+
 static void test_divergence(void **state)
 {
     (void)state;
     const char *w = td_path("div.w");
     unlink(w);
-    assert_int_equal(td_run(&tm_lin, "lin_train", "--train", td_path("lin.csv"), "--lr",
-                            "1e30", "--epochs", "50", "--save", w, "--quiet", NULL),
+    assert_int_equal(td_run(&tm_lin, "lin_train", "--train", td_path("big.csv"), "--lr",
+                            "100", "--epochs", "50", "--save", w, "--quiet", NULL),
                      3);
     long s1 = -1, s0 = -1;
     assert_int_equal(sscanf(td_err, "lin_train: step %ld: loss is inf (diverged); keeping the "
@@ -807,6 +919,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_bad_flags),
+        cmocka_unit_test(test_hparam_bounds),
         cmocka_unit_test(test_output_paths),
         cmocka_unit_test(test_data_errors),
         cmocka_unit_test(test_train_blob),
@@ -815,6 +928,7 @@ int main(void)
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_resume_equals_uninterrupted),
         cmocka_unit_test(test_predict),
+        cmocka_unit_test(test_predict_features_only),
         cmocka_unit_test(test_divergence),
         cmocka_unit_test(test_divergence_hidden),
         cmocka_unit_test(test_load_nonfinite),

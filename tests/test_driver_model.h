@@ -11,6 +11,8 @@
  *   tm_broken tm_blob with a wrong bias gradient (for --gradcheck)
  *   tm_poison tm_blob whose update sets one parameter to a given value
  *             (NaN, inf) at a given step (for divergence)
+ *   tm_pair   2 -> 2 identity, mse (as many inputs as label columns)
+ *   tm_one    1 -> 3 softmax, cce (one input)
  */
 #ifndef TEST_DRIVER_MODEL_H
 #define TEST_DRIVER_MODEL_H
@@ -244,6 +246,8 @@ TM_MODEL(tm_tri)
 TM_MODEL(tm_lin)
 TM_MODEL(tm_broken)
 TM_MODEL(tm_poison)
+TM_MODEL(tm_pair)
+TM_MODEL(tm_one)
 
 static void tm_fill(nnrt_model *m, tm_def *d, nnrt_layer_info *info, const char *name,
                     uint64_t sig, float lr, long epochs, long batch, nnrt_opt_kind opt,
@@ -307,6 +311,14 @@ static void tm_setup(void)
                           {0}, {0}, 0, 0, 0.0f};
     tm_fill(&tm_lin, &tm_lin_def, tm_lin_layers, "lin", 0x11eull, 0.1f, 100, 0, NNRT_OPT_SGD,
             NNRT_INIT_ZEROS, tm_lin_fwd, tm_lin_lg, tm_lin_upd);
+    tm_pair_def = (tm_def){2, 1, {2, 0}, {NNRT_ACT_IDENTITY, NNRT_ACT_IDENTITY}, NNRT_LOSS_MSE,
+                           0, {0}, {0}, 0, 0, 0.0f};
+    tm_fill(&tm_pair, &tm_pair_def, tm_pair_layers, "pair", 0x9a12ull, 0.1f, 100, 0,
+            NNRT_OPT_SGD, NNRT_INIT_ZEROS, tm_pair_fwd, tm_pair_lg, tm_pair_upd);
+    tm_one_def = (tm_def){1, 1, {3, 0}, {NNRT_ACT_SOFTMAX, NNRT_ACT_IDENTITY}, NNRT_LOSS_CCE, 0,
+                          {0}, {0}, 0, 0, 0.0f};
+    tm_fill(&tm_one, &tm_one_def, tm_one_layers, "one", 0x0eull, 0.5f, 10, 0, NNRT_OPT_SGD,
+            NNRT_INIT_SMALL, tm_one_fwd, tm_one_lg, tm_one_upd);
 }
 
 #endif /* TEST_DRIVER_MODEL_H */

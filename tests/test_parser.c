@@ -264,6 +264,9 @@ static void test_unknown_words(void **state)
                                     "model, input, dense, loss or train)\n");
     fails("input 4\ndense 3 sigmod\nloss bce\n",
           "t.spec:2:9: error: unknown activation 'sigmod' (did you mean 'sigmoid'?)\n");
+    /* a prefix of 4 characters or more is close (nnrt_did_you_mean) */
+    fails("input 4\ndense 3 leak\nloss bce\n",
+          "t.spec:2:9: error: unknown activation 'leak' (did you mean 'leaky_relu'?)\n");
     fails("input 4\ndense 3 gaussian\nloss bce\n",
           "t.spec:2:9: error: unknown activation 'gaussian' (expected sigmoid, tanh, relu, "
           "leaky_relu, identity or softmax)\n");

@@ -120,7 +120,7 @@ static void fake_make(fake *f, const char *name, uint64_t sig, nnrt_loss loss, i
     f->m.signature = sig;
 }
 
-static fake g_xor, g_xor_relu, g_xor_mse, g_cat;
+static fake g_xor, g_xor_relu, g_xor_mse, g_cat, g_leaky, g_leaky5, g_leaky5s;
 
 static int make_models(void **state)
 {
@@ -133,13 +133,22 @@ static int make_models(void **state)
     fake_make(&g_xor_relu, "xor", 0x0badc0ffee0ddf00ull, NNRT_LOSS_BCE, 2, xs, xr);
     fake_make(&g_xor_mse, "xor2", 0x5555aaaa5555aaaaull, NNRT_LOSS_MSE, 2, xs, xa);
     fake_make(&g_cat, "cat", 0xcafef00dcafef00dull, NNRT_LOSS_BCE, 4, cs, ca);
+    /* 2-4 leaky_relu (slope 0.2, then 0.5) -1 sigmoid: the same signature
+     * (the slope alone decides), and with the slope hashed in */
+    static const nnrt_act la[] = {NNRT_ACT_LEAKY_RELU, NNRT_ACT_SIGMOID};
+    fake_make(&g_leaky, "leaky", 0x1eaf1eaf1eaf1eafull, NNRT_LOSS_BCE, 2, xs, la);
+    g_leaky.l[0].slope = 0.2f;
+    fake_make(&g_leaky5, "leaky", 0x1eaf1eaf1eaf1eafull, NNRT_LOSS_BCE, 2, xs, la);
+    g_leaky5.l[0].slope = 0.5f;
+    fake_make(&g_leaky5s, "leaky", 0x5555555555555555ull, NNRT_LOSS_BCE, 2, xs, la);
+    g_leaky5s.l[0].slope = 0.5f;
     return make_dir(state);
 }
 
 /* ---- the reference file ------------------------------------------------------- */
 
 #define XOR_P 64 /* padded parameter count of 2-4-1 */
-#define XOR_HEADER (60 + 12 * 2 + 3)
+#define XOR_HEADER (60 + 16 * 2 + 3)
 #define XOR_SIZE (XOR_HEADER + 4 * XOR_P + 4 * 2 * XOR_P + 4)
 
 static float g_params[XOR_P], g_state[2 * XOR_P];
@@ -280,14 +289,15 @@ static void test_layout(void **state)
     unsigned char *b = slurp(save_ref("layout.bin"), &n);
     assert_int_equal(n, XOR_SIZE);
     assert_memory_equal(b, "NNGW", 4);
-    assert_int_equal(le32(b + 4), 1);
+    assert_int_equal(le32(b + 4), 2);
     assert_true(le64(b + 8) == 0x1122334455667788ull);
     assert_int_equal(b[8], 0x88); /* little-endian */
     assert_int_equal(le32(b + 16), 2);
-    const uint32_t rows[6] = {2, 4, NNRT_ACT_TANH, 4, 1, NNRT_ACT_SIGMOID};
-    for (int i = 0; i < 6; i++)
+    /* fan_in, units, act, the activation's parameter (float bits; 0 here) */
+    const uint32_t rows[8] = {2, 4, NNRT_ACT_TANH, 0, 4, 1, NNRT_ACT_SIGMOID, 0};
+    for (int i = 0; i < 8; i++)
         assert_int_equal(le32(b + 20 + 4 * i), rows[i]);
-    size_t o = 20 + 24;
+    size_t o = 20 + 32;
     assert_true(le64(b + o) == XOR_P);
     assert_true(le64(b + o + 8) == 12345);
     assert_true(le64(b + o + 16) == 7);
@@ -344,7 +354,7 @@ static void test_bit_flips(void **state)
     const char *p = tp("flip.bin");
     char want[600];
     snprintf(want, sizeof want, "%s: checksum mismatch (file corrupted)", p);
-    const size_t o = 44; /* n_params */
+    const size_t o = 52; /* n_params */
     for (size_t i = 0; i < n; i++) {
         for (int bit = 0; bit < 8; bit++) {
             b[i] ^= (unsigned char)(1u << bit);
@@ -365,6 +375,11 @@ static void test_bit_flips(void **state)
     spit(p, b, n);
     expect_load_fail(p, &g_xor.m, "%s: unsupported version 7", p);
     b[4] = 1;
+    spit(p, b, n);
+    expect_load_fail(p, &g_xor.m, "%s: weights format version 1 is no longer read (version 2 "
+                                  "stores each layer's activation parameter): train and save "
+                                  "again", p);
+    b[4] = 2;
     b[0] = 'P';
     spit(p, b, n);
     expect_load_fail(p, &g_xor.m, "%s: not an nngen weights file (bad magic)", p);
@@ -420,7 +435,7 @@ static void test_other_files(void **state)
                                   "data or a damaged header", p, XOR_SIZE, XOR_SIZE + 1);
 
     /* Intact files (checksum right) with values no writer makes. */
-    const size_t o = 44;
+    const size_t o = 52;
     b[o + 24] = 9; /* optimizer */
     fix_crc(b, n);
     spit(p, b, n);
@@ -462,6 +477,32 @@ static void test_wrong_model(void **state)
     assert_memory_equal(cq, cp, g_cat.m.n_params * sizeof(float));
     free(cp);
     free(cq);
+}
+
+/* Each layer's activation parameter (leaky_relu's slope) is in the file;
+ * weights trained with one slope are refused by a model with another,
+ * naming the layer and both slopes, whether or not the signature differs
+ * too. */
+static void test_slope(void **state)
+{
+    (void)state;
+    const char *p = tp("leaky.bin");
+    float q[XOR_P];
+    fill_params();
+    save_ok(p, &g_leaky.m, g_params, NULL);
+    size_t n;
+    unsigned char *b = slurp(p, &n);
+    float slope;
+    uint32_t bits = le32(b + 20 + 12); /* layer 1: fan_in, units, act, slope */
+    memcpy(&slope, &bits, 4);
+    assert_true(slope == 0.2f);
+    free(b);
+    nnrt_err e;
+    assert_int_equal(nnrt_weights_load(p, &g_leaky.m, q, NULL, 0, NULL, &e), 0);
+    expect_load_fail(p, &g_leaky5.m, "%s: layer 1 was trained with leaky_relu slope 0.2, this "
+                                     "model has slope 0.5", p);
+    expect_load_fail(p, &g_leaky5s.m, "%s: layer 1 was trained with leaky_relu slope 0.2, this "
+                                      "model has slope 0.5", p);
 }
 
 static void expect_save_fail(const char *path, const nnrt_model *m, const nnrt_checkpoint *ck,
@@ -567,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),  cmocka_unit_test(test_layout),
         cmocka_unit_test(test_truncated),   cmocka_unit_test(test_bit_flips),
         cmocka_unit_test(test_other_files), cmocka_unit_test(test_wrong_model),
+        cmocka_unit_test(test_slope),
         cmocka_unit_test(test_atomic_save),
     };
     return cmocka_run_group_tests(tests, make_models, remove_dir);

@@ -1,0 +1,139 @@
+/*
+ * nnrt_predict.c -- --predict: read the samples of a data file (labels
+ * optional) and write one line per sample, the model's outputs and its
+ * decision (docs/trainer.md, Predict).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnrt_train_internal.h"
+
+/* The file the loader refused with the model's k label columns, read again
+ * as a CSV of exactly n_in columns, features only: its last column as the
+ * one label (put back by pr_load_inputs).  Only where that file is what the
+ * loader refused: n_in <= k (no feature column was left beside k labels)
+ * and the labels are the last columns.  0, or -1 (d empty) if it is not
+ * such a file.  A one-column file cannot be read so: the loader needs a
+ * feature column beside each label. */
+static int pr_reload_features(const tr_opts *o, const nnrt_model *m, nnrt_load_opts lo,
+                              nnrt_dataset *d)
+{
+    nnrt_err e = {""};
+    if (o->label_col >= 0 || m->n_in < 2 || m->n_in > lo.label_cols)
+        return -1;
+    lo.label_cols = 1;
+    if (nnrt_load(o->predict, &lo, d, &e))
+        return -1;
+    if (d->n_features + d->label_cols != m->n_in) {
+        nnrt_dataset_free(d);
+        return -1;
+    }
+    return 0;
+}
+
+/* Samples to predict: labels optional.  A CSV of exactly n_in columns is
+ * all features, whatever the model's shape: the loader took its last
+ * columns as labels; they are put back. */
+static int pr_load_inputs(const tr_opts *o, const nnrt_model *m, nnrt_dataset *d)
+{
+    nnrt_load_opts lo;
+    nnrt_err e = {""};
+    nnrt_flags_load_opts(o, m, NULL, &lo);
+    if (nnrt_load(o->predict, &lo, d, &e) && pr_reload_features(o, m, lo, d)) {
+        nnrt_train_msg("%s", e.msg);
+        return TR_EXIT_DATA;
+    }
+    if (d->n_features != m->n_in && d->n_features + d->label_cols == m->n_in &&
+        o->label_col < 0) {
+        size_t nf = (size_t)d->n_features, k = (size_t)d->label_cols, ni = (size_t)m->n_in;
+        float *x = malloc((size_t)d->m * ni * sizeof(float) + 1);
+        if (!x) {
+            nnrt_train_msg("%s: out of memory", o->predict);
+            nnrt_dataset_free(d);
+            return TR_EXIT_DATA;
+        }
+        for (long i = 0; i < d->m; i++) {
+            memcpy(x + (size_t)i * ni, d->x + (size_t)i * nf, nf * sizeof(float));
+            memcpy(x + (size_t)i * ni + nf, d->y + (size_t)i * k, k * sizeof(float));
+        }
+        free(d->x);
+        d->x = x;
+        d->n_features = m->n_in;
+    }
+    if (d->m <= 0) {
+        nnrt_train_msg("%s: no samples", o->predict);
+        nnrt_dataset_free(d);
+        return TR_EXIT_DATA;
+    }
+    if (d->n_features != m->n_in) {
+        nnrt_train_msg("%s: %d features per sample, but model '%s' takes %d", o->predict,
+                       d->n_features, m->name, m->n_in);
+        nnrt_dataset_free(d);
+        return TR_EXIT_DATA;
+    }
+    size_t n = (size_t)d->m * (size_t)d->n_features;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(d->x[i])) {
+            nnrt_train_msg("%s: sample %zu, feature %zu is %s", o->predict,
+                           i / (size_t)d->n_features, i % (size_t)d->n_features,
+                           isnan(d->x[i]) ? "NaN" : "inf");
+            nnrt_dataset_free(d);
+            return TR_EXIT_DATA;
+        }
+    return 0;
+}
+
+
+int nnrt_predict_run(const tr_opts *o, const tr_ctx *c, const float *params)
+{
+    const nnrt_model *m = c->m;
+    nnrt_dataset d;
+    int rc = pr_load_inputs(o, m, &d);
+    if (rc)
+        return rc;
+    /* --out FILE (atomically), else stdout */
+    nnrt_afile f = {NULL, 0, NULL, NULL};
+    nnrt_err e = {""};
+    int to_file = o->out && strcmp(o->out, "-") != 0;
+    if (to_file && nnrt_afile_open(&f, o->out, &e)) {
+        nnrt_train_msg("%s", e.msg);
+        nnrt_dataset_free(&d);
+        return TR_EXIT_DATA;
+    }
+    FILE *out = to_file ? f.fp : stdout;
+    long no = m->n_out;
+    for (long i0 = 0; i0 < d.m; i0 += c->echunk) {
+        long rows = d.m - i0 < c->echunk ? d.m - i0 : c->echunk;
+        m->forward(params, d.x + (size_t)i0 * (size_t)d.n_features, rows, c->ebuf, c->ws);
+        for (long i = 0; i < rows; i++) {
+            const float *p = c->ebuf + i * no;
+            for (long j = 0; j < no; j++)
+                fprintf(out, "%s%.6g", j ? "," : "", (double)p[j]);
+            if (m->loss == NNRT_LOSS_CCE) {
+                long best = 0;
+                for (long j = 1; j < no; j++)
+                    if (p[j] > p[best])
+                        best = j;
+                fprintf(out, ",%ld", best);
+            } else if (m->loss == NNRT_LOSS_BCE) {
+                for (long j = 0; j < no; j++)
+                    fprintf(out, ",%d", p[j] >= 0.5f);
+            }
+            fputc('\n', out);
+        }
+    }
+    nnrt_dataset_free(&d);
+    if (to_file) {
+        if (nnrt_afile_commit(&f, &e)) {
+            nnrt_train_msg("%s", e.msg);
+            return TR_EXIT_DATA;
+        }
+    } else if (fflush(stdout) != 0 || ferror(stdout)) {
+        nnrt_train_msg("stdout: write failed");
+        return TR_EXIT_DATA;
+    }
+    return 0;
+}
+

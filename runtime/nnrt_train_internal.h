@@ -1,0 +1,120 @@
+/*
+ * nnrt_train_internal.h -- what the files of the training driver share:
+ * the parsed command line, the evaluation buffers, the progress state, and
+ * each file's entry points.  Never installed.
+ *
+ *   nnrt_train.c    nnrt_main, the state, the loop, divergence replay, and
+ *                   the trainer's one message routine (nnrt_train_msg)
+ *   nnrt_flags.c    the flag table: parsing, --help, --info
+ *   nnrt_report.c   the live line, evaluation lines, the --log CSV, the
+ *                   summary and its JSON line
+ *   nnrt_predict.c  --predict: the samples in, one line per sample out
+ *
+ * Each file exports through its own prefix (nnrt_train_, nnrt_flags_,
+ * nnrt_report_, nnrt_predict_); the types here are the trainer's (tr_).
+ */
+#ifndef NNRT_TRAIN_INTERNAL_H
+#define NNRT_TRAIN_INTERNAL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "nnrt.h"
+#include "nnrt_file.h"
+
+/* Exit statuses of nnrt_main. */
+enum {
+    TR_EXIT_OK = 0,
+    TR_EXIT_DATA = 1,
+    TR_EXIT_USAGE = 2,
+    TR_EXIT_DIVERGED = 3,
+    TR_EXIT_INTERRUPTED = 130
+};
+
+#define TR_EVAL_CHUNK 4096L /* rows per forward call when evaluating or predicting */
+#define TR_GC_LIMIT 1e-2    /* --gradcheck: pass if the error is at most this */
+
+/* The command line, parsed (nnrt_flags.c). */
+typedef struct tr_opts {
+    const char *train, *test, *train_labels, *test_labels, *x_name, *y_name;
+    long label_col;
+    float scale;
+    nnrt_train_cfg cfg; /* --lr ... --seed: the spec's defaults, or the flags */
+    long eval_every;
+    const char *save, *load, *resume, *predict, *out, *log;
+    long gradcheck, quiet, json, help, info;
+    unsigned long long given; /* bit i: flag i of --help's list was given */
+} tr_opts;
+
+/* Loss and accuracy of the parameters on one data set. */
+typedef struct tr_metrics {
+    double loss; /* mean, as loss_grad defines it */
+    double acc;  /* bce/cce: fraction right; mse: RMSE */
+    long right, total;
+} tr_metrics;
+
+/* What a forward pass over a data set needs. */
+typedef struct tr_ctx {
+    const nnrt_model *m;
+    void *ws;
+    float *ebuf; /* outputs: echunk x n_out */
+    float *ybuf; /* targets: same */
+    long echunk;
+} tr_ctx;
+
+/* The progress of a training run, for the lines and files nnrt_report.c
+ * writes. */
+typedef struct tr_run {
+    const nnrt_model *m;
+    const tr_opts *o;
+    int tty;        /* stderr is a terminal: live line */
+    int live_shown; /* a live line is on screen */
+    double t0, last_live;
+    long step0, total, spe; /* first step, last step, steps per epoch */
+    long mtrain;
+    double samples;    /* trained since t0 */
+    double train_secs; /* inside loss_grad + update */
+    double run_loss;   /* batch losses since the last live refresh */
+    long run_n;
+    tr_metrics tr, te;
+    int have_eval, have_test;
+    nnrt_afile log; /* --log, while open (log.fp != NULL) */
+} tr_run;
+
+/* nnrt_train.c: one line on stderr, "PROG: message"; every message of the
+ * trainer goes through it. */
+void nnrt_train_msg(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* The program's name, as messages show it. */
+const char *nnrt_train_prog(void);
+
+/* nnrt_flags.c */
+/* 0, or TR_EXIT_USAGE on a bad command line (message printed). */
+int nnrt_flags_parse(tr_opts *o, const nnrt_model *m, int argc, char **argv);
+/* Was flag `name` ("--optimizer") on the command line? */
+int nnrt_flags_given(const tr_opts *o, const char *name);
+/* The loader's options for a data file, from --x-name, --scale, ... */
+void nnrt_flags_load_opts(const tr_opts *o, const nnrt_model *m, const char *labels,
+                          nnrt_load_opts *lo);
+void nnrt_flags_help(const nnrt_model *m, FILE *out);
+void nnrt_flags_info(const nnrt_model *m);
+
+/* nnrt_report.c */
+/* --log: open the CSV and write its header; 0 or -1 (message printed). */
+int nnrt_report_log_open(tr_run *r, const char *path);
+/* --log: the file complete, renamed into place; 0 or -1 (message printed). */
+int nnrt_report_log_close(tr_run *r);
+void nnrt_report_log_row(tr_run *r, long step, double now);
+void nnrt_report_live(tr_run *r, long step, double now);
+void nnrt_report_clear(tr_run *r);
+void nnrt_report_eval(tr_run *r, long step, double now);
+/* The summary (and --json's line) for `status` "ok", "diverged", ... */
+void nnrt_report_summary(FILE *out, tr_run *r, const char *status, long step, double wall);
+
+/* nnrt_predict.c: --predict; 0 or an exit status (message printed). */
+int nnrt_predict_run(const tr_opts *o, const tr_ctx *c, const float *params);
+
+#endif /* NNRT_TRAIN_INTERNAL_H */
