@@ -26,9 +26,10 @@
  * where it sits in the array, and nothing past x[n-1] is touched.
  *
  * ---- The layer: what nnrt_vec_<isa>.h defines --------------------------
- * nnrt_vec_scalar.h is the plain version of each.  p is a float *, r a
- * lane count: 0 < r < VF_LANES for the part operations, 0 <= r < VF_LANES
- * for the tails.
+ * Each as a static inline function or, where one intrinsic does it, as a
+ * macro spelling that intrinsic; nnrt_vec_scalar.h is the plain version of
+ * each.  p is a float *, r a lane count: 0 < r < VF_LANES for the part
+ * operations, 0 <= r < VF_LANES for the tails.
  *
  *   VF_LANES, vf_t         a vector of VF_LANES floats
  *   vfm_t                  a lane mask, from a compare

@@ -25,6 +25,26 @@
 typedef __m256 vf_t;
 typedef __m256 vfm_t; /* a compare's result: all ones or all zeros per lane */
 
+/* The operations that are one intrinsic: their spellings.  max_ps(a, b)
+ * is exactly a > b ? a : b, min_ps(a, b) a < b ? a : b. */
+#define vf_load _mm256_loadu_ps
+#define vf_store _mm256_storeu_ps
+#define vf_set _mm256_set1_ps
+#define vf_zero _mm256_setzero_ps
+#define vf_add _mm256_add_ps
+#define vf_sub _mm256_sub_ps
+#define vf_mul _mm256_mul_ps
+#define vf_div _mm256_div_ps
+#define vf_max _mm256_max_ps
+#define vf_min _mm256_min_ps
+#define vf_ge(a, b) _mm256_cmp_ps(a, b, _CMP_GE_OQ)
+#define vf_gt(a, b) _mm256_cmp_ps(a, b, _CMP_GT_OQ)
+#define vf_lt(a, b) _mm256_cmp_ps(a, b, _CMP_LT_OQ)
+#define vf_select(m, a, b) _mm256_blendv_ps(b, a, m)
+#define vf_exp Sleef_expf8_u10avx2
+#define vf_log Sleef_logf8_u10avx2
+#define vf_tanh Sleef_tanhf8_u10avx2
+
 static const int32_t avx2_mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1,
                                             0,  0,  0,  0,  0,  0,  0,  0};
 
@@ -33,11 +53,6 @@ static inline __m256i avx2_mask(long r)
 {
     return _mm256_loadu_si256((const __m256i *)(const void *)(avx2_mask_table + 8 - r));
 }
-
-static inline vf_t vf_load(const float *p) { return _mm256_loadu_ps(p); }
-static inline void vf_store(float *p, vf_t v) { _mm256_storeu_ps(p, v); }
-static inline vf_t vf_set(float c) { return _mm256_set1_ps(c); }
-static inline vf_t vf_zero(void) { return _mm256_setzero_ps(); }
 
 static inline vf_t vf_load_part(const float *p, long r, vf_t fill)
 {
@@ -55,23 +70,7 @@ static inline vf_t vf_keep_first(vf_t v, long r)
     return _mm256_and_ps(v, _mm256_castsi256_ps(avx2_mask(r)));
 }
 
-static inline vf_t vf_add(vf_t a, vf_t b) { return _mm256_add_ps(a, b); }
-static inline vf_t vf_sub(vf_t a, vf_t b) { return _mm256_sub_ps(a, b); }
-static inline vf_t vf_mul(vf_t a, vf_t b) { return _mm256_mul_ps(a, b); }
-static inline vf_t vf_div(vf_t a, vf_t b) { return _mm256_div_ps(a, b); }
-/* max_ps(a, b) is exactly a > b ? a : b, min_ps(a, b) a < b ? a : b. */
-static inline vf_t vf_max(vf_t a, vf_t b) { return _mm256_max_ps(a, b); }
-static inline vf_t vf_min(vf_t a, vf_t b) { return _mm256_min_ps(a, b); }
 static inline vf_t vf_neg_abs(vf_t v) { return _mm256_or_ps(v, _mm256_set1_ps(-0.0f)); }
-
-static inline vfm_t vf_ge(vf_t a, vf_t b) { return _mm256_cmp_ps(a, b, _CMP_GE_OQ); }
-static inline vfm_t vf_gt(vf_t a, vf_t b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
-static inline vfm_t vf_lt(vf_t a, vf_t b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
-static inline vf_t vf_select(vfm_t m, vf_t a, vf_t b) { return _mm256_blendv_ps(b, a, m); }
-
-static inline vf_t vf_exp(vf_t v) { return Sleef_expf8_u10avx2(v); }
-static inline vf_t vf_log(vf_t v) { return Sleef_logf8_u10avx2(v); }
-static inline vf_t vf_tanh(vf_t v) { return Sleef_tanhf8_u10avx2(v); }
 
 static inline float vf_hsum(vf_t v)
 {
@@ -93,7 +92,7 @@ static inline float vf_hmax(vf_t v)
 static inline float vf_hsum_tail(vf_t acc, const float *p, long r)
 {
     if (r > 0)
-        acc = _mm256_add_ps(acc, vf_load_part(p, r, vf_zero()));
+        acc = vf_add(acc, vf_load_part(p, r, vf_zero()));
     return vf_hsum(acc);
 }
 
@@ -101,7 +100,7 @@ static inline float vf_hsum_tail(vf_t acc, const float *p, long r)
 static inline float vf_hmax_tail(vf_t acc, const float *p, long r)
 {
     if (r > 0)
-        acc = _mm256_max_ps(acc, vf_load_part(p, r, acc));
+        acc = vf_max(acc, vf_load_part(p, r, acc));
     return vf_hmax(acc);
 }
 
@@ -110,6 +109,17 @@ static inline float vf_hmax_tail(vf_t acc, const float *p, long r)
 #define VD_LANES 4
 typedef __m256d vd_t;
 typedef __m256d vdm_t;
+
+#define vd_set _mm256_set1_pd
+#define vd_add _mm256_add_pd
+#define vd_sub _mm256_sub_pd
+#define vd_mul _mm256_mul_pd
+#define vd_div _mm256_div_pd
+#define vd_fma _mm256_fmadd_pd   /* (a, b, c) = a*b + c */
+#define vd_fnma _mm256_fnmadd_pd /* (a, b, c) = c - a*b */
+#define vd_min _mm256_min_pd
+#define vd_lt(a, b) _mm256_cmp_pd(a, b, _CMP_LT_OQ)
+#define vd_select(m, a, b) _mm256_blendv_pd(b, a, m)
 
 static inline vd_t vd_load_f(const float *p) { return _mm256_cvtps_pd(_mm_loadu_ps(p)); }
 static inline void vd_store_f(float *p, vd_t v) { _mm_storeu_ps(p, _mm256_cvtpd_ps(v)); }
@@ -130,17 +140,7 @@ static inline void vd_store_f_part(float *p, long r, vd_t v)
     _mm_maskstore_ps(p, avx2_mask4(r), _mm256_cvtpd_ps(v));
 }
 
-static inline vd_t vd_set(double c) { return _mm256_set1_pd(c); }
-static inline vd_t vd_add(vd_t a, vd_t b) { return _mm256_add_pd(a, b); }
-static inline vd_t vd_sub(vd_t a, vd_t b) { return _mm256_sub_pd(a, b); }
-static inline vd_t vd_mul(vd_t a, vd_t b) { return _mm256_mul_pd(a, b); }
-static inline vd_t vd_div(vd_t a, vd_t b) { return _mm256_div_pd(a, b); }
-static inline vd_t vd_fma(vd_t a, vd_t b, vd_t c) { return _mm256_fmadd_pd(a, b, c); }
-static inline vd_t vd_fnma(vd_t a, vd_t b, vd_t c) { return _mm256_fnmadd_pd(a, b, c); }
-static inline vd_t vd_min(vd_t a, vd_t b) { return _mm256_min_pd(a, b); }
 static inline vd_t vd_abs(vd_t v) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), v); }
-static inline vdm_t vd_lt(vd_t a, vd_t b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
-static inline vd_t vd_select(vdm_t m, vd_t a, vd_t b) { return _mm256_blendv_pd(b, a, m); }
 
 static inline vd_t vd_copysign(vd_t mag, vd_t sgn)
 {

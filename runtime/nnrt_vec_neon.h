@@ -26,9 +26,24 @@
 typedef float32x4_t vf_t;
 typedef uint32x4_t vfm_t;
 
-static inline vf_t vf_load(const float *p) { return vld1q_f32(p); }
-static inline void vf_store(float *p, vf_t v) { vst1q_f32(p, v); }
-static inline vf_t vf_set(float c) { return vdupq_n_f32(c); }
+/* The operations that are one intrinsic: their spellings. */
+#define vf_load vld1q_f32
+#define vf_store vst1q_f32
+#define vf_set vdupq_n_f32
+#define vf_add vaddq_f32
+#define vf_sub vsubq_f32
+#define vf_mul vmulq_f32
+#define vf_div vdivq_f32
+#define vf_ge vcgeq_f32
+#define vf_gt vcgtq_f32
+#define vf_lt vcltq_f32
+#define vf_select vbslq_f32
+#define vf_exp Sleef_expf4_u10
+#define vf_log Sleef_logf4_u10
+#define vf_tanh Sleef_tanhf4_u10
+#define vf_hsum vaddvq_f32
+#define vf_hmax vmaxvq_f32
+
 static inline vf_t vf_zero(void) { return vdupq_n_f32(0.0f); }
 
 static inline vf_t vf_load_part(const float *p, long r, vf_t fill)
@@ -53,27 +68,11 @@ static inline vf_t vf_keep_first(vf_t v, long r)
     return vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(v), on));
 }
 
-static inline vf_t vf_add(vf_t a, vf_t b) { return vaddq_f32(a, b); }
-static inline vf_t vf_sub(vf_t a, vf_t b) { return vsubq_f32(a, b); }
-static inline vf_t vf_mul(vf_t a, vf_t b) { return vmulq_f32(a, b); }
-static inline vf_t vf_div(vf_t a, vf_t b) { return vdivq_f32(a, b); }
 /* Compare and select, not vmaxq/vminq, which return a NaN from either
  * operand and order -0 below +0. */
 static inline vf_t vf_max(vf_t a, vf_t b) { return vbslq_f32(vcgtq_f32(a, b), a, b); }
 static inline vf_t vf_min(vf_t a, vf_t b) { return vbslq_f32(vcltq_f32(a, b), a, b); }
 static inline vf_t vf_neg_abs(vf_t v) { return vnegq_f32(vabsq_f32(v)); }
-
-static inline vfm_t vf_ge(vf_t a, vf_t b) { return vcgeq_f32(a, b); }
-static inline vfm_t vf_gt(vf_t a, vf_t b) { return vcgtq_f32(a, b); }
-static inline vfm_t vf_lt(vf_t a, vf_t b) { return vcltq_f32(a, b); }
-static inline vf_t vf_select(vfm_t m, vf_t a, vf_t b) { return vbslq_f32(m, a, b); }
-
-static inline vf_t vf_exp(vf_t v) { return Sleef_expf4_u10(v); }
-static inline vf_t vf_log(vf_t v) { return Sleef_logf4_u10(v); }
-static inline vf_t vf_tanh(vf_t v) { return Sleef_tanhf4_u10(v); }
-
-static inline float vf_hsum(vf_t v) { return vaddvq_f32(v); }
-static inline float vf_hmax(vf_t v) { return vmaxvq_f32(v); }
 
 /* The horizontal sum, then the tail added in order. */
 static inline float vf_hsum_tail(vf_t acc, const float *p, long r)
@@ -99,6 +98,17 @@ static inline float vf_hmax_tail(vf_t acc, const float *p, long r)
 typedef float64x2_t vd_t;
 typedef uint64x2_t vdm_t;
 
+#define vd_set vdupq_n_f64
+#define vd_add vaddq_f64
+#define vd_sub vsubq_f64
+#define vd_mul vmulq_f64
+#define vd_div vdivq_f64
+#define vd_fma(a, b, c) vfmaq_f64(c, a, b)  /* a*b + c */
+#define vd_fnma(a, b, c) vfmsq_f64(c, a, b) /* c - a*b */
+#define vd_abs vabsq_f64
+#define vd_lt vcltq_f64
+#define vd_select vbslq_f64
+
 static inline vd_t vd_load_f(const float *p) { return vcvt_f64_f32(vld1_f32(p)); }
 static inline void vd_store_f(float *p, vd_t v) { vst1_f32(p, vcvt_f32_f64(v)); }
 
@@ -116,17 +126,7 @@ static inline void vd_store_f_part(float *p, long r, vd_t v)
     memcpy(p, t, (size_t)r * sizeof(float));
 }
 
-static inline vd_t vd_set(double c) { return vdupq_n_f64(c); }
-static inline vd_t vd_add(vd_t a, vd_t b) { return vaddq_f64(a, b); }
-static inline vd_t vd_sub(vd_t a, vd_t b) { return vsubq_f64(a, b); }
-static inline vd_t vd_mul(vd_t a, vd_t b) { return vmulq_f64(a, b); }
-static inline vd_t vd_div(vd_t a, vd_t b) { return vdivq_f64(a, b); }
-static inline vd_t vd_fma(vd_t a, vd_t b, vd_t c) { return vfmaq_f64(c, a, b); }
-static inline vd_t vd_fnma(vd_t a, vd_t b, vd_t c) { return vfmsq_f64(c, a, b); }
 static inline vd_t vd_min(vd_t a, vd_t b) { return vbslq_f64(vcltq_f64(a, b), a, b); }
-static inline vd_t vd_abs(vd_t v) { return vabsq_f64(v); }
-static inline vdm_t vd_lt(vd_t a, vd_t b) { return vcltq_f64(a, b); }
-static inline vd_t vd_select(vdm_t m, vd_t a, vd_t b) { return vbslq_f64(m, a, b); }
 
 static inline vd_t vd_copysign(vd_t mag, vd_t sgn)
 {
