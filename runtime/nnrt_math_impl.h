@@ -8,7 +8,8 @@
  *
  * and gets nnrt_<isa>_{sigmoid, tanh, relu, leaky_relu, exp, log,
  * softmax_rows, log_softmax_rows}, plus nnrt_<isa>_tanh_short when the
- * layer has double vectors.  A new ISA is a layer header and those lines.
+ * layer has double vectors.  A new ISA is a layer header, those lines, its
+ * prototypes in nnrt.h and its compile flags in runtime/CMakeLists.txt.
  *
  * The formulas (the _d doubles of nnrt_math_scalar.c compute the same):
  *
