@@ -169,7 +169,8 @@ void nnrt_free(void *p);
 /* ------------------------------------------------------------------ */
 /* 2. Vector math, in place over n contiguous floats                    */
 /* ------------------------------------------------------------------ */
-/* Each function exists for every ISA the runtime was built with:
+/* Each function exists for every ISA the runtime was built with, all from
+ * one source (runtime/nnrt_math_impl.h over a layer per ISA):
  *   nnrt_scalar_*  always (plain C loops, libm);
  *   nnrt_avx2_*    on x86-64 (SLEEF Sleef_*f8_u10, AVX2+FMA; the caller
  *                  must only call them on a CPU with AVX2 and FMA);

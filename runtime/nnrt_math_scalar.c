@@ -1,95 +1,18 @@
 /*
- * nnrt_math_scalar.c -- activations over arrays in plain C (libm), in
- * float and in double (the *_d twins, for generated code built with
- * --dtype double).  This is the reference the vector paths (avx2, neon)
- * are tested against, and they compute the same formulas:
- *
- *   sigmoid(x)    e = exp(-|x|), d = 1 + e;  x >= 0 ? 1/d : e/d
- *                 (no overflow either way: -1000 -> 0, 1000 -> 1)
- *   tanh(x)       libm tanh
- *   relu(x)       x < 0 ? 0 : x             (NaN stays NaN)
- *   leaky_relu(x) x > 0 ? x : slope * x
- *   softmax row   e_j = exp(x_j - max), e_j / sum e
- *   log_softmax   x_j - max - log(sum exp(x_k - max))
+ * nnrt_math_scalar.c -- libnnrt's math in plain C and libm, always built:
+ * nnrt_scalar_* (the algorithms of nnrt_math_impl.h over the one-float
+ * layer of nnrt_vec_scalar.h), the reference the vector paths are tested
+ * against; and the double versions nnrt_scalar_*_d that code nngen emits
+ * with --dtype double (gradient verification) calls.
  */
-#include <math.h>
+#define NNRT_ISA scalar
+#include "nnrt_vec_scalar.h"
 
-#include "nnrt.h"
+#include "nnrt_math_impl.h"
 
-void nnrt_scalar_sigmoid(float *x, long n)
-{
-    for (long i = 0; i < n; i++) {
-        float v = x[i];
-        float e = expf(-fabsf(v));
-        float d = 1.0f + e;
-        x[i] = (v >= 0.0f ? 1.0f : e) / d;
-    }
-}
-
-void nnrt_scalar_tanh(float *x, long n)
-{
-    for (long i = 0; i < n; i++)
-        x[i] = tanhf(x[i]);
-}
-
-void nnrt_scalar_relu(float *x, long n)
-{
-    for (long i = 0; i < n; i++)
-        x[i] = x[i] < 0.0f ? 0.0f : x[i];
-}
-
-void nnrt_scalar_leaky_relu(float *x, long n, float slope)
-{
-    for (long i = 0; i < n; i++)
-        x[i] = x[i] > 0.0f ? x[i] : slope * x[i];
-}
-
-void nnrt_scalar_exp(float *x, long n)
-{
-    for (long i = 0; i < n; i++)
-        x[i] = expf(x[i]);
-}
-
-void nnrt_scalar_log(float *x, long n)
-{
-    for (long i = 0; i < n; i++)
-        x[i] = logf(x[i]);
-}
-
-void nnrt_scalar_softmax_rows(float *x, long rows, long cols)
-{
-    for (long r = 0; r < rows; r++) {
-        float *row = x + r * cols;
-        float mx = -INFINITY;
-        for (long j = 0; j < cols; j++)
-            mx = row[j] > mx ? row[j] : mx;
-        float sum = 0.0f;
-        for (long j = 0; j < cols; j++) {
-            row[j] = expf(row[j] - mx);
-            sum += row[j];
-        }
-        for (long j = 0; j < cols; j++)
-            row[j] = row[j] / sum;
-    }
-}
-
-void nnrt_scalar_log_softmax_rows(float *x, long rows, long cols)
-{
-    for (long r = 0; r < rows; r++) {
-        float *row = x + r * cols;
-        float mx = -INFINITY;
-        for (long j = 0; j < cols; j++)
-            mx = row[j] > mx ? row[j] : mx;
-        float sum = 0.0f;
-        for (long j = 0; j < cols; j++)
-            sum += expf(row[j] - mx);
-        float lse = logf(sum);
-        for (long j = 0; j < cols; j++)
-            row[j] = (row[j] - mx) - lse;
-    }
-}
-
-/* ---- double twins -------------------------------------------------- */
+/* ---- double ---------------------------------------------------------- */
+/* The formulas of nnrt_math_impl.h, element by element.  No argument is
+ * clamped: libm's exp and tanh in double raise no spurious flags. */
 
 void nnrt_scalar_sigmoid_d(double *x, long n)
 {
