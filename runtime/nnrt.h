@@ -283,6 +283,8 @@ typedef struct nnrt_load_opts {
     int label_col;           /* CSV: column of the label, -1 = last */
     int label_cols;          /* CSV: number of target columns (regression); 0 = 1 */
     int header;              /* CSV: -1 = auto-detect, 0 = none, 1 = first line is a header */
+    int features;            /* CSV: a file of exactly this many columns holds features only
+                                (label_cols 0, y NULL), unless label_col is given; 0 = never */
 } nnrt_load_opts;
 
 void nnrt_load_opts_default(nnrt_load_opts *o);

@@ -220,10 +220,12 @@ static int csv_grow(csv_out *c)
     if (!x)
         return -1;
     c->x = x;
-    float *y = realloc(c->y, ncap * fy * sizeof(float));
-    if (!y)
-        return -1;
-    c->y = y;
+    if (fy > 0) {
+        float *y = realloc(c->y, ncap * fy * sizeof(float));
+        if (!y)
+            return -1;
+        c->y = y;
+    }
     c->cap = ncap;
     return 0;
 }
@@ -238,7 +240,7 @@ static int csv_row(csv_out *c, const char *s, const char *path, long lineno, nnr
     if (c->rows == c->cap && csv_grow(c))
         return nnrt_errorf(e, "%s:%ld: out of memory after %zu rows", path, lineno, c->rows);
     float *xr = c->x + c->rows * (size_t)c->nf;
-    float *yr = c->y + c->rows * (size_t)c->k;
+    float *yr = c->k ? c->y + c->rows * (size_t)c->k : NULL;
     int fi = 0;
     for (int col = 0; col < c->ncols; col++) {
         const char *b, *t;
@@ -289,6 +291,8 @@ int nnrt_csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nn
         if (first) {
             first = 0;
             c.ncols = csv_count_fields(r.line);
+            if (o->features > 0 && o->label_col < 0 && c.ncols == o->features)
+                k = c.k = 0; /* features only: no label columns */
             if (o->label_col >= 0 && o->label_col + k > c.ncols) {
                 if (k == 1)
                     nnrt_errorf(e, "%s: label column %d is out of range (the file has %d "
@@ -299,7 +303,7 @@ int nnrt_csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nn
                                 o->label_col + k - 1, c.ncols);
                 goto done;
             }
-            if (c.ncols <= k) {
+            if (c.ncols <= k || c.ncols == 0) {
                 int sep = strchr(r.line, ';') || strchr(r.line, '\t');
                 nnrt_errorf(e, "%s:%ld: %d column%s no features beside %d label column%s%s",
                             path, r.lineno, c.ncols, c.ncols == 1 ? " leaves" : "s leave", k,
@@ -328,7 +332,7 @@ int nnrt_csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nn
         c.x = c.y = NULL;
     } else if (c.rows < c.cap) { /* give back the unused tail */
         float *x = realloc(c.x, c.rows * (size_t)c.nf * sizeof(float));
-        float *y = realloc(c.y, c.rows * (size_t)c.k * sizeof(float));
+        float *y = c.k ? realloc(c.y, c.rows * (size_t)c.k * sizeof(float)) : NULL;
         if (x)
             c.x = x;
         if (y)

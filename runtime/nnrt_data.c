@@ -40,6 +40,7 @@ void nnrt_load_opts_default(nnrt_load_opts *o)
     o->label_col = -1;
     o->label_cols = 1;
     o->header = -1;
+    o->features = 0;
 }
 
 void nnrt_dataset_free(nnrt_dataset *d)

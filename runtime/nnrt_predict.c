@@ -10,57 +10,18 @@
 
 #include "nnrt_train_internal.h"
 
-/* The file the loader refused with the model's k label columns, read again
- * as a CSV of exactly n_in columns, features only: its last column as the
- * one label (put back by pr_load_inputs).  Only where that file is what the
- * loader refused: n_in <= k (no feature column was left beside k labels)
- * and the labels are the last columns.  0, or -1 (d empty) if it is not
- * such a file.  A one-column file cannot be read so: the loader needs a
- * feature column beside each label. */
-static int pr_reload_features(const tr_opts *o, const nnrt_model *m, nnrt_load_opts lo,
-                              nnrt_dataset *d)
-{
-    nnrt_err e = {""};
-    if (o->label_col >= 0 || m->n_in < 2 || m->n_in > lo.label_cols)
-        return -1;
-    lo.label_cols = 1;
-    if (nnrt_load(o->predict, &lo, d, &e))
-        return -1;
-    if (d->n_features + d->label_cols != m->n_in) {
-        nnrt_dataset_free(d);
-        return -1;
-    }
-    return 0;
-}
-
 /* Samples to predict: labels optional.  A CSV of exactly n_in columns is
- * all features, whatever the model's shape: the loader took its last
- * columns as labels; they are put back. */
+ * all features, whatever the model's shape (unless --label-col says where
+ * its label is). */
 static int pr_load_inputs(const tr_opts *o, const nnrt_model *m, nnrt_dataset *d)
 {
     nnrt_load_opts lo;
     nnrt_err e = {""};
     nnrt_flags_load_opts(o, m, NULL, &lo);
-    if (nnrt_load(o->predict, &lo, d, &e) && pr_reload_features(o, m, lo, d)) {
+    lo.features = m->n_in;
+    if (nnrt_load(o->predict, &lo, d, &e)) {
         nnrt_train_msg("%s", e.msg);
         return TR_EXIT_DATA;
-    }
-    if (d->n_features != m->n_in && d->n_features + d->label_cols == m->n_in &&
-        o->label_col < 0) {
-        size_t nf = (size_t)d->n_features, k = (size_t)d->label_cols, ni = (size_t)m->n_in;
-        float *x = malloc((size_t)d->m * ni * sizeof(float) + 1);
-        if (!x) {
-            nnrt_train_msg("%s: out of memory", o->predict);
-            nnrt_dataset_free(d);
-            return TR_EXIT_DATA;
-        }
-        for (long i = 0; i < d->m; i++) {
-            memcpy(x + (size_t)i * ni, d->x + (size_t)i * nf, nf * sizeof(float));
-            memcpy(x + (size_t)i * ni + nf, d->y + (size_t)i * k, k * sizeof(float));
-        }
-        free(d->x);
-        d->x = x;
-        d->n_features = m->n_in;
     }
     if (d->m <= 0) {
         nnrt_train_msg("%s: no samples", o->predict);
