@@ -61,7 +61,8 @@ typedef enum nnrt_act {
     NNRT_ACT_TANH,
     NNRT_ACT_RELU,
     NNRT_ACT_LEAKY_RELU,
-    NNRT_ACT_SOFTMAX
+    NNRT_ACT_SOFTMAX,
+    NNRT_ACT_ELU
 } nnrt_act;
 
 typedef enum nnrt_loss {
@@ -111,7 +112,8 @@ typedef struct nnrt_layer_info {
     int units;         /* n_out of this layer */
     int fan_in;        /* n_in of this layer */
     nnrt_act act;
-    float slope;       /* leaky_relu slope; 0 otherwise */
+    float slope;       /* the activation's parameter (leaky_relu's slope, elu's alpha);
+                          0 when it has none */
     size_t w_offset;   /* W: units x fan_in, row-major (row j = unit j), floats from params[0] */
     size_t b_offset;   /* b: units floats */
     int spec_line;     /* the line of the spec that declared it */
@@ -182,6 +184,7 @@ void nnrt_free(void *p);
     void nnrt_##isa##_tanh(float *x, long n);                                   \
     void nnrt_##isa##_relu(float *x, long n);                                   \
     void nnrt_##isa##_leaky_relu(float *x, long n, float slope);                \
+    void nnrt_##isa##_elu(float *x, long n, float alpha);                       \
     void nnrt_##isa##_exp(float *x, long n);                                    \
     void nnrt_##isa##_log(float *x, long n);                                    \
     void nnrt_##isa##_softmax_rows(float *x, long rows, long cols);             \
@@ -214,6 +217,7 @@ void nnrt_scalar_sigmoid_d(double *x, long n);
 void nnrt_scalar_tanh_d(double *x, long n);
 void nnrt_scalar_relu_d(double *x, long n);
 void nnrt_scalar_leaky_relu_d(double *x, long n, double slope);
+void nnrt_scalar_elu_d(double *x, long n, double alpha);
 void nnrt_scalar_softmax_rows_d(double *x, long rows, long cols);
 
 /* Which vector path this runtime build would use for generic work:

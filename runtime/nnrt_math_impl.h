@@ -6,7 +6,7 @@
  *     #include "nnrt_vec_avx2.h"       (its layer)
  *     #include "nnrt_math_impl.h"
  *
- * and gets nnrt_<isa>_{sigmoid, tanh, relu, leaky_relu, exp, log,
+ * and gets nnrt_<isa>_{sigmoid, tanh, relu, leaky_relu, elu, exp, log,
  * softmax_rows, log_softmax_rows}, plus nnrt_<isa>_tanh_short when the
  * layer has double vectors.  A new ISA is a layer header, those lines, its
  * prototypes in nnrt.h and its compile flags in runtime/CMakeLists.txt.
@@ -18,6 +18,7 @@
  *   tanh(x)       SLEEF or libm tanh
  *   relu(x)       0 > x ? 0 : x             (NaN stays NaN, -0 stays -0)
  *   leaky_relu(x) x > 0 ? x : slope * x
+ *   elu(x)        x > 0 ? x : alpha * expm1(x)
  *   softmax row   e_j = exp(x_j - max), e_j / sum e
  *   log_softmax   x_j - max - log(sum exp(x_k - max))
  *
@@ -45,7 +46,8 @@
  *   vf_neg_abs(v)              -|v| (the sign bit set)
  *   vf_ge, vf_gt, vf_lt        (a, b) -> vfm_t, ordered (false for NaN)
  *   vf_select(m, a, b)         m ? a : b per lane
- *   vf_exp, vf_log, vf_tanh    SLEEF's _u10 functions (libm on scalar)
+ *   vf_exp, vf_expm1, vf_log, vf_tanh
+ *                              SLEEF's _u10 functions (libm on scalar)
  *   vf_hsum(v), vf_hmax(v)     over the lanes
  *   vf_hsum_tail(acc, p, r)    the sum of acc's lanes and p[0..r);
  *   vf_hmax_tail(acc, p, r)    the largest of them.  How the tail joins,
@@ -79,7 +81,8 @@
 #define MATH_FN(fn) MATH_NAME(NNRT_ISA, fn)
 
 /* ---- one vector of each function ------------------------------------- */
-/* Each takes a parameter p (leaky_relu's slope); the others ignore it. */
+/* Each takes a parameter p (leaky_relu's slope, elu's alpha); the others
+ * ignore it. */
 
 static inline vf_t math_sigmoid(vf_t v, vf_t unused)
 {
@@ -125,6 +128,15 @@ static inline vf_t math_leaky(vf_t v, vf_t slope)
     return vf_select(vf_gt(v, vf_zero()), v, vf_mul(slope, v));
 }
 
+static inline vf_t math_elu(vf_t v, vf_t alpha)
+{
+    /* expm1's argument held to [-104, 0]: the lanes that keep v would
+     * overflow it, and it is -1.0f below -17 anyway.  NaN passes: vf_min
+     * and vf_max(c, v) return v when the compare fails. */
+    vf_t e = vf_expm1(vf_max(vf_set(-104.0f), vf_min(vf_zero(), v)));
+    return vf_select(vf_gt(v, vf_zero()), v, vf_mul(alpha, e));
+}
+
 /* x[i] = KERNEL(x[i], P) over x[0..n): a vector per step, then the tail as
  * a partial vector with 1.0 in its idle lanes.  (Unrolled twice it
  * measured no faster on AVX2: the SLEEF call dominates.) */
@@ -158,6 +170,12 @@ void MATH_FN(leaky_relu)(float *x, long n, float slope)
 {
     vf_t s = vf_set(slope);
     MATH_MAP(x, n, math_leaky, s);
+}
+
+void MATH_FN(elu)(float *x, long n, float alpha)
+{
+    vf_t a = vf_set(alpha);
+    MATH_MAP(x, n, math_elu, a);
 }
 
 void MATH_FN(exp)(float *x, long n)

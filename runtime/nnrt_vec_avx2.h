@@ -42,6 +42,7 @@ typedef __m256 vfm_t; /* a compare's result: all ones or all zeros per lane */
 #define vf_lt(a, b) _mm256_cmp_ps(a, b, _CMP_LT_OQ)
 #define vf_select(m, a, b) _mm256_blendv_ps(b, a, m)
 #define vf_exp Sleef_expf8_u10avx2
+#define vf_expm1 Sleef_expm1f8_u10avx2
 #define vf_log Sleef_logf8_u10avx2
 #define vf_tanh Sleef_tanhf8_u10avx2
 

@@ -39,6 +39,7 @@ typedef uint32x4_t vfm_t;
 #define vf_lt vcltq_f32
 #define vf_select vbslq_f32
 #define vf_exp Sleef_expf4_u10
+#define vf_expm1 Sleef_expm1f4_u10
 #define vf_log Sleef_logf4_u10
 #define vf_tanh Sleef_tanhf4_u10
 #define vf_hsum vaddvq_f32

@@ -42,6 +42,7 @@ static inline vfm_t vf_lt(vf_t a, vf_t b) { return a < b; }
 static inline vf_t vf_select(vfm_t m, vf_t a, vf_t b) { return m ? a : b; }
 
 static inline vf_t vf_exp(vf_t v) { return expf(v); }
+static inline vf_t vf_expm1(vf_t v) { return expm1f(v); }
 static inline vf_t vf_log(vf_t v) { return logf(v); }
 static inline vf_t vf_tanh(vf_t v) { return tanhf(v); }
 

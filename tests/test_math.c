@@ -30,6 +30,7 @@ typedef struct math_isa {
     void (*f_tanh)(float *, long);
     void (*f_relu)(float *, long);
     void (*f_leaky_relu)(float *, long, float);
+    void (*f_elu)(float *, long, float);
     void (*f_exp)(float *, long);
     void (*f_log)(float *, long);
     void (*f_softmax_rows)(float *, long, long);
@@ -41,7 +42,7 @@ typedef struct math_isa {
 
 #define MATH_ISA_ROW(isa, tanh_short)                                                  \
     {#isa, nnrt_##isa##_sigmoid, nnrt_##isa##_tanh, nnrt_##isa##_relu,                 \
-     nnrt_##isa##_leaky_relu, nnrt_##isa##_exp, nnrt_##isa##_log,                      \
+     nnrt_##isa##_leaky_relu, nnrt_##isa##_elu, nnrt_##isa##_exp, nnrt_##isa##_log,                      \
      nnrt_##isa##_softmax_rows, nnrt_##isa##_log_softmax_rows, tanh_short}
 
 static math_isa isas[3];
@@ -68,10 +69,13 @@ static int setup_isas(void **state)
 }
 
 /* An elementwise function: which one, and its double reference. */
-typedef enum { F_SIGMOID, F_TANH, F_RELU, F_LEAKY, F_EXP, F_LOG, F_TANH_SHORT, F_COUNT } fn_id;
-static const char *const fn_names[F_COUNT] = {"sigmoid", "tanh", "relu", "leaky_relu", "exp",
+typedef enum {
+    F_SIGMOID, F_TANH, F_RELU, F_LEAKY, F_ELU, F_EXP, F_LOG, F_TANH_SHORT, F_COUNT
+} fn_id;
+static const char *const fn_names[F_COUNT] = {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "exp",
                                               "log", "tanh_short"};
 #define LEAKY_SLOPE 0.01f
+#define ELU_ALPHA 1.0f /* exact: the error is expm1's alone */
 
 static void apply(const math_isa *isa, fn_id f, float *x, long n)
 {
@@ -80,6 +84,7 @@ static void apply(const math_isa *isa, fn_id f, float *x, long n)
     case F_TANH: isa->f_tanh(x, n); break;
     case F_RELU: isa->f_relu(x, n); break;
     case F_LEAKY: isa->f_leaky_relu(x, n, LEAKY_SLOPE); break;
+    case F_ELU: isa->f_elu(x, n, ELU_ALPHA); break;
     case F_EXP: isa->f_exp(x, n); break;
     case F_LOG: isa->f_log(x, n); break;
     case F_TANH_SHORT: isa->f_tanh_short(x, n); break;
@@ -90,6 +95,11 @@ static void apply(const math_isa *isa, fn_id f, float *x, long n)
 static double ref_sigmoid(double x)
 {
     return x >= 0.0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x));
+}
+
+static double ref_elu(double x)
+{
+    return x > 0.0 ? x : (double)ELU_ALPHA * expm1(x);
 }
 
 /* ---- inputs ------------------------------------------------------------- */
@@ -185,6 +195,8 @@ static void test_exp_tanh_log_accuracy(void **state)
         /* tanh_short rounds a double result once: 0.5 ulp and a hair. */
         check_ulps(&isas[k], F_TANH_SHORT, in, N_SWEEP, scalar ? 3.0 : 0.501, tanh);
         check_ulps(&isas[k], F_LOG, pos, npos, 2.0, log);
+        /* elu: expm1 (SLEEF u10 and glibc's expm1f are within 1 ulp). */
+        check_ulps(&isas[k], F_ELU, in, N_SWEEP, 2.0, ref_elu);
     }
 }
 
@@ -404,8 +416,8 @@ static void test_no_spurious_fp_flags(void **state)
         /* The activations raise none of them for any finite input. */
         float in[N_SWEEP];
         sweep_inputs(in);
-        static const fn_id acts[5] = {F_SIGMOID, F_TANH, F_RELU, F_LEAKY, F_TANH_SHORT};
-        for (int a = 0; a < 5; a++) {
+        static const fn_id acts[6] = {F_SIGMOID, F_TANH, F_RELU, F_LEAKY, F_ELU, F_TANH_SHORT};
+        for (int a = 0; a < 6; a++) {
             feclearexcept(FE_ALL_EXCEPT);
             apply(&isas[k], acts[a], in, N_SWEEP);
             if (fetestexcept(bad))
@@ -656,6 +668,12 @@ static void test_double_twins(void **state)
     nnrt_scalar_leaky_relu_d(x, N_SWEEP, 0.1);
     for (long i = 0; i < N_SWEEP; i++)
         assert_true(x[i] == (in[i] > 0.0f ? (double)in[i] : 0.1 * (double)in[i]));
+
+    for (long i = 0; i < N_SWEEP; i++)
+        x[i] = (double)in[i];
+    nnrt_scalar_elu_d(x, N_SWEEP, 0.5);
+    for (long i = 0; i < N_SWEEP; i++)
+        assert_true(x[i] == (in[i] > 0.0f ? (double)in[i] : 0.5 * expm1((double)in[i])));
 
     double rows[2][4] = {{1000.0, -1000.0, 0.0, 999.0}, {1.0, 2.0, 3.0, 4.0}};
     nnrt_scalar_softmax_rows_d(&rows[0][0], 2, 4);

@@ -269,7 +269,7 @@ static void test_unknown_words(void **state)
           "t.spec:2:9: error: unknown activation 'leak' (did you mean 'leaky_relu'?)\n");
     fails("input 4\ndense 3 gaussian\nloss bce\n",
           "t.spec:2:9: error: unknown activation 'gaussian' (expected sigmoid, tanh, relu, "
-          "leaky_relu, identity or softmax)\n");
+          "leaky_relu, elu, identity or softmax)\n");
     fails("input 4\ndense 3 sigmoid\nloss bec\n",
           "t.spec:3:6: error: unknown loss 'bec' (did you mean 'bce'?)\n");
     fails("input 4\ndense 3 sigmoid\nloss mean_square_error\n",
@@ -294,9 +294,16 @@ static void test_unknown_words(void **state)
           "t.spec:5:12: error: init: missing value (zeros, small, course, xavier or he)\n");
     fails("input 4\ndense 3 leaky_relu slop=0.1\ndense 1 sigmoid\nloss bce\n",
           "t.spec:2:20: error: unknown dense option 'slop' (did you mean 'slope'?)\n");
+    fails("input 4\ndense 3 leaky_relu gamma=0.1\ndense 1 sigmoid\nloss bce\n",
+          "t.spec:2:20: error: unknown dense option 'gamma' (the options are slope=, for "
+          "leaky_relu; alpha=, for elu)\n");
+    /* an activation's parameter belongs to its activation */
     fails("input 4\ndense 3 leaky_relu alpha=0.1\ndense 1 sigmoid\nloss bce\n",
-          "t.spec:2:20: error: unknown dense option 'alpha' (the only one is slope=, for "
-          "leaky_relu)\n");
+          "t.spec:2:20: error: alpha is only for elu, not leaky_relu\n");
+    fails("input 4\ndense 3 elu slope=0.1\ndense 1 sigmoid\nloss bce\n",
+          "t.spec:2:13: error: slope is only for leaky_relu, not elu\n");
+    fails("input 4\ndense 3 elu alpha=10\ndense 1 sigmoid\nloss bce\n",
+          "t.spec:2:19: error: alpha must be in [0, 10), got 10\n");
     /* case matters */
     fails("input 4\ndense 3 Sigmoid\nloss bce\n",
           "t.spec:2:9: error: unknown activation 'Sigmoid' (did you mean 'sigmoid'?)\n");
@@ -304,7 +311,7 @@ static void test_unknown_words(void **state)
     fails("input 4\ndense 3 "
           "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghij\nloss bce\n",
           "t.spec:2:9: error: unknown activation 'abcdefghijabcdefghijabcdefghijabcdefghij...' "
-          "(expected sigmoid, tanh, relu, leaky_relu, identity or softmax)\n");
+          "(expected sigmoid, tanh, relu, leaky_relu, elu, identity or softmax)\n");
 }
 
 static void test_missing_and_extra(void **state)
@@ -317,7 +324,7 @@ static void test_missing_and_extra(void **state)
           "t.spec:2:7: error: dense units: expected a positive integer, got 'relu'\n");
     fails("input 4\ndense 3\nloss bce\n",
           "t.spec:2:8: error: dense: missing activation (sigmoid, tanh, relu, leaky_relu, "
-          "identity or softmax)\n");
+          "elu, identity or softmax)\n");
     fails("input\ndense 1 sigmoid\nloss bce\n",
           "t.spec:1:6: error: input: missing size (e.g. 'input 784' or 'input 64x64x3')\n");
     fails("input 4\ndense 1 sigmoid\nloss\n",
@@ -424,6 +431,11 @@ static void test_slope(void **state)
     nng_spec_free(&s);
     parses("input 4\ndense 3 leaky_relu slope=0\ndense 1 sigmoid\nloss bce\n", &s);
     assert_true(s.layers[0].param == 0.0f);
+    nng_spec_free(&s);
+    /* elu's alpha: its row's default, or given */
+    parses("input 4\ndense 3 elu\ndense 2 elu alpha=0.5\ndense 1 sigmoid\nloss bce\n", &s);
+    assert_true(s.layers[0].act == NNRT_ACT_ELU && s.layers[0].param == 1.0f);
+    assert_true(s.layers[1].act == NNRT_ACT_ELU && s.layers[1].param == 0.5f);
     nng_spec_free(&s);
     fails("input 4\ndense 3 relu slope=0.1\ndense 1 sigmoid\nloss bce\n",
           "t.spec:2:14: error: slope is only for leaky_relu, not relu\n");
