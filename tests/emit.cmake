@@ -1,4 +1,4 @@
-# The emitter's tests (compiler/emit.c):
+# The emitter's tests (compiler/emit.c and the modules behind compiler/emit.h):
 #   test_gradcheck   backward pass vs finite differences (double and float builds)
 #   test_isa_agree   the vector path (AVX2 / NEON, whichever this build compiles in) vs scalar
 #   test_reference   hand-computed networks; XOR and sgd steps through loss_grad/update
