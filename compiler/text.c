@@ -186,11 +186,18 @@ const char *tx_expand(emitter *e, const char *tmpl, const char *a, const char *b
 /* Literals, names, comments                                            */
 /* ------------------------------------------------------------------ */
 
-/* A real literal that is valid C for the dtype: 2 -> "2.0f" / "2.0". */
+/* A real literal that is valid C for the dtype, in the fewest digits that
+ * read back as the same value: 2 -> "2.0f" / "2.0", 0.0075f -> "0.0075f"
+ * (not "0.00749999983f"); v is a float's value unless --dtype double. */
 const char *tx_lit(emitter *e, double v)
 {
     char t[64];
-    snprintf(t, sizeof t, e->dbl ? "%.17g" : "%.9g", v);
+    const int most = e->dbl ? 17 : 9;
+    for (int digits = 1; digits <= most; digits++) {
+        snprintf(t, sizeof t, "%.*g", digits, v);
+        if (e->dbl ? strtod(t, NULL) == v : strtof(t, NULL) == (float)v)
+            break;
+    }
     if (!strpbrk(t, ".eEni"))
         strcat(t, ".0");
     return S(e, "%s%s", t, e->dbl ? "" : "f");

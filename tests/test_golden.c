@@ -192,6 +192,10 @@ static void test_what_each_isa_emits(void **state)
     assert_non_null(strstr(all, ".input_shape = {64, 64, 3, 0},"));
     assert_non_null(strstr(all, ".iterations = 2500,"));
     assert_non_null(strstr(all, ".init = NNRT_INIT_COURSE,"));
+    /* Literals in the fewest digits that read back as the same float. */
+    assert_non_null(strstr(all, ".lr = 0.0075f,"));
+    assert_non_null(strstr(all, ".beta2 = 0.999f,"));
+    assert_non_null(strstr(all, ".eps = 1e-08f,"));
     assert_non_null(strstr(all, "{20, 12288, NNRT_ACT_RELU, 0.0f, CAT_W1, CAT_B1, 4},"));
     p = strstr(all, "#ifndef NNGEN_NO_MAIN\n");
     assert_non_null(p);

@@ -747,7 +747,7 @@ static void gc_outact_forward_chunk(const float *restrict params, const float *r
     /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2" */
     /*   z = W3 a2 + b3;  a = z > 0 ? z : slope * z */
     gc_outact_fwd_4x3(params + GC_OUTACT_W3, params + GC_OUTACT_B3, ws + GC_OUTACT_A2, rows, ws + GC_OUTACT_A3);
-    nnrt_scalar_leaky_relu(ws + GC_OUTACT_A3, rows * 3, 0.200000003f);
+    nnrt_scalar_leaky_relu(ws + GC_OUTACT_A3, rows * 3, 0.2f);
 }
 #elif defined(GC_OUTACT_ISA_NEON)
 
@@ -766,7 +766,7 @@ static void gc_outact_forward_chunk(const float *restrict params, const float *r
     /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2" */
     /*   z = W3 a2 + b3;  a = z > 0 ? z : slope * z */
     gc_outact_fwd_4x3(params + GC_OUTACT_W3, params + GC_OUTACT_B3, ws + GC_OUTACT_A2, rows, ws + GC_OUTACT_A3);
-    nnrt_scalar_leaky_relu(ws + GC_OUTACT_A3, rows * 3, 0.200000003f);
+    nnrt_scalar_leaky_relu(ws + GC_OUTACT_A3, rows * 3, 0.2f);
 }
 #else /* scalar */
 
@@ -785,7 +785,7 @@ static void gc_outact_forward_chunk(const float *restrict params, const float *r
     /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2" */
     /*   z = W3 a2 + b3;  a = z > 0 ? z : slope * z */
     gc_outact_fwd_4x3(params + GC_OUTACT_W3, params + GC_OUTACT_B3, ws + GC_OUTACT_A2, rows, ws + GC_OUTACT_A3);
-    nnrt_scalar_leaky_relu(ws + GC_OUTACT_A3, rows * 3, 0.200000003f);
+    nnrt_scalar_leaky_relu(ws + GC_OUTACT_A3, rows * 3, 0.2f);
 }
 #endif
 
@@ -818,7 +818,7 @@ static void gc_outact_backward_chunk(const float *restrict params, const float *
     long rows, float *restrict grad, float *restrict ws)
 {
     /* output activation: da/dz = a > 0 ? 1 : slope */
-    gc_outact_dact_leaky_relu(ws + GC_OUTACT_A3, ws + GC_OUTACT_D0, rows * 3, 0.200000003f);
+    gc_outact_dact_leaky_relu(ws + GC_OUTACT_A3, ws + GC_OUTACT_D0, rows * 3, 0.2f);
     /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2": dW3 += dZ3^T A2, db3 += sum dZ3, dA2 = dZ3 W3 */
     gc_outact_dw_4x3(ws + GC_OUTACT_D0, ws + GC_OUTACT_A2, rows, grad + GC_OUTACT_W3);
     gc_outact_bias_grad(ws + GC_OUTACT_D0, rows, 3, grad + GC_OUTACT_B3);
@@ -850,7 +850,7 @@ static void gc_outact_backward_chunk(const float *restrict params, const float *
     long rows, float *restrict grad, float *restrict ws)
 {
     /* output activation: da/dz = a > 0 ? 1 : slope */
-    gc_outact_dact_leaky_relu(ws + GC_OUTACT_A3, ws + GC_OUTACT_D0, rows * 3, 0.200000003f);
+    gc_outact_dact_leaky_relu(ws + GC_OUTACT_A3, ws + GC_OUTACT_D0, rows * 3, 0.2f);
     /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2": dW3 += dZ3^T A2, db3 += sum dZ3, dA2 = dZ3 W3 */
     gc_outact_dw_4x3(ws + GC_OUTACT_D0, ws + GC_OUTACT_A2, rows, grad + GC_OUTACT_W3);
     gc_outact_bias_grad(ws + GC_OUTACT_D0, rows, 3, grad + GC_OUTACT_B3);
@@ -882,7 +882,7 @@ static void gc_outact_backward_chunk(const float *restrict params, const float *
     long rows, float *restrict grad, float *restrict ws)
 {
     /* output activation: da/dz = a > 0 ? 1 : slope */
-    gc_outact_dact_leaky_relu(ws + GC_OUTACT_A3, ws + GC_OUTACT_D0, rows * 3, 0.200000003f);
+    gc_outact_dact_leaky_relu(ws + GC_OUTACT_A3, ws + GC_OUTACT_D0, rows * 3, 0.2f);
     /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2": dW3 += dZ3^T A2, db3 += sum dZ3, dA2 = dZ3 W3 */
     gc_outact_dw_4x3(ws + GC_OUTACT_D0, ws + GC_OUTACT_A2, rows, grad + GC_OUTACT_W3);
     gc_outact_bias_grad(ws + GC_OUTACT_D0, rows, 3, grad + GC_OUTACT_B3);
@@ -934,13 +934,13 @@ double gc_outact_loss_grad(const float *params, const float *x, const float *y, 
             for (long u = 0; u < 4; u++) {
                 const float diff = a[i + u] - yc[i + u];
                 part[u] += (double)diff * (double)diff;
-                d[i + u] = 0.666666667f * diff;
+                d[i + u] = 0.6666667f * diff;
             }
         }
         for (; i < rows * GC_OUTACT_N_OUT; i++) {
             const float diff = a[i] - yc[i];
             part[0] += (double)diff * (double)diff;
-            d[i] = 0.666666667f * diff;
+            d[i] = 0.6666667f * diff;
         }
         loss += (part[0] + part[1]) + (part[2] + part[3]);
         gc_outact_backward_chunk(params, x + i0 * GC_OUTACT_N_IN, rows, grad, ws);
@@ -1119,7 +1119,7 @@ static const nnrt_layer_info gc_outact_layers[3] = {
     /* units, fan_in, activation, slope, W offset, b offset, spec line */
     {4, 4, NNRT_ACT_RELU, 0.0f, GC_OUTACT_W1, GC_OUTACT_B1, 4},
     {4, 4, NNRT_ACT_TANH, 0.0f, GC_OUTACT_W2, GC_OUTACT_B2, 5},
-    {3, 4, NNRT_ACT_LEAKY_RELU, 0.200000003f, GC_OUTACT_W3, GC_OUTACT_B3, 6},
+    {3, 4, NNRT_ACT_LEAKY_RELU, 0.2f, GC_OUTACT_W3, GC_OUTACT_B3, 6},
 };
 
 const nnrt_model gc_outact_model = {
@@ -1142,14 +1142,14 @@ const nnrt_model gc_outact_model = {
     .flops_fwd = 88.0,
     .flops_train = 232.0,
     .defaults = {
-        .lr = 0.00999999978f,
+        .lr = 0.01f,
         .epochs = 10,
         .iterations = 0,
         .batch = 0,
         .optimizer = NNRT_OPT_SGD,
-        .beta1 = 0.899999976f,
-        .beta2 = 0.999000013f,
-        .eps = 9.99999994e-09f,
+        .beta1 = 0.9f,
+        .beta2 = 0.999f,
+        .eps = 1e-08f,
         .init = NNRT_INIT_XAVIER,
         .seed = 1ULL,
     },

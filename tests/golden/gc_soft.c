@@ -1843,7 +1843,7 @@ static void gc_soft_forward_chunk(const float *restrict params, const float *res
     /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1" */
     /*   z = W1 a0 + b1;  a = z > 0 ? z : slope * z */
     gc_soft_fwd_9x13(params + GC_SOFT_W1, params + GC_SOFT_B1, x, rows, ws + GC_SOFT_A1);
-    nnrt_avx2_leaky_relu(ws + GC_SOFT_A1, rows * 13, 0.100000001f);
+    nnrt_avx2_leaky_relu(ws + GC_SOFT_A1, rows * 13, 0.1f);
     /* layer 2, spec line 5: "dense 7 tanh" */
     /*   z = W2 a1 + b2;  a = tanh(z) */
     gc_soft_fwd_13x7(params + GC_SOFT_W2, params + GC_SOFT_B2, ws + GC_SOFT_A1, rows, ws + GC_SOFT_A2);
@@ -1863,7 +1863,7 @@ static void gc_soft_forward_chunk(const float *restrict params, const float *res
     /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1" */
     /*   z = W1 a0 + b1;  a = z > 0 ? z : slope * z */
     gc_soft_fwd_9x13(params + GC_SOFT_W1, params + GC_SOFT_B1, x, rows, ws + GC_SOFT_A1);
-    nnrt_neon_leaky_relu(ws + GC_SOFT_A1, rows * 13, 0.100000001f);
+    nnrt_neon_leaky_relu(ws + GC_SOFT_A1, rows * 13, 0.1f);
     /* layer 2, spec line 5: "dense 7 tanh" */
     /*   z = W2 a1 + b2;  a = tanh(z) */
     gc_soft_fwd_13x7(params + GC_SOFT_W2, params + GC_SOFT_B2, ws + GC_SOFT_A1, rows, ws + GC_SOFT_A2);
@@ -1883,7 +1883,7 @@ static void gc_soft_forward_chunk(const float *restrict params, const float *res
     /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1" */
     /*   z = W1 a0 + b1;  a = z > 0 ? z : slope * z */
     gc_soft_fwd_9x13(params + GC_SOFT_W1, params + GC_SOFT_B1, x, rows, ws + GC_SOFT_A1);
-    nnrt_scalar_leaky_relu(ws + GC_SOFT_A1, rows * 13, 0.100000001f);
+    nnrt_scalar_leaky_relu(ws + GC_SOFT_A1, rows * 13, 0.1f);
     /* layer 2, spec line 5: "dense 7 tanh" */
     /*   z = W2 a1 + b2;  a = tanh(z) */
     gc_soft_fwd_13x7(params + GC_SOFT_W2, params + GC_SOFT_B2, ws + GC_SOFT_A1, rows, ws + GC_SOFT_A2);
@@ -1933,7 +1933,7 @@ static void gc_soft_backward_chunk(const float *restrict params, const float *re
     gc_soft_dw_13x7(ws + GC_SOFT_D1, ws + GC_SOFT_A1, rows, grad + GC_SOFT_W2);
     gc_soft_bias_grad(ws + GC_SOFT_D1, rows, 7, grad + GC_SOFT_B2);
     gc_soft_dx_13x7(params + GC_SOFT_W2, ws + GC_SOFT_D1, rows, ws + GC_SOFT_D0);
-    gc_soft_dact_leaky_relu(ws + GC_SOFT_A1, ws + GC_SOFT_D0, rows * 13, 0.100000001f); /* da/dz = a > 0 ? 1 : slope */
+    gc_soft_dact_leaky_relu(ws + GC_SOFT_A1, ws + GC_SOFT_D0, rows * 13, 0.1f); /* da/dz = a > 0 ? 1 : slope */
     /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1": dW1 += dZ1^T A0, db1 += sum dZ1 */
     gc_soft_dw_9x13(ws + GC_SOFT_D0, x, rows, grad + GC_SOFT_W1);
     gc_soft_bias_grad(ws + GC_SOFT_D0, rows, 13, grad + GC_SOFT_B1);
@@ -1963,7 +1963,7 @@ static void gc_soft_backward_chunk(const float *restrict params, const float *re
     gc_soft_dw_13x7(ws + GC_SOFT_D1, ws + GC_SOFT_A1, rows, grad + GC_SOFT_W2);
     gc_soft_bias_grad(ws + GC_SOFT_D1, rows, 7, grad + GC_SOFT_B2);
     gc_soft_dx_13x7(params + GC_SOFT_W2, ws + GC_SOFT_D1, rows, ws + GC_SOFT_D0);
-    gc_soft_dact_leaky_relu(ws + GC_SOFT_A1, ws + GC_SOFT_D0, rows * 13, 0.100000001f); /* da/dz = a > 0 ? 1 : slope */
+    gc_soft_dact_leaky_relu(ws + GC_SOFT_A1, ws + GC_SOFT_D0, rows * 13, 0.1f); /* da/dz = a > 0 ? 1 : slope */
     /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1": dW1 += dZ1^T A0, db1 += sum dZ1 */
     gc_soft_dw_9x13(ws + GC_SOFT_D0, x, rows, grad + GC_SOFT_W1);
     gc_soft_bias_grad(ws + GC_SOFT_D0, rows, 13, grad + GC_SOFT_B1);
@@ -1993,7 +1993,7 @@ static void gc_soft_backward_chunk(const float *restrict params, const float *re
     gc_soft_dw_13x7(ws + GC_SOFT_D1, ws + GC_SOFT_A1, rows, grad + GC_SOFT_W2);
     gc_soft_bias_grad(ws + GC_SOFT_D1, rows, 7, grad + GC_SOFT_B2);
     gc_soft_dx_13x7(params + GC_SOFT_W2, ws + GC_SOFT_D1, rows, ws + GC_SOFT_D0);
-    gc_soft_dact_leaky_relu(ws + GC_SOFT_A1, ws + GC_SOFT_D0, rows * 13, 0.100000001f); /* da/dz = a > 0 ? 1 : slope */
+    gc_soft_dact_leaky_relu(ws + GC_SOFT_A1, ws + GC_SOFT_D0, rows * 13, 0.1f); /* da/dz = a > 0 ? 1 : slope */
     /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1": dW1 += dZ1^T A0, db1 += sum dZ1 */
     gc_soft_dw_9x13(ws + GC_SOFT_D0, x, rows, grad + GC_SOFT_W1);
     gc_soft_bias_grad(ws + GC_SOFT_D0, rows, 13, grad + GC_SOFT_B1);
@@ -2218,7 +2218,7 @@ void gc_soft_update(float *params, const float *grad, float *state, const nnrt_o
 
 static const nnrt_layer_info gc_soft_layers[3] = {
     /* units, fan_in, activation, slope, W offset, b offset, spec line */
-    {13, 9, NNRT_ACT_LEAKY_RELU, 0.100000001f, GC_SOFT_W1, GC_SOFT_B1, 4},
+    {13, 9, NNRT_ACT_LEAKY_RELU, 0.1f, GC_SOFT_W1, GC_SOFT_B1, 4},
     {7, 13, NNRT_ACT_TANH, 0.0f, GC_SOFT_W2, GC_SOFT_B2, 5},
     {5, 7, NNRT_ACT_SOFTMAX, 0.0f, GC_SOFT_W3, GC_SOFT_B3, 6},
 };
@@ -2243,14 +2243,14 @@ const nnrt_model gc_soft_model = {
     .flops_fwd = 486.0,
     .flops_train = 1224.0,
     .defaults = {
-        .lr = 0.00999999978f,
+        .lr = 0.01f,
         .epochs = 10,
         .iterations = 0,
         .batch = 0,
         .optimizer = NNRT_OPT_SGD,
-        .beta1 = 0.899999976f,
-        .beta2 = 0.999000013f,
-        .eps = 9.99999994e-09f,
+        .beta1 = 0.9f,
+        .beta2 = 0.999f,
+        .eps = 1e-08f,
         .init = NNRT_INIT_XAVIER,
         .seed = 1ULL,
     },
