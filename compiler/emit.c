@@ -300,6 +300,12 @@ static const char *em_param_arg(emitter *e, int l)
     return row && row->param ? S(e, ", %s", tx_lit(e, (double)L->param)) : "";
 }
 
+/* The reals of `units` per row over a chunk: "rows * 7", or "rows". */
+static const char *em_rows(emitter *e, long units)
+{
+    return units == 1 ? "rows" : S(e, "rows * %ld", units);
+}
+
 static void em_kernels_isa(emitter *e, const isa_row *I)
 {
     const nng_spec *s = e->s;
@@ -358,7 +364,8 @@ static const char *em_act_call(emitter *e, const isa_row *I, int l)
      * layers"): the row's short routine, else the scalar one. */
     if (!e->dbl && L->units < I->lanes) {
         if (row->rt_short)
-            return S(e, "nnrt_%s_%s(%s, rows * %d%s);", I->name, row->rt_short, A, L->units, param);
+            return S(e, "nnrt_%s_%s(%s, %s%s);", I->name, row->rt_short, A, em_rows(e, L->units),
+                     param);
         isa = "scalar";
     }
     /* The runtime's row-wise routines, nnrt_<isa>_*_rows, take (x, rows,
@@ -366,7 +373,7 @@ static const char *em_act_call(emitter *e, const isa_row *I, int l)
     size_t n = strlen(row->rt);
     if (n > 5 && strcmp(row->rt + n - 5, "_rows") == 0)
         return S(e, "nnrt_%s_%s%s(%s, rows, %d%s);", isa, row->rt, sfx, A, L->units, param);
-    return S(e, "nnrt_%s_%s%s(%s, rows * %d%s);", isa, row->rt, sfx, A, L->units, param);
+    return S(e, "nnrt_%s_%s%s(%s, %s%s);", isa, row->rt, sfx, A, em_rows(e, L->units), param);
 }
 
 static void em_layer_comment(emitter *e, int l, const char *what)
@@ -395,8 +402,8 @@ static void em_fwd_chunk(emitter *e, const isa_row *I)
         tx_line(e, "%s_fwd_%ldx%ld(params + %s_W%d, params + %s_B%d, %s, rows, ws + %s_A%d);", e->P,
                 K, N, U, l + 1, U, l + 1, l == 0 ? "x" : S(e, "ws + %s_A%d", U, l), U, l + 1);
         if (l == s->n_layers - 1 && e->ws.need_zl)
-            tx_line(e, "memcpy(ws + %s_ZL, ws + %s_A%d, sizeof(%s) * (size_t)(rows * %ld));", U, U,
-                    l + 1, R, N);
+            tx_line(e, "memcpy(ws + %s_ZL, ws + %s_A%d, sizeof(%s) * (size_t)%s);", U, U, l + 1,
+                    R, N == 1 ? "rows" : S(e, "(rows * %ld)", N));
         const char *call = em_act_call(e, I, l);
         if (call)
             tx_line(e, "%s", call);
@@ -433,8 +440,8 @@ static void em_bwd_chunk(emitter *e, const isa_row *I)
     const nnrt_act_row *out = em_dact_of(e, last);
     if (out) {
         tx_line(e, "/* output activation: %s */", out->derivative);
-        tx_line(e, "%s_dact_%s(ws + %s_A%d, ws + %s_D0, rows * %d%s);", e->P, out->name, U,
-                last + 1, U, s->layers[last].units, em_param_arg(e, last));
+        tx_line(e, "%s_dact_%s(ws + %s_A%d, ws + %s_D0, %s%s);", e->P, out->name, U, last + 1, U,
+                em_rows(e, s->layers[last].units), em_param_arg(e, last));
     }
     for (int l = last; l >= 0; l--) {
         long K = nng_fan_in(s, l), N = s->layers[l].units;
@@ -452,8 +459,8 @@ static void em_bwd_chunk(emitter *e, const isa_row *I)
         tx_line(e, "%s_dx_%ldx%ld(params + %s_W%d, %s, rows, %s);", e->P, K, N, U, l + 1, D, Dn);
         const nnrt_act_row *row = em_dact_of(e, l - 1);
         if (row)
-            tx_line(e, "%s_dact_%s(ws + %s_A%d, %s, rows * %d%s); /* %s */", e->P, row->name, U, l,
-                    Dn, s->layers[l - 1].units, em_param_arg(e, l - 1), row->derivative);
+            tx_line(e, "%s_dact_%s(ws + %s_A%d, %s, %s%s); /* %s */", e->P, row->name, U, l, Dn,
+                    em_rows(e, s->layers[l - 1].units), em_param_arg(e, l - 1), row->derivative);
         cur = 1 - cur;
     }
     tx_close(e, "}");
@@ -525,7 +532,8 @@ static void em_loss_chunk(emitter *e)
         tx_close(e, "}");
         break;
     case NNRT_LOSS_MSE: {
-        const char *two_n = tx_lit(e, 2.0 / s->layers[last].units);
+        const double scale = 2.0 / s->layers[last].units;
+        const char *d_of_diff = scale == 1.0 ? "diff" : S(e, "%s * diff", tx_lit(e, scale));
         tx_line(e, "/* sum (a - y)^2 here, / (m N_OUT) at the end; dA = 2 (a - y) / N_OUT;");
         tx_line(e, " * four partial sums: one would be a chain of dependent additions */");
         tx_line(e, "double part[4] = {0.0, 0.0, 0.0, 0.0};");
@@ -534,13 +542,13 @@ static void em_loss_chunk(emitter *e)
         tx_open(e, "for (long u = 0; u < 4; u++) {");
         tx_line(e, "const %s diff = a[i + u] - yc[i + u];", R);
         tx_line(e, "part[u] += (double)diff * (double)diff;");
-        tx_line(e, "d[i + u] = %s * diff;", two_n);
+        tx_line(e, "d[i + u] = %s;", d_of_diff);
         tx_close(e, "}");
         tx_close(e, "}");
         tx_open(e, "for (; i < rows * %s_N_OUT; i++) {", U);
         tx_line(e, "const %s diff = a[i] - yc[i];", R);
         tx_line(e, "part[0] += (double)diff * (double)diff;");
-        tx_line(e, "d[i] = %s * diff;", two_n);
+        tx_line(e, "d[i] = %s;", d_of_diff);
         tx_close(e, "}");
         tx_line(e, "loss += (part[0] + part[1]) + (part[2] + part[3]);");
         break;

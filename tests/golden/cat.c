@@ -360,23 +360,22 @@ static void cat_fwd_20x7(const float *restrict W, const float *restrict b,
                 acc3_2 = _mm256_fmadd_ps(x3, w2, acc3_2);
             }
             { /* the last 4 of fan_in, masked */
-                const long k = 16;
-                const __m256 w0 = _mm256_maskload_ps(W + j * 20 + k, tailmask);
-                const __m256 w1 = _mm256_maskload_ps(W + (j + 1) * 20 + k, tailmask);
-                const __m256 w2 = _mm256_maskload_ps(W + (j + 2) * 20 + k, tailmask);
-                const __m256 x0 = _mm256_maskload_ps(x + i * 20 + k, tailmask);
+                const __m256 w0 = _mm256_maskload_ps(W + j * 20 + 16, tailmask);
+                const __m256 w1 = _mm256_maskload_ps(W + (j + 1) * 20 + 16, tailmask);
+                const __m256 w2 = _mm256_maskload_ps(W + (j + 2) * 20 + 16, tailmask);
+                const __m256 x0 = _mm256_maskload_ps(x + i * 20 + 16, tailmask);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm256_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm256_fmadd_ps(x0, w2, acc0_2);
-                const __m256 x1 = _mm256_maskload_ps(x + (i + 1) * 20 + k, tailmask);
+                const __m256 x1 = _mm256_maskload_ps(x + (i + 1) * 20 + 16, tailmask);
                 acc1_0 = _mm256_fmadd_ps(x1, w0, acc1_0);
                 acc1_1 = _mm256_fmadd_ps(x1, w1, acc1_1);
                 acc1_2 = _mm256_fmadd_ps(x1, w2, acc1_2);
-                const __m256 x2 = _mm256_maskload_ps(x + (i + 2) * 20 + k, tailmask);
+                const __m256 x2 = _mm256_maskload_ps(x + (i + 2) * 20 + 16, tailmask);
                 acc2_0 = _mm256_fmadd_ps(x2, w0, acc2_0);
                 acc2_1 = _mm256_fmadd_ps(x2, w1, acc2_1);
                 acc2_2 = _mm256_fmadd_ps(x2, w2, acc2_2);
-                const __m256 x3 = _mm256_maskload_ps(x + (i + 3) * 20 + k, tailmask);
+                const __m256 x3 = _mm256_maskload_ps(x + (i + 3) * 20 + 16, tailmask);
                 acc3_0 = _mm256_fmadd_ps(x3, w0, acc3_0);
                 acc3_1 = _mm256_fmadd_ps(x3, w1, acc3_1);
                 acc3_2 = _mm256_fmadd_ps(x3, w2, acc3_2);
@@ -394,7 +393,7 @@ static void cat_fwd_20x7(const float *restrict W, const float *restrict b,
             z[(i + 3) * 7 + j + 1] = b[j + 1] + cat_hsum8(acc3_1);
             z[(i + 3) * 7 + j + 2] = b[j + 2] + cat_hsum8(acc3_2);
         }
-        { /* units 6..6 */
+        { /* unit 6 */
             __m256 acc0_0 = _mm256_setzero_ps();
             __m256 acc1_0 = _mm256_setzero_ps();
             __m256 acc2_0 = _mm256_setzero_ps();
@@ -411,15 +410,14 @@ static void cat_fwd_20x7(const float *restrict W, const float *restrict b,
                 acc3_0 = _mm256_fmadd_ps(x3, w0, acc3_0);
             }
             { /* the last 4 of fan_in, masked */
-                const long k = 16;
-                const __m256 w0 = _mm256_maskload_ps(W + 6 * 20 + k, tailmask);
-                const __m256 x0 = _mm256_maskload_ps(x + i * 20 + k, tailmask);
+                const __m256 w0 = _mm256_maskload_ps(W + 6 * 20 + 16, tailmask);
+                const __m256 x0 = _mm256_maskload_ps(x + i * 20 + 16, tailmask);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
-                const __m256 x1 = _mm256_maskload_ps(x + (i + 1) * 20 + k, tailmask);
+                const __m256 x1 = _mm256_maskload_ps(x + (i + 1) * 20 + 16, tailmask);
                 acc1_0 = _mm256_fmadd_ps(x1, w0, acc1_0);
-                const __m256 x2 = _mm256_maskload_ps(x + (i + 2) * 20 + k, tailmask);
+                const __m256 x2 = _mm256_maskload_ps(x + (i + 2) * 20 + 16, tailmask);
                 acc2_0 = _mm256_fmadd_ps(x2, w0, acc2_0);
-                const __m256 x3 = _mm256_maskload_ps(x + (i + 3) * 20 + k, tailmask);
+                const __m256 x3 = _mm256_maskload_ps(x + (i + 3) * 20 + 16, tailmask);
                 acc3_0 = _mm256_fmadd_ps(x3, w0, acc3_0);
             }
             z[i * 7 + 6] = b[6] + cat_hsum8(acc0_0);
@@ -443,11 +441,10 @@ static void cat_fwd_20x7(const float *restrict W, const float *restrict b,
                 acc0_2 = _mm256_fmadd_ps(x0, w2, acc0_2);
             }
             { /* the last 4 of fan_in, masked */
-                const long k = 16;
-                const __m256 w0 = _mm256_maskload_ps(W + j * 20 + k, tailmask);
-                const __m256 w1 = _mm256_maskload_ps(W + (j + 1) * 20 + k, tailmask);
-                const __m256 w2 = _mm256_maskload_ps(W + (j + 2) * 20 + k, tailmask);
-                const __m256 x0 = _mm256_maskload_ps(x + i * 20 + k, tailmask);
+                const __m256 w0 = _mm256_maskload_ps(W + j * 20 + 16, tailmask);
+                const __m256 w1 = _mm256_maskload_ps(W + (j + 1) * 20 + 16, tailmask);
+                const __m256 w2 = _mm256_maskload_ps(W + (j + 2) * 20 + 16, tailmask);
+                const __m256 x0 = _mm256_maskload_ps(x + i * 20 + 16, tailmask);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm256_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm256_fmadd_ps(x0, w2, acc0_2);
@@ -456,7 +453,7 @@ static void cat_fwd_20x7(const float *restrict W, const float *restrict b,
             z[i * 7 + j + 1] = b[j + 1] + cat_hsum8(acc0_1);
             z[i * 7 + j + 2] = b[j + 2] + cat_hsum8(acc0_2);
         }
-        { /* units 6..6 */
+        { /* unit 6 */
             __m256 acc0_0 = _mm256_setzero_ps();
             for (long k = 0; k < 16; k += 8) {
                 const __m256 w0 = _mm256_loadu_ps(W + 6 * 20 + k);
@@ -464,9 +461,8 @@ static void cat_fwd_20x7(const float *restrict W, const float *restrict b,
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
             }
             { /* the last 4 of fan_in, masked */
-                const long k = 16;
-                const __m256 w0 = _mm256_maskload_ps(W + 6 * 20 + k, tailmask);
-                const __m256 x0 = _mm256_maskload_ps(x + i * 20 + k, tailmask);
+                const __m256 w0 = _mm256_maskload_ps(W + 6 * 20 + 16, tailmask);
+                const __m256 x0 = _mm256_maskload_ps(x + i * 20 + 16, tailmask);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
             }
             z[i * 7 + 6] = b[6] + cat_hsum8(acc0_0);
@@ -480,26 +476,26 @@ static void cat_dw_20x7(const float *restrict dz, const float *restrict a, long 
 {
     const __m256i tailmask = _mm256_setr_epi32(-1, -1, -1, -1, 0, 0, 0, 0);
     for (long k = 0; k < 16; k += 8) {
-        for (long j = 0; j < 4; j += 4) {
-            __m256 acc0_0 = _mm256_loadu_ps(dW + j * 20 + k);
-            __m256 acc1_0 = _mm256_loadu_ps(dW + (j + 1) * 20 + k);
-            __m256 acc2_0 = _mm256_loadu_ps(dW + (j + 2) * 20 + k);
-            __m256 acc3_0 = _mm256_loadu_ps(dW + (j + 3) * 20 + k);
+        { /* units 0..3 */
+            __m256 acc0_0 = _mm256_loadu_ps(dW + k);
+            __m256 acc1_0 = _mm256_loadu_ps(dW + 1 * 20 + k);
+            __m256 acc2_0 = _mm256_loadu_ps(dW + 2 * 20 + k);
+            __m256 acc3_0 = _mm256_loadu_ps(dW + 3 * 20 + k);
             for (long i = 0; i < rows; i++) {
                 const __m256 a0 = _mm256_loadu_ps(a + i * 20 + k);
-                const __m256 d0 = _mm256_set1_ps(dz[i * 7 + j]);
+                const __m256 d0 = _mm256_set1_ps(dz[i * 7]);
                 acc0_0 = _mm256_fmadd_ps(d0, a0, acc0_0);
-                const __m256 d1 = _mm256_set1_ps(dz[i * 7 + j + 1]);
+                const __m256 d1 = _mm256_set1_ps(dz[i * 7 + 1]);
                 acc1_0 = _mm256_fmadd_ps(d1, a0, acc1_0);
-                const __m256 d2 = _mm256_set1_ps(dz[i * 7 + j + 2]);
+                const __m256 d2 = _mm256_set1_ps(dz[i * 7 + 2]);
                 acc2_0 = _mm256_fmadd_ps(d2, a0, acc2_0);
-                const __m256 d3 = _mm256_set1_ps(dz[i * 7 + j + 3]);
+                const __m256 d3 = _mm256_set1_ps(dz[i * 7 + 3]);
                 acc3_0 = _mm256_fmadd_ps(d3, a0, acc3_0);
             }
-            _mm256_storeu_ps(dW + j * 20 + k, acc0_0);
-            _mm256_storeu_ps(dW + (j + 1) * 20 + k, acc1_0);
-            _mm256_storeu_ps(dW + (j + 2) * 20 + k, acc2_0);
-            _mm256_storeu_ps(dW + (j + 3) * 20 + k, acc3_0);
+            _mm256_storeu_ps(dW + k, acc0_0);
+            _mm256_storeu_ps(dW + 1 * 20 + k, acc1_0);
+            _mm256_storeu_ps(dW + 2 * 20 + k, acc2_0);
+            _mm256_storeu_ps(dW + 3 * 20 + k, acc3_0);
         }
         { /* units 4..6 */
             __m256 acc0_0 = _mm256_loadu_ps(dW + 4 * 20 + k);
@@ -520,34 +516,33 @@ static void cat_dw_20x7(const float *restrict dz, const float *restrict a, long 
         }
     }
     { /* the last 4 of fan_in, masked */
-        const long k = 16;
-        for (long j = 0; j < 4; j += 4) {
-            __m256 acc0_0 = _mm256_maskload_ps(dW + j * 20 + k, tailmask);
-            __m256 acc1_0 = _mm256_maskload_ps(dW + (j + 1) * 20 + k, tailmask);
-            __m256 acc2_0 = _mm256_maskload_ps(dW + (j + 2) * 20 + k, tailmask);
-            __m256 acc3_0 = _mm256_maskload_ps(dW + (j + 3) * 20 + k, tailmask);
+        { /* units 0..3 */
+            __m256 acc0_0 = _mm256_maskload_ps(dW + 16, tailmask);
+            __m256 acc1_0 = _mm256_maskload_ps(dW + 1 * 20 + 16, tailmask);
+            __m256 acc2_0 = _mm256_maskload_ps(dW + 2 * 20 + 16, tailmask);
+            __m256 acc3_0 = _mm256_maskload_ps(dW + 3 * 20 + 16, tailmask);
             for (long i = 0; i < rows; i++) {
-                const __m256 a0 = _mm256_maskload_ps(a + i * 20 + k, tailmask);
-                const __m256 d0 = _mm256_set1_ps(dz[i * 7 + j]);
+                const __m256 a0 = _mm256_maskload_ps(a + i * 20 + 16, tailmask);
+                const __m256 d0 = _mm256_set1_ps(dz[i * 7]);
                 acc0_0 = _mm256_fmadd_ps(d0, a0, acc0_0);
-                const __m256 d1 = _mm256_set1_ps(dz[i * 7 + j + 1]);
+                const __m256 d1 = _mm256_set1_ps(dz[i * 7 + 1]);
                 acc1_0 = _mm256_fmadd_ps(d1, a0, acc1_0);
-                const __m256 d2 = _mm256_set1_ps(dz[i * 7 + j + 2]);
+                const __m256 d2 = _mm256_set1_ps(dz[i * 7 + 2]);
                 acc2_0 = _mm256_fmadd_ps(d2, a0, acc2_0);
-                const __m256 d3 = _mm256_set1_ps(dz[i * 7 + j + 3]);
+                const __m256 d3 = _mm256_set1_ps(dz[i * 7 + 3]);
                 acc3_0 = _mm256_fmadd_ps(d3, a0, acc3_0);
             }
-            _mm256_maskstore_ps(dW + j * 20 + k, tailmask, acc0_0);
-            _mm256_maskstore_ps(dW + (j + 1) * 20 + k, tailmask, acc1_0);
-            _mm256_maskstore_ps(dW + (j + 2) * 20 + k, tailmask, acc2_0);
-            _mm256_maskstore_ps(dW + (j + 3) * 20 + k, tailmask, acc3_0);
+            _mm256_maskstore_ps(dW + 16, tailmask, acc0_0);
+            _mm256_maskstore_ps(dW + 1 * 20 + 16, tailmask, acc1_0);
+            _mm256_maskstore_ps(dW + 2 * 20 + 16, tailmask, acc2_0);
+            _mm256_maskstore_ps(dW + 3 * 20 + 16, tailmask, acc3_0);
         }
         { /* units 4..6 */
-            __m256 acc0_0 = _mm256_maskload_ps(dW + 4 * 20 + k, tailmask);
-            __m256 acc1_0 = _mm256_maskload_ps(dW + 5 * 20 + k, tailmask);
-            __m256 acc2_0 = _mm256_maskload_ps(dW + 6 * 20 + k, tailmask);
+            __m256 acc0_0 = _mm256_maskload_ps(dW + 4 * 20 + 16, tailmask);
+            __m256 acc1_0 = _mm256_maskload_ps(dW + 5 * 20 + 16, tailmask);
+            __m256 acc2_0 = _mm256_maskload_ps(dW + 6 * 20 + 16, tailmask);
             for (long i = 0; i < rows; i++) {
-                const __m256 a0 = _mm256_maskload_ps(a + i * 20 + k, tailmask);
+                const __m256 a0 = _mm256_maskload_ps(a + i * 20 + 16, tailmask);
                 const __m256 d0 = _mm256_set1_ps(dz[i * 7 + 4]);
                 acc0_0 = _mm256_fmadd_ps(d0, a0, acc0_0);
                 const __m256 d1 = _mm256_set1_ps(dz[i * 7 + 5]);
@@ -555,9 +550,9 @@ static void cat_dw_20x7(const float *restrict dz, const float *restrict a, long 
                 const __m256 d2 = _mm256_set1_ps(dz[i * 7 + 6]);
                 acc2_0 = _mm256_fmadd_ps(d2, a0, acc2_0);
             }
-            _mm256_maskstore_ps(dW + 4 * 20 + k, tailmask, acc0_0);
-            _mm256_maskstore_ps(dW + 5 * 20 + k, tailmask, acc1_0);
-            _mm256_maskstore_ps(dW + 6 * 20 + k, tailmask, acc2_0);
+            _mm256_maskstore_ps(dW + 4 * 20 + 16, tailmask, acc0_0);
+            _mm256_maskstore_ps(dW + 5 * 20 + 16, tailmask, acc1_0);
+            _mm256_maskstore_ps(dW + 6 * 20 + 16, tailmask, acc2_0);
         }
     }
 }
@@ -569,7 +564,7 @@ static void cat_dx_20x7(const float *restrict W, const float *restrict dz, long 
     const __m256i tailmask = _mm256_setr_epi32(-1, -1, -1, -1, 0, 0, 0, 0);
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long k = 0; k < 16; k += 16) {
+        { /* k = 0 */
             __m256 acc0_0 = _mm256_setzero_ps();
             __m256 acc0_1 = _mm256_setzero_ps();
             __m256 acc1_0 = _mm256_setzero_ps();
@@ -579,8 +574,8 @@ static void cat_dx_20x7(const float *restrict W, const float *restrict dz, long 
             __m256 acc3_0 = _mm256_setzero_ps();
             __m256 acc3_1 = _mm256_setzero_ps();
             for (long j = 0; j < 7; j++) {
-                const __m256 w0 = _mm256_loadu_ps(W + j * 20 + k);
-                const __m256 w1 = _mm256_loadu_ps(W + j * 20 + k + 8);
+                const __m256 w0 = _mm256_loadu_ps(W + j * 20);
+                const __m256 w1 = _mm256_loadu_ps(W + j * 20 + 8);
                 const __m256 d0 = _mm256_set1_ps(dz[i * 7 + j]);
                 acc0_0 = _mm256_fmadd_ps(d0, w0, acc0_0);
                 acc0_1 = _mm256_fmadd_ps(d0, w1, acc0_1);
@@ -594,23 +589,22 @@ static void cat_dx_20x7(const float *restrict W, const float *restrict dz, long 
                 acc3_0 = _mm256_fmadd_ps(d3, w0, acc3_0);
                 acc3_1 = _mm256_fmadd_ps(d3, w1, acc3_1);
             }
-            _mm256_storeu_ps(dx + i * 20 + k, acc0_0);
-            _mm256_storeu_ps(dx + i * 20 + k + 8, acc0_1);
-            _mm256_storeu_ps(dx + (i + 1) * 20 + k, acc1_0);
-            _mm256_storeu_ps(dx + (i + 1) * 20 + k + 8, acc1_1);
-            _mm256_storeu_ps(dx + (i + 2) * 20 + k, acc2_0);
-            _mm256_storeu_ps(dx + (i + 2) * 20 + k + 8, acc2_1);
-            _mm256_storeu_ps(dx + (i + 3) * 20 + k, acc3_0);
-            _mm256_storeu_ps(dx + (i + 3) * 20 + k + 8, acc3_1);
+            _mm256_storeu_ps(dx + i * 20, acc0_0);
+            _mm256_storeu_ps(dx + i * 20 + 8, acc0_1);
+            _mm256_storeu_ps(dx + (i + 1) * 20, acc1_0);
+            _mm256_storeu_ps(dx + (i + 1) * 20 + 8, acc1_1);
+            _mm256_storeu_ps(dx + (i + 2) * 20, acc2_0);
+            _mm256_storeu_ps(dx + (i + 2) * 20 + 8, acc2_1);
+            _mm256_storeu_ps(dx + (i + 3) * 20, acc3_0);
+            _mm256_storeu_ps(dx + (i + 3) * 20 + 8, acc3_1);
         }
         { /* the last 4 of fan_in, masked */
-            const long k = 16;
             __m256 acc0_0 = _mm256_setzero_ps();
             __m256 acc1_0 = _mm256_setzero_ps();
             __m256 acc2_0 = _mm256_setzero_ps();
             __m256 acc3_0 = _mm256_setzero_ps();
             for (long j = 0; j < 7; j++) {
-                const __m256 w0 = _mm256_maskload_ps(W + j * 20 + k, tailmask);
+                const __m256 w0 = _mm256_maskload_ps(W + j * 20 + 16, tailmask);
                 const __m256 d0 = _mm256_set1_ps(dz[i * 7 + j]);
                 acc0_0 = _mm256_fmadd_ps(d0, w0, acc0_0);
                 const __m256 d1 = _mm256_set1_ps(dz[(i + 1) * 7 + j]);
@@ -620,35 +614,34 @@ static void cat_dx_20x7(const float *restrict W, const float *restrict dz, long 
                 const __m256 d3 = _mm256_set1_ps(dz[(i + 3) * 7 + j]);
                 acc3_0 = _mm256_fmadd_ps(d3, w0, acc3_0);
             }
-            _mm256_maskstore_ps(dx + i * 20 + k, tailmask, acc0_0);
-            _mm256_maskstore_ps(dx + (i + 1) * 20 + k, tailmask, acc1_0);
-            _mm256_maskstore_ps(dx + (i + 2) * 20 + k, tailmask, acc2_0);
-            _mm256_maskstore_ps(dx + (i + 3) * 20 + k, tailmask, acc3_0);
+            _mm256_maskstore_ps(dx + i * 20 + 16, tailmask, acc0_0);
+            _mm256_maskstore_ps(dx + (i + 1) * 20 + 16, tailmask, acc1_0);
+            _mm256_maskstore_ps(dx + (i + 2) * 20 + 16, tailmask, acc2_0);
+            _mm256_maskstore_ps(dx + (i + 3) * 20 + 16, tailmask, acc3_0);
         }
     }
     for (; i < rows; i++) {
-        for (long k = 0; k < 16; k += 16) {
+        { /* k = 0 */
             __m256 acc0_0 = _mm256_setzero_ps();
             __m256 acc0_1 = _mm256_setzero_ps();
             for (long j = 0; j < 7; j++) {
-                const __m256 w0 = _mm256_loadu_ps(W + j * 20 + k);
-                const __m256 w1 = _mm256_loadu_ps(W + j * 20 + k + 8);
+                const __m256 w0 = _mm256_loadu_ps(W + j * 20);
+                const __m256 w1 = _mm256_loadu_ps(W + j * 20 + 8);
                 const __m256 d0 = _mm256_set1_ps(dz[i * 7 + j]);
                 acc0_0 = _mm256_fmadd_ps(d0, w0, acc0_0);
                 acc0_1 = _mm256_fmadd_ps(d0, w1, acc0_1);
             }
-            _mm256_storeu_ps(dx + i * 20 + k, acc0_0);
-            _mm256_storeu_ps(dx + i * 20 + k + 8, acc0_1);
+            _mm256_storeu_ps(dx + i * 20, acc0_0);
+            _mm256_storeu_ps(dx + i * 20 + 8, acc0_1);
         }
         { /* the last 4 of fan_in, masked */
-            const long k = 16;
             __m256 acc0_0 = _mm256_setzero_ps();
             for (long j = 0; j < 7; j++) {
-                const __m256 w0 = _mm256_maskload_ps(W + j * 20 + k, tailmask);
+                const __m256 w0 = _mm256_maskload_ps(W + j * 20 + 16, tailmask);
                 const __m256 d0 = _mm256_set1_ps(dz[i * 7 + j]);
                 acc0_0 = _mm256_fmadd_ps(d0, w0, acc0_0);
             }
-            _mm256_maskstore_ps(dx + i * 20 + k, tailmask, acc0_0);
+            _mm256_maskstore_ps(dx + i * 20 + 16, tailmask, acc0_0);
         }
     }
 }
@@ -667,7 +660,7 @@ static void cat_fwd_7x5(const float *restrict W, const float *restrict b,
         }
         for (long i = 0; i < rows; i++) {
             __m128 acc0 = _mm_loadu_ps(b);
-            const __m128 x0 = _mm_set1_ps(x[i * 7 + 0]);
+            const __m128 x0 = _mm_set1_ps(x[i * 7]);
             acc0 = _mm_fmadd_ps(x0, _mm_loadu_ps(wt), acc0);
             const __m128 x1 = _mm_set1_ps(x[i * 7 + 1]);
             acc0 = _mm_fmadd_ps(x1, _mm_loadu_ps(wt + 4), acc0);
@@ -684,14 +677,14 @@ static void cat_fwd_7x5(const float *restrict W, const float *restrict b,
             _mm_storeu_ps(z + i * 5, acc0);
         }
     }
-    { /* units 4..4: plain loops */
+    { /* unit 4: plain loops */
         for (long i = 0; i < rows; i++) {
-            for (long j = 4; j < 5; j++) {
+            { /* unit 4 */
                 float s = 0.0f;
                 for (long k = 0; k < 7; k++) {
-                    s += x[i * 7 + k] * W[j * 7 + k];
+                    s += x[i * 7 + k] * W[4 * 7 + k];
                 }
-                z[i * 5 + j] = b[j] + s;
+                z[i * 5 + 4] = b[4] + s;
             }
         }
     }
@@ -703,45 +696,43 @@ static void cat_dw_7x5(const float *restrict dz, const float *restrict a, long r
 {
     /* fan_in 7 < 8 lanes: over the units */
     { /* units 0..3, __m128 */
-        for (long j0 = 0; j0 < 4; j0 += 4) {
-            __m128 acc0 = _mm_setzero_ps();
-            __m128 acc1 = _mm_setzero_ps();
-            __m128 acc2 = _mm_setzero_ps();
-            __m128 acc3 = _mm_setzero_ps();
-            __m128 acc4 = _mm_setzero_ps();
-            __m128 acc5 = _mm_setzero_ps();
-            __m128 acc6 = _mm_setzero_ps();
-            for (long i = 0; i < rows; i++) {
-                const __m128 d = _mm_loadu_ps(dz + i * 5 + j0);
-                acc0 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 0]), d, acc0);
-                acc1 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 1]), d, acc1);
-                acc2 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 2]), d, acc2);
-                acc3 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 3]), d, acc3);
-                acc4 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 4]), d, acc4);
-                acc5 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 5]), d, acc5);
-                acc6 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 6]), d, acc6);
-            }
-            float t[28];
-            _mm_storeu_ps(t, acc0);
-            _mm_storeu_ps(t + 4, acc1);
-            _mm_storeu_ps(t + 8, acc2);
-            _mm_storeu_ps(t + 12, acc3);
-            _mm_storeu_ps(t + 16, acc4);
-            _mm_storeu_ps(t + 20, acc5);
-            _mm_storeu_ps(t + 24, acc6);
-            for (long v = 0; v < 4; v++) {
-                for (long k = 0; k < 7; k++) {
-                    dW[(j0 + v) * 7 + k] += t[k * 4 + v];
-                }
+        __m128 acc0 = _mm_setzero_ps();
+        __m128 acc1 = _mm_setzero_ps();
+        __m128 acc2 = _mm_setzero_ps();
+        __m128 acc3 = _mm_setzero_ps();
+        __m128 acc4 = _mm_setzero_ps();
+        __m128 acc5 = _mm_setzero_ps();
+        __m128 acc6 = _mm_setzero_ps();
+        for (long i = 0; i < rows; i++) {
+            const __m128 d = _mm_loadu_ps(dz + i * 5);
+            acc0 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7]), d, acc0);
+            acc1 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 1]), d, acc1);
+            acc2 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 2]), d, acc2);
+            acc3 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 3]), d, acc3);
+            acc4 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 4]), d, acc4);
+            acc5 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 5]), d, acc5);
+            acc6 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 6]), d, acc6);
+        }
+        float t[28];
+        _mm_storeu_ps(t, acc0);
+        _mm_storeu_ps(t + 4, acc1);
+        _mm_storeu_ps(t + 8, acc2);
+        _mm_storeu_ps(t + 12, acc3);
+        _mm_storeu_ps(t + 16, acc4);
+        _mm_storeu_ps(t + 20, acc5);
+        _mm_storeu_ps(t + 24, acc6);
+        for (long v = 0; v < 4; v++) {
+            for (long k = 0; k < 7; k++) {
+                dW[v * 7 + k] += t[k * 4 + v];
             }
         }
     }
-    { /* units 4..4: plain loops */
+    { /* unit 4: plain loops */
         for (long i = 0; i < rows; i++) {
-            for (long j = 4; j < 5; j++) {
-                const float d = dz[i * 5 + j];
+            { /* unit 4 */
+                const float d = dz[i * 5 + 4];
                 for (long k = 0; k < 7; k++) {
-                    dW[j * 7 + k] += d * a[i * 7 + k];
+                    dW[4 * 7 + k] += d * a[i * 7 + k];
                 }
             }
         }
@@ -766,38 +757,38 @@ static void cat_dx_7x5(const float *restrict W, const float *restrict dz, long r
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 5, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 5, 1 unit, rows <= CH. */
 static void cat_fwd_5x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     /* fan_in 5 < 8 lanes: plain loops */
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
+        { /* unit 0 */
             float s = 0.0f;
             for (long k = 0; k < 5; k++) {
-                s += x[i * 5 + k] * W[j * 5 + k];
+                s += x[i * 5 + k] * W[k];
             }
-            z[i * 1 + j] = b[j] + s;
+            z[i] = b[0] + s;
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 5, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 5, 1 unit. */
 static void cat_dw_5x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
     /* fan_in 5 < 8 lanes: plain loops */
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 5; k++) {
-                dW[j * 5 + k] += d * a[i * 5 + k];
+                dW[k] += d * a[i * 5 + k];
             }
         }
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 5, 1 units. */
+/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 5, 1 unit. */
 static void cat_dx_5x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -806,10 +797,10 @@ static void cat_dx_5x1(const float *restrict W, const float *restrict dz, long r
         for (long k = 0; k < 5; k++) {
             dx[i * 5 + k] = 0.0f;
         }
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 5; k++) {
-                dx[i * 5 + k] += d * W[j * 5 + k];
+                dx[i * 5 + k] += d * W[k];
             }
         }
     }
@@ -1014,7 +1005,7 @@ static void cat_fwd_20x7(const float *restrict W, const float *restrict b,
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long j = 0; j < 4; j += 4) {
+        { /* units 0..3 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc0_1 = vdupq_n_f32(0.0f);
             float32x4_t acc0_2 = vdupq_n_f32(0.0f);
@@ -1032,10 +1023,10 @@ static void cat_fwd_20x7(const float *restrict W, const float *restrict b,
             float32x4_t acc3_2 = vdupq_n_f32(0.0f);
             float32x4_t acc3_3 = vdupq_n_f32(0.0f);
             for (long k = 0; k < 20; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + j * 20 + k);
-                const float32x4_t w1 = vld1q_f32(W + (j + 1) * 20 + k);
-                const float32x4_t w2 = vld1q_f32(W + (j + 2) * 20 + k);
-                const float32x4_t w3 = vld1q_f32(W + (j + 3) * 20 + k);
+                const float32x4_t w0 = vld1q_f32(W + k);
+                const float32x4_t w1 = vld1q_f32(W + 1 * 20 + k);
+                const float32x4_t w2 = vld1q_f32(W + 2 * 20 + k);
+                const float32x4_t w3 = vld1q_f32(W + 3 * 20 + k);
                 const float32x4_t x0 = vld1q_f32(x + i * 20 + k);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
                 acc0_1 = vfmaq_f32(acc0_1, x0, w1);
@@ -1057,22 +1048,22 @@ static void cat_fwd_20x7(const float *restrict W, const float *restrict b,
                 acc3_2 = vfmaq_f32(acc3_2, x3, w2);
                 acc3_3 = vfmaq_f32(acc3_3, x3, w3);
             }
-            z[i * 7 + j] = b[j] + vaddvq_f32(acc0_0);
-            z[i * 7 + j + 1] = b[j + 1] + vaddvq_f32(acc0_1);
-            z[i * 7 + j + 2] = b[j + 2] + vaddvq_f32(acc0_2);
-            z[i * 7 + j + 3] = b[j + 3] + vaddvq_f32(acc0_3);
-            z[(i + 1) * 7 + j] = b[j] + vaddvq_f32(acc1_0);
-            z[(i + 1) * 7 + j + 1] = b[j + 1] + vaddvq_f32(acc1_1);
-            z[(i + 1) * 7 + j + 2] = b[j + 2] + vaddvq_f32(acc1_2);
-            z[(i + 1) * 7 + j + 3] = b[j + 3] + vaddvq_f32(acc1_3);
-            z[(i + 2) * 7 + j] = b[j] + vaddvq_f32(acc2_0);
-            z[(i + 2) * 7 + j + 1] = b[j + 1] + vaddvq_f32(acc2_1);
-            z[(i + 2) * 7 + j + 2] = b[j + 2] + vaddvq_f32(acc2_2);
-            z[(i + 2) * 7 + j + 3] = b[j + 3] + vaddvq_f32(acc2_3);
-            z[(i + 3) * 7 + j] = b[j] + vaddvq_f32(acc3_0);
-            z[(i + 3) * 7 + j + 1] = b[j + 1] + vaddvq_f32(acc3_1);
-            z[(i + 3) * 7 + j + 2] = b[j + 2] + vaddvq_f32(acc3_2);
-            z[(i + 3) * 7 + j + 3] = b[j + 3] + vaddvq_f32(acc3_3);
+            z[i * 7] = b[0] + vaddvq_f32(acc0_0);
+            z[i * 7 + 1] = b[1] + vaddvq_f32(acc0_1);
+            z[i * 7 + 2] = b[2] + vaddvq_f32(acc0_2);
+            z[i * 7 + 3] = b[3] + vaddvq_f32(acc0_3);
+            z[(i + 1) * 7] = b[0] + vaddvq_f32(acc1_0);
+            z[(i + 1) * 7 + 1] = b[1] + vaddvq_f32(acc1_1);
+            z[(i + 1) * 7 + 2] = b[2] + vaddvq_f32(acc1_2);
+            z[(i + 1) * 7 + 3] = b[3] + vaddvq_f32(acc1_3);
+            z[(i + 2) * 7] = b[0] + vaddvq_f32(acc2_0);
+            z[(i + 2) * 7 + 1] = b[1] + vaddvq_f32(acc2_1);
+            z[(i + 2) * 7 + 2] = b[2] + vaddvq_f32(acc2_2);
+            z[(i + 2) * 7 + 3] = b[3] + vaddvq_f32(acc2_3);
+            z[(i + 3) * 7] = b[0] + vaddvq_f32(acc3_0);
+            z[(i + 3) * 7 + 1] = b[1] + vaddvq_f32(acc3_1);
+            z[(i + 3) * 7 + 2] = b[2] + vaddvq_f32(acc3_2);
+            z[(i + 3) * 7 + 3] = b[3] + vaddvq_f32(acc3_3);
         }
         { /* units 4..6 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
@@ -1123,26 +1114,26 @@ static void cat_fwd_20x7(const float *restrict W, const float *restrict b,
         }
     }
     for (; i < rows; i++) {
-        for (long j = 0; j < 4; j += 4) {
+        { /* units 0..3 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc0_1 = vdupq_n_f32(0.0f);
             float32x4_t acc0_2 = vdupq_n_f32(0.0f);
             float32x4_t acc0_3 = vdupq_n_f32(0.0f);
             for (long k = 0; k < 20; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + j * 20 + k);
-                const float32x4_t w1 = vld1q_f32(W + (j + 1) * 20 + k);
-                const float32x4_t w2 = vld1q_f32(W + (j + 2) * 20 + k);
-                const float32x4_t w3 = vld1q_f32(W + (j + 3) * 20 + k);
+                const float32x4_t w0 = vld1q_f32(W + k);
+                const float32x4_t w1 = vld1q_f32(W + 1 * 20 + k);
+                const float32x4_t w2 = vld1q_f32(W + 2 * 20 + k);
+                const float32x4_t w3 = vld1q_f32(W + 3 * 20 + k);
                 const float32x4_t x0 = vld1q_f32(x + i * 20 + k);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
                 acc0_1 = vfmaq_f32(acc0_1, x0, w1);
                 acc0_2 = vfmaq_f32(acc0_2, x0, w2);
                 acc0_3 = vfmaq_f32(acc0_3, x0, w3);
             }
-            z[i * 7 + j] = b[j] + vaddvq_f32(acc0_0);
-            z[i * 7 + j + 1] = b[j + 1] + vaddvq_f32(acc0_1);
-            z[i * 7 + j + 2] = b[j + 2] + vaddvq_f32(acc0_2);
-            z[i * 7 + j + 3] = b[j + 3] + vaddvq_f32(acc0_3);
+            z[i * 7] = b[0] + vaddvq_f32(acc0_0);
+            z[i * 7 + 1] = b[1] + vaddvq_f32(acc0_1);
+            z[i * 7 + 2] = b[2] + vaddvq_f32(acc0_2);
+            z[i * 7 + 3] = b[3] + vaddvq_f32(acc0_3);
         }
         { /* units 4..6 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
@@ -1168,85 +1159,85 @@ static void cat_fwd_20x7(const float *restrict W, const float *restrict b,
 static void cat_dw_20x7(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
-    for (long k = 0; k < 16; k += 16) {
-        for (long j = 0; j < 4; j += 4) {
-            float32x4_t acc0_0 = vld1q_f32(dW + j * 20 + k);
-            float32x4_t acc0_1 = vld1q_f32(dW + j * 20 + k + 4);
-            float32x4_t acc0_2 = vld1q_f32(dW + j * 20 + k + 8);
-            float32x4_t acc0_3 = vld1q_f32(dW + j * 20 + k + 12);
-            float32x4_t acc1_0 = vld1q_f32(dW + (j + 1) * 20 + k);
-            float32x4_t acc1_1 = vld1q_f32(dW + (j + 1) * 20 + k + 4);
-            float32x4_t acc1_2 = vld1q_f32(dW + (j + 1) * 20 + k + 8);
-            float32x4_t acc1_3 = vld1q_f32(dW + (j + 1) * 20 + k + 12);
-            float32x4_t acc2_0 = vld1q_f32(dW + (j + 2) * 20 + k);
-            float32x4_t acc2_1 = vld1q_f32(dW + (j + 2) * 20 + k + 4);
-            float32x4_t acc2_2 = vld1q_f32(dW + (j + 2) * 20 + k + 8);
-            float32x4_t acc2_3 = vld1q_f32(dW + (j + 2) * 20 + k + 12);
-            float32x4_t acc3_0 = vld1q_f32(dW + (j + 3) * 20 + k);
-            float32x4_t acc3_1 = vld1q_f32(dW + (j + 3) * 20 + k + 4);
-            float32x4_t acc3_2 = vld1q_f32(dW + (j + 3) * 20 + k + 8);
-            float32x4_t acc3_3 = vld1q_f32(dW + (j + 3) * 20 + k + 12);
+    { /* k = 0 */
+        { /* units 0..3 */
+            float32x4_t acc0_0 = vld1q_f32(dW);
+            float32x4_t acc0_1 = vld1q_f32(dW + 4);
+            float32x4_t acc0_2 = vld1q_f32(dW + 8);
+            float32x4_t acc0_3 = vld1q_f32(dW + 12);
+            float32x4_t acc1_0 = vld1q_f32(dW + 1 * 20);
+            float32x4_t acc1_1 = vld1q_f32(dW + 1 * 20 + 4);
+            float32x4_t acc1_2 = vld1q_f32(dW + 1 * 20 + 8);
+            float32x4_t acc1_3 = vld1q_f32(dW + 1 * 20 + 12);
+            float32x4_t acc2_0 = vld1q_f32(dW + 2 * 20);
+            float32x4_t acc2_1 = vld1q_f32(dW + 2 * 20 + 4);
+            float32x4_t acc2_2 = vld1q_f32(dW + 2 * 20 + 8);
+            float32x4_t acc2_3 = vld1q_f32(dW + 2 * 20 + 12);
+            float32x4_t acc3_0 = vld1q_f32(dW + 3 * 20);
+            float32x4_t acc3_1 = vld1q_f32(dW + 3 * 20 + 4);
+            float32x4_t acc3_2 = vld1q_f32(dW + 3 * 20 + 8);
+            float32x4_t acc3_3 = vld1q_f32(dW + 3 * 20 + 12);
             for (long i = 0; i < rows; i++) {
-                const float32x4_t a0 = vld1q_f32(a + i * 20 + k);
-                const float32x4_t a1 = vld1q_f32(a + i * 20 + k + 4);
-                const float32x4_t a2 = vld1q_f32(a + i * 20 + k + 8);
-                const float32x4_t a3 = vld1q_f32(a + i * 20 + k + 12);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 7 + j]);
+                const float32x4_t a0 = vld1q_f32(a + i * 20);
+                const float32x4_t a1 = vld1q_f32(a + i * 20 + 4);
+                const float32x4_t a2 = vld1q_f32(a + i * 20 + 8);
+                const float32x4_t a3 = vld1q_f32(a + i * 20 + 12);
+                const float32x4_t d0 = vdupq_n_f32(dz[i * 7]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, a0);
                 acc0_1 = vfmaq_f32(acc0_1, d0, a1);
                 acc0_2 = vfmaq_f32(acc0_2, d0, a2);
                 acc0_3 = vfmaq_f32(acc0_3, d0, a3);
-                const float32x4_t d1 = vdupq_n_f32(dz[i * 7 + j + 1]);
+                const float32x4_t d1 = vdupq_n_f32(dz[i * 7 + 1]);
                 acc1_0 = vfmaq_f32(acc1_0, d1, a0);
                 acc1_1 = vfmaq_f32(acc1_1, d1, a1);
                 acc1_2 = vfmaq_f32(acc1_2, d1, a2);
                 acc1_3 = vfmaq_f32(acc1_3, d1, a3);
-                const float32x4_t d2 = vdupq_n_f32(dz[i * 7 + j + 2]);
+                const float32x4_t d2 = vdupq_n_f32(dz[i * 7 + 2]);
                 acc2_0 = vfmaq_f32(acc2_0, d2, a0);
                 acc2_1 = vfmaq_f32(acc2_1, d2, a1);
                 acc2_2 = vfmaq_f32(acc2_2, d2, a2);
                 acc2_3 = vfmaq_f32(acc2_3, d2, a3);
-                const float32x4_t d3 = vdupq_n_f32(dz[i * 7 + j + 3]);
+                const float32x4_t d3 = vdupq_n_f32(dz[i * 7 + 3]);
                 acc3_0 = vfmaq_f32(acc3_0, d3, a0);
                 acc3_1 = vfmaq_f32(acc3_1, d3, a1);
                 acc3_2 = vfmaq_f32(acc3_2, d3, a2);
                 acc3_3 = vfmaq_f32(acc3_3, d3, a3);
             }
-            vst1q_f32(dW + j * 20 + k, acc0_0);
-            vst1q_f32(dW + j * 20 + k + 4, acc0_1);
-            vst1q_f32(dW + j * 20 + k + 8, acc0_2);
-            vst1q_f32(dW + j * 20 + k + 12, acc0_3);
-            vst1q_f32(dW + (j + 1) * 20 + k, acc1_0);
-            vst1q_f32(dW + (j + 1) * 20 + k + 4, acc1_1);
-            vst1q_f32(dW + (j + 1) * 20 + k + 8, acc1_2);
-            vst1q_f32(dW + (j + 1) * 20 + k + 12, acc1_3);
-            vst1q_f32(dW + (j + 2) * 20 + k, acc2_0);
-            vst1q_f32(dW + (j + 2) * 20 + k + 4, acc2_1);
-            vst1q_f32(dW + (j + 2) * 20 + k + 8, acc2_2);
-            vst1q_f32(dW + (j + 2) * 20 + k + 12, acc2_3);
-            vst1q_f32(dW + (j + 3) * 20 + k, acc3_0);
-            vst1q_f32(dW + (j + 3) * 20 + k + 4, acc3_1);
-            vst1q_f32(dW + (j + 3) * 20 + k + 8, acc3_2);
-            vst1q_f32(dW + (j + 3) * 20 + k + 12, acc3_3);
+            vst1q_f32(dW, acc0_0);
+            vst1q_f32(dW + 4, acc0_1);
+            vst1q_f32(dW + 8, acc0_2);
+            vst1q_f32(dW + 12, acc0_3);
+            vst1q_f32(dW + 1 * 20, acc1_0);
+            vst1q_f32(dW + 1 * 20 + 4, acc1_1);
+            vst1q_f32(dW + 1 * 20 + 8, acc1_2);
+            vst1q_f32(dW + 1 * 20 + 12, acc1_3);
+            vst1q_f32(dW + 2 * 20, acc2_0);
+            vst1q_f32(dW + 2 * 20 + 4, acc2_1);
+            vst1q_f32(dW + 2 * 20 + 8, acc2_2);
+            vst1q_f32(dW + 2 * 20 + 12, acc2_3);
+            vst1q_f32(dW + 3 * 20, acc3_0);
+            vst1q_f32(dW + 3 * 20 + 4, acc3_1);
+            vst1q_f32(dW + 3 * 20 + 8, acc3_2);
+            vst1q_f32(dW + 3 * 20 + 12, acc3_3);
         }
         { /* units 4..6 */
-            float32x4_t acc0_0 = vld1q_f32(dW + 4 * 20 + k);
-            float32x4_t acc0_1 = vld1q_f32(dW + 4 * 20 + k + 4);
-            float32x4_t acc0_2 = vld1q_f32(dW + 4 * 20 + k + 8);
-            float32x4_t acc0_3 = vld1q_f32(dW + 4 * 20 + k + 12);
-            float32x4_t acc1_0 = vld1q_f32(dW + 5 * 20 + k);
-            float32x4_t acc1_1 = vld1q_f32(dW + 5 * 20 + k + 4);
-            float32x4_t acc1_2 = vld1q_f32(dW + 5 * 20 + k + 8);
-            float32x4_t acc1_3 = vld1q_f32(dW + 5 * 20 + k + 12);
-            float32x4_t acc2_0 = vld1q_f32(dW + 6 * 20 + k);
-            float32x4_t acc2_1 = vld1q_f32(dW + 6 * 20 + k + 4);
-            float32x4_t acc2_2 = vld1q_f32(dW + 6 * 20 + k + 8);
-            float32x4_t acc2_3 = vld1q_f32(dW + 6 * 20 + k + 12);
+            float32x4_t acc0_0 = vld1q_f32(dW + 4 * 20);
+            float32x4_t acc0_1 = vld1q_f32(dW + 4 * 20 + 4);
+            float32x4_t acc0_2 = vld1q_f32(dW + 4 * 20 + 8);
+            float32x4_t acc0_3 = vld1q_f32(dW + 4 * 20 + 12);
+            float32x4_t acc1_0 = vld1q_f32(dW + 5 * 20);
+            float32x4_t acc1_1 = vld1q_f32(dW + 5 * 20 + 4);
+            float32x4_t acc1_2 = vld1q_f32(dW + 5 * 20 + 8);
+            float32x4_t acc1_3 = vld1q_f32(dW + 5 * 20 + 12);
+            float32x4_t acc2_0 = vld1q_f32(dW + 6 * 20);
+            float32x4_t acc2_1 = vld1q_f32(dW + 6 * 20 + 4);
+            float32x4_t acc2_2 = vld1q_f32(dW + 6 * 20 + 8);
+            float32x4_t acc2_3 = vld1q_f32(dW + 6 * 20 + 12);
             for (long i = 0; i < rows; i++) {
-                const float32x4_t a0 = vld1q_f32(a + i * 20 + k);
-                const float32x4_t a1 = vld1q_f32(a + i * 20 + k + 4);
-                const float32x4_t a2 = vld1q_f32(a + i * 20 + k + 8);
-                const float32x4_t a3 = vld1q_f32(a + i * 20 + k + 12);
+                const float32x4_t a0 = vld1q_f32(a + i * 20);
+                const float32x4_t a1 = vld1q_f32(a + i * 20 + 4);
+                const float32x4_t a2 = vld1q_f32(a + i * 20 + 8);
+                const float32x4_t a3 = vld1q_f32(a + i * 20 + 12);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 7 + 4]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, a0);
                 acc0_1 = vfmaq_f32(acc0_1, d0, a1);
@@ -1263,48 +1254,48 @@ static void cat_dw_20x7(const float *restrict dz, const float *restrict a, long 
                 acc2_2 = vfmaq_f32(acc2_2, d2, a2);
                 acc2_3 = vfmaq_f32(acc2_3, d2, a3);
             }
-            vst1q_f32(dW + 4 * 20 + k, acc0_0);
-            vst1q_f32(dW + 4 * 20 + k + 4, acc0_1);
-            vst1q_f32(dW + 4 * 20 + k + 8, acc0_2);
-            vst1q_f32(dW + 4 * 20 + k + 12, acc0_3);
-            vst1q_f32(dW + 5 * 20 + k, acc1_0);
-            vst1q_f32(dW + 5 * 20 + k + 4, acc1_1);
-            vst1q_f32(dW + 5 * 20 + k + 8, acc1_2);
-            vst1q_f32(dW + 5 * 20 + k + 12, acc1_3);
-            vst1q_f32(dW + 6 * 20 + k, acc2_0);
-            vst1q_f32(dW + 6 * 20 + k + 4, acc2_1);
-            vst1q_f32(dW + 6 * 20 + k + 8, acc2_2);
-            vst1q_f32(dW + 6 * 20 + k + 12, acc2_3);
+            vst1q_f32(dW + 4 * 20, acc0_0);
+            vst1q_f32(dW + 4 * 20 + 4, acc0_1);
+            vst1q_f32(dW + 4 * 20 + 8, acc0_2);
+            vst1q_f32(dW + 4 * 20 + 12, acc0_3);
+            vst1q_f32(dW + 5 * 20, acc1_0);
+            vst1q_f32(dW + 5 * 20 + 4, acc1_1);
+            vst1q_f32(dW + 5 * 20 + 8, acc1_2);
+            vst1q_f32(dW + 5 * 20 + 12, acc1_3);
+            vst1q_f32(dW + 6 * 20, acc2_0);
+            vst1q_f32(dW + 6 * 20 + 4, acc2_1);
+            vst1q_f32(dW + 6 * 20 + 8, acc2_2);
+            vst1q_f32(dW + 6 * 20 + 12, acc2_3);
         }
     }
-    for (long k = 16; k < 20; k += 4) {
-        for (long j = 0; j < 4; j += 4) {
-            float32x4_t acc0_0 = vld1q_f32(dW + j * 20 + k);
-            float32x4_t acc1_0 = vld1q_f32(dW + (j + 1) * 20 + k);
-            float32x4_t acc2_0 = vld1q_f32(dW + (j + 2) * 20 + k);
-            float32x4_t acc3_0 = vld1q_f32(dW + (j + 3) * 20 + k);
+    { /* k = 16 */
+        { /* units 0..3 */
+            float32x4_t acc0_0 = vld1q_f32(dW + 16);
+            float32x4_t acc1_0 = vld1q_f32(dW + 1 * 20 + 16);
+            float32x4_t acc2_0 = vld1q_f32(dW + 2 * 20 + 16);
+            float32x4_t acc3_0 = vld1q_f32(dW + 3 * 20 + 16);
             for (long i = 0; i < rows; i++) {
-                const float32x4_t a0 = vld1q_f32(a + i * 20 + k);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 7 + j]);
+                const float32x4_t a0 = vld1q_f32(a + i * 20 + 16);
+                const float32x4_t d0 = vdupq_n_f32(dz[i * 7]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, a0);
-                const float32x4_t d1 = vdupq_n_f32(dz[i * 7 + j + 1]);
+                const float32x4_t d1 = vdupq_n_f32(dz[i * 7 + 1]);
                 acc1_0 = vfmaq_f32(acc1_0, d1, a0);
-                const float32x4_t d2 = vdupq_n_f32(dz[i * 7 + j + 2]);
+                const float32x4_t d2 = vdupq_n_f32(dz[i * 7 + 2]);
                 acc2_0 = vfmaq_f32(acc2_0, d2, a0);
-                const float32x4_t d3 = vdupq_n_f32(dz[i * 7 + j + 3]);
+                const float32x4_t d3 = vdupq_n_f32(dz[i * 7 + 3]);
                 acc3_0 = vfmaq_f32(acc3_0, d3, a0);
             }
-            vst1q_f32(dW + j * 20 + k, acc0_0);
-            vst1q_f32(dW + (j + 1) * 20 + k, acc1_0);
-            vst1q_f32(dW + (j + 2) * 20 + k, acc2_0);
-            vst1q_f32(dW + (j + 3) * 20 + k, acc3_0);
+            vst1q_f32(dW + 16, acc0_0);
+            vst1q_f32(dW + 1 * 20 + 16, acc1_0);
+            vst1q_f32(dW + 2 * 20 + 16, acc2_0);
+            vst1q_f32(dW + 3 * 20 + 16, acc3_0);
         }
         { /* units 4..6 */
-            float32x4_t acc0_0 = vld1q_f32(dW + 4 * 20 + k);
-            float32x4_t acc1_0 = vld1q_f32(dW + 5 * 20 + k);
-            float32x4_t acc2_0 = vld1q_f32(dW + 6 * 20 + k);
+            float32x4_t acc0_0 = vld1q_f32(dW + 4 * 20 + 16);
+            float32x4_t acc1_0 = vld1q_f32(dW + 5 * 20 + 16);
+            float32x4_t acc2_0 = vld1q_f32(dW + 6 * 20 + 16);
             for (long i = 0; i < rows; i++) {
-                const float32x4_t a0 = vld1q_f32(a + i * 20 + k);
+                const float32x4_t a0 = vld1q_f32(a + i * 20 + 16);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 7 + 4]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, a0);
                 const float32x4_t d1 = vdupq_n_f32(dz[i * 7 + 5]);
@@ -1312,9 +1303,9 @@ static void cat_dw_20x7(const float *restrict dz, const float *restrict a, long 
                 const float32x4_t d2 = vdupq_n_f32(dz[i * 7 + 6]);
                 acc2_0 = vfmaq_f32(acc2_0, d2, a0);
             }
-            vst1q_f32(dW + 4 * 20 + k, acc0_0);
-            vst1q_f32(dW + 5 * 20 + k, acc1_0);
-            vst1q_f32(dW + 6 * 20 + k, acc2_0);
+            vst1q_f32(dW + 4 * 20 + 16, acc0_0);
+            vst1q_f32(dW + 5 * 20 + 16, acc1_0);
+            vst1q_f32(dW + 6 * 20 + 16, acc2_0);
         }
     }
 }
@@ -1325,7 +1316,7 @@ static void cat_dx_20x7(const float *restrict W, const float *restrict dz, long 
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long k = 0; k < 16; k += 16) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc0_1 = vdupq_n_f32(0.0f);
             float32x4_t acc0_2 = vdupq_n_f32(0.0f);
@@ -1343,10 +1334,10 @@ static void cat_dx_20x7(const float *restrict W, const float *restrict dz, long 
             float32x4_t acc3_2 = vdupq_n_f32(0.0f);
             float32x4_t acc3_3 = vdupq_n_f32(0.0f);
             for (long j = 0; j < 7; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 20 + k);
-                const float32x4_t w1 = vld1q_f32(W + j * 20 + k + 4);
-                const float32x4_t w2 = vld1q_f32(W + j * 20 + k + 8);
-                const float32x4_t w3 = vld1q_f32(W + j * 20 + k + 12);
+                const float32x4_t w0 = vld1q_f32(W + j * 20);
+                const float32x4_t w1 = vld1q_f32(W + j * 20 + 4);
+                const float32x4_t w2 = vld1q_f32(W + j * 20 + 8);
+                const float32x4_t w3 = vld1q_f32(W + j * 20 + 12);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 7 + j]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
                 acc0_1 = vfmaq_f32(acc0_1, d0, w1);
@@ -1368,30 +1359,30 @@ static void cat_dx_20x7(const float *restrict W, const float *restrict dz, long 
                 acc3_2 = vfmaq_f32(acc3_2, d3, w2);
                 acc3_3 = vfmaq_f32(acc3_3, d3, w3);
             }
-            vst1q_f32(dx + i * 20 + k, acc0_0);
-            vst1q_f32(dx + i * 20 + k + 4, acc0_1);
-            vst1q_f32(dx + i * 20 + k + 8, acc0_2);
-            vst1q_f32(dx + i * 20 + k + 12, acc0_3);
-            vst1q_f32(dx + (i + 1) * 20 + k, acc1_0);
-            vst1q_f32(dx + (i + 1) * 20 + k + 4, acc1_1);
-            vst1q_f32(dx + (i + 1) * 20 + k + 8, acc1_2);
-            vst1q_f32(dx + (i + 1) * 20 + k + 12, acc1_3);
-            vst1q_f32(dx + (i + 2) * 20 + k, acc2_0);
-            vst1q_f32(dx + (i + 2) * 20 + k + 4, acc2_1);
-            vst1q_f32(dx + (i + 2) * 20 + k + 8, acc2_2);
-            vst1q_f32(dx + (i + 2) * 20 + k + 12, acc2_3);
-            vst1q_f32(dx + (i + 3) * 20 + k, acc3_0);
-            vst1q_f32(dx + (i + 3) * 20 + k + 4, acc3_1);
-            vst1q_f32(dx + (i + 3) * 20 + k + 8, acc3_2);
-            vst1q_f32(dx + (i + 3) * 20 + k + 12, acc3_3);
+            vst1q_f32(dx + i * 20, acc0_0);
+            vst1q_f32(dx + i * 20 + 4, acc0_1);
+            vst1q_f32(dx + i * 20 + 8, acc0_2);
+            vst1q_f32(dx + i * 20 + 12, acc0_3);
+            vst1q_f32(dx + (i + 1) * 20, acc1_0);
+            vst1q_f32(dx + (i + 1) * 20 + 4, acc1_1);
+            vst1q_f32(dx + (i + 1) * 20 + 8, acc1_2);
+            vst1q_f32(dx + (i + 1) * 20 + 12, acc1_3);
+            vst1q_f32(dx + (i + 2) * 20, acc2_0);
+            vst1q_f32(dx + (i + 2) * 20 + 4, acc2_1);
+            vst1q_f32(dx + (i + 2) * 20 + 8, acc2_2);
+            vst1q_f32(dx + (i + 2) * 20 + 12, acc2_3);
+            vst1q_f32(dx + (i + 3) * 20, acc3_0);
+            vst1q_f32(dx + (i + 3) * 20 + 4, acc3_1);
+            vst1q_f32(dx + (i + 3) * 20 + 8, acc3_2);
+            vst1q_f32(dx + (i + 3) * 20 + 12, acc3_3);
         }
-        for (long k = 16; k < 20; k += 4) {
+        { /* k = 16 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc1_0 = vdupq_n_f32(0.0f);
             float32x4_t acc2_0 = vdupq_n_f32(0.0f);
             float32x4_t acc3_0 = vdupq_n_f32(0.0f);
             for (long j = 0; j < 7; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 20 + k);
+                const float32x4_t w0 = vld1q_f32(W + j * 20 + 16);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 7 + j]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
                 const float32x4_t d1 = vdupq_n_f32(dz[(i + 1) * 7 + j]);
@@ -1401,42 +1392,42 @@ static void cat_dx_20x7(const float *restrict W, const float *restrict dz, long 
                 const float32x4_t d3 = vdupq_n_f32(dz[(i + 3) * 7 + j]);
                 acc3_0 = vfmaq_f32(acc3_0, d3, w0);
             }
-            vst1q_f32(dx + i * 20 + k, acc0_0);
-            vst1q_f32(dx + (i + 1) * 20 + k, acc1_0);
-            vst1q_f32(dx + (i + 2) * 20 + k, acc2_0);
-            vst1q_f32(dx + (i + 3) * 20 + k, acc3_0);
+            vst1q_f32(dx + i * 20 + 16, acc0_0);
+            vst1q_f32(dx + (i + 1) * 20 + 16, acc1_0);
+            vst1q_f32(dx + (i + 2) * 20 + 16, acc2_0);
+            vst1q_f32(dx + (i + 3) * 20 + 16, acc3_0);
         }
     }
     for (; i < rows; i++) {
-        for (long k = 0; k < 16; k += 16) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc0_1 = vdupq_n_f32(0.0f);
             float32x4_t acc0_2 = vdupq_n_f32(0.0f);
             float32x4_t acc0_3 = vdupq_n_f32(0.0f);
             for (long j = 0; j < 7; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 20 + k);
-                const float32x4_t w1 = vld1q_f32(W + j * 20 + k + 4);
-                const float32x4_t w2 = vld1q_f32(W + j * 20 + k + 8);
-                const float32x4_t w3 = vld1q_f32(W + j * 20 + k + 12);
+                const float32x4_t w0 = vld1q_f32(W + j * 20);
+                const float32x4_t w1 = vld1q_f32(W + j * 20 + 4);
+                const float32x4_t w2 = vld1q_f32(W + j * 20 + 8);
+                const float32x4_t w3 = vld1q_f32(W + j * 20 + 12);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 7 + j]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
                 acc0_1 = vfmaq_f32(acc0_1, d0, w1);
                 acc0_2 = vfmaq_f32(acc0_2, d0, w2);
                 acc0_3 = vfmaq_f32(acc0_3, d0, w3);
             }
-            vst1q_f32(dx + i * 20 + k, acc0_0);
-            vst1q_f32(dx + i * 20 + k + 4, acc0_1);
-            vst1q_f32(dx + i * 20 + k + 8, acc0_2);
-            vst1q_f32(dx + i * 20 + k + 12, acc0_3);
+            vst1q_f32(dx + i * 20, acc0_0);
+            vst1q_f32(dx + i * 20 + 4, acc0_1);
+            vst1q_f32(dx + i * 20 + 8, acc0_2);
+            vst1q_f32(dx + i * 20 + 12, acc0_3);
         }
-        for (long k = 16; k < 20; k += 4) {
+        { /* k = 16 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             for (long j = 0; j < 7; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 20 + k);
+                const float32x4_t w0 = vld1q_f32(W + j * 20 + 16);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 7 + j]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
             }
-            vst1q_f32(dx + i * 20 + k, acc0_0);
+            vst1q_f32(dx + i * 20 + 16, acc0_0);
         }
     }
 }
@@ -1447,7 +1438,7 @@ static void cat_fwd_7x5(const float *restrict W, const float *restrict b,
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long j = 0; j < 4; j += 4) {
+        { /* units 0..3 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc0_1 = vdupq_n_f32(0.0f);
             float32x4_t acc0_2 = vdupq_n_f32(0.0f);
@@ -1480,68 +1471,68 @@ static void cat_fwd_7x5(const float *restrict W, const float *restrict b,
             float t3_1 = 0.0f;
             float t3_2 = 0.0f;
             float t3_3 = 0.0f;
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + j * 7 + k);
-                const float32x4_t w1 = vld1q_f32(W + (j + 1) * 7 + k);
-                const float32x4_t w2 = vld1q_f32(W + (j + 2) * 7 + k);
-                const float32x4_t w3 = vld1q_f32(W + (j + 3) * 7 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 7 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t w1 = vld1q_f32(W + 1 * 7);
+                const float32x4_t w2 = vld1q_f32(W + 2 * 7);
+                const float32x4_t w3 = vld1q_f32(W + 3 * 7);
+                const float32x4_t x0 = vld1q_f32(x + i * 7);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
                 acc0_1 = vfmaq_f32(acc0_1, x0, w1);
                 acc0_2 = vfmaq_f32(acc0_2, x0, w2);
                 acc0_3 = vfmaq_f32(acc0_3, x0, w3);
-                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 7 + k);
+                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 7);
                 acc1_0 = vfmaq_f32(acc1_0, x1, w0);
                 acc1_1 = vfmaq_f32(acc1_1, x1, w1);
                 acc1_2 = vfmaq_f32(acc1_2, x1, w2);
                 acc1_3 = vfmaq_f32(acc1_3, x1, w3);
-                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 7 + k);
+                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 7);
                 acc2_0 = vfmaq_f32(acc2_0, x2, w0);
                 acc2_1 = vfmaq_f32(acc2_1, x2, w1);
                 acc2_2 = vfmaq_f32(acc2_2, x2, w2);
                 acc2_3 = vfmaq_f32(acc2_3, x2, w3);
-                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 7 + k);
+                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 7);
                 acc3_0 = vfmaq_f32(acc3_0, x3, w0);
                 acc3_1 = vfmaq_f32(acc3_1, x3, w1);
                 acc3_2 = vfmaq_f32(acc3_2, x3, w2);
                 acc3_3 = vfmaq_f32(acc3_3, x3, w3);
             }
             for (long k = 4; k < 7; k++) {
-                t0_0 += x[i * 7 + k] * W[j * 7 + k];
-                t0_1 += x[i * 7 + k] * W[(j + 1) * 7 + k];
-                t0_2 += x[i * 7 + k] * W[(j + 2) * 7 + k];
-                t0_3 += x[i * 7 + k] * W[(j + 3) * 7 + k];
-                t1_0 += x[(i + 1) * 7 + k] * W[j * 7 + k];
-                t1_1 += x[(i + 1) * 7 + k] * W[(j + 1) * 7 + k];
-                t1_2 += x[(i + 1) * 7 + k] * W[(j + 2) * 7 + k];
-                t1_3 += x[(i + 1) * 7 + k] * W[(j + 3) * 7 + k];
-                t2_0 += x[(i + 2) * 7 + k] * W[j * 7 + k];
-                t2_1 += x[(i + 2) * 7 + k] * W[(j + 1) * 7 + k];
-                t2_2 += x[(i + 2) * 7 + k] * W[(j + 2) * 7 + k];
-                t2_3 += x[(i + 2) * 7 + k] * W[(j + 3) * 7 + k];
-                t3_0 += x[(i + 3) * 7 + k] * W[j * 7 + k];
-                t3_1 += x[(i + 3) * 7 + k] * W[(j + 1) * 7 + k];
-                t3_2 += x[(i + 3) * 7 + k] * W[(j + 2) * 7 + k];
-                t3_3 += x[(i + 3) * 7 + k] * W[(j + 3) * 7 + k];
+                t0_0 += x[i * 7 + k] * W[k];
+                t0_1 += x[i * 7 + k] * W[1 * 7 + k];
+                t0_2 += x[i * 7 + k] * W[2 * 7 + k];
+                t0_3 += x[i * 7 + k] * W[3 * 7 + k];
+                t1_0 += x[(i + 1) * 7 + k] * W[k];
+                t1_1 += x[(i + 1) * 7 + k] * W[1 * 7 + k];
+                t1_2 += x[(i + 1) * 7 + k] * W[2 * 7 + k];
+                t1_3 += x[(i + 1) * 7 + k] * W[3 * 7 + k];
+                t2_0 += x[(i + 2) * 7 + k] * W[k];
+                t2_1 += x[(i + 2) * 7 + k] * W[1 * 7 + k];
+                t2_2 += x[(i + 2) * 7 + k] * W[2 * 7 + k];
+                t2_3 += x[(i + 2) * 7 + k] * W[3 * 7 + k];
+                t3_0 += x[(i + 3) * 7 + k] * W[k];
+                t3_1 += x[(i + 3) * 7 + k] * W[1 * 7 + k];
+                t3_2 += x[(i + 3) * 7 + k] * W[2 * 7 + k];
+                t3_3 += x[(i + 3) * 7 + k] * W[3 * 7 + k];
             }
-            z[i * 5 + j] = b[j] + vaddvq_f32(acc0_0) + t0_0;
-            z[i * 5 + j + 1] = b[j + 1] + vaddvq_f32(acc0_1) + t0_1;
-            z[i * 5 + j + 2] = b[j + 2] + vaddvq_f32(acc0_2) + t0_2;
-            z[i * 5 + j + 3] = b[j + 3] + vaddvq_f32(acc0_3) + t0_3;
-            z[(i + 1) * 5 + j] = b[j] + vaddvq_f32(acc1_0) + t1_0;
-            z[(i + 1) * 5 + j + 1] = b[j + 1] + vaddvq_f32(acc1_1) + t1_1;
-            z[(i + 1) * 5 + j + 2] = b[j + 2] + vaddvq_f32(acc1_2) + t1_2;
-            z[(i + 1) * 5 + j + 3] = b[j + 3] + vaddvq_f32(acc1_3) + t1_3;
-            z[(i + 2) * 5 + j] = b[j] + vaddvq_f32(acc2_0) + t2_0;
-            z[(i + 2) * 5 + j + 1] = b[j + 1] + vaddvq_f32(acc2_1) + t2_1;
-            z[(i + 2) * 5 + j + 2] = b[j + 2] + vaddvq_f32(acc2_2) + t2_2;
-            z[(i + 2) * 5 + j + 3] = b[j + 3] + vaddvq_f32(acc2_3) + t2_3;
-            z[(i + 3) * 5 + j] = b[j] + vaddvq_f32(acc3_0) + t3_0;
-            z[(i + 3) * 5 + j + 1] = b[j + 1] + vaddvq_f32(acc3_1) + t3_1;
-            z[(i + 3) * 5 + j + 2] = b[j + 2] + vaddvq_f32(acc3_2) + t3_2;
-            z[(i + 3) * 5 + j + 3] = b[j + 3] + vaddvq_f32(acc3_3) + t3_3;
+            z[i * 5] = b[0] + vaddvq_f32(acc0_0) + t0_0;
+            z[i * 5 + 1] = b[1] + vaddvq_f32(acc0_1) + t0_1;
+            z[i * 5 + 2] = b[2] + vaddvq_f32(acc0_2) + t0_2;
+            z[i * 5 + 3] = b[3] + vaddvq_f32(acc0_3) + t0_3;
+            z[(i + 1) * 5] = b[0] + vaddvq_f32(acc1_0) + t1_0;
+            z[(i + 1) * 5 + 1] = b[1] + vaddvq_f32(acc1_1) + t1_1;
+            z[(i + 1) * 5 + 2] = b[2] + vaddvq_f32(acc1_2) + t1_2;
+            z[(i + 1) * 5 + 3] = b[3] + vaddvq_f32(acc1_3) + t1_3;
+            z[(i + 2) * 5] = b[0] + vaddvq_f32(acc2_0) + t2_0;
+            z[(i + 2) * 5 + 1] = b[1] + vaddvq_f32(acc2_1) + t2_1;
+            z[(i + 2) * 5 + 2] = b[2] + vaddvq_f32(acc2_2) + t2_2;
+            z[(i + 2) * 5 + 3] = b[3] + vaddvq_f32(acc2_3) + t2_3;
+            z[(i + 3) * 5] = b[0] + vaddvq_f32(acc3_0) + t3_0;
+            z[(i + 3) * 5 + 1] = b[1] + vaddvq_f32(acc3_1) + t3_1;
+            z[(i + 3) * 5 + 2] = b[2] + vaddvq_f32(acc3_2) + t3_2;
+            z[(i + 3) * 5 + 3] = b[3] + vaddvq_f32(acc3_3) + t3_3;
         }
-        { /* units 4..4 */
+        { /* unit 4 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc1_0 = vdupq_n_f32(0.0f);
             float32x4_t acc2_0 = vdupq_n_f32(0.0f);
@@ -1550,15 +1541,15 @@ static void cat_fwd_7x5(const float *restrict W, const float *restrict b,
             float t1_0 = 0.0f;
             float t2_0 = 0.0f;
             float t3_0 = 0.0f;
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + 4 * 7 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 7 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W + 4 * 7);
+                const float32x4_t x0 = vld1q_f32(x + i * 7);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
-                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 7 + k);
+                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 7);
                 acc1_0 = vfmaq_f32(acc1_0, x1, w0);
-                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 7 + k);
+                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 7);
                 acc2_0 = vfmaq_f32(acc2_0, x2, w0);
-                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 7 + k);
+                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 7);
                 acc3_0 = vfmaq_f32(acc3_0, x3, w0);
             }
             for (long k = 4; k < 7; k++) {
@@ -1574,7 +1565,7 @@ static void cat_fwd_7x5(const float *restrict W, const float *restrict b,
         }
     }
     for (; i < rows; i++) {
-        for (long j = 0; j < 4; j += 4) {
+        { /* units 0..3 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc0_1 = vdupq_n_f32(0.0f);
             float32x4_t acc0_2 = vdupq_n_f32(0.0f);
@@ -1583,34 +1574,34 @@ static void cat_fwd_7x5(const float *restrict W, const float *restrict b,
             float t0_1 = 0.0f;
             float t0_2 = 0.0f;
             float t0_3 = 0.0f;
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + j * 7 + k);
-                const float32x4_t w1 = vld1q_f32(W + (j + 1) * 7 + k);
-                const float32x4_t w2 = vld1q_f32(W + (j + 2) * 7 + k);
-                const float32x4_t w3 = vld1q_f32(W + (j + 3) * 7 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 7 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t w1 = vld1q_f32(W + 1 * 7);
+                const float32x4_t w2 = vld1q_f32(W + 2 * 7);
+                const float32x4_t w3 = vld1q_f32(W + 3 * 7);
+                const float32x4_t x0 = vld1q_f32(x + i * 7);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
                 acc0_1 = vfmaq_f32(acc0_1, x0, w1);
                 acc0_2 = vfmaq_f32(acc0_2, x0, w2);
                 acc0_3 = vfmaq_f32(acc0_3, x0, w3);
             }
             for (long k = 4; k < 7; k++) {
-                t0_0 += x[i * 7 + k] * W[j * 7 + k];
-                t0_1 += x[i * 7 + k] * W[(j + 1) * 7 + k];
-                t0_2 += x[i * 7 + k] * W[(j + 2) * 7 + k];
-                t0_3 += x[i * 7 + k] * W[(j + 3) * 7 + k];
+                t0_0 += x[i * 7 + k] * W[k];
+                t0_1 += x[i * 7 + k] * W[1 * 7 + k];
+                t0_2 += x[i * 7 + k] * W[2 * 7 + k];
+                t0_3 += x[i * 7 + k] * W[3 * 7 + k];
             }
-            z[i * 5 + j] = b[j] + vaddvq_f32(acc0_0) + t0_0;
-            z[i * 5 + j + 1] = b[j + 1] + vaddvq_f32(acc0_1) + t0_1;
-            z[i * 5 + j + 2] = b[j + 2] + vaddvq_f32(acc0_2) + t0_2;
-            z[i * 5 + j + 3] = b[j + 3] + vaddvq_f32(acc0_3) + t0_3;
+            z[i * 5] = b[0] + vaddvq_f32(acc0_0) + t0_0;
+            z[i * 5 + 1] = b[1] + vaddvq_f32(acc0_1) + t0_1;
+            z[i * 5 + 2] = b[2] + vaddvq_f32(acc0_2) + t0_2;
+            z[i * 5 + 3] = b[3] + vaddvq_f32(acc0_3) + t0_3;
         }
-        { /* units 4..4 */
+        { /* unit 4 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float t0_0 = 0.0f;
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + 4 * 7 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 7 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W + 4 * 7);
+                const float32x4_t x0 = vld1q_f32(x + i * 7);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
             }
             for (long k = 4; k < 7; k++) {
@@ -1625,36 +1616,36 @@ static void cat_fwd_7x5(const float *restrict W, const float *restrict b,
 static void cat_dw_7x5(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
-    for (long k = 0; k < 4; k += 4) {
-        for (long j = 0; j < 4; j += 4) {
-            float32x4_t acc0_0 = vld1q_f32(dW + j * 7 + k);
-            float32x4_t acc1_0 = vld1q_f32(dW + (j + 1) * 7 + k);
-            float32x4_t acc2_0 = vld1q_f32(dW + (j + 2) * 7 + k);
-            float32x4_t acc3_0 = vld1q_f32(dW + (j + 3) * 7 + k);
+    { /* k = 0 */
+        { /* units 0..3 */
+            float32x4_t acc0_0 = vld1q_f32(dW);
+            float32x4_t acc1_0 = vld1q_f32(dW + 1 * 7);
+            float32x4_t acc2_0 = vld1q_f32(dW + 2 * 7);
+            float32x4_t acc3_0 = vld1q_f32(dW + 3 * 7);
             for (long i = 0; i < rows; i++) {
-                const float32x4_t a0 = vld1q_f32(a + i * 7 + k);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 5 + j]);
+                const float32x4_t a0 = vld1q_f32(a + i * 7);
+                const float32x4_t d0 = vdupq_n_f32(dz[i * 5]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, a0);
-                const float32x4_t d1 = vdupq_n_f32(dz[i * 5 + j + 1]);
+                const float32x4_t d1 = vdupq_n_f32(dz[i * 5 + 1]);
                 acc1_0 = vfmaq_f32(acc1_0, d1, a0);
-                const float32x4_t d2 = vdupq_n_f32(dz[i * 5 + j + 2]);
+                const float32x4_t d2 = vdupq_n_f32(dz[i * 5 + 2]);
                 acc2_0 = vfmaq_f32(acc2_0, d2, a0);
-                const float32x4_t d3 = vdupq_n_f32(dz[i * 5 + j + 3]);
+                const float32x4_t d3 = vdupq_n_f32(dz[i * 5 + 3]);
                 acc3_0 = vfmaq_f32(acc3_0, d3, a0);
             }
-            vst1q_f32(dW + j * 7 + k, acc0_0);
-            vst1q_f32(dW + (j + 1) * 7 + k, acc1_0);
-            vst1q_f32(dW + (j + 2) * 7 + k, acc2_0);
-            vst1q_f32(dW + (j + 3) * 7 + k, acc3_0);
+            vst1q_f32(dW, acc0_0);
+            vst1q_f32(dW + 1 * 7, acc1_0);
+            vst1q_f32(dW + 2 * 7, acc2_0);
+            vst1q_f32(dW + 3 * 7, acc3_0);
         }
-        { /* units 4..4 */
-            float32x4_t acc0_0 = vld1q_f32(dW + 4 * 7 + k);
+        { /* unit 4 */
+            float32x4_t acc0_0 = vld1q_f32(dW + 4 * 7);
             for (long i = 0; i < rows; i++) {
-                const float32x4_t a0 = vld1q_f32(a + i * 7 + k);
+                const float32x4_t a0 = vld1q_f32(a + i * 7);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 5 + 4]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, a0);
             }
-            vst1q_f32(dW + 4 * 7 + k, acc0_0);
+            vst1q_f32(dW + 4 * 7, acc0_0);
         }
     }
     for (long k = 4; k < 7; k++) {
@@ -1674,13 +1665,13 @@ static void cat_dx_7x5(const float *restrict W, const float *restrict dz, long r
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long k = 0; k < 4; k += 4) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc1_0 = vdupq_n_f32(0.0f);
             float32x4_t acc2_0 = vdupq_n_f32(0.0f);
             float32x4_t acc3_0 = vdupq_n_f32(0.0f);
             for (long j = 0; j < 5; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 7 + k);
+                const float32x4_t w0 = vld1q_f32(W + j * 7);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 5 + j]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
                 const float32x4_t d1 = vdupq_n_f32(dz[(i + 1) * 5 + j]);
@@ -1690,10 +1681,10 @@ static void cat_dx_7x5(const float *restrict W, const float *restrict dz, long r
                 const float32x4_t d3 = vdupq_n_f32(dz[(i + 3) * 5 + j]);
                 acc3_0 = vfmaq_f32(acc3_0, d3, w0);
             }
-            vst1q_f32(dx + i * 7 + k, acc0_0);
-            vst1q_f32(dx + (i + 1) * 7 + k, acc1_0);
-            vst1q_f32(dx + (i + 2) * 7 + k, acc2_0);
-            vst1q_f32(dx + (i + 3) * 7 + k, acc3_0);
+            vst1q_f32(dx + i * 7, acc0_0);
+            vst1q_f32(dx + (i + 1) * 7, acc1_0);
+            vst1q_f32(dx + (i + 2) * 7, acc2_0);
+            vst1q_f32(dx + (i + 3) * 7, acc3_0);
         }
         for (long k = 4; k < 7; k++) {
             float s0 = 0.0f;
@@ -1713,14 +1704,14 @@ static void cat_dx_7x5(const float *restrict W, const float *restrict dz, long r
         }
     }
     for (; i < rows; i++) {
-        for (long k = 0; k < 4; k += 4) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             for (long j = 0; j < 5; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 7 + k);
+                const float32x4_t w0 = vld1q_f32(W + j * 7);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 5 + j]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
             }
-            vst1q_f32(dx + i * 7 + k, acc0_0);
+            vst1q_f32(dx + i * 7, acc0_0);
         }
         for (long k = 4; k < 7; k++) {
             float s0 = 0.0f;
@@ -1732,13 +1723,13 @@ static void cat_dx_7x5(const float *restrict W, const float *restrict dz, long r
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 5, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 5, 1 unit, rows <= CH. */
 static void cat_fwd_5x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        { /* units 0..0 */
+        { /* unit 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc1_0 = vdupq_n_f32(0.0f);
             float32x4_t acc2_0 = vdupq_n_f32(0.0f);
@@ -1747,132 +1738,122 @@ static void cat_fwd_5x1(const float *restrict W, const float *restrict b,
             float t1_0 = 0.0f;
             float t2_0 = 0.0f;
             float t3_0 = 0.0f;
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + 0 * 5 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 5 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t x0 = vld1q_f32(x + i * 5);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
-                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 5 + k);
+                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 5);
                 acc1_0 = vfmaq_f32(acc1_0, x1, w0);
-                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 5 + k);
+                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 5);
                 acc2_0 = vfmaq_f32(acc2_0, x2, w0);
-                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 5 + k);
+                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 5);
                 acc3_0 = vfmaq_f32(acc3_0, x3, w0);
             }
-            for (long k = 4; k < 5; k++) {
-                t0_0 += x[i * 5 + k] * W[0 * 5 + k];
-                t1_0 += x[(i + 1) * 5 + k] * W[0 * 5 + k];
-                t2_0 += x[(i + 2) * 5 + k] * W[0 * 5 + k];
-                t3_0 += x[(i + 3) * 5 + k] * W[0 * 5 + k];
-            }
-            z[i * 1 + 0] = b[0] + vaddvq_f32(acc0_0) + t0_0;
-            z[(i + 1) * 1 + 0] = b[0] + vaddvq_f32(acc1_0) + t1_0;
-            z[(i + 2) * 1 + 0] = b[0] + vaddvq_f32(acc2_0) + t2_0;
-            z[(i + 3) * 1 + 0] = b[0] + vaddvq_f32(acc3_0) + t3_0;
+            t0_0 += x[i * 5 + 4] * W[4];
+            t1_0 += x[(i + 1) * 5 + 4] * W[4];
+            t2_0 += x[(i + 2) * 5 + 4] * W[4];
+            t3_0 += x[(i + 3) * 5 + 4] * W[4];
+            z[i] = b[0] + vaddvq_f32(acc0_0) + t0_0;
+            z[i + 1] = b[0] + vaddvq_f32(acc1_0) + t1_0;
+            z[i + 2] = b[0] + vaddvq_f32(acc2_0) + t2_0;
+            z[i + 3] = b[0] + vaddvq_f32(acc3_0) + t3_0;
         }
     }
     for (; i < rows; i++) {
-        { /* units 0..0 */
+        { /* unit 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float t0_0 = 0.0f;
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + 0 * 5 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 5 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t x0 = vld1q_f32(x + i * 5);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
             }
-            for (long k = 4; k < 5; k++) {
-                t0_0 += x[i * 5 + k] * W[0 * 5 + k];
-            }
-            z[i * 1 + 0] = b[0] + vaddvq_f32(acc0_0) + t0_0;
+            t0_0 += x[i * 5 + 4] * W[4];
+            z[i] = b[0] + vaddvq_f32(acc0_0) + t0_0;
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 5, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 5, 1 unit. */
 static void cat_dw_5x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
-    for (long k = 0; k < 4; k += 4) {
-        { /* units 0..0 */
-            float32x4_t acc0_0 = vld1q_f32(dW + 0 * 5 + k);
+    { /* k = 0 */
+        { /* unit 0 */
+            float32x4_t acc0_0 = vld1q_f32(dW);
             for (long i = 0; i < rows; i++) {
-                const float32x4_t a0 = vld1q_f32(a + i * 5 + k);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 1 + 0]);
+                const float32x4_t a0 = vld1q_f32(a + i * 5);
+                const float32x4_t d0 = vdupq_n_f32(dz[i]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, a0);
             }
-            vst1q_f32(dW + 0 * 5 + k, acc0_0);
+            vst1q_f32(dW, acc0_0);
         }
     }
-    for (long k = 4; k < 5; k++) {
-        for (long j = 0; j < 1; j++) {
-            float s = 0.0f;
-            for (long i = 0; i < rows; i++) {
-                s += dz[i * 1 + j] * a[i * 5 + k];
-            }
-            dW[j * 5 + k] += s;
+    { /* unit 0 */
+        float s = 0.0f;
+        for (long i = 0; i < rows; i++) {
+            s += dz[i] * a[i * 5 + 4];
         }
+        dW[4] += s;
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 5, 1 units. */
+/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 5, 1 unit. */
 static void cat_dx_5x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long k = 0; k < 4; k += 4) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc1_0 = vdupq_n_f32(0.0f);
             float32x4_t acc2_0 = vdupq_n_f32(0.0f);
             float32x4_t acc3_0 = vdupq_n_f32(0.0f);
-            for (long j = 0; j < 1; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 5 + k);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 1 + j]);
+            { /* unit 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t d0 = vdupq_n_f32(dz[i]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
-                const float32x4_t d1 = vdupq_n_f32(dz[(i + 1) * 1 + j]);
+                const float32x4_t d1 = vdupq_n_f32(dz[i + 1]);
                 acc1_0 = vfmaq_f32(acc1_0, d1, w0);
-                const float32x4_t d2 = vdupq_n_f32(dz[(i + 2) * 1 + j]);
+                const float32x4_t d2 = vdupq_n_f32(dz[i + 2]);
                 acc2_0 = vfmaq_f32(acc2_0, d2, w0);
-                const float32x4_t d3 = vdupq_n_f32(dz[(i + 3) * 1 + j]);
+                const float32x4_t d3 = vdupq_n_f32(dz[i + 3]);
                 acc3_0 = vfmaq_f32(acc3_0, d3, w0);
             }
-            vst1q_f32(dx + i * 5 + k, acc0_0);
-            vst1q_f32(dx + (i + 1) * 5 + k, acc1_0);
-            vst1q_f32(dx + (i + 2) * 5 + k, acc2_0);
-            vst1q_f32(dx + (i + 3) * 5 + k, acc3_0);
+            vst1q_f32(dx + i * 5, acc0_0);
+            vst1q_f32(dx + (i + 1) * 5, acc1_0);
+            vst1q_f32(dx + (i + 2) * 5, acc2_0);
+            vst1q_f32(dx + (i + 3) * 5, acc3_0);
         }
-        for (long k = 4; k < 5; k++) {
+        { /* k = 4 */
             float s0 = 0.0f;
             float s1 = 0.0f;
             float s2 = 0.0f;
             float s3 = 0.0f;
-            for (long j = 0; j < 1; j++) {
-                s0 += dz[i * 1 + j] * W[j * 5 + k];
-                s1 += dz[(i + 1) * 1 + j] * W[j * 5 + k];
-                s2 += dz[(i + 2) * 1 + j] * W[j * 5 + k];
-                s3 += dz[(i + 3) * 1 + j] * W[j * 5 + k];
-            }
-            dx[i * 5 + k] = s0;
-            dx[(i + 1) * 5 + k] = s1;
-            dx[(i + 2) * 5 + k] = s2;
-            dx[(i + 3) * 5 + k] = s3;
+            s0 += dz[i] * W[4];
+            s1 += dz[i + 1] * W[4];
+            s2 += dz[i + 2] * W[4];
+            s3 += dz[i + 3] * W[4];
+            dx[i * 5 + 4] = s0;
+            dx[(i + 1) * 5 + 4] = s1;
+            dx[(i + 2) * 5 + 4] = s2;
+            dx[(i + 3) * 5 + 4] = s3;
         }
     }
     for (; i < rows; i++) {
-        for (long k = 0; k < 4; k += 4) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
-            for (long j = 0; j < 1; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 5 + k);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 1 + j]);
+            { /* unit 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t d0 = vdupq_n_f32(dz[i]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
             }
-            vst1q_f32(dx + i * 5 + k, acc0_0);
+            vst1q_f32(dx + i * 5, acc0_0);
         }
-        for (long k = 4; k < 5; k++) {
+        { /* k = 4 */
             float s0 = 0.0f;
-            for (long j = 0; j < 1; j++) {
-                s0 += dz[i * 1 + j] * W[j * 5 + k];
-            }
-            dx[i * 5 + k] = s0;
+            s0 += dz[i] * W[4];
+            dx[i * 5 + 4] = s0;
         }
     }
 }
@@ -2015,36 +1996,36 @@ static void cat_dx_7x5(const float *restrict W, const float *restrict dz, long r
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 5, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 5, 1 unit, rows <= CH. */
 static void cat_fwd_5x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
+        { /* unit 0 */
             float s = 0.0f;
             for (long k = 0; k < 5; k++) {
-                s += x[i * 5 + k] * W[j * 5 + k];
+                s += x[i * 5 + k] * W[k];
             }
-            z[i * 1 + j] = b[j] + s;
+            z[i] = b[0] + s;
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 5, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 5, 1 unit. */
 static void cat_dw_5x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 5; k++) {
-                dW[j * 5 + k] += d * a[i * 5 + k];
+                dW[k] += d * a[i * 5 + k];
             }
         }
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 5, 1 units. */
+/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 5, 1 unit. */
 static void cat_dx_5x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -2052,10 +2033,10 @@ static void cat_dx_5x1(const float *restrict W, const float *restrict dz, long r
         for (long k = 0; k < 5; k++) {
             dx[i * 5 + k] = 0.0f;
         }
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 5; k++) {
-                dx[i * 5 + k] += d * W[j * 5 + k];
+                dx[i * 5 + k] += d * W[k];
             }
         }
     }
@@ -2092,8 +2073,8 @@ static void cat_forward_chunk(const float *restrict params, const float *restric
     /* layer 4, spec line 22: "dense 1 sigmoid" */
     /*   z = W4 a3 + b4;  a = 1 / (1 + exp(-z)) */
     cat_fwd_5x1(params + CAT_W4, params + CAT_B4, ws + CAT_A3, rows, ws + CAT_A4);
-    memcpy(ws + CAT_ZL, ws + CAT_A4, sizeof(float) * (size_t)(rows * 1));
-    nnrt_scalar_sigmoid(ws + CAT_A4, rows * 1);
+    memcpy(ws + CAT_ZL, ws + CAT_A4, sizeof(float) * (size_t)rows);
+    nnrt_scalar_sigmoid(ws + CAT_A4, rows);
 }
 #elif defined(CAT_ISA_NEON)
 
@@ -2116,8 +2097,8 @@ static void cat_forward_chunk(const float *restrict params, const float *restric
     /* layer 4, spec line 22: "dense 1 sigmoid" */
     /*   z = W4 a3 + b4;  a = 1 / (1 + exp(-z)) */
     cat_fwd_5x1(params + CAT_W4, params + CAT_B4, ws + CAT_A3, rows, ws + CAT_A4);
-    memcpy(ws + CAT_ZL, ws + CAT_A4, sizeof(float) * (size_t)(rows * 1));
-    nnrt_scalar_sigmoid(ws + CAT_A4, rows * 1);
+    memcpy(ws + CAT_ZL, ws + CAT_A4, sizeof(float) * (size_t)rows);
+    nnrt_scalar_sigmoid(ws + CAT_A4, rows);
 }
 #else /* scalar */
 
@@ -2140,8 +2121,8 @@ static void cat_forward_chunk(const float *restrict params, const float *restric
     /* layer 4, spec line 22: "dense 1 sigmoid" */
     /*   z = W4 a3 + b4;  a = 1 / (1 + exp(-z)) */
     cat_fwd_5x1(params + CAT_W4, params + CAT_B4, ws + CAT_A3, rows, ws + CAT_A4);
-    memcpy(ws + CAT_ZL, ws + CAT_A4, sizeof(float) * (size_t)(rows * 1));
-    nnrt_scalar_sigmoid(ws + CAT_A4, rows * 1);
+    memcpy(ws + CAT_ZL, ws + CAT_A4, sizeof(float) * (size_t)rows);
+    nnrt_scalar_sigmoid(ws + CAT_A4, rows);
 }
 #endif
 

@@ -162,7 +162,7 @@ static void cat2_fwd_12288x7(const float *restrict W, const float *restrict b,
                 z[(i + 3) * 7 + j + 1] += cat2_hsum8(acc3_1);
                 z[(i + 3) * 7 + j + 2] += cat2_hsum8(acc3_2);
             }
-            { /* units 6..6 */
+            { /* unit 6 */
                 __m256 acc0_0 = _mm256_setzero_ps();
                 __m256 acc1_0 = _mm256_setzero_ps();
                 __m256 acc2_0 = _mm256_setzero_ps();
@@ -202,7 +202,7 @@ static void cat2_fwd_12288x7(const float *restrict W, const float *restrict b,
                 z[i * 7 + j + 1] += cat2_hsum8(acc0_1);
                 z[i * 7 + j + 2] += cat2_hsum8(acc0_2);
             }
-            { /* units 6..6 */
+            { /* unit 6 */
                 __m256 acc0_0 = _mm256_setzero_ps();
                 for (long k = kb; k < kb + 1024; k += 8) {
                     const __m256 w0 = _mm256_loadu_ps(W + 6 * 12288 + k);
@@ -234,52 +234,52 @@ static void cat2_dw_12288x7(const float *restrict dz, const float *restrict a, l
         }
         for (long kk = 0; kk < 48; kk += 24) {
             const long k = k0 + kk;
-            for (long j = 0; j < 4; j += 4) {
-                __m256 acc0_0 = _mm256_loadu_ps(dW + j * 12288 + k);
-                __m256 acc0_1 = _mm256_loadu_ps(dW + j * 12288 + k + 8);
-                __m256 acc0_2 = _mm256_loadu_ps(dW + j * 12288 + k + 16);
-                __m256 acc1_0 = _mm256_loadu_ps(dW + (j + 1) * 12288 + k);
-                __m256 acc1_1 = _mm256_loadu_ps(dW + (j + 1) * 12288 + k + 8);
-                __m256 acc1_2 = _mm256_loadu_ps(dW + (j + 1) * 12288 + k + 16);
-                __m256 acc2_0 = _mm256_loadu_ps(dW + (j + 2) * 12288 + k);
-                __m256 acc2_1 = _mm256_loadu_ps(dW + (j + 2) * 12288 + k + 8);
-                __m256 acc2_2 = _mm256_loadu_ps(dW + (j + 2) * 12288 + k + 16);
-                __m256 acc3_0 = _mm256_loadu_ps(dW + (j + 3) * 12288 + k);
-                __m256 acc3_1 = _mm256_loadu_ps(dW + (j + 3) * 12288 + k + 8);
-                __m256 acc3_2 = _mm256_loadu_ps(dW + (j + 3) * 12288 + k + 16);
+            { /* units 0..3 */
+                __m256 acc0_0 = _mm256_loadu_ps(dW + k);
+                __m256 acc0_1 = _mm256_loadu_ps(dW + k + 8);
+                __m256 acc0_2 = _mm256_loadu_ps(dW + k + 16);
+                __m256 acc1_0 = _mm256_loadu_ps(dW + 1 * 12288 + k);
+                __m256 acc1_1 = _mm256_loadu_ps(dW + 1 * 12288 + k + 8);
+                __m256 acc1_2 = _mm256_loadu_ps(dW + 1 * 12288 + k + 16);
+                __m256 acc2_0 = _mm256_loadu_ps(dW + 2 * 12288 + k);
+                __m256 acc2_1 = _mm256_loadu_ps(dW + 2 * 12288 + k + 8);
+                __m256 acc2_2 = _mm256_loadu_ps(dW + 2 * 12288 + k + 16);
+                __m256 acc3_0 = _mm256_loadu_ps(dW + 3 * 12288 + k);
+                __m256 acc3_1 = _mm256_loadu_ps(dW + 3 * 12288 + k + 8);
+                __m256 acc3_2 = _mm256_loadu_ps(dW + 3 * 12288 + k + 16);
                 for (long i = 0; i < rows; i++) {
                     const __m256 a0 = _mm256_loadu_ps(pack + i * 48 + kk);
                     const __m256 a1 = _mm256_loadu_ps(pack + i * 48 + kk + 8);
                     const __m256 a2 = _mm256_loadu_ps(pack + i * 48 + kk + 16);
-                    const __m256 d0 = _mm256_set1_ps(dz[i * 7 + j]);
+                    const __m256 d0 = _mm256_set1_ps(dz[i * 7]);
                     acc0_0 = _mm256_fmadd_ps(d0, a0, acc0_0);
                     acc0_1 = _mm256_fmadd_ps(d0, a1, acc0_1);
                     acc0_2 = _mm256_fmadd_ps(d0, a2, acc0_2);
-                    const __m256 d1 = _mm256_set1_ps(dz[i * 7 + j + 1]);
+                    const __m256 d1 = _mm256_set1_ps(dz[i * 7 + 1]);
                     acc1_0 = _mm256_fmadd_ps(d1, a0, acc1_0);
                     acc1_1 = _mm256_fmadd_ps(d1, a1, acc1_1);
                     acc1_2 = _mm256_fmadd_ps(d1, a2, acc1_2);
-                    const __m256 d2 = _mm256_set1_ps(dz[i * 7 + j + 2]);
+                    const __m256 d2 = _mm256_set1_ps(dz[i * 7 + 2]);
                     acc2_0 = _mm256_fmadd_ps(d2, a0, acc2_0);
                     acc2_1 = _mm256_fmadd_ps(d2, a1, acc2_1);
                     acc2_2 = _mm256_fmadd_ps(d2, a2, acc2_2);
-                    const __m256 d3 = _mm256_set1_ps(dz[i * 7 + j + 3]);
+                    const __m256 d3 = _mm256_set1_ps(dz[i * 7 + 3]);
                     acc3_0 = _mm256_fmadd_ps(d3, a0, acc3_0);
                     acc3_1 = _mm256_fmadd_ps(d3, a1, acc3_1);
                     acc3_2 = _mm256_fmadd_ps(d3, a2, acc3_2);
                 }
-                _mm256_storeu_ps(dW + j * 12288 + k, acc0_0);
-                _mm256_storeu_ps(dW + j * 12288 + k + 8, acc0_1);
-                _mm256_storeu_ps(dW + j * 12288 + k + 16, acc0_2);
-                _mm256_storeu_ps(dW + (j + 1) * 12288 + k, acc1_0);
-                _mm256_storeu_ps(dW + (j + 1) * 12288 + k + 8, acc1_1);
-                _mm256_storeu_ps(dW + (j + 1) * 12288 + k + 16, acc1_2);
-                _mm256_storeu_ps(dW + (j + 2) * 12288 + k, acc2_0);
-                _mm256_storeu_ps(dW + (j + 2) * 12288 + k + 8, acc2_1);
-                _mm256_storeu_ps(dW + (j + 2) * 12288 + k + 16, acc2_2);
-                _mm256_storeu_ps(dW + (j + 3) * 12288 + k, acc3_0);
-                _mm256_storeu_ps(dW + (j + 3) * 12288 + k + 8, acc3_1);
-                _mm256_storeu_ps(dW + (j + 3) * 12288 + k + 16, acc3_2);
+                _mm256_storeu_ps(dW + k, acc0_0);
+                _mm256_storeu_ps(dW + k + 8, acc0_1);
+                _mm256_storeu_ps(dW + k + 16, acc0_2);
+                _mm256_storeu_ps(dW + 1 * 12288 + k, acc1_0);
+                _mm256_storeu_ps(dW + 1 * 12288 + k + 8, acc1_1);
+                _mm256_storeu_ps(dW + 1 * 12288 + k + 16, acc1_2);
+                _mm256_storeu_ps(dW + 2 * 12288 + k, acc2_0);
+                _mm256_storeu_ps(dW + 2 * 12288 + k + 8, acc2_1);
+                _mm256_storeu_ps(dW + 2 * 12288 + k + 16, acc2_2);
+                _mm256_storeu_ps(dW + 3 * 12288 + k, acc3_0);
+                _mm256_storeu_ps(dW + 3 * 12288 + k + 8, acc3_1);
+                _mm256_storeu_ps(dW + 3 * 12288 + k + 16, acc3_2);
             }
             { /* units 4..6 */
                 __m256 acc0_0 = _mm256_loadu_ps(dW + 4 * 12288 + k);
@@ -322,38 +322,38 @@ static void cat2_dw_12288x7(const float *restrict dz, const float *restrict a, l
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 1 unit, rows <= CH. */
 static void cat2_fwd_7x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     /* fan_in 7 < 8 lanes: plain loops */
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
+        { /* unit 0 */
             float s = 0.0f;
             for (long k = 0; k < 7; k++) {
-                s += x[i * 7 + k] * W[j * 7 + k];
+                s += x[i * 7 + k] * W[k];
             }
-            z[i * 1 + j] = b[j] + s;
+            z[i] = b[0] + s;
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 1 unit. */
 static void cat2_dw_7x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
     /* fan_in 7 < 8 lanes: plain loops */
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 7; k++) {
-                dW[j * 7 + k] += d * a[i * 7 + k];
+                dW[k] += d * a[i * 7 + k];
             }
         }
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 1 units. */
+/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 1 unit. */
 static void cat2_dx_7x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -362,10 +362,10 @@ static void cat2_dx_7x1(const float *restrict W, const float *restrict dz, long 
         for (long k = 0; k < 7; k++) {
             dx[i * 7 + k] = 0.0f;
         }
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 7; k++) {
-                dx[i * 7 + k] += d * W[j * 7 + k];
+                dx[i * 7 + k] += d * W[k];
             }
         }
     }
@@ -400,7 +400,7 @@ static void cat2_fwd_12288x7(const float *restrict W, const float *restrict b,
     for (long kb = 0; kb < 12288; kb += 1024) {
         long i = 0;
         for (; i + 4 <= rows; i += 4) {
-            for (long j = 0; j < 4; j += 4) {
+            { /* units 0..3 */
                 float32x4_t acc0_0 = vdupq_n_f32(0.0f);
                 float32x4_t acc0_1 = vdupq_n_f32(0.0f);
                 float32x4_t acc0_2 = vdupq_n_f32(0.0f);
@@ -418,10 +418,10 @@ static void cat2_fwd_12288x7(const float *restrict W, const float *restrict b,
                 float32x4_t acc3_2 = vdupq_n_f32(0.0f);
                 float32x4_t acc3_3 = vdupq_n_f32(0.0f);
                 for (long k = kb; k < kb + 1024; k += 4) {
-                    const float32x4_t w0 = vld1q_f32(W + j * 12288 + k);
-                    const float32x4_t w1 = vld1q_f32(W + (j + 1) * 12288 + k);
-                    const float32x4_t w2 = vld1q_f32(W + (j + 2) * 12288 + k);
-                    const float32x4_t w3 = vld1q_f32(W + (j + 3) * 12288 + k);
+                    const float32x4_t w0 = vld1q_f32(W + k);
+                    const float32x4_t w1 = vld1q_f32(W + 1 * 12288 + k);
+                    const float32x4_t w2 = vld1q_f32(W + 2 * 12288 + k);
+                    const float32x4_t w3 = vld1q_f32(W + 3 * 12288 + k);
                     const float32x4_t x0 = vld1q_f32(x + i * 12288 + k);
                     acc0_0 = vfmaq_f32(acc0_0, x0, w0);
                     acc0_1 = vfmaq_f32(acc0_1, x0, w1);
@@ -443,22 +443,22 @@ static void cat2_fwd_12288x7(const float *restrict W, const float *restrict b,
                     acc3_2 = vfmaq_f32(acc3_2, x3, w2);
                     acc3_3 = vfmaq_f32(acc3_3, x3, w3);
                 }
-                z[i * 7 + j] += vaddvq_f32(acc0_0);
-                z[i * 7 + j + 1] += vaddvq_f32(acc0_1);
-                z[i * 7 + j + 2] += vaddvq_f32(acc0_2);
-                z[i * 7 + j + 3] += vaddvq_f32(acc0_3);
-                z[(i + 1) * 7 + j] += vaddvq_f32(acc1_0);
-                z[(i + 1) * 7 + j + 1] += vaddvq_f32(acc1_1);
-                z[(i + 1) * 7 + j + 2] += vaddvq_f32(acc1_2);
-                z[(i + 1) * 7 + j + 3] += vaddvq_f32(acc1_3);
-                z[(i + 2) * 7 + j] += vaddvq_f32(acc2_0);
-                z[(i + 2) * 7 + j + 1] += vaddvq_f32(acc2_1);
-                z[(i + 2) * 7 + j + 2] += vaddvq_f32(acc2_2);
-                z[(i + 2) * 7 + j + 3] += vaddvq_f32(acc2_3);
-                z[(i + 3) * 7 + j] += vaddvq_f32(acc3_0);
-                z[(i + 3) * 7 + j + 1] += vaddvq_f32(acc3_1);
-                z[(i + 3) * 7 + j + 2] += vaddvq_f32(acc3_2);
-                z[(i + 3) * 7 + j + 3] += vaddvq_f32(acc3_3);
+                z[i * 7] += vaddvq_f32(acc0_0);
+                z[i * 7 + 1] += vaddvq_f32(acc0_1);
+                z[i * 7 + 2] += vaddvq_f32(acc0_2);
+                z[i * 7 + 3] += vaddvq_f32(acc0_3);
+                z[(i + 1) * 7] += vaddvq_f32(acc1_0);
+                z[(i + 1) * 7 + 1] += vaddvq_f32(acc1_1);
+                z[(i + 1) * 7 + 2] += vaddvq_f32(acc1_2);
+                z[(i + 1) * 7 + 3] += vaddvq_f32(acc1_3);
+                z[(i + 2) * 7] += vaddvq_f32(acc2_0);
+                z[(i + 2) * 7 + 1] += vaddvq_f32(acc2_1);
+                z[(i + 2) * 7 + 2] += vaddvq_f32(acc2_2);
+                z[(i + 2) * 7 + 3] += vaddvq_f32(acc2_3);
+                z[(i + 3) * 7] += vaddvq_f32(acc3_0);
+                z[(i + 3) * 7 + 1] += vaddvq_f32(acc3_1);
+                z[(i + 3) * 7 + 2] += vaddvq_f32(acc3_2);
+                z[(i + 3) * 7 + 3] += vaddvq_f32(acc3_3);
             }
             { /* units 4..6 */
                 float32x4_t acc0_0 = vdupq_n_f32(0.0f);
@@ -509,26 +509,26 @@ static void cat2_fwd_12288x7(const float *restrict W, const float *restrict b,
             }
         }
         for (; i < rows; i++) {
-            for (long j = 0; j < 4; j += 4) {
+            { /* units 0..3 */
                 float32x4_t acc0_0 = vdupq_n_f32(0.0f);
                 float32x4_t acc0_1 = vdupq_n_f32(0.0f);
                 float32x4_t acc0_2 = vdupq_n_f32(0.0f);
                 float32x4_t acc0_3 = vdupq_n_f32(0.0f);
                 for (long k = kb; k < kb + 1024; k += 4) {
-                    const float32x4_t w0 = vld1q_f32(W + j * 12288 + k);
-                    const float32x4_t w1 = vld1q_f32(W + (j + 1) * 12288 + k);
-                    const float32x4_t w2 = vld1q_f32(W + (j + 2) * 12288 + k);
-                    const float32x4_t w3 = vld1q_f32(W + (j + 3) * 12288 + k);
+                    const float32x4_t w0 = vld1q_f32(W + k);
+                    const float32x4_t w1 = vld1q_f32(W + 1 * 12288 + k);
+                    const float32x4_t w2 = vld1q_f32(W + 2 * 12288 + k);
+                    const float32x4_t w3 = vld1q_f32(W + 3 * 12288 + k);
                     const float32x4_t x0 = vld1q_f32(x + i * 12288 + k);
                     acc0_0 = vfmaq_f32(acc0_0, x0, w0);
                     acc0_1 = vfmaq_f32(acc0_1, x0, w1);
                     acc0_2 = vfmaq_f32(acc0_2, x0, w2);
                     acc0_3 = vfmaq_f32(acc0_3, x0, w3);
                 }
-                z[i * 7 + j] += vaddvq_f32(acc0_0);
-                z[i * 7 + j + 1] += vaddvq_f32(acc0_1);
-                z[i * 7 + j + 2] += vaddvq_f32(acc0_2);
-                z[i * 7 + j + 3] += vaddvq_f32(acc0_3);
+                z[i * 7] += vaddvq_f32(acc0_0);
+                z[i * 7 + 1] += vaddvq_f32(acc0_1);
+                z[i * 7 + 2] += vaddvq_f32(acc0_2);
+                z[i * 7 + 3] += vaddvq_f32(acc0_3);
             }
             { /* units 4..6 */
                 float32x4_t acc0_0 = vdupq_n_f32(0.0f);
@@ -564,65 +564,65 @@ static void cat2_dw_12288x7(const float *restrict dz, const float *restrict a, l
         }
         for (long kk = 0; kk < 48; kk += 16) {
             const long k = k0 + kk;
-            for (long j = 0; j < 4; j += 4) {
-                float32x4_t acc0_0 = vld1q_f32(dW + j * 12288 + k);
-                float32x4_t acc0_1 = vld1q_f32(dW + j * 12288 + k + 4);
-                float32x4_t acc0_2 = vld1q_f32(dW + j * 12288 + k + 8);
-                float32x4_t acc0_3 = vld1q_f32(dW + j * 12288 + k + 12);
-                float32x4_t acc1_0 = vld1q_f32(dW + (j + 1) * 12288 + k);
-                float32x4_t acc1_1 = vld1q_f32(dW + (j + 1) * 12288 + k + 4);
-                float32x4_t acc1_2 = vld1q_f32(dW + (j + 1) * 12288 + k + 8);
-                float32x4_t acc1_3 = vld1q_f32(dW + (j + 1) * 12288 + k + 12);
-                float32x4_t acc2_0 = vld1q_f32(dW + (j + 2) * 12288 + k);
-                float32x4_t acc2_1 = vld1q_f32(dW + (j + 2) * 12288 + k + 4);
-                float32x4_t acc2_2 = vld1q_f32(dW + (j + 2) * 12288 + k + 8);
-                float32x4_t acc2_3 = vld1q_f32(dW + (j + 2) * 12288 + k + 12);
-                float32x4_t acc3_0 = vld1q_f32(dW + (j + 3) * 12288 + k);
-                float32x4_t acc3_1 = vld1q_f32(dW + (j + 3) * 12288 + k + 4);
-                float32x4_t acc3_2 = vld1q_f32(dW + (j + 3) * 12288 + k + 8);
-                float32x4_t acc3_3 = vld1q_f32(dW + (j + 3) * 12288 + k + 12);
+            { /* units 0..3 */
+                float32x4_t acc0_0 = vld1q_f32(dW + k);
+                float32x4_t acc0_1 = vld1q_f32(dW + k + 4);
+                float32x4_t acc0_2 = vld1q_f32(dW + k + 8);
+                float32x4_t acc0_3 = vld1q_f32(dW + k + 12);
+                float32x4_t acc1_0 = vld1q_f32(dW + 1 * 12288 + k);
+                float32x4_t acc1_1 = vld1q_f32(dW + 1 * 12288 + k + 4);
+                float32x4_t acc1_2 = vld1q_f32(dW + 1 * 12288 + k + 8);
+                float32x4_t acc1_3 = vld1q_f32(dW + 1 * 12288 + k + 12);
+                float32x4_t acc2_0 = vld1q_f32(dW + 2 * 12288 + k);
+                float32x4_t acc2_1 = vld1q_f32(dW + 2 * 12288 + k + 4);
+                float32x4_t acc2_2 = vld1q_f32(dW + 2 * 12288 + k + 8);
+                float32x4_t acc2_3 = vld1q_f32(dW + 2 * 12288 + k + 12);
+                float32x4_t acc3_0 = vld1q_f32(dW + 3 * 12288 + k);
+                float32x4_t acc3_1 = vld1q_f32(dW + 3 * 12288 + k + 4);
+                float32x4_t acc3_2 = vld1q_f32(dW + 3 * 12288 + k + 8);
+                float32x4_t acc3_3 = vld1q_f32(dW + 3 * 12288 + k + 12);
                 for (long i = 0; i < rows; i++) {
                     const float32x4_t a0 = vld1q_f32(pack + i * 48 + kk);
                     const float32x4_t a1 = vld1q_f32(pack + i * 48 + kk + 4);
                     const float32x4_t a2 = vld1q_f32(pack + i * 48 + kk + 8);
                     const float32x4_t a3 = vld1q_f32(pack + i * 48 + kk + 12);
-                    const float32x4_t d0 = vdupq_n_f32(dz[i * 7 + j]);
+                    const float32x4_t d0 = vdupq_n_f32(dz[i * 7]);
                     acc0_0 = vfmaq_f32(acc0_0, d0, a0);
                     acc0_1 = vfmaq_f32(acc0_1, d0, a1);
                     acc0_2 = vfmaq_f32(acc0_2, d0, a2);
                     acc0_3 = vfmaq_f32(acc0_3, d0, a3);
-                    const float32x4_t d1 = vdupq_n_f32(dz[i * 7 + j + 1]);
+                    const float32x4_t d1 = vdupq_n_f32(dz[i * 7 + 1]);
                     acc1_0 = vfmaq_f32(acc1_0, d1, a0);
                     acc1_1 = vfmaq_f32(acc1_1, d1, a1);
                     acc1_2 = vfmaq_f32(acc1_2, d1, a2);
                     acc1_3 = vfmaq_f32(acc1_3, d1, a3);
-                    const float32x4_t d2 = vdupq_n_f32(dz[i * 7 + j + 2]);
+                    const float32x4_t d2 = vdupq_n_f32(dz[i * 7 + 2]);
                     acc2_0 = vfmaq_f32(acc2_0, d2, a0);
                     acc2_1 = vfmaq_f32(acc2_1, d2, a1);
                     acc2_2 = vfmaq_f32(acc2_2, d2, a2);
                     acc2_3 = vfmaq_f32(acc2_3, d2, a3);
-                    const float32x4_t d3 = vdupq_n_f32(dz[i * 7 + j + 3]);
+                    const float32x4_t d3 = vdupq_n_f32(dz[i * 7 + 3]);
                     acc3_0 = vfmaq_f32(acc3_0, d3, a0);
                     acc3_1 = vfmaq_f32(acc3_1, d3, a1);
                     acc3_2 = vfmaq_f32(acc3_2, d3, a2);
                     acc3_3 = vfmaq_f32(acc3_3, d3, a3);
                 }
-                vst1q_f32(dW + j * 12288 + k, acc0_0);
-                vst1q_f32(dW + j * 12288 + k + 4, acc0_1);
-                vst1q_f32(dW + j * 12288 + k + 8, acc0_2);
-                vst1q_f32(dW + j * 12288 + k + 12, acc0_3);
-                vst1q_f32(dW + (j + 1) * 12288 + k, acc1_0);
-                vst1q_f32(dW + (j + 1) * 12288 + k + 4, acc1_1);
-                vst1q_f32(dW + (j + 1) * 12288 + k + 8, acc1_2);
-                vst1q_f32(dW + (j + 1) * 12288 + k + 12, acc1_3);
-                vst1q_f32(dW + (j + 2) * 12288 + k, acc2_0);
-                vst1q_f32(dW + (j + 2) * 12288 + k + 4, acc2_1);
-                vst1q_f32(dW + (j + 2) * 12288 + k + 8, acc2_2);
-                vst1q_f32(dW + (j + 2) * 12288 + k + 12, acc2_3);
-                vst1q_f32(dW + (j + 3) * 12288 + k, acc3_0);
-                vst1q_f32(dW + (j + 3) * 12288 + k + 4, acc3_1);
-                vst1q_f32(dW + (j + 3) * 12288 + k + 8, acc3_2);
-                vst1q_f32(dW + (j + 3) * 12288 + k + 12, acc3_3);
+                vst1q_f32(dW + k, acc0_0);
+                vst1q_f32(dW + k + 4, acc0_1);
+                vst1q_f32(dW + k + 8, acc0_2);
+                vst1q_f32(dW + k + 12, acc0_3);
+                vst1q_f32(dW + 1 * 12288 + k, acc1_0);
+                vst1q_f32(dW + 1 * 12288 + k + 4, acc1_1);
+                vst1q_f32(dW + 1 * 12288 + k + 8, acc1_2);
+                vst1q_f32(dW + 1 * 12288 + k + 12, acc1_3);
+                vst1q_f32(dW + 2 * 12288 + k, acc2_0);
+                vst1q_f32(dW + 2 * 12288 + k + 4, acc2_1);
+                vst1q_f32(dW + 2 * 12288 + k + 8, acc2_2);
+                vst1q_f32(dW + 2 * 12288 + k + 12, acc2_3);
+                vst1q_f32(dW + 3 * 12288 + k, acc3_0);
+                vst1q_f32(dW + 3 * 12288 + k + 4, acc3_1);
+                vst1q_f32(dW + 3 * 12288 + k + 8, acc3_2);
+                vst1q_f32(dW + 3 * 12288 + k + 12, acc3_3);
             }
             { /* units 4..6 */
                 float32x4_t acc0_0 = vld1q_f32(dW + 4 * 12288 + k);
@@ -675,13 +675,13 @@ static void cat2_dw_12288x7(const float *restrict dz, const float *restrict a, l
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 1 unit, rows <= CH. */
 static void cat2_fwd_7x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        { /* units 0..0 */
+        { /* unit 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc1_0 = vdupq_n_f32(0.0f);
             float32x4_t acc2_0 = vdupq_n_f32(0.0f);
@@ -690,110 +690,108 @@ static void cat2_fwd_7x1(const float *restrict W, const float *restrict b,
             float t1_0 = 0.0f;
             float t2_0 = 0.0f;
             float t3_0 = 0.0f;
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + 0 * 7 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 7 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t x0 = vld1q_f32(x + i * 7);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
-                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 7 + k);
+                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 7);
                 acc1_0 = vfmaq_f32(acc1_0, x1, w0);
-                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 7 + k);
+                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 7);
                 acc2_0 = vfmaq_f32(acc2_0, x2, w0);
-                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 7 + k);
+                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 7);
                 acc3_0 = vfmaq_f32(acc3_0, x3, w0);
             }
             for (long k = 4; k < 7; k++) {
-                t0_0 += x[i * 7 + k] * W[0 * 7 + k];
-                t1_0 += x[(i + 1) * 7 + k] * W[0 * 7 + k];
-                t2_0 += x[(i + 2) * 7 + k] * W[0 * 7 + k];
-                t3_0 += x[(i + 3) * 7 + k] * W[0 * 7 + k];
+                t0_0 += x[i * 7 + k] * W[k];
+                t1_0 += x[(i + 1) * 7 + k] * W[k];
+                t2_0 += x[(i + 2) * 7 + k] * W[k];
+                t3_0 += x[(i + 3) * 7 + k] * W[k];
             }
-            z[i * 1 + 0] = b[0] + vaddvq_f32(acc0_0) + t0_0;
-            z[(i + 1) * 1 + 0] = b[0] + vaddvq_f32(acc1_0) + t1_0;
-            z[(i + 2) * 1 + 0] = b[0] + vaddvq_f32(acc2_0) + t2_0;
-            z[(i + 3) * 1 + 0] = b[0] + vaddvq_f32(acc3_0) + t3_0;
+            z[i] = b[0] + vaddvq_f32(acc0_0) + t0_0;
+            z[i + 1] = b[0] + vaddvq_f32(acc1_0) + t1_0;
+            z[i + 2] = b[0] + vaddvq_f32(acc2_0) + t2_0;
+            z[i + 3] = b[0] + vaddvq_f32(acc3_0) + t3_0;
         }
     }
     for (; i < rows; i++) {
-        { /* units 0..0 */
+        { /* unit 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float t0_0 = 0.0f;
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + 0 * 7 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 7 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t x0 = vld1q_f32(x + i * 7);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
             }
             for (long k = 4; k < 7; k++) {
-                t0_0 += x[i * 7 + k] * W[0 * 7 + k];
+                t0_0 += x[i * 7 + k] * W[k];
             }
-            z[i * 1 + 0] = b[0] + vaddvq_f32(acc0_0) + t0_0;
+            z[i] = b[0] + vaddvq_f32(acc0_0) + t0_0;
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 1 unit. */
 static void cat2_dw_7x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
-    for (long k = 0; k < 4; k += 4) {
-        { /* units 0..0 */
-            float32x4_t acc0_0 = vld1q_f32(dW + 0 * 7 + k);
+    { /* k = 0 */
+        { /* unit 0 */
+            float32x4_t acc0_0 = vld1q_f32(dW);
             for (long i = 0; i < rows; i++) {
-                const float32x4_t a0 = vld1q_f32(a + i * 7 + k);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 1 + 0]);
+                const float32x4_t a0 = vld1q_f32(a + i * 7);
+                const float32x4_t d0 = vdupq_n_f32(dz[i]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, a0);
             }
-            vst1q_f32(dW + 0 * 7 + k, acc0_0);
+            vst1q_f32(dW, acc0_0);
         }
     }
     for (long k = 4; k < 7; k++) {
-        for (long j = 0; j < 1; j++) {
+        { /* unit 0 */
             float s = 0.0f;
             for (long i = 0; i < rows; i++) {
-                s += dz[i * 1 + j] * a[i * 7 + k];
+                s += dz[i] * a[i * 7 + k];
             }
-            dW[j * 7 + k] += s;
+            dW[k] += s;
         }
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 1 units. */
+/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 1 unit. */
 static void cat2_dx_7x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long k = 0; k < 4; k += 4) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc1_0 = vdupq_n_f32(0.0f);
             float32x4_t acc2_0 = vdupq_n_f32(0.0f);
             float32x4_t acc3_0 = vdupq_n_f32(0.0f);
-            for (long j = 0; j < 1; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 7 + k);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 1 + j]);
+            { /* unit 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t d0 = vdupq_n_f32(dz[i]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
-                const float32x4_t d1 = vdupq_n_f32(dz[(i + 1) * 1 + j]);
+                const float32x4_t d1 = vdupq_n_f32(dz[i + 1]);
                 acc1_0 = vfmaq_f32(acc1_0, d1, w0);
-                const float32x4_t d2 = vdupq_n_f32(dz[(i + 2) * 1 + j]);
+                const float32x4_t d2 = vdupq_n_f32(dz[i + 2]);
                 acc2_0 = vfmaq_f32(acc2_0, d2, w0);
-                const float32x4_t d3 = vdupq_n_f32(dz[(i + 3) * 1 + j]);
+                const float32x4_t d3 = vdupq_n_f32(dz[i + 3]);
                 acc3_0 = vfmaq_f32(acc3_0, d3, w0);
             }
-            vst1q_f32(dx + i * 7 + k, acc0_0);
-            vst1q_f32(dx + (i + 1) * 7 + k, acc1_0);
-            vst1q_f32(dx + (i + 2) * 7 + k, acc2_0);
-            vst1q_f32(dx + (i + 3) * 7 + k, acc3_0);
+            vst1q_f32(dx + i * 7, acc0_0);
+            vst1q_f32(dx + (i + 1) * 7, acc1_0);
+            vst1q_f32(dx + (i + 2) * 7, acc2_0);
+            vst1q_f32(dx + (i + 3) * 7, acc3_0);
         }
         for (long k = 4; k < 7; k++) {
             float s0 = 0.0f;
             float s1 = 0.0f;
             float s2 = 0.0f;
             float s3 = 0.0f;
-            for (long j = 0; j < 1; j++) {
-                s0 += dz[i * 1 + j] * W[j * 7 + k];
-                s1 += dz[(i + 1) * 1 + j] * W[j * 7 + k];
-                s2 += dz[(i + 2) * 1 + j] * W[j * 7 + k];
-                s3 += dz[(i + 3) * 1 + j] * W[j * 7 + k];
-            }
+            s0 += dz[i] * W[k];
+            s1 += dz[i + 1] * W[k];
+            s2 += dz[i + 2] * W[k];
+            s3 += dz[i + 3] * W[k];
             dx[i * 7 + k] = s0;
             dx[(i + 1) * 7 + k] = s1;
             dx[(i + 2) * 7 + k] = s2;
@@ -801,20 +799,18 @@ static void cat2_dx_7x1(const float *restrict W, const float *restrict dz, long 
         }
     }
     for (; i < rows; i++) {
-        for (long k = 0; k < 4; k += 4) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
-            for (long j = 0; j < 1; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 7 + k);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 1 + j]);
+            { /* unit 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t d0 = vdupq_n_f32(dz[i]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
             }
-            vst1q_f32(dx + i * 7 + k, acc0_0);
+            vst1q_f32(dx + i * 7, acc0_0);
         }
         for (long k = 4; k < 7; k++) {
             float s0 = 0.0f;
-            for (long j = 0; j < 1; j++) {
-                s0 += dz[i * 1 + j] * W[j * 7 + k];
-            }
+            s0 += dz[i] * W[k];
             dx[i * 7 + k] = s0;
         }
     }
@@ -866,36 +862,36 @@ static void cat2_dw_12288x7(const float *restrict dz, const float *restrict a, l
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 1 unit, rows <= CH. */
 static void cat2_fwd_7x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
+        { /* unit 0 */
             float s = 0.0f;
             for (long k = 0; k < 7; k++) {
-                s += x[i * 7 + k] * W[j * 7 + k];
+                s += x[i * 7 + k] * W[k];
             }
-            z[i * 1 + j] = b[j] + s;
+            z[i] = b[0] + s;
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 1 unit. */
 static void cat2_dw_7x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 7; k++) {
-                dW[j * 7 + k] += d * a[i * 7 + k];
+                dW[k] += d * a[i * 7 + k];
             }
         }
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 1 units. */
+/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 1 unit. */
 static void cat2_dx_7x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -903,10 +899,10 @@ static void cat2_dx_7x1(const float *restrict W, const float *restrict dz, long 
         for (long k = 0; k < 7; k++) {
             dx[i * 7 + k] = 0.0f;
         }
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 7; k++) {
-                dx[i * 7 + k] += d * W[j * 7 + k];
+                dx[i * 7 + k] += d * W[k];
             }
         }
     }
@@ -935,8 +931,8 @@ static void cat2_forward_chunk(const float *restrict params, const float *restri
     /* layer 2, spec line 14: "dense 1 sigmoid" */
     /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
     cat2_fwd_7x1(params + CAT2_W2, params + CAT2_B2, ws + CAT2_A1, rows, ws + CAT2_A2);
-    memcpy(ws + CAT2_ZL, ws + CAT2_A2, sizeof(float) * (size_t)(rows * 1));
-    nnrt_scalar_sigmoid(ws + CAT2_A2, rows * 1);
+    memcpy(ws + CAT2_ZL, ws + CAT2_A2, sizeof(float) * (size_t)rows);
+    nnrt_scalar_sigmoid(ws + CAT2_A2, rows);
 }
 #elif defined(CAT2_ISA_NEON)
 
@@ -951,8 +947,8 @@ static void cat2_forward_chunk(const float *restrict params, const float *restri
     /* layer 2, spec line 14: "dense 1 sigmoid" */
     /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
     cat2_fwd_7x1(params + CAT2_W2, params + CAT2_B2, ws + CAT2_A1, rows, ws + CAT2_A2);
-    memcpy(ws + CAT2_ZL, ws + CAT2_A2, sizeof(float) * (size_t)(rows * 1));
-    nnrt_scalar_sigmoid(ws + CAT2_A2, rows * 1);
+    memcpy(ws + CAT2_ZL, ws + CAT2_A2, sizeof(float) * (size_t)rows);
+    nnrt_scalar_sigmoid(ws + CAT2_A2, rows);
 }
 #else /* scalar */
 
@@ -967,8 +963,8 @@ static void cat2_forward_chunk(const float *restrict params, const float *restri
     /* layer 2, spec line 14: "dense 1 sigmoid" */
     /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
     cat2_fwd_7x1(params + CAT2_W2, params + CAT2_B2, ws + CAT2_A1, rows, ws + CAT2_A2);
-    memcpy(ws + CAT2_ZL, ws + CAT2_A2, sizeof(float) * (size_t)(rows * 1));
-    nnrt_scalar_sigmoid(ws + CAT2_A2, rows * 1);
+    memcpy(ws + CAT2_ZL, ws + CAT2_A2, sizeof(float) * (size_t)rows);
+    nnrt_scalar_sigmoid(ws + CAT2_A2, rows);
 }
 #endif
 

@@ -158,7 +158,7 @@ static void fashion_fwd_784x256(const float *restrict W, const float *restrict b
             z[(i + 3) * 256 + j + 1] = b[j + 1] + fashion_hsum8(acc3_1);
             z[(i + 3) * 256 + j + 2] = b[j + 2] + fashion_hsum8(acc3_2);
         }
-        { /* units 255..255 */
+        { /* unit 255 */
             __m256 acc0_0 = _mm256_setzero_ps();
             __m256 acc1_0 = _mm256_setzero_ps();
             __m256 acc2_0 = _mm256_setzero_ps();
@@ -198,7 +198,7 @@ static void fashion_fwd_784x256(const float *restrict W, const float *restrict b
             z[i * 256 + j + 1] = b[j + 1] + fashion_hsum8(acc0_1);
             z[i * 256 + j + 2] = b[j + 2] + fashion_hsum8(acc0_2);
         }
-        { /* units 255..255 */
+        { /* unit 255 */
             __m256 acc0_0 = _mm256_setzero_ps();
             for (long k = 0; k < 784; k += 8) {
                 const __m256 w0 = _mm256_loadu_ps(W + 255 * 784 + k);
@@ -629,7 +629,7 @@ static void fashion_fwd_128x10(const float *restrict W, const float *restrict b,
             z[(i + 3) * 10 + j + 1] = b[j + 1] + fashion_hsum8(acc3_1);
             z[(i + 3) * 10 + j + 2] = b[j + 2] + fashion_hsum8(acc3_2);
         }
-        { /* units 9..9 */
+        { /* unit 9 */
             __m256 acc0_0 = _mm256_setzero_ps();
             __m256 acc1_0 = _mm256_setzero_ps();
             __m256 acc2_0 = _mm256_setzero_ps();
@@ -669,7 +669,7 @@ static void fashion_fwd_128x10(const float *restrict W, const float *restrict b,
             z[i * 10 + j + 1] = b[j + 1] + fashion_hsum8(acc0_1);
             z[i * 10 + j + 2] = b[j + 2] + fashion_hsum8(acc0_2);
         }
-        { /* units 9..9 */
+        { /* unit 9 */
             __m256 acc0_0 = _mm256_setzero_ps();
             for (long k = 0; k < 128; k += 8) {
                 const __m256 w0 = _mm256_loadu_ps(W + 9 * 128 + k);
@@ -761,14 +761,14 @@ static void fashion_dw_128x10(const float *restrict dz, const float *restrict a,
             _mm256_storeu_ps(dW + 9 * 128 + k + 16, acc1_2);
         }
     }
-    for (long k = 120; k < 128; k += 8) {
+    { /* k = 120 */
         for (long j = 0; j < 8; j += 4) {
-            __m256 acc0_0 = _mm256_loadu_ps(dW + j * 128 + k);
-            __m256 acc1_0 = _mm256_loadu_ps(dW + (j + 1) * 128 + k);
-            __m256 acc2_0 = _mm256_loadu_ps(dW + (j + 2) * 128 + k);
-            __m256 acc3_0 = _mm256_loadu_ps(dW + (j + 3) * 128 + k);
+            __m256 acc0_0 = _mm256_loadu_ps(dW + j * 128 + 120);
+            __m256 acc1_0 = _mm256_loadu_ps(dW + (j + 1) * 128 + 120);
+            __m256 acc2_0 = _mm256_loadu_ps(dW + (j + 2) * 128 + 120);
+            __m256 acc3_0 = _mm256_loadu_ps(dW + (j + 3) * 128 + 120);
             for (long i = 0; i < rows; i++) {
-                const __m256 a0 = _mm256_loadu_ps(a + i * 128 + k);
+                const __m256 a0 = _mm256_loadu_ps(a + i * 128 + 120);
                 const __m256 d0 = _mm256_set1_ps(dz[i * 10 + j]);
                 acc0_0 = _mm256_fmadd_ps(d0, a0, acc0_0);
                 const __m256 d1 = _mm256_set1_ps(dz[i * 10 + j + 1]);
@@ -778,23 +778,23 @@ static void fashion_dw_128x10(const float *restrict dz, const float *restrict a,
                 const __m256 d3 = _mm256_set1_ps(dz[i * 10 + j + 3]);
                 acc3_0 = _mm256_fmadd_ps(d3, a0, acc3_0);
             }
-            _mm256_storeu_ps(dW + j * 128 + k, acc0_0);
-            _mm256_storeu_ps(dW + (j + 1) * 128 + k, acc1_0);
-            _mm256_storeu_ps(dW + (j + 2) * 128 + k, acc2_0);
-            _mm256_storeu_ps(dW + (j + 3) * 128 + k, acc3_0);
+            _mm256_storeu_ps(dW + j * 128 + 120, acc0_0);
+            _mm256_storeu_ps(dW + (j + 1) * 128 + 120, acc1_0);
+            _mm256_storeu_ps(dW + (j + 2) * 128 + 120, acc2_0);
+            _mm256_storeu_ps(dW + (j + 3) * 128 + 120, acc3_0);
         }
         { /* units 8..9 */
-            __m256 acc0_0 = _mm256_loadu_ps(dW + 8 * 128 + k);
-            __m256 acc1_0 = _mm256_loadu_ps(dW + 9 * 128 + k);
+            __m256 acc0_0 = _mm256_loadu_ps(dW + 8 * 128 + 120);
+            __m256 acc1_0 = _mm256_loadu_ps(dW + 9 * 128 + 120);
             for (long i = 0; i < rows; i++) {
-                const __m256 a0 = _mm256_loadu_ps(a + i * 128 + k);
+                const __m256 a0 = _mm256_loadu_ps(a + i * 128 + 120);
                 const __m256 d0 = _mm256_set1_ps(dz[i * 10 + 8]);
                 acc0_0 = _mm256_fmadd_ps(d0, a0, acc0_0);
                 const __m256 d1 = _mm256_set1_ps(dz[i * 10 + 9]);
                 acc1_0 = _mm256_fmadd_ps(d1, a0, acc1_0);
             }
-            _mm256_storeu_ps(dW + 8 * 128 + k, acc0_0);
-            _mm256_storeu_ps(dW + 9 * 128 + k, acc1_0);
+            _mm256_storeu_ps(dW + 8 * 128 + 120, acc0_0);
+            _mm256_storeu_ps(dW + 9 * 128 + 120, acc1_0);
         }
     }
 }
@@ -1041,29 +1041,29 @@ static void fashion_dw_784x256(const float *restrict dz, const float *restrict a
             }
         }
     }
-    for (long k = 768; k < 784; k += 16) {
+    { /* k = 768 */
         for (long j = 0; j < 256; j += 4) {
-            float32x4_t acc0_0 = vld1q_f32(dW + j * 784 + k);
-            float32x4_t acc0_1 = vld1q_f32(dW + j * 784 + k + 4);
-            float32x4_t acc0_2 = vld1q_f32(dW + j * 784 + k + 8);
-            float32x4_t acc0_3 = vld1q_f32(dW + j * 784 + k + 12);
-            float32x4_t acc1_0 = vld1q_f32(dW + (j + 1) * 784 + k);
-            float32x4_t acc1_1 = vld1q_f32(dW + (j + 1) * 784 + k + 4);
-            float32x4_t acc1_2 = vld1q_f32(dW + (j + 1) * 784 + k + 8);
-            float32x4_t acc1_3 = vld1q_f32(dW + (j + 1) * 784 + k + 12);
-            float32x4_t acc2_0 = vld1q_f32(dW + (j + 2) * 784 + k);
-            float32x4_t acc2_1 = vld1q_f32(dW + (j + 2) * 784 + k + 4);
-            float32x4_t acc2_2 = vld1q_f32(dW + (j + 2) * 784 + k + 8);
-            float32x4_t acc2_3 = vld1q_f32(dW + (j + 2) * 784 + k + 12);
-            float32x4_t acc3_0 = vld1q_f32(dW + (j + 3) * 784 + k);
-            float32x4_t acc3_1 = vld1q_f32(dW + (j + 3) * 784 + k + 4);
-            float32x4_t acc3_2 = vld1q_f32(dW + (j + 3) * 784 + k + 8);
-            float32x4_t acc3_3 = vld1q_f32(dW + (j + 3) * 784 + k + 12);
+            float32x4_t acc0_0 = vld1q_f32(dW + j * 784 + 768);
+            float32x4_t acc0_1 = vld1q_f32(dW + j * 784 + 772);
+            float32x4_t acc0_2 = vld1q_f32(dW + j * 784 + 776);
+            float32x4_t acc0_3 = vld1q_f32(dW + j * 784 + 780);
+            float32x4_t acc1_0 = vld1q_f32(dW + (j + 1) * 784 + 768);
+            float32x4_t acc1_1 = vld1q_f32(dW + (j + 1) * 784 + 772);
+            float32x4_t acc1_2 = vld1q_f32(dW + (j + 1) * 784 + 776);
+            float32x4_t acc1_3 = vld1q_f32(dW + (j + 1) * 784 + 780);
+            float32x4_t acc2_0 = vld1q_f32(dW + (j + 2) * 784 + 768);
+            float32x4_t acc2_1 = vld1q_f32(dW + (j + 2) * 784 + 772);
+            float32x4_t acc2_2 = vld1q_f32(dW + (j + 2) * 784 + 776);
+            float32x4_t acc2_3 = vld1q_f32(dW + (j + 2) * 784 + 780);
+            float32x4_t acc3_0 = vld1q_f32(dW + (j + 3) * 784 + 768);
+            float32x4_t acc3_1 = vld1q_f32(dW + (j + 3) * 784 + 772);
+            float32x4_t acc3_2 = vld1q_f32(dW + (j + 3) * 784 + 776);
+            float32x4_t acc3_3 = vld1q_f32(dW + (j + 3) * 784 + 780);
             for (long i = 0; i < rows; i++) {
-                const float32x4_t a0 = vld1q_f32(a + i * 784 + k);
-                const float32x4_t a1 = vld1q_f32(a + i * 784 + k + 4);
-                const float32x4_t a2 = vld1q_f32(a + i * 784 + k + 8);
-                const float32x4_t a3 = vld1q_f32(a + i * 784 + k + 12);
+                const float32x4_t a0 = vld1q_f32(a + i * 784 + 768);
+                const float32x4_t a1 = vld1q_f32(a + i * 784 + 772);
+                const float32x4_t a2 = vld1q_f32(a + i * 784 + 776);
+                const float32x4_t a3 = vld1q_f32(a + i * 784 + 780);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 256 + j]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, a0);
                 acc0_1 = vfmaq_f32(acc0_1, d0, a1);
@@ -1085,22 +1085,22 @@ static void fashion_dw_784x256(const float *restrict dz, const float *restrict a
                 acc3_2 = vfmaq_f32(acc3_2, d3, a2);
                 acc3_3 = vfmaq_f32(acc3_3, d3, a3);
             }
-            vst1q_f32(dW + j * 784 + k, acc0_0);
-            vst1q_f32(dW + j * 784 + k + 4, acc0_1);
-            vst1q_f32(dW + j * 784 + k + 8, acc0_2);
-            vst1q_f32(dW + j * 784 + k + 12, acc0_3);
-            vst1q_f32(dW + (j + 1) * 784 + k, acc1_0);
-            vst1q_f32(dW + (j + 1) * 784 + k + 4, acc1_1);
-            vst1q_f32(dW + (j + 1) * 784 + k + 8, acc1_2);
-            vst1q_f32(dW + (j + 1) * 784 + k + 12, acc1_3);
-            vst1q_f32(dW + (j + 2) * 784 + k, acc2_0);
-            vst1q_f32(dW + (j + 2) * 784 + k + 4, acc2_1);
-            vst1q_f32(dW + (j + 2) * 784 + k + 8, acc2_2);
-            vst1q_f32(dW + (j + 2) * 784 + k + 12, acc2_3);
-            vst1q_f32(dW + (j + 3) * 784 + k, acc3_0);
-            vst1q_f32(dW + (j + 3) * 784 + k + 4, acc3_1);
-            vst1q_f32(dW + (j + 3) * 784 + k + 8, acc3_2);
-            vst1q_f32(dW + (j + 3) * 784 + k + 12, acc3_3);
+            vst1q_f32(dW + j * 784 + 768, acc0_0);
+            vst1q_f32(dW + j * 784 + 772, acc0_1);
+            vst1q_f32(dW + j * 784 + 776, acc0_2);
+            vst1q_f32(dW + j * 784 + 780, acc0_3);
+            vst1q_f32(dW + (j + 1) * 784 + 768, acc1_0);
+            vst1q_f32(dW + (j + 1) * 784 + 772, acc1_1);
+            vst1q_f32(dW + (j + 1) * 784 + 776, acc1_2);
+            vst1q_f32(dW + (j + 1) * 784 + 780, acc1_3);
+            vst1q_f32(dW + (j + 2) * 784 + 768, acc2_0);
+            vst1q_f32(dW + (j + 2) * 784 + 772, acc2_1);
+            vst1q_f32(dW + (j + 2) * 784 + 776, acc2_2);
+            vst1q_f32(dW + (j + 2) * 784 + 780, acc2_3);
+            vst1q_f32(dW + (j + 3) * 784 + 768, acc3_0);
+            vst1q_f32(dW + (j + 3) * 784 + 772, acc3_1);
+            vst1q_f32(dW + (j + 3) * 784 + 776, acc3_2);
+            vst1q_f32(dW + (j + 3) * 784 + 780, acc3_3);
         }
     }
 }
@@ -1272,29 +1272,29 @@ static void fashion_dw_256x128(const float *restrict dz, const float *restrict a
             }
         }
     }
-    for (long k = 240; k < 256; k += 16) {
+    { /* k = 240 */
         for (long j = 0; j < 128; j += 4) {
-            float32x4_t acc0_0 = vld1q_f32(dW + j * 256 + k);
-            float32x4_t acc0_1 = vld1q_f32(dW + j * 256 + k + 4);
-            float32x4_t acc0_2 = vld1q_f32(dW + j * 256 + k + 8);
-            float32x4_t acc0_3 = vld1q_f32(dW + j * 256 + k + 12);
-            float32x4_t acc1_0 = vld1q_f32(dW + (j + 1) * 256 + k);
-            float32x4_t acc1_1 = vld1q_f32(dW + (j + 1) * 256 + k + 4);
-            float32x4_t acc1_2 = vld1q_f32(dW + (j + 1) * 256 + k + 8);
-            float32x4_t acc1_3 = vld1q_f32(dW + (j + 1) * 256 + k + 12);
-            float32x4_t acc2_0 = vld1q_f32(dW + (j + 2) * 256 + k);
-            float32x4_t acc2_1 = vld1q_f32(dW + (j + 2) * 256 + k + 4);
-            float32x4_t acc2_2 = vld1q_f32(dW + (j + 2) * 256 + k + 8);
-            float32x4_t acc2_3 = vld1q_f32(dW + (j + 2) * 256 + k + 12);
-            float32x4_t acc3_0 = vld1q_f32(dW + (j + 3) * 256 + k);
-            float32x4_t acc3_1 = vld1q_f32(dW + (j + 3) * 256 + k + 4);
-            float32x4_t acc3_2 = vld1q_f32(dW + (j + 3) * 256 + k + 8);
-            float32x4_t acc3_3 = vld1q_f32(dW + (j + 3) * 256 + k + 12);
+            float32x4_t acc0_0 = vld1q_f32(dW + j * 256 + 240);
+            float32x4_t acc0_1 = vld1q_f32(dW + j * 256 + 244);
+            float32x4_t acc0_2 = vld1q_f32(dW + j * 256 + 248);
+            float32x4_t acc0_3 = vld1q_f32(dW + j * 256 + 252);
+            float32x4_t acc1_0 = vld1q_f32(dW + (j + 1) * 256 + 240);
+            float32x4_t acc1_1 = vld1q_f32(dW + (j + 1) * 256 + 244);
+            float32x4_t acc1_2 = vld1q_f32(dW + (j + 1) * 256 + 248);
+            float32x4_t acc1_3 = vld1q_f32(dW + (j + 1) * 256 + 252);
+            float32x4_t acc2_0 = vld1q_f32(dW + (j + 2) * 256 + 240);
+            float32x4_t acc2_1 = vld1q_f32(dW + (j + 2) * 256 + 244);
+            float32x4_t acc2_2 = vld1q_f32(dW + (j + 2) * 256 + 248);
+            float32x4_t acc2_3 = vld1q_f32(dW + (j + 2) * 256 + 252);
+            float32x4_t acc3_0 = vld1q_f32(dW + (j + 3) * 256 + 240);
+            float32x4_t acc3_1 = vld1q_f32(dW + (j + 3) * 256 + 244);
+            float32x4_t acc3_2 = vld1q_f32(dW + (j + 3) * 256 + 248);
+            float32x4_t acc3_3 = vld1q_f32(dW + (j + 3) * 256 + 252);
             for (long i = 0; i < rows; i++) {
-                const float32x4_t a0 = vld1q_f32(a + i * 256 + k);
-                const float32x4_t a1 = vld1q_f32(a + i * 256 + k + 4);
-                const float32x4_t a2 = vld1q_f32(a + i * 256 + k + 8);
-                const float32x4_t a3 = vld1q_f32(a + i * 256 + k + 12);
+                const float32x4_t a0 = vld1q_f32(a + i * 256 + 240);
+                const float32x4_t a1 = vld1q_f32(a + i * 256 + 244);
+                const float32x4_t a2 = vld1q_f32(a + i * 256 + 248);
+                const float32x4_t a3 = vld1q_f32(a + i * 256 + 252);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 128 + j]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, a0);
                 acc0_1 = vfmaq_f32(acc0_1, d0, a1);
@@ -1316,22 +1316,22 @@ static void fashion_dw_256x128(const float *restrict dz, const float *restrict a
                 acc3_2 = vfmaq_f32(acc3_2, d3, a2);
                 acc3_3 = vfmaq_f32(acc3_3, d3, a3);
             }
-            vst1q_f32(dW + j * 256 + k, acc0_0);
-            vst1q_f32(dW + j * 256 + k + 4, acc0_1);
-            vst1q_f32(dW + j * 256 + k + 8, acc0_2);
-            vst1q_f32(dW + j * 256 + k + 12, acc0_3);
-            vst1q_f32(dW + (j + 1) * 256 + k, acc1_0);
-            vst1q_f32(dW + (j + 1) * 256 + k + 4, acc1_1);
-            vst1q_f32(dW + (j + 1) * 256 + k + 8, acc1_2);
-            vst1q_f32(dW + (j + 1) * 256 + k + 12, acc1_3);
-            vst1q_f32(dW + (j + 2) * 256 + k, acc2_0);
-            vst1q_f32(dW + (j + 2) * 256 + k + 4, acc2_1);
-            vst1q_f32(dW + (j + 2) * 256 + k + 8, acc2_2);
-            vst1q_f32(dW + (j + 2) * 256 + k + 12, acc2_3);
-            vst1q_f32(dW + (j + 3) * 256 + k, acc3_0);
-            vst1q_f32(dW + (j + 3) * 256 + k + 4, acc3_1);
-            vst1q_f32(dW + (j + 3) * 256 + k + 8, acc3_2);
-            vst1q_f32(dW + (j + 3) * 256 + k + 12, acc3_3);
+            vst1q_f32(dW + j * 256 + 240, acc0_0);
+            vst1q_f32(dW + j * 256 + 244, acc0_1);
+            vst1q_f32(dW + j * 256 + 248, acc0_2);
+            vst1q_f32(dW + j * 256 + 252, acc0_3);
+            vst1q_f32(dW + (j + 1) * 256 + 240, acc1_0);
+            vst1q_f32(dW + (j + 1) * 256 + 244, acc1_1);
+            vst1q_f32(dW + (j + 1) * 256 + 248, acc1_2);
+            vst1q_f32(dW + (j + 1) * 256 + 252, acc1_3);
+            vst1q_f32(dW + (j + 2) * 256 + 240, acc2_0);
+            vst1q_f32(dW + (j + 2) * 256 + 244, acc2_1);
+            vst1q_f32(dW + (j + 2) * 256 + 248, acc2_2);
+            vst1q_f32(dW + (j + 2) * 256 + 252, acc2_3);
+            vst1q_f32(dW + (j + 3) * 256 + 240, acc3_0);
+            vst1q_f32(dW + (j + 3) * 256 + 244, acc3_1);
+            vst1q_f32(dW + (j + 3) * 256 + 248, acc3_2);
+            vst1q_f32(dW + (j + 3) * 256 + 252, acc3_3);
         }
     }
 }

@@ -101,7 +101,7 @@ static void gc_outact_fwd_4x4(const float *restrict W, const float *restrict b,
         }
         for (long i = 0; i < rows; i++) {
             __m128 acc0 = _mm_loadu_ps(b);
-            const __m128 x0 = _mm_set1_ps(x[i * 4 + 0]);
+            const __m128 x0 = _mm_set1_ps(x[i * 4]);
             acc0 = _mm_fmadd_ps(x0, _mm_loadu_ps(wt), acc0);
             const __m128 x1 = _mm_set1_ps(x[i * 4 + 1]);
             acc0 = _mm_fmadd_ps(x1, _mm_loadu_ps(wt + 4), acc0);
@@ -120,27 +120,25 @@ static void gc_outact_dw_4x4(const float *restrict dz, const float *restrict a, 
 {
     /* fan_in 4 < 8 lanes: over the units */
     { /* units 0..3, __m128 */
-        for (long j0 = 0; j0 < 4; j0 += 4) {
-            __m128 acc0 = _mm_setzero_ps();
-            __m128 acc1 = _mm_setzero_ps();
-            __m128 acc2 = _mm_setzero_ps();
-            __m128 acc3 = _mm_setzero_ps();
-            for (long i = 0; i < rows; i++) {
-                const __m128 d = _mm_loadu_ps(dz + i * 4 + j0);
-                acc0 = _mm_fmadd_ps(_mm_set1_ps(a[i * 4 + 0]), d, acc0);
-                acc1 = _mm_fmadd_ps(_mm_set1_ps(a[i * 4 + 1]), d, acc1);
-                acc2 = _mm_fmadd_ps(_mm_set1_ps(a[i * 4 + 2]), d, acc2);
-                acc3 = _mm_fmadd_ps(_mm_set1_ps(a[i * 4 + 3]), d, acc3);
-            }
-            float t[16];
-            _mm_storeu_ps(t, acc0);
-            _mm_storeu_ps(t + 4, acc1);
-            _mm_storeu_ps(t + 8, acc2);
-            _mm_storeu_ps(t + 12, acc3);
-            for (long v = 0; v < 4; v++) {
-                for (long k = 0; k < 4; k++) {
-                    dW[(j0 + v) * 4 + k] += t[k * 4 + v];
-                }
+        __m128 acc0 = _mm_setzero_ps();
+        __m128 acc1 = _mm_setzero_ps();
+        __m128 acc2 = _mm_setzero_ps();
+        __m128 acc3 = _mm_setzero_ps();
+        for (long i = 0; i < rows; i++) {
+            const __m128 d = _mm_loadu_ps(dz + i * 4);
+            acc0 = _mm_fmadd_ps(_mm_set1_ps(a[i * 4]), d, acc0);
+            acc1 = _mm_fmadd_ps(_mm_set1_ps(a[i * 4 + 1]), d, acc1);
+            acc2 = _mm_fmadd_ps(_mm_set1_ps(a[i * 4 + 2]), d, acc2);
+            acc3 = _mm_fmadd_ps(_mm_set1_ps(a[i * 4 + 3]), d, acc3);
+        }
+        float t[16];
+        _mm_storeu_ps(t, acc0);
+        _mm_storeu_ps(t + 4, acc1);
+        _mm_storeu_ps(t + 8, acc2);
+        _mm_storeu_ps(t + 12, acc3);
+        for (long v = 0; v < 4; v++) {
+            for (long k = 0; k < 4; k++) {
+                dW[v * 4 + k] += t[k * 4 + v];
             }
         }
     }
@@ -266,7 +264,7 @@ static void gc_outact_fwd_4x4(const float *restrict W, const float *restrict b,
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long j = 0; j < 4; j += 4) {
+        { /* units 0..3 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc0_1 = vdupq_n_f32(0.0f);
             float32x4_t acc0_2 = vdupq_n_f32(0.0f);
@@ -283,71 +281,71 @@ static void gc_outact_fwd_4x4(const float *restrict W, const float *restrict b,
             float32x4_t acc3_1 = vdupq_n_f32(0.0f);
             float32x4_t acc3_2 = vdupq_n_f32(0.0f);
             float32x4_t acc3_3 = vdupq_n_f32(0.0f);
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + j * 4 + k);
-                const float32x4_t w1 = vld1q_f32(W + (j + 1) * 4 + k);
-                const float32x4_t w2 = vld1q_f32(W + (j + 2) * 4 + k);
-                const float32x4_t w3 = vld1q_f32(W + (j + 3) * 4 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 4 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t w1 = vld1q_f32(W + 1 * 4);
+                const float32x4_t w2 = vld1q_f32(W + 2 * 4);
+                const float32x4_t w3 = vld1q_f32(W + 3 * 4);
+                const float32x4_t x0 = vld1q_f32(x + i * 4);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
                 acc0_1 = vfmaq_f32(acc0_1, x0, w1);
                 acc0_2 = vfmaq_f32(acc0_2, x0, w2);
                 acc0_3 = vfmaq_f32(acc0_3, x0, w3);
-                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 4 + k);
+                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 4);
                 acc1_0 = vfmaq_f32(acc1_0, x1, w0);
                 acc1_1 = vfmaq_f32(acc1_1, x1, w1);
                 acc1_2 = vfmaq_f32(acc1_2, x1, w2);
                 acc1_3 = vfmaq_f32(acc1_3, x1, w3);
-                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 4 + k);
+                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 4);
                 acc2_0 = vfmaq_f32(acc2_0, x2, w0);
                 acc2_1 = vfmaq_f32(acc2_1, x2, w1);
                 acc2_2 = vfmaq_f32(acc2_2, x2, w2);
                 acc2_3 = vfmaq_f32(acc2_3, x2, w3);
-                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 4 + k);
+                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 4);
                 acc3_0 = vfmaq_f32(acc3_0, x3, w0);
                 acc3_1 = vfmaq_f32(acc3_1, x3, w1);
                 acc3_2 = vfmaq_f32(acc3_2, x3, w2);
                 acc3_3 = vfmaq_f32(acc3_3, x3, w3);
             }
-            z[i * 4 + j] = b[j] + vaddvq_f32(acc0_0);
-            z[i * 4 + j + 1] = b[j + 1] + vaddvq_f32(acc0_1);
-            z[i * 4 + j + 2] = b[j + 2] + vaddvq_f32(acc0_2);
-            z[i * 4 + j + 3] = b[j + 3] + vaddvq_f32(acc0_3);
-            z[(i + 1) * 4 + j] = b[j] + vaddvq_f32(acc1_0);
-            z[(i + 1) * 4 + j + 1] = b[j + 1] + vaddvq_f32(acc1_1);
-            z[(i + 1) * 4 + j + 2] = b[j + 2] + vaddvq_f32(acc1_2);
-            z[(i + 1) * 4 + j + 3] = b[j + 3] + vaddvq_f32(acc1_3);
-            z[(i + 2) * 4 + j] = b[j] + vaddvq_f32(acc2_0);
-            z[(i + 2) * 4 + j + 1] = b[j + 1] + vaddvq_f32(acc2_1);
-            z[(i + 2) * 4 + j + 2] = b[j + 2] + vaddvq_f32(acc2_2);
-            z[(i + 2) * 4 + j + 3] = b[j + 3] + vaddvq_f32(acc2_3);
-            z[(i + 3) * 4 + j] = b[j] + vaddvq_f32(acc3_0);
-            z[(i + 3) * 4 + j + 1] = b[j + 1] + vaddvq_f32(acc3_1);
-            z[(i + 3) * 4 + j + 2] = b[j + 2] + vaddvq_f32(acc3_2);
-            z[(i + 3) * 4 + j + 3] = b[j + 3] + vaddvq_f32(acc3_3);
+            z[i * 4] = b[0] + vaddvq_f32(acc0_0);
+            z[i * 4 + 1] = b[1] + vaddvq_f32(acc0_1);
+            z[i * 4 + 2] = b[2] + vaddvq_f32(acc0_2);
+            z[i * 4 + 3] = b[3] + vaddvq_f32(acc0_3);
+            z[(i + 1) * 4] = b[0] + vaddvq_f32(acc1_0);
+            z[(i + 1) * 4 + 1] = b[1] + vaddvq_f32(acc1_1);
+            z[(i + 1) * 4 + 2] = b[2] + vaddvq_f32(acc1_2);
+            z[(i + 1) * 4 + 3] = b[3] + vaddvq_f32(acc1_3);
+            z[(i + 2) * 4] = b[0] + vaddvq_f32(acc2_0);
+            z[(i + 2) * 4 + 1] = b[1] + vaddvq_f32(acc2_1);
+            z[(i + 2) * 4 + 2] = b[2] + vaddvq_f32(acc2_2);
+            z[(i + 2) * 4 + 3] = b[3] + vaddvq_f32(acc2_3);
+            z[(i + 3) * 4] = b[0] + vaddvq_f32(acc3_0);
+            z[(i + 3) * 4 + 1] = b[1] + vaddvq_f32(acc3_1);
+            z[(i + 3) * 4 + 2] = b[2] + vaddvq_f32(acc3_2);
+            z[(i + 3) * 4 + 3] = b[3] + vaddvq_f32(acc3_3);
         }
     }
     for (; i < rows; i++) {
-        for (long j = 0; j < 4; j += 4) {
+        { /* units 0..3 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc0_1 = vdupq_n_f32(0.0f);
             float32x4_t acc0_2 = vdupq_n_f32(0.0f);
             float32x4_t acc0_3 = vdupq_n_f32(0.0f);
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + j * 4 + k);
-                const float32x4_t w1 = vld1q_f32(W + (j + 1) * 4 + k);
-                const float32x4_t w2 = vld1q_f32(W + (j + 2) * 4 + k);
-                const float32x4_t w3 = vld1q_f32(W + (j + 3) * 4 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 4 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t w1 = vld1q_f32(W + 1 * 4);
+                const float32x4_t w2 = vld1q_f32(W + 2 * 4);
+                const float32x4_t w3 = vld1q_f32(W + 3 * 4);
+                const float32x4_t x0 = vld1q_f32(x + i * 4);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
                 acc0_1 = vfmaq_f32(acc0_1, x0, w1);
                 acc0_2 = vfmaq_f32(acc0_2, x0, w2);
                 acc0_3 = vfmaq_f32(acc0_3, x0, w3);
             }
-            z[i * 4 + j] = b[j] + vaddvq_f32(acc0_0);
-            z[i * 4 + j + 1] = b[j + 1] + vaddvq_f32(acc0_1);
-            z[i * 4 + j + 2] = b[j + 2] + vaddvq_f32(acc0_2);
-            z[i * 4 + j + 3] = b[j + 3] + vaddvq_f32(acc0_3);
+            z[i * 4] = b[0] + vaddvq_f32(acc0_0);
+            z[i * 4 + 1] = b[1] + vaddvq_f32(acc0_1);
+            z[i * 4 + 2] = b[2] + vaddvq_f32(acc0_2);
+            z[i * 4 + 3] = b[3] + vaddvq_f32(acc0_3);
         }
     }
 }
@@ -356,27 +354,27 @@ static void gc_outact_fwd_4x4(const float *restrict W, const float *restrict b,
 static void gc_outact_dw_4x4(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
-    for (long k = 0; k < 4; k += 4) {
-        for (long j = 0; j < 4; j += 4) {
-            float32x4_t acc0_0 = vld1q_f32(dW + j * 4 + k);
-            float32x4_t acc1_0 = vld1q_f32(dW + (j + 1) * 4 + k);
-            float32x4_t acc2_0 = vld1q_f32(dW + (j + 2) * 4 + k);
-            float32x4_t acc3_0 = vld1q_f32(dW + (j + 3) * 4 + k);
+    { /* k = 0 */
+        { /* units 0..3 */
+            float32x4_t acc0_0 = vld1q_f32(dW);
+            float32x4_t acc1_0 = vld1q_f32(dW + 1 * 4);
+            float32x4_t acc2_0 = vld1q_f32(dW + 2 * 4);
+            float32x4_t acc3_0 = vld1q_f32(dW + 3 * 4);
             for (long i = 0; i < rows; i++) {
-                const float32x4_t a0 = vld1q_f32(a + i * 4 + k);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 4 + j]);
+                const float32x4_t a0 = vld1q_f32(a + i * 4);
+                const float32x4_t d0 = vdupq_n_f32(dz[i * 4]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, a0);
-                const float32x4_t d1 = vdupq_n_f32(dz[i * 4 + j + 1]);
+                const float32x4_t d1 = vdupq_n_f32(dz[i * 4 + 1]);
                 acc1_0 = vfmaq_f32(acc1_0, d1, a0);
-                const float32x4_t d2 = vdupq_n_f32(dz[i * 4 + j + 2]);
+                const float32x4_t d2 = vdupq_n_f32(dz[i * 4 + 2]);
                 acc2_0 = vfmaq_f32(acc2_0, d2, a0);
-                const float32x4_t d3 = vdupq_n_f32(dz[i * 4 + j + 3]);
+                const float32x4_t d3 = vdupq_n_f32(dz[i * 4 + 3]);
                 acc3_0 = vfmaq_f32(acc3_0, d3, a0);
             }
-            vst1q_f32(dW + j * 4 + k, acc0_0);
-            vst1q_f32(dW + (j + 1) * 4 + k, acc1_0);
-            vst1q_f32(dW + (j + 2) * 4 + k, acc2_0);
-            vst1q_f32(dW + (j + 3) * 4 + k, acc3_0);
+            vst1q_f32(dW, acc0_0);
+            vst1q_f32(dW + 1 * 4, acc1_0);
+            vst1q_f32(dW + 2 * 4, acc2_0);
+            vst1q_f32(dW + 3 * 4, acc3_0);
         }
     }
 }
@@ -387,13 +385,13 @@ static void gc_outact_dx_4x4(const float *restrict W, const float *restrict dz, 
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long k = 0; k < 4; k += 4) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc1_0 = vdupq_n_f32(0.0f);
             float32x4_t acc2_0 = vdupq_n_f32(0.0f);
             float32x4_t acc3_0 = vdupq_n_f32(0.0f);
             for (long j = 0; j < 4; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 4 + k);
+                const float32x4_t w0 = vld1q_f32(W + j * 4);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 4 + j]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
                 const float32x4_t d1 = vdupq_n_f32(dz[(i + 1) * 4 + j]);
@@ -403,21 +401,21 @@ static void gc_outact_dx_4x4(const float *restrict W, const float *restrict dz, 
                 const float32x4_t d3 = vdupq_n_f32(dz[(i + 3) * 4 + j]);
                 acc3_0 = vfmaq_f32(acc3_0, d3, w0);
             }
-            vst1q_f32(dx + i * 4 + k, acc0_0);
-            vst1q_f32(dx + (i + 1) * 4 + k, acc1_0);
-            vst1q_f32(dx + (i + 2) * 4 + k, acc2_0);
-            vst1q_f32(dx + (i + 3) * 4 + k, acc3_0);
+            vst1q_f32(dx + i * 4, acc0_0);
+            vst1q_f32(dx + (i + 1) * 4, acc1_0);
+            vst1q_f32(dx + (i + 2) * 4, acc2_0);
+            vst1q_f32(dx + (i + 3) * 4, acc3_0);
         }
     }
     for (; i < rows; i++) {
-        for (long k = 0; k < 4; k += 4) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             for (long j = 0; j < 4; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 4 + k);
+                const float32x4_t w0 = vld1q_f32(W + j * 4);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 4 + j]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
             }
-            vst1q_f32(dx + i * 4 + k, acc0_0);
+            vst1q_f32(dx + i * 4, acc0_0);
         }
     }
 }
@@ -441,37 +439,37 @@ static void gc_outact_fwd_4x3(const float *restrict W, const float *restrict b,
             float32x4_t acc3_0 = vdupq_n_f32(0.0f);
             float32x4_t acc3_1 = vdupq_n_f32(0.0f);
             float32x4_t acc3_2 = vdupq_n_f32(0.0f);
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + 0 * 4 + k);
-                const float32x4_t w1 = vld1q_f32(W + 1 * 4 + k);
-                const float32x4_t w2 = vld1q_f32(W + 2 * 4 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 4 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t w1 = vld1q_f32(W + 1 * 4);
+                const float32x4_t w2 = vld1q_f32(W + 2 * 4);
+                const float32x4_t x0 = vld1q_f32(x + i * 4);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
                 acc0_1 = vfmaq_f32(acc0_1, x0, w1);
                 acc0_2 = vfmaq_f32(acc0_2, x0, w2);
-                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 4 + k);
+                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 4);
                 acc1_0 = vfmaq_f32(acc1_0, x1, w0);
                 acc1_1 = vfmaq_f32(acc1_1, x1, w1);
                 acc1_2 = vfmaq_f32(acc1_2, x1, w2);
-                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 4 + k);
+                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 4);
                 acc2_0 = vfmaq_f32(acc2_0, x2, w0);
                 acc2_1 = vfmaq_f32(acc2_1, x2, w1);
                 acc2_2 = vfmaq_f32(acc2_2, x2, w2);
-                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 4 + k);
+                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 4);
                 acc3_0 = vfmaq_f32(acc3_0, x3, w0);
                 acc3_1 = vfmaq_f32(acc3_1, x3, w1);
                 acc3_2 = vfmaq_f32(acc3_2, x3, w2);
             }
-            z[i * 3 + 0] = b[0] + vaddvq_f32(acc0_0);
+            z[i * 3] = b[0] + vaddvq_f32(acc0_0);
             z[i * 3 + 1] = b[1] + vaddvq_f32(acc0_1);
             z[i * 3 + 2] = b[2] + vaddvq_f32(acc0_2);
-            z[(i + 1) * 3 + 0] = b[0] + vaddvq_f32(acc1_0);
+            z[(i + 1) * 3] = b[0] + vaddvq_f32(acc1_0);
             z[(i + 1) * 3 + 1] = b[1] + vaddvq_f32(acc1_1);
             z[(i + 1) * 3 + 2] = b[2] + vaddvq_f32(acc1_2);
-            z[(i + 2) * 3 + 0] = b[0] + vaddvq_f32(acc2_0);
+            z[(i + 2) * 3] = b[0] + vaddvq_f32(acc2_0);
             z[(i + 2) * 3 + 1] = b[1] + vaddvq_f32(acc2_1);
             z[(i + 2) * 3 + 2] = b[2] + vaddvq_f32(acc2_2);
-            z[(i + 3) * 3 + 0] = b[0] + vaddvq_f32(acc3_0);
+            z[(i + 3) * 3] = b[0] + vaddvq_f32(acc3_0);
             z[(i + 3) * 3 + 1] = b[1] + vaddvq_f32(acc3_1);
             z[(i + 3) * 3 + 2] = b[2] + vaddvq_f32(acc3_2);
         }
@@ -481,16 +479,16 @@ static void gc_outact_fwd_4x3(const float *restrict W, const float *restrict b,
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc0_1 = vdupq_n_f32(0.0f);
             float32x4_t acc0_2 = vdupq_n_f32(0.0f);
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + 0 * 4 + k);
-                const float32x4_t w1 = vld1q_f32(W + 1 * 4 + k);
-                const float32x4_t w2 = vld1q_f32(W + 2 * 4 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 4 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t w1 = vld1q_f32(W + 1 * 4);
+                const float32x4_t w2 = vld1q_f32(W + 2 * 4);
+                const float32x4_t x0 = vld1q_f32(x + i * 4);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
                 acc0_1 = vfmaq_f32(acc0_1, x0, w1);
                 acc0_2 = vfmaq_f32(acc0_2, x0, w2);
             }
-            z[i * 3 + 0] = b[0] + vaddvq_f32(acc0_0);
+            z[i * 3] = b[0] + vaddvq_f32(acc0_0);
             z[i * 3 + 1] = b[1] + vaddvq_f32(acc0_1);
             z[i * 3 + 2] = b[2] + vaddvq_f32(acc0_2);
         }
@@ -501,23 +499,23 @@ static void gc_outact_fwd_4x3(const float *restrict W, const float *restrict b,
 static void gc_outact_dw_4x3(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
-    for (long k = 0; k < 4; k += 4) {
+    { /* k = 0 */
         { /* units 0..2 */
-            float32x4_t acc0_0 = vld1q_f32(dW + 0 * 4 + k);
-            float32x4_t acc1_0 = vld1q_f32(dW + 1 * 4 + k);
-            float32x4_t acc2_0 = vld1q_f32(dW + 2 * 4 + k);
+            float32x4_t acc0_0 = vld1q_f32(dW);
+            float32x4_t acc1_0 = vld1q_f32(dW + 1 * 4);
+            float32x4_t acc2_0 = vld1q_f32(dW + 2 * 4);
             for (long i = 0; i < rows; i++) {
-                const float32x4_t a0 = vld1q_f32(a + i * 4 + k);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 3 + 0]);
+                const float32x4_t a0 = vld1q_f32(a + i * 4);
+                const float32x4_t d0 = vdupq_n_f32(dz[i * 3]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, a0);
                 const float32x4_t d1 = vdupq_n_f32(dz[i * 3 + 1]);
                 acc1_0 = vfmaq_f32(acc1_0, d1, a0);
                 const float32x4_t d2 = vdupq_n_f32(dz[i * 3 + 2]);
                 acc2_0 = vfmaq_f32(acc2_0, d2, a0);
             }
-            vst1q_f32(dW + 0 * 4 + k, acc0_0);
-            vst1q_f32(dW + 1 * 4 + k, acc1_0);
-            vst1q_f32(dW + 2 * 4 + k, acc2_0);
+            vst1q_f32(dW, acc0_0);
+            vst1q_f32(dW + 1 * 4, acc1_0);
+            vst1q_f32(dW + 2 * 4, acc2_0);
         }
     }
 }
@@ -528,13 +526,13 @@ static void gc_outact_dx_4x3(const float *restrict W, const float *restrict dz, 
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long k = 0; k < 4; k += 4) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc1_0 = vdupq_n_f32(0.0f);
             float32x4_t acc2_0 = vdupq_n_f32(0.0f);
             float32x4_t acc3_0 = vdupq_n_f32(0.0f);
             for (long j = 0; j < 3; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 4 + k);
+                const float32x4_t w0 = vld1q_f32(W + j * 4);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 3 + j]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
                 const float32x4_t d1 = vdupq_n_f32(dz[(i + 1) * 3 + j]);
@@ -544,21 +542,21 @@ static void gc_outact_dx_4x3(const float *restrict W, const float *restrict dz, 
                 const float32x4_t d3 = vdupq_n_f32(dz[(i + 3) * 3 + j]);
                 acc3_0 = vfmaq_f32(acc3_0, d3, w0);
             }
-            vst1q_f32(dx + i * 4 + k, acc0_0);
-            vst1q_f32(dx + (i + 1) * 4 + k, acc1_0);
-            vst1q_f32(dx + (i + 2) * 4 + k, acc2_0);
-            vst1q_f32(dx + (i + 3) * 4 + k, acc3_0);
+            vst1q_f32(dx + i * 4, acc0_0);
+            vst1q_f32(dx + (i + 1) * 4, acc1_0);
+            vst1q_f32(dx + (i + 2) * 4, acc2_0);
+            vst1q_f32(dx + (i + 3) * 4, acc3_0);
         }
     }
     for (; i < rows; i++) {
-        for (long k = 0; k < 4; k += 4) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             for (long j = 0; j < 3; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 4 + k);
+                const float32x4_t w0 = vld1q_f32(W + j * 4);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 3 + j]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
             }
-            vst1q_f32(dx + i * 4 + k, acc0_0);
+            vst1q_f32(dx + i * 4, acc0_0);
         }
     }
 }

@@ -118,45 +118,44 @@ static void gc_soft_fwd_9x13(const float *restrict W, const float *restrict b,
             __m256 acc3_0 = _mm256_setzero_ps();
             __m256 acc3_1 = _mm256_setzero_ps();
             __m256 acc3_2 = _mm256_setzero_ps();
-            for (long k = 0; k < 8; k += 8) {
-                const __m256 w0 = _mm256_loadu_ps(W + j * 9 + k);
-                const __m256 w1 = _mm256_loadu_ps(W + (j + 1) * 9 + k);
-                const __m256 w2 = _mm256_loadu_ps(W + (j + 2) * 9 + k);
-                const __m256 x0 = _mm256_loadu_ps(x + i * 9 + k);
+            { /* k = 0 */
+                const __m256 w0 = _mm256_loadu_ps(W + j * 9);
+                const __m256 w1 = _mm256_loadu_ps(W + (j + 1) * 9);
+                const __m256 w2 = _mm256_loadu_ps(W + (j + 2) * 9);
+                const __m256 x0 = _mm256_loadu_ps(x + i * 9);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm256_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm256_fmadd_ps(x0, w2, acc0_2);
-                const __m256 x1 = _mm256_loadu_ps(x + (i + 1) * 9 + k);
+                const __m256 x1 = _mm256_loadu_ps(x + (i + 1) * 9);
                 acc1_0 = _mm256_fmadd_ps(x1, w0, acc1_0);
                 acc1_1 = _mm256_fmadd_ps(x1, w1, acc1_1);
                 acc1_2 = _mm256_fmadd_ps(x1, w2, acc1_2);
-                const __m256 x2 = _mm256_loadu_ps(x + (i + 2) * 9 + k);
+                const __m256 x2 = _mm256_loadu_ps(x + (i + 2) * 9);
                 acc2_0 = _mm256_fmadd_ps(x2, w0, acc2_0);
                 acc2_1 = _mm256_fmadd_ps(x2, w1, acc2_1);
                 acc2_2 = _mm256_fmadd_ps(x2, w2, acc2_2);
-                const __m256 x3 = _mm256_loadu_ps(x + (i + 3) * 9 + k);
+                const __m256 x3 = _mm256_loadu_ps(x + (i + 3) * 9);
                 acc3_0 = _mm256_fmadd_ps(x3, w0, acc3_0);
                 acc3_1 = _mm256_fmadd_ps(x3, w1, acc3_1);
                 acc3_2 = _mm256_fmadd_ps(x3, w2, acc3_2);
             }
             { /* the last 1 of fan_in, masked */
-                const long k = 8;
-                const __m256 w0 = _mm256_maskload_ps(W + j * 9 + k, tailmask);
-                const __m256 w1 = _mm256_maskload_ps(W + (j + 1) * 9 + k, tailmask);
-                const __m256 w2 = _mm256_maskload_ps(W + (j + 2) * 9 + k, tailmask);
-                const __m256 x0 = _mm256_maskload_ps(x + i * 9 + k, tailmask);
+                const __m256 w0 = _mm256_maskload_ps(W + j * 9 + 8, tailmask);
+                const __m256 w1 = _mm256_maskload_ps(W + (j + 1) * 9 + 8, tailmask);
+                const __m256 w2 = _mm256_maskload_ps(W + (j + 2) * 9 + 8, tailmask);
+                const __m256 x0 = _mm256_maskload_ps(x + i * 9 + 8, tailmask);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm256_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm256_fmadd_ps(x0, w2, acc0_2);
-                const __m256 x1 = _mm256_maskload_ps(x + (i + 1) * 9 + k, tailmask);
+                const __m256 x1 = _mm256_maskload_ps(x + (i + 1) * 9 + 8, tailmask);
                 acc1_0 = _mm256_fmadd_ps(x1, w0, acc1_0);
                 acc1_1 = _mm256_fmadd_ps(x1, w1, acc1_1);
                 acc1_2 = _mm256_fmadd_ps(x1, w2, acc1_2);
-                const __m256 x2 = _mm256_maskload_ps(x + (i + 2) * 9 + k, tailmask);
+                const __m256 x2 = _mm256_maskload_ps(x + (i + 2) * 9 + 8, tailmask);
                 acc2_0 = _mm256_fmadd_ps(x2, w0, acc2_0);
                 acc2_1 = _mm256_fmadd_ps(x2, w1, acc2_1);
                 acc2_2 = _mm256_fmadd_ps(x2, w2, acc2_2);
-                const __m256 x3 = _mm256_maskload_ps(x + (i + 3) * 9 + k, tailmask);
+                const __m256 x3 = _mm256_maskload_ps(x + (i + 3) * 9 + 8, tailmask);
                 acc3_0 = _mm256_fmadd_ps(x3, w0, acc3_0);
                 acc3_1 = _mm256_fmadd_ps(x3, w1, acc3_1);
                 acc3_2 = _mm256_fmadd_ps(x3, w2, acc3_2);
@@ -174,32 +173,31 @@ static void gc_soft_fwd_9x13(const float *restrict W, const float *restrict b,
             z[(i + 3) * 13 + j + 1] = b[j + 1] + gc_soft_hsum8(acc3_1);
             z[(i + 3) * 13 + j + 2] = b[j + 2] + gc_soft_hsum8(acc3_2);
         }
-        { /* units 12..12 */
+        { /* unit 12 */
             __m256 acc0_0 = _mm256_setzero_ps();
             __m256 acc1_0 = _mm256_setzero_ps();
             __m256 acc2_0 = _mm256_setzero_ps();
             __m256 acc3_0 = _mm256_setzero_ps();
-            for (long k = 0; k < 8; k += 8) {
-                const __m256 w0 = _mm256_loadu_ps(W + 12 * 9 + k);
-                const __m256 x0 = _mm256_loadu_ps(x + i * 9 + k);
+            { /* k = 0 */
+                const __m256 w0 = _mm256_loadu_ps(W + 12 * 9);
+                const __m256 x0 = _mm256_loadu_ps(x + i * 9);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
-                const __m256 x1 = _mm256_loadu_ps(x + (i + 1) * 9 + k);
+                const __m256 x1 = _mm256_loadu_ps(x + (i + 1) * 9);
                 acc1_0 = _mm256_fmadd_ps(x1, w0, acc1_0);
-                const __m256 x2 = _mm256_loadu_ps(x + (i + 2) * 9 + k);
+                const __m256 x2 = _mm256_loadu_ps(x + (i + 2) * 9);
                 acc2_0 = _mm256_fmadd_ps(x2, w0, acc2_0);
-                const __m256 x3 = _mm256_loadu_ps(x + (i + 3) * 9 + k);
+                const __m256 x3 = _mm256_loadu_ps(x + (i + 3) * 9);
                 acc3_0 = _mm256_fmadd_ps(x3, w0, acc3_0);
             }
             { /* the last 1 of fan_in, masked */
-                const long k = 8;
-                const __m256 w0 = _mm256_maskload_ps(W + 12 * 9 + k, tailmask);
-                const __m256 x0 = _mm256_maskload_ps(x + i * 9 + k, tailmask);
+                const __m256 w0 = _mm256_maskload_ps(W + 12 * 9 + 8, tailmask);
+                const __m256 x0 = _mm256_maskload_ps(x + i * 9 + 8, tailmask);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
-                const __m256 x1 = _mm256_maskload_ps(x + (i + 1) * 9 + k, tailmask);
+                const __m256 x1 = _mm256_maskload_ps(x + (i + 1) * 9 + 8, tailmask);
                 acc1_0 = _mm256_fmadd_ps(x1, w0, acc1_0);
-                const __m256 x2 = _mm256_maskload_ps(x + (i + 2) * 9 + k, tailmask);
+                const __m256 x2 = _mm256_maskload_ps(x + (i + 2) * 9 + 8, tailmask);
                 acc2_0 = _mm256_fmadd_ps(x2, w0, acc2_0);
-                const __m256 x3 = _mm256_maskload_ps(x + (i + 3) * 9 + k, tailmask);
+                const __m256 x3 = _mm256_maskload_ps(x + (i + 3) * 9 + 8, tailmask);
                 acc3_0 = _mm256_fmadd_ps(x3, w0, acc3_0);
             }
             z[i * 13 + 12] = b[12] + gc_soft_hsum8(acc0_0);
@@ -213,21 +211,20 @@ static void gc_soft_fwd_9x13(const float *restrict W, const float *restrict b,
             __m256 acc0_0 = _mm256_setzero_ps();
             __m256 acc0_1 = _mm256_setzero_ps();
             __m256 acc0_2 = _mm256_setzero_ps();
-            for (long k = 0; k < 8; k += 8) {
-                const __m256 w0 = _mm256_loadu_ps(W + j * 9 + k);
-                const __m256 w1 = _mm256_loadu_ps(W + (j + 1) * 9 + k);
-                const __m256 w2 = _mm256_loadu_ps(W + (j + 2) * 9 + k);
-                const __m256 x0 = _mm256_loadu_ps(x + i * 9 + k);
+            { /* k = 0 */
+                const __m256 w0 = _mm256_loadu_ps(W + j * 9);
+                const __m256 w1 = _mm256_loadu_ps(W + (j + 1) * 9);
+                const __m256 w2 = _mm256_loadu_ps(W + (j + 2) * 9);
+                const __m256 x0 = _mm256_loadu_ps(x + i * 9);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm256_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm256_fmadd_ps(x0, w2, acc0_2);
             }
             { /* the last 1 of fan_in, masked */
-                const long k = 8;
-                const __m256 w0 = _mm256_maskload_ps(W + j * 9 + k, tailmask);
-                const __m256 w1 = _mm256_maskload_ps(W + (j + 1) * 9 + k, tailmask);
-                const __m256 w2 = _mm256_maskload_ps(W + (j + 2) * 9 + k, tailmask);
-                const __m256 x0 = _mm256_maskload_ps(x + i * 9 + k, tailmask);
+                const __m256 w0 = _mm256_maskload_ps(W + j * 9 + 8, tailmask);
+                const __m256 w1 = _mm256_maskload_ps(W + (j + 1) * 9 + 8, tailmask);
+                const __m256 w2 = _mm256_maskload_ps(W + (j + 2) * 9 + 8, tailmask);
+                const __m256 x0 = _mm256_maskload_ps(x + i * 9 + 8, tailmask);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm256_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm256_fmadd_ps(x0, w2, acc0_2);
@@ -236,17 +233,16 @@ static void gc_soft_fwd_9x13(const float *restrict W, const float *restrict b,
             z[i * 13 + j + 1] = b[j + 1] + gc_soft_hsum8(acc0_1);
             z[i * 13 + j + 2] = b[j + 2] + gc_soft_hsum8(acc0_2);
         }
-        { /* units 12..12 */
+        { /* unit 12 */
             __m256 acc0_0 = _mm256_setzero_ps();
-            for (long k = 0; k < 8; k += 8) {
-                const __m256 w0 = _mm256_loadu_ps(W + 12 * 9 + k);
-                const __m256 x0 = _mm256_loadu_ps(x + i * 9 + k);
+            { /* k = 0 */
+                const __m256 w0 = _mm256_loadu_ps(W + 12 * 9);
+                const __m256 x0 = _mm256_loadu_ps(x + i * 9);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
             }
             { /* the last 1 of fan_in, masked */
-                const long k = 8;
-                const __m256 w0 = _mm256_maskload_ps(W + 12 * 9 + k, tailmask);
-                const __m256 x0 = _mm256_maskload_ps(x + i * 9 + k, tailmask);
+                const __m256 w0 = _mm256_maskload_ps(W + 12 * 9 + 8, tailmask);
+                const __m256 x0 = _mm256_maskload_ps(x + i * 9 + 8, tailmask);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
             }
             z[i * 13 + 12] = b[12] + gc_soft_hsum8(acc0_0);
@@ -259,14 +255,14 @@ static void gc_soft_dw_9x13(const float *restrict dz, const float *restrict a, l
     float *restrict dW)
 {
     const __m256i tailmask = _mm256_setr_epi32(-1, 0, 0, 0, 0, 0, 0, 0);
-    for (long k = 0; k < 8; k += 8) {
+    { /* k = 0 */
         for (long j = 0; j < 12; j += 4) {
-            __m256 acc0_0 = _mm256_loadu_ps(dW + j * 9 + k);
-            __m256 acc1_0 = _mm256_loadu_ps(dW + (j + 1) * 9 + k);
-            __m256 acc2_0 = _mm256_loadu_ps(dW + (j + 2) * 9 + k);
-            __m256 acc3_0 = _mm256_loadu_ps(dW + (j + 3) * 9 + k);
+            __m256 acc0_0 = _mm256_loadu_ps(dW + j * 9);
+            __m256 acc1_0 = _mm256_loadu_ps(dW + (j + 1) * 9);
+            __m256 acc2_0 = _mm256_loadu_ps(dW + (j + 2) * 9);
+            __m256 acc3_0 = _mm256_loadu_ps(dW + (j + 3) * 9);
             for (long i = 0; i < rows; i++) {
-                const __m256 a0 = _mm256_loadu_ps(a + i * 9 + k);
+                const __m256 a0 = _mm256_loadu_ps(a + i * 9);
                 const __m256 d0 = _mm256_set1_ps(dz[i * 13 + j]);
                 acc0_0 = _mm256_fmadd_ps(d0, a0, acc0_0);
                 const __m256 d1 = _mm256_set1_ps(dz[i * 13 + j + 1]);
@@ -276,30 +272,29 @@ static void gc_soft_dw_9x13(const float *restrict dz, const float *restrict a, l
                 const __m256 d3 = _mm256_set1_ps(dz[i * 13 + j + 3]);
                 acc3_0 = _mm256_fmadd_ps(d3, a0, acc3_0);
             }
-            _mm256_storeu_ps(dW + j * 9 + k, acc0_0);
-            _mm256_storeu_ps(dW + (j + 1) * 9 + k, acc1_0);
-            _mm256_storeu_ps(dW + (j + 2) * 9 + k, acc2_0);
-            _mm256_storeu_ps(dW + (j + 3) * 9 + k, acc3_0);
+            _mm256_storeu_ps(dW + j * 9, acc0_0);
+            _mm256_storeu_ps(dW + (j + 1) * 9, acc1_0);
+            _mm256_storeu_ps(dW + (j + 2) * 9, acc2_0);
+            _mm256_storeu_ps(dW + (j + 3) * 9, acc3_0);
         }
-        { /* units 12..12 */
-            __m256 acc0_0 = _mm256_loadu_ps(dW + 12 * 9 + k);
+        { /* unit 12 */
+            __m256 acc0_0 = _mm256_loadu_ps(dW + 12 * 9);
             for (long i = 0; i < rows; i++) {
-                const __m256 a0 = _mm256_loadu_ps(a + i * 9 + k);
+                const __m256 a0 = _mm256_loadu_ps(a + i * 9);
                 const __m256 d0 = _mm256_set1_ps(dz[i * 13 + 12]);
                 acc0_0 = _mm256_fmadd_ps(d0, a0, acc0_0);
             }
-            _mm256_storeu_ps(dW + 12 * 9 + k, acc0_0);
+            _mm256_storeu_ps(dW + 12 * 9, acc0_0);
         }
     }
     { /* the last 1 of fan_in, masked */
-        const long k = 8;
         for (long j = 0; j < 12; j += 4) {
-            __m256 acc0_0 = _mm256_maskload_ps(dW + j * 9 + k, tailmask);
-            __m256 acc1_0 = _mm256_maskload_ps(dW + (j + 1) * 9 + k, tailmask);
-            __m256 acc2_0 = _mm256_maskload_ps(dW + (j + 2) * 9 + k, tailmask);
-            __m256 acc3_0 = _mm256_maskload_ps(dW + (j + 3) * 9 + k, tailmask);
+            __m256 acc0_0 = _mm256_maskload_ps(dW + j * 9 + 8, tailmask);
+            __m256 acc1_0 = _mm256_maskload_ps(dW + (j + 1) * 9 + 8, tailmask);
+            __m256 acc2_0 = _mm256_maskload_ps(dW + (j + 2) * 9 + 8, tailmask);
+            __m256 acc3_0 = _mm256_maskload_ps(dW + (j + 3) * 9 + 8, tailmask);
             for (long i = 0; i < rows; i++) {
-                const __m256 a0 = _mm256_maskload_ps(a + i * 9 + k, tailmask);
+                const __m256 a0 = _mm256_maskload_ps(a + i * 9 + 8, tailmask);
                 const __m256 d0 = _mm256_set1_ps(dz[i * 13 + j]);
                 acc0_0 = _mm256_fmadd_ps(d0, a0, acc0_0);
                 const __m256 d1 = _mm256_set1_ps(dz[i * 13 + j + 1]);
@@ -309,19 +304,19 @@ static void gc_soft_dw_9x13(const float *restrict dz, const float *restrict a, l
                 const __m256 d3 = _mm256_set1_ps(dz[i * 13 + j + 3]);
                 acc3_0 = _mm256_fmadd_ps(d3, a0, acc3_0);
             }
-            _mm256_maskstore_ps(dW + j * 9 + k, tailmask, acc0_0);
-            _mm256_maskstore_ps(dW + (j + 1) * 9 + k, tailmask, acc1_0);
-            _mm256_maskstore_ps(dW + (j + 2) * 9 + k, tailmask, acc2_0);
-            _mm256_maskstore_ps(dW + (j + 3) * 9 + k, tailmask, acc3_0);
+            _mm256_maskstore_ps(dW + j * 9 + 8, tailmask, acc0_0);
+            _mm256_maskstore_ps(dW + (j + 1) * 9 + 8, tailmask, acc1_0);
+            _mm256_maskstore_ps(dW + (j + 2) * 9 + 8, tailmask, acc2_0);
+            _mm256_maskstore_ps(dW + (j + 3) * 9 + 8, tailmask, acc3_0);
         }
-        { /* units 12..12 */
-            __m256 acc0_0 = _mm256_maskload_ps(dW + 12 * 9 + k, tailmask);
+        { /* unit 12 */
+            __m256 acc0_0 = _mm256_maskload_ps(dW + 12 * 9 + 8, tailmask);
             for (long i = 0; i < rows; i++) {
-                const __m256 a0 = _mm256_maskload_ps(a + i * 9 + k, tailmask);
+                const __m256 a0 = _mm256_maskload_ps(a + i * 9 + 8, tailmask);
                 const __m256 d0 = _mm256_set1_ps(dz[i * 13 + 12]);
                 acc0_0 = _mm256_fmadd_ps(d0, a0, acc0_0);
             }
-            _mm256_maskstore_ps(dW + 12 * 9 + k, tailmask, acc0_0);
+            _mm256_maskstore_ps(dW + 12 * 9 + 8, tailmask, acc0_0);
         }
     }
 }
@@ -346,45 +341,44 @@ static void gc_soft_fwd_13x7(const float *restrict W, const float *restrict b,
             __m256 acc3_0 = _mm256_setzero_ps();
             __m256 acc3_1 = _mm256_setzero_ps();
             __m256 acc3_2 = _mm256_setzero_ps();
-            for (long k = 0; k < 8; k += 8) {
-                const __m256 w0 = _mm256_loadu_ps(W + j * 13 + k);
-                const __m256 w1 = _mm256_loadu_ps(W + (j + 1) * 13 + k);
-                const __m256 w2 = _mm256_loadu_ps(W + (j + 2) * 13 + k);
-                const __m256 x0 = _mm256_loadu_ps(x + i * 13 + k);
+            { /* k = 0 */
+                const __m256 w0 = _mm256_loadu_ps(W + j * 13);
+                const __m256 w1 = _mm256_loadu_ps(W + (j + 1) * 13);
+                const __m256 w2 = _mm256_loadu_ps(W + (j + 2) * 13);
+                const __m256 x0 = _mm256_loadu_ps(x + i * 13);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm256_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm256_fmadd_ps(x0, w2, acc0_2);
-                const __m256 x1 = _mm256_loadu_ps(x + (i + 1) * 13 + k);
+                const __m256 x1 = _mm256_loadu_ps(x + (i + 1) * 13);
                 acc1_0 = _mm256_fmadd_ps(x1, w0, acc1_0);
                 acc1_1 = _mm256_fmadd_ps(x1, w1, acc1_1);
                 acc1_2 = _mm256_fmadd_ps(x1, w2, acc1_2);
-                const __m256 x2 = _mm256_loadu_ps(x + (i + 2) * 13 + k);
+                const __m256 x2 = _mm256_loadu_ps(x + (i + 2) * 13);
                 acc2_0 = _mm256_fmadd_ps(x2, w0, acc2_0);
                 acc2_1 = _mm256_fmadd_ps(x2, w1, acc2_1);
                 acc2_2 = _mm256_fmadd_ps(x2, w2, acc2_2);
-                const __m256 x3 = _mm256_loadu_ps(x + (i + 3) * 13 + k);
+                const __m256 x3 = _mm256_loadu_ps(x + (i + 3) * 13);
                 acc3_0 = _mm256_fmadd_ps(x3, w0, acc3_0);
                 acc3_1 = _mm256_fmadd_ps(x3, w1, acc3_1);
                 acc3_2 = _mm256_fmadd_ps(x3, w2, acc3_2);
             }
             { /* the last 5 of fan_in, masked */
-                const long k = 8;
-                const __m256 w0 = _mm256_maskload_ps(W + j * 13 + k, tailmask);
-                const __m256 w1 = _mm256_maskload_ps(W + (j + 1) * 13 + k, tailmask);
-                const __m256 w2 = _mm256_maskload_ps(W + (j + 2) * 13 + k, tailmask);
-                const __m256 x0 = _mm256_maskload_ps(x + i * 13 + k, tailmask);
+                const __m256 w0 = _mm256_maskload_ps(W + j * 13 + 8, tailmask);
+                const __m256 w1 = _mm256_maskload_ps(W + (j + 1) * 13 + 8, tailmask);
+                const __m256 w2 = _mm256_maskload_ps(W + (j + 2) * 13 + 8, tailmask);
+                const __m256 x0 = _mm256_maskload_ps(x + i * 13 + 8, tailmask);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm256_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm256_fmadd_ps(x0, w2, acc0_2);
-                const __m256 x1 = _mm256_maskload_ps(x + (i + 1) * 13 + k, tailmask);
+                const __m256 x1 = _mm256_maskload_ps(x + (i + 1) * 13 + 8, tailmask);
                 acc1_0 = _mm256_fmadd_ps(x1, w0, acc1_0);
                 acc1_1 = _mm256_fmadd_ps(x1, w1, acc1_1);
                 acc1_2 = _mm256_fmadd_ps(x1, w2, acc1_2);
-                const __m256 x2 = _mm256_maskload_ps(x + (i + 2) * 13 + k, tailmask);
+                const __m256 x2 = _mm256_maskload_ps(x + (i + 2) * 13 + 8, tailmask);
                 acc2_0 = _mm256_fmadd_ps(x2, w0, acc2_0);
                 acc2_1 = _mm256_fmadd_ps(x2, w1, acc2_1);
                 acc2_2 = _mm256_fmadd_ps(x2, w2, acc2_2);
-                const __m256 x3 = _mm256_maskload_ps(x + (i + 3) * 13 + k, tailmask);
+                const __m256 x3 = _mm256_maskload_ps(x + (i + 3) * 13 + 8, tailmask);
                 acc3_0 = _mm256_fmadd_ps(x3, w0, acc3_0);
                 acc3_1 = _mm256_fmadd_ps(x3, w1, acc3_1);
                 acc3_2 = _mm256_fmadd_ps(x3, w2, acc3_2);
@@ -402,32 +396,31 @@ static void gc_soft_fwd_13x7(const float *restrict W, const float *restrict b,
             z[(i + 3) * 7 + j + 1] = b[j + 1] + gc_soft_hsum8(acc3_1);
             z[(i + 3) * 7 + j + 2] = b[j + 2] + gc_soft_hsum8(acc3_2);
         }
-        { /* units 6..6 */
+        { /* unit 6 */
             __m256 acc0_0 = _mm256_setzero_ps();
             __m256 acc1_0 = _mm256_setzero_ps();
             __m256 acc2_0 = _mm256_setzero_ps();
             __m256 acc3_0 = _mm256_setzero_ps();
-            for (long k = 0; k < 8; k += 8) {
-                const __m256 w0 = _mm256_loadu_ps(W + 6 * 13 + k);
-                const __m256 x0 = _mm256_loadu_ps(x + i * 13 + k);
+            { /* k = 0 */
+                const __m256 w0 = _mm256_loadu_ps(W + 6 * 13);
+                const __m256 x0 = _mm256_loadu_ps(x + i * 13);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
-                const __m256 x1 = _mm256_loadu_ps(x + (i + 1) * 13 + k);
+                const __m256 x1 = _mm256_loadu_ps(x + (i + 1) * 13);
                 acc1_0 = _mm256_fmadd_ps(x1, w0, acc1_0);
-                const __m256 x2 = _mm256_loadu_ps(x + (i + 2) * 13 + k);
+                const __m256 x2 = _mm256_loadu_ps(x + (i + 2) * 13);
                 acc2_0 = _mm256_fmadd_ps(x2, w0, acc2_0);
-                const __m256 x3 = _mm256_loadu_ps(x + (i + 3) * 13 + k);
+                const __m256 x3 = _mm256_loadu_ps(x + (i + 3) * 13);
                 acc3_0 = _mm256_fmadd_ps(x3, w0, acc3_0);
             }
             { /* the last 5 of fan_in, masked */
-                const long k = 8;
-                const __m256 w0 = _mm256_maskload_ps(W + 6 * 13 + k, tailmask);
-                const __m256 x0 = _mm256_maskload_ps(x + i * 13 + k, tailmask);
+                const __m256 w0 = _mm256_maskload_ps(W + 6 * 13 + 8, tailmask);
+                const __m256 x0 = _mm256_maskload_ps(x + i * 13 + 8, tailmask);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
-                const __m256 x1 = _mm256_maskload_ps(x + (i + 1) * 13 + k, tailmask);
+                const __m256 x1 = _mm256_maskload_ps(x + (i + 1) * 13 + 8, tailmask);
                 acc1_0 = _mm256_fmadd_ps(x1, w0, acc1_0);
-                const __m256 x2 = _mm256_maskload_ps(x + (i + 2) * 13 + k, tailmask);
+                const __m256 x2 = _mm256_maskload_ps(x + (i + 2) * 13 + 8, tailmask);
                 acc2_0 = _mm256_fmadd_ps(x2, w0, acc2_0);
-                const __m256 x3 = _mm256_maskload_ps(x + (i + 3) * 13 + k, tailmask);
+                const __m256 x3 = _mm256_maskload_ps(x + (i + 3) * 13 + 8, tailmask);
                 acc3_0 = _mm256_fmadd_ps(x3, w0, acc3_0);
             }
             z[i * 7 + 6] = b[6] + gc_soft_hsum8(acc0_0);
@@ -441,21 +434,20 @@ static void gc_soft_fwd_13x7(const float *restrict W, const float *restrict b,
             __m256 acc0_0 = _mm256_setzero_ps();
             __m256 acc0_1 = _mm256_setzero_ps();
             __m256 acc0_2 = _mm256_setzero_ps();
-            for (long k = 0; k < 8; k += 8) {
-                const __m256 w0 = _mm256_loadu_ps(W + j * 13 + k);
-                const __m256 w1 = _mm256_loadu_ps(W + (j + 1) * 13 + k);
-                const __m256 w2 = _mm256_loadu_ps(W + (j + 2) * 13 + k);
-                const __m256 x0 = _mm256_loadu_ps(x + i * 13 + k);
+            { /* k = 0 */
+                const __m256 w0 = _mm256_loadu_ps(W + j * 13);
+                const __m256 w1 = _mm256_loadu_ps(W + (j + 1) * 13);
+                const __m256 w2 = _mm256_loadu_ps(W + (j + 2) * 13);
+                const __m256 x0 = _mm256_loadu_ps(x + i * 13);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm256_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm256_fmadd_ps(x0, w2, acc0_2);
             }
             { /* the last 5 of fan_in, masked */
-                const long k = 8;
-                const __m256 w0 = _mm256_maskload_ps(W + j * 13 + k, tailmask);
-                const __m256 w1 = _mm256_maskload_ps(W + (j + 1) * 13 + k, tailmask);
-                const __m256 w2 = _mm256_maskload_ps(W + (j + 2) * 13 + k, tailmask);
-                const __m256 x0 = _mm256_maskload_ps(x + i * 13 + k, tailmask);
+                const __m256 w0 = _mm256_maskload_ps(W + j * 13 + 8, tailmask);
+                const __m256 w1 = _mm256_maskload_ps(W + (j + 1) * 13 + 8, tailmask);
+                const __m256 w2 = _mm256_maskload_ps(W + (j + 2) * 13 + 8, tailmask);
+                const __m256 x0 = _mm256_maskload_ps(x + i * 13 + 8, tailmask);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm256_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm256_fmadd_ps(x0, w2, acc0_2);
@@ -464,17 +456,16 @@ static void gc_soft_fwd_13x7(const float *restrict W, const float *restrict b,
             z[i * 7 + j + 1] = b[j + 1] + gc_soft_hsum8(acc0_1);
             z[i * 7 + j + 2] = b[j + 2] + gc_soft_hsum8(acc0_2);
         }
-        { /* units 6..6 */
+        { /* unit 6 */
             __m256 acc0_0 = _mm256_setzero_ps();
-            for (long k = 0; k < 8; k += 8) {
-                const __m256 w0 = _mm256_loadu_ps(W + 6 * 13 + k);
-                const __m256 x0 = _mm256_loadu_ps(x + i * 13 + k);
+            { /* k = 0 */
+                const __m256 w0 = _mm256_loadu_ps(W + 6 * 13);
+                const __m256 x0 = _mm256_loadu_ps(x + i * 13);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
             }
             { /* the last 5 of fan_in, masked */
-                const long k = 8;
-                const __m256 w0 = _mm256_maskload_ps(W + 6 * 13 + k, tailmask);
-                const __m256 x0 = _mm256_maskload_ps(x + i * 13 + k, tailmask);
+                const __m256 w0 = _mm256_maskload_ps(W + 6 * 13 + 8, tailmask);
+                const __m256 x0 = _mm256_maskload_ps(x + i * 13 + 8, tailmask);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
             }
             z[i * 7 + 6] = b[6] + gc_soft_hsum8(acc0_0);
@@ -487,34 +478,34 @@ static void gc_soft_dw_13x7(const float *restrict dz, const float *restrict a, l
     float *restrict dW)
 {
     const __m256i tailmask = _mm256_setr_epi32(-1, -1, -1, -1, -1, 0, 0, 0);
-    for (long k = 0; k < 8; k += 8) {
-        for (long j = 0; j < 4; j += 4) {
-            __m256 acc0_0 = _mm256_loadu_ps(dW + j * 13 + k);
-            __m256 acc1_0 = _mm256_loadu_ps(dW + (j + 1) * 13 + k);
-            __m256 acc2_0 = _mm256_loadu_ps(dW + (j + 2) * 13 + k);
-            __m256 acc3_0 = _mm256_loadu_ps(dW + (j + 3) * 13 + k);
+    { /* k = 0 */
+        { /* units 0..3 */
+            __m256 acc0_0 = _mm256_loadu_ps(dW);
+            __m256 acc1_0 = _mm256_loadu_ps(dW + 1 * 13);
+            __m256 acc2_0 = _mm256_loadu_ps(dW + 2 * 13);
+            __m256 acc3_0 = _mm256_loadu_ps(dW + 3 * 13);
             for (long i = 0; i < rows; i++) {
-                const __m256 a0 = _mm256_loadu_ps(a + i * 13 + k);
-                const __m256 d0 = _mm256_set1_ps(dz[i * 7 + j]);
+                const __m256 a0 = _mm256_loadu_ps(a + i * 13);
+                const __m256 d0 = _mm256_set1_ps(dz[i * 7]);
                 acc0_0 = _mm256_fmadd_ps(d0, a0, acc0_0);
-                const __m256 d1 = _mm256_set1_ps(dz[i * 7 + j + 1]);
+                const __m256 d1 = _mm256_set1_ps(dz[i * 7 + 1]);
                 acc1_0 = _mm256_fmadd_ps(d1, a0, acc1_0);
-                const __m256 d2 = _mm256_set1_ps(dz[i * 7 + j + 2]);
+                const __m256 d2 = _mm256_set1_ps(dz[i * 7 + 2]);
                 acc2_0 = _mm256_fmadd_ps(d2, a0, acc2_0);
-                const __m256 d3 = _mm256_set1_ps(dz[i * 7 + j + 3]);
+                const __m256 d3 = _mm256_set1_ps(dz[i * 7 + 3]);
                 acc3_0 = _mm256_fmadd_ps(d3, a0, acc3_0);
             }
-            _mm256_storeu_ps(dW + j * 13 + k, acc0_0);
-            _mm256_storeu_ps(dW + (j + 1) * 13 + k, acc1_0);
-            _mm256_storeu_ps(dW + (j + 2) * 13 + k, acc2_0);
-            _mm256_storeu_ps(dW + (j + 3) * 13 + k, acc3_0);
+            _mm256_storeu_ps(dW, acc0_0);
+            _mm256_storeu_ps(dW + 1 * 13, acc1_0);
+            _mm256_storeu_ps(dW + 2 * 13, acc2_0);
+            _mm256_storeu_ps(dW + 3 * 13, acc3_0);
         }
         { /* units 4..6 */
-            __m256 acc0_0 = _mm256_loadu_ps(dW + 4 * 13 + k);
-            __m256 acc1_0 = _mm256_loadu_ps(dW + 5 * 13 + k);
-            __m256 acc2_0 = _mm256_loadu_ps(dW + 6 * 13 + k);
+            __m256 acc0_0 = _mm256_loadu_ps(dW + 4 * 13);
+            __m256 acc1_0 = _mm256_loadu_ps(dW + 5 * 13);
+            __m256 acc2_0 = _mm256_loadu_ps(dW + 6 * 13);
             for (long i = 0; i < rows; i++) {
-                const __m256 a0 = _mm256_loadu_ps(a + i * 13 + k);
+                const __m256 a0 = _mm256_loadu_ps(a + i * 13);
                 const __m256 d0 = _mm256_set1_ps(dz[i * 7 + 4]);
                 acc0_0 = _mm256_fmadd_ps(d0, a0, acc0_0);
                 const __m256 d1 = _mm256_set1_ps(dz[i * 7 + 5]);
@@ -522,40 +513,39 @@ static void gc_soft_dw_13x7(const float *restrict dz, const float *restrict a, l
                 const __m256 d2 = _mm256_set1_ps(dz[i * 7 + 6]);
                 acc2_0 = _mm256_fmadd_ps(d2, a0, acc2_0);
             }
-            _mm256_storeu_ps(dW + 4 * 13 + k, acc0_0);
-            _mm256_storeu_ps(dW + 5 * 13 + k, acc1_0);
-            _mm256_storeu_ps(dW + 6 * 13 + k, acc2_0);
+            _mm256_storeu_ps(dW + 4 * 13, acc0_0);
+            _mm256_storeu_ps(dW + 5 * 13, acc1_0);
+            _mm256_storeu_ps(dW + 6 * 13, acc2_0);
         }
     }
     { /* the last 5 of fan_in, masked */
-        const long k = 8;
-        for (long j = 0; j < 4; j += 4) {
-            __m256 acc0_0 = _mm256_maskload_ps(dW + j * 13 + k, tailmask);
-            __m256 acc1_0 = _mm256_maskload_ps(dW + (j + 1) * 13 + k, tailmask);
-            __m256 acc2_0 = _mm256_maskload_ps(dW + (j + 2) * 13 + k, tailmask);
-            __m256 acc3_0 = _mm256_maskload_ps(dW + (j + 3) * 13 + k, tailmask);
+        { /* units 0..3 */
+            __m256 acc0_0 = _mm256_maskload_ps(dW + 8, tailmask);
+            __m256 acc1_0 = _mm256_maskload_ps(dW + 1 * 13 + 8, tailmask);
+            __m256 acc2_0 = _mm256_maskload_ps(dW + 2 * 13 + 8, tailmask);
+            __m256 acc3_0 = _mm256_maskload_ps(dW + 3 * 13 + 8, tailmask);
             for (long i = 0; i < rows; i++) {
-                const __m256 a0 = _mm256_maskload_ps(a + i * 13 + k, tailmask);
-                const __m256 d0 = _mm256_set1_ps(dz[i * 7 + j]);
+                const __m256 a0 = _mm256_maskload_ps(a + i * 13 + 8, tailmask);
+                const __m256 d0 = _mm256_set1_ps(dz[i * 7]);
                 acc0_0 = _mm256_fmadd_ps(d0, a0, acc0_0);
-                const __m256 d1 = _mm256_set1_ps(dz[i * 7 + j + 1]);
+                const __m256 d1 = _mm256_set1_ps(dz[i * 7 + 1]);
                 acc1_0 = _mm256_fmadd_ps(d1, a0, acc1_0);
-                const __m256 d2 = _mm256_set1_ps(dz[i * 7 + j + 2]);
+                const __m256 d2 = _mm256_set1_ps(dz[i * 7 + 2]);
                 acc2_0 = _mm256_fmadd_ps(d2, a0, acc2_0);
-                const __m256 d3 = _mm256_set1_ps(dz[i * 7 + j + 3]);
+                const __m256 d3 = _mm256_set1_ps(dz[i * 7 + 3]);
                 acc3_0 = _mm256_fmadd_ps(d3, a0, acc3_0);
             }
-            _mm256_maskstore_ps(dW + j * 13 + k, tailmask, acc0_0);
-            _mm256_maskstore_ps(dW + (j + 1) * 13 + k, tailmask, acc1_0);
-            _mm256_maskstore_ps(dW + (j + 2) * 13 + k, tailmask, acc2_0);
-            _mm256_maskstore_ps(dW + (j + 3) * 13 + k, tailmask, acc3_0);
+            _mm256_maskstore_ps(dW + 8, tailmask, acc0_0);
+            _mm256_maskstore_ps(dW + 1 * 13 + 8, tailmask, acc1_0);
+            _mm256_maskstore_ps(dW + 2 * 13 + 8, tailmask, acc2_0);
+            _mm256_maskstore_ps(dW + 3 * 13 + 8, tailmask, acc3_0);
         }
         { /* units 4..6 */
-            __m256 acc0_0 = _mm256_maskload_ps(dW + 4 * 13 + k, tailmask);
-            __m256 acc1_0 = _mm256_maskload_ps(dW + 5 * 13 + k, tailmask);
-            __m256 acc2_0 = _mm256_maskload_ps(dW + 6 * 13 + k, tailmask);
+            __m256 acc0_0 = _mm256_maskload_ps(dW + 4 * 13 + 8, tailmask);
+            __m256 acc1_0 = _mm256_maskload_ps(dW + 5 * 13 + 8, tailmask);
+            __m256 acc2_0 = _mm256_maskload_ps(dW + 6 * 13 + 8, tailmask);
             for (long i = 0; i < rows; i++) {
-                const __m256 a0 = _mm256_maskload_ps(a + i * 13 + k, tailmask);
+                const __m256 a0 = _mm256_maskload_ps(a + i * 13 + 8, tailmask);
                 const __m256 d0 = _mm256_set1_ps(dz[i * 7 + 4]);
                 acc0_0 = _mm256_fmadd_ps(d0, a0, acc0_0);
                 const __m256 d1 = _mm256_set1_ps(dz[i * 7 + 5]);
@@ -563,9 +553,9 @@ static void gc_soft_dw_13x7(const float *restrict dz, const float *restrict a, l
                 const __m256 d2 = _mm256_set1_ps(dz[i * 7 + 6]);
                 acc2_0 = _mm256_fmadd_ps(d2, a0, acc2_0);
             }
-            _mm256_maskstore_ps(dW + 4 * 13 + k, tailmask, acc0_0);
-            _mm256_maskstore_ps(dW + 5 * 13 + k, tailmask, acc1_0);
-            _mm256_maskstore_ps(dW + 6 * 13 + k, tailmask, acc2_0);
+            _mm256_maskstore_ps(dW + 4 * 13 + 8, tailmask, acc0_0);
+            _mm256_maskstore_ps(dW + 5 * 13 + 8, tailmask, acc1_0);
+            _mm256_maskstore_ps(dW + 6 * 13 + 8, tailmask, acc2_0);
         }
     }
 }
@@ -577,13 +567,13 @@ static void gc_soft_dx_13x7(const float *restrict W, const float *restrict dz, l
     const __m256i tailmask = _mm256_setr_epi32(-1, -1, -1, -1, -1, 0, 0, 0);
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long k = 0; k < 8; k += 8) {
+        { /* k = 0 */
             __m256 acc0_0 = _mm256_setzero_ps();
             __m256 acc1_0 = _mm256_setzero_ps();
             __m256 acc2_0 = _mm256_setzero_ps();
             __m256 acc3_0 = _mm256_setzero_ps();
             for (long j = 0; j < 7; j++) {
-                const __m256 w0 = _mm256_loadu_ps(W + j * 13 + k);
+                const __m256 w0 = _mm256_loadu_ps(W + j * 13);
                 const __m256 d0 = _mm256_set1_ps(dz[i * 7 + j]);
                 acc0_0 = _mm256_fmadd_ps(d0, w0, acc0_0);
                 const __m256 d1 = _mm256_set1_ps(dz[(i + 1) * 7 + j]);
@@ -593,19 +583,18 @@ static void gc_soft_dx_13x7(const float *restrict W, const float *restrict dz, l
                 const __m256 d3 = _mm256_set1_ps(dz[(i + 3) * 7 + j]);
                 acc3_0 = _mm256_fmadd_ps(d3, w0, acc3_0);
             }
-            _mm256_storeu_ps(dx + i * 13 + k, acc0_0);
-            _mm256_storeu_ps(dx + (i + 1) * 13 + k, acc1_0);
-            _mm256_storeu_ps(dx + (i + 2) * 13 + k, acc2_0);
-            _mm256_storeu_ps(dx + (i + 3) * 13 + k, acc3_0);
+            _mm256_storeu_ps(dx + i * 13, acc0_0);
+            _mm256_storeu_ps(dx + (i + 1) * 13, acc1_0);
+            _mm256_storeu_ps(dx + (i + 2) * 13, acc2_0);
+            _mm256_storeu_ps(dx + (i + 3) * 13, acc3_0);
         }
         { /* the last 5 of fan_in, masked */
-            const long k = 8;
             __m256 acc0_0 = _mm256_setzero_ps();
             __m256 acc1_0 = _mm256_setzero_ps();
             __m256 acc2_0 = _mm256_setzero_ps();
             __m256 acc3_0 = _mm256_setzero_ps();
             for (long j = 0; j < 7; j++) {
-                const __m256 w0 = _mm256_maskload_ps(W + j * 13 + k, tailmask);
+                const __m256 w0 = _mm256_maskload_ps(W + j * 13 + 8, tailmask);
                 const __m256 d0 = _mm256_set1_ps(dz[i * 7 + j]);
                 acc0_0 = _mm256_fmadd_ps(d0, w0, acc0_0);
                 const __m256 d1 = _mm256_set1_ps(dz[(i + 1) * 7 + j]);
@@ -615,31 +604,30 @@ static void gc_soft_dx_13x7(const float *restrict W, const float *restrict dz, l
                 const __m256 d3 = _mm256_set1_ps(dz[(i + 3) * 7 + j]);
                 acc3_0 = _mm256_fmadd_ps(d3, w0, acc3_0);
             }
-            _mm256_maskstore_ps(dx + i * 13 + k, tailmask, acc0_0);
-            _mm256_maskstore_ps(dx + (i + 1) * 13 + k, tailmask, acc1_0);
-            _mm256_maskstore_ps(dx + (i + 2) * 13 + k, tailmask, acc2_0);
-            _mm256_maskstore_ps(dx + (i + 3) * 13 + k, tailmask, acc3_0);
+            _mm256_maskstore_ps(dx + i * 13 + 8, tailmask, acc0_0);
+            _mm256_maskstore_ps(dx + (i + 1) * 13 + 8, tailmask, acc1_0);
+            _mm256_maskstore_ps(dx + (i + 2) * 13 + 8, tailmask, acc2_0);
+            _mm256_maskstore_ps(dx + (i + 3) * 13 + 8, tailmask, acc3_0);
         }
     }
     for (; i < rows; i++) {
-        for (long k = 0; k < 8; k += 8) {
+        { /* k = 0 */
             __m256 acc0_0 = _mm256_setzero_ps();
             for (long j = 0; j < 7; j++) {
-                const __m256 w0 = _mm256_loadu_ps(W + j * 13 + k);
+                const __m256 w0 = _mm256_loadu_ps(W + j * 13);
                 const __m256 d0 = _mm256_set1_ps(dz[i * 7 + j]);
                 acc0_0 = _mm256_fmadd_ps(d0, w0, acc0_0);
             }
-            _mm256_storeu_ps(dx + i * 13 + k, acc0_0);
+            _mm256_storeu_ps(dx + i * 13, acc0_0);
         }
         { /* the last 5 of fan_in, masked */
-            const long k = 8;
             __m256 acc0_0 = _mm256_setzero_ps();
             for (long j = 0; j < 7; j++) {
-                const __m256 w0 = _mm256_maskload_ps(W + j * 13 + k, tailmask);
+                const __m256 w0 = _mm256_maskload_ps(W + j * 13 + 8, tailmask);
                 const __m256 d0 = _mm256_set1_ps(dz[i * 7 + j]);
                 acc0_0 = _mm256_fmadd_ps(d0, w0, acc0_0);
             }
-            _mm256_maskstore_ps(dx + i * 13 + k, tailmask, acc0_0);
+            _mm256_maskstore_ps(dx + i * 13 + 8, tailmask, acc0_0);
         }
     }
 }
@@ -658,7 +646,7 @@ static void gc_soft_fwd_7x5(const float *restrict W, const float *restrict b,
         }
         for (long i = 0; i < rows; i++) {
             __m128 acc0 = _mm_loadu_ps(b);
-            const __m128 x0 = _mm_set1_ps(x[i * 7 + 0]);
+            const __m128 x0 = _mm_set1_ps(x[i * 7]);
             acc0 = _mm_fmadd_ps(x0, _mm_loadu_ps(wt), acc0);
             const __m128 x1 = _mm_set1_ps(x[i * 7 + 1]);
             acc0 = _mm_fmadd_ps(x1, _mm_loadu_ps(wt + 4), acc0);
@@ -675,14 +663,14 @@ static void gc_soft_fwd_7x5(const float *restrict W, const float *restrict b,
             _mm_storeu_ps(z + i * 5, acc0);
         }
     }
-    { /* units 4..4: plain loops */
+    { /* unit 4: plain loops */
         for (long i = 0; i < rows; i++) {
-            for (long j = 4; j < 5; j++) {
+            { /* unit 4 */
                 float s = 0.0f;
                 for (long k = 0; k < 7; k++) {
-                    s += x[i * 7 + k] * W[j * 7 + k];
+                    s += x[i * 7 + k] * W[4 * 7 + k];
                 }
-                z[i * 5 + j] = b[j] + s;
+                z[i * 5 + 4] = b[4] + s;
             }
         }
     }
@@ -694,45 +682,43 @@ static void gc_soft_dw_7x5(const float *restrict dz, const float *restrict a, lo
 {
     /* fan_in 7 < 8 lanes: over the units */
     { /* units 0..3, __m128 */
-        for (long j0 = 0; j0 < 4; j0 += 4) {
-            __m128 acc0 = _mm_setzero_ps();
-            __m128 acc1 = _mm_setzero_ps();
-            __m128 acc2 = _mm_setzero_ps();
-            __m128 acc3 = _mm_setzero_ps();
-            __m128 acc4 = _mm_setzero_ps();
-            __m128 acc5 = _mm_setzero_ps();
-            __m128 acc6 = _mm_setzero_ps();
-            for (long i = 0; i < rows; i++) {
-                const __m128 d = _mm_loadu_ps(dz + i * 5 + j0);
-                acc0 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 0]), d, acc0);
-                acc1 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 1]), d, acc1);
-                acc2 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 2]), d, acc2);
-                acc3 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 3]), d, acc3);
-                acc4 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 4]), d, acc4);
-                acc5 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 5]), d, acc5);
-                acc6 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 6]), d, acc6);
-            }
-            float t[28];
-            _mm_storeu_ps(t, acc0);
-            _mm_storeu_ps(t + 4, acc1);
-            _mm_storeu_ps(t + 8, acc2);
-            _mm_storeu_ps(t + 12, acc3);
-            _mm_storeu_ps(t + 16, acc4);
-            _mm_storeu_ps(t + 20, acc5);
-            _mm_storeu_ps(t + 24, acc6);
-            for (long v = 0; v < 4; v++) {
-                for (long k = 0; k < 7; k++) {
-                    dW[(j0 + v) * 7 + k] += t[k * 4 + v];
-                }
+        __m128 acc0 = _mm_setzero_ps();
+        __m128 acc1 = _mm_setzero_ps();
+        __m128 acc2 = _mm_setzero_ps();
+        __m128 acc3 = _mm_setzero_ps();
+        __m128 acc4 = _mm_setzero_ps();
+        __m128 acc5 = _mm_setzero_ps();
+        __m128 acc6 = _mm_setzero_ps();
+        for (long i = 0; i < rows; i++) {
+            const __m128 d = _mm_loadu_ps(dz + i * 5);
+            acc0 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7]), d, acc0);
+            acc1 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 1]), d, acc1);
+            acc2 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 2]), d, acc2);
+            acc3 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 3]), d, acc3);
+            acc4 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 4]), d, acc4);
+            acc5 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 5]), d, acc5);
+            acc6 = _mm_fmadd_ps(_mm_set1_ps(a[i * 7 + 6]), d, acc6);
+        }
+        float t[28];
+        _mm_storeu_ps(t, acc0);
+        _mm_storeu_ps(t + 4, acc1);
+        _mm_storeu_ps(t + 8, acc2);
+        _mm_storeu_ps(t + 12, acc3);
+        _mm_storeu_ps(t + 16, acc4);
+        _mm_storeu_ps(t + 20, acc5);
+        _mm_storeu_ps(t + 24, acc6);
+        for (long v = 0; v < 4; v++) {
+            for (long k = 0; k < 7; k++) {
+                dW[v * 7 + k] += t[k * 4 + v];
             }
         }
     }
-    { /* units 4..4: plain loops */
+    { /* unit 4: plain loops */
         for (long i = 0; i < rows; i++) {
-            for (long j = 4; j < 5; j++) {
-                const float d = dz[i * 5 + j];
+            { /* unit 4 */
+                const float d = dz[i * 5 + 4];
                 for (long k = 0; k < 7; k++) {
-                    dW[j * 7 + k] += d * a[i * 7 + k];
+                    dW[4 * 7 + k] += d * a[i * 7 + k];
                 }
             }
         }
@@ -855,24 +841,22 @@ static void gc_soft_fwd_9x13(const float *restrict W, const float *restrict b,
                 acc3_2 = vfmaq_f32(acc3_2, x3, w2);
                 acc3_3 = vfmaq_f32(acc3_3, x3, w3);
             }
-            for (long k = 8; k < 9; k++) {
-                t0_0 += x[i * 9 + k] * W[j * 9 + k];
-                t0_1 += x[i * 9 + k] * W[(j + 1) * 9 + k];
-                t0_2 += x[i * 9 + k] * W[(j + 2) * 9 + k];
-                t0_3 += x[i * 9 + k] * W[(j + 3) * 9 + k];
-                t1_0 += x[(i + 1) * 9 + k] * W[j * 9 + k];
-                t1_1 += x[(i + 1) * 9 + k] * W[(j + 1) * 9 + k];
-                t1_2 += x[(i + 1) * 9 + k] * W[(j + 2) * 9 + k];
-                t1_3 += x[(i + 1) * 9 + k] * W[(j + 3) * 9 + k];
-                t2_0 += x[(i + 2) * 9 + k] * W[j * 9 + k];
-                t2_1 += x[(i + 2) * 9 + k] * W[(j + 1) * 9 + k];
-                t2_2 += x[(i + 2) * 9 + k] * W[(j + 2) * 9 + k];
-                t2_3 += x[(i + 2) * 9 + k] * W[(j + 3) * 9 + k];
-                t3_0 += x[(i + 3) * 9 + k] * W[j * 9 + k];
-                t3_1 += x[(i + 3) * 9 + k] * W[(j + 1) * 9 + k];
-                t3_2 += x[(i + 3) * 9 + k] * W[(j + 2) * 9 + k];
-                t3_3 += x[(i + 3) * 9 + k] * W[(j + 3) * 9 + k];
-            }
+            t0_0 += x[i * 9 + 8] * W[j * 9 + 8];
+            t0_1 += x[i * 9 + 8] * W[(j + 1) * 9 + 8];
+            t0_2 += x[i * 9 + 8] * W[(j + 2) * 9 + 8];
+            t0_3 += x[i * 9 + 8] * W[(j + 3) * 9 + 8];
+            t1_0 += x[(i + 1) * 9 + 8] * W[j * 9 + 8];
+            t1_1 += x[(i + 1) * 9 + 8] * W[(j + 1) * 9 + 8];
+            t1_2 += x[(i + 1) * 9 + 8] * W[(j + 2) * 9 + 8];
+            t1_3 += x[(i + 1) * 9 + 8] * W[(j + 3) * 9 + 8];
+            t2_0 += x[(i + 2) * 9 + 8] * W[j * 9 + 8];
+            t2_1 += x[(i + 2) * 9 + 8] * W[(j + 1) * 9 + 8];
+            t2_2 += x[(i + 2) * 9 + 8] * W[(j + 2) * 9 + 8];
+            t2_3 += x[(i + 2) * 9 + 8] * W[(j + 3) * 9 + 8];
+            t3_0 += x[(i + 3) * 9 + 8] * W[j * 9 + 8];
+            t3_1 += x[(i + 3) * 9 + 8] * W[(j + 1) * 9 + 8];
+            t3_2 += x[(i + 3) * 9 + 8] * W[(j + 2) * 9 + 8];
+            t3_3 += x[(i + 3) * 9 + 8] * W[(j + 3) * 9 + 8];
             z[i * 13 + j] = b[j] + vaddvq_f32(acc0_0) + t0_0;
             z[i * 13 + j + 1] = b[j + 1] + vaddvq_f32(acc0_1) + t0_1;
             z[i * 13 + j + 2] = b[j + 2] + vaddvq_f32(acc0_2) + t0_2;
@@ -890,7 +874,7 @@ static void gc_soft_fwd_9x13(const float *restrict W, const float *restrict b,
             z[(i + 3) * 13 + j + 2] = b[j + 2] + vaddvq_f32(acc3_2) + t3_2;
             z[(i + 3) * 13 + j + 3] = b[j + 3] + vaddvq_f32(acc3_3) + t3_3;
         }
-        { /* units 12..12 */
+        { /* unit 12 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc1_0 = vdupq_n_f32(0.0f);
             float32x4_t acc2_0 = vdupq_n_f32(0.0f);
@@ -910,12 +894,10 @@ static void gc_soft_fwd_9x13(const float *restrict W, const float *restrict b,
                 const float32x4_t x3 = vld1q_f32(x + (i + 3) * 9 + k);
                 acc3_0 = vfmaq_f32(acc3_0, x3, w0);
             }
-            for (long k = 8; k < 9; k++) {
-                t0_0 += x[i * 9 + k] * W[12 * 9 + k];
-                t1_0 += x[(i + 1) * 9 + k] * W[12 * 9 + k];
-                t2_0 += x[(i + 2) * 9 + k] * W[12 * 9 + k];
-                t3_0 += x[(i + 3) * 9 + k] * W[12 * 9 + k];
-            }
+            t0_0 += x[i * 9 + 8] * W[12 * 9 + 8];
+            t1_0 += x[(i + 1) * 9 + 8] * W[12 * 9 + 8];
+            t2_0 += x[(i + 2) * 9 + 8] * W[12 * 9 + 8];
+            t3_0 += x[(i + 3) * 9 + 8] * W[12 * 9 + 8];
             z[i * 13 + 12] = b[12] + vaddvq_f32(acc0_0) + t0_0;
             z[(i + 1) * 13 + 12] = b[12] + vaddvq_f32(acc1_0) + t1_0;
             z[(i + 2) * 13 + 12] = b[12] + vaddvq_f32(acc2_0) + t2_0;
@@ -943,18 +925,16 @@ static void gc_soft_fwd_9x13(const float *restrict W, const float *restrict b,
                 acc0_2 = vfmaq_f32(acc0_2, x0, w2);
                 acc0_3 = vfmaq_f32(acc0_3, x0, w3);
             }
-            for (long k = 8; k < 9; k++) {
-                t0_0 += x[i * 9 + k] * W[j * 9 + k];
-                t0_1 += x[i * 9 + k] * W[(j + 1) * 9 + k];
-                t0_2 += x[i * 9 + k] * W[(j + 2) * 9 + k];
-                t0_3 += x[i * 9 + k] * W[(j + 3) * 9 + k];
-            }
+            t0_0 += x[i * 9 + 8] * W[j * 9 + 8];
+            t0_1 += x[i * 9 + 8] * W[(j + 1) * 9 + 8];
+            t0_2 += x[i * 9 + 8] * W[(j + 2) * 9 + 8];
+            t0_3 += x[i * 9 + 8] * W[(j + 3) * 9 + 8];
             z[i * 13 + j] = b[j] + vaddvq_f32(acc0_0) + t0_0;
             z[i * 13 + j + 1] = b[j + 1] + vaddvq_f32(acc0_1) + t0_1;
             z[i * 13 + j + 2] = b[j + 2] + vaddvq_f32(acc0_2) + t0_2;
             z[i * 13 + j + 3] = b[j + 3] + vaddvq_f32(acc0_3) + t0_3;
         }
-        { /* units 12..12 */
+        { /* unit 12 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float t0_0 = 0.0f;
             for (long k = 0; k < 8; k += 4) {
@@ -962,9 +942,7 @@ static void gc_soft_fwd_9x13(const float *restrict W, const float *restrict b,
                 const float32x4_t x0 = vld1q_f32(x + i * 9 + k);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
             }
-            for (long k = 8; k < 9; k++) {
-                t0_0 += x[i * 9 + k] * W[12 * 9 + k];
-            }
+            t0_0 += x[i * 9 + 8] * W[12 * 9 + 8];
             z[i * 13 + 12] = b[12] + vaddvq_f32(acc0_0) + t0_0;
         }
     }
@@ -996,7 +974,7 @@ static void gc_soft_dw_9x13(const float *restrict dz, const float *restrict a, l
             vst1q_f32(dW + (j + 2) * 9 + k, acc2_0);
             vst1q_f32(dW + (j + 3) * 9 + k, acc3_0);
         }
-        { /* units 12..12 */
+        { /* unit 12 */
             float32x4_t acc0_0 = vld1q_f32(dW + 12 * 9 + k);
             for (long i = 0; i < rows; i++) {
                 const float32x4_t a0 = vld1q_f32(a + i * 9 + k);
@@ -1006,14 +984,12 @@ static void gc_soft_dw_9x13(const float *restrict dz, const float *restrict a, l
             vst1q_f32(dW + 12 * 9 + k, acc0_0);
         }
     }
-    for (long k = 8; k < 9; k++) {
-        for (long j = 0; j < 13; j++) {
-            float s = 0.0f;
-            for (long i = 0; i < rows; i++) {
-                s += dz[i * 13 + j] * a[i * 9 + k];
-            }
-            dW[j * 9 + k] += s;
+    for (long j = 0; j < 13; j++) {
+        float s = 0.0f;
+        for (long i = 0; i < rows; i++) {
+            s += dz[i * 13 + j] * a[i * 9 + 8];
         }
+        dW[j * 9 + 8] += s;
     }
 }
 
@@ -1023,7 +999,7 @@ static void gc_soft_fwd_13x7(const float *restrict W, const float *restrict b,
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long j = 0; j < 4; j += 4) {
+        { /* units 0..3 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc0_1 = vdupq_n_f32(0.0f);
             float32x4_t acc0_2 = vdupq_n_f32(0.0f);
@@ -1057,10 +1033,10 @@ static void gc_soft_fwd_13x7(const float *restrict W, const float *restrict b,
             float t3_2 = 0.0f;
             float t3_3 = 0.0f;
             for (long k = 0; k < 12; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + j * 13 + k);
-                const float32x4_t w1 = vld1q_f32(W + (j + 1) * 13 + k);
-                const float32x4_t w2 = vld1q_f32(W + (j + 2) * 13 + k);
-                const float32x4_t w3 = vld1q_f32(W + (j + 3) * 13 + k);
+                const float32x4_t w0 = vld1q_f32(W + k);
+                const float32x4_t w1 = vld1q_f32(W + 1 * 13 + k);
+                const float32x4_t w2 = vld1q_f32(W + 2 * 13 + k);
+                const float32x4_t w3 = vld1q_f32(W + 3 * 13 + k);
                 const float32x4_t x0 = vld1q_f32(x + i * 13 + k);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
                 acc0_1 = vfmaq_f32(acc0_1, x0, w1);
@@ -1082,40 +1058,38 @@ static void gc_soft_fwd_13x7(const float *restrict W, const float *restrict b,
                 acc3_2 = vfmaq_f32(acc3_2, x3, w2);
                 acc3_3 = vfmaq_f32(acc3_3, x3, w3);
             }
-            for (long k = 12; k < 13; k++) {
-                t0_0 += x[i * 13 + k] * W[j * 13 + k];
-                t0_1 += x[i * 13 + k] * W[(j + 1) * 13 + k];
-                t0_2 += x[i * 13 + k] * W[(j + 2) * 13 + k];
-                t0_3 += x[i * 13 + k] * W[(j + 3) * 13 + k];
-                t1_0 += x[(i + 1) * 13 + k] * W[j * 13 + k];
-                t1_1 += x[(i + 1) * 13 + k] * W[(j + 1) * 13 + k];
-                t1_2 += x[(i + 1) * 13 + k] * W[(j + 2) * 13 + k];
-                t1_3 += x[(i + 1) * 13 + k] * W[(j + 3) * 13 + k];
-                t2_0 += x[(i + 2) * 13 + k] * W[j * 13 + k];
-                t2_1 += x[(i + 2) * 13 + k] * W[(j + 1) * 13 + k];
-                t2_2 += x[(i + 2) * 13 + k] * W[(j + 2) * 13 + k];
-                t2_3 += x[(i + 2) * 13 + k] * W[(j + 3) * 13 + k];
-                t3_0 += x[(i + 3) * 13 + k] * W[j * 13 + k];
-                t3_1 += x[(i + 3) * 13 + k] * W[(j + 1) * 13 + k];
-                t3_2 += x[(i + 3) * 13 + k] * W[(j + 2) * 13 + k];
-                t3_3 += x[(i + 3) * 13 + k] * W[(j + 3) * 13 + k];
-            }
-            z[i * 7 + j] = b[j] + vaddvq_f32(acc0_0) + t0_0;
-            z[i * 7 + j + 1] = b[j + 1] + vaddvq_f32(acc0_1) + t0_1;
-            z[i * 7 + j + 2] = b[j + 2] + vaddvq_f32(acc0_2) + t0_2;
-            z[i * 7 + j + 3] = b[j + 3] + vaddvq_f32(acc0_3) + t0_3;
-            z[(i + 1) * 7 + j] = b[j] + vaddvq_f32(acc1_0) + t1_0;
-            z[(i + 1) * 7 + j + 1] = b[j + 1] + vaddvq_f32(acc1_1) + t1_1;
-            z[(i + 1) * 7 + j + 2] = b[j + 2] + vaddvq_f32(acc1_2) + t1_2;
-            z[(i + 1) * 7 + j + 3] = b[j + 3] + vaddvq_f32(acc1_3) + t1_3;
-            z[(i + 2) * 7 + j] = b[j] + vaddvq_f32(acc2_0) + t2_0;
-            z[(i + 2) * 7 + j + 1] = b[j + 1] + vaddvq_f32(acc2_1) + t2_1;
-            z[(i + 2) * 7 + j + 2] = b[j + 2] + vaddvq_f32(acc2_2) + t2_2;
-            z[(i + 2) * 7 + j + 3] = b[j + 3] + vaddvq_f32(acc2_3) + t2_3;
-            z[(i + 3) * 7 + j] = b[j] + vaddvq_f32(acc3_0) + t3_0;
-            z[(i + 3) * 7 + j + 1] = b[j + 1] + vaddvq_f32(acc3_1) + t3_1;
-            z[(i + 3) * 7 + j + 2] = b[j + 2] + vaddvq_f32(acc3_2) + t3_2;
-            z[(i + 3) * 7 + j + 3] = b[j + 3] + vaddvq_f32(acc3_3) + t3_3;
+            t0_0 += x[i * 13 + 12] * W[12];
+            t0_1 += x[i * 13 + 12] * W[1 * 13 + 12];
+            t0_2 += x[i * 13 + 12] * W[2 * 13 + 12];
+            t0_3 += x[i * 13 + 12] * W[3 * 13 + 12];
+            t1_0 += x[(i + 1) * 13 + 12] * W[12];
+            t1_1 += x[(i + 1) * 13 + 12] * W[1 * 13 + 12];
+            t1_2 += x[(i + 1) * 13 + 12] * W[2 * 13 + 12];
+            t1_3 += x[(i + 1) * 13 + 12] * W[3 * 13 + 12];
+            t2_0 += x[(i + 2) * 13 + 12] * W[12];
+            t2_1 += x[(i + 2) * 13 + 12] * W[1 * 13 + 12];
+            t2_2 += x[(i + 2) * 13 + 12] * W[2 * 13 + 12];
+            t2_3 += x[(i + 2) * 13 + 12] * W[3 * 13 + 12];
+            t3_0 += x[(i + 3) * 13 + 12] * W[12];
+            t3_1 += x[(i + 3) * 13 + 12] * W[1 * 13 + 12];
+            t3_2 += x[(i + 3) * 13 + 12] * W[2 * 13 + 12];
+            t3_3 += x[(i + 3) * 13 + 12] * W[3 * 13 + 12];
+            z[i * 7] = b[0] + vaddvq_f32(acc0_0) + t0_0;
+            z[i * 7 + 1] = b[1] + vaddvq_f32(acc0_1) + t0_1;
+            z[i * 7 + 2] = b[2] + vaddvq_f32(acc0_2) + t0_2;
+            z[i * 7 + 3] = b[3] + vaddvq_f32(acc0_3) + t0_3;
+            z[(i + 1) * 7] = b[0] + vaddvq_f32(acc1_0) + t1_0;
+            z[(i + 1) * 7 + 1] = b[1] + vaddvq_f32(acc1_1) + t1_1;
+            z[(i + 1) * 7 + 2] = b[2] + vaddvq_f32(acc1_2) + t1_2;
+            z[(i + 1) * 7 + 3] = b[3] + vaddvq_f32(acc1_3) + t1_3;
+            z[(i + 2) * 7] = b[0] + vaddvq_f32(acc2_0) + t2_0;
+            z[(i + 2) * 7 + 1] = b[1] + vaddvq_f32(acc2_1) + t2_1;
+            z[(i + 2) * 7 + 2] = b[2] + vaddvq_f32(acc2_2) + t2_2;
+            z[(i + 2) * 7 + 3] = b[3] + vaddvq_f32(acc2_3) + t2_3;
+            z[(i + 3) * 7] = b[0] + vaddvq_f32(acc3_0) + t3_0;
+            z[(i + 3) * 7 + 1] = b[1] + vaddvq_f32(acc3_1) + t3_1;
+            z[(i + 3) * 7 + 2] = b[2] + vaddvq_f32(acc3_2) + t3_2;
+            z[(i + 3) * 7 + 3] = b[3] + vaddvq_f32(acc3_3) + t3_3;
         }
         { /* units 4..6 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
@@ -1163,20 +1137,18 @@ static void gc_soft_fwd_13x7(const float *restrict W, const float *restrict b,
                 acc3_1 = vfmaq_f32(acc3_1, x3, w1);
                 acc3_2 = vfmaq_f32(acc3_2, x3, w2);
             }
-            for (long k = 12; k < 13; k++) {
-                t0_0 += x[i * 13 + k] * W[4 * 13 + k];
-                t0_1 += x[i * 13 + k] * W[5 * 13 + k];
-                t0_2 += x[i * 13 + k] * W[6 * 13 + k];
-                t1_0 += x[(i + 1) * 13 + k] * W[4 * 13 + k];
-                t1_1 += x[(i + 1) * 13 + k] * W[5 * 13 + k];
-                t1_2 += x[(i + 1) * 13 + k] * W[6 * 13 + k];
-                t2_0 += x[(i + 2) * 13 + k] * W[4 * 13 + k];
-                t2_1 += x[(i + 2) * 13 + k] * W[5 * 13 + k];
-                t2_2 += x[(i + 2) * 13 + k] * W[6 * 13 + k];
-                t3_0 += x[(i + 3) * 13 + k] * W[4 * 13 + k];
-                t3_1 += x[(i + 3) * 13 + k] * W[5 * 13 + k];
-                t3_2 += x[(i + 3) * 13 + k] * W[6 * 13 + k];
-            }
+            t0_0 += x[i * 13 + 12] * W[4 * 13 + 12];
+            t0_1 += x[i * 13 + 12] * W[5 * 13 + 12];
+            t0_2 += x[i * 13 + 12] * W[6 * 13 + 12];
+            t1_0 += x[(i + 1) * 13 + 12] * W[4 * 13 + 12];
+            t1_1 += x[(i + 1) * 13 + 12] * W[5 * 13 + 12];
+            t1_2 += x[(i + 1) * 13 + 12] * W[6 * 13 + 12];
+            t2_0 += x[(i + 2) * 13 + 12] * W[4 * 13 + 12];
+            t2_1 += x[(i + 2) * 13 + 12] * W[5 * 13 + 12];
+            t2_2 += x[(i + 2) * 13 + 12] * W[6 * 13 + 12];
+            t3_0 += x[(i + 3) * 13 + 12] * W[4 * 13 + 12];
+            t3_1 += x[(i + 3) * 13 + 12] * W[5 * 13 + 12];
+            t3_2 += x[(i + 3) * 13 + 12] * W[6 * 13 + 12];
             z[i * 7 + 4] = b[4] + vaddvq_f32(acc0_0) + t0_0;
             z[i * 7 + 5] = b[5] + vaddvq_f32(acc0_1) + t0_1;
             z[i * 7 + 6] = b[6] + vaddvq_f32(acc0_2) + t0_2;
@@ -1192,7 +1164,7 @@ static void gc_soft_fwd_13x7(const float *restrict W, const float *restrict b,
         }
     }
     for (; i < rows; i++) {
-        for (long j = 0; j < 4; j += 4) {
+        { /* units 0..3 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc0_1 = vdupq_n_f32(0.0f);
             float32x4_t acc0_2 = vdupq_n_f32(0.0f);
@@ -1202,26 +1174,24 @@ static void gc_soft_fwd_13x7(const float *restrict W, const float *restrict b,
             float t0_2 = 0.0f;
             float t0_3 = 0.0f;
             for (long k = 0; k < 12; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + j * 13 + k);
-                const float32x4_t w1 = vld1q_f32(W + (j + 1) * 13 + k);
-                const float32x4_t w2 = vld1q_f32(W + (j + 2) * 13 + k);
-                const float32x4_t w3 = vld1q_f32(W + (j + 3) * 13 + k);
+                const float32x4_t w0 = vld1q_f32(W + k);
+                const float32x4_t w1 = vld1q_f32(W + 1 * 13 + k);
+                const float32x4_t w2 = vld1q_f32(W + 2 * 13 + k);
+                const float32x4_t w3 = vld1q_f32(W + 3 * 13 + k);
                 const float32x4_t x0 = vld1q_f32(x + i * 13 + k);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
                 acc0_1 = vfmaq_f32(acc0_1, x0, w1);
                 acc0_2 = vfmaq_f32(acc0_2, x0, w2);
                 acc0_3 = vfmaq_f32(acc0_3, x0, w3);
             }
-            for (long k = 12; k < 13; k++) {
-                t0_0 += x[i * 13 + k] * W[j * 13 + k];
-                t0_1 += x[i * 13 + k] * W[(j + 1) * 13 + k];
-                t0_2 += x[i * 13 + k] * W[(j + 2) * 13 + k];
-                t0_3 += x[i * 13 + k] * W[(j + 3) * 13 + k];
-            }
-            z[i * 7 + j] = b[j] + vaddvq_f32(acc0_0) + t0_0;
-            z[i * 7 + j + 1] = b[j + 1] + vaddvq_f32(acc0_1) + t0_1;
-            z[i * 7 + j + 2] = b[j + 2] + vaddvq_f32(acc0_2) + t0_2;
-            z[i * 7 + j + 3] = b[j + 3] + vaddvq_f32(acc0_3) + t0_3;
+            t0_0 += x[i * 13 + 12] * W[12];
+            t0_1 += x[i * 13 + 12] * W[1 * 13 + 12];
+            t0_2 += x[i * 13 + 12] * W[2 * 13 + 12];
+            t0_3 += x[i * 13 + 12] * W[3 * 13 + 12];
+            z[i * 7] = b[0] + vaddvq_f32(acc0_0) + t0_0;
+            z[i * 7 + 1] = b[1] + vaddvq_f32(acc0_1) + t0_1;
+            z[i * 7 + 2] = b[2] + vaddvq_f32(acc0_2) + t0_2;
+            z[i * 7 + 3] = b[3] + vaddvq_f32(acc0_3) + t0_3;
         }
         { /* units 4..6 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
@@ -1239,11 +1209,9 @@ static void gc_soft_fwd_13x7(const float *restrict W, const float *restrict b,
                 acc0_1 = vfmaq_f32(acc0_1, x0, w1);
                 acc0_2 = vfmaq_f32(acc0_2, x0, w2);
             }
-            for (long k = 12; k < 13; k++) {
-                t0_0 += x[i * 13 + k] * W[4 * 13 + k];
-                t0_1 += x[i * 13 + k] * W[5 * 13 + k];
-                t0_2 += x[i * 13 + k] * W[6 * 13 + k];
-            }
+            t0_0 += x[i * 13 + 12] * W[4 * 13 + 12];
+            t0_1 += x[i * 13 + 12] * W[5 * 13 + 12];
+            t0_2 += x[i * 13 + 12] * W[6 * 13 + 12];
             z[i * 7 + 4] = b[4] + vaddvq_f32(acc0_0) + t0_0;
             z[i * 7 + 5] = b[5] + vaddvq_f32(acc0_1) + t0_1;
             z[i * 7 + 6] = b[6] + vaddvq_f32(acc0_2) + t0_2;
@@ -1256,26 +1224,26 @@ static void gc_soft_dw_13x7(const float *restrict dz, const float *restrict a, l
     float *restrict dW)
 {
     for (long k = 0; k < 12; k += 4) {
-        for (long j = 0; j < 4; j += 4) {
-            float32x4_t acc0_0 = vld1q_f32(dW + j * 13 + k);
-            float32x4_t acc1_0 = vld1q_f32(dW + (j + 1) * 13 + k);
-            float32x4_t acc2_0 = vld1q_f32(dW + (j + 2) * 13 + k);
-            float32x4_t acc3_0 = vld1q_f32(dW + (j + 3) * 13 + k);
+        { /* units 0..3 */
+            float32x4_t acc0_0 = vld1q_f32(dW + k);
+            float32x4_t acc1_0 = vld1q_f32(dW + 1 * 13 + k);
+            float32x4_t acc2_0 = vld1q_f32(dW + 2 * 13 + k);
+            float32x4_t acc3_0 = vld1q_f32(dW + 3 * 13 + k);
             for (long i = 0; i < rows; i++) {
                 const float32x4_t a0 = vld1q_f32(a + i * 13 + k);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 7 + j]);
+                const float32x4_t d0 = vdupq_n_f32(dz[i * 7]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, a0);
-                const float32x4_t d1 = vdupq_n_f32(dz[i * 7 + j + 1]);
+                const float32x4_t d1 = vdupq_n_f32(dz[i * 7 + 1]);
                 acc1_0 = vfmaq_f32(acc1_0, d1, a0);
-                const float32x4_t d2 = vdupq_n_f32(dz[i * 7 + j + 2]);
+                const float32x4_t d2 = vdupq_n_f32(dz[i * 7 + 2]);
                 acc2_0 = vfmaq_f32(acc2_0, d2, a0);
-                const float32x4_t d3 = vdupq_n_f32(dz[i * 7 + j + 3]);
+                const float32x4_t d3 = vdupq_n_f32(dz[i * 7 + 3]);
                 acc3_0 = vfmaq_f32(acc3_0, d3, a0);
             }
-            vst1q_f32(dW + j * 13 + k, acc0_0);
-            vst1q_f32(dW + (j + 1) * 13 + k, acc1_0);
-            vst1q_f32(dW + (j + 2) * 13 + k, acc2_0);
-            vst1q_f32(dW + (j + 3) * 13 + k, acc3_0);
+            vst1q_f32(dW + k, acc0_0);
+            vst1q_f32(dW + 1 * 13 + k, acc1_0);
+            vst1q_f32(dW + 2 * 13 + k, acc2_0);
+            vst1q_f32(dW + 3 * 13 + k, acc3_0);
         }
         { /* units 4..6 */
             float32x4_t acc0_0 = vld1q_f32(dW + 4 * 13 + k);
@@ -1295,14 +1263,12 @@ static void gc_soft_dw_13x7(const float *restrict dz, const float *restrict a, l
             vst1q_f32(dW + 6 * 13 + k, acc2_0);
         }
     }
-    for (long k = 12; k < 13; k++) {
-        for (long j = 0; j < 7; j++) {
-            float s = 0.0f;
-            for (long i = 0; i < rows; i++) {
-                s += dz[i * 7 + j] * a[i * 13 + k];
-            }
-            dW[j * 13 + k] += s;
+    for (long j = 0; j < 7; j++) {
+        float s = 0.0f;
+        for (long i = 0; i < rows; i++) {
+            s += dz[i * 7 + j] * a[i * 13 + 12];
         }
+        dW[j * 13 + 12] += s;
     }
 }
 
@@ -1333,21 +1299,21 @@ static void gc_soft_dx_13x7(const float *restrict W, const float *restrict dz, l
             vst1q_f32(dx + (i + 2) * 13 + k, acc2_0);
             vst1q_f32(dx + (i + 3) * 13 + k, acc3_0);
         }
-        for (long k = 12; k < 13; k++) {
+        { /* k = 12 */
             float s0 = 0.0f;
             float s1 = 0.0f;
             float s2 = 0.0f;
             float s3 = 0.0f;
             for (long j = 0; j < 7; j++) {
-                s0 += dz[i * 7 + j] * W[j * 13 + k];
-                s1 += dz[(i + 1) * 7 + j] * W[j * 13 + k];
-                s2 += dz[(i + 2) * 7 + j] * W[j * 13 + k];
-                s3 += dz[(i + 3) * 7 + j] * W[j * 13 + k];
+                s0 += dz[i * 7 + j] * W[j * 13 + 12];
+                s1 += dz[(i + 1) * 7 + j] * W[j * 13 + 12];
+                s2 += dz[(i + 2) * 7 + j] * W[j * 13 + 12];
+                s3 += dz[(i + 3) * 7 + j] * W[j * 13 + 12];
             }
-            dx[i * 13 + k] = s0;
-            dx[(i + 1) * 13 + k] = s1;
-            dx[(i + 2) * 13 + k] = s2;
-            dx[(i + 3) * 13 + k] = s3;
+            dx[i * 13 + 12] = s0;
+            dx[(i + 1) * 13 + 12] = s1;
+            dx[(i + 2) * 13 + 12] = s2;
+            dx[(i + 3) * 13 + 12] = s3;
         }
     }
     for (; i < rows; i++) {
@@ -1360,12 +1326,12 @@ static void gc_soft_dx_13x7(const float *restrict W, const float *restrict dz, l
             }
             vst1q_f32(dx + i * 13 + k, acc0_0);
         }
-        for (long k = 12; k < 13; k++) {
+        { /* k = 12 */
             float s0 = 0.0f;
             for (long j = 0; j < 7; j++) {
-                s0 += dz[i * 7 + j] * W[j * 13 + k];
+                s0 += dz[i * 7 + j] * W[j * 13 + 12];
             }
-            dx[i * 13 + k] = s0;
+            dx[i * 13 + 12] = s0;
         }
     }
 }
@@ -1376,7 +1342,7 @@ static void gc_soft_fwd_7x5(const float *restrict W, const float *restrict b,
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long j = 0; j < 4; j += 4) {
+        { /* units 0..3 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc0_1 = vdupq_n_f32(0.0f);
             float32x4_t acc0_2 = vdupq_n_f32(0.0f);
@@ -1409,68 +1375,68 @@ static void gc_soft_fwd_7x5(const float *restrict W, const float *restrict b,
             float t3_1 = 0.0f;
             float t3_2 = 0.0f;
             float t3_3 = 0.0f;
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + j * 7 + k);
-                const float32x4_t w1 = vld1q_f32(W + (j + 1) * 7 + k);
-                const float32x4_t w2 = vld1q_f32(W + (j + 2) * 7 + k);
-                const float32x4_t w3 = vld1q_f32(W + (j + 3) * 7 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 7 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t w1 = vld1q_f32(W + 1 * 7);
+                const float32x4_t w2 = vld1q_f32(W + 2 * 7);
+                const float32x4_t w3 = vld1q_f32(W + 3 * 7);
+                const float32x4_t x0 = vld1q_f32(x + i * 7);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
                 acc0_1 = vfmaq_f32(acc0_1, x0, w1);
                 acc0_2 = vfmaq_f32(acc0_2, x0, w2);
                 acc0_3 = vfmaq_f32(acc0_3, x0, w3);
-                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 7 + k);
+                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 7);
                 acc1_0 = vfmaq_f32(acc1_0, x1, w0);
                 acc1_1 = vfmaq_f32(acc1_1, x1, w1);
                 acc1_2 = vfmaq_f32(acc1_2, x1, w2);
                 acc1_3 = vfmaq_f32(acc1_3, x1, w3);
-                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 7 + k);
+                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 7);
                 acc2_0 = vfmaq_f32(acc2_0, x2, w0);
                 acc2_1 = vfmaq_f32(acc2_1, x2, w1);
                 acc2_2 = vfmaq_f32(acc2_2, x2, w2);
                 acc2_3 = vfmaq_f32(acc2_3, x2, w3);
-                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 7 + k);
+                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 7);
                 acc3_0 = vfmaq_f32(acc3_0, x3, w0);
                 acc3_1 = vfmaq_f32(acc3_1, x3, w1);
                 acc3_2 = vfmaq_f32(acc3_2, x3, w2);
                 acc3_3 = vfmaq_f32(acc3_3, x3, w3);
             }
             for (long k = 4; k < 7; k++) {
-                t0_0 += x[i * 7 + k] * W[j * 7 + k];
-                t0_1 += x[i * 7 + k] * W[(j + 1) * 7 + k];
-                t0_2 += x[i * 7 + k] * W[(j + 2) * 7 + k];
-                t0_3 += x[i * 7 + k] * W[(j + 3) * 7 + k];
-                t1_0 += x[(i + 1) * 7 + k] * W[j * 7 + k];
-                t1_1 += x[(i + 1) * 7 + k] * W[(j + 1) * 7 + k];
-                t1_2 += x[(i + 1) * 7 + k] * W[(j + 2) * 7 + k];
-                t1_3 += x[(i + 1) * 7 + k] * W[(j + 3) * 7 + k];
-                t2_0 += x[(i + 2) * 7 + k] * W[j * 7 + k];
-                t2_1 += x[(i + 2) * 7 + k] * W[(j + 1) * 7 + k];
-                t2_2 += x[(i + 2) * 7 + k] * W[(j + 2) * 7 + k];
-                t2_3 += x[(i + 2) * 7 + k] * W[(j + 3) * 7 + k];
-                t3_0 += x[(i + 3) * 7 + k] * W[j * 7 + k];
-                t3_1 += x[(i + 3) * 7 + k] * W[(j + 1) * 7 + k];
-                t3_2 += x[(i + 3) * 7 + k] * W[(j + 2) * 7 + k];
-                t3_3 += x[(i + 3) * 7 + k] * W[(j + 3) * 7 + k];
+                t0_0 += x[i * 7 + k] * W[k];
+                t0_1 += x[i * 7 + k] * W[1 * 7 + k];
+                t0_2 += x[i * 7 + k] * W[2 * 7 + k];
+                t0_3 += x[i * 7 + k] * W[3 * 7 + k];
+                t1_0 += x[(i + 1) * 7 + k] * W[k];
+                t1_1 += x[(i + 1) * 7 + k] * W[1 * 7 + k];
+                t1_2 += x[(i + 1) * 7 + k] * W[2 * 7 + k];
+                t1_3 += x[(i + 1) * 7 + k] * W[3 * 7 + k];
+                t2_0 += x[(i + 2) * 7 + k] * W[k];
+                t2_1 += x[(i + 2) * 7 + k] * W[1 * 7 + k];
+                t2_2 += x[(i + 2) * 7 + k] * W[2 * 7 + k];
+                t2_3 += x[(i + 2) * 7 + k] * W[3 * 7 + k];
+                t3_0 += x[(i + 3) * 7 + k] * W[k];
+                t3_1 += x[(i + 3) * 7 + k] * W[1 * 7 + k];
+                t3_2 += x[(i + 3) * 7 + k] * W[2 * 7 + k];
+                t3_3 += x[(i + 3) * 7 + k] * W[3 * 7 + k];
             }
-            z[i * 5 + j] = b[j] + vaddvq_f32(acc0_0) + t0_0;
-            z[i * 5 + j + 1] = b[j + 1] + vaddvq_f32(acc0_1) + t0_1;
-            z[i * 5 + j + 2] = b[j + 2] + vaddvq_f32(acc0_2) + t0_2;
-            z[i * 5 + j + 3] = b[j + 3] + vaddvq_f32(acc0_3) + t0_3;
-            z[(i + 1) * 5 + j] = b[j] + vaddvq_f32(acc1_0) + t1_0;
-            z[(i + 1) * 5 + j + 1] = b[j + 1] + vaddvq_f32(acc1_1) + t1_1;
-            z[(i + 1) * 5 + j + 2] = b[j + 2] + vaddvq_f32(acc1_2) + t1_2;
-            z[(i + 1) * 5 + j + 3] = b[j + 3] + vaddvq_f32(acc1_3) + t1_3;
-            z[(i + 2) * 5 + j] = b[j] + vaddvq_f32(acc2_0) + t2_0;
-            z[(i + 2) * 5 + j + 1] = b[j + 1] + vaddvq_f32(acc2_1) + t2_1;
-            z[(i + 2) * 5 + j + 2] = b[j + 2] + vaddvq_f32(acc2_2) + t2_2;
-            z[(i + 2) * 5 + j + 3] = b[j + 3] + vaddvq_f32(acc2_3) + t2_3;
-            z[(i + 3) * 5 + j] = b[j] + vaddvq_f32(acc3_0) + t3_0;
-            z[(i + 3) * 5 + j + 1] = b[j + 1] + vaddvq_f32(acc3_1) + t3_1;
-            z[(i + 3) * 5 + j + 2] = b[j + 2] + vaddvq_f32(acc3_2) + t3_2;
-            z[(i + 3) * 5 + j + 3] = b[j + 3] + vaddvq_f32(acc3_3) + t3_3;
+            z[i * 5] = b[0] + vaddvq_f32(acc0_0) + t0_0;
+            z[i * 5 + 1] = b[1] + vaddvq_f32(acc0_1) + t0_1;
+            z[i * 5 + 2] = b[2] + vaddvq_f32(acc0_2) + t0_2;
+            z[i * 5 + 3] = b[3] + vaddvq_f32(acc0_3) + t0_3;
+            z[(i + 1) * 5] = b[0] + vaddvq_f32(acc1_0) + t1_0;
+            z[(i + 1) * 5 + 1] = b[1] + vaddvq_f32(acc1_1) + t1_1;
+            z[(i + 1) * 5 + 2] = b[2] + vaddvq_f32(acc1_2) + t1_2;
+            z[(i + 1) * 5 + 3] = b[3] + vaddvq_f32(acc1_3) + t1_3;
+            z[(i + 2) * 5] = b[0] + vaddvq_f32(acc2_0) + t2_0;
+            z[(i + 2) * 5 + 1] = b[1] + vaddvq_f32(acc2_1) + t2_1;
+            z[(i + 2) * 5 + 2] = b[2] + vaddvq_f32(acc2_2) + t2_2;
+            z[(i + 2) * 5 + 3] = b[3] + vaddvq_f32(acc2_3) + t2_3;
+            z[(i + 3) * 5] = b[0] + vaddvq_f32(acc3_0) + t3_0;
+            z[(i + 3) * 5 + 1] = b[1] + vaddvq_f32(acc3_1) + t3_1;
+            z[(i + 3) * 5 + 2] = b[2] + vaddvq_f32(acc3_2) + t3_2;
+            z[(i + 3) * 5 + 3] = b[3] + vaddvq_f32(acc3_3) + t3_3;
         }
-        { /* units 4..4 */
+        { /* unit 4 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc1_0 = vdupq_n_f32(0.0f);
             float32x4_t acc2_0 = vdupq_n_f32(0.0f);
@@ -1479,15 +1445,15 @@ static void gc_soft_fwd_7x5(const float *restrict W, const float *restrict b,
             float t1_0 = 0.0f;
             float t2_0 = 0.0f;
             float t3_0 = 0.0f;
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + 4 * 7 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 7 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W + 4 * 7);
+                const float32x4_t x0 = vld1q_f32(x + i * 7);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
-                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 7 + k);
+                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 7);
                 acc1_0 = vfmaq_f32(acc1_0, x1, w0);
-                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 7 + k);
+                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 7);
                 acc2_0 = vfmaq_f32(acc2_0, x2, w0);
-                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 7 + k);
+                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 7);
                 acc3_0 = vfmaq_f32(acc3_0, x3, w0);
             }
             for (long k = 4; k < 7; k++) {
@@ -1503,7 +1469,7 @@ static void gc_soft_fwd_7x5(const float *restrict W, const float *restrict b,
         }
     }
     for (; i < rows; i++) {
-        for (long j = 0; j < 4; j += 4) {
+        { /* units 0..3 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc0_1 = vdupq_n_f32(0.0f);
             float32x4_t acc0_2 = vdupq_n_f32(0.0f);
@@ -1512,34 +1478,34 @@ static void gc_soft_fwd_7x5(const float *restrict W, const float *restrict b,
             float t0_1 = 0.0f;
             float t0_2 = 0.0f;
             float t0_3 = 0.0f;
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + j * 7 + k);
-                const float32x4_t w1 = vld1q_f32(W + (j + 1) * 7 + k);
-                const float32x4_t w2 = vld1q_f32(W + (j + 2) * 7 + k);
-                const float32x4_t w3 = vld1q_f32(W + (j + 3) * 7 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 7 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t w1 = vld1q_f32(W + 1 * 7);
+                const float32x4_t w2 = vld1q_f32(W + 2 * 7);
+                const float32x4_t w3 = vld1q_f32(W + 3 * 7);
+                const float32x4_t x0 = vld1q_f32(x + i * 7);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
                 acc0_1 = vfmaq_f32(acc0_1, x0, w1);
                 acc0_2 = vfmaq_f32(acc0_2, x0, w2);
                 acc0_3 = vfmaq_f32(acc0_3, x0, w3);
             }
             for (long k = 4; k < 7; k++) {
-                t0_0 += x[i * 7 + k] * W[j * 7 + k];
-                t0_1 += x[i * 7 + k] * W[(j + 1) * 7 + k];
-                t0_2 += x[i * 7 + k] * W[(j + 2) * 7 + k];
-                t0_3 += x[i * 7 + k] * W[(j + 3) * 7 + k];
+                t0_0 += x[i * 7 + k] * W[k];
+                t0_1 += x[i * 7 + k] * W[1 * 7 + k];
+                t0_2 += x[i * 7 + k] * W[2 * 7 + k];
+                t0_3 += x[i * 7 + k] * W[3 * 7 + k];
             }
-            z[i * 5 + j] = b[j] + vaddvq_f32(acc0_0) + t0_0;
-            z[i * 5 + j + 1] = b[j + 1] + vaddvq_f32(acc0_1) + t0_1;
-            z[i * 5 + j + 2] = b[j + 2] + vaddvq_f32(acc0_2) + t0_2;
-            z[i * 5 + j + 3] = b[j + 3] + vaddvq_f32(acc0_3) + t0_3;
+            z[i * 5] = b[0] + vaddvq_f32(acc0_0) + t0_0;
+            z[i * 5 + 1] = b[1] + vaddvq_f32(acc0_1) + t0_1;
+            z[i * 5 + 2] = b[2] + vaddvq_f32(acc0_2) + t0_2;
+            z[i * 5 + 3] = b[3] + vaddvq_f32(acc0_3) + t0_3;
         }
-        { /* units 4..4 */
+        { /* unit 4 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float t0_0 = 0.0f;
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + 4 * 7 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 7 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W + 4 * 7);
+                const float32x4_t x0 = vld1q_f32(x + i * 7);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
             }
             for (long k = 4; k < 7; k++) {
@@ -1554,36 +1520,36 @@ static void gc_soft_fwd_7x5(const float *restrict W, const float *restrict b,
 static void gc_soft_dw_7x5(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
-    for (long k = 0; k < 4; k += 4) {
-        for (long j = 0; j < 4; j += 4) {
-            float32x4_t acc0_0 = vld1q_f32(dW + j * 7 + k);
-            float32x4_t acc1_0 = vld1q_f32(dW + (j + 1) * 7 + k);
-            float32x4_t acc2_0 = vld1q_f32(dW + (j + 2) * 7 + k);
-            float32x4_t acc3_0 = vld1q_f32(dW + (j + 3) * 7 + k);
+    { /* k = 0 */
+        { /* units 0..3 */
+            float32x4_t acc0_0 = vld1q_f32(dW);
+            float32x4_t acc1_0 = vld1q_f32(dW + 1 * 7);
+            float32x4_t acc2_0 = vld1q_f32(dW + 2 * 7);
+            float32x4_t acc3_0 = vld1q_f32(dW + 3 * 7);
             for (long i = 0; i < rows; i++) {
-                const float32x4_t a0 = vld1q_f32(a + i * 7 + k);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 5 + j]);
+                const float32x4_t a0 = vld1q_f32(a + i * 7);
+                const float32x4_t d0 = vdupq_n_f32(dz[i * 5]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, a0);
-                const float32x4_t d1 = vdupq_n_f32(dz[i * 5 + j + 1]);
+                const float32x4_t d1 = vdupq_n_f32(dz[i * 5 + 1]);
                 acc1_0 = vfmaq_f32(acc1_0, d1, a0);
-                const float32x4_t d2 = vdupq_n_f32(dz[i * 5 + j + 2]);
+                const float32x4_t d2 = vdupq_n_f32(dz[i * 5 + 2]);
                 acc2_0 = vfmaq_f32(acc2_0, d2, a0);
-                const float32x4_t d3 = vdupq_n_f32(dz[i * 5 + j + 3]);
+                const float32x4_t d3 = vdupq_n_f32(dz[i * 5 + 3]);
                 acc3_0 = vfmaq_f32(acc3_0, d3, a0);
             }
-            vst1q_f32(dW + j * 7 + k, acc0_0);
-            vst1q_f32(dW + (j + 1) * 7 + k, acc1_0);
-            vst1q_f32(dW + (j + 2) * 7 + k, acc2_0);
-            vst1q_f32(dW + (j + 3) * 7 + k, acc3_0);
+            vst1q_f32(dW, acc0_0);
+            vst1q_f32(dW + 1 * 7, acc1_0);
+            vst1q_f32(dW + 2 * 7, acc2_0);
+            vst1q_f32(dW + 3 * 7, acc3_0);
         }
-        { /* units 4..4 */
-            float32x4_t acc0_0 = vld1q_f32(dW + 4 * 7 + k);
+        { /* unit 4 */
+            float32x4_t acc0_0 = vld1q_f32(dW + 4 * 7);
             for (long i = 0; i < rows; i++) {
-                const float32x4_t a0 = vld1q_f32(a + i * 7 + k);
+                const float32x4_t a0 = vld1q_f32(a + i * 7);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 5 + 4]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, a0);
             }
-            vst1q_f32(dW + 4 * 7 + k, acc0_0);
+            vst1q_f32(dW + 4 * 7, acc0_0);
         }
     }
     for (long k = 4; k < 7; k++) {
@@ -1603,13 +1569,13 @@ static void gc_soft_dx_7x5(const float *restrict W, const float *restrict dz, lo
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long k = 0; k < 4; k += 4) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc1_0 = vdupq_n_f32(0.0f);
             float32x4_t acc2_0 = vdupq_n_f32(0.0f);
             float32x4_t acc3_0 = vdupq_n_f32(0.0f);
             for (long j = 0; j < 5; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 7 + k);
+                const float32x4_t w0 = vld1q_f32(W + j * 7);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 5 + j]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
                 const float32x4_t d1 = vdupq_n_f32(dz[(i + 1) * 5 + j]);
@@ -1619,10 +1585,10 @@ static void gc_soft_dx_7x5(const float *restrict W, const float *restrict dz, lo
                 const float32x4_t d3 = vdupq_n_f32(dz[(i + 3) * 5 + j]);
                 acc3_0 = vfmaq_f32(acc3_0, d3, w0);
             }
-            vst1q_f32(dx + i * 7 + k, acc0_0);
-            vst1q_f32(dx + (i + 1) * 7 + k, acc1_0);
-            vst1q_f32(dx + (i + 2) * 7 + k, acc2_0);
-            vst1q_f32(dx + (i + 3) * 7 + k, acc3_0);
+            vst1q_f32(dx + i * 7, acc0_0);
+            vst1q_f32(dx + (i + 1) * 7, acc1_0);
+            vst1q_f32(dx + (i + 2) * 7, acc2_0);
+            vst1q_f32(dx + (i + 3) * 7, acc3_0);
         }
         for (long k = 4; k < 7; k++) {
             float s0 = 0.0f;
@@ -1642,14 +1608,14 @@ static void gc_soft_dx_7x5(const float *restrict W, const float *restrict dz, lo
         }
     }
     for (; i < rows; i++) {
-        for (long k = 0; k < 4; k += 4) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             for (long j = 0; j < 5; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 7 + k);
+                const float32x4_t w0 = vld1q_f32(W + j * 7);
                 const float32x4_t d0 = vdupq_n_f32(dz[i * 5 + j]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
             }
-            vst1q_f32(dx + i * 7 + k, acc0_0);
+            vst1q_f32(dx + i * 7, acc0_0);
         }
         for (long k = 4; k < 7; k++) {
             float s0 = 0.0f;

@@ -107,16 +107,16 @@ static void house_fwd_3x16(const float *restrict W, const float *restrict b,
 {
     /* fan_in 3 < 8 lanes: over the units, W^T of each block in wt */
     float wt[48];
-    for (long j0 = 0; j0 < 16; j0 += 16) { /* 16 units at a time */
+    { /* units 0..15 */
         for (long j = 0; j < 16; j++) {
             for (long k = 0; k < 3; k++) {
-                wt[k * 16 + j] = W[(j0 + j) * 3 + k];
+                wt[k * 16 + j] = W[j * 3 + k];
             }
         }
         for (long i = 0; i < rows; i++) {
-            __m256 acc0 = _mm256_loadu_ps(b + j0);
-            __m256 acc1 = _mm256_loadu_ps(b + j0 + 8);
-            const __m256 x0 = _mm256_set1_ps(x[i * 3 + 0]);
+            __m256 acc0 = _mm256_loadu_ps(b);
+            __m256 acc1 = _mm256_loadu_ps(b + 8);
+            const __m256 x0 = _mm256_set1_ps(x[i * 3]);
             acc0 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(wt), acc0);
             acc1 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(wt + 8), acc1);
             const __m256 x1 = _mm256_set1_ps(x[i * 3 + 1]);
@@ -125,8 +125,8 @@ static void house_fwd_3x16(const float *restrict W, const float *restrict b,
             const __m256 x2 = _mm256_set1_ps(x[i * 3 + 2]);
             acc0 = _mm256_fmadd_ps(x2, _mm256_loadu_ps(wt + 32), acc0);
             acc1 = _mm256_fmadd_ps(x2, _mm256_loadu_ps(wt + 40), acc1);
-            _mm256_storeu_ps(z + i * 16 + j0, acc0);
-            _mm256_storeu_ps(z + i * 16 + j0 + 8, acc1);
+            _mm256_storeu_ps(z + i * 16, acc0);
+            _mm256_storeu_ps(z + i * 16 + 8, acc1);
         }
     }
 }
@@ -142,7 +142,7 @@ static void house_dw_3x16(const float *restrict dz, const float *restrict a, lon
         __m256 acc2 = _mm256_setzero_ps();
         for (long i = 0; i < rows; i++) {
             const __m256 d = _mm256_loadu_ps(dz + i * 16 + j0);
-            acc0 = _mm256_fmadd_ps(_mm256_set1_ps(a[i * 3 + 0]), d, acc0);
+            acc0 = _mm256_fmadd_ps(_mm256_set1_ps(a[i * 3]), d, acc0);
             acc1 = _mm256_fmadd_ps(_mm256_set1_ps(a[i * 3 + 1]), d, acc1);
             acc2 = _mm256_fmadd_ps(_mm256_set1_ps(a[i * 3 + 2]), d, acc2);
         }
@@ -158,19 +158,19 @@ static void house_dw_3x16(const float *restrict dz, const float *restrict a, lon
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 16, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 16, 1 unit, rows <= CH. */
 static void house_fwd_16x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        { /* units 0..0 */
+        { /* unit 0 */
             __m256 acc0_0 = _mm256_setzero_ps();
             __m256 acc1_0 = _mm256_setzero_ps();
             __m256 acc2_0 = _mm256_setzero_ps();
             __m256 acc3_0 = _mm256_setzero_ps();
             for (long k = 0; k < 16; k += 8) {
-                const __m256 w0 = _mm256_loadu_ps(W + 0 * 16 + k);
+                const __m256 w0 = _mm256_loadu_ps(W + k);
                 const __m256 x0 = _mm256_loadu_ps(x + i * 16 + k);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
                 const __m256 x1 = _mm256_loadu_ps(x + (i + 1) * 16 + k);
@@ -180,49 +180,49 @@ static void house_fwd_16x1(const float *restrict W, const float *restrict b,
                 const __m256 x3 = _mm256_loadu_ps(x + (i + 3) * 16 + k);
                 acc3_0 = _mm256_fmadd_ps(x3, w0, acc3_0);
             }
-            z[i * 1 + 0] = b[0] + house_hsum8(acc0_0);
-            z[(i + 1) * 1 + 0] = b[0] + house_hsum8(acc1_0);
-            z[(i + 2) * 1 + 0] = b[0] + house_hsum8(acc2_0);
-            z[(i + 3) * 1 + 0] = b[0] + house_hsum8(acc3_0);
+            z[i] = b[0] + house_hsum8(acc0_0);
+            z[i + 1] = b[0] + house_hsum8(acc1_0);
+            z[i + 2] = b[0] + house_hsum8(acc2_0);
+            z[i + 3] = b[0] + house_hsum8(acc3_0);
         }
     }
     for (; i < rows; i++) {
-        { /* units 0..0 */
+        { /* unit 0 */
             __m256 acc0_0 = _mm256_setzero_ps();
             for (long k = 0; k < 16; k += 8) {
-                const __m256 w0 = _mm256_loadu_ps(W + 0 * 16 + k);
+                const __m256 w0 = _mm256_loadu_ps(W + k);
                 const __m256 x0 = _mm256_loadu_ps(x + i * 16 + k);
                 acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
             }
-            z[i * 1 + 0] = b[0] + house_hsum8(acc0_0);
+            z[i] = b[0] + house_hsum8(acc0_0);
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 16, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 16, 1 unit. */
 static void house_dw_16x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
     for (long k = 0; k < 16; k += 8) {
-        { /* units 0..0 */
-            __m256 acc0_0 = _mm256_loadu_ps(dW + 0 * 16 + k);
+        { /* unit 0 */
+            __m256 acc0_0 = _mm256_loadu_ps(dW + k);
             for (long i = 0; i < rows; i++) {
                 const __m256 a0 = _mm256_loadu_ps(a + i * 16 + k);
-                const __m256 d0 = _mm256_set1_ps(dz[i * 1 + 0]);
+                const __m256 d0 = _mm256_set1_ps(dz[i]);
                 acc0_0 = _mm256_fmadd_ps(d0, a0, acc0_0);
             }
-            _mm256_storeu_ps(dW + 0 * 16 + k, acc0_0);
+            _mm256_storeu_ps(dW + k, acc0_0);
         }
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 16, 1 units. */
+/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 16, 1 unit. */
 static void house_dx_16x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long k = 0; k < 16; k += 16) {
+        { /* k = 0 */
             __m256 acc0_0 = _mm256_setzero_ps();
             __m256 acc0_1 = _mm256_setzero_ps();
             __m256 acc1_0 = _mm256_setzero_ps();
@@ -231,45 +231,45 @@ static void house_dx_16x1(const float *restrict W, const float *restrict dz, lon
             __m256 acc2_1 = _mm256_setzero_ps();
             __m256 acc3_0 = _mm256_setzero_ps();
             __m256 acc3_1 = _mm256_setzero_ps();
-            for (long j = 0; j < 1; j++) {
-                const __m256 w0 = _mm256_loadu_ps(W + j * 16 + k);
-                const __m256 w1 = _mm256_loadu_ps(W + j * 16 + k + 8);
-                const __m256 d0 = _mm256_set1_ps(dz[i * 1 + j]);
+            { /* unit 0 */
+                const __m256 w0 = _mm256_loadu_ps(W);
+                const __m256 w1 = _mm256_loadu_ps(W + 8);
+                const __m256 d0 = _mm256_set1_ps(dz[i]);
                 acc0_0 = _mm256_fmadd_ps(d0, w0, acc0_0);
                 acc0_1 = _mm256_fmadd_ps(d0, w1, acc0_1);
-                const __m256 d1 = _mm256_set1_ps(dz[(i + 1) * 1 + j]);
+                const __m256 d1 = _mm256_set1_ps(dz[i + 1]);
                 acc1_0 = _mm256_fmadd_ps(d1, w0, acc1_0);
                 acc1_1 = _mm256_fmadd_ps(d1, w1, acc1_1);
-                const __m256 d2 = _mm256_set1_ps(dz[(i + 2) * 1 + j]);
+                const __m256 d2 = _mm256_set1_ps(dz[i + 2]);
                 acc2_0 = _mm256_fmadd_ps(d2, w0, acc2_0);
                 acc2_1 = _mm256_fmadd_ps(d2, w1, acc2_1);
-                const __m256 d3 = _mm256_set1_ps(dz[(i + 3) * 1 + j]);
+                const __m256 d3 = _mm256_set1_ps(dz[i + 3]);
                 acc3_0 = _mm256_fmadd_ps(d3, w0, acc3_0);
                 acc3_1 = _mm256_fmadd_ps(d3, w1, acc3_1);
             }
-            _mm256_storeu_ps(dx + i * 16 + k, acc0_0);
-            _mm256_storeu_ps(dx + i * 16 + k + 8, acc0_1);
-            _mm256_storeu_ps(dx + (i + 1) * 16 + k, acc1_0);
-            _mm256_storeu_ps(dx + (i + 1) * 16 + k + 8, acc1_1);
-            _mm256_storeu_ps(dx + (i + 2) * 16 + k, acc2_0);
-            _mm256_storeu_ps(dx + (i + 2) * 16 + k + 8, acc2_1);
-            _mm256_storeu_ps(dx + (i + 3) * 16 + k, acc3_0);
-            _mm256_storeu_ps(dx + (i + 3) * 16 + k + 8, acc3_1);
+            _mm256_storeu_ps(dx + i * 16, acc0_0);
+            _mm256_storeu_ps(dx + i * 16 + 8, acc0_1);
+            _mm256_storeu_ps(dx + (i + 1) * 16, acc1_0);
+            _mm256_storeu_ps(dx + (i + 1) * 16 + 8, acc1_1);
+            _mm256_storeu_ps(dx + (i + 2) * 16, acc2_0);
+            _mm256_storeu_ps(dx + (i + 2) * 16 + 8, acc2_1);
+            _mm256_storeu_ps(dx + (i + 3) * 16, acc3_0);
+            _mm256_storeu_ps(dx + (i + 3) * 16 + 8, acc3_1);
         }
     }
     for (; i < rows; i++) {
-        for (long k = 0; k < 16; k += 16) {
+        { /* k = 0 */
             __m256 acc0_0 = _mm256_setzero_ps();
             __m256 acc0_1 = _mm256_setzero_ps();
-            for (long j = 0; j < 1; j++) {
-                const __m256 w0 = _mm256_loadu_ps(W + j * 16 + k);
-                const __m256 w1 = _mm256_loadu_ps(W + j * 16 + k + 8);
-                const __m256 d0 = _mm256_set1_ps(dz[i * 1 + j]);
+            { /* unit 0 */
+                const __m256 w0 = _mm256_loadu_ps(W);
+                const __m256 w1 = _mm256_loadu_ps(W + 8);
+                const __m256 d0 = _mm256_set1_ps(dz[i]);
                 acc0_0 = _mm256_fmadd_ps(d0, w0, acc0_0);
                 acc0_1 = _mm256_fmadd_ps(d0, w1, acc0_1);
             }
-            _mm256_storeu_ps(dx + i * 16 + k, acc0_0);
-            _mm256_storeu_ps(dx + i * 16 + k + 8, acc0_1);
+            _mm256_storeu_ps(dx + i * 16, acc0_0);
+            _mm256_storeu_ps(dx + i * 16 + 8, acc0_1);
         }
     }
 }
@@ -297,18 +297,18 @@ static void house_fwd_3x16(const float *restrict W, const float *restrict b,
 {
     /* fan_in 3 < 4 lanes: over the units, W^T of each block in wt */
     float wt[48];
-    for (long j0 = 0; j0 < 16; j0 += 16) { /* 16 units at a time */
+    { /* units 0..15 */
         for (long j = 0; j < 16; j++) {
             for (long k = 0; k < 3; k++) {
-                wt[k * 16 + j] = W[(j0 + j) * 3 + k];
+                wt[k * 16 + j] = W[j * 3 + k];
             }
         }
         for (long i = 0; i < rows; i++) {
-            float32x4_t acc0 = vld1q_f32(b + j0);
-            float32x4_t acc1 = vld1q_f32(b + j0 + 4);
-            float32x4_t acc2 = vld1q_f32(b + j0 + 8);
-            float32x4_t acc3 = vld1q_f32(b + j0 + 12);
-            const float32x4_t x0 = vdupq_n_f32(x[i * 3 + 0]);
+            float32x4_t acc0 = vld1q_f32(b);
+            float32x4_t acc1 = vld1q_f32(b + 4);
+            float32x4_t acc2 = vld1q_f32(b + 8);
+            float32x4_t acc3 = vld1q_f32(b + 12);
+            const float32x4_t x0 = vdupq_n_f32(x[i * 3]);
             acc0 = vfmaq_f32(acc0, x0, vld1q_f32(wt));
             acc1 = vfmaq_f32(acc1, x0, vld1q_f32(wt + 4));
             acc2 = vfmaq_f32(acc2, x0, vld1q_f32(wt + 8));
@@ -323,10 +323,10 @@ static void house_fwd_3x16(const float *restrict W, const float *restrict b,
             acc1 = vfmaq_f32(acc1, x2, vld1q_f32(wt + 36));
             acc2 = vfmaq_f32(acc2, x2, vld1q_f32(wt + 40));
             acc3 = vfmaq_f32(acc3, x2, vld1q_f32(wt + 44));
-            vst1q_f32(z + i * 16 + j0, acc0);
-            vst1q_f32(z + i * 16 + j0 + 4, acc1);
-            vst1q_f32(z + i * 16 + j0 + 8, acc2);
-            vst1q_f32(z + i * 16 + j0 + 12, acc3);
+            vst1q_f32(z + i * 16, acc0);
+            vst1q_f32(z + i * 16 + 4, acc1);
+            vst1q_f32(z + i * 16 + 8, acc2);
+            vst1q_f32(z + i * 16 + 12, acc3);
         }
     }
 }
@@ -342,7 +342,7 @@ static void house_dw_3x16(const float *restrict dz, const float *restrict a, lon
         float32x4_t acc2 = vdupq_n_f32(0.0f);
         for (long i = 0; i < rows; i++) {
             const float32x4_t d = vld1q_f32(dz + i * 16 + j0);
-            acc0 = vfmaq_f32(acc0, vdupq_n_f32(a[i * 3 + 0]), d);
+            acc0 = vfmaq_f32(acc0, vdupq_n_f32(a[i * 3]), d);
             acc1 = vfmaq_f32(acc1, vdupq_n_f32(a[i * 3 + 1]), d);
             acc2 = vfmaq_f32(acc2, vdupq_n_f32(a[i * 3 + 2]), d);
         }
@@ -358,19 +358,19 @@ static void house_dw_3x16(const float *restrict dz, const float *restrict a, lon
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 16, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 16, 1 unit, rows <= CH. */
 static void house_fwd_16x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        { /* units 0..0 */
+        { /* unit 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc1_0 = vdupq_n_f32(0.0f);
             float32x4_t acc2_0 = vdupq_n_f32(0.0f);
             float32x4_t acc3_0 = vdupq_n_f32(0.0f);
             for (long k = 0; k < 16; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + 0 * 16 + k);
+                const float32x4_t w0 = vld1q_f32(W + k);
                 const float32x4_t x0 = vld1q_f32(x + i * 16 + k);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
                 const float32x4_t x1 = vld1q_f32(x + (i + 1) * 16 + k);
@@ -380,61 +380,61 @@ static void house_fwd_16x1(const float *restrict W, const float *restrict b,
                 const float32x4_t x3 = vld1q_f32(x + (i + 3) * 16 + k);
                 acc3_0 = vfmaq_f32(acc3_0, x3, w0);
             }
-            z[i * 1 + 0] = b[0] + vaddvq_f32(acc0_0);
-            z[(i + 1) * 1 + 0] = b[0] + vaddvq_f32(acc1_0);
-            z[(i + 2) * 1 + 0] = b[0] + vaddvq_f32(acc2_0);
-            z[(i + 3) * 1 + 0] = b[0] + vaddvq_f32(acc3_0);
+            z[i] = b[0] + vaddvq_f32(acc0_0);
+            z[i + 1] = b[0] + vaddvq_f32(acc1_0);
+            z[i + 2] = b[0] + vaddvq_f32(acc2_0);
+            z[i + 3] = b[0] + vaddvq_f32(acc3_0);
         }
     }
     for (; i < rows; i++) {
-        { /* units 0..0 */
+        { /* unit 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             for (long k = 0; k < 16; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + 0 * 16 + k);
+                const float32x4_t w0 = vld1q_f32(W + k);
                 const float32x4_t x0 = vld1q_f32(x + i * 16 + k);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
             }
-            z[i * 1 + 0] = b[0] + vaddvq_f32(acc0_0);
+            z[i] = b[0] + vaddvq_f32(acc0_0);
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 16, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 16, 1 unit. */
 static void house_dw_16x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
-    for (long k = 0; k < 16; k += 16) {
-        { /* units 0..0 */
-            float32x4_t acc0_0 = vld1q_f32(dW + 0 * 16 + k);
-            float32x4_t acc0_1 = vld1q_f32(dW + 0 * 16 + k + 4);
-            float32x4_t acc0_2 = vld1q_f32(dW + 0 * 16 + k + 8);
-            float32x4_t acc0_3 = vld1q_f32(dW + 0 * 16 + k + 12);
+    { /* k = 0 */
+        { /* unit 0 */
+            float32x4_t acc0_0 = vld1q_f32(dW);
+            float32x4_t acc0_1 = vld1q_f32(dW + 4);
+            float32x4_t acc0_2 = vld1q_f32(dW + 8);
+            float32x4_t acc0_3 = vld1q_f32(dW + 12);
             for (long i = 0; i < rows; i++) {
-                const float32x4_t a0 = vld1q_f32(a + i * 16 + k);
-                const float32x4_t a1 = vld1q_f32(a + i * 16 + k + 4);
-                const float32x4_t a2 = vld1q_f32(a + i * 16 + k + 8);
-                const float32x4_t a3 = vld1q_f32(a + i * 16 + k + 12);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 1 + 0]);
+                const float32x4_t a0 = vld1q_f32(a + i * 16);
+                const float32x4_t a1 = vld1q_f32(a + i * 16 + 4);
+                const float32x4_t a2 = vld1q_f32(a + i * 16 + 8);
+                const float32x4_t a3 = vld1q_f32(a + i * 16 + 12);
+                const float32x4_t d0 = vdupq_n_f32(dz[i]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, a0);
                 acc0_1 = vfmaq_f32(acc0_1, d0, a1);
                 acc0_2 = vfmaq_f32(acc0_2, d0, a2);
                 acc0_3 = vfmaq_f32(acc0_3, d0, a3);
             }
-            vst1q_f32(dW + 0 * 16 + k, acc0_0);
-            vst1q_f32(dW + 0 * 16 + k + 4, acc0_1);
-            vst1q_f32(dW + 0 * 16 + k + 8, acc0_2);
-            vst1q_f32(dW + 0 * 16 + k + 12, acc0_3);
+            vst1q_f32(dW, acc0_0);
+            vst1q_f32(dW + 4, acc0_1);
+            vst1q_f32(dW + 8, acc0_2);
+            vst1q_f32(dW + 12, acc0_3);
         }
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 16, 1 units. */
+/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 16, 1 unit. */
 static void house_dx_16x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long k = 0; k < 16; k += 16) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc0_1 = vdupq_n_f32(0.0f);
             float32x4_t acc0_2 = vdupq_n_f32(0.0f);
@@ -451,71 +451,71 @@ static void house_dx_16x1(const float *restrict W, const float *restrict dz, lon
             float32x4_t acc3_1 = vdupq_n_f32(0.0f);
             float32x4_t acc3_2 = vdupq_n_f32(0.0f);
             float32x4_t acc3_3 = vdupq_n_f32(0.0f);
-            for (long j = 0; j < 1; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 16 + k);
-                const float32x4_t w1 = vld1q_f32(W + j * 16 + k + 4);
-                const float32x4_t w2 = vld1q_f32(W + j * 16 + k + 8);
-                const float32x4_t w3 = vld1q_f32(W + j * 16 + k + 12);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 1 + j]);
+            { /* unit 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t w1 = vld1q_f32(W + 4);
+                const float32x4_t w2 = vld1q_f32(W + 8);
+                const float32x4_t w3 = vld1q_f32(W + 12);
+                const float32x4_t d0 = vdupq_n_f32(dz[i]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
                 acc0_1 = vfmaq_f32(acc0_1, d0, w1);
                 acc0_2 = vfmaq_f32(acc0_2, d0, w2);
                 acc0_3 = vfmaq_f32(acc0_3, d0, w3);
-                const float32x4_t d1 = vdupq_n_f32(dz[(i + 1) * 1 + j]);
+                const float32x4_t d1 = vdupq_n_f32(dz[i + 1]);
                 acc1_0 = vfmaq_f32(acc1_0, d1, w0);
                 acc1_1 = vfmaq_f32(acc1_1, d1, w1);
                 acc1_2 = vfmaq_f32(acc1_2, d1, w2);
                 acc1_3 = vfmaq_f32(acc1_3, d1, w3);
-                const float32x4_t d2 = vdupq_n_f32(dz[(i + 2) * 1 + j]);
+                const float32x4_t d2 = vdupq_n_f32(dz[i + 2]);
                 acc2_0 = vfmaq_f32(acc2_0, d2, w0);
                 acc2_1 = vfmaq_f32(acc2_1, d2, w1);
                 acc2_2 = vfmaq_f32(acc2_2, d2, w2);
                 acc2_3 = vfmaq_f32(acc2_3, d2, w3);
-                const float32x4_t d3 = vdupq_n_f32(dz[(i + 3) * 1 + j]);
+                const float32x4_t d3 = vdupq_n_f32(dz[i + 3]);
                 acc3_0 = vfmaq_f32(acc3_0, d3, w0);
                 acc3_1 = vfmaq_f32(acc3_1, d3, w1);
                 acc3_2 = vfmaq_f32(acc3_2, d3, w2);
                 acc3_3 = vfmaq_f32(acc3_3, d3, w3);
             }
-            vst1q_f32(dx + i * 16 + k, acc0_0);
-            vst1q_f32(dx + i * 16 + k + 4, acc0_1);
-            vst1q_f32(dx + i * 16 + k + 8, acc0_2);
-            vst1q_f32(dx + i * 16 + k + 12, acc0_3);
-            vst1q_f32(dx + (i + 1) * 16 + k, acc1_0);
-            vst1q_f32(dx + (i + 1) * 16 + k + 4, acc1_1);
-            vst1q_f32(dx + (i + 1) * 16 + k + 8, acc1_2);
-            vst1q_f32(dx + (i + 1) * 16 + k + 12, acc1_3);
-            vst1q_f32(dx + (i + 2) * 16 + k, acc2_0);
-            vst1q_f32(dx + (i + 2) * 16 + k + 4, acc2_1);
-            vst1q_f32(dx + (i + 2) * 16 + k + 8, acc2_2);
-            vst1q_f32(dx + (i + 2) * 16 + k + 12, acc2_3);
-            vst1q_f32(dx + (i + 3) * 16 + k, acc3_0);
-            vst1q_f32(dx + (i + 3) * 16 + k + 4, acc3_1);
-            vst1q_f32(dx + (i + 3) * 16 + k + 8, acc3_2);
-            vst1q_f32(dx + (i + 3) * 16 + k + 12, acc3_3);
+            vst1q_f32(dx + i * 16, acc0_0);
+            vst1q_f32(dx + i * 16 + 4, acc0_1);
+            vst1q_f32(dx + i * 16 + 8, acc0_2);
+            vst1q_f32(dx + i * 16 + 12, acc0_3);
+            vst1q_f32(dx + (i + 1) * 16, acc1_0);
+            vst1q_f32(dx + (i + 1) * 16 + 4, acc1_1);
+            vst1q_f32(dx + (i + 1) * 16 + 8, acc1_2);
+            vst1q_f32(dx + (i + 1) * 16 + 12, acc1_3);
+            vst1q_f32(dx + (i + 2) * 16, acc2_0);
+            vst1q_f32(dx + (i + 2) * 16 + 4, acc2_1);
+            vst1q_f32(dx + (i + 2) * 16 + 8, acc2_2);
+            vst1q_f32(dx + (i + 2) * 16 + 12, acc2_3);
+            vst1q_f32(dx + (i + 3) * 16, acc3_0);
+            vst1q_f32(dx + (i + 3) * 16 + 4, acc3_1);
+            vst1q_f32(dx + (i + 3) * 16 + 8, acc3_2);
+            vst1q_f32(dx + (i + 3) * 16 + 12, acc3_3);
         }
     }
     for (; i < rows; i++) {
-        for (long k = 0; k < 16; k += 16) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc0_1 = vdupq_n_f32(0.0f);
             float32x4_t acc0_2 = vdupq_n_f32(0.0f);
             float32x4_t acc0_3 = vdupq_n_f32(0.0f);
-            for (long j = 0; j < 1; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 16 + k);
-                const float32x4_t w1 = vld1q_f32(W + j * 16 + k + 4);
-                const float32x4_t w2 = vld1q_f32(W + j * 16 + k + 8);
-                const float32x4_t w3 = vld1q_f32(W + j * 16 + k + 12);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 1 + j]);
+            { /* unit 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t w1 = vld1q_f32(W + 4);
+                const float32x4_t w2 = vld1q_f32(W + 8);
+                const float32x4_t w3 = vld1q_f32(W + 12);
+                const float32x4_t d0 = vdupq_n_f32(dz[i]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
                 acc0_1 = vfmaq_f32(acc0_1, d0, w1);
                 acc0_2 = vfmaq_f32(acc0_2, d0, w2);
                 acc0_3 = vfmaq_f32(acc0_3, d0, w3);
             }
-            vst1q_f32(dx + i * 16 + k, acc0_0);
-            vst1q_f32(dx + i * 16 + k + 4, acc0_1);
-            vst1q_f32(dx + i * 16 + k + 8, acc0_2);
-            vst1q_f32(dx + i * 16 + k + 12, acc0_3);
+            vst1q_f32(dx + i * 16, acc0_0);
+            vst1q_f32(dx + i * 16 + 4, acc0_1);
+            vst1q_f32(dx + i * 16 + 8, acc0_2);
+            vst1q_f32(dx + i * 16 + 12, acc0_3);
         }
     }
 }
@@ -566,36 +566,36 @@ static void house_dw_3x16(const float *restrict dz, const float *restrict a, lon
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 16, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 16, 1 unit, rows <= CH. */
 static void house_fwd_16x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
+        { /* unit 0 */
             float s = 0.0f;
             for (long k = 0; k < 16; k++) {
-                s += x[i * 16 + k] * W[j * 16 + k];
+                s += x[i * 16 + k] * W[k];
             }
-            z[i * 1 + j] = b[j] + s;
+            z[i] = b[0] + s;
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 16, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 16, 1 unit. */
 static void house_dw_16x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 16; k++) {
-                dW[j * 16 + k] += d * a[i * 16 + k];
+                dW[k] += d * a[i * 16 + k];
             }
         }
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 16, 1 units. */
+/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 16, 1 unit. */
 static void house_dx_16x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -603,10 +603,10 @@ static void house_dx_16x1(const float *restrict W, const float *restrict dz, lon
         for (long k = 0; k < 16; k++) {
             dx[i * 16 + k] = 0.0f;
         }
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 16; k++) {
-                dx[i * 16 + k] += d * W[j * 16 + k];
+                dx[i * 16 + k] += d * W[k];
             }
         }
     }

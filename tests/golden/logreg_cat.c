@@ -96,25 +96,23 @@ static inline float logreg_cat_hsum8(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 1 unit, rows <= CH. */
 static void logreg_cat_fwd_12288x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
-            z[i * 1 + j] = b[j];
-        }
+        z[i] = b[0];
     }
     for (long kb = 0; kb < 12288; kb += 1024) {
         long i = 0;
         for (; i + 4 <= rows; i += 4) {
-            { /* units 0..0 */
+            { /* unit 0 */
                 __m256 acc0_0 = _mm256_setzero_ps();
                 __m256 acc1_0 = _mm256_setzero_ps();
                 __m256 acc2_0 = _mm256_setzero_ps();
                 __m256 acc3_0 = _mm256_setzero_ps();
                 for (long k = kb; k < kb + 1024; k += 8) {
-                    const __m256 w0 = _mm256_loadu_ps(W + 0 * 12288 + k);
+                    const __m256 w0 = _mm256_loadu_ps(W + k);
                     const __m256 x0 = _mm256_loadu_ps(x + i * 12288 + k);
                     acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
                     const __m256 x1 = _mm256_loadu_ps(x + (i + 1) * 12288 + k);
@@ -124,37 +122,37 @@ static void logreg_cat_fwd_12288x1(const float *restrict W, const float *restric
                     const __m256 x3 = _mm256_loadu_ps(x + (i + 3) * 12288 + k);
                     acc3_0 = _mm256_fmadd_ps(x3, w0, acc3_0);
                 }
-                z[i * 1 + 0] += logreg_cat_hsum8(acc0_0);
-                z[(i + 1) * 1 + 0] += logreg_cat_hsum8(acc1_0);
-                z[(i + 2) * 1 + 0] += logreg_cat_hsum8(acc2_0);
-                z[(i + 3) * 1 + 0] += logreg_cat_hsum8(acc3_0);
+                z[i] += logreg_cat_hsum8(acc0_0);
+                z[i + 1] += logreg_cat_hsum8(acc1_0);
+                z[i + 2] += logreg_cat_hsum8(acc2_0);
+                z[i + 3] += logreg_cat_hsum8(acc3_0);
             }
         }
         for (; i < rows; i++) {
-            { /* units 0..0 */
+            { /* unit 0 */
                 __m256 acc0_0 = _mm256_setzero_ps();
                 for (long k = kb; k < kb + 1024; k += 8) {
-                    const __m256 w0 = _mm256_loadu_ps(W + 0 * 12288 + k);
+                    const __m256 w0 = _mm256_loadu_ps(W + k);
                     const __m256 x0 = _mm256_loadu_ps(x + i * 12288 + k);
                     acc0_0 = _mm256_fmadd_ps(x0, w0, acc0_0);
                 }
-                z[i * 1 + 0] += logreg_cat_hsum8(acc0_0);
+                z[i] += logreg_cat_hsum8(acc0_0);
             }
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 1 unit. */
 static void logreg_cat_dw_12288x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
     for (long kb = 0; kb < 12288; kb += 1024) {
         long i = 0;
         for (; i + 4 <= rows; i += 4) {
-            const __m256 d0_0 = _mm256_set1_ps(dz[i * 1 + 0]);
-            const __m256 d1_0 = _mm256_set1_ps(dz[(i + 1) * 1 + 0]);
-            const __m256 d2_0 = _mm256_set1_ps(dz[(i + 2) * 1 + 0]);
-            const __m256 d3_0 = _mm256_set1_ps(dz[(i + 3) * 1 + 0]);
+            const __m256 d0_0 = _mm256_set1_ps(dz[i]);
+            const __m256 d1_0 = _mm256_set1_ps(dz[i + 1]);
+            const __m256 d2_0 = _mm256_set1_ps(dz[i + 2]);
+            const __m256 d3_0 = _mm256_set1_ps(dz[i + 3]);
             for (long k = kb; k < kb + 1024; k += 8) {
                 const __m256 a0 = _mm256_loadu_ps(a + i * 12288 + k);
                 const __m256 a1 = _mm256_loadu_ps(a + (i + 1) * 12288 + k);
@@ -169,7 +167,7 @@ static void logreg_cat_dw_12288x1(const float *restrict dz, const float *restric
             }
         }
         for (; i < rows; i++) {
-            const __m256 d0_0 = _mm256_set1_ps(dz[i * 1 + 0]);
+            const __m256 d0_0 = _mm256_set1_ps(dz[i]);
             for (long k = kb; k < kb + 1024; k += 8) {
                 const __m256 a0 = _mm256_loadu_ps(a + i * 12288 + k);
                 __m256 acc0 = _mm256_loadu_ps(dW + k);
@@ -183,25 +181,23 @@ static void logreg_cat_dw_12288x1(const float *restrict dz, const float *restric
 
 /* ---- kernels: neon, 4 floats per vector ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 1 unit, rows <= CH. */
 static void logreg_cat_fwd_12288x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
-            z[i * 1 + j] = b[j];
-        }
+        z[i] = b[0];
     }
     for (long kb = 0; kb < 12288; kb += 1024) {
         long i = 0;
         for (; i + 4 <= rows; i += 4) {
-            { /* units 0..0 */
+            { /* unit 0 */
                 float32x4_t acc0_0 = vdupq_n_f32(0.0f);
                 float32x4_t acc1_0 = vdupq_n_f32(0.0f);
                 float32x4_t acc2_0 = vdupq_n_f32(0.0f);
                 float32x4_t acc3_0 = vdupq_n_f32(0.0f);
                 for (long k = kb; k < kb + 1024; k += 4) {
-                    const float32x4_t w0 = vld1q_f32(W + 0 * 12288 + k);
+                    const float32x4_t w0 = vld1q_f32(W + k);
                     const float32x4_t x0 = vld1q_f32(x + i * 12288 + k);
                     acc0_0 = vfmaq_f32(acc0_0, x0, w0);
                     const float32x4_t x1 = vld1q_f32(x + (i + 1) * 12288 + k);
@@ -211,37 +207,37 @@ static void logreg_cat_fwd_12288x1(const float *restrict W, const float *restric
                     const float32x4_t x3 = vld1q_f32(x + (i + 3) * 12288 + k);
                     acc3_0 = vfmaq_f32(acc3_0, x3, w0);
                 }
-                z[i * 1 + 0] += vaddvq_f32(acc0_0);
-                z[(i + 1) * 1 + 0] += vaddvq_f32(acc1_0);
-                z[(i + 2) * 1 + 0] += vaddvq_f32(acc2_0);
-                z[(i + 3) * 1 + 0] += vaddvq_f32(acc3_0);
+                z[i] += vaddvq_f32(acc0_0);
+                z[i + 1] += vaddvq_f32(acc1_0);
+                z[i + 2] += vaddvq_f32(acc2_0);
+                z[i + 3] += vaddvq_f32(acc3_0);
             }
         }
         for (; i < rows; i++) {
-            { /* units 0..0 */
+            { /* unit 0 */
                 float32x4_t acc0_0 = vdupq_n_f32(0.0f);
                 for (long k = kb; k < kb + 1024; k += 4) {
-                    const float32x4_t w0 = vld1q_f32(W + 0 * 12288 + k);
+                    const float32x4_t w0 = vld1q_f32(W + k);
                     const float32x4_t x0 = vld1q_f32(x + i * 12288 + k);
                     acc0_0 = vfmaq_f32(acc0_0, x0, w0);
                 }
-                z[i * 1 + 0] += vaddvq_f32(acc0_0);
+                z[i] += vaddvq_f32(acc0_0);
             }
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 1 unit. */
 static void logreg_cat_dw_12288x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
     for (long kb = 0; kb < 12288; kb += 1024) {
         long i = 0;
         for (; i + 4 <= rows; i += 4) {
-            const float32x4_t d0_0 = vdupq_n_f32(dz[i * 1 + 0]);
-            const float32x4_t d1_0 = vdupq_n_f32(dz[(i + 1) * 1 + 0]);
-            const float32x4_t d2_0 = vdupq_n_f32(dz[(i + 2) * 1 + 0]);
-            const float32x4_t d3_0 = vdupq_n_f32(dz[(i + 3) * 1 + 0]);
+            const float32x4_t d0_0 = vdupq_n_f32(dz[i]);
+            const float32x4_t d1_0 = vdupq_n_f32(dz[i + 1]);
+            const float32x4_t d2_0 = vdupq_n_f32(dz[i + 2]);
+            const float32x4_t d3_0 = vdupq_n_f32(dz[i + 3]);
             for (long k = kb; k < kb + 1024; k += 4) {
                 const float32x4_t a0 = vld1q_f32(a + i * 12288 + k);
                 const float32x4_t a1 = vld1q_f32(a + (i + 1) * 12288 + k);
@@ -256,7 +252,7 @@ static void logreg_cat_dw_12288x1(const float *restrict dz, const float *restric
             }
         }
         for (; i < rows; i++) {
-            const float32x4_t d0_0 = vdupq_n_f32(dz[i * 1 + 0]);
+            const float32x4_t d0_0 = vdupq_n_f32(dz[i]);
             for (long k = kb; k < kb + 1024; k += 4) {
                 const float32x4_t a0 = vld1q_f32(a + i * 12288 + k);
                 float32x4_t acc0 = vld1q_f32(dW + k);
@@ -270,30 +266,30 @@ static void logreg_cat_dw_12288x1(const float *restrict dz, const float *restric
 
 /* ---- kernels: scalar loops ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 1 unit, rows <= CH. */
 static void logreg_cat_fwd_12288x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
+        { /* unit 0 */
             float s = 0.0f;
             for (long k = 0; k < 12288; k++) {
-                s += x[i * 12288 + k] * W[j * 12288 + k];
+                s += x[i * 12288 + k] * W[k];
             }
-            z[i * 1 + j] = b[j] + s;
+            z[i] = b[0] + s;
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 1 unit. */
 static void logreg_cat_dw_12288x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 12288; k++) {
-                dW[j * 12288 + k] += d * a[i * 12288 + k];
+                dW[k] += d * a[i * 12288 + k];
             }
         }
     }
@@ -309,8 +305,8 @@ static void logreg_cat_forward_chunk(const float *restrict params, const float *
     /* layer 1, spec line 11: "dense 1 sigmoid" */
     /*   z = W1 a0 + b1;  a = 1 / (1 + exp(-z)) */
     logreg_cat_fwd_12288x1(params + LOGREG_CAT_W1, params + LOGREG_CAT_B1, x, rows, ws + LOGREG_CAT_A1);
-    memcpy(ws + LOGREG_CAT_ZL, ws + LOGREG_CAT_A1, sizeof(float) * (size_t)(rows * 1));
-    nnrt_scalar_sigmoid(ws + LOGREG_CAT_A1, rows * 1);
+    memcpy(ws + LOGREG_CAT_ZL, ws + LOGREG_CAT_A1, sizeof(float) * (size_t)rows);
+    nnrt_scalar_sigmoid(ws + LOGREG_CAT_A1, rows);
 }
 #elif defined(LOGREG_CAT_ISA_NEON)
 
@@ -321,8 +317,8 @@ static void logreg_cat_forward_chunk(const float *restrict params, const float *
     /* layer 1, spec line 11: "dense 1 sigmoid" */
     /*   z = W1 a0 + b1;  a = 1 / (1 + exp(-z)) */
     logreg_cat_fwd_12288x1(params + LOGREG_CAT_W1, params + LOGREG_CAT_B1, x, rows, ws + LOGREG_CAT_A1);
-    memcpy(ws + LOGREG_CAT_ZL, ws + LOGREG_CAT_A1, sizeof(float) * (size_t)(rows * 1));
-    nnrt_scalar_sigmoid(ws + LOGREG_CAT_A1, rows * 1);
+    memcpy(ws + LOGREG_CAT_ZL, ws + LOGREG_CAT_A1, sizeof(float) * (size_t)rows);
+    nnrt_scalar_sigmoid(ws + LOGREG_CAT_A1, rows);
 }
 #else /* scalar */
 
@@ -333,8 +329,8 @@ static void logreg_cat_forward_chunk(const float *restrict params, const float *
     /* layer 1, spec line 11: "dense 1 sigmoid" */
     /*   z = W1 a0 + b1;  a = 1 / (1 + exp(-z)) */
     logreg_cat_fwd_12288x1(params + LOGREG_CAT_W1, params + LOGREG_CAT_B1, x, rows, ws + LOGREG_CAT_A1);
-    memcpy(ws + LOGREG_CAT_ZL, ws + LOGREG_CAT_A1, sizeof(float) * (size_t)(rows * 1));
-    nnrt_scalar_sigmoid(ws + LOGREG_CAT_A1, rows * 1);
+    memcpy(ws + LOGREG_CAT_ZL, ws + LOGREG_CAT_A1, sizeof(float) * (size_t)rows);
+    nnrt_scalar_sigmoid(ws + LOGREG_CAT_A1, rows);
 }
 #endif
 

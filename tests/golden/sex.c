@@ -123,38 +123,38 @@ static void sex_dw_2x2(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 1 unit, rows <= CH. */
 static void sex_fwd_2x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     /* fan_in 2 < 8 lanes: plain loops */
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
+        { /* unit 0 */
             float s = 0.0f;
             for (long k = 0; k < 2; k++) {
-                s += x[i * 2 + k] * W[j * 2 + k];
+                s += x[i * 2 + k] * W[k];
             }
-            z[i * 1 + j] = b[j] + s;
+            z[i] = b[0] + s;
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 1 unit. */
 static void sex_dw_2x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
     /* fan_in 2 < 8 lanes: plain loops */
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 2; k++) {
-                dW[j * 2 + k] += d * a[i * 2 + k];
+                dW[k] += d * a[i * 2 + k];
             }
         }
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 2, 1 units. */
+/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 2, 1 unit. */
 static void sex_dx_2x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -163,10 +163,10 @@ static void sex_dx_2x1(const float *restrict W, const float *restrict dz, long r
         for (long k = 0; k < 2; k++) {
             dx[i * 2 + k] = 0.0f;
         }
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 2; k++) {
-                dx[i * 2 + k] += d * W[j * 2 + k];
+                dx[i * 2 + k] += d * W[k];
             }
         }
     }
@@ -221,38 +221,38 @@ static void sex_dw_2x2(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 1 unit, rows <= CH. */
 static void sex_fwd_2x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     /* fan_in 2 < 4 lanes: plain loops */
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
+        { /* unit 0 */
             float s = 0.0f;
             for (long k = 0; k < 2; k++) {
-                s += x[i * 2 + k] * W[j * 2 + k];
+                s += x[i * 2 + k] * W[k];
             }
-            z[i * 1 + j] = b[j] + s;
+            z[i] = b[0] + s;
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 1 unit. */
 static void sex_dw_2x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
     /* fan_in 2 < 4 lanes: plain loops */
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 2; k++) {
-                dW[j * 2 + k] += d * a[i * 2 + k];
+                dW[k] += d * a[i * 2 + k];
             }
         }
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 2, 1 units. */
+/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 2, 1 unit. */
 static void sex_dx_2x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -261,10 +261,10 @@ static void sex_dx_2x1(const float *restrict W, const float *restrict dz, long r
         for (long k = 0; k < 2; k++) {
             dx[i * 2 + k] = 0.0f;
         }
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 2; k++) {
-                dx[i * 2 + k] += d * W[j * 2 + k];
+                dx[i * 2 + k] += d * W[k];
             }
         }
     }
@@ -317,36 +317,36 @@ static void sex_dw_2x2(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 1 unit, rows <= CH. */
 static void sex_fwd_2x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
+        { /* unit 0 */
             float s = 0.0f;
             for (long k = 0; k < 2; k++) {
-                s += x[i * 2 + k] * W[j * 2 + k];
+                s += x[i * 2 + k] * W[k];
             }
-            z[i * 1 + j] = b[j] + s;
+            z[i] = b[0] + s;
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 1 unit. */
 static void sex_dw_2x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 2; k++) {
-                dW[j * 2 + k] += d * a[i * 2 + k];
+                dW[k] += d * a[i * 2 + k];
             }
         }
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 2, 1 units. */
+/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 2, 1 unit. */
 static void sex_dx_2x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -354,10 +354,10 @@ static void sex_dx_2x1(const float *restrict W, const float *restrict dz, long r
         for (long k = 0; k < 2; k++) {
             dx[i * 2 + k] = 0.0f;
         }
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 2; k++) {
-                dx[i * 2 + k] += d * W[j * 2 + k];
+                dx[i * 2 + k] += d * W[k];
             }
         }
     }
@@ -386,7 +386,7 @@ static void sex_forward_chunk(const float *restrict params, const float *restric
     /* layer 2, spec line 14: "dense 1 sigmoid" */
     /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
     sex_fwd_2x1(params + SEX_W2, params + SEX_B2, ws + SEX_A1, rows, ws + SEX_A2);
-    nnrt_scalar_sigmoid(ws + SEX_A2, rows * 1);
+    nnrt_scalar_sigmoid(ws + SEX_A2, rows);
 }
 #elif defined(SEX_ISA_NEON)
 
@@ -401,7 +401,7 @@ static void sex_forward_chunk(const float *restrict params, const float *restric
     /* layer 2, spec line 14: "dense 1 sigmoid" */
     /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
     sex_fwd_2x1(params + SEX_W2, params + SEX_B2, ws + SEX_A1, rows, ws + SEX_A2);
-    nnrt_scalar_sigmoid(ws + SEX_A2, rows * 1);
+    nnrt_scalar_sigmoid(ws + SEX_A2, rows);
 }
 #else /* scalar */
 
@@ -416,7 +416,7 @@ static void sex_forward_chunk(const float *restrict params, const float *restric
     /* layer 2, spec line 14: "dense 1 sigmoid" */
     /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
     sex_fwd_2x1(params + SEX_W2, params + SEX_B2, ws + SEX_A1, rows, ws + SEX_A2);
-    nnrt_scalar_sigmoid(ws + SEX_A2, rows * 1);
+    nnrt_scalar_sigmoid(ws + SEX_A2, rows);
 }
 #endif
 
@@ -449,7 +449,7 @@ static void sex_backward_chunk(const float *restrict params, const float *restri
     long rows, float *restrict grad, float *restrict ws)
 {
     /* output activation: da/dz = a * (1 - a) */
-    sex_dact_sigmoid(ws + SEX_A2, ws + SEX_D0, rows * 1);
+    sex_dact_sigmoid(ws + SEX_A2, ws + SEX_D0, rows);
     /* layer 2, spec line 14: "dense 1 sigmoid": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
     sex_dw_2x1(ws + SEX_D0, ws + SEX_A1, rows, grad + SEX_W2);
     sex_bias_grad(ws + SEX_D0, rows, 1, grad + SEX_B2);
@@ -476,7 +476,7 @@ static void sex_backward_chunk(const float *restrict params, const float *restri
     long rows, float *restrict grad, float *restrict ws)
 {
     /* output activation: da/dz = a * (1 - a) */
-    sex_dact_sigmoid(ws + SEX_A2, ws + SEX_D0, rows * 1);
+    sex_dact_sigmoid(ws + SEX_A2, ws + SEX_D0, rows);
     /* layer 2, spec line 14: "dense 1 sigmoid": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
     sex_dw_2x1(ws + SEX_D0, ws + SEX_A1, rows, grad + SEX_W2);
     sex_bias_grad(ws + SEX_D0, rows, 1, grad + SEX_B2);
@@ -503,7 +503,7 @@ static void sex_backward_chunk(const float *restrict params, const float *restri
     long rows, float *restrict grad, float *restrict ws)
 {
     /* output activation: da/dz = a * (1 - a) */
-    sex_dact_sigmoid(ws + SEX_A2, ws + SEX_D0, rows * 1);
+    sex_dact_sigmoid(ws + SEX_A2, ws + SEX_D0, rows);
     /* layer 2, spec line 14: "dense 1 sigmoid": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
     sex_dw_2x1(ws + SEX_D0, ws + SEX_A1, rows, grad + SEX_W2);
     sex_bias_grad(ws + SEX_D0, rows, 1, grad + SEX_B2);

@@ -105,7 +105,7 @@ static void xor_fwd_2x4(const float *restrict W, const float *restrict b,
         }
         for (long i = 0; i < rows; i++) {
             __m128 acc0 = _mm_loadu_ps(b);
-            const __m128 x0 = _mm_set1_ps(x[i * 2 + 0]);
+            const __m128 x0 = _mm_set1_ps(x[i * 2]);
             acc0 = _mm_fmadd_ps(x0, _mm_loadu_ps(wt), acc0);
             const __m128 x1 = _mm_set1_ps(x[i * 2 + 1]);
             acc0 = _mm_fmadd_ps(x1, _mm_loadu_ps(wt + 4), acc0);
@@ -120,58 +120,56 @@ static void xor_dw_2x4(const float *restrict dz, const float *restrict a, long r
 {
     /* fan_in 2 < 8 lanes: over the units */
     { /* units 0..3, __m128 */
-        for (long j0 = 0; j0 < 4; j0 += 4) {
-            __m128 acc0 = _mm_setzero_ps();
-            __m128 acc1 = _mm_setzero_ps();
-            for (long i = 0; i < rows; i++) {
-                const __m128 d = _mm_loadu_ps(dz + i * 4 + j0);
-                acc0 = _mm_fmadd_ps(_mm_set1_ps(a[i * 2 + 0]), d, acc0);
-                acc1 = _mm_fmadd_ps(_mm_set1_ps(a[i * 2 + 1]), d, acc1);
-            }
-            float t[8];
-            _mm_storeu_ps(t, acc0);
-            _mm_storeu_ps(t + 4, acc1);
-            for (long v = 0; v < 4; v++) {
-                for (long k = 0; k < 2; k++) {
-                    dW[(j0 + v) * 2 + k] += t[k * 4 + v];
-                }
+        __m128 acc0 = _mm_setzero_ps();
+        __m128 acc1 = _mm_setzero_ps();
+        for (long i = 0; i < rows; i++) {
+            const __m128 d = _mm_loadu_ps(dz + i * 4);
+            acc0 = _mm_fmadd_ps(_mm_set1_ps(a[i * 2]), d, acc0);
+            acc1 = _mm_fmadd_ps(_mm_set1_ps(a[i * 2 + 1]), d, acc1);
+        }
+        float t[8];
+        _mm_storeu_ps(t, acc0);
+        _mm_storeu_ps(t + 4, acc1);
+        for (long v = 0; v < 4; v++) {
+            for (long k = 0; k < 2; k++) {
+                dW[v * 2 + k] += t[k * 4 + v];
             }
         }
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 1 unit, rows <= CH. */
 static void xor_fwd_4x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     /* fan_in 4 < 8 lanes: plain loops */
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
+        { /* unit 0 */
             float s = 0.0f;
             for (long k = 0; k < 4; k++) {
-                s += x[i * 4 + k] * W[j * 4 + k];
+                s += x[i * 4 + k] * W[k];
             }
-            z[i * 1 + j] = b[j] + s;
+            z[i] = b[0] + s;
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 1 unit. */
 static void xor_dw_4x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
     /* fan_in 4 < 8 lanes: plain loops */
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 4; k++) {
-                dW[j * 4 + k] += d * a[i * 4 + k];
+                dW[k] += d * a[i * 4 + k];
             }
         }
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 1 units. */
+/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 1 unit. */
 static void xor_dx_4x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -180,10 +178,10 @@ static void xor_dx_4x1(const float *restrict W, const float *restrict dz, long r
         for (long k = 0; k < 4; k++) {
             dx[i * 4 + k] = 0.0f;
         }
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 4; k++) {
-                dx[i * 4 + k] += d * W[j * 4 + k];
+                dx[i * 4 + k] += d * W[k];
             }
         }
     }
@@ -213,19 +211,19 @@ static void xor_fwd_2x4(const float *restrict W, const float *restrict b,
 {
     /* fan_in 2 < 4 lanes: over the units, W^T of each block in wt */
     float wt[8];
-    for (long j0 = 0; j0 < 4; j0 += 4) { /* 4 units at a time */
+    { /* units 0..3 */
         for (long j = 0; j < 4; j++) {
             for (long k = 0; k < 2; k++) {
-                wt[k * 4 + j] = W[(j0 + j) * 2 + k];
+                wt[k * 4 + j] = W[j * 2 + k];
             }
         }
         for (long i = 0; i < rows; i++) {
-            float32x4_t acc0 = vld1q_f32(b + j0);
-            const float32x4_t x0 = vdupq_n_f32(x[i * 2 + 0]);
+            float32x4_t acc0 = vld1q_f32(b);
+            const float32x4_t x0 = vdupq_n_f32(x[i * 2]);
             acc0 = vfmaq_f32(acc0, x0, vld1q_f32(wt));
             const float32x4_t x1 = vdupq_n_f32(x[i * 2 + 1]);
             acc0 = vfmaq_f32(acc0, x1, vld1q_f32(wt + 4));
-            vst1q_f32(z + i * 4 + j0, acc0);
+            vst1q_f32(z + i * 4, acc0);
         }
     }
 }
@@ -235,12 +233,12 @@ static void xor_dw_2x4(const float *restrict dz, const float *restrict a, long r
     float *restrict dW)
 {
     /* fan_in 2 < 4 lanes: over the units */
-    for (long j0 = 0; j0 < 4; j0 += 4) {
+    { /* units 0..3 */
         float32x4_t acc0 = vdupq_n_f32(0.0f);
         float32x4_t acc1 = vdupq_n_f32(0.0f);
         for (long i = 0; i < rows; i++) {
-            const float32x4_t d = vld1q_f32(dz + i * 4 + j0);
-            acc0 = vfmaq_f32(acc0, vdupq_n_f32(a[i * 2 + 0]), d);
+            const float32x4_t d = vld1q_f32(dz + i * 4);
+            acc0 = vfmaq_f32(acc0, vdupq_n_f32(a[i * 2]), d);
             acc1 = vfmaq_f32(acc1, vdupq_n_f32(a[i * 2 + 1]), d);
         }
         float t[8];
@@ -248,107 +246,107 @@ static void xor_dw_2x4(const float *restrict dz, const float *restrict a, long r
         vst1q_f32(t + 4, acc1);
         for (long v = 0; v < 4; v++) {
             for (long k = 0; k < 2; k++) {
-                dW[(j0 + v) * 2 + k] += t[k * 4 + v];
+                dW[v * 2 + k] += t[k * 4 + v];
             }
         }
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 1 unit, rows <= CH. */
 static void xor_fwd_4x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        { /* units 0..0 */
+        { /* unit 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc1_0 = vdupq_n_f32(0.0f);
             float32x4_t acc2_0 = vdupq_n_f32(0.0f);
             float32x4_t acc3_0 = vdupq_n_f32(0.0f);
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + 0 * 4 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 4 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t x0 = vld1q_f32(x + i * 4);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
-                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 4 + k);
+                const float32x4_t x1 = vld1q_f32(x + (i + 1) * 4);
                 acc1_0 = vfmaq_f32(acc1_0, x1, w0);
-                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 4 + k);
+                const float32x4_t x2 = vld1q_f32(x + (i + 2) * 4);
                 acc2_0 = vfmaq_f32(acc2_0, x2, w0);
-                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 4 + k);
+                const float32x4_t x3 = vld1q_f32(x + (i + 3) * 4);
                 acc3_0 = vfmaq_f32(acc3_0, x3, w0);
             }
-            z[i * 1 + 0] = b[0] + vaddvq_f32(acc0_0);
-            z[(i + 1) * 1 + 0] = b[0] + vaddvq_f32(acc1_0);
-            z[(i + 2) * 1 + 0] = b[0] + vaddvq_f32(acc2_0);
-            z[(i + 3) * 1 + 0] = b[0] + vaddvq_f32(acc3_0);
+            z[i] = b[0] + vaddvq_f32(acc0_0);
+            z[i + 1] = b[0] + vaddvq_f32(acc1_0);
+            z[i + 2] = b[0] + vaddvq_f32(acc2_0);
+            z[i + 3] = b[0] + vaddvq_f32(acc3_0);
         }
     }
     for (; i < rows; i++) {
-        { /* units 0..0 */
+        { /* unit 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
-            for (long k = 0; k < 4; k += 4) {
-                const float32x4_t w0 = vld1q_f32(W + 0 * 4 + k);
-                const float32x4_t x0 = vld1q_f32(x + i * 4 + k);
+            { /* k = 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t x0 = vld1q_f32(x + i * 4);
                 acc0_0 = vfmaq_f32(acc0_0, x0, w0);
             }
-            z[i * 1 + 0] = b[0] + vaddvq_f32(acc0_0);
+            z[i] = b[0] + vaddvq_f32(acc0_0);
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 1 unit. */
 static void xor_dw_4x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
-    for (long k = 0; k < 4; k += 4) {
-        { /* units 0..0 */
-            float32x4_t acc0_0 = vld1q_f32(dW + 0 * 4 + k);
+    { /* k = 0 */
+        { /* unit 0 */
+            float32x4_t acc0_0 = vld1q_f32(dW);
             for (long i = 0; i < rows; i++) {
-                const float32x4_t a0 = vld1q_f32(a + i * 4 + k);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 1 + 0]);
+                const float32x4_t a0 = vld1q_f32(a + i * 4);
+                const float32x4_t d0 = vdupq_n_f32(dz[i]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, a0);
             }
-            vst1q_f32(dW + 0 * 4 + k, acc0_0);
+            vst1q_f32(dW, acc0_0);
         }
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 1 units. */
+/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 1 unit. */
 static void xor_dx_4x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long k = 0; k < 4; k += 4) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
             float32x4_t acc1_0 = vdupq_n_f32(0.0f);
             float32x4_t acc2_0 = vdupq_n_f32(0.0f);
             float32x4_t acc3_0 = vdupq_n_f32(0.0f);
-            for (long j = 0; j < 1; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 4 + k);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 1 + j]);
+            { /* unit 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t d0 = vdupq_n_f32(dz[i]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
-                const float32x4_t d1 = vdupq_n_f32(dz[(i + 1) * 1 + j]);
+                const float32x4_t d1 = vdupq_n_f32(dz[i + 1]);
                 acc1_0 = vfmaq_f32(acc1_0, d1, w0);
-                const float32x4_t d2 = vdupq_n_f32(dz[(i + 2) * 1 + j]);
+                const float32x4_t d2 = vdupq_n_f32(dz[i + 2]);
                 acc2_0 = vfmaq_f32(acc2_0, d2, w0);
-                const float32x4_t d3 = vdupq_n_f32(dz[(i + 3) * 1 + j]);
+                const float32x4_t d3 = vdupq_n_f32(dz[i + 3]);
                 acc3_0 = vfmaq_f32(acc3_0, d3, w0);
             }
-            vst1q_f32(dx + i * 4 + k, acc0_0);
-            vst1q_f32(dx + (i + 1) * 4 + k, acc1_0);
-            vst1q_f32(dx + (i + 2) * 4 + k, acc2_0);
-            vst1q_f32(dx + (i + 3) * 4 + k, acc3_0);
+            vst1q_f32(dx + i * 4, acc0_0);
+            vst1q_f32(dx + (i + 1) * 4, acc1_0);
+            vst1q_f32(dx + (i + 2) * 4, acc2_0);
+            vst1q_f32(dx + (i + 3) * 4, acc3_0);
         }
     }
     for (; i < rows; i++) {
-        for (long k = 0; k < 4; k += 4) {
+        { /* k = 0 */
             float32x4_t acc0_0 = vdupq_n_f32(0.0f);
-            for (long j = 0; j < 1; j++) {
-                const float32x4_t w0 = vld1q_f32(W + j * 4 + k);
-                const float32x4_t d0 = vdupq_n_f32(dz[i * 1 + j]);
+            { /* unit 0 */
+                const float32x4_t w0 = vld1q_f32(W);
+                const float32x4_t d0 = vdupq_n_f32(dz[i]);
                 acc0_0 = vfmaq_f32(acc0_0, d0, w0);
             }
-            vst1q_f32(dx + i * 4 + k, acc0_0);
+            vst1q_f32(dx + i * 4, acc0_0);
         }
     }
 }
@@ -400,36 +398,36 @@ static void xor_dw_2x4(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 1 units, rows <= CH. */
+/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 1 unit, rows <= CH. */
 static void xor_fwd_4x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
+        { /* unit 0 */
             float s = 0.0f;
             for (long k = 0; k < 4; k++) {
-                s += x[i * 4 + k] * W[j * 4 + k];
+                s += x[i * 4 + k] * W[k];
             }
-            z[i * 1 + j] = b[j] + s;
+            z[i] = b[0] + s;
         }
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 1 units. */
+/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 1 unit. */
 static void xor_dw_4x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
     for (long i = 0; i < rows; i++) {
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 4; k++) {
-                dW[j * 4 + k] += d * a[i * 4 + k];
+                dW[k] += d * a[i * 4 + k];
             }
         }
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 1 units. */
+/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 1 unit. */
 static void xor_dx_4x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -437,10 +435,10 @@ static void xor_dx_4x1(const float *restrict W, const float *restrict dz, long r
         for (long k = 0; k < 4; k++) {
             dx[i * 4 + k] = 0.0f;
         }
-        for (long j = 0; j < 1; j++) {
-            const float d = dz[i * 1 + j];
+        { /* unit 0 */
+            const float d = dz[i];
             for (long k = 0; k < 4; k++) {
-                dx[i * 4 + k] += d * W[j * 4 + k];
+                dx[i * 4 + k] += d * W[k];
             }
         }
     }
@@ -469,8 +467,8 @@ static void xor_forward_chunk(const float *restrict params, const float *restric
     /* layer 2, spec line 11: "dense 1 sigmoid" */
     /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
     xor_fwd_4x1(params + XOR_W2, params + XOR_B2, ws + XOR_A1, rows, ws + XOR_A2);
-    memcpy(ws + XOR_ZL, ws + XOR_A2, sizeof(float) * (size_t)(rows * 1));
-    nnrt_scalar_sigmoid(ws + XOR_A2, rows * 1);
+    memcpy(ws + XOR_ZL, ws + XOR_A2, sizeof(float) * (size_t)rows);
+    nnrt_scalar_sigmoid(ws + XOR_A2, rows);
 }
 #elif defined(XOR_ISA_NEON)
 
@@ -485,8 +483,8 @@ static void xor_forward_chunk(const float *restrict params, const float *restric
     /* layer 2, spec line 11: "dense 1 sigmoid" */
     /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
     xor_fwd_4x1(params + XOR_W2, params + XOR_B2, ws + XOR_A1, rows, ws + XOR_A2);
-    memcpy(ws + XOR_ZL, ws + XOR_A2, sizeof(float) * (size_t)(rows * 1));
-    nnrt_scalar_sigmoid(ws + XOR_A2, rows * 1);
+    memcpy(ws + XOR_ZL, ws + XOR_A2, sizeof(float) * (size_t)rows);
+    nnrt_scalar_sigmoid(ws + XOR_A2, rows);
 }
 #else /* scalar */
 
@@ -501,8 +499,8 @@ static void xor_forward_chunk(const float *restrict params, const float *restric
     /* layer 2, spec line 11: "dense 1 sigmoid" */
     /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
     xor_fwd_4x1(params + XOR_W2, params + XOR_B2, ws + XOR_A1, rows, ws + XOR_A2);
-    memcpy(ws + XOR_ZL, ws + XOR_A2, sizeof(float) * (size_t)(rows * 1));
-    nnrt_scalar_sigmoid(ws + XOR_A2, rows * 1);
+    memcpy(ws + XOR_ZL, ws + XOR_A2, sizeof(float) * (size_t)rows);
+    nnrt_scalar_sigmoid(ws + XOR_A2, rows);
 }
 #endif
 
