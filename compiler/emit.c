@@ -376,14 +376,12 @@ static const char *em_act_call(emitter *e, const isa_row *I, int l)
     return S(e, "nnrt_%s_%s%s(%s, %s%s);", isa, row->rt, sfx, A, em_rows(e, L->units), param);
 }
 
-static void em_layer_comment(emitter *e, int l, const char *what)
+/* Before a layer's code: its spec line. */
+static void em_layer_comment(emitter *e, int l)
 {
     const nng_layer *L = &e->s->layers[l];
-    const nnrt_act_row *row = nnrt_act_of(L->act);
-    tx_line(e, "/* layer %d, spec line %d: \"%s\"%s */", l + 1, L->pos.line,
-            tx_spec_line(e, L->pos.line), what);
-    if (what[0] == '\0')
-        tx_line(e, "/*   z = W%d a%d + b%d;  %s */", l + 1, l, l + 1, row ? row->formula : "");
+    tx_line(e, "/* layer %d, spec line %d: \"%s\" */", l + 1, L->pos.line,
+            tx_spec_line(e, L->pos.line));
 }
 
 static void em_fwd_chunk(emitter *e, const isa_row *I)
@@ -391,19 +389,26 @@ static void em_fwd_chunk(emitter *e, const isa_row *I)
     const nng_spec *s = e->s;
     const char *R = e->real, *U = e->U;
     tx_blank(e);
-    tx_line(e, "/* Forward over one chunk of rows <= CH samples: A1..A%d in ws. */", s->n_layers);
+    tx_line(e, "/* Forward over one chunk of rows <= CH samples: A1..A%d in ws.  Samples are",
+            s->n_layers);
+    tx_line(e, " * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a");
+    tx_line(e, " * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose");
+    tx_line(e, " * samples are columns.  A<l> overwrites Z<l> in place. */");
     tx_line(e, "static void %s_forward_chunk(const %s *restrict params, const %s *restrict x,",
             e->P, R, R);
     tx_cont(e, "long rows, %s *restrict ws)", R);
     tx_open(e, "{");
     for (int l = 0; l < s->n_layers; l++) {
         long K = nng_fan_in(s, l), N = s->layers[l].units;
-        em_layer_comment(e, l, "");
+        const nnrt_act_row *row = nnrt_act_of(s->layers[l].act);
+        em_layer_comment(e, l);
+        tx_line(e, "/*   Z%d = A%d W%d^T + b%d (course: Z%d = W%d A%d + b%d);  %s */", l + 1, l,
+                l + 1, l + 1, l + 1, l + 1, l, l + 1, row ? row->formula : "");
         tx_line(e, "%s_fwd_%ldx%ld(params + %s_W%d, params + %s_B%d, %s, rows, ws + %s_A%d);", e->P,
                 K, N, U, l + 1, U, l + 1, l == 0 ? "x" : S(e, "ws + %s_A%d", U, l), U, l + 1);
         if (l == s->n_layers - 1 && e->ws.need_zl)
-            tx_line(e, "memcpy(ws + %s_ZL, ws + %s_A%d, sizeof(%s) * (size_t)%s);", U, U, l + 1,
-                    R, N == 1 ? "rows" : S(e, "(rows * %ld)", N));
+            tx_line(e, "memcpy(ws + %s_ZL, ws + %s_A%d, sizeof(%s) * (size_t)%s);", U, U, l + 1, R,
+                    N == 1 ? "rows" : S(e, "(rows * %ld)", N));
         const char *call = em_act_call(e, I, l);
         if (call)
             tx_line(e, "%s", call);
@@ -427,9 +432,13 @@ static void em_bwd_chunk(emitter *e, const isa_row *I)
     const char *R = e->real, *U = e->U;
     int last = s->n_layers - 1;
     tx_blank(e);
-    tx_line(e, "/* Backward over one chunk: D0 holds dL/dZ%d of the output layer (or dL/dA%d",
-            last + 1, last + 1);
-    tx_line(e, " * for mse); adds this chunk's dW, db into grad (unscaled sums). */");
+    tx_line(e, "/* Backward over one chunk, samples as rows: D0 holds dL/dZ%d of the output",
+            last + 1);
+    tx_line(e, " * layer (dL/dA%d for mse).  Each layer adds its sums over the chunk's rows,",
+            last + 1);
+    tx_line(e, " * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ");
+    tx_line(e, " * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at");
+    tx_line(e, " * the end of loss_grad. */");
     tx_line(e, "static void %s_backward_chunk(const %s *restrict params, const %s *restrict x,",
             e->P, R, R);
     tx_cont(e, "long rows, %s *restrict grad, %s *restrict ws)", R, R);
@@ -439,7 +448,8 @@ static void em_bwd_chunk(emitter *e, const isa_row *I)
         tx_line(e, "(void)params; /* one layer: no dA_prev to compute */");
     const nnrt_act_row *out = em_dact_of(e, last);
     if (out) {
-        tx_line(e, "/* output activation: %s */", out->derivative);
+        tx_line(e, "/* dZ%d = dA%d * g'(Z%d), %s */", last + 1, last + 1, last + 1,
+                out->derivative);
         tx_line(e, "%s_dact_%s(ws + %s_A%d, ws + %s_D0, %s%s);", e->P, out->name, U, last + 1, U,
                 em_rows(e, s->layers[last].units), em_param_arg(e, last));
     }
@@ -448,19 +458,26 @@ static void em_bwd_chunk(emitter *e, const isa_row *I)
         char D[128], Dn[128];
         snprintf(D, sizeof D, "ws + %s_D%d", U, cur);
         snprintf(Dn, sizeof Dn, "ws + %s_D%d", U, 1 - cur);
-        em_layer_comment(e, l,
-                         S(e, ": dW%d += dZ%d^T A%d, db%d += sum dZ%d%s", l + 1, l + 1, l, l + 1,
-                           l + 1, l > 0 ? S(e, ", dA%d = dZ%d W%d", l, l + 1, l + 1) : ""));
+        em_layer_comment(e, l);
+        tx_line(e, "/*   dW%d += dZ%d^T A%d (course: dW%d = (1/m) dZ%d A%d^T) */", l + 1, l + 1, l,
+                l + 1, l + 1, l);
+        tx_line(e,
+                "/*   db%d += dZ%d summed over the rows (course: (1/m) dZ%d summed over the "
+                "columns) */",
+                l + 1, l + 1, l + 1);
         tx_line(e, "%s_dw_%ldx%ld(%s, %s, rows, grad + %s_W%d);", e->P, K, N, D,
                 l == 0 ? "x" : S(e, "ws + %s_A%d", U, l), U, l + 1);
         tx_line(e, "%s_bias_grad(%s, rows, %ld, grad + %s_B%d);", e->P, D, N, U, l + 1);
         if (l == 0)
             break;
+        tx_line(e, "/*   dA%d = dZ%d W%d (course: dA%d = W%d^T dZ%d) */", l, l + 1, l + 1, l, l + 1,
+                l + 1);
         tx_line(e, "%s_dx_%ldx%ld(params + %s_W%d, %s, rows, %s);", e->P, K, N, U, l + 1, D, Dn);
         const nnrt_act_row *row = em_dact_of(e, l - 1);
         if (row)
-            tx_line(e, "%s_dact_%s(ws + %s_A%d, %s, %s%s); /* %s */", e->P, row->name, U, l, Dn,
-                    em_rows(e, s->layers[l - 1].units), em_param_arg(e, l - 1), row->derivative);
+            tx_line(e, "%s_dact_%s(ws + %s_A%d, %s, %s%s); /* dZ%d = dA%d * g'(Z%d), %s */", e->P,
+                    row->name, U, l, Dn, em_rows(e, s->layers[l - 1].units), em_param_arg(e, l - 1),
+                    l, l, l, row->derivative);
         cur = 1 - cur;
     }
     tx_close(e, "}");
@@ -494,7 +511,8 @@ static void em_loss_chunk(emitter *e)
     tx_line(e, "/* loss %s: %s */", lr ? lr->name : "?", lr ? lr->formula : "");
     switch (s->loss) {
     case NNRT_LOSS_BCE:
-        tx_line(e, "/* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y */");
+        tx_line(e, "/* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y,");
+        tx_line(e, " * summed over the chunk like the loss (the 1/m comes at the end) */");
         tx_line(e, "const %s *z = ws + %s_ZL;", R, U);
         tx_open(e, "for (long i = 0; i < rows * %s_N_OUT; i++) {", U);
         if (e->dbl) {
@@ -513,7 +531,8 @@ static void em_loss_chunk(emitter *e)
         tx_close(e, "}");
         break;
     case NNRT_LOSS_CCE:
-        tx_line(e, "/* from the logits z: -sum_j y_j (z_j - logsumexp z); dZ = a - y */");
+        tx_line(e, "/* from the logits z: -sum_j y_j (z_j - logsumexp z); dZ = a - y, summed over");
+        tx_line(e, " * the chunk like the loss (the 1/m comes at the end) */");
         tx_line(e, "const %s *z = ws + %s_ZL;", R, U);
         tx_open(e, "for (long i = 0; i < rows; i++) {");
         tx_line(e, "const %s *zi = z + i * %s_N_OUT, *yi = yc + i * %s_N_OUT;", R, U, U);

@@ -478,7 +478,7 @@ typedef struct kn_kind {
 
 static const kn_kind kn_fwd_kind = {
     .name = "fwd",
-    .formula = "z[i][j] = b[j] + sum_k x[i][k] W[j][k]",
+    .formula = "Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]",
     .note = ", rows <= CH",
     .args = {"const $1 *restrict W, const $1 *restrict b,",
              "const $1 *restrict x, long rows, $1 *restrict z)"},
@@ -487,7 +487,7 @@ static const kn_kind kn_fwd_kind = {
 };
 static const kn_kind kn_dw_kind = {
     .name = "dw",
-    .formula = "dW[j][k] += sum_i dz[i][j] a[i][k]",
+    .formula = "dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]",
     .note = "",
     .args = {"const $1 *restrict dz, const $1 *restrict a, long rows,", "$1 *restrict dW)"},
     .units = kn_units_dw,
@@ -495,7 +495,7 @@ static const kn_kind kn_dw_kind = {
 };
 static const kn_kind kn_dx_kind = {
     .name = "dx",
-    .formula = "dx[i][k] = sum_j dz[i][j] W[j][k]",
+    .formula = "dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]",
     .note = "",
     .args = {"const $1 *restrict W, const $1 *restrict dz, long rows,", "$1 *restrict dx)"},
     .plain = kn_plain_dx,

@@ -184,7 +184,11 @@ static void test_what_each_isa_emits(void **state)
     assert_non_null(strstr(all, "forward 491880, forward + backward 984120."));
     assert_non_null(strstr(all, "/* layer 2, spec line 5: \"dense 7 relu   # a comment after a "
                                 "statement\" */\n"));
-    assert_non_null(strstr(all, "/*   z = W4 a3 + b4;  a = 1 / (1 + exp(-z)) */"));
+    /* Samples are rows; the course's column form beside it. */
+    assert_non_null(
+        strstr(all, "/*   Z4 = A3 W4^T + b4 (course: Z4 = W4 A3 + b4);  a = 1 / (1 + exp(-z)) */"));
+    assert_non_null(strstr(all, "/*   dW4 += dZ4^T A3 (course: dW4 = (1/m) dZ4 A3^T) */"));
+    assert_non_null(strstr(all, "/*   dA3 = dZ4 W4 (course: dA3 = W4^T dZ4) */"));
     /* The descriptor. */
     assert_non_null(strstr(all, "const nnrt_model cat_model = {"));
     assert_non_null(strstr(all, ".isa = CAT_ISA,"));

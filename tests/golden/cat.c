@@ -119,7 +119,7 @@ static inline float cat_hsum8(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 20 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 20 units, rows <= CH. */
 static void cat_fwd_12288x20(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -248,7 +248,7 @@ static void cat_fwd_12288x20(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 20 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 20 units. */
 static void cat_dw_12288x20(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -318,7 +318,7 @@ static void cat_dw_12288x20(const float *restrict dz, const float *restrict a, l
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 20, 7 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 20, 7 units, rows <= CH. */
 static void cat_fwd_20x7(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -470,7 +470,7 @@ static void cat_fwd_20x7(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 20, 7 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 20, 7 units. */
 static void cat_dw_20x7(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -557,7 +557,7 @@ static void cat_dw_20x7(const float *restrict dz, const float *restrict a, long 
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 20, 7 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 20, 7 units. */
 static void cat_dx_20x7(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -646,7 +646,7 @@ static void cat_dx_20x7(const float *restrict W, const float *restrict dz, long 
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 5 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 5 units, rows <= CH. */
 static void cat_fwd_7x5(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -690,7 +690,7 @@ static void cat_fwd_7x5(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 5 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 5 units. */
 static void cat_dw_7x5(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -739,7 +739,7 @@ static void cat_dw_7x5(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 5 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 5 units. */
 static void cat_dx_7x5(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -757,7 +757,7 @@ static void cat_dx_7x5(const float *restrict W, const float *restrict dz, long r
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 5, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 5, 1 unit, rows <= CH. */
 static void cat_fwd_5x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -773,7 +773,7 @@ static void cat_fwd_5x1(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 5, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 5, 1 unit. */
 static void cat_dw_5x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -788,7 +788,7 @@ static void cat_dw_5x1(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 5, 1 unit. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 5, 1 unit. */
 static void cat_dx_5x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -823,7 +823,7 @@ static void cat_dact_relu(const float *restrict a, float *restrict d, long n)
 
 /* ---- kernels: neon, 4 floats per vector ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 20 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 20 units, rows <= CH. */
 static void cat_fwd_12288x20(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -922,7 +922,7 @@ static void cat_fwd_12288x20(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 20 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 20 units. */
 static void cat_dw_12288x20(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -999,7 +999,7 @@ static void cat_dw_12288x20(const float *restrict dz, const float *restrict a, l
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 20, 7 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 20, 7 units, rows <= CH. */
 static void cat_fwd_20x7(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -1155,7 +1155,7 @@ static void cat_fwd_20x7(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 20, 7 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 20, 7 units. */
 static void cat_dw_20x7(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -1310,7 +1310,7 @@ static void cat_dw_20x7(const float *restrict dz, const float *restrict a, long 
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 20, 7 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 20, 7 units. */
 static void cat_dx_20x7(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -1432,7 +1432,7 @@ static void cat_dx_20x7(const float *restrict W, const float *restrict dz, long 
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 5 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 5 units, rows <= CH. */
 static void cat_fwd_7x5(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -1612,7 +1612,7 @@ static void cat_fwd_7x5(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 5 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 5 units. */
 static void cat_dw_7x5(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -1659,7 +1659,7 @@ static void cat_dw_7x5(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 5 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 5 units. */
 static void cat_dx_7x5(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -1723,7 +1723,7 @@ static void cat_dx_7x5(const float *restrict W, const float *restrict dz, long r
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 5, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 5, 1 unit, rows <= CH. */
 static void cat_fwd_5x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -1774,7 +1774,7 @@ static void cat_fwd_5x1(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 5, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 5, 1 unit. */
 static void cat_dw_5x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -1798,7 +1798,7 @@ static void cat_dw_5x1(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 5, 1 unit. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 5, 1 unit. */
 static void cat_dx_5x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -1875,7 +1875,7 @@ static void cat_dact_relu(const float *restrict a, float *restrict d, long n)
 
 /* ---- kernels: scalar loops ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 20 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 20 units, rows <= CH. */
 static void cat_fwd_12288x20(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -1890,7 +1890,7 @@ static void cat_fwd_12288x20(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 20 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 20 units. */
 static void cat_dw_12288x20(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -1904,7 +1904,7 @@ static void cat_dw_12288x20(const float *restrict dz, const float *restrict a, l
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 20, 7 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 20, 7 units, rows <= CH. */
 static void cat_fwd_20x7(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -1919,7 +1919,7 @@ static void cat_fwd_20x7(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 20, 7 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 20, 7 units. */
 static void cat_dw_20x7(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -1933,7 +1933,7 @@ static void cat_dw_20x7(const float *restrict dz, const float *restrict a, long 
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 20, 7 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 20, 7 units. */
 static void cat_dx_20x7(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -1950,7 +1950,7 @@ static void cat_dx_20x7(const float *restrict W, const float *restrict dz, long 
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 5 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 5 units, rows <= CH. */
 static void cat_fwd_7x5(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -1965,7 +1965,7 @@ static void cat_fwd_7x5(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 5 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 5 units. */
 static void cat_dw_7x5(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -1979,7 +1979,7 @@ static void cat_dw_7x5(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 5 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 5 units. */
 static void cat_dx_7x5(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -1996,7 +1996,7 @@ static void cat_dx_7x5(const float *restrict W, const float *restrict dz, long r
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 5, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 5, 1 unit, rows <= CH. */
 static void cat_fwd_5x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -2011,7 +2011,7 @@ static void cat_fwd_5x1(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 5, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 5, 1 unit. */
 static void cat_dw_5x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -2025,7 +2025,7 @@ static void cat_dw_5x1(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 5, 1 unit. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 5, 1 unit. */
 static void cat_dx_5x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -2054,72 +2054,81 @@ static void cat_dact_relu(const float *restrict a, float *restrict d, long n)
 
 #if defined(CAT_ISA_AVX2)
 
-/* Forward over one chunk of rows <= CH samples: A1..A4 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A4 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void cat_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 19: "dense 20 relu" */
-    /*   z = W1 a0 + b1;  a = max(z, 0) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = max(z, 0) */
     cat_fwd_12288x20(params + CAT_W1, params + CAT_B1, x, rows, ws + CAT_A1);
     nnrt_avx2_relu(ws + CAT_A1, rows * 20);
     /* layer 2, spec line 20: "dense 7 relu" */
-    /*   z = W2 a1 + b2;  a = max(z, 0) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = max(z, 0) */
     cat_fwd_20x7(params + CAT_W2, params + CAT_B2, ws + CAT_A1, rows, ws + CAT_A2);
     nnrt_scalar_relu(ws + CAT_A2, rows * 7);
     /* layer 3, spec line 21: "dense 5 relu" */
-    /*   z = W3 a2 + b3;  a = max(z, 0) */
+    /*   Z3 = A2 W3^T + b3 (course: Z3 = W3 A2 + b3);  a = max(z, 0) */
     cat_fwd_7x5(params + CAT_W3, params + CAT_B3, ws + CAT_A2, rows, ws + CAT_A3);
     nnrt_scalar_relu(ws + CAT_A3, rows * 5);
     /* layer 4, spec line 22: "dense 1 sigmoid" */
-    /*   z = W4 a3 + b4;  a = 1 / (1 + exp(-z)) */
+    /*   Z4 = A3 W4^T + b4 (course: Z4 = W4 A3 + b4);  a = 1 / (1 + exp(-z)) */
     cat_fwd_5x1(params + CAT_W4, params + CAT_B4, ws + CAT_A3, rows, ws + CAT_A4);
     memcpy(ws + CAT_ZL, ws + CAT_A4, sizeof(float) * (size_t)rows);
     nnrt_scalar_sigmoid(ws + CAT_A4, rows);
 }
 #elif defined(CAT_ISA_NEON)
 
-/* Forward over one chunk of rows <= CH samples: A1..A4 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A4 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void cat_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 19: "dense 20 relu" */
-    /*   z = W1 a0 + b1;  a = max(z, 0) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = max(z, 0) */
     cat_fwd_12288x20(params + CAT_W1, params + CAT_B1, x, rows, ws + CAT_A1);
     nnrt_neon_relu(ws + CAT_A1, rows * 20);
     /* layer 2, spec line 20: "dense 7 relu" */
-    /*   z = W2 a1 + b2;  a = max(z, 0) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = max(z, 0) */
     cat_fwd_20x7(params + CAT_W2, params + CAT_B2, ws + CAT_A1, rows, ws + CAT_A2);
     nnrt_neon_relu(ws + CAT_A2, rows * 7);
     /* layer 3, spec line 21: "dense 5 relu" */
-    /*   z = W3 a2 + b3;  a = max(z, 0) */
+    /*   Z3 = A2 W3^T + b3 (course: Z3 = W3 A2 + b3);  a = max(z, 0) */
     cat_fwd_7x5(params + CAT_W3, params + CAT_B3, ws + CAT_A2, rows, ws + CAT_A3);
     nnrt_neon_relu(ws + CAT_A3, rows * 5);
     /* layer 4, spec line 22: "dense 1 sigmoid" */
-    /*   z = W4 a3 + b4;  a = 1 / (1 + exp(-z)) */
+    /*   Z4 = A3 W4^T + b4 (course: Z4 = W4 A3 + b4);  a = 1 / (1 + exp(-z)) */
     cat_fwd_5x1(params + CAT_W4, params + CAT_B4, ws + CAT_A3, rows, ws + CAT_A4);
     memcpy(ws + CAT_ZL, ws + CAT_A4, sizeof(float) * (size_t)rows);
     nnrt_scalar_sigmoid(ws + CAT_A4, rows);
 }
 #else /* scalar */
 
-/* Forward over one chunk of rows <= CH samples: A1..A4 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A4 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void cat_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 19: "dense 20 relu" */
-    /*   z = W1 a0 + b1;  a = max(z, 0) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = max(z, 0) */
     cat_fwd_12288x20(params + CAT_W1, params + CAT_B1, x, rows, ws + CAT_A1);
     nnrt_scalar_relu(ws + CAT_A1, rows * 20);
     /* layer 2, spec line 20: "dense 7 relu" */
-    /*   z = W2 a1 + b2;  a = max(z, 0) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = max(z, 0) */
     cat_fwd_20x7(params + CAT_W2, params + CAT_B2, ws + CAT_A1, rows, ws + CAT_A2);
     nnrt_scalar_relu(ws + CAT_A2, rows * 7);
     /* layer 3, spec line 21: "dense 5 relu" */
-    /*   z = W3 a2 + b3;  a = max(z, 0) */
+    /*   Z3 = A2 W3^T + b3 (course: Z3 = W3 A2 + b3);  a = max(z, 0) */
     cat_fwd_7x5(params + CAT_W3, params + CAT_B3, ws + CAT_A2, rows, ws + CAT_A3);
     nnrt_scalar_relu(ws + CAT_A3, rows * 5);
     /* layer 4, spec line 22: "dense 1 sigmoid" */
-    /*   z = W4 a3 + b4;  a = 1 / (1 + exp(-z)) */
+    /*   Z4 = A3 W4^T + b4 (course: Z4 = W4 A3 + b4);  a = 1 / (1 + exp(-z)) */
     cat_fwd_5x1(params + CAT_W4, params + CAT_B4, ws + CAT_A3, rows, ws + CAT_A4);
     memcpy(ws + CAT_ZL, ws + CAT_A4, sizeof(float) * (size_t)rows);
     nnrt_scalar_sigmoid(ws + CAT_A4, rows);
@@ -2149,27 +2158,41 @@ static void cat_bias_grad(const float *restrict dz, long rows, long n, float *re
 
 #if defined(CAT_ISA_AVX2)
 
-/* Backward over one chunk: D0 holds dL/dZ4 of the output layer (or dL/dA4
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ4 of the output
+ * layer (dL/dA4 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void cat_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 4, spec line 22: "dense 1 sigmoid": dW4 += dZ4^T A3, db4 += sum dZ4, dA3 = dZ4 W4 */
+    /* layer 4, spec line 22: "dense 1 sigmoid" */
+    /*   dW4 += dZ4^T A3 (course: dW4 = (1/m) dZ4 A3^T) */
+    /*   db4 += dZ4 summed over the rows (course: (1/m) dZ4 summed over the columns) */
     cat_dw_5x1(ws + CAT_D0, ws + CAT_A3, rows, grad + CAT_W4);
     cat_bias_grad(ws + CAT_D0, rows, 1, grad + CAT_B4);
+    /*   dA3 = dZ4 W4 (course: dA3 = W4^T dZ4) */
     cat_dx_5x1(params + CAT_W4, ws + CAT_D0, rows, ws + CAT_D1);
-    cat_dact_relu(ws + CAT_A3, ws + CAT_D1, rows * 5); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 3, spec line 21: "dense 5 relu": dW3 += dZ3^T A2, db3 += sum dZ3, dA2 = dZ3 W3 */
+    cat_dact_relu(ws + CAT_A3, ws + CAT_D1, rows * 5); /* dZ3 = dA3 * g'(Z3), da/dz = a > 0 ? 1 : 0 */
+    /* layer 3, spec line 21: "dense 5 relu" */
+    /*   dW3 += dZ3^T A2 (course: dW3 = (1/m) dZ3 A2^T) */
+    /*   db3 += dZ3 summed over the rows (course: (1/m) dZ3 summed over the columns) */
     cat_dw_7x5(ws + CAT_D1, ws + CAT_A2, rows, grad + CAT_W3);
     cat_bias_grad(ws + CAT_D1, rows, 5, grad + CAT_B3);
+    /*   dA2 = dZ3 W3 (course: dA2 = W3^T dZ3) */
     cat_dx_7x5(params + CAT_W3, ws + CAT_D1, rows, ws + CAT_D0);
-    cat_dact_relu(ws + CAT_A2, ws + CAT_D0, rows * 7); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 2, spec line 20: "dense 7 relu": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    cat_dact_relu(ws + CAT_A2, ws + CAT_D0, rows * 7); /* dZ2 = dA2 * g'(Z2), da/dz = a > 0 ? 1 : 0 */
+    /* layer 2, spec line 20: "dense 7 relu" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     cat_dw_20x7(ws + CAT_D0, ws + CAT_A1, rows, grad + CAT_W2);
     cat_bias_grad(ws + CAT_D0, rows, 7, grad + CAT_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     cat_dx_20x7(params + CAT_W2, ws + CAT_D0, rows, ws + CAT_D1);
-    cat_dact_relu(ws + CAT_A1, ws + CAT_D1, rows * 20); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 1, spec line 19: "dense 20 relu": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    cat_dact_relu(ws + CAT_A1, ws + CAT_D1, rows * 20); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : 0 */
+    /* layer 1, spec line 19: "dense 20 relu" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     cat_dw_12288x20(ws + CAT_D1, x, rows, grad + CAT_W1);
     cat_bias_grad(ws + CAT_D1, rows, 20, grad + CAT_B1);
 }
@@ -2184,27 +2207,41 @@ static void cat_scale(float *restrict g, float s)
 }
 #elif defined(CAT_ISA_NEON)
 
-/* Backward over one chunk: D0 holds dL/dZ4 of the output layer (or dL/dA4
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ4 of the output
+ * layer (dL/dA4 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void cat_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 4, spec line 22: "dense 1 sigmoid": dW4 += dZ4^T A3, db4 += sum dZ4, dA3 = dZ4 W4 */
+    /* layer 4, spec line 22: "dense 1 sigmoid" */
+    /*   dW4 += dZ4^T A3 (course: dW4 = (1/m) dZ4 A3^T) */
+    /*   db4 += dZ4 summed over the rows (course: (1/m) dZ4 summed over the columns) */
     cat_dw_5x1(ws + CAT_D0, ws + CAT_A3, rows, grad + CAT_W4);
     cat_bias_grad(ws + CAT_D0, rows, 1, grad + CAT_B4);
+    /*   dA3 = dZ4 W4 (course: dA3 = W4^T dZ4) */
     cat_dx_5x1(params + CAT_W4, ws + CAT_D0, rows, ws + CAT_D1);
-    cat_dact_relu(ws + CAT_A3, ws + CAT_D1, rows * 5); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 3, spec line 21: "dense 5 relu": dW3 += dZ3^T A2, db3 += sum dZ3, dA2 = dZ3 W3 */
+    cat_dact_relu(ws + CAT_A3, ws + CAT_D1, rows * 5); /* dZ3 = dA3 * g'(Z3), da/dz = a > 0 ? 1 : 0 */
+    /* layer 3, spec line 21: "dense 5 relu" */
+    /*   dW3 += dZ3^T A2 (course: dW3 = (1/m) dZ3 A2^T) */
+    /*   db3 += dZ3 summed over the rows (course: (1/m) dZ3 summed over the columns) */
     cat_dw_7x5(ws + CAT_D1, ws + CAT_A2, rows, grad + CAT_W3);
     cat_bias_grad(ws + CAT_D1, rows, 5, grad + CAT_B3);
+    /*   dA2 = dZ3 W3 (course: dA2 = W3^T dZ3) */
     cat_dx_7x5(params + CAT_W3, ws + CAT_D1, rows, ws + CAT_D0);
-    cat_dact_relu(ws + CAT_A2, ws + CAT_D0, rows * 7); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 2, spec line 20: "dense 7 relu": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    cat_dact_relu(ws + CAT_A2, ws + CAT_D0, rows * 7); /* dZ2 = dA2 * g'(Z2), da/dz = a > 0 ? 1 : 0 */
+    /* layer 2, spec line 20: "dense 7 relu" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     cat_dw_20x7(ws + CAT_D0, ws + CAT_A1, rows, grad + CAT_W2);
     cat_bias_grad(ws + CAT_D0, rows, 7, grad + CAT_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     cat_dx_20x7(params + CAT_W2, ws + CAT_D0, rows, ws + CAT_D1);
-    cat_dact_relu(ws + CAT_A1, ws + CAT_D1, rows * 20); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 1, spec line 19: "dense 20 relu": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    cat_dact_relu(ws + CAT_A1, ws + CAT_D1, rows * 20); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : 0 */
+    /* layer 1, spec line 19: "dense 20 relu" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     cat_dw_12288x20(ws + CAT_D1, x, rows, grad + CAT_W1);
     cat_bias_grad(ws + CAT_D1, rows, 20, grad + CAT_B1);
 }
@@ -2219,27 +2256,41 @@ static void cat_scale(float *restrict g, float s)
 }
 #else /* scalar */
 
-/* Backward over one chunk: D0 holds dL/dZ4 of the output layer (or dL/dA4
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ4 of the output
+ * layer (dL/dA4 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void cat_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 4, spec line 22: "dense 1 sigmoid": dW4 += dZ4^T A3, db4 += sum dZ4, dA3 = dZ4 W4 */
+    /* layer 4, spec line 22: "dense 1 sigmoid" */
+    /*   dW4 += dZ4^T A3 (course: dW4 = (1/m) dZ4 A3^T) */
+    /*   db4 += dZ4 summed over the rows (course: (1/m) dZ4 summed over the columns) */
     cat_dw_5x1(ws + CAT_D0, ws + CAT_A3, rows, grad + CAT_W4);
     cat_bias_grad(ws + CAT_D0, rows, 1, grad + CAT_B4);
+    /*   dA3 = dZ4 W4 (course: dA3 = W4^T dZ4) */
     cat_dx_5x1(params + CAT_W4, ws + CAT_D0, rows, ws + CAT_D1);
-    cat_dact_relu(ws + CAT_A3, ws + CAT_D1, rows * 5); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 3, spec line 21: "dense 5 relu": dW3 += dZ3^T A2, db3 += sum dZ3, dA2 = dZ3 W3 */
+    cat_dact_relu(ws + CAT_A3, ws + CAT_D1, rows * 5); /* dZ3 = dA3 * g'(Z3), da/dz = a > 0 ? 1 : 0 */
+    /* layer 3, spec line 21: "dense 5 relu" */
+    /*   dW3 += dZ3^T A2 (course: dW3 = (1/m) dZ3 A2^T) */
+    /*   db3 += dZ3 summed over the rows (course: (1/m) dZ3 summed over the columns) */
     cat_dw_7x5(ws + CAT_D1, ws + CAT_A2, rows, grad + CAT_W3);
     cat_bias_grad(ws + CAT_D1, rows, 5, grad + CAT_B3);
+    /*   dA2 = dZ3 W3 (course: dA2 = W3^T dZ3) */
     cat_dx_7x5(params + CAT_W3, ws + CAT_D1, rows, ws + CAT_D0);
-    cat_dact_relu(ws + CAT_A2, ws + CAT_D0, rows * 7); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 2, spec line 20: "dense 7 relu": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    cat_dact_relu(ws + CAT_A2, ws + CAT_D0, rows * 7); /* dZ2 = dA2 * g'(Z2), da/dz = a > 0 ? 1 : 0 */
+    /* layer 2, spec line 20: "dense 7 relu" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     cat_dw_20x7(ws + CAT_D0, ws + CAT_A1, rows, grad + CAT_W2);
     cat_bias_grad(ws + CAT_D0, rows, 7, grad + CAT_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     cat_dx_20x7(params + CAT_W2, ws + CAT_D0, rows, ws + CAT_D1);
-    cat_dact_relu(ws + CAT_A1, ws + CAT_D1, rows * 20); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 1, spec line 19: "dense 20 relu": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    cat_dact_relu(ws + CAT_A1, ws + CAT_D1, rows * 20); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : 0 */
+    /* layer 1, spec line 19: "dense 20 relu" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     cat_dw_12288x20(ws + CAT_D1, x, rows, grad + CAT_W1);
     cat_bias_grad(ws + CAT_D1, rows, 20, grad + CAT_B1);
 }
@@ -2272,7 +2323,8 @@ double cat_loss_grad(const float *params, const float *x, const float *y, long m
         float *d = ws + CAT_D0;
         cat_forward_chunk(params, x + i0 * CAT_N_IN, rows, ws);
         /* loss bce: L = -mean_i sum_j [y log a + (1 - y) log(1 - a)]   (sigmoid output: dL/dz = (a - y) / m) */
-        /* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y */
+        /* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y,
+         * summed over the chunk like the loss (the 1/m comes at the end) */
         const float *z = ws + CAT_ZL;
         for (long i = 0; i < rows * CAT_N_OUT; i++) {
             const float zi = z[i], yi = yc[i];
@@ -2283,7 +2335,9 @@ double cat_loss_grad(const float *params, const float *x, const float *y, long m
         }
         cat_backward_chunk(params, x + i0 * CAT_N_IN, rows, grad, ws);
     }
-    if (m > 1) { /* for one sample the scale is 1: skipped, the result is the same */
+    /* The 1/m of the course's dW = (1/m) dZ A_prev^T and db = (1/m) sum dZ,
+     * for every layer at once (1 for one sample: skipped). */
+    if (m > 1) {
         cat_scale(grad, (float)(1.0 / (double)m));
     }
     return loss / (double)m;

@@ -103,7 +103,7 @@ static inline float cat2_hsum8(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 7 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 7 units, rows <= CH. */
 static void cat2_fwd_12288x7(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -215,7 +215,7 @@ static void cat2_fwd_12288x7(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 7 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 7 units. */
 static void cat2_dw_12288x7(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -322,7 +322,7 @@ static void cat2_dw_12288x7(const float *restrict dz, const float *restrict a, l
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 1 unit, rows <= CH. */
 static void cat2_fwd_7x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -338,7 +338,7 @@ static void cat2_fwd_7x1(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 1 unit. */
 static void cat2_dw_7x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -353,7 +353,7 @@ static void cat2_dw_7x1(const float *restrict dz, const float *restrict a, long 
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 1 unit. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 1 unit. */
 static void cat2_dx_7x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -388,7 +388,7 @@ static void cat2_dact_relu(const float *restrict a, float *restrict d, long n)
 
 /* ---- kernels: neon, 4 floats per vector ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 7 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 7 units, rows <= CH. */
 static void cat2_fwd_12288x7(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -551,7 +551,7 @@ static void cat2_fwd_12288x7(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 7 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 7 units. */
 static void cat2_dw_12288x7(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -675,7 +675,7 @@ static void cat2_dw_12288x7(const float *restrict dz, const float *restrict a, l
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 1 unit, rows <= CH. */
 static void cat2_fwd_7x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -730,7 +730,7 @@ static void cat2_fwd_7x1(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 1 unit. */
 static void cat2_dw_7x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -756,7 +756,7 @@ static void cat2_dw_7x1(const float *restrict dz, const float *restrict a, long 
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 1 unit. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 1 unit. */
 static void cat2_dx_7x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -833,7 +833,7 @@ static void cat2_dact_relu(const float *restrict a, float *restrict d, long n)
 
 /* ---- kernels: scalar loops ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 7 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 7 units, rows <= CH. */
 static void cat2_fwd_12288x7(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -848,7 +848,7 @@ static void cat2_fwd_12288x7(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 7 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 7 units. */
 static void cat2_dw_12288x7(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -862,7 +862,7 @@ static void cat2_dw_12288x7(const float *restrict dz, const float *restrict a, l
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 1 unit, rows <= CH. */
 static void cat2_fwd_7x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -877,7 +877,7 @@ static void cat2_fwd_7x1(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 1 unit. */
 static void cat2_dw_7x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -891,7 +891,7 @@ static void cat2_dw_7x1(const float *restrict dz, const float *restrict a, long 
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 1 unit. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 1 unit. */
 static void cat2_dx_7x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -920,48 +920,57 @@ static void cat2_dact_relu(const float *restrict a, float *restrict d, long n)
 
 #if defined(CAT2_ISA_AVX2)
 
-/* Forward over one chunk of rows <= CH samples: A1..A2 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A2 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void cat2_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 13: "dense 7 relu" */
-    /*   z = W1 a0 + b1;  a = max(z, 0) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = max(z, 0) */
     cat2_fwd_12288x7(params + CAT2_W1, params + CAT2_B1, x, rows, ws + CAT2_A1);
     nnrt_scalar_relu(ws + CAT2_A1, rows * 7);
     /* layer 2, spec line 14: "dense 1 sigmoid" */
-    /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = 1 / (1 + exp(-z)) */
     cat2_fwd_7x1(params + CAT2_W2, params + CAT2_B2, ws + CAT2_A1, rows, ws + CAT2_A2);
     memcpy(ws + CAT2_ZL, ws + CAT2_A2, sizeof(float) * (size_t)rows);
     nnrt_scalar_sigmoid(ws + CAT2_A2, rows);
 }
 #elif defined(CAT2_ISA_NEON)
 
-/* Forward over one chunk of rows <= CH samples: A1..A2 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A2 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void cat2_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 13: "dense 7 relu" */
-    /*   z = W1 a0 + b1;  a = max(z, 0) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = max(z, 0) */
     cat2_fwd_12288x7(params + CAT2_W1, params + CAT2_B1, x, rows, ws + CAT2_A1);
     nnrt_neon_relu(ws + CAT2_A1, rows * 7);
     /* layer 2, spec line 14: "dense 1 sigmoid" */
-    /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = 1 / (1 + exp(-z)) */
     cat2_fwd_7x1(params + CAT2_W2, params + CAT2_B2, ws + CAT2_A1, rows, ws + CAT2_A2);
     memcpy(ws + CAT2_ZL, ws + CAT2_A2, sizeof(float) * (size_t)rows);
     nnrt_scalar_sigmoid(ws + CAT2_A2, rows);
 }
 #else /* scalar */
 
-/* Forward over one chunk of rows <= CH samples: A1..A2 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A2 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void cat2_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 13: "dense 7 relu" */
-    /*   z = W1 a0 + b1;  a = max(z, 0) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = max(z, 0) */
     cat2_fwd_12288x7(params + CAT2_W1, params + CAT2_B1, x, rows, ws + CAT2_A1);
     nnrt_scalar_relu(ws + CAT2_A1, rows * 7);
     /* layer 2, spec line 14: "dense 1 sigmoid" */
-    /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = 1 / (1 + exp(-z)) */
     cat2_fwd_7x1(params + CAT2_W2, params + CAT2_B2, ws + CAT2_A1, rows, ws + CAT2_A2);
     memcpy(ws + CAT2_ZL, ws + CAT2_A2, sizeof(float) * (size_t)rows);
     nnrt_scalar_sigmoid(ws + CAT2_A2, rows);
@@ -991,17 +1000,25 @@ static void cat2_bias_grad(const float *restrict dz, long rows, long n, float *r
 
 #if defined(CAT2_ISA_AVX2)
 
-/* Backward over one chunk: D0 holds dL/dZ2 of the output layer (or dL/dA2
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ2 of the output
+ * layer (dL/dA2 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void cat2_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 2, spec line 14: "dense 1 sigmoid": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    /* layer 2, spec line 14: "dense 1 sigmoid" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     cat2_dw_7x1(ws + CAT2_D0, ws + CAT2_A1, rows, grad + CAT2_W2);
     cat2_bias_grad(ws + CAT2_D0, rows, 1, grad + CAT2_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     cat2_dx_7x1(params + CAT2_W2, ws + CAT2_D0, rows, ws + CAT2_D1);
-    cat2_dact_relu(ws + CAT2_A1, ws + CAT2_D1, rows * 7); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 1, spec line 13: "dense 7 relu": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    cat2_dact_relu(ws + CAT2_A1, ws + CAT2_D1, rows * 7); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : 0 */
+    /* layer 1, spec line 13: "dense 7 relu" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     cat2_dw_12288x7(ws + CAT2_D1, x, rows, grad + CAT2_W1);
     cat2_bias_grad(ws + CAT2_D1, rows, 7, grad + CAT2_B1);
 }
@@ -1016,17 +1033,25 @@ static void cat2_scale(float *restrict g, float s)
 }
 #elif defined(CAT2_ISA_NEON)
 
-/* Backward over one chunk: D0 holds dL/dZ2 of the output layer (or dL/dA2
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ2 of the output
+ * layer (dL/dA2 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void cat2_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 2, spec line 14: "dense 1 sigmoid": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    /* layer 2, spec line 14: "dense 1 sigmoid" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     cat2_dw_7x1(ws + CAT2_D0, ws + CAT2_A1, rows, grad + CAT2_W2);
     cat2_bias_grad(ws + CAT2_D0, rows, 1, grad + CAT2_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     cat2_dx_7x1(params + CAT2_W2, ws + CAT2_D0, rows, ws + CAT2_D1);
-    cat2_dact_relu(ws + CAT2_A1, ws + CAT2_D1, rows * 7); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 1, spec line 13: "dense 7 relu": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    cat2_dact_relu(ws + CAT2_A1, ws + CAT2_D1, rows * 7); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : 0 */
+    /* layer 1, spec line 13: "dense 7 relu" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     cat2_dw_12288x7(ws + CAT2_D1, x, rows, grad + CAT2_W1);
     cat2_bias_grad(ws + CAT2_D1, rows, 7, grad + CAT2_B1);
 }
@@ -1041,17 +1066,25 @@ static void cat2_scale(float *restrict g, float s)
 }
 #else /* scalar */
 
-/* Backward over one chunk: D0 holds dL/dZ2 of the output layer (or dL/dA2
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ2 of the output
+ * layer (dL/dA2 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void cat2_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 2, spec line 14: "dense 1 sigmoid": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    /* layer 2, spec line 14: "dense 1 sigmoid" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     cat2_dw_7x1(ws + CAT2_D0, ws + CAT2_A1, rows, grad + CAT2_W2);
     cat2_bias_grad(ws + CAT2_D0, rows, 1, grad + CAT2_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     cat2_dx_7x1(params + CAT2_W2, ws + CAT2_D0, rows, ws + CAT2_D1);
-    cat2_dact_relu(ws + CAT2_A1, ws + CAT2_D1, rows * 7); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 1, spec line 13: "dense 7 relu": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    cat2_dact_relu(ws + CAT2_A1, ws + CAT2_D1, rows * 7); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : 0 */
+    /* layer 1, spec line 13: "dense 7 relu" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     cat2_dw_12288x7(ws + CAT2_D1, x, rows, grad + CAT2_W1);
     cat2_bias_grad(ws + CAT2_D1, rows, 7, grad + CAT2_B1);
 }
@@ -1084,7 +1117,8 @@ double cat2_loss_grad(const float *params, const float *x, const float *y, long 
         float *d = ws + CAT2_D0;
         cat2_forward_chunk(params, x + i0 * CAT2_N_IN, rows, ws);
         /* loss bce: L = -mean_i sum_j [y log a + (1 - y) log(1 - a)]   (sigmoid output: dL/dz = (a - y) / m) */
-        /* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y */
+        /* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y,
+         * summed over the chunk like the loss (the 1/m comes at the end) */
         const float *z = ws + CAT2_ZL;
         for (long i = 0; i < rows * CAT2_N_OUT; i++) {
             const float zi = z[i], yi = yc[i];
@@ -1095,7 +1129,9 @@ double cat2_loss_grad(const float *params, const float *x, const float *y, long 
         }
         cat2_backward_chunk(params, x + i0 * CAT2_N_IN, rows, grad, ws);
     }
-    if (m > 1) { /* for one sample the scale is 1: skipped, the result is the same */
+    /* The 1/m of the course's dW = (1/m) dZ A_prev^T and db = (1/m) sum dZ,
+     * for every layer at once (1 for one sample: skipped). */
+    if (m > 1) {
         cat2_scale(grad, (float)(1.0 / (double)m));
     }
     return loss / (double)m;

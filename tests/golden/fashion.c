@@ -105,7 +105,7 @@ static inline float fashion_hsum8(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 784, 256 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 784, 256 units, rows <= CH. */
 static void fashion_fwd_784x256(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -210,7 +210,7 @@ static void fashion_fwd_784x256(const float *restrict W, const float *restrict b
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 784, 256 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 784, 256 units. */
 static void fashion_dw_784x256(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -303,7 +303,7 @@ static void fashion_dw_784x256(const float *restrict dz, const float *restrict a
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 256, 128 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 256, 128 units, rows <= CH. */
 static void fashion_fwd_256x128(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -425,7 +425,7 @@ static void fashion_fwd_256x128(const float *restrict W, const float *restrict b
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 256, 128 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 256, 128 units. */
 static void fashion_dw_256x128(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -518,7 +518,7 @@ static void fashion_dw_256x128(const float *restrict dz, const float *restrict a
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 256, 128 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 256, 128 units. */
 static void fashion_dx_256x128(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -576,7 +576,7 @@ static void fashion_dx_256x128(const float *restrict W, const float *restrict dz
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 128, 10 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 128, 10 units, rows <= CH. */
 static void fashion_fwd_128x10(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -681,7 +681,7 @@ static void fashion_fwd_128x10(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 128, 10 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 128, 10 units. */
 static void fashion_dw_128x10(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -799,7 +799,7 @@ static void fashion_dw_128x10(const float *restrict dz, const float *restrict a,
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 128, 10 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 128, 10 units. */
 static void fashion_dx_128x10(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -874,7 +874,7 @@ static void fashion_dact_relu(const float *restrict a, float *restrict d, long n
 
 /* ---- kernels: neon, 4 floats per vector ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 784, 256 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 784, 256 units, rows <= CH. */
 static void fashion_fwd_784x256(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -966,7 +966,7 @@ static void fashion_fwd_784x256(const float *restrict W, const float *restrict b
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 784, 256 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 784, 256 units. */
 static void fashion_dw_784x256(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -1105,7 +1105,7 @@ static void fashion_dw_784x256(const float *restrict dz, const float *restrict a
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 256, 128 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 256, 128 units, rows <= CH. */
 static void fashion_fwd_256x128(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -1197,7 +1197,7 @@ static void fashion_fwd_256x128(const float *restrict W, const float *restrict b
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 256, 128 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 256, 128 units. */
 static void fashion_dw_256x128(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -1336,7 +1336,7 @@ static void fashion_dw_256x128(const float *restrict dz, const float *restrict a
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 256, 128 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 256, 128 units. */
 static void fashion_dx_256x128(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -1428,7 +1428,7 @@ static void fashion_dx_256x128(const float *restrict W, const float *restrict dz
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 128, 10 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 128, 10 units, rows <= CH. */
 static void fashion_fwd_128x10(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -1567,7 +1567,7 @@ static void fashion_fwd_128x10(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 128, 10 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 128, 10 units. */
 static void fashion_dw_128x10(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -1669,7 +1669,7 @@ static void fashion_dw_128x10(const float *restrict dz, const float *restrict a,
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 128, 10 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 128, 10 units. */
 static void fashion_dx_128x10(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -1778,7 +1778,7 @@ static void fashion_dact_relu(const float *restrict a, float *restrict d, long n
 
 /* ---- kernels: scalar loops ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 784, 256 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 784, 256 units, rows <= CH. */
 static void fashion_fwd_784x256(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -1793,7 +1793,7 @@ static void fashion_fwd_784x256(const float *restrict W, const float *restrict b
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 784, 256 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 784, 256 units. */
 static void fashion_dw_784x256(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -1807,7 +1807,7 @@ static void fashion_dw_784x256(const float *restrict dz, const float *restrict a
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 256, 128 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 256, 128 units, rows <= CH. */
 static void fashion_fwd_256x128(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -1822,7 +1822,7 @@ static void fashion_fwd_256x128(const float *restrict W, const float *restrict b
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 256, 128 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 256, 128 units. */
 static void fashion_dw_256x128(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -1836,7 +1836,7 @@ static void fashion_dw_256x128(const float *restrict dz, const float *restrict a
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 256, 128 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 256, 128 units. */
 static void fashion_dx_256x128(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -1853,7 +1853,7 @@ static void fashion_dx_256x128(const float *restrict W, const float *restrict dz
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 128, 10 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 128, 10 units, rows <= CH. */
 static void fashion_fwd_128x10(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -1868,7 +1868,7 @@ static void fashion_fwd_128x10(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 128, 10 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 128, 10 units. */
 static void fashion_dw_128x10(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -1882,7 +1882,7 @@ static void fashion_dw_128x10(const float *restrict dz, const float *restrict a,
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 128, 10 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 128, 10 units. */
 static void fashion_dx_128x10(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -1911,60 +1911,69 @@ static void fashion_dact_relu(const float *restrict a, float *restrict d, long n
 
 #if defined(FASHION_ISA_AVX2)
 
-/* Forward over one chunk of rows <= CH samples: A1..A3 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A3 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void fashion_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 10: "dense 256 relu" */
-    /*   z = W1 a0 + b1;  a = max(z, 0) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = max(z, 0) */
     fashion_fwd_784x256(params + FASHION_W1, params + FASHION_B1, x, rows, ws + FASHION_A1);
     nnrt_avx2_relu(ws + FASHION_A1, rows * 256);
     /* layer 2, spec line 11: "dense 128 relu" */
-    /*   z = W2 a1 + b2;  a = max(z, 0) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = max(z, 0) */
     fashion_fwd_256x128(params + FASHION_W2, params + FASHION_B2, ws + FASHION_A1, rows, ws + FASHION_A2);
     nnrt_avx2_relu(ws + FASHION_A2, rows * 128);
     /* layer 3, spec line 12: "dense 10 softmax" */
-    /*   z = W3 a2 + b3;  a_j = exp(z_j - max z) / sum_k exp(z_k - max z) */
+    /*   Z3 = A2 W3^T + b3 (course: Z3 = W3 A2 + b3);  a_j = exp(z_j - max z) / sum_k exp(z_k - max z) */
     fashion_fwd_128x10(params + FASHION_W3, params + FASHION_B3, ws + FASHION_A2, rows, ws + FASHION_A3);
     memcpy(ws + FASHION_ZL, ws + FASHION_A3, sizeof(float) * (size_t)(rows * 10));
     nnrt_avx2_softmax_rows(ws + FASHION_A3, rows, 10);
 }
 #elif defined(FASHION_ISA_NEON)
 
-/* Forward over one chunk of rows <= CH samples: A1..A3 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A3 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void fashion_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 10: "dense 256 relu" */
-    /*   z = W1 a0 + b1;  a = max(z, 0) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = max(z, 0) */
     fashion_fwd_784x256(params + FASHION_W1, params + FASHION_B1, x, rows, ws + FASHION_A1);
     nnrt_neon_relu(ws + FASHION_A1, rows * 256);
     /* layer 2, spec line 11: "dense 128 relu" */
-    /*   z = W2 a1 + b2;  a = max(z, 0) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = max(z, 0) */
     fashion_fwd_256x128(params + FASHION_W2, params + FASHION_B2, ws + FASHION_A1, rows, ws + FASHION_A2);
     nnrt_neon_relu(ws + FASHION_A2, rows * 128);
     /* layer 3, spec line 12: "dense 10 softmax" */
-    /*   z = W3 a2 + b3;  a_j = exp(z_j - max z) / sum_k exp(z_k - max z) */
+    /*   Z3 = A2 W3^T + b3 (course: Z3 = W3 A2 + b3);  a_j = exp(z_j - max z) / sum_k exp(z_k - max z) */
     fashion_fwd_128x10(params + FASHION_W3, params + FASHION_B3, ws + FASHION_A2, rows, ws + FASHION_A3);
     memcpy(ws + FASHION_ZL, ws + FASHION_A3, sizeof(float) * (size_t)(rows * 10));
     nnrt_neon_softmax_rows(ws + FASHION_A3, rows, 10);
 }
 #else /* scalar */
 
-/* Forward over one chunk of rows <= CH samples: A1..A3 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A3 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void fashion_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 10: "dense 256 relu" */
-    /*   z = W1 a0 + b1;  a = max(z, 0) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = max(z, 0) */
     fashion_fwd_784x256(params + FASHION_W1, params + FASHION_B1, x, rows, ws + FASHION_A1);
     nnrt_scalar_relu(ws + FASHION_A1, rows * 256);
     /* layer 2, spec line 11: "dense 128 relu" */
-    /*   z = W2 a1 + b2;  a = max(z, 0) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = max(z, 0) */
     fashion_fwd_256x128(params + FASHION_W2, params + FASHION_B2, ws + FASHION_A1, rows, ws + FASHION_A2);
     nnrt_scalar_relu(ws + FASHION_A2, rows * 128);
     /* layer 3, spec line 12: "dense 10 softmax" */
-    /*   z = W3 a2 + b3;  a_j = exp(z_j - max z) / sum_k exp(z_k - max z) */
+    /*   Z3 = A2 W3^T + b3 (course: Z3 = W3 A2 + b3);  a_j = exp(z_j - max z) / sum_k exp(z_k - max z) */
     fashion_fwd_128x10(params + FASHION_W3, params + FASHION_B3, ws + FASHION_A2, rows, ws + FASHION_A3);
     memcpy(ws + FASHION_ZL, ws + FASHION_A3, sizeof(float) * (size_t)(rows * 10));
     nnrt_scalar_softmax_rows(ws + FASHION_A3, rows, 10);
@@ -1994,22 +2003,33 @@ static void fashion_bias_grad(const float *restrict dz, long rows, long n, float
 
 #if defined(FASHION_ISA_AVX2)
 
-/* Backward over one chunk: D0 holds dL/dZ3 of the output layer (or dL/dA3
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ3 of the output
+ * layer (dL/dA3 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void fashion_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 3, spec line 12: "dense 10 softmax": dW3 += dZ3^T A2, db3 += sum dZ3, dA2 = dZ3 W3 */
+    /* layer 3, spec line 12: "dense 10 softmax" */
+    /*   dW3 += dZ3^T A2 (course: dW3 = (1/m) dZ3 A2^T) */
+    /*   db3 += dZ3 summed over the rows (course: (1/m) dZ3 summed over the columns) */
     fashion_dw_128x10(ws + FASHION_D0, ws + FASHION_A2, rows, grad + FASHION_W3);
     fashion_bias_grad(ws + FASHION_D0, rows, 10, grad + FASHION_B3);
+    /*   dA2 = dZ3 W3 (course: dA2 = W3^T dZ3) */
     fashion_dx_128x10(params + FASHION_W3, ws + FASHION_D0, rows, ws + FASHION_D1);
-    fashion_dact_relu(ws + FASHION_A2, ws + FASHION_D1, rows * 128); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 2, spec line 11: "dense 128 relu": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    fashion_dact_relu(ws + FASHION_A2, ws + FASHION_D1, rows * 128); /* dZ2 = dA2 * g'(Z2), da/dz = a > 0 ? 1 : 0 */
+    /* layer 2, spec line 11: "dense 128 relu" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     fashion_dw_256x128(ws + FASHION_D1, ws + FASHION_A1, rows, grad + FASHION_W2);
     fashion_bias_grad(ws + FASHION_D1, rows, 128, grad + FASHION_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     fashion_dx_256x128(params + FASHION_W2, ws + FASHION_D1, rows, ws + FASHION_D0);
-    fashion_dact_relu(ws + FASHION_A1, ws + FASHION_D0, rows * 256); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 1, spec line 10: "dense 256 relu": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    fashion_dact_relu(ws + FASHION_A1, ws + FASHION_D0, rows * 256); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : 0 */
+    /* layer 1, spec line 10: "dense 256 relu" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     fashion_dw_784x256(ws + FASHION_D0, x, rows, grad + FASHION_W1);
     fashion_bias_grad(ws + FASHION_D0, rows, 256, grad + FASHION_B1);
 }
@@ -2024,22 +2044,33 @@ static void fashion_scale(float *restrict g, float s)
 }
 #elif defined(FASHION_ISA_NEON)
 
-/* Backward over one chunk: D0 holds dL/dZ3 of the output layer (or dL/dA3
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ3 of the output
+ * layer (dL/dA3 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void fashion_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 3, spec line 12: "dense 10 softmax": dW3 += dZ3^T A2, db3 += sum dZ3, dA2 = dZ3 W3 */
+    /* layer 3, spec line 12: "dense 10 softmax" */
+    /*   dW3 += dZ3^T A2 (course: dW3 = (1/m) dZ3 A2^T) */
+    /*   db3 += dZ3 summed over the rows (course: (1/m) dZ3 summed over the columns) */
     fashion_dw_128x10(ws + FASHION_D0, ws + FASHION_A2, rows, grad + FASHION_W3);
     fashion_bias_grad(ws + FASHION_D0, rows, 10, grad + FASHION_B3);
+    /*   dA2 = dZ3 W3 (course: dA2 = W3^T dZ3) */
     fashion_dx_128x10(params + FASHION_W3, ws + FASHION_D0, rows, ws + FASHION_D1);
-    fashion_dact_relu(ws + FASHION_A2, ws + FASHION_D1, rows * 128); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 2, spec line 11: "dense 128 relu": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    fashion_dact_relu(ws + FASHION_A2, ws + FASHION_D1, rows * 128); /* dZ2 = dA2 * g'(Z2), da/dz = a > 0 ? 1 : 0 */
+    /* layer 2, spec line 11: "dense 128 relu" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     fashion_dw_256x128(ws + FASHION_D1, ws + FASHION_A1, rows, grad + FASHION_W2);
     fashion_bias_grad(ws + FASHION_D1, rows, 128, grad + FASHION_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     fashion_dx_256x128(params + FASHION_W2, ws + FASHION_D1, rows, ws + FASHION_D0);
-    fashion_dact_relu(ws + FASHION_A1, ws + FASHION_D0, rows * 256); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 1, spec line 10: "dense 256 relu": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    fashion_dact_relu(ws + FASHION_A1, ws + FASHION_D0, rows * 256); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : 0 */
+    /* layer 1, spec line 10: "dense 256 relu" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     fashion_dw_784x256(ws + FASHION_D0, x, rows, grad + FASHION_W1);
     fashion_bias_grad(ws + FASHION_D0, rows, 256, grad + FASHION_B1);
 }
@@ -2054,22 +2085,33 @@ static void fashion_scale(float *restrict g, float s)
 }
 #else /* scalar */
 
-/* Backward over one chunk: D0 holds dL/dZ3 of the output layer (or dL/dA3
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ3 of the output
+ * layer (dL/dA3 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void fashion_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 3, spec line 12: "dense 10 softmax": dW3 += dZ3^T A2, db3 += sum dZ3, dA2 = dZ3 W3 */
+    /* layer 3, spec line 12: "dense 10 softmax" */
+    /*   dW3 += dZ3^T A2 (course: dW3 = (1/m) dZ3 A2^T) */
+    /*   db3 += dZ3 summed over the rows (course: (1/m) dZ3 summed over the columns) */
     fashion_dw_128x10(ws + FASHION_D0, ws + FASHION_A2, rows, grad + FASHION_W3);
     fashion_bias_grad(ws + FASHION_D0, rows, 10, grad + FASHION_B3);
+    /*   dA2 = dZ3 W3 (course: dA2 = W3^T dZ3) */
     fashion_dx_128x10(params + FASHION_W3, ws + FASHION_D0, rows, ws + FASHION_D1);
-    fashion_dact_relu(ws + FASHION_A2, ws + FASHION_D1, rows * 128); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 2, spec line 11: "dense 128 relu": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    fashion_dact_relu(ws + FASHION_A2, ws + FASHION_D1, rows * 128); /* dZ2 = dA2 * g'(Z2), da/dz = a > 0 ? 1 : 0 */
+    /* layer 2, spec line 11: "dense 128 relu" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     fashion_dw_256x128(ws + FASHION_D1, ws + FASHION_A1, rows, grad + FASHION_W2);
     fashion_bias_grad(ws + FASHION_D1, rows, 128, grad + FASHION_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     fashion_dx_256x128(params + FASHION_W2, ws + FASHION_D1, rows, ws + FASHION_D0);
-    fashion_dact_relu(ws + FASHION_A1, ws + FASHION_D0, rows * 256); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 1, spec line 10: "dense 256 relu": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    fashion_dact_relu(ws + FASHION_A1, ws + FASHION_D0, rows * 256); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : 0 */
+    /* layer 1, spec line 10: "dense 256 relu" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     fashion_dw_784x256(ws + FASHION_D0, x, rows, grad + FASHION_W1);
     fashion_bias_grad(ws + FASHION_D0, rows, 256, grad + FASHION_B1);
 }
@@ -2102,7 +2144,8 @@ double fashion_loss_grad(const float *params, const float *x, const float *y, lo
         float *d = ws + FASHION_D0;
         fashion_forward_chunk(params, x + i0 * FASHION_N_IN, rows, ws);
         /* loss cce: L = -mean_i sum_j y log a   (softmax output: dL/dz = (a - y) / m) */
-        /* from the logits z: -sum_j y_j (z_j - logsumexp z); dZ = a - y */
+        /* from the logits z: -sum_j y_j (z_j - logsumexp z); dZ = a - y, summed over
+         * the chunk like the loss (the 1/m comes at the end) */
         const float *z = ws + FASHION_ZL;
         for (long i = 0; i < rows; i++) {
             const float *zi = z + i * FASHION_N_OUT, *yi = yc + i * FASHION_N_OUT;
@@ -2121,7 +2164,9 @@ double fashion_loss_grad(const float *params, const float *x, const float *y, lo
         }
         fashion_backward_chunk(params, x + i0 * FASHION_N_IN, rows, grad, ws);
     }
-    if (m > 1) { /* for one sample the scale is 1: skipped, the result is the same */
+    /* The 1/m of the course's dW = (1/m) dZ A_prev^T and db = (1/m) sum dZ,
+     * for every layer at once (1 for one sample: skipped). */
+    if (m > 1) {
         fashion_scale(grad, (float)(1.0 / (double)m));
     }
     return loss / (double)m;

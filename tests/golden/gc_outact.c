@@ -87,7 +87,7 @@ void gc_outact_update(float *params, const float *grad, float *state, const nnrt
 
 /* ---- kernels: avx2, 8 floats per vector ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 4 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 4 units, rows <= CH. */
 static void gc_outact_fwd_4x4(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -114,7 +114,7 @@ static void gc_outact_fwd_4x4(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 4 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 4 units. */
 static void gc_outact_dw_4x4(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -144,7 +144,7 @@ static void gc_outact_dw_4x4(const float *restrict dz, const float *restrict a, 
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 4 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 4 units. */
 static void gc_outact_dx_4x4(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -162,7 +162,7 @@ static void gc_outact_dx_4x4(const float *restrict W, const float *restrict dz, 
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 3 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 3 units, rows <= CH. */
 static void gc_outact_fwd_4x3(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -178,7 +178,7 @@ static void gc_outact_fwd_4x3(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 3 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 3 units. */
 static void gc_outact_dw_4x3(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -193,7 +193,7 @@ static void gc_outact_dw_4x3(const float *restrict dz, const float *restrict a, 
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 3 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 3 units. */
 static void gc_outact_dx_4x3(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -258,7 +258,7 @@ static void gc_outact_dact_leaky_relu(const float *restrict a, float *restrict d
 
 /* ---- kernels: neon, 4 floats per vector ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 4 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 4 units, rows <= CH. */
 static void gc_outact_fwd_4x4(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -350,7 +350,7 @@ static void gc_outact_fwd_4x4(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 4 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 4 units. */
 static void gc_outact_dw_4x4(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -379,7 +379,7 @@ static void gc_outact_dw_4x4(const float *restrict dz, const float *restrict a, 
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 4 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 4 units. */
 static void gc_outact_dx_4x4(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -420,7 +420,7 @@ static void gc_outact_dx_4x4(const float *restrict W, const float *restrict dz, 
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 3 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 3 units, rows <= CH. */
 static void gc_outact_fwd_4x3(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -495,7 +495,7 @@ static void gc_outact_fwd_4x3(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 3 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 3 units. */
 static void gc_outact_dw_4x3(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -520,7 +520,7 @@ static void gc_outact_dw_4x3(const float *restrict dz, const float *restrict a, 
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 3 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 3 units. */
 static void gc_outact_dx_4x3(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -608,7 +608,7 @@ static void gc_outact_dact_leaky_relu(const float *restrict a, float *restrict d
 
 /* ---- kernels: scalar loops ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 4 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 4 units, rows <= CH. */
 static void gc_outact_fwd_4x4(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -623,7 +623,7 @@ static void gc_outact_fwd_4x4(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 4 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 4 units. */
 static void gc_outact_dw_4x4(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -637,7 +637,7 @@ static void gc_outact_dw_4x4(const float *restrict dz, const float *restrict a, 
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 4 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 4 units. */
 static void gc_outact_dx_4x4(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -654,7 +654,7 @@ static void gc_outact_dx_4x4(const float *restrict W, const float *restrict dz, 
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 3 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 3 units, rows <= CH. */
 static void gc_outact_fwd_4x3(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -669,7 +669,7 @@ static void gc_outact_fwd_4x3(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 3 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 3 units. */
 static void gc_outact_dw_4x3(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -683,7 +683,7 @@ static void gc_outact_dw_4x3(const float *restrict dz, const float *restrict a, 
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 3 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 3 units. */
 static void gc_outact_dx_4x3(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -730,58 +730,67 @@ static void gc_outact_dact_leaky_relu(const float *restrict a, float *restrict d
 
 #if defined(GC_OUTACT_ISA_AVX2)
 
-/* Forward over one chunk of rows <= CH samples: A1..A3 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A3 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void gc_outact_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 4: "dense 4 relu" */
-    /*   z = W1 a0 + b1;  a = max(z, 0) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = max(z, 0) */
     gc_outact_fwd_4x4(params + GC_OUTACT_W1, params + GC_OUTACT_B1, x, rows, ws + GC_OUTACT_A1);
     nnrt_scalar_relu(ws + GC_OUTACT_A1, rows * 4);
     /* layer 2, spec line 5: "dense 4 tanh" */
-    /*   z = W2 a1 + b2;  a = tanh(z) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = tanh(z) */
     gc_outact_fwd_4x4(params + GC_OUTACT_W2, params + GC_OUTACT_B2, ws + GC_OUTACT_A1, rows, ws + GC_OUTACT_A2);
     nnrt_avx2_tanh_short(ws + GC_OUTACT_A2, rows * 4);
     /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2" */
-    /*   z = W3 a2 + b3;  a = z > 0 ? z : slope * z */
+    /*   Z3 = A2 W3^T + b3 (course: Z3 = W3 A2 + b3);  a = z > 0 ? z : slope * z */
     gc_outact_fwd_4x3(params + GC_OUTACT_W3, params + GC_OUTACT_B3, ws + GC_OUTACT_A2, rows, ws + GC_OUTACT_A3);
     nnrt_scalar_leaky_relu(ws + GC_OUTACT_A3, rows * 3, 0.2f);
 }
 #elif defined(GC_OUTACT_ISA_NEON)
 
-/* Forward over one chunk of rows <= CH samples: A1..A3 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A3 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void gc_outact_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 4: "dense 4 relu" */
-    /*   z = W1 a0 + b1;  a = max(z, 0) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = max(z, 0) */
     gc_outact_fwd_4x4(params + GC_OUTACT_W1, params + GC_OUTACT_B1, x, rows, ws + GC_OUTACT_A1);
     nnrt_neon_relu(ws + GC_OUTACT_A1, rows * 4);
     /* layer 2, spec line 5: "dense 4 tanh" */
-    /*   z = W2 a1 + b2;  a = tanh(z) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = tanh(z) */
     gc_outact_fwd_4x4(params + GC_OUTACT_W2, params + GC_OUTACT_B2, ws + GC_OUTACT_A1, rows, ws + GC_OUTACT_A2);
     nnrt_neon_tanh(ws + GC_OUTACT_A2, rows * 4);
     /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2" */
-    /*   z = W3 a2 + b3;  a = z > 0 ? z : slope * z */
+    /*   Z3 = A2 W3^T + b3 (course: Z3 = W3 A2 + b3);  a = z > 0 ? z : slope * z */
     gc_outact_fwd_4x3(params + GC_OUTACT_W3, params + GC_OUTACT_B3, ws + GC_OUTACT_A2, rows, ws + GC_OUTACT_A3);
     nnrt_scalar_leaky_relu(ws + GC_OUTACT_A3, rows * 3, 0.2f);
 }
 #else /* scalar */
 
-/* Forward over one chunk of rows <= CH samples: A1..A3 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A3 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void gc_outact_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 4: "dense 4 relu" */
-    /*   z = W1 a0 + b1;  a = max(z, 0) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = max(z, 0) */
     gc_outact_fwd_4x4(params + GC_OUTACT_W1, params + GC_OUTACT_B1, x, rows, ws + GC_OUTACT_A1);
     nnrt_scalar_relu(ws + GC_OUTACT_A1, rows * 4);
     /* layer 2, spec line 5: "dense 4 tanh" */
-    /*   z = W2 a1 + b2;  a = tanh(z) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = tanh(z) */
     gc_outact_fwd_4x4(params + GC_OUTACT_W2, params + GC_OUTACT_B2, ws + GC_OUTACT_A1, rows, ws + GC_OUTACT_A2);
     nnrt_scalar_tanh(ws + GC_OUTACT_A2, rows * 4);
     /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2" */
-    /*   z = W3 a2 + b3;  a = z > 0 ? z : slope * z */
+    /*   Z3 = A2 W3^T + b3 (course: Z3 = W3 A2 + b3);  a = z > 0 ? z : slope * z */
     gc_outact_fwd_4x3(params + GC_OUTACT_W3, params + GC_OUTACT_B3, ws + GC_OUTACT_A2, rows, ws + GC_OUTACT_A3);
     nnrt_scalar_leaky_relu(ws + GC_OUTACT_A3, rows * 3, 0.2f);
 }
@@ -810,24 +819,35 @@ static void gc_outact_bias_grad(const float *restrict dz, long rows, long n, flo
 
 #if defined(GC_OUTACT_ISA_AVX2)
 
-/* Backward over one chunk: D0 holds dL/dZ3 of the output layer (or dL/dA3
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ3 of the output
+ * layer (dL/dA3 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void gc_outact_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* output activation: da/dz = a > 0 ? 1 : slope */
+    /* dZ3 = dA3 * g'(Z3), da/dz = a > 0 ? 1 : slope */
     gc_outact_dact_leaky_relu(ws + GC_OUTACT_A3, ws + GC_OUTACT_D0, rows * 3, 0.2f);
-    /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2": dW3 += dZ3^T A2, db3 += sum dZ3, dA2 = dZ3 W3 */
+    /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2" */
+    /*   dW3 += dZ3^T A2 (course: dW3 = (1/m) dZ3 A2^T) */
+    /*   db3 += dZ3 summed over the rows (course: (1/m) dZ3 summed over the columns) */
     gc_outact_dw_4x3(ws + GC_OUTACT_D0, ws + GC_OUTACT_A2, rows, grad + GC_OUTACT_W3);
     gc_outact_bias_grad(ws + GC_OUTACT_D0, rows, 3, grad + GC_OUTACT_B3);
+    /*   dA2 = dZ3 W3 (course: dA2 = W3^T dZ3) */
     gc_outact_dx_4x3(params + GC_OUTACT_W3, ws + GC_OUTACT_D0, rows, ws + GC_OUTACT_D1);
-    gc_outact_dact_tanh(ws + GC_OUTACT_A2, ws + GC_OUTACT_D1, rows * 4); /* da/dz = 1 - a * a */
-    /* layer 2, spec line 5: "dense 4 tanh": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    gc_outact_dact_tanh(ws + GC_OUTACT_A2, ws + GC_OUTACT_D1, rows * 4); /* dZ2 = dA2 * g'(Z2), da/dz = 1 - a * a */
+    /* layer 2, spec line 5: "dense 4 tanh" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     gc_outact_dw_4x4(ws + GC_OUTACT_D1, ws + GC_OUTACT_A1, rows, grad + GC_OUTACT_W2);
     gc_outact_bias_grad(ws + GC_OUTACT_D1, rows, 4, grad + GC_OUTACT_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     gc_outact_dx_4x4(params + GC_OUTACT_W2, ws + GC_OUTACT_D1, rows, ws + GC_OUTACT_D0);
-    gc_outact_dact_relu(ws + GC_OUTACT_A1, ws + GC_OUTACT_D0, rows * 4); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 1, spec line 4: "dense 4 relu": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    gc_outact_dact_relu(ws + GC_OUTACT_A1, ws + GC_OUTACT_D0, rows * 4); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : 0 */
+    /* layer 1, spec line 4: "dense 4 relu" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     gc_outact_dw_4x4(ws + GC_OUTACT_D0, x, rows, grad + GC_OUTACT_W1);
     gc_outact_bias_grad(ws + GC_OUTACT_D0, rows, 4, grad + GC_OUTACT_B1);
 }
@@ -842,24 +862,35 @@ static void gc_outact_scale(float *restrict g, float s)
 }
 #elif defined(GC_OUTACT_ISA_NEON)
 
-/* Backward over one chunk: D0 holds dL/dZ3 of the output layer (or dL/dA3
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ3 of the output
+ * layer (dL/dA3 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void gc_outact_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* output activation: da/dz = a > 0 ? 1 : slope */
+    /* dZ3 = dA3 * g'(Z3), da/dz = a > 0 ? 1 : slope */
     gc_outact_dact_leaky_relu(ws + GC_OUTACT_A3, ws + GC_OUTACT_D0, rows * 3, 0.2f);
-    /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2": dW3 += dZ3^T A2, db3 += sum dZ3, dA2 = dZ3 W3 */
+    /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2" */
+    /*   dW3 += dZ3^T A2 (course: dW3 = (1/m) dZ3 A2^T) */
+    /*   db3 += dZ3 summed over the rows (course: (1/m) dZ3 summed over the columns) */
     gc_outact_dw_4x3(ws + GC_OUTACT_D0, ws + GC_OUTACT_A2, rows, grad + GC_OUTACT_W3);
     gc_outact_bias_grad(ws + GC_OUTACT_D0, rows, 3, grad + GC_OUTACT_B3);
+    /*   dA2 = dZ3 W3 (course: dA2 = W3^T dZ3) */
     gc_outact_dx_4x3(params + GC_OUTACT_W3, ws + GC_OUTACT_D0, rows, ws + GC_OUTACT_D1);
-    gc_outact_dact_tanh(ws + GC_OUTACT_A2, ws + GC_OUTACT_D1, rows * 4); /* da/dz = 1 - a * a */
-    /* layer 2, spec line 5: "dense 4 tanh": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    gc_outact_dact_tanh(ws + GC_OUTACT_A2, ws + GC_OUTACT_D1, rows * 4); /* dZ2 = dA2 * g'(Z2), da/dz = 1 - a * a */
+    /* layer 2, spec line 5: "dense 4 tanh" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     gc_outact_dw_4x4(ws + GC_OUTACT_D1, ws + GC_OUTACT_A1, rows, grad + GC_OUTACT_W2);
     gc_outact_bias_grad(ws + GC_OUTACT_D1, rows, 4, grad + GC_OUTACT_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     gc_outact_dx_4x4(params + GC_OUTACT_W2, ws + GC_OUTACT_D1, rows, ws + GC_OUTACT_D0);
-    gc_outact_dact_relu(ws + GC_OUTACT_A1, ws + GC_OUTACT_D0, rows * 4); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 1, spec line 4: "dense 4 relu": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    gc_outact_dact_relu(ws + GC_OUTACT_A1, ws + GC_OUTACT_D0, rows * 4); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : 0 */
+    /* layer 1, spec line 4: "dense 4 relu" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     gc_outact_dw_4x4(ws + GC_OUTACT_D0, x, rows, grad + GC_OUTACT_W1);
     gc_outact_bias_grad(ws + GC_OUTACT_D0, rows, 4, grad + GC_OUTACT_B1);
 }
@@ -874,24 +905,35 @@ static void gc_outact_scale(float *restrict g, float s)
 }
 #else /* scalar */
 
-/* Backward over one chunk: D0 holds dL/dZ3 of the output layer (or dL/dA3
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ3 of the output
+ * layer (dL/dA3 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void gc_outact_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* output activation: da/dz = a > 0 ? 1 : slope */
+    /* dZ3 = dA3 * g'(Z3), da/dz = a > 0 ? 1 : slope */
     gc_outact_dact_leaky_relu(ws + GC_OUTACT_A3, ws + GC_OUTACT_D0, rows * 3, 0.2f);
-    /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2": dW3 += dZ3^T A2, db3 += sum dZ3, dA2 = dZ3 W3 */
+    /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2" */
+    /*   dW3 += dZ3^T A2 (course: dW3 = (1/m) dZ3 A2^T) */
+    /*   db3 += dZ3 summed over the rows (course: (1/m) dZ3 summed over the columns) */
     gc_outact_dw_4x3(ws + GC_OUTACT_D0, ws + GC_OUTACT_A2, rows, grad + GC_OUTACT_W3);
     gc_outact_bias_grad(ws + GC_OUTACT_D0, rows, 3, grad + GC_OUTACT_B3);
+    /*   dA2 = dZ3 W3 (course: dA2 = W3^T dZ3) */
     gc_outact_dx_4x3(params + GC_OUTACT_W3, ws + GC_OUTACT_D0, rows, ws + GC_OUTACT_D1);
-    gc_outact_dact_tanh(ws + GC_OUTACT_A2, ws + GC_OUTACT_D1, rows * 4); /* da/dz = 1 - a * a */
-    /* layer 2, spec line 5: "dense 4 tanh": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    gc_outact_dact_tanh(ws + GC_OUTACT_A2, ws + GC_OUTACT_D1, rows * 4); /* dZ2 = dA2 * g'(Z2), da/dz = 1 - a * a */
+    /* layer 2, spec line 5: "dense 4 tanh" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     gc_outact_dw_4x4(ws + GC_OUTACT_D1, ws + GC_OUTACT_A1, rows, grad + GC_OUTACT_W2);
     gc_outact_bias_grad(ws + GC_OUTACT_D1, rows, 4, grad + GC_OUTACT_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     gc_outact_dx_4x4(params + GC_OUTACT_W2, ws + GC_OUTACT_D1, rows, ws + GC_OUTACT_D0);
-    gc_outact_dact_relu(ws + GC_OUTACT_A1, ws + GC_OUTACT_D0, rows * 4); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 1, spec line 4: "dense 4 relu": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    gc_outact_dact_relu(ws + GC_OUTACT_A1, ws + GC_OUTACT_D0, rows * 4); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : 0 */
+    /* layer 1, spec line 4: "dense 4 relu" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     gc_outact_dw_4x4(ws + GC_OUTACT_D0, x, rows, grad + GC_OUTACT_W1);
     gc_outact_bias_grad(ws + GC_OUTACT_D0, rows, 4, grad + GC_OUTACT_B1);
 }
@@ -943,7 +985,9 @@ double gc_outact_loss_grad(const float *params, const float *x, const float *y, 
         loss += (part[0] + part[1]) + (part[2] + part[3]);
         gc_outact_backward_chunk(params, x + i0 * GC_OUTACT_N_IN, rows, grad, ws);
     }
-    if (m > 1) { /* for one sample the scale is 1: skipped, the result is the same */
+    /* The 1/m of the course's dW = (1/m) dZ A_prev^T and db = (1/m) sum dZ,
+     * for every layer at once (1 for one sample: skipped). */
+    if (m > 1) {
         gc_outact_scale(grad, (float)(1.0 / (double)m));
     }
     return loss / ((double)m * GC_OUTACT_N_OUT);

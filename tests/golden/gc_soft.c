@@ -98,7 +98,7 @@ static inline float gc_soft_hsum8(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 9, 13 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 9, 13 units, rows <= CH. */
 static void gc_soft_fwd_9x13(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -250,7 +250,7 @@ static void gc_soft_fwd_9x13(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 9, 13 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 9, 13 units. */
 static void gc_soft_dw_9x13(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -321,7 +321,7 @@ static void gc_soft_dw_9x13(const float *restrict dz, const float *restrict a, l
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 13, 7 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 13, 7 units, rows <= CH. */
 static void gc_soft_fwd_13x7(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -473,7 +473,7 @@ static void gc_soft_fwd_13x7(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 13, 7 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 13, 7 units. */
 static void gc_soft_dw_13x7(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -560,7 +560,7 @@ static void gc_soft_dw_13x7(const float *restrict dz, const float *restrict a, l
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 13, 7 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 13, 7 units. */
 static void gc_soft_dx_13x7(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -632,7 +632,7 @@ static void gc_soft_dx_13x7(const float *restrict W, const float *restrict dz, l
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 5 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 5 units, rows <= CH. */
 static void gc_soft_fwd_7x5(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -676,7 +676,7 @@ static void gc_soft_fwd_7x5(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 5 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 5 units. */
 static void gc_soft_dw_7x5(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -725,7 +725,7 @@ static void gc_soft_dw_7x5(const float *restrict dz, const float *restrict a, lo
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 5 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 5 units. */
 static void gc_soft_dx_7x5(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -776,7 +776,7 @@ static void gc_soft_dact_tanh(const float *restrict a, float *restrict d, long n
 
 /* ---- kernels: neon, 4 floats per vector ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 9, 13 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 9, 13 units, rows <= CH. */
 static void gc_soft_fwd_9x13(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -948,7 +948,7 @@ static void gc_soft_fwd_9x13(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 9, 13 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 9, 13 units. */
 static void gc_soft_dw_9x13(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -993,7 +993,7 @@ static void gc_soft_dw_9x13(const float *restrict dz, const float *restrict a, l
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 13, 7 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 13, 7 units, rows <= CH. */
 static void gc_soft_fwd_13x7(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -1219,7 +1219,7 @@ static void gc_soft_fwd_13x7(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 13, 7 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 13, 7 units. */
 static void gc_soft_dw_13x7(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -1272,7 +1272,7 @@ static void gc_soft_dw_13x7(const float *restrict dz, const float *restrict a, l
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 13, 7 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 13, 7 units. */
 static void gc_soft_dx_13x7(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -1336,7 +1336,7 @@ static void gc_soft_dx_13x7(const float *restrict W, const float *restrict dz, l
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 5 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 5 units, rows <= CH. */
 static void gc_soft_fwd_7x5(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -1516,7 +1516,7 @@ static void gc_soft_fwd_7x5(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 5 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 5 units. */
 static void gc_soft_dw_7x5(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -1563,7 +1563,7 @@ static void gc_soft_dw_7x5(const float *restrict dz, const float *restrict a, lo
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 5 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 5 units. */
 static void gc_soft_dx_7x5(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -1660,7 +1660,7 @@ static void gc_soft_dact_tanh(const float *restrict a, float *restrict d, long n
 
 /* ---- kernels: scalar loops ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 9, 13 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 9, 13 units, rows <= CH. */
 static void gc_soft_fwd_9x13(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -1675,7 +1675,7 @@ static void gc_soft_fwd_9x13(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 9, 13 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 9, 13 units. */
 static void gc_soft_dw_9x13(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -1689,7 +1689,7 @@ static void gc_soft_dw_9x13(const float *restrict dz, const float *restrict a, l
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 13, 7 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 13, 7 units, rows <= CH. */
 static void gc_soft_fwd_13x7(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -1704,7 +1704,7 @@ static void gc_soft_fwd_13x7(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 13, 7 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 13, 7 units. */
 static void gc_soft_dw_13x7(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -1718,7 +1718,7 @@ static void gc_soft_dw_13x7(const float *restrict dz, const float *restrict a, l
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 13, 7 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 13, 7 units. */
 static void gc_soft_dx_13x7(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -1735,7 +1735,7 @@ static void gc_soft_dx_13x7(const float *restrict W, const float *restrict dz, l
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 5 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 5 units, rows <= CH. */
 static void gc_soft_fwd_7x5(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -1750,7 +1750,7 @@ static void gc_soft_fwd_7x5(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 5 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 5 units. */
 static void gc_soft_dw_7x5(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -1764,7 +1764,7 @@ static void gc_soft_dw_7x5(const float *restrict dz, const float *restrict a, lo
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 5 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 5 units. */
 static void gc_soft_dx_7x5(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -1802,60 +1802,69 @@ static void gc_soft_dact_tanh(const float *restrict a, float *restrict d, long n
 
 #if defined(GC_SOFT_ISA_AVX2)
 
-/* Forward over one chunk of rows <= CH samples: A1..A3 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A3 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void gc_soft_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1" */
-    /*   z = W1 a0 + b1;  a = z > 0 ? z : slope * z */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = z > 0 ? z : slope * z */
     gc_soft_fwd_9x13(params + GC_SOFT_W1, params + GC_SOFT_B1, x, rows, ws + GC_SOFT_A1);
     nnrt_avx2_leaky_relu(ws + GC_SOFT_A1, rows * 13, 0.1f);
     /* layer 2, spec line 5: "dense 7 tanh" */
-    /*   z = W2 a1 + b2;  a = tanh(z) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = tanh(z) */
     gc_soft_fwd_13x7(params + GC_SOFT_W2, params + GC_SOFT_B2, ws + GC_SOFT_A1, rows, ws + GC_SOFT_A2);
     nnrt_avx2_tanh_short(ws + GC_SOFT_A2, rows * 7);
     /* layer 3, spec line 6: "dense 5 softmax" */
-    /*   z = W3 a2 + b3;  a_j = exp(z_j - max z) / sum_k exp(z_k - max z) */
+    /*   Z3 = A2 W3^T + b3 (course: Z3 = W3 A2 + b3);  a_j = exp(z_j - max z) / sum_k exp(z_k - max z) */
     gc_soft_fwd_7x5(params + GC_SOFT_W3, params + GC_SOFT_B3, ws + GC_SOFT_A2, rows, ws + GC_SOFT_A3);
     memcpy(ws + GC_SOFT_ZL, ws + GC_SOFT_A3, sizeof(float) * (size_t)(rows * 5));
     nnrt_scalar_softmax_rows(ws + GC_SOFT_A3, rows, 5);
 }
 #elif defined(GC_SOFT_ISA_NEON)
 
-/* Forward over one chunk of rows <= CH samples: A1..A3 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A3 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void gc_soft_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1" */
-    /*   z = W1 a0 + b1;  a = z > 0 ? z : slope * z */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = z > 0 ? z : slope * z */
     gc_soft_fwd_9x13(params + GC_SOFT_W1, params + GC_SOFT_B1, x, rows, ws + GC_SOFT_A1);
     nnrt_neon_leaky_relu(ws + GC_SOFT_A1, rows * 13, 0.1f);
     /* layer 2, spec line 5: "dense 7 tanh" */
-    /*   z = W2 a1 + b2;  a = tanh(z) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = tanh(z) */
     gc_soft_fwd_13x7(params + GC_SOFT_W2, params + GC_SOFT_B2, ws + GC_SOFT_A1, rows, ws + GC_SOFT_A2);
     nnrt_neon_tanh(ws + GC_SOFT_A2, rows * 7);
     /* layer 3, spec line 6: "dense 5 softmax" */
-    /*   z = W3 a2 + b3;  a_j = exp(z_j - max z) / sum_k exp(z_k - max z) */
+    /*   Z3 = A2 W3^T + b3 (course: Z3 = W3 A2 + b3);  a_j = exp(z_j - max z) / sum_k exp(z_k - max z) */
     gc_soft_fwd_7x5(params + GC_SOFT_W3, params + GC_SOFT_B3, ws + GC_SOFT_A2, rows, ws + GC_SOFT_A3);
     memcpy(ws + GC_SOFT_ZL, ws + GC_SOFT_A3, sizeof(float) * (size_t)(rows * 5));
     nnrt_neon_softmax_rows(ws + GC_SOFT_A3, rows, 5);
 }
 #else /* scalar */
 
-/* Forward over one chunk of rows <= CH samples: A1..A3 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A3 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void gc_soft_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1" */
-    /*   z = W1 a0 + b1;  a = z > 0 ? z : slope * z */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = z > 0 ? z : slope * z */
     gc_soft_fwd_9x13(params + GC_SOFT_W1, params + GC_SOFT_B1, x, rows, ws + GC_SOFT_A1);
     nnrt_scalar_leaky_relu(ws + GC_SOFT_A1, rows * 13, 0.1f);
     /* layer 2, spec line 5: "dense 7 tanh" */
-    /*   z = W2 a1 + b2;  a = tanh(z) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = tanh(z) */
     gc_soft_fwd_13x7(params + GC_SOFT_W2, params + GC_SOFT_B2, ws + GC_SOFT_A1, rows, ws + GC_SOFT_A2);
     nnrt_scalar_tanh(ws + GC_SOFT_A2, rows * 7);
     /* layer 3, spec line 6: "dense 5 softmax" */
-    /*   z = W3 a2 + b3;  a_j = exp(z_j - max z) / sum_k exp(z_k - max z) */
+    /*   Z3 = A2 W3^T + b3 (course: Z3 = W3 A2 + b3);  a_j = exp(z_j - max z) / sum_k exp(z_k - max z) */
     gc_soft_fwd_7x5(params + GC_SOFT_W3, params + GC_SOFT_B3, ws + GC_SOFT_A2, rows, ws + GC_SOFT_A3);
     memcpy(ws + GC_SOFT_ZL, ws + GC_SOFT_A3, sizeof(float) * (size_t)(rows * 5));
     nnrt_scalar_softmax_rows(ws + GC_SOFT_A3, rows, 5);
@@ -1885,22 +1894,33 @@ static void gc_soft_bias_grad(const float *restrict dz, long rows, long n, float
 
 #if defined(GC_SOFT_ISA_AVX2)
 
-/* Backward over one chunk: D0 holds dL/dZ3 of the output layer (or dL/dA3
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ3 of the output
+ * layer (dL/dA3 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void gc_soft_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 3, spec line 6: "dense 5 softmax": dW3 += dZ3^T A2, db3 += sum dZ3, dA2 = dZ3 W3 */
+    /* layer 3, spec line 6: "dense 5 softmax" */
+    /*   dW3 += dZ3^T A2 (course: dW3 = (1/m) dZ3 A2^T) */
+    /*   db3 += dZ3 summed over the rows (course: (1/m) dZ3 summed over the columns) */
     gc_soft_dw_7x5(ws + GC_SOFT_D0, ws + GC_SOFT_A2, rows, grad + GC_SOFT_W3);
     gc_soft_bias_grad(ws + GC_SOFT_D0, rows, 5, grad + GC_SOFT_B3);
+    /*   dA2 = dZ3 W3 (course: dA2 = W3^T dZ3) */
     gc_soft_dx_7x5(params + GC_SOFT_W3, ws + GC_SOFT_D0, rows, ws + GC_SOFT_D1);
-    gc_soft_dact_tanh(ws + GC_SOFT_A2, ws + GC_SOFT_D1, rows * 7); /* da/dz = 1 - a * a */
-    /* layer 2, spec line 5: "dense 7 tanh": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    gc_soft_dact_tanh(ws + GC_SOFT_A2, ws + GC_SOFT_D1, rows * 7); /* dZ2 = dA2 * g'(Z2), da/dz = 1 - a * a */
+    /* layer 2, spec line 5: "dense 7 tanh" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     gc_soft_dw_13x7(ws + GC_SOFT_D1, ws + GC_SOFT_A1, rows, grad + GC_SOFT_W2);
     gc_soft_bias_grad(ws + GC_SOFT_D1, rows, 7, grad + GC_SOFT_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     gc_soft_dx_13x7(params + GC_SOFT_W2, ws + GC_SOFT_D1, rows, ws + GC_SOFT_D0);
-    gc_soft_dact_leaky_relu(ws + GC_SOFT_A1, ws + GC_SOFT_D0, rows * 13, 0.1f); /* da/dz = a > 0 ? 1 : slope */
-    /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    gc_soft_dact_leaky_relu(ws + GC_SOFT_A1, ws + GC_SOFT_D0, rows * 13, 0.1f); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : slope */
+    /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     gc_soft_dw_9x13(ws + GC_SOFT_D0, x, rows, grad + GC_SOFT_W1);
     gc_soft_bias_grad(ws + GC_SOFT_D0, rows, 13, grad + GC_SOFT_B1);
 }
@@ -1915,22 +1935,33 @@ static void gc_soft_scale(float *restrict g, float s)
 }
 #elif defined(GC_SOFT_ISA_NEON)
 
-/* Backward over one chunk: D0 holds dL/dZ3 of the output layer (or dL/dA3
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ3 of the output
+ * layer (dL/dA3 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void gc_soft_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 3, spec line 6: "dense 5 softmax": dW3 += dZ3^T A2, db3 += sum dZ3, dA2 = dZ3 W3 */
+    /* layer 3, spec line 6: "dense 5 softmax" */
+    /*   dW3 += dZ3^T A2 (course: dW3 = (1/m) dZ3 A2^T) */
+    /*   db3 += dZ3 summed over the rows (course: (1/m) dZ3 summed over the columns) */
     gc_soft_dw_7x5(ws + GC_SOFT_D0, ws + GC_SOFT_A2, rows, grad + GC_SOFT_W3);
     gc_soft_bias_grad(ws + GC_SOFT_D0, rows, 5, grad + GC_SOFT_B3);
+    /*   dA2 = dZ3 W3 (course: dA2 = W3^T dZ3) */
     gc_soft_dx_7x5(params + GC_SOFT_W3, ws + GC_SOFT_D0, rows, ws + GC_SOFT_D1);
-    gc_soft_dact_tanh(ws + GC_SOFT_A2, ws + GC_SOFT_D1, rows * 7); /* da/dz = 1 - a * a */
-    /* layer 2, spec line 5: "dense 7 tanh": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    gc_soft_dact_tanh(ws + GC_SOFT_A2, ws + GC_SOFT_D1, rows * 7); /* dZ2 = dA2 * g'(Z2), da/dz = 1 - a * a */
+    /* layer 2, spec line 5: "dense 7 tanh" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     gc_soft_dw_13x7(ws + GC_SOFT_D1, ws + GC_SOFT_A1, rows, grad + GC_SOFT_W2);
     gc_soft_bias_grad(ws + GC_SOFT_D1, rows, 7, grad + GC_SOFT_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     gc_soft_dx_13x7(params + GC_SOFT_W2, ws + GC_SOFT_D1, rows, ws + GC_SOFT_D0);
-    gc_soft_dact_leaky_relu(ws + GC_SOFT_A1, ws + GC_SOFT_D0, rows * 13, 0.1f); /* da/dz = a > 0 ? 1 : slope */
-    /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    gc_soft_dact_leaky_relu(ws + GC_SOFT_A1, ws + GC_SOFT_D0, rows * 13, 0.1f); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : slope */
+    /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     gc_soft_dw_9x13(ws + GC_SOFT_D0, x, rows, grad + GC_SOFT_W1);
     gc_soft_bias_grad(ws + GC_SOFT_D0, rows, 13, grad + GC_SOFT_B1);
 }
@@ -1945,22 +1976,33 @@ static void gc_soft_scale(float *restrict g, float s)
 }
 #else /* scalar */
 
-/* Backward over one chunk: D0 holds dL/dZ3 of the output layer (or dL/dA3
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ3 of the output
+ * layer (dL/dA3 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void gc_soft_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 3, spec line 6: "dense 5 softmax": dW3 += dZ3^T A2, db3 += sum dZ3, dA2 = dZ3 W3 */
+    /* layer 3, spec line 6: "dense 5 softmax" */
+    /*   dW3 += dZ3^T A2 (course: dW3 = (1/m) dZ3 A2^T) */
+    /*   db3 += dZ3 summed over the rows (course: (1/m) dZ3 summed over the columns) */
     gc_soft_dw_7x5(ws + GC_SOFT_D0, ws + GC_SOFT_A2, rows, grad + GC_SOFT_W3);
     gc_soft_bias_grad(ws + GC_SOFT_D0, rows, 5, grad + GC_SOFT_B3);
+    /*   dA2 = dZ3 W3 (course: dA2 = W3^T dZ3) */
     gc_soft_dx_7x5(params + GC_SOFT_W3, ws + GC_SOFT_D0, rows, ws + GC_SOFT_D1);
-    gc_soft_dact_tanh(ws + GC_SOFT_A2, ws + GC_SOFT_D1, rows * 7); /* da/dz = 1 - a * a */
-    /* layer 2, spec line 5: "dense 7 tanh": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    gc_soft_dact_tanh(ws + GC_SOFT_A2, ws + GC_SOFT_D1, rows * 7); /* dZ2 = dA2 * g'(Z2), da/dz = 1 - a * a */
+    /* layer 2, spec line 5: "dense 7 tanh" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     gc_soft_dw_13x7(ws + GC_SOFT_D1, ws + GC_SOFT_A1, rows, grad + GC_SOFT_W2);
     gc_soft_bias_grad(ws + GC_SOFT_D1, rows, 7, grad + GC_SOFT_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     gc_soft_dx_13x7(params + GC_SOFT_W2, ws + GC_SOFT_D1, rows, ws + GC_SOFT_D0);
-    gc_soft_dact_leaky_relu(ws + GC_SOFT_A1, ws + GC_SOFT_D0, rows * 13, 0.1f); /* da/dz = a > 0 ? 1 : slope */
-    /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    gc_soft_dact_leaky_relu(ws + GC_SOFT_A1, ws + GC_SOFT_D0, rows * 13, 0.1f); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : slope */
+    /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     gc_soft_dw_9x13(ws + GC_SOFT_D0, x, rows, grad + GC_SOFT_W1);
     gc_soft_bias_grad(ws + GC_SOFT_D0, rows, 13, grad + GC_SOFT_B1);
 }
@@ -1993,7 +2035,8 @@ double gc_soft_loss_grad(const float *params, const float *x, const float *y, lo
         float *d = ws + GC_SOFT_D0;
         gc_soft_forward_chunk(params, x + i0 * GC_SOFT_N_IN, rows, ws);
         /* loss cce: L = -mean_i sum_j y log a   (softmax output: dL/dz = (a - y) / m) */
-        /* from the logits z: -sum_j y_j (z_j - logsumexp z); dZ = a - y */
+        /* from the logits z: -sum_j y_j (z_j - logsumexp z); dZ = a - y, summed over
+         * the chunk like the loss (the 1/m comes at the end) */
         const float *z = ws + GC_SOFT_ZL;
         for (long i = 0; i < rows; i++) {
             const float *zi = z + i * GC_SOFT_N_OUT, *yi = yc + i * GC_SOFT_N_OUT;
@@ -2012,7 +2055,9 @@ double gc_soft_loss_grad(const float *params, const float *x, const float *y, lo
         }
         gc_soft_backward_chunk(params, x + i0 * GC_SOFT_N_IN, rows, grad, ws);
     }
-    if (m > 1) { /* for one sample the scale is 1: skipped, the result is the same */
+    /* The 1/m of the course's dW = (1/m) dZ A_prev^T and db = (1/m) sum dZ,
+     * for every layer at once (1 for one sample: skipped). */
+    if (m > 1) {
         gc_soft_scale(grad, (float)(1.0 / (double)m));
     }
     return loss / (double)m;

@@ -75,7 +75,7 @@ const size_t gc_soft_ws_bytes = GC_SOFT_WS_REALS * sizeof(double);
 
 /* ---- kernels: scalar loops ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 9, 13 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 9, 13 units, rows <= CH. */
 static void gc_soft_fwd_9x13(const double *restrict W, const double *restrict b,
     const double *restrict x, long rows, double *restrict z)
 {
@@ -90,7 +90,7 @@ static void gc_soft_fwd_9x13(const double *restrict W, const double *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 9, 13 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 9, 13 units. */
 static void gc_soft_dw_9x13(const double *restrict dz, const double *restrict a, long rows,
     double *restrict dW)
 {
@@ -104,7 +104,7 @@ static void gc_soft_dw_9x13(const double *restrict dz, const double *restrict a,
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 13, 7 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 13, 7 units, rows <= CH. */
 static void gc_soft_fwd_13x7(const double *restrict W, const double *restrict b,
     const double *restrict x, long rows, double *restrict z)
 {
@@ -119,7 +119,7 @@ static void gc_soft_fwd_13x7(const double *restrict W, const double *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 13, 7 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 13, 7 units. */
 static void gc_soft_dw_13x7(const double *restrict dz, const double *restrict a, long rows,
     double *restrict dW)
 {
@@ -133,7 +133,7 @@ static void gc_soft_dw_13x7(const double *restrict dz, const double *restrict a,
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 13, 7 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 13, 7 units. */
 static void gc_soft_dx_13x7(const double *restrict W, const double *restrict dz, long rows,
     double *restrict dx)
 {
@@ -150,7 +150,7 @@ static void gc_soft_dx_13x7(const double *restrict W, const double *restrict dz,
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 5 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 7, 5 units, rows <= CH. */
 static void gc_soft_fwd_7x5(const double *restrict W, const double *restrict b,
     const double *restrict x, long rows, double *restrict z)
 {
@@ -165,7 +165,7 @@ static void gc_soft_fwd_7x5(const double *restrict W, const double *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 5 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 7, 5 units. */
 static void gc_soft_dw_7x5(const double *restrict dz, const double *restrict a, long rows,
     double *restrict dW)
 {
@@ -179,7 +179,7 @@ static void gc_soft_dw_7x5(const double *restrict dz, const double *restrict a, 
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 5 units. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 7, 5 units. */
 static void gc_soft_dx_7x5(const double *restrict W, const double *restrict dz, long rows,
     double *restrict dx)
 {
@@ -214,20 +214,23 @@ static void gc_soft_dact_tanh(const double *restrict a, double *restrict d, long
     }
 }
 
-/* Forward over one chunk of rows <= CH samples: A1..A3 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A3 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void gc_soft_forward_chunk(const double *restrict params, const double *restrict x,
     long rows, double *restrict ws)
 {
     /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1" */
-    /*   z = W1 a0 + b1;  a = z > 0 ? z : slope * z */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = z > 0 ? z : slope * z */
     gc_soft_fwd_9x13(params + GC_SOFT_W1, params + GC_SOFT_B1, x, rows, ws + GC_SOFT_A1);
     nnrt_scalar_leaky_relu_d(ws + GC_SOFT_A1, rows * 13, 0.10000000149011612);
     /* layer 2, spec line 5: "dense 7 tanh" */
-    /*   z = W2 a1 + b2;  a = tanh(z) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = tanh(z) */
     gc_soft_fwd_13x7(params + GC_SOFT_W2, params + GC_SOFT_B2, ws + GC_SOFT_A1, rows, ws + GC_SOFT_A2);
     nnrt_scalar_tanh_d(ws + GC_SOFT_A2, rows * 7);
     /* layer 3, spec line 6: "dense 5 softmax" */
-    /*   z = W3 a2 + b3;  a_j = exp(z_j - max z) / sum_k exp(z_k - max z) */
+    /*   Z3 = A2 W3^T + b3 (course: Z3 = W3 A2 + b3);  a_j = exp(z_j - max z) / sum_k exp(z_k - max z) */
     gc_soft_fwd_7x5(params + GC_SOFT_W3, params + GC_SOFT_B3, ws + GC_SOFT_A2, rows, ws + GC_SOFT_A3);
     memcpy(ws + GC_SOFT_ZL, ws + GC_SOFT_A3, sizeof(double) * (size_t)(rows * 5));
     nnrt_scalar_softmax_rows_d(ws + GC_SOFT_A3, rows, 5);
@@ -254,22 +257,33 @@ static void gc_soft_bias_grad(const double *restrict dz, long rows, long n, doub
     }
 }
 
-/* Backward over one chunk: D0 holds dL/dZ3 of the output layer (or dL/dA3
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ3 of the output
+ * layer (dL/dA3 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void gc_soft_backward_chunk(const double *restrict params, const double *restrict x,
     long rows, double *restrict grad, double *restrict ws)
 {
-    /* layer 3, spec line 6: "dense 5 softmax": dW3 += dZ3^T A2, db3 += sum dZ3, dA2 = dZ3 W3 */
+    /* layer 3, spec line 6: "dense 5 softmax" */
+    /*   dW3 += dZ3^T A2 (course: dW3 = (1/m) dZ3 A2^T) */
+    /*   db3 += dZ3 summed over the rows (course: (1/m) dZ3 summed over the columns) */
     gc_soft_dw_7x5(ws + GC_SOFT_D0, ws + GC_SOFT_A2, rows, grad + GC_SOFT_W3);
     gc_soft_bias_grad(ws + GC_SOFT_D0, rows, 5, grad + GC_SOFT_B3);
+    /*   dA2 = dZ3 W3 (course: dA2 = W3^T dZ3) */
     gc_soft_dx_7x5(params + GC_SOFT_W3, ws + GC_SOFT_D0, rows, ws + GC_SOFT_D1);
-    gc_soft_dact_tanh(ws + GC_SOFT_A2, ws + GC_SOFT_D1, rows * 7); /* da/dz = 1 - a * a */
-    /* layer 2, spec line 5: "dense 7 tanh": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    gc_soft_dact_tanh(ws + GC_SOFT_A2, ws + GC_SOFT_D1, rows * 7); /* dZ2 = dA2 * g'(Z2), da/dz = 1 - a * a */
+    /* layer 2, spec line 5: "dense 7 tanh" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     gc_soft_dw_13x7(ws + GC_SOFT_D1, ws + GC_SOFT_A1, rows, grad + GC_SOFT_W2);
     gc_soft_bias_grad(ws + GC_SOFT_D1, rows, 7, grad + GC_SOFT_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     gc_soft_dx_13x7(params + GC_SOFT_W2, ws + GC_SOFT_D1, rows, ws + GC_SOFT_D0);
-    gc_soft_dact_leaky_relu(ws + GC_SOFT_A1, ws + GC_SOFT_D0, rows * 13, 0.10000000149011612); /* da/dz = a > 0 ? 1 : slope */
-    /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    gc_soft_dact_leaky_relu(ws + GC_SOFT_A1, ws + GC_SOFT_D0, rows * 13, 0.10000000149011612); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : slope */
+    /* layer 1, spec line 4: "dense 13 leaky_relu slope=0.1" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     gc_soft_dw_9x13(ws + GC_SOFT_D0, x, rows, grad + GC_SOFT_W1);
     gc_soft_bias_grad(ws + GC_SOFT_D0, rows, 13, grad + GC_SOFT_B1);
 }
@@ -301,7 +315,8 @@ double gc_soft_loss_grad(const double *params, const double *x, const double *y,
         double *d = ws + GC_SOFT_D0;
         gc_soft_forward_chunk(params, x + i0 * GC_SOFT_N_IN, rows, ws);
         /* loss cce: L = -mean_i sum_j y log a   (softmax output: dL/dz = (a - y) / m) */
-        /* from the logits z: -sum_j y_j (z_j - logsumexp z); dZ = a - y */
+        /* from the logits z: -sum_j y_j (z_j - logsumexp z); dZ = a - y, summed over
+         * the chunk like the loss (the 1/m comes at the end) */
         const double *z = ws + GC_SOFT_ZL;
         for (long i = 0; i < rows; i++) {
             const double *zi = z + i * GC_SOFT_N_OUT, *yi = yc + i * GC_SOFT_N_OUT;
@@ -320,7 +335,9 @@ double gc_soft_loss_grad(const double *params, const double *x, const double *y,
         }
         gc_soft_backward_chunk(params, x + i0 * GC_SOFT_N_IN, rows, grad, ws);
     }
-    if (m > 1) { /* for one sample the scale is 1: skipped, the result is the same */
+    /* The 1/m of the course's dW = (1/m) dZ A_prev^T and db = (1/m) sum dZ,
+     * for every layer at once (1 for one sample: skipped). */
+    if (m > 1) {
         gc_soft_scale(grad, (double)(1.0 / (double)m));
     }
     return loss / (double)m;

@@ -101,7 +101,7 @@ static inline float house_hsum8(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 3, 16 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 3, 16 units, rows <= CH. */
 static void house_fwd_3x16(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -131,7 +131,7 @@ static void house_fwd_3x16(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 3, 16 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 3, 16 units. */
 static void house_dw_3x16(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -158,7 +158,7 @@ static void house_dw_3x16(const float *restrict dz, const float *restrict a, lon
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 16, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 16, 1 unit, rows <= CH. */
 static void house_fwd_16x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -199,7 +199,7 @@ static void house_fwd_16x1(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 16, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 16, 1 unit. */
 static void house_dw_16x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -216,7 +216,7 @@ static void house_dw_16x1(const float *restrict dz, const float *restrict a, lon
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 16, 1 unit. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 16, 1 unit. */
 static void house_dx_16x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -291,7 +291,7 @@ static void house_dact_relu(const float *restrict a, float *restrict d, long n)
 
 /* ---- kernels: neon, 4 floats per vector ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 3, 16 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 3, 16 units, rows <= CH. */
 static void house_fwd_3x16(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -331,7 +331,7 @@ static void house_fwd_3x16(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 3, 16 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 3, 16 units. */
 static void house_dw_3x16(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -358,7 +358,7 @@ static void house_dw_3x16(const float *restrict dz, const float *restrict a, lon
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 16, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 16, 1 unit, rows <= CH. */
 static void house_fwd_16x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -399,7 +399,7 @@ static void house_fwd_16x1(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 16, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 16, 1 unit. */
 static void house_dw_16x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -428,7 +428,7 @@ static void house_dw_16x1(const float *restrict dz, const float *restrict a, lon
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 16, 1 unit. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 16, 1 unit. */
 static void house_dx_16x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -537,7 +537,7 @@ static void house_dact_relu(const float *restrict a, float *restrict d, long n)
 
 /* ---- kernels: scalar loops ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 3, 16 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 3, 16 units, rows <= CH. */
 static void house_fwd_3x16(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -552,7 +552,7 @@ static void house_fwd_3x16(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 3, 16 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 3, 16 units. */
 static void house_dw_3x16(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -566,7 +566,7 @@ static void house_dw_3x16(const float *restrict dz, const float *restrict a, lon
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 16, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 16, 1 unit, rows <= CH. */
 static void house_fwd_16x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -581,7 +581,7 @@ static void house_fwd_16x1(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 16, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 16, 1 unit. */
 static void house_dw_16x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -595,7 +595,7 @@ static void house_dw_16x1(const float *restrict dz, const float *restrict a, lon
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 16, 1 unit. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 16, 1 unit. */
 static void house_dx_16x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -624,44 +624,53 @@ static void house_dact_relu(const float *restrict a, float *restrict d, long n)
 
 #if defined(HOUSE_ISA_AVX2)
 
-/* Forward over one chunk of rows <= CH samples: A1..A2 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A2 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void house_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 13: "dense 16 relu" */
-    /*   z = W1 a0 + b1;  a = max(z, 0) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = max(z, 0) */
     house_fwd_3x16(params + HOUSE_W1, params + HOUSE_B1, x, rows, ws + HOUSE_A1);
     nnrt_avx2_relu(ws + HOUSE_A1, rows * 16);
     /* layer 2, spec line 14: "dense 1 identity" */
-    /*   z = W2 a1 + b2;  a = z */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = z */
     house_fwd_16x1(params + HOUSE_W2, params + HOUSE_B2, ws + HOUSE_A1, rows, ws + HOUSE_A2);
 }
 #elif defined(HOUSE_ISA_NEON)
 
-/* Forward over one chunk of rows <= CH samples: A1..A2 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A2 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void house_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 13: "dense 16 relu" */
-    /*   z = W1 a0 + b1;  a = max(z, 0) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = max(z, 0) */
     house_fwd_3x16(params + HOUSE_W1, params + HOUSE_B1, x, rows, ws + HOUSE_A1);
     nnrt_neon_relu(ws + HOUSE_A1, rows * 16);
     /* layer 2, spec line 14: "dense 1 identity" */
-    /*   z = W2 a1 + b2;  a = z */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = z */
     house_fwd_16x1(params + HOUSE_W2, params + HOUSE_B2, ws + HOUSE_A1, rows, ws + HOUSE_A2);
 }
 #else /* scalar */
 
-/* Forward over one chunk of rows <= CH samples: A1..A2 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A2 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void house_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 13: "dense 16 relu" */
-    /*   z = W1 a0 + b1;  a = max(z, 0) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = max(z, 0) */
     house_fwd_3x16(params + HOUSE_W1, params + HOUSE_B1, x, rows, ws + HOUSE_A1);
     nnrt_scalar_relu(ws + HOUSE_A1, rows * 16);
     /* layer 2, spec line 14: "dense 1 identity" */
-    /*   z = W2 a1 + b2;  a = z */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = z */
     house_fwd_16x1(params + HOUSE_W2, params + HOUSE_B2, ws + HOUSE_A1, rows, ws + HOUSE_A2);
 }
 #endif
@@ -689,17 +698,25 @@ static void house_bias_grad(const float *restrict dz, long rows, long n, float *
 
 #if defined(HOUSE_ISA_AVX2)
 
-/* Backward over one chunk: D0 holds dL/dZ2 of the output layer (or dL/dA2
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ2 of the output
+ * layer (dL/dA2 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void house_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 2, spec line 14: "dense 1 identity": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    /* layer 2, spec line 14: "dense 1 identity" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     house_dw_16x1(ws + HOUSE_D0, ws + HOUSE_A1, rows, grad + HOUSE_W2);
     house_bias_grad(ws + HOUSE_D0, rows, 1, grad + HOUSE_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     house_dx_16x1(params + HOUSE_W2, ws + HOUSE_D0, rows, ws + HOUSE_D1);
-    house_dact_relu(ws + HOUSE_A1, ws + HOUSE_D1, rows * 16); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 1, spec line 13: "dense 16 relu": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    house_dact_relu(ws + HOUSE_A1, ws + HOUSE_D1, rows * 16); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : 0 */
+    /* layer 1, spec line 13: "dense 16 relu" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     house_dw_3x16(ws + HOUSE_D1, x, rows, grad + HOUSE_W1);
     house_bias_grad(ws + HOUSE_D1, rows, 16, grad + HOUSE_B1);
 }
@@ -714,17 +731,25 @@ static void house_scale(float *restrict g, float s)
 }
 #elif defined(HOUSE_ISA_NEON)
 
-/* Backward over one chunk: D0 holds dL/dZ2 of the output layer (or dL/dA2
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ2 of the output
+ * layer (dL/dA2 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void house_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 2, spec line 14: "dense 1 identity": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    /* layer 2, spec line 14: "dense 1 identity" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     house_dw_16x1(ws + HOUSE_D0, ws + HOUSE_A1, rows, grad + HOUSE_W2);
     house_bias_grad(ws + HOUSE_D0, rows, 1, grad + HOUSE_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     house_dx_16x1(params + HOUSE_W2, ws + HOUSE_D0, rows, ws + HOUSE_D1);
-    house_dact_relu(ws + HOUSE_A1, ws + HOUSE_D1, rows * 16); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 1, spec line 13: "dense 16 relu": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    house_dact_relu(ws + HOUSE_A1, ws + HOUSE_D1, rows * 16); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : 0 */
+    /* layer 1, spec line 13: "dense 16 relu" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     house_dw_3x16(ws + HOUSE_D1, x, rows, grad + HOUSE_W1);
     house_bias_grad(ws + HOUSE_D1, rows, 16, grad + HOUSE_B1);
 }
@@ -739,17 +764,25 @@ static void house_scale(float *restrict g, float s)
 }
 #else /* scalar */
 
-/* Backward over one chunk: D0 holds dL/dZ2 of the output layer (or dL/dA2
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ2 of the output
+ * layer (dL/dA2 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void house_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 2, spec line 14: "dense 1 identity": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    /* layer 2, spec line 14: "dense 1 identity" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     house_dw_16x1(ws + HOUSE_D0, ws + HOUSE_A1, rows, grad + HOUSE_W2);
     house_bias_grad(ws + HOUSE_D0, rows, 1, grad + HOUSE_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     house_dx_16x1(params + HOUSE_W2, ws + HOUSE_D0, rows, ws + HOUSE_D1);
-    house_dact_relu(ws + HOUSE_A1, ws + HOUSE_D1, rows * 16); /* da/dz = a > 0 ? 1 : 0 */
-    /* layer 1, spec line 13: "dense 16 relu": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    house_dact_relu(ws + HOUSE_A1, ws + HOUSE_D1, rows * 16); /* dZ1 = dA1 * g'(Z1), da/dz = a > 0 ? 1 : 0 */
+    /* layer 1, spec line 13: "dense 16 relu" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     house_dw_3x16(ws + HOUSE_D1, x, rows, grad + HOUSE_W1);
     house_bias_grad(ws + HOUSE_D1, rows, 16, grad + HOUSE_B1);
 }
@@ -801,7 +834,9 @@ double house_loss_grad(const float *params, const float *x, const float *y, long
         loss += (part[0] + part[1]) + (part[2] + part[3]);
         house_backward_chunk(params, x + i0 * HOUSE_N_IN, rows, grad, ws);
     }
-    if (m > 1) { /* for one sample the scale is 1: skipped, the result is the same */
+    /* The 1/m of the course's dW = (1/m) dZ A_prev^T and db = (1/m) sum dZ,
+     * for every layer at once (1 for one sample: skipped). */
+    if (m > 1) {
         house_scale(grad, (float)(1.0 / (double)m));
     }
     return loss / ((double)m * HOUSE_N_OUT);

@@ -96,7 +96,7 @@ static inline float logreg_cat_hsum8(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 1 unit, rows <= CH. */
 static void logreg_cat_fwd_12288x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -142,7 +142,7 @@ static void logreg_cat_fwd_12288x1(const float *restrict W, const float *restric
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 1 unit. */
 static void logreg_cat_dw_12288x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -181,7 +181,7 @@ static void logreg_cat_dw_12288x1(const float *restrict dz, const float *restric
 
 /* ---- kernels: neon, 4 floats per vector ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 1 unit, rows <= CH. */
 static void logreg_cat_fwd_12288x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -227,7 +227,7 @@ static void logreg_cat_fwd_12288x1(const float *restrict W, const float *restric
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 1 unit. */
 static void logreg_cat_dw_12288x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -266,7 +266,7 @@ static void logreg_cat_dw_12288x1(const float *restrict dz, const float *restric
 
 /* ---- kernels: scalar loops ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 1 unit, rows <= CH. */
 static void logreg_cat_fwd_12288x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -281,7 +281,7 @@ static void logreg_cat_fwd_12288x1(const float *restrict W, const float *restric
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 12288, 1 unit. */
 static void logreg_cat_dw_12288x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -298,36 +298,45 @@ static void logreg_cat_dw_12288x1(const float *restrict dz, const float *restric
 
 #if defined(LOGREG_CAT_ISA_AVX2)
 
-/* Forward over one chunk of rows <= CH samples: A1..A1 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A1 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void logreg_cat_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 11: "dense 1 sigmoid" */
-    /*   z = W1 a0 + b1;  a = 1 / (1 + exp(-z)) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = 1 / (1 + exp(-z)) */
     logreg_cat_fwd_12288x1(params + LOGREG_CAT_W1, params + LOGREG_CAT_B1, x, rows, ws + LOGREG_CAT_A1);
     memcpy(ws + LOGREG_CAT_ZL, ws + LOGREG_CAT_A1, sizeof(float) * (size_t)rows);
     nnrt_scalar_sigmoid(ws + LOGREG_CAT_A1, rows);
 }
 #elif defined(LOGREG_CAT_ISA_NEON)
 
-/* Forward over one chunk of rows <= CH samples: A1..A1 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A1 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void logreg_cat_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 11: "dense 1 sigmoid" */
-    /*   z = W1 a0 + b1;  a = 1 / (1 + exp(-z)) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = 1 / (1 + exp(-z)) */
     logreg_cat_fwd_12288x1(params + LOGREG_CAT_W1, params + LOGREG_CAT_B1, x, rows, ws + LOGREG_CAT_A1);
     memcpy(ws + LOGREG_CAT_ZL, ws + LOGREG_CAT_A1, sizeof(float) * (size_t)rows);
     nnrt_scalar_sigmoid(ws + LOGREG_CAT_A1, rows);
 }
 #else /* scalar */
 
-/* Forward over one chunk of rows <= CH samples: A1..A1 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A1 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void logreg_cat_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 11: "dense 1 sigmoid" */
-    /*   z = W1 a0 + b1;  a = 1 / (1 + exp(-z)) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = 1 / (1 + exp(-z)) */
     logreg_cat_fwd_12288x1(params + LOGREG_CAT_W1, params + LOGREG_CAT_B1, x, rows, ws + LOGREG_CAT_A1);
     memcpy(ws + LOGREG_CAT_ZL, ws + LOGREG_CAT_A1, sizeof(float) * (size_t)rows);
     nnrt_scalar_sigmoid(ws + LOGREG_CAT_A1, rows);
@@ -357,13 +366,18 @@ static void logreg_cat_bias_grad(const float *restrict dz, long rows, long n, fl
 
 #if defined(LOGREG_CAT_ISA_AVX2)
 
-/* Backward over one chunk: D0 holds dL/dZ1 of the output layer (or dL/dA1
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ1 of the output
+ * layer (dL/dA1 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void logreg_cat_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
     (void)params; /* one layer: no dA_prev to compute */
-    /* layer 1, spec line 11: "dense 1 sigmoid": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    /* layer 1, spec line 11: "dense 1 sigmoid" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     logreg_cat_dw_12288x1(ws + LOGREG_CAT_D0, x, rows, grad + LOGREG_CAT_W1);
     logreg_cat_bias_grad(ws + LOGREG_CAT_D0, rows, 1, grad + LOGREG_CAT_B1);
 }
@@ -378,13 +392,18 @@ static void logreg_cat_scale(float *restrict g, float s)
 }
 #elif defined(LOGREG_CAT_ISA_NEON)
 
-/* Backward over one chunk: D0 holds dL/dZ1 of the output layer (or dL/dA1
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ1 of the output
+ * layer (dL/dA1 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void logreg_cat_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
     (void)params; /* one layer: no dA_prev to compute */
-    /* layer 1, spec line 11: "dense 1 sigmoid": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    /* layer 1, spec line 11: "dense 1 sigmoid" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     logreg_cat_dw_12288x1(ws + LOGREG_CAT_D0, x, rows, grad + LOGREG_CAT_W1);
     logreg_cat_bias_grad(ws + LOGREG_CAT_D0, rows, 1, grad + LOGREG_CAT_B1);
 }
@@ -399,13 +418,18 @@ static void logreg_cat_scale(float *restrict g, float s)
 }
 #else /* scalar */
 
-/* Backward over one chunk: D0 holds dL/dZ1 of the output layer (or dL/dA1
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ1 of the output
+ * layer (dL/dA1 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void logreg_cat_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
     (void)params; /* one layer: no dA_prev to compute */
-    /* layer 1, spec line 11: "dense 1 sigmoid": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    /* layer 1, spec line 11: "dense 1 sigmoid" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     logreg_cat_dw_12288x1(ws + LOGREG_CAT_D0, x, rows, grad + LOGREG_CAT_W1);
     logreg_cat_bias_grad(ws + LOGREG_CAT_D0, rows, 1, grad + LOGREG_CAT_B1);
 }
@@ -438,7 +462,8 @@ double logreg_cat_loss_grad(const float *params, const float *x, const float *y,
         float *d = ws + LOGREG_CAT_D0;
         logreg_cat_forward_chunk(params, x + i0 * LOGREG_CAT_N_IN, rows, ws);
         /* loss bce: L = -mean_i sum_j [y log a + (1 - y) log(1 - a)]   (sigmoid output: dL/dz = (a - y) / m) */
-        /* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y */
+        /* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y,
+         * summed over the chunk like the loss (the 1/m comes at the end) */
         const float *z = ws + LOGREG_CAT_ZL;
         for (long i = 0; i < rows * LOGREG_CAT_N_OUT; i++) {
             const float zi = z[i], yi = yc[i];
@@ -449,7 +474,9 @@ double logreg_cat_loss_grad(const float *params, const float *x, const float *y,
         }
         logreg_cat_backward_chunk(params, x + i0 * LOGREG_CAT_N_IN, rows, grad, ws);
     }
-    if (m > 1) { /* for one sample the scale is 1: skipped, the result is the same */
+    /* The 1/m of the course's dW = (1/m) dZ A_prev^T and db = (1/m) sum dZ,
+     * for every layer at once (1 for one sample: skipped). */
+    if (m > 1) {
         logreg_cat_scale(grad, (float)(1.0 / (double)m));
     }
     return loss / (double)m;

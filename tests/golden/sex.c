@@ -92,7 +92,7 @@ void sex_update(float *params, const float *grad, float *state, const nnrt_optim
 
 /* ---- kernels: avx2, 8 floats per vector ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 2 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 2 units, rows <= CH. */
 static void sex_fwd_2x2(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -108,7 +108,7 @@ static void sex_fwd_2x2(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 2 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 2 units. */
 static void sex_dw_2x2(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -123,7 +123,7 @@ static void sex_dw_2x2(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 1 unit, rows <= CH. */
 static void sex_fwd_2x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -139,7 +139,7 @@ static void sex_fwd_2x1(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 1 unit. */
 static void sex_dw_2x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -154,7 +154,7 @@ static void sex_dw_2x1(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 2, 1 unit. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 2, 1 unit. */
 static void sex_dx_2x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -190,7 +190,7 @@ static void sex_dact_sigmoid(const float *restrict a, float *restrict d, long n)
 
 /* ---- kernels: neon, 4 floats per vector ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 2 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 2 units, rows <= CH. */
 static void sex_fwd_2x2(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -206,7 +206,7 @@ static void sex_fwd_2x2(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 2 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 2 units. */
 static void sex_dw_2x2(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -221,7 +221,7 @@ static void sex_dw_2x2(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 1 unit, rows <= CH. */
 static void sex_fwd_2x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -237,7 +237,7 @@ static void sex_fwd_2x1(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 1 unit. */
 static void sex_dw_2x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -252,7 +252,7 @@ static void sex_dw_2x1(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 2, 1 unit. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 2, 1 unit. */
 static void sex_dx_2x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -288,7 +288,7 @@ static void sex_dact_sigmoid(const float *restrict a, float *restrict d, long n)
 
 /* ---- kernels: scalar loops ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 2 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 2 units, rows <= CH. */
 static void sex_fwd_2x2(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -303,7 +303,7 @@ static void sex_fwd_2x2(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 2 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 2 units. */
 static void sex_dw_2x2(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -317,7 +317,7 @@ static void sex_dw_2x2(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 1 unit, rows <= CH. */
 static void sex_fwd_2x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -332,7 +332,7 @@ static void sex_fwd_2x1(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 1 unit. */
 static void sex_dw_2x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -346,7 +346,7 @@ static void sex_dw_2x1(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 2, 1 unit. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 2, 1 unit. */
 static void sex_dx_2x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -375,46 +375,55 @@ static void sex_dact_sigmoid(const float *restrict a, float *restrict d, long n)
 
 #if defined(SEX_ISA_AVX2)
 
-/* Forward over one chunk of rows <= CH samples: A1..A2 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A2 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void sex_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 13: "dense 2 sigmoid" */
-    /*   z = W1 a0 + b1;  a = 1 / (1 + exp(-z)) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = 1 / (1 + exp(-z)) */
     sex_fwd_2x2(params + SEX_W1, params + SEX_B1, x, rows, ws + SEX_A1);
     nnrt_scalar_sigmoid(ws + SEX_A1, rows * 2);
     /* layer 2, spec line 14: "dense 1 sigmoid" */
-    /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = 1 / (1 + exp(-z)) */
     sex_fwd_2x1(params + SEX_W2, params + SEX_B2, ws + SEX_A1, rows, ws + SEX_A2);
     nnrt_scalar_sigmoid(ws + SEX_A2, rows);
 }
 #elif defined(SEX_ISA_NEON)
 
-/* Forward over one chunk of rows <= CH samples: A1..A2 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A2 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void sex_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 13: "dense 2 sigmoid" */
-    /*   z = W1 a0 + b1;  a = 1 / (1 + exp(-z)) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = 1 / (1 + exp(-z)) */
     sex_fwd_2x2(params + SEX_W1, params + SEX_B1, x, rows, ws + SEX_A1);
     nnrt_scalar_sigmoid(ws + SEX_A1, rows * 2);
     /* layer 2, spec line 14: "dense 1 sigmoid" */
-    /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = 1 / (1 + exp(-z)) */
     sex_fwd_2x1(params + SEX_W2, params + SEX_B2, ws + SEX_A1, rows, ws + SEX_A2);
     nnrt_scalar_sigmoid(ws + SEX_A2, rows);
 }
 #else /* scalar */
 
-/* Forward over one chunk of rows <= CH samples: A1..A2 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A2 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void sex_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 13: "dense 2 sigmoid" */
-    /*   z = W1 a0 + b1;  a = 1 / (1 + exp(-z)) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = 1 / (1 + exp(-z)) */
     sex_fwd_2x2(params + SEX_W1, params + SEX_B1, x, rows, ws + SEX_A1);
     nnrt_scalar_sigmoid(ws + SEX_A1, rows * 2);
     /* layer 2, spec line 14: "dense 1 sigmoid" */
-    /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = 1 / (1 + exp(-z)) */
     sex_fwd_2x1(params + SEX_W2, params + SEX_B2, ws + SEX_A1, rows, ws + SEX_A2);
     nnrt_scalar_sigmoid(ws + SEX_A2, rows);
 }
@@ -443,19 +452,27 @@ static void sex_bias_grad(const float *restrict dz, long rows, long n, float *re
 
 #if defined(SEX_ISA_AVX2)
 
-/* Backward over one chunk: D0 holds dL/dZ2 of the output layer (or dL/dA2
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ2 of the output
+ * layer (dL/dA2 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void sex_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* output activation: da/dz = a * (1 - a) */
+    /* dZ2 = dA2 * g'(Z2), da/dz = a * (1 - a) */
     sex_dact_sigmoid(ws + SEX_A2, ws + SEX_D0, rows);
-    /* layer 2, spec line 14: "dense 1 sigmoid": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    /* layer 2, spec line 14: "dense 1 sigmoid" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     sex_dw_2x1(ws + SEX_D0, ws + SEX_A1, rows, grad + SEX_W2);
     sex_bias_grad(ws + SEX_D0, rows, 1, grad + SEX_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     sex_dx_2x1(params + SEX_W2, ws + SEX_D0, rows, ws + SEX_D1);
-    sex_dact_sigmoid(ws + SEX_A1, ws + SEX_D1, rows * 2); /* da/dz = a * (1 - a) */
-    /* layer 1, spec line 13: "dense 2 sigmoid": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    sex_dact_sigmoid(ws + SEX_A1, ws + SEX_D1, rows * 2); /* dZ1 = dA1 * g'(Z1), da/dz = a * (1 - a) */
+    /* layer 1, spec line 13: "dense 2 sigmoid" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     sex_dw_2x2(ws + SEX_D1, x, rows, grad + SEX_W1);
     sex_bias_grad(ws + SEX_D1, rows, 2, grad + SEX_B1);
 }
@@ -470,19 +487,27 @@ static void sex_scale(float *restrict g, float s)
 }
 #elif defined(SEX_ISA_NEON)
 
-/* Backward over one chunk: D0 holds dL/dZ2 of the output layer (or dL/dA2
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ2 of the output
+ * layer (dL/dA2 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void sex_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* output activation: da/dz = a * (1 - a) */
+    /* dZ2 = dA2 * g'(Z2), da/dz = a * (1 - a) */
     sex_dact_sigmoid(ws + SEX_A2, ws + SEX_D0, rows);
-    /* layer 2, spec line 14: "dense 1 sigmoid": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    /* layer 2, spec line 14: "dense 1 sigmoid" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     sex_dw_2x1(ws + SEX_D0, ws + SEX_A1, rows, grad + SEX_W2);
     sex_bias_grad(ws + SEX_D0, rows, 1, grad + SEX_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     sex_dx_2x1(params + SEX_W2, ws + SEX_D0, rows, ws + SEX_D1);
-    sex_dact_sigmoid(ws + SEX_A1, ws + SEX_D1, rows * 2); /* da/dz = a * (1 - a) */
-    /* layer 1, spec line 13: "dense 2 sigmoid": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    sex_dact_sigmoid(ws + SEX_A1, ws + SEX_D1, rows * 2); /* dZ1 = dA1 * g'(Z1), da/dz = a * (1 - a) */
+    /* layer 1, spec line 13: "dense 2 sigmoid" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     sex_dw_2x2(ws + SEX_D1, x, rows, grad + SEX_W1);
     sex_bias_grad(ws + SEX_D1, rows, 2, grad + SEX_B1);
 }
@@ -497,19 +522,27 @@ static void sex_scale(float *restrict g, float s)
 }
 #else /* scalar */
 
-/* Backward over one chunk: D0 holds dL/dZ2 of the output layer (or dL/dA2
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ2 of the output
+ * layer (dL/dA2 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void sex_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* output activation: da/dz = a * (1 - a) */
+    /* dZ2 = dA2 * g'(Z2), da/dz = a * (1 - a) */
     sex_dact_sigmoid(ws + SEX_A2, ws + SEX_D0, rows);
-    /* layer 2, spec line 14: "dense 1 sigmoid": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    /* layer 2, spec line 14: "dense 1 sigmoid" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     sex_dw_2x1(ws + SEX_D0, ws + SEX_A1, rows, grad + SEX_W2);
     sex_bias_grad(ws + SEX_D0, rows, 1, grad + SEX_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     sex_dx_2x1(params + SEX_W2, ws + SEX_D0, rows, ws + SEX_D1);
-    sex_dact_sigmoid(ws + SEX_A1, ws + SEX_D1, rows * 2); /* da/dz = a * (1 - a) */
-    /* layer 1, spec line 13: "dense 2 sigmoid": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    sex_dact_sigmoid(ws + SEX_A1, ws + SEX_D1, rows * 2); /* dZ1 = dA1 * g'(Z1), da/dz = a * (1 - a) */
+    /* layer 1, spec line 13: "dense 2 sigmoid" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     sex_dw_2x2(ws + SEX_D1, x, rows, grad + SEX_W1);
     sex_bias_grad(ws + SEX_D1, rows, 2, grad + SEX_B1);
 }
@@ -561,7 +594,9 @@ double sex_loss_grad(const float *params, const float *x, const float *y, long m
         loss += (part[0] + part[1]) + (part[2] + part[3]);
         sex_backward_chunk(params, x + i0 * SEX_N_IN, rows, grad, ws);
     }
-    if (m > 1) { /* for one sample the scale is 1: skipped, the result is the same */
+    /* The 1/m of the course's dW = (1/m) dZ A_prev^T and db = (1/m) sum dZ,
+     * for every layer at once (1 for one sample: skipped). */
+    if (m > 1) {
         sex_scale(grad, (float)(1.0 / (double)m));
     }
     return loss / ((double)m * SEX_N_OUT);

@@ -91,7 +91,7 @@ void xor_update(float *params, const float *grad, float *state, const nnrt_optim
 
 /* ---- kernels: avx2, 8 floats per vector ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 4 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 4 units, rows <= CH. */
 static void xor_fwd_2x4(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -114,7 +114,7 @@ static void xor_fwd_2x4(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 4 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 4 units. */
 static void xor_dw_2x4(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -138,7 +138,7 @@ static void xor_dw_2x4(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 1 unit, rows <= CH. */
 static void xor_fwd_4x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -154,7 +154,7 @@ static void xor_fwd_4x1(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 1 unit. */
 static void xor_dw_4x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -169,7 +169,7 @@ static void xor_dw_4x1(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 1 unit. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 1 unit. */
 static void xor_dx_4x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -205,7 +205,7 @@ static void xor_dact_tanh(const float *restrict a, float *restrict d, long n)
 
 /* ---- kernels: neon, 4 floats per vector ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 4 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 4 units, rows <= CH. */
 static void xor_fwd_2x4(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -228,7 +228,7 @@ static void xor_fwd_2x4(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 4 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 4 units. */
 static void xor_dw_2x4(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -252,7 +252,7 @@ static void xor_dw_2x4(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 1 unit, rows <= CH. */
 static void xor_fwd_4x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -293,7 +293,7 @@ static void xor_fwd_4x1(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 1 unit. */
 static void xor_dw_4x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -310,7 +310,7 @@ static void xor_dw_4x1(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 1 unit. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 1 unit. */
 static void xor_dx_4x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -369,7 +369,7 @@ static void xor_dact_tanh(const float *restrict a, float *restrict d, long n)
 
 /* ---- kernels: scalar loops ---- */
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 4 units, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 2, 4 units, rows <= CH. */
 static void xor_fwd_2x4(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -384,7 +384,7 @@ static void xor_fwd_2x4(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 4 units. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 2, 4 units. */
 static void xor_dw_2x4(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -398,7 +398,7 @@ static void xor_dw_2x4(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 1 unit, rows <= CH. */
+/* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 4, 1 unit, rows <= CH. */
 static void xor_fwd_4x1(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
@@ -413,7 +413,7 @@ static void xor_fwd_4x1(const float *restrict W, const float *restrict b,
     }
 }
 
-/* dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 1 unit. */
+/* dW += dZ^T A: dW[j][k] += sum_i dz[i][j] a[i][k]; fan_in 4, 1 unit. */
 static void xor_dw_4x1(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
@@ -427,7 +427,7 @@ static void xor_dw_4x1(const float *restrict dz, const float *restrict a, long r
     }
 }
 
-/* dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 1 unit. */
+/* dX = dZ W: dx[i][k] = sum_j dz[i][j] W[j][k]; fan_in 4, 1 unit. */
 static void xor_dx_4x1(const float *restrict W, const float *restrict dz, long rows,
     float *restrict dx)
 {
@@ -456,48 +456,57 @@ static void xor_dact_tanh(const float *restrict a, float *restrict d, long n)
 
 #if defined(XOR_ISA_AVX2)
 
-/* Forward over one chunk of rows <= CH samples: A1..A2 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A2 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void xor_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 10: "dense 4 tanh" */
-    /*   z = W1 a0 + b1;  a = tanh(z) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = tanh(z) */
     xor_fwd_2x4(params + XOR_W1, params + XOR_B1, x, rows, ws + XOR_A1);
     nnrt_avx2_tanh_short(ws + XOR_A1, rows * 4);
     /* layer 2, spec line 11: "dense 1 sigmoid" */
-    /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = 1 / (1 + exp(-z)) */
     xor_fwd_4x1(params + XOR_W2, params + XOR_B2, ws + XOR_A1, rows, ws + XOR_A2);
     memcpy(ws + XOR_ZL, ws + XOR_A2, sizeof(float) * (size_t)rows);
     nnrt_scalar_sigmoid(ws + XOR_A2, rows);
 }
 #elif defined(XOR_ISA_NEON)
 
-/* Forward over one chunk of rows <= CH samples: A1..A2 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A2 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void xor_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 10: "dense 4 tanh" */
-    /*   z = W1 a0 + b1;  a = tanh(z) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = tanh(z) */
     xor_fwd_2x4(params + XOR_W1, params + XOR_B1, x, rows, ws + XOR_A1);
     nnrt_neon_tanh(ws + XOR_A1, rows * 4);
     /* layer 2, spec line 11: "dense 1 sigmoid" */
-    /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = 1 / (1 + exp(-z)) */
     xor_fwd_4x1(params + XOR_W2, params + XOR_B2, ws + XOR_A1, rows, ws + XOR_A2);
     memcpy(ws + XOR_ZL, ws + XOR_A2, sizeof(float) * (size_t)rows);
     nnrt_scalar_sigmoid(ws + XOR_A2, rows);
 }
 #else /* scalar */
 
-/* Forward over one chunk of rows <= CH samples: A1..A2 in ws. */
+/* Forward over one chunk of rows <= CH samples: A1..A2 in ws.  Samples are
+ * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a
+ * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose
+ * samples are columns.  A<l> overwrites Z<l> in place. */
 static void xor_forward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict ws)
 {
     /* layer 1, spec line 10: "dense 4 tanh" */
-    /*   z = W1 a0 + b1;  a = tanh(z) */
+    /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = tanh(z) */
     xor_fwd_2x4(params + XOR_W1, params + XOR_B1, x, rows, ws + XOR_A1);
     nnrt_scalar_tanh(ws + XOR_A1, rows * 4);
     /* layer 2, spec line 11: "dense 1 sigmoid" */
-    /*   z = W2 a1 + b2;  a = 1 / (1 + exp(-z)) */
+    /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = 1 / (1 + exp(-z)) */
     xor_fwd_4x1(params + XOR_W2, params + XOR_B2, ws + XOR_A1, rows, ws + XOR_A2);
     memcpy(ws + XOR_ZL, ws + XOR_A2, sizeof(float) * (size_t)rows);
     nnrt_scalar_sigmoid(ws + XOR_A2, rows);
@@ -527,17 +536,25 @@ static void xor_bias_grad(const float *restrict dz, long rows, long n, float *re
 
 #if defined(XOR_ISA_AVX2)
 
-/* Backward over one chunk: D0 holds dL/dZ2 of the output layer (or dL/dA2
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ2 of the output
+ * layer (dL/dA2 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void xor_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 2, spec line 11: "dense 1 sigmoid": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    /* layer 2, spec line 11: "dense 1 sigmoid" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     xor_dw_4x1(ws + XOR_D0, ws + XOR_A1, rows, grad + XOR_W2);
     xor_bias_grad(ws + XOR_D0, rows, 1, grad + XOR_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     xor_dx_4x1(params + XOR_W2, ws + XOR_D0, rows, ws + XOR_D1);
-    xor_dact_tanh(ws + XOR_A1, ws + XOR_D1, rows * 4); /* da/dz = 1 - a * a */
-    /* layer 1, spec line 10: "dense 4 tanh": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    xor_dact_tanh(ws + XOR_A1, ws + XOR_D1, rows * 4); /* dZ1 = dA1 * g'(Z1), da/dz = 1 - a * a */
+    /* layer 1, spec line 10: "dense 4 tanh" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     xor_dw_2x4(ws + XOR_D1, x, rows, grad + XOR_W1);
     xor_bias_grad(ws + XOR_D1, rows, 4, grad + XOR_B1);
 }
@@ -552,17 +569,25 @@ static void xor_scale(float *restrict g, float s)
 }
 #elif defined(XOR_ISA_NEON)
 
-/* Backward over one chunk: D0 holds dL/dZ2 of the output layer (or dL/dA2
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ2 of the output
+ * layer (dL/dA2 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void xor_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 2, spec line 11: "dense 1 sigmoid": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    /* layer 2, spec line 11: "dense 1 sigmoid" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     xor_dw_4x1(ws + XOR_D0, ws + XOR_A1, rows, grad + XOR_W2);
     xor_bias_grad(ws + XOR_D0, rows, 1, grad + XOR_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     xor_dx_4x1(params + XOR_W2, ws + XOR_D0, rows, ws + XOR_D1);
-    xor_dact_tanh(ws + XOR_A1, ws + XOR_D1, rows * 4); /* da/dz = 1 - a * a */
-    /* layer 1, spec line 10: "dense 4 tanh": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    xor_dact_tanh(ws + XOR_A1, ws + XOR_D1, rows * 4); /* dZ1 = dA1 * g'(Z1), da/dz = 1 - a * a */
+    /* layer 1, spec line 10: "dense 4 tanh" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     xor_dw_2x4(ws + XOR_D1, x, rows, grad + XOR_W1);
     xor_bias_grad(ws + XOR_D1, rows, 4, grad + XOR_B1);
 }
@@ -577,17 +602,25 @@ static void xor_scale(float *restrict g, float s)
 }
 #else /* scalar */
 
-/* Backward over one chunk: D0 holds dL/dZ2 of the output layer (or dL/dA2
- * for mse); adds this chunk's dW, db into grad (unscaled sums). */
+/* Backward over one chunk, samples as rows: D0 holds dL/dZ2 of the output
+ * layer (dL/dA2 for mse).  Each layer adds its sums over the chunk's rows,
+ * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ
+ * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at
+ * the end of loss_grad. */
 static void xor_backward_chunk(const float *restrict params, const float *restrict x,
     long rows, float *restrict grad, float *restrict ws)
 {
-    /* layer 2, spec line 11: "dense 1 sigmoid": dW2 += dZ2^T A1, db2 += sum dZ2, dA1 = dZ2 W2 */
+    /* layer 2, spec line 11: "dense 1 sigmoid" */
+    /*   dW2 += dZ2^T A1 (course: dW2 = (1/m) dZ2 A1^T) */
+    /*   db2 += dZ2 summed over the rows (course: (1/m) dZ2 summed over the columns) */
     xor_dw_4x1(ws + XOR_D0, ws + XOR_A1, rows, grad + XOR_W2);
     xor_bias_grad(ws + XOR_D0, rows, 1, grad + XOR_B2);
+    /*   dA1 = dZ2 W2 (course: dA1 = W2^T dZ2) */
     xor_dx_4x1(params + XOR_W2, ws + XOR_D0, rows, ws + XOR_D1);
-    xor_dact_tanh(ws + XOR_A1, ws + XOR_D1, rows * 4); /* da/dz = 1 - a * a */
-    /* layer 1, spec line 10: "dense 4 tanh": dW1 += dZ1^T A0, db1 += sum dZ1 */
+    xor_dact_tanh(ws + XOR_A1, ws + XOR_D1, rows * 4); /* dZ1 = dA1 * g'(Z1), da/dz = 1 - a * a */
+    /* layer 1, spec line 10: "dense 4 tanh" */
+    /*   dW1 += dZ1^T A0 (course: dW1 = (1/m) dZ1 A0^T) */
+    /*   db1 += dZ1 summed over the rows (course: (1/m) dZ1 summed over the columns) */
     xor_dw_2x4(ws + XOR_D1, x, rows, grad + XOR_W1);
     xor_bias_grad(ws + XOR_D1, rows, 4, grad + XOR_B1);
 }
@@ -620,7 +653,8 @@ double xor_loss_grad(const float *params, const float *x, const float *y, long m
         float *d = ws + XOR_D0;
         xor_forward_chunk(params, x + i0 * XOR_N_IN, rows, ws);
         /* loss bce: L = -mean_i sum_j [y log a + (1 - y) log(1 - a)]   (sigmoid output: dL/dz = (a - y) / m) */
-        /* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y */
+        /* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y,
+         * summed over the chunk like the loss (the 1/m comes at the end) */
         const float *z = ws + XOR_ZL;
         for (long i = 0; i < rows * XOR_N_OUT; i++) {
             const float zi = z[i], yi = yc[i];
@@ -631,7 +665,9 @@ double xor_loss_grad(const float *params, const float *x, const float *y, long m
         }
         xor_backward_chunk(params, x + i0 * XOR_N_IN, rows, grad, ws);
     }
-    if (m > 1) { /* for one sample the scale is 1: skipped, the result is the same */
+    /* The 1/m of the course's dW = (1/m) dZ A_prev^T and db = (1/m) sum dZ,
+     * for every layer at once (1 for one sample: skipped). */
+    if (m > 1) {
         xor_scale(grad, (float)(1.0 / (double)m));
     }
     return loss / (double)m;
