@@ -339,7 +339,9 @@ static void test_emit_failures(void **state)
     nng_spec s;
     parse(cat_text, &s);
     nng_emit_opts o = {NNG_ISA_ALL, 0, NULL};
-    FILE *full = fopen("/dev/full", "w");
+    /* only the device: fopen(.., "w") would create a file where it is missing */
+    struct stat st;
+    FILE *full = stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode) ? fopen("/dev/full", "w") : NULL;
     if (full) {
         assert_int_equal(nng_emit(&s, &o, full), -1);
         fclose(full);
