@@ -135,20 +135,29 @@ double nng_flops_train(const nng_spec *s)
 /* Signature                                                            */
 /* ------------------------------------------------------------------ */
 
-/* 64-bit FNV-1a over the canonical text of the shape:
- * "nngen-shape-1 in=N dense=U:act ... loss=L" (endian-independent). */
+/* 64-bit FNV-1a over the canonical text of the shape (endian-independent):
+ *   "nngen-shape-1 in=N dense=U:act ... loss=L"
+ * where a layer whose activation has a parameter (leaky_relu's slope)
+ * reads "dense=U:act:slope=V", V in %.9g (which tells floats apart): a
+ * weights file trained with one slope does not load into a model with
+ * another, and layers without a parameter hash as they always have. */
 unsigned long long nng_signature(const nng_spec *s)
 {
-    char buf[64];
+    char buf[128];
     uint64_t h = 0xcbf29ce484222325ULL;
     for (int part = -1; part <= s->n_layers; part++) {
-        if (part < 0)
+        if (part < 0) {
             snprintf(buf, sizeof buf, "nngen-shape-1 in=%d", s->n_in);
-        else if (part < s->n_layers)
-            snprintf(buf, sizeof buf, " dense=%d:%s", s->layers[part].units,
-                     nnrt_act_name(s->layers[part].act));
-        else
+        } else if (part < s->n_layers) {
+            const nng_layer *L = &s->layers[part];
+            const nnrt_act_row *row = nnrt_act_of(L->act);
+            int n = snprintf(buf, sizeof buf, " dense=%d:%s", L->units, nnrt_act_name(L->act));
+            if (row && row->param && n > 0 && (size_t)n < sizeof buf)
+                snprintf(buf + n, sizeof buf - (size_t)n, ":%s=%.9g", row->param,
+                         (double)L->param);
+        } else {
             snprintf(buf, sizeof buf, " loss=%s", nnrt_loss_name(s->loss));
+        }
         for (const char *c = buf; *c; c++) {
             h ^= (unsigned char)*c;
             h *= 0x100000001b3ULL;

@@ -99,9 +99,41 @@ static void test_layout_and_flops(void **state)
           &u);
     assert_true(nng_signature(&s) == nng_signature(&t));
     assert_true(nng_signature(&s) != nng_signature(&u));
+    /* Layers without an activation parameter hash as they always have
+     * (weights files saved before still load). */
+    assert_true(nng_signature(&s) == 0x8d01064a5c62849dULL);
     nng_spec_free(&s);
     nng_spec_free(&t);
     nng_spec_free(&u);
+}
+
+/* An activation's parameter is part of the shape: weights trained with
+ * slope 0.2 do not match a model with slope 0.5. */
+static void test_signature_param(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "model a\ninput 4\ndense 3 leaky_relu slope=0.2\ndense 1 sigmoid\nloss bce\n",
+        "model b\ninput 4\ndense 3 leaky_relu slope=0.2\ndense 1 sigmoid\nloss bce\n",
+        "model c\ninput 4\ndense 3 leaky_relu slope=0.5\ndense 1 sigmoid\nloss bce\n",
+        /* the default slope is 0.01: the same as writing it */
+        "model d\ninput 4\ndense 3 leaky_relu\ndense 1 sigmoid\nloss bce\n",
+        "model e\ninput 4\ndense 3 leaky_relu slope=0.01\ndense 1 sigmoid\nloss bce\n",
+        /* a slope that differs in the last bit of the float */
+        "model f\ninput 4\ndense 3 leaky_relu slope=0.20000002\ndense 1 sigmoid\nloss bce\n",
+    };
+    unsigned long long sig[6];
+    for (int i = 0; i < 6; i++) {
+        nng_spec s;
+        parse(texts[i], &s);
+        sig[i] = nng_signature(&s);
+        nng_spec_free(&s);
+    }
+    assert_true(sig[0] == sig[1]);
+    assert_true(sig[0] != sig[2]);
+    assert_true(sig[3] == sig[4]);
+    assert_true(sig[3] != sig[0]);
+    assert_true(sig[5] != sig[0]);
 }
 
 static void test_deterministic(void **state)
@@ -518,6 +550,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_and_flops),
+        cmocka_unit_test(test_signature_param),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_what_each_isa_emits),
         cmocka_unit_test(test_narrow_layers),
