@@ -15,7 +15,7 @@
  *                                                         (slope, for leaky_relu)
  *   ACT        -> 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'identity' | 'softmax'
  *   lossstat   -> 'loss' LOSS
- *   LOSS       -> 'bce' | 'mse' | 'cce'         (or their long names, tables.c)
+ *   LOSS       -> 'bce' | 'mse' | 'cce'         (or their long names, runtime/nnrt_vocab.c)
  *   trainstat  -> 'train' { trainopt }
  *   trainopt   -> KEY '=' VALUE                 no spaces around '='
  *   KEY=VALUE  -> lr=FLOAT | epochs=INT | iterations=INT | batch=('full' | INT)
