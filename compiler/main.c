@@ -4,7 +4,7 @@
  *     nngen [options] SPEC
  *
  * reads SPEC (compiler/spec.c), then writes one C file (compiler/emit.c),
- * a layer table (--summary) or nothing (--check) to standard output or,
+ * a layer table (--summary, from compiler/layout.c) or nothing (--check) to standard output or,
  * with -o FILE, atomically to FILE: FILE.tmp.XXXXXX in the same directory,
  * flushed, fsync'ed and renamed over FILE, so that FILE is either the old
  * file or the complete new one.
@@ -250,18 +250,6 @@ static int main_args(int argc, char **argv, main_cli *c)
 /* --summary                                                            */
 /* ------------------------------------------------------------------ */
 
-/* The emitter's cost of layer l alone: its functions over the first l+1
- * layers minus over the first l (they sum over layers). */
-static double main_layer_cost(const nng_spec *s, int l, double (*cost)(const nng_spec *))
-{
-    static nng_spec t; /* large: keep it off the stack */
-    t = *s;
-    t.n_layers = l + 1;
-    double upto = cost(&t);
-    t.n_layers = l;
-    return upto - cost(&t);
-}
-
 static int main_summary(const nng_spec *s, FILE *out)
 {
     char shape[64] = "";
@@ -274,18 +262,13 @@ static int main_summary(const nng_spec *s, FILE *out)
             s->n_in, nnrt_loss_of(s->loss)->name);
     fprintf(out, "%5s %5s %8s %8s  %-11s %11s %14s %14s\n", "layer", "line", "in", "out",
             "activation", "params", "FLOPs fwd", "FLOPs train");
-    long total = 0;
-    int fan_in = s->n_in;
     for (int l = 0; l < s->n_layers; l++) {
         const nng_layer *L = &s->layers[l];
-        long params = (long)L->units * ((long)fan_in + 1);
-        total += params;
-        fprintf(out, "%5d %5d %8d %8d  %-11s %11ld %14.0f %14.0f\n", l + 1, L->pos.line, fan_in,
-                L->units, nnrt_act_of(L->act)->name, params,
-                main_layer_cost(s, l, nng_flops_fwd), main_layer_cost(s, l, nng_flops_train));
-        fan_in = L->units;
+        fprintf(out, "%5d %5d %8ld %8d  %-11s %11lld %14.0f %14.0f\n", l + 1, L->pos.line,
+                nng_fan_in(s, l), L->units, nnrt_act_name(L->act), nng_layer_weights(s, l),
+                nng_flops_fwd_layer(s, l), nng_flops_train_layer(s, l));
     }
-    fprintf(out, "%-41s %11ld %14.0f %14.0f\n", "total", total, nng_flops_fwd(s),
+    fprintf(out, "%-41s %11ld %14.0f %14.0f\n", "total", s->n_weights, nng_flops_fwd(s),
             nng_flops_train(s));
     size_t padded = nng_param_count_padded(s);
     fprintf(out, "padded parameter array: %zu floats (%zu bytes)\n", padded,

@@ -2,11 +2,14 @@
  * nngen.h -- the compiler's internal interface (one header for the modules
  * of compiler/; nothing here is installed).
  *
- *   spec.c   lexer + parser + semantic checks: text -> nng_spec   (nng_parse_*)
- *   diag.c   the one diagnostic routine                            (nng_diag_*)
+ *   spec.c    lexer + parser + semantic checks: text -> nng_spec  (nng_parse_*)
+ *   diag.c    the one diagnostic routine                           (nng_diag_*)
  *   ../runtime/nnrt_vocab.c  the vocabulary, shared with the runtime  (nnrt_*_rows)
- *   emit*.c  nng_spec -> C text                                    (nng_emit*)
- *   main.c   the command line
+ *   layout.c  parameter and workspace layout, FLOPs, signature     (nng_param_*,
+ *             nng_flops_*, nng_ws_*, nng_signature)
+ *   emit.c    nng_spec -> C text                                   (nng_emit), with
+ *             isa.c, text.c, expr.c and kernels.c behind emit.h
+ *   main.c    the command line
  *
  * Enum values are shared with the runtime (runtime/nnrt.h) so that a spec's
  * words become the descriptor's fields with no second mapping.
@@ -97,6 +100,39 @@ const char *nng_name_problem(const char *name, size_t len);
 void nng_spec_print(const nng_spec *s, FILE *out);
 
 /* ------------------------------------------------------------------ */
+/* Layout and cost (layout.c), shared by the emitter and --summary      */
+/* ------------------------------------------------------------------ */
+/* Layer l's fan_in (the input's width for l = 0) and its real parameters,
+ * units * (fan_in + 1); their sum over the layers is nng_spec.n_weights. */
+long nng_fan_in(const nng_spec *s, int layer);
+long long nng_layer_weights(const nng_spec *s, int layer);
+/* Floats from params: layer l's W (units x fan_in, row-major), then b, each
+ * rounded up to NNRT_ALIGN_FLOATS; the padded total. */
+size_t nng_param_offset_w(const nng_spec *s, int layer);
+size_t nng_param_offset_b(const nng_spec *s, int layer);
+size_t nng_param_count_padded(const nng_spec *s);
+/* FLOPs per sample, 2 per multiply-add of the matrix products: of layer l
+ * alone, and of the network (forward; forward + backward). */
+double nng_flops_fwd_layer(const nng_spec *s, int layer);
+double nng_flops_train_layer(const nng_spec *s, int layer);
+double nng_flops_fwd(const nng_spec *s);
+double nng_flops_train(const nng_spec *s);
+/* The shape's 64-bit hash, stored in the descriptor and in weights files. */
+unsigned long long nng_signature(const nng_spec *s);
+
+/* The workspace of one chunk of `ch` rows, in reals from ws (each block
+ * rounded up to NNRT_ALIGN_FLOATS): the layers' activations A<l>, the
+ * output logits ZL (kept for the loss unless it is mse), and the two
+ * gradient buffers D0/D1, each ch x the widest layer. */
+typedef struct nng_ws {
+    int ch;                      /* rows per chunk */
+    size_t a[NNG_MAX_LAYERS];
+    int need_zl;
+    size_t zl, d0, d1, total;
+} nng_ws;
+void nng_ws_layout(const nng_spec *s, nng_ws *ws);
+
+/* ------------------------------------------------------------------ */
 /* The emitter                                                          */
 /* ------------------------------------------------------------------ */
 enum { NNG_ISA_SCALAR = 1, NNG_ISA_AVX2 = 2, NNG_ISA_NEON = 4, NNG_ISA_ALL = 7 };
@@ -107,15 +143,7 @@ typedef struct nng_emit_opts {
     const char *cmdline; /* the nngen command line, for the header comment */
 } nng_emit_opts;
 
-/* Layout and cost, shared by the emitter and `nngen --summary`. */
-size_t nng_param_offset_w(const nng_spec *s, int layer);
-size_t nng_param_offset_b(const nng_spec *s, int layer);
-size_t nng_param_count_padded(const nng_spec *s);
-double nng_flops_fwd(const nng_spec *s);
-double nng_flops_train(const nng_spec *s);
-unsigned long long nng_signature(const nng_spec *s);
-
-/* Write the whole C file.  Returns 0, or -1 if writing failed. */
+/* Write the whole C file (emit.c).  Returns 0, or -1 if writing failed. */
 int nng_emit(const nng_spec *s, const nng_emit_opts *o, FILE *out);
 
 #endif /* NNGEN_H */

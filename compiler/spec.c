@@ -15,7 +15,7 @@
  *                                                         (slope, for leaky_relu)
  *   ACT        -> 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'identity' | 'softmax'
  *   lossstat   -> 'loss' LOSS
- *   LOSS       -> 'bce' | 'mse' | 'cce'         (or their long names, tables.c)
+ *   LOSS       -> 'bce' | 'mse' | 'cce'         (or their long names, runtime/nnrt_vocab.c)
  *   trainstat  -> 'train' { trainopt }
  *   trainopt   -> KEY '=' VALUE                 no spaces around '='
  *   KEY=VALUE  -> lr=FLOAT | epochs=INT | iterations=INT | batch=('full' | INT)
@@ -961,13 +961,10 @@ static void check_spec(parser *P, size_t len)
     /* Parameters: units * (fan_in + 1) per layer. */
     if (P->first_input.line && !P->bad_input && !P->bad_dense) {
         long long total = 0;
-        int fan_in = s->n_in;
         for (int l = 0; l < s->n_layers; l++) {
-            const nng_layer *L = &s->layers[l];
-            total += (long long)L->units * ((long long)fan_in + 1);
-            fan_in = L->units;
+            total += nng_layer_weights(s, l);
             if (total > NNG_MAX_PARAMS) {
-                nng_error(d, L->pos,
+                nng_error(d, s->layers[l].pos,
                           "too many parameters: %lld up to this layer, over the limit of %ld "
                           "(NNG_MAX_PARAMS)",
                           total, NNG_MAX_PARAMS);

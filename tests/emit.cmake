@@ -1,8 +1,10 @@
-# The emitter's tests (compiler/emit.c):
+# The emitter's tests (compiler/emit.c and the modules behind compiler/emit.h):
 #   test_gradcheck   backward pass vs finite differences (double and float builds)
 #   test_isa_agree   the vector path (AVX2 / NEON, whichever this build compiles in) vs scalar
 #   test_reference   hand-computed networks; XOR and sgd steps through loss_grad/update
 #   test_golden      determinism, what each --isa emits, warning-free with gcc/clang/aarch64
+#   test_golden_files  nngen's output for the rows of tests/golden/MANIFEST is
+#                    byte for byte tests/golden/<name>.c (scripts/regen-golden.sh)
 #
 # Every spec in tests/specs_emit used by the numerical tests is generated three
 # times (see tests/specs_emit/emit_test.h): X (float, --isa all), X_s (float,
@@ -41,4 +43,8 @@ endif()
 # emulation (cross builds).
 if(NOT CMAKE_CROSSCOMPILING)
   nng_test(test_golden SOURCES test_golden.c LIBS nngen_core nnrt)
+  if(TARGET nngen)
+    nng_test(test_golden_files SOURCES test_golden_files.c ARGS $<TARGET_FILE:nngen>)
+    add_dependencies(test_golden_files nngen)
+  endif()
 endif()

@@ -1,0 +1,163 @@
+/*
+ * emit.h -- what the modules of the emitter share (internal to compiler/;
+ * nngen.h is the compiler's interface, nng_emit its entry point).
+ *
+ *   emit.c     the generated file's sections, in order         (nng_emit)
+ *   isa.c      the ISA table: intrinsic spellings per path      (isa_)
+ *   text.c     sections, indentation, templates, literals       (tx_, S, T)
+ *   expr.c     the vocabulary's small expressions -> C/intrinsics (ex_)
+ *   kernels.c  forward, dW, dA_prev and activation-derivative kernels (kn_)
+ */
+#ifndef NNGEN_EMIT_H
+#define NNGEN_EMIT_H
+
+#include <stdarg.h>
+
+#include "nngen.h"
+
+#if defined(__GNUC__)
+#define EM_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define EM_PRINTF(f, a)
+#endif
+
+/* ------------------------------------------------------------------ */
+/* The ISA table (isa.c)                                                */
+/* ------------------------------------------------------------------ */
+/* Templates: $1 $2 $3 are the operands, $P the model's C prefix.
+ * fma is "$1 * $2 + $3" in every row; the row spells the argument order. */
+typedef struct isa_row {
+    const char *name;      /* "avx2": also the runtime's nnrt_<name>_ prefix */
+    int bit;               /* NNG_ISA_* */
+    const char *guard;     /* preprocessor condition for this path; NULL: none (scalar) */
+    const char *flags;     /* what to compile with, for the #error of --isa <name> */
+    const char *target;    /* the target, for the #error of a file without scalar path */
+    const char *header;    /* intrinsics header */
+    int lanes;             /* floats per vector; 1 = scalar (the plain loops) */
+    const char *vt;        /* vector type */
+    const char *zero, *loadu, *storeu, *set1, *add, *sub, *mul, *div, *sqrt, *fma;
+    const char *sel_gt0;   /* $1 > 0 ? $2 : $3, lane-wise */
+    const char *hsum;      /* horizontal sum of one vector, as a float */
+    const char *hsum_helper; /* templates/generated.c.in section defining hsum, or NULL */
+    const char *mask_decl; /* declares `tailmask` with lanes $1 on; NULL = scalar tails */
+    const char *maskload, *maskstore; /* with `tailmask` */
+    const char *prefetch;  /* prefetch the line at $1 into L1, or NULL */
+    int fwd_r, fwd_c;      /* forward tile: rows x units of accumulators */
+    int dw_c, dw_v;        /* dW tile: units x vectors along fan_in */
+    int dx_r, dx_v;        /* dA_prev tile: rows x vectors along fan_in */
+    const struct isa_row *half; /* a half-width vector of the same ISA, or NULL; only
+                                   its lanes, vt, zero, loadu, storeu, set1 and fma are
+                                   used (narrow layers, kernels.c) */
+} isa_row;
+
+/* In the order of the generated #if chain: the first the compiler targets. */
+enum { ISA_AVX2, ISA_NEON, ISA_SCALAR, ISA_N };
+extern const isa_row isa_table[ISA_N];
+
+/* ------------------------------------------------------------------ */
+/* The emitter's state                                                  */
+/* ------------------------------------------------------------------ */
+/* Named sections of the output, written in this order. */
+enum {
+    SEC_HEAD, SEC_INCLUDES, SEC_CONSTANTS, SEC_API, SEC_KERNELS, SEC_FORWARD, SEC_BACKWARD,
+    SEC_UPDATE, SEC_MODEL, SEC_N
+};
+
+typedef struct tx_buf {
+    char *p;
+    size_t n, cap;
+} tx_buf;
+
+#define TX_RING 48 /* strings from S() and T() live until TX_RING more are made */
+#define TX_STR 384 /* their length limit */
+
+typedef struct emitter {
+    /* the model */
+    const nng_spec *s;
+    const nng_emit_opts *o;
+    const char *P;              /* C prefix (the model name) */
+    char U[NNG_MAX_NAME + 1];   /* upper-case prefix for macros */
+    int dbl;                    /* --dtype double */
+    const char *real;           /* "float" or "double" */
+    int isas;                   /* selected NNG_ISA_* bits */
+    int n_isas;
+    nng_ws ws;                  /* the workspace of a chunk (layout.c) */
+    /* the text (text.c) */
+    tx_buf sec[SEC_N];
+    int cur, depth;
+    int err;                    /* out of memory, a string too long, a bad template */
+    char ring[TX_RING][TX_STR];
+    int ring_i;
+    const char *holes[8][2];    /* template holes: "@P@" -> its text; ends with NULL */
+    char n_layers_text[16], loss_denom[NNG_MAX_NAME + 32]; /* two holes' texts */
+    char cstr[4 * 4096 + 8];    /* tx_cstr's result: a path of up to 4096 bytes, escaped */
+    char text[4096];            /* a line of the spec or command line, comment-safe */
+} emitter;
+
+/* ------------------------------------------------------------------ */
+/* Text (text.c): never indented by hand                                */
+/* ------------------------------------------------------------------ */
+void tx_section(emitter *e, int sec);
+void tx_line(emitter *e, const char *fmt, ...) EM_PRINTF(2, 3);  /* one line at the depth */
+void tx_open(emitter *e, const char *fmt, ...) EM_PRINTF(2, 3);  /* "... {", then deeper */
+void tx_close(emitter *e, const char *text);                     /* shallower, then text */
+void tx_cont(emitter *e, const char *fmt, ...) EM_PRINTF(2, 3);  /* a continuation line */
+void tx_pp(emitter *e, const char *fmt, ...) EM_PRINTF(2, 3);    /* a line in column 0 */
+void tx_blank(emitter *e);
+/* Copy section `name` of templates/generated.c.in at the current depth,
+ * holes filled; a line holding only @LOSS_CHUNK@ calls `hook`. */
+void tx_template(emitter *e, const char *name, void (*hook)(emitter *));
+/* The sections, in order, to out; frees them.  0, or -1 on any error. */
+int tx_write(emitter *e, FILE *out);
+
+/* S(): a formatted string; T(): an ISA template with operands $1..$3.
+ * Both live in a ring of TX_RING strings (e->err if one is too long). */
+const char *tx_fmt(emitter *e, const char *fmt, ...) EM_PRINTF(2, 3);
+const char *tx_expand(emitter *e, const char *tmpl, const char *a, const char *b, const char *c);
+#define S tx_fmt
+#define T tx_expand
+
+const char *tx_lit(emitter *e, double v);          /* a real literal of the dtype: "2.0f" */
+const char *tx_upper(emitter *e, const char *w);   /* leaky_relu -> LEAKY_RELU */
+const char *tx_cstr(emitter *e, const char *str);  /* a C string literal (one at a time) */
+const char *tx_spec_line(emitter *e, int line);    /* spec line `line`, comment-safe */
+/* src[0..len) made safe inside a C comment, into dst (cap bytes). */
+void tx_comment_text(char *dst, size_t cap, const char *src, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Expressions (expr.c)                                                 */
+/* ------------------------------------------------------------------ */
+/* The body of an elementwise loop over arrays, as statements `x = expr`
+ * in the vocabulary's expression language (runtime/nnrt_vocab.h: numbers,
+ * names, add sub mul div sqrt sel_gt0).  A target that is one of `arrays`
+ * is stored, any other is a temporary.  The scalar path writes x[i] = ...
+ * with temporaries inlined; a vector path loads `loads` first, keeps each
+ * assignment in a vector named after its target, stores the arrays, and
+ * stores the last statement's value directly.  The same operations in the
+ * same order on both paths, so they agree to the last bit. */
+typedef struct ex_loop {
+    const char *arrays; /* "a d": names that are arrays (indexed by i) */
+    const char *loads;  /* vector paths: the arrays loaded first, in order */
+    const char *consts; /* vector paths: scalars broadcast first, in this order
+                           (then any other scalar or number, as they appear) */
+    const char *p;      /* what the name p spells (an activation's parameter), or NULL */
+    const char *stmts[5]; /* ends with NULL */
+} ex_loop;
+
+/* Vector paths: the broadcasts of the loop's scalars, before the loop. */
+void ex_hoist(emitter *e, const isa_row *I, const ex_loop *x);
+/* The loop's body for element i (lanes == 1) or the vector at i. */
+void ex_body(emitter *e, const isa_row *I, const ex_loop *x);
+
+/* ------------------------------------------------------------------ */
+/* Kernels (kernels.c): one per distinct layer shape and ISA            */
+/* ------------------------------------------------------------------ */
+/* Does I's forward kernel for fan_in K run over fan_in in vectors (and so
+ * end in horizontal sums)? */
+int kn_vector_fan_in(const isa_row *I, long K);
+void kn_fwd(emitter *e, const isa_row *I, long K, long N); /* <P>_fwd_<K>x<N> */
+void kn_dw(emitter *e, const isa_row *I, long K, long N);  /* <P>_dw_<K>x<N> */
+void kn_dx(emitter *e, const isa_row *I, long K, long N);  /* <P>_dx_<K>x<N> */
+void kn_dact(emitter *e, const isa_row *I, const nnrt_act_row *row); /* <P>_dact_<name> */
+
+#endif /* NNGEN_EMIT_H */
