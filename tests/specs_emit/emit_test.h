@@ -20,7 +20,7 @@
 #include "nnrt.h"
 
 #define ET_MODELS(X) X(gc_sig) X(gc_multi) X(gc_relu) X(gc_soft) X(gc_msesig) X(gc_outact) \
-    X(gc_wide) X(big) X(gc_units) X(gc_stream) X(gc_logreg)
+    X(gc_wide) X(big) X(gc_units) X(gc_stream) X(gc_logreg) X(gc_elu)
 
 typedef void (*et_forward_d)(const double *params, const double *x, long m, double *out, void *ws);
 typedef double (*et_loss_grad_d)(const double *params, const double *x, const double *y, long m,
