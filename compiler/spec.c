@@ -11,9 +11,9 @@
  *   modelstat  -> 'model' NAME                  NAME: C identifier, <= 63 chars
  *   inputstat  -> 'input' dims
  *   dims       -> INT { 'x' INT }               1..4 factors, no spaces: 64x64x3
- *   densestat  -> 'dense' INT ACT [ PARAM '=' FLOAT ]     PARAM: the activation's own
- *                                                         (slope, for leaky_relu)
- *   ACT        -> 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'identity' | 'softmax'
+ *   densestat  -> 'dense' INT ACT [ PARAM '=' FLOAT ]
+ *   ACT        -> a word of nnrt_act_rows (runtime/nnrt_vocab.c): sigmoid, tanh, ...
+ *   PARAM      -> that row's parameter word, if it has one (leaky_relu: slope)
  *   lossstat   -> 'loss' LOSS
  *   LOSS       -> 'bce' | 'mse' | 'cce'         (or their long names, runtime/nnrt_vocab.c)
  *   trainstat  -> 'train' { trainopt }
