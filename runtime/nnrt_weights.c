@@ -19,7 +19,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "nnrt_file.h"
-#include "nnrt_internal.h"
+#include "nnrt.h"
 #include "nnrt_vocab.h"
 
 #include <errno.h>
