@@ -7,7 +7,7 @@
 #ifndef NNRT_DATA_INTERNAL_H
 #define NNRT_DATA_INTERNAL_H
 
-#include "nnrt_internal.h"
+#include "nnrt.h"
 
 #include <stddef.h>
 
