@@ -7,7 +7,8 @@
  * a layer table (--summary, from compiler/layout.c) or nothing (--check) to standard output or,
  * with -o FILE, atomically to FILE: FILE.tmp.XXXXXX in the same directory,
  * flushed, fsync'ed and renamed over FILE, so that FILE is either the old
- * file or the complete new one.
+ * file or the complete new one.  `nngen --list-isas` prints the rows of
+ * the ISA table (compiler/isa.c) instead.
  *
  * Exit status: 0 ok, 1 errors in the spec or while writing, 2 bad command
  * line.  Every error is one line on stderr.
@@ -23,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "emit.h" /* isa_table, for --list-isas */
 #include "nngen.h"
 #include "nnrt_file.h"
 
@@ -52,10 +54,10 @@ static const struct {
 static const struct {
     const char *name;
     const char *arg;
-} main_options[] = {{"-o", "FILE"},       {"--output", "FILE"}, {"--isa", "ISA"},
-                    {"--dtype", "TYPE"},  {"--name", "NAME"},   {"--summary", NULL},
-                    {"--check", NULL},    {"--version", NULL},  {"--help", NULL},
-                    {"-h", NULL},         {NULL, NULL}};
+} main_options[] = {{"-o", "FILE"},      {"--output", "FILE"},  {"--isa", "ISA"},
+                    {"--dtype", "TYPE"}, {"--name", "NAME"},    {"--summary", NULL},
+                    {"--check", NULL},   {"--list-isas", NULL}, {"--version", NULL},
+                    {"--help", NULL},    {"-h", NULL},          {NULL, NULL}};
 
 static const char main_usage[] =
     "usage: nngen [options] SPEC\n"
@@ -76,6 +78,9 @@ static const char main_usage[] =
     "  --summary      print the layer table (parameters, FLOPs per sample)\n"
     "                 instead of code\n"
     "  --check        only check the spec; print nothing if it is valid\n"
+    "  --list-isas    print the paths nngen can emit, one a line: name, floats per\n"
+    "                 vector, the preprocessor condition that selects it, and\n"
+    "                 how to compile for it (tab-separated; nngen-compare reads it)\n"
     "  --version      print nngen's version\n"
     "  -h, --help     print this help\n"
     "\n"
@@ -142,8 +147,25 @@ static char *main_cmdline(int argc, char **argv)
     return s;
 }
 
+/* --list-isas: the rows of the ISA table (compiler/isa.c), in its order,
+ * one a line, tab-separated: name, floats per vector, the preprocessor
+ * condition under which the generated file runs that path ("1": always, the
+ * scalar loops) and how to compile for it.  A compiler given -march=native
+ * meets the condition on a CPU that has the path; nngen-compare asks it so,
+ * so a row added to the table is compared without a change there. */
+static int main_list_isas(FILE *out)
+{
+    fputs("# name\tfloats\tcondition\tcompile with\n", out);
+    for (int i = 0; i < ISA_N; i++) {
+        const isa_row *r = &isa_table[i];
+        fprintf(out, "%s\t%d\t%s\t%s\n", r->name, r->lanes, r->guard ? r->guard : "1",
+                r->flags ? r->flags : "any C11 compiler");
+    }
+    return fflush(out) == 0 && !ferror(out) ? MAIN_OK : MAIN_FAIL;
+}
+
 /* Parses the arguments into *c.  Returns -1 to go on, or an exit status
- * (0 after --help / --version). */
+ * (0 after --help / --list-isas / --version). */
 static int main_args(int argc, char **argv, main_cli *c)
 {
     const char *dtype = NULL;
@@ -200,6 +222,8 @@ static int main_args(int argc, char **argv, main_cli *c)
             fputs(main_usage, stdout);
             return fflush(stdout) == 0 ? MAIN_OK : MAIN_FAIL;
         }
+        if (strcmp(name, "--list-isas") == 0)
+            return main_list_isas(stdout);
         if (strcmp(name, "--version") == 0) {
             printf("nngen %s (nnrt ABI %d)\n", NNGEN_VERSION, NNRT_ABI_VERSION);
             return fflush(stdout) == 0 ? MAIN_OK : MAIN_FAIL;

@@ -180,8 +180,8 @@ void nnrt_report_summary(FILE *out, tr_run *r, const char *status, long step, do
         fputs("{\"model\":", out);
         rp_json_str(out, m->name);
         fprintf(out, ",\"status\":\"%s\",\"steps\":%ld,\"epochs\":%.6g,\"seconds\":%.3f,"
-                     "\"samples_per_s\":%.1f",
-                status, step, (double)step / (double)r->spe, wall, sps);
+                     "\"samples_per_s\":%.1f,\"train_seconds\":%.9g",
+                status, step, (double)step / (double)r->spe, wall, sps, r->train_secs);
         if (r->have_eval) {
             fprintf(out, ",\"train_loss\":%.9g,\"train_%s\":%.9g", r->tr.loss,
                     mse ? "rmse" : "acc", r->tr.acc);

@@ -4,7 +4,8 @@
 # a user does -- nngen SPEC > net.c, cc ... $(pkg-config --cflags --libs nnrt),
 # also with -lnnrt -lsleef ... spelled out -- with gcc and clang at
 # -std=c11 -Wall -Wextra -Wpedantic -Werror, and trains the result; no
-# trainer links libhdf5, and one built the installed way reads .h5.
+# trainer links libhdf5, and one built the installed way reads .h5; the
+# installed nngen-compare runs a spec and --dot.
 # Usage: scripts/test-install.sh [BUILD_DIR]   (default build-install/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,9 @@ jobs=${NNGEN_JOBS:-2}
 
 cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DNNGEN_TESTS=OFF \
       -DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
-cmake --build "$dir" -j"$jobs" --target nngen nnrt >/dev/null
+targets=(nngen nnrt)
+[ "$(uname -m)" = x86_64 ] && targets+=(nngen-compare-peak)  # nngen-compare's peak helper
+cmake --build "$dir" -j"$jobs" --target "${targets[@]}" >/dev/null
 rm -rf "$prefix"
 cmake --install "$dir" >/dev/null
 
@@ -65,4 +68,16 @@ for isa in scalar avx2 all; do
   # shellcheck disable=SC2046
   gcc -O2 -mavx2 -mfma $strict -c "cat_$isa.c" $(pkg-config --cflags nnrt) -o "cat_$isa.o"
 done
+# 4. nngen-compare beside nngen: finds nngen, libnnrt.a, nnrt.h, its peak helper
+#    and dot_timer.c relative to bin/, builds every variant and agrees.
+out=$(nngen-compare "$root/models/xor.spec" --train "$root/data/xor.csv" --steps 20 --runs 1 2>&1) \
+  || fail "nngen-compare failed: $out"
+echo "$out" | grep -q "^loss check: after 1 step .*: ok$" || fail "nngen-compare: loss check: $out"
+echo "$out" | grep -q "^auto-vectorized " || fail "nngen-compare: no auto-vectorized row: $out"
+if [ "$(uname -m)" = x86_64 ]; then
+  echo "$out" | grep -q "^  peak  *[0-9.]* GFLOP/s" || fail "nngen-compare: peak not measured: $out"
+fi
+out=$(nngen-compare --dot 1000 --steps 10 --runs 1 2>&1) || fail "nngen-compare --dot failed: $out"
+echo "$out" | grep -q "^result: every variant computed .*: ok$" || fail "nngen-compare --dot: $out"
 echo "test-install: installed nngen + libnnrt work from $prefix (gcc, clang; pkg-config and -l flags)"
+echo "test-install: so does nngen-compare"

@@ -3,7 +3,8 @@
  * (exact messages, exit 2), spec errors (exit 1), -o's atomic write (an
  * existing FILE untouched on error, no temporary left behind), a missing
  * output directory, a full disk on stdout, --summary's numbers, --check,
- * --name, --version, and byte-identical output for the same input.
+ * --name, --version, --list-isas, and byte-identical output for the same
+ * input.
  *
  * The program: $NNGEN_EXE if set (cross builds), else
  * $NNGEN_BINARY_DIR/compiler/nngen.
@@ -28,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "emit.h" /* isa_table: what --list-isas prints */
 #include "nngen.h"
 
 extern char **environ;
@@ -481,6 +483,31 @@ static void test_check_version_help(void **state)
     run_free(&r);
 }
 
+/* --list-isas prints every row of the ISA table, in its order, and exits 0
+ * without a SPEC; nngen-compare builds one variant per row it lists. */
+static void test_list_isas(void **state)
+{
+    (void)state;
+    char expected[4096];
+    size_t n = (size_t)snprintf(expected, sizeof expected,
+                                "# name\tfloats\tcondition\tcompile with\n");
+    for (int i = 0; i < ISA_N; i++) {
+        const isa_row *I = &isa_table[i];
+        n += (size_t)snprintf(expected + n, sizeof expected - n, "%s\t%d\t%s\t%s\n", I->name,
+                              I->lanes, I->guard ? I->guard : "1",
+                              I->flags ? I->flags : "any C11 compiler");
+    }
+    assert_true(n < sizeof expected);
+    run_result r = run((const char *[]){"--list-isas", NULL});
+    assert_string_equal(r.out, expected);
+    assert_string_equal(r.err, "");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\nscalar\t1\t1\t"));
+    run_free(&r);
+    run_fails((const char *[]){"--list-isas=x", NULL}, 2,
+              "nngen: --list-isas takes no value, got 'x'\n");
+}
+
 /* The same spec and options give byte-identical C; --name and --isa are
  * honoured; the command line is recorded. */
 static void test_code(void **state)
@@ -535,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_stdout_full),
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_check_version_help),
+        cmocka_unit_test(test_list_isas),
         cmocka_unit_test(test_stdin_stdout),
         cmocka_unit_test(test_code),
     };

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <float.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -387,6 +388,11 @@ static void test_train_blob(void **state)
                      0);
     assert_int_equal((long)td_json("steps"), 4500);
     assert_true(td_json("train_acc") >= 0.9);
+    /* samples/s is the 4500 samples over train_seconds, the steps' time
+     * only, within the wall time */
+    double ts = td_json("train_seconds");
+    assert_true(ts > 0.0 && ts <= td_json("seconds") + 0.0005);
+    assert_true(fabs(td_json("samples_per_s") * ts - 4500.0) < 0.5);
 }
 
 static void test_train_tri_and_lin(void **state)
