@@ -82,7 +82,13 @@ typedef enum nnrt_init {
     NNRT_INIT_SMALL,     /* W ~ N(0,1) * 0.01 */
     NNRT_INIT_COURSE,    /* W ~ N(0,1) / sqrt(fan_in)  (deeplearning.ai course 1) */
     NNRT_INIT_XAVIER,    /* W ~ N(0,1) * sqrt(2 / (fan_in + fan_out))  (Glorot normal) */
-    NNRT_INIT_HE         /* W ~ N(0,1) * sqrt(2 / fan_in) */
+    NNRT_INIT_HE,        /* W ~ N(0,1) * sqrt(2 / fan_in) */
+    /* numpy's legacy generator, number for number (np.random.seed(seed),
+     * then np.random.randn for W1, W2, ...; nnrt_np_init_weight): */
+    NNRT_INIT_NUMPY,        /* randn(n, n_prev) / np.sqrt(n_prev): course 1, L-layer notebook */
+    NNRT_INIT_NUMPY_SMALL,  /* randn(n, n_prev) * 0.01: course 1, 2-layer notebook */
+    NNRT_INIT_NUMPY_XAVIER, /* randn(n, n_prev) * np.sqrt(2. / (n_prev + n)) */
+    NNRT_INIT_NUMPY_HE      /* randn(n, n_prev) * np.sqrt(2. / n_prev) */
 } nnrt_init;
 /* Biases always start at zero. */
 
@@ -256,8 +262,31 @@ double nnrt_rng_normal(nnrt_rng *r);             /* N(0, 1) */
 long nnrt_rng_below(nnrt_rng *r, long n);        /* [0, n), unbiased */
 void nnrt_rng_shuffle(nnrt_rng *r, long *idx, long n); /* Fisher-Yates */
 
-/* Fill params (n_params floats) by the rule `init`; padding stays 0. */
+/* Fill params (n_params floats) by the rule `init`; padding stays 0.
+ * The numpy rules take the seed as np.random.seed does, in [0, 2^32): a
+ * larger seed is cut to its low 32 bits (the trainer refuses one). */
 void nnrt_init_params(const nnrt_model *m, float *params, nnrt_init init, uint64_t seed);
+
+/* numpy's legacy global generator (runtime/nnrt_np_random.c): MT19937 as
+ * np.random.seed(seed) seeds it, np.random.random_sample() and
+ * np.random.randn(), the same numbers as numpy on the same C library. */
+typedef struct nnrt_np_rng {
+    uint32_t mt[624];
+    int pos;
+    int has_gauss; /* randn's polar method makes two normals, keeps one */
+    double gauss;
+} nnrt_np_rng;
+void nnrt_np_seed(nnrt_np_rng *r, uint32_t seed); /* np.random.seed(seed) */
+uint32_t nnrt_np_next32(nnrt_np_rng *r);          /* the raw 32-bit draw */
+double nnrt_np_double(nnrt_np_rng *r);            /* np.random.random_sample() */
+double nnrt_np_gauss(nnrt_np_rng *r);             /* np.random.randn() */
+/* 1 for the NNRT_INIT_NUMPY* rules. */
+int nnrt_init_is_numpy(nnrt_init init);
+/* The next initial weight of a numpy rule, in double, computed as its
+ * notebook does (NNRT_INIT_NUMPY: randn() / sqrt(fan_in)). */
+double nnrt_np_init_weight(nnrt_np_rng *r, nnrt_init init, int fan_in, int fan_out);
+/* nnrt_init_params for a numpy rule. */
+void nnrt_np_init_params(const nnrt_model *m, float *params, nnrt_init init, uint64_t seed);
 
 /* ------------------------------------------------------------------ */
 /* 5. Data sets                                                         */

@@ -218,8 +218,8 @@ static void test_help(void **state)
     assert_non_null(strstr(td_out, "[full]"));
     assert_non_null(strstr(td_out, "  --eps F                Adam epsilon [1e-08]\n"));
     assert_non_null(strstr(td_out, "  --optimizer NAME       sgd, momentum or adam [sgd]\n"));
-    assert_non_null(strstr(td_out, "  --init NAME            zeros, small, course, xavier or he "
-                                   "[xavier]\n"));
+    assert_non_null(strstr(td_out, "  --init NAME            zeros, small, course, xavier, he, "
+                                   "numpy, numpy_small, numpy_xavier or numpy_he [xavier]\n"));
     assert_non_null(strstr(td_out, "  --seed N               seed of the initial weights and the "
                                    "shuffle [1]\n"));
     assert_null(strstr(td_out, "--iterations N         train for N parameter updates ["));
@@ -302,7 +302,8 @@ static void test_hparam_bounds(void **state)
          "cat_train: --iterations: '99999999999999999999' must be in [1, 1000000000]\n"},
         {"--batch", "0", "cat_train: --batch: '0' must be in [1, 1000000000] or 'full'\n"},
         {"--init", "glorot",
-         "cat_train: --init: 'glorot' is not one of zeros, small, course, xavier, he\n"},
+         "cat_train: --init: 'glorot' is not one of zeros, small, course, xavier, he, numpy, "
+         "numpy_small, numpy_xavier, numpy_he\n"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, bad[i].flag, bad[i].value,
