@@ -7,7 +7,7 @@
  *   2. vector math: activations over arrays, per ISA (scalar, avx2, neon);
  *   3. losses and their derivatives;
  *   4. random numbers and weight initialisation;
- *   5. data sets (HDF5, CSV, IDX/IDX.gz);
+ *   5. data sets (HDF5, CSV, IDX/IDX.gz, numpy .npy/.npz);
  *   6. weights files (save/load, atomic);
  *   7. the training driver (nnrt_main).
  *
@@ -304,20 +304,24 @@ typedef enum nnrt_format {
     NNRT_FMT_AUTO = 0, /* by magic bytes, then by extension */
     NNRT_FMT_HDF5,
     NNRT_FMT_CSV,
-    NNRT_FMT_IDX
+    NNRT_FMT_IDX,
+    NNRT_FMT_NPY,      /* numpy .npy (features; labels in a second .npy) */
+    NNRT_FMT_NPZ       /* numpy .npz (arrays x_name, y_name) */
 } nnrt_format;
 
 typedef struct nnrt_load_opts {
     nnrt_format format;
-    const char *labels_path; /* IDX: the labels file; NULL = derive from the images name */
-    const char *x_name;      /* HDF5 dataset of features; NULL = first of train_set_x, test_set_x, x, X */
-    const char *y_name;      /* HDF5 dataset of labels;   NULL = likewise *_set_y, y, Y */
+    const char *labels_path; /* IDX, .npy: the labels file; NULL = derive from the features' name */
+    const char *x_name;      /* HDF5 dataset or .npz array of features; NULL = first of
+                                train_set_x, test_set_x, x, X */
+    const char *y_name;      /* HDF5 dataset or .npz array of labels; NULL = likewise *_set_y, y, Y */
     float scale;             /* multiply uint8 features by this; 0 = default 1/255 */
     int label_col;           /* CSV: column of the label, -1 = last */
     int label_cols;          /* CSV: number of target columns (regression); 0 = 1 */
     int header;              /* CSV: -1 = auto-detect, 0 = none, 1 = first line is a header */
     int features;            /* CSV: a file of exactly this many columns holds features only
-                                (label_cols 0, y NULL), unless label_col is given; 0 = never */
+                                (label_cols 0, y NULL), unless label_col is given; 0 = never.
+                                .npy/.npz: when > 0, no labels are read unless named */
 } nnrt_load_opts;
 
 void nnrt_load_opts_default(nnrt_load_opts *o);

@@ -487,6 +487,7 @@ void nnrt_flags_info(const nnrt_model *m)
     printf("model %s\nspec %s\nnngen %s\nisa %s\nshape %s\nloss %s\n", m->name,
            m->spec_file ? m->spec_file : "?", m->nngen_version ? m->nngen_version : "?",
            m->isa ? m->isa : "?", shape, nnrt_loss_name(m->loss));
+    printf("signature %016llx\n", (unsigned long long)m->signature);
     printf("parameters %zu (%zu floats with padding)\n", m->n_weights, m->n_params);
     printf("flops per sample: forward %.0f, forward+backward %.0f\n", m->flops_fwd,
            m->flops_train);

@@ -425,8 +425,9 @@ static void test_progress_and_log(void **state)
     assert_non_null(strstr(td_err, "epoch 10  step 10/10  train loss "));
     char csv[4096];
     td_slurp(log, csv, sizeof csv);
-    assert_memory_equal(csv, "step,epoch,train_loss,train_acc,test_loss,test_acc,seconds\n3,3,",
-                        strlen("step,epoch,train_loss,train_acc,test_loss,test_acc,seconds\n3,3,"));
+    /* the first row: the weights before the first update (step 0) */
+    assert_memory_equal(csv, "step,epoch,train_loss,train_acc,test_loss,test_acc,seconds\n0,0,",
+                        strlen("step,epoch,train_loss,train_acc,test_loss,test_acc,seconds\n0,0,"));
     long step[8];
     int rows = 0;
     const char *p = strchr(csv, '\n') + 1;
@@ -436,11 +437,12 @@ static void test_progress_and_log(void **state)
         assert_non_null(strstr(p, ",,,"));
         p = strchr(p, '\n') + 1;
     }
-    assert_int_equal(rows, 4);
-    assert_int_equal(step[0], 3);
-    assert_int_equal(step[1], 6);
-    assert_int_equal(step[2], 9);
-    assert_int_equal(step[3], 10);
+    assert_int_equal(rows, 5);
+    assert_int_equal(step[0], 0);
+    assert_int_equal(step[1], 3);
+    assert_int_equal(step[2], 6);
+    assert_int_equal(step[3], 9);
+    assert_int_equal(step[4], 10);
     /* --quiet: nothing on stderr */
     assert_int_equal(td_run(&tm_blob, "blob_train", "--train", tr, "--epochs", "5", "--quiet",
                             NULL),
@@ -858,7 +860,7 @@ static void test_quiet_evaluates_once(void **state)
         long rows; /* forward rows: 100 samples per evaluation */
     } cases[] = {
         {{"--quiet", NULL}, 100},
-        {{"--quiet", "--log", log, NULL}, 20 * 100},
+        {{"--quiet", "--log", log, NULL}, 21 * 100}, /* --log's step-0 row too */
         {{NULL}, 20 * 100}, /* stderr is a file: one line per evaluation */
         {{"--quiet", "--eval-every", "8", NULL}, 5 * 100},
     };
