@@ -255,7 +255,10 @@ static int npy_parse_dict(const char *text, size_t n, nnrt_npy_hdr *h, const cha
         snprintf(h->shape_text + len, sizeof h->shape_text - len, "%s)",
                  h->ndim == 1 ? "," : "");
     h->count = count;
-    if (fortran && h->ndim > 1) /* 0-d and 1-d arrays are both orders at once */
+    int spread = 0; /* dimensions over 1: with at most one, C and Fortran order agree */
+    for (int i = 0; i < h->ndim; i++)
+        spread += h->shape[i] > 1;
+    if (fortran && spread > 1)
         return nnrt_errorf(e, "%s: array of shape %s is in Fortran order (column-major); save "
                               "np.ascontiguousarray(a) instead", what, h->shape_text);
     return 0;

@@ -170,7 +170,10 @@ static const nnrt_npz_member *nd_pick(const nnrt_npz *z, const char *given,
         const nnrt_npz_member *m = nnrt_npz_find(z, cands[i]);
         if (m)
             return m;
-        if (len < sizeof tried && !strstr(tried, cands[i]))
+        int dup = 0;
+        for (size_t j = 0; j < i; j++)
+            dup |= cands[j] && strcmp(cands[i], cands[j]) == 0;
+        if (len < sizeof tried && !dup)
             len += (size_t)snprintf(tried + len, sizeof tried - len, "%s%s", len ? ", " : "",
                                     cands[i]);
     }
