@@ -104,7 +104,8 @@ void nnrt_npy_close(nnrt_npy_reader *r);
 /* ---- weights files named *.npz (nnrt_npz_weights.c) ---- */
 /* Does path end in .npz (any case)? */
 int nnrt_npz_is_name(const char *path);
-/* nnrt_weights_save and nnrt_weights_load for an .npz (docs/weights.md). */
+/* nnrt_weights_save and nnrt_weights_load for an .npz (docs/weights.md);
+ * save gets a checkpoint nnrt_weights_save has checked (never NULL). */
 int nnrt_npz_weights_save(const char *path, const nnrt_model *m, const float *params,
                           const nnrt_checkpoint *ck, nnrt_err *e);
 int nnrt_npz_weights_load(const char *path, const nnrt_model *m, float *params,

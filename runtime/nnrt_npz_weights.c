@@ -47,19 +47,7 @@ int nnrt_npz_is_name(const char *path)
 int nnrt_npz_weights_save(const char *path, const nnrt_model *m, const float *params,
                           const nnrt_checkpoint *ck, nnrt_err *e)
 {
-    nnrt_checkpoint none = {0, 0, NNRT_OPT_SGD, NULL, 0};
-    if (!ck)
-        ck = &none;
-    if (!nnrt_word_of(nnrt_opt_rows, (int)ck->optimizer))
-        return nnrt_errorf(e, "%s: unknown optimizer kind %d", path, (int)ck->optimizer);
-    if (ck->step < 0 || ck->epoch < 0)
-        return nnrt_errorf(e, "%s: negative step or epoch (%ld, %ld)", path, ck->step,
-                           ck->epoch);
-    size_t sf = ck->state ? ck->state_floats : 0;
-    if (sf != 0 && sf != nnrt_state_floats(m, ck->optimizer))
-        return nnrt_errorf(e, "%s: optimizer state has %zu floats, but %s for model '%s' "
-                              "keeps %zu", path, sf, nnrt_opt_name(ck->optimizer), m->name,
-                           nnrt_state_floats(m, ck->optimizer));
+    size_t sf = ck->state ? ck->state_floats : 0; /* ck checked by nnrt_weights_save */
     int moments = sf == 0 ? 0 : ck->optimizer == NNRT_OPT_ADAM ? 2 : 1;
     size_t L = (size_t)(m->n_layers > 0 ? m->n_layers : 0), n = 0;
     size_t cap = 2 * L * (1 + (size_t)moments) + 5;

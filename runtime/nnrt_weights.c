@@ -152,8 +152,6 @@ static void wt_put_floats(wt_writer *w, const float *f, size_t n)
 int nnrt_weights_save(const char *path, const nnrt_model *m, const float *params,
                       const nnrt_checkpoint *ck, nnrt_err *e)
 {
-    if (nnrt_npz_is_name(path)) /* numpy's .npz: nnrt_npz_weights.c */
-        return nnrt_npz_weights_save(path, m, params, ck, e);
     nnrt_checkpoint none = {0, 0, NNRT_OPT_SGD, NULL, 0};
     if (!ck)
         ck = &none;
@@ -167,6 +165,8 @@ int nnrt_weights_save(const char *path, const nnrt_model *m, const float *params
         return nnrt_errorf(e, "%s: optimizer state has %zu floats, but %s for model '%s' "
                               "keeps %zu", path, sf, nnrt_opt_name(ck->optimizer), m->name,
                            nnrt_state_floats(m, ck->optimizer));
+    if (nnrt_npz_is_name(path)) /* numpy's .npz: nnrt_npz_weights.c */
+        return nnrt_npz_weights_save(path, m, params, ck, e);
     size_t name_len = m->name ? strlen(m->name) : 0;
     if (name_len > UINT32_MAX)
         return nnrt_errorf(e, "%s: model name too long", path);
