@@ -7,7 +7,7 @@
  *   2. vector math: activations over arrays, per ISA (scalar, avx2, neon);
  *   3. losses and their derivatives;
  *   4. random numbers and weight initialisation;
- *   5. data sets (HDF5, CSV, IDX/IDX.gz);
+ *   5. data sets (HDF5, CSV, IDX/IDX.gz, numpy .npy/.npz);
  *   6. weights files (save/load, atomic);
  *   7. the training driver (nnrt_main).
  *
@@ -82,7 +82,13 @@ typedef enum nnrt_init {
     NNRT_INIT_SMALL,     /* W ~ N(0,1) * 0.01 */
     NNRT_INIT_COURSE,    /* W ~ N(0,1) / sqrt(fan_in)  (deeplearning.ai course 1) */
     NNRT_INIT_XAVIER,    /* W ~ N(0,1) * sqrt(2 / (fan_in + fan_out))  (Glorot normal) */
-    NNRT_INIT_HE         /* W ~ N(0,1) * sqrt(2 / fan_in) */
+    NNRT_INIT_HE,        /* W ~ N(0,1) * sqrt(2 / fan_in) */
+    /* numpy's legacy generator, number for number (np.random.seed(seed),
+     * then np.random.randn for W1, W2, ...; nnrt_np_init_weight): */
+    NNRT_INIT_NUMPY,        /* randn(n, n_prev) / np.sqrt(n_prev): course 1, L-layer notebook */
+    NNRT_INIT_NUMPY_SMALL,  /* randn(n, n_prev) * 0.01: course 1, 2-layer notebook */
+    NNRT_INIT_NUMPY_XAVIER, /* randn(n, n_prev) * np.sqrt(2. / (n_prev + n)) */
+    NNRT_INIT_NUMPY_HE      /* randn(n, n_prev) * np.sqrt(2. / n_prev) */
 } nnrt_init;
 /* Biases always start at zero. */
 
@@ -256,8 +262,31 @@ double nnrt_rng_normal(nnrt_rng *r);             /* N(0, 1) */
 long nnrt_rng_below(nnrt_rng *r, long n);        /* [0, n), unbiased */
 void nnrt_rng_shuffle(nnrt_rng *r, long *idx, long n); /* Fisher-Yates */
 
-/* Fill params (n_params floats) by the rule `init`; padding stays 0. */
+/* Fill params (n_params floats) by the rule `init`; padding stays 0.
+ * The numpy rules take the seed as np.random.seed does, in [0, 2^32): a
+ * larger seed is cut to its low 32 bits (the trainer refuses one). */
 void nnrt_init_params(const nnrt_model *m, float *params, nnrt_init init, uint64_t seed);
+
+/* numpy's legacy global generator (runtime/nnrt_np_random.c): MT19937 as
+ * np.random.seed(seed) seeds it, np.random.random_sample() and
+ * np.random.randn(), the same numbers as numpy on the same C library. */
+typedef struct nnrt_np_rng {
+    uint32_t mt[624];
+    int pos;
+    int has_gauss; /* randn's polar method makes two normals, keeps one */
+    double gauss;
+} nnrt_np_rng;
+void nnrt_np_seed(nnrt_np_rng *r, uint32_t seed); /* np.random.seed(seed) */
+uint32_t nnrt_np_next32(nnrt_np_rng *r);          /* the raw 32-bit draw */
+double nnrt_np_double(nnrt_np_rng *r);            /* np.random.random_sample() */
+double nnrt_np_gauss(nnrt_np_rng *r);             /* np.random.randn() */
+/* 1 for the NNRT_INIT_NUMPY* rules. */
+int nnrt_init_is_numpy(nnrt_init init);
+/* The next initial weight of a numpy rule, in double, computed as its
+ * notebook does (NNRT_INIT_NUMPY: randn() / sqrt(fan_in)). */
+double nnrt_np_init_weight(nnrt_np_rng *r, nnrt_init init, int fan_in, int fan_out);
+/* nnrt_init_params for a numpy rule. */
+void nnrt_np_init_params(const nnrt_model *m, float *params, nnrt_init init, uint64_t seed);
 
 /* ------------------------------------------------------------------ */
 /* 5. Data sets                                                         */
@@ -275,20 +304,24 @@ typedef enum nnrt_format {
     NNRT_FMT_AUTO = 0, /* by magic bytes, then by extension */
     NNRT_FMT_HDF5,
     NNRT_FMT_CSV,
-    NNRT_FMT_IDX
+    NNRT_FMT_IDX,
+    NNRT_FMT_NPY,      /* numpy .npy (features; labels in a second .npy) */
+    NNRT_FMT_NPZ       /* numpy .npz (arrays x_name, y_name) */
 } nnrt_format;
 
 typedef struct nnrt_load_opts {
     nnrt_format format;
-    const char *labels_path; /* IDX: the labels file; NULL = derive from the images name */
-    const char *x_name;      /* HDF5 dataset of features; NULL = first of train_set_x, test_set_x, x, X */
-    const char *y_name;      /* HDF5 dataset of labels;   NULL = likewise *_set_y, y, Y */
+    const char *labels_path; /* IDX, .npy: the labels file; NULL = derive from the features' name */
+    const char *x_name;      /* HDF5 dataset or .npz array of features; NULL = first of
+                                train_set_x, test_set_x, x, X */
+    const char *y_name;      /* HDF5 dataset or .npz array of labels; NULL = likewise *_set_y, y, Y */
     float scale;             /* multiply uint8 features by this; 0 = default 1/255 */
     int label_col;           /* CSV: column of the label, -1 = last */
     int label_cols;          /* CSV: number of target columns (regression); 0 = 1 */
     int header;              /* CSV: -1 = auto-detect, 0 = none, 1 = first line is a header */
     int features;            /* CSV: a file of exactly this many columns holds features only
-                                (label_cols 0, y NULL), unless label_col is given; 0 = never */
+                                (label_cols 0, y NULL), unless label_col is given; 0 = never.
+                                .npy/.npz: when > 0, no labels are read unless named */
 } nnrt_load_opts;
 
 void nnrt_load_opts_default(nnrt_load_opts *o);

@@ -194,6 +194,10 @@ void nnrt_init_params(const nnrt_model *m, float *params, nnrt_init init, uint64
 {
     /* Biases and padding: zero.  W: one stream for the whole model, layer
      * by layer, row-major, so a seed names one set of weights. */
+    if (nnrt_init_is_numpy(init)) { /* numpy's generator: nnrt_np_random.c */
+        nnrt_np_init_params(m, params, init, seed);
+        return;
+    }
     memset(params, 0, m->n_params * sizeof params[0]);
     if (init == NNRT_INIT_ZEROS)
         return;

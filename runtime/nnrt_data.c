@@ -105,6 +105,14 @@ static int data_sniff(const char *path, nnrt_format *fmt, nnrt_err *e)
         return nnrt_errorf(e, "%s: gzip-compressed, but not an IDX file inside (and not named "
                               ".csv.gz)", path);
     }
+    if (n >= 6 && memcmp(b, "\x93NUMPY", 6) == 0) { /* numpy (nnrt_npy_data.c) */
+        *fmt = NNRT_FMT_NPY;
+        return 0;
+    }
+    if (n >= 4 && (memcmp(b, "PK\x03\x04", 4) == 0 || memcmp(b, "PK\x05\x06", 4) == 0)) {
+        *fmt = NNRT_FMT_NPZ;
+        return 0;
+    }
     if (data_is_idx_magic(b, n)) {
         *fmt = NNRT_FMT_IDX;
         return 0;
@@ -117,8 +125,11 @@ static int data_sniff(const char *path, nnrt_format *fmt, nnrt_err *e)
         return nnrt_errorf(e, "%s: empty file", path);
     if (nnrt_data_ends_with(path, ".h5") || nnrt_data_ends_with(path, ".hdf5"))
         return nnrt_errorf(e, "%s: not an HDF5 file (bad magic)", path);
-    return nnrt_errorf(e, "%s: unknown data format (expected HDF5, IDX, gzip-compressed IDX or "
-                          "a .csv file)", path);
+    if (nnrt_data_ends_with(path, ".npy") || nnrt_data_ends_with(path, ".npz"))
+        return nnrt_errorf(e, "%s: not a numpy %s file (bad magic)", path,
+                           nnrt_data_ends_with(path, ".npy") ? ".npy" : ".npz");
+    return nnrt_errorf(e, "%s: unknown data format (expected HDF5, IDX, gzip-compressed IDX, "
+                          ".npy, .npz or a .csv file)", path);
 }
 
 int nnrt_load(const char *path, const nnrt_load_opts *opts, nnrt_dataset *out, nnrt_err *e)
@@ -152,6 +163,12 @@ int nnrt_load(const char *path, const nnrt_load_opts *opts, nnrt_dataset *out, n
 #else
         rc = nnrt_errorf(e, "%s: this build of libnnrt has no HDF5 support", path);
 #endif
+        break;
+    case NNRT_FMT_NPY:
+        rc = nnrt_npy_load(path, &o, out, e);
+        break;
+    case NNRT_FMT_NPZ:
+        rc = nnrt_npz_load(path, &o, out, e);
         break;
     default:
         rc = nnrt_errorf(e, "%s: unknown format code %d", path, (int)fmt);

@@ -31,6 +31,11 @@ int nnrt_idx_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out, 
  * NNRT_HAVE_HDF5 for the library). */
 int nnrt_hdf5_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out, nnrt_err *e);
 
+/* numpy: a .npy of features with a .npy of labels, or an .npz
+ * (nnrt_npy_data.c). */
+int nnrt_npy_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out, nnrt_err *e);
+int nnrt_npz_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out, nnrt_err *e);
+
 /* ------------------------------------------------------------------ */
 /* Shared by the loaders (nnrt_data_common.c)                           */
 /* ------------------------------------------------------------------ */

@@ -407,6 +407,13 @@ int nnrt_flags_parse(tr_opts *o, const nnrt_model *m, int argc, char **argv)
                        "weights)");
         return TR_EXIT_USAGE;
     }
+    /* numpy's generator takes what np.random.seed takes */
+    if (nnrt_init_is_numpy(o->cfg.init) && o->cfg.seed > UINT32_MAX && !o->load && !o->resume) {
+        nnrt_train_msg("seed %llu: init %s seeds numpy's generator, which takes 0 to %lu (as "
+                       "np.random.seed)", (unsigned long long)o->cfg.seed,
+                       nnrt_init_name(o->cfg.init), (unsigned long)UINT32_MAX);
+        return TR_EXIT_USAGE;
+    }
     if (o->out && !o->predict) {
         nnrt_train_msg("--out FILE is the output of --predict; give --predict FILE too");
         return TR_EXIT_USAGE;
@@ -480,6 +487,7 @@ void nnrt_flags_info(const nnrt_model *m)
     printf("model %s\nspec %s\nnngen %s\nisa %s\nshape %s\nloss %s\n", m->name,
            m->spec_file ? m->spec_file : "?", m->nngen_version ? m->nngen_version : "?",
            m->isa ? m->isa : "?", shape, nnrt_loss_name(m->loss));
+    printf("signature %016llx\n", (unsigned long long)m->signature);
     printf("parameters %zu (%zu floats with padding)\n", m->n_weights, m->n_params);
     printf("flops per sample: forward %.0f, forward+backward %.0f\n", m->flops_fwd,
            m->flops_train);

@@ -71,7 +71,7 @@ int nnrt_predict_run(const tr_opts *o, const tr_ctx *c, const float *params)
         for (long i = 0; i < rows; i++) {
             const float *p = c->ebuf + i * no;
             for (long j = 0; j < no; j++)
-                fprintf(out, "%s%.6g", j ? "," : "", (double)p[j]);
+                fprintf(out, "%s%.9g", j ? "," : "", (double)p[j]); /* round-trips a float */
             if (m->loss == NNRT_LOSS_CCE) {
                 long best = 0;
                 for (long j = 1; j < no; j++)

@@ -650,6 +650,10 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
     r->mtrain = mt;
     if (o->log && nnrt_report_log_open(r, o->log))
         return TR_EXIT_DATA;
+    if (o->log) { /* the first row: the weights before this run's first update */
+        tr_evaluate(r, s, s->params);
+        nnrt_report_log_row(r, s->step, tr_now());
+    }
     if (s->step >= total && !o->quiet)
         nnrt_train_msg("%s is at step %ld already; the run is %ld steps: nothing to train",
                        o->resume ? o->resume : "the checkpoint", s->step, total);

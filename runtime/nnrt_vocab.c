@@ -66,6 +66,14 @@ const nnrt_word_row nnrt_init_rows[] = {
     {"course", NNRT_INIT_COURSE, "W ~ N(0,1) / sqrt(fan_in)"},
     {"xavier", NNRT_INIT_XAVIER, "W ~ N(0,1) * sqrt(2 / (fan_in + fan_out))"},
     {"he", NNRT_INIT_HE, "W ~ N(0,1) * sqrt(2 / fan_in)"},
+    {"numpy", NNRT_INIT_NUMPY, "np.random.seed(seed); W = np.random.randn(n, n_prev) / "
+                               "np.sqrt(n_prev)"},
+    {"numpy_small", NNRT_INIT_NUMPY_SMALL, "np.random.seed(seed); W = np.random.randn(n, "
+                                           "n_prev) * 0.01"},
+    {"numpy_xavier", NNRT_INIT_NUMPY_XAVIER, "np.random.seed(seed); W = np.random.randn(n, "
+                                             "n_prev) * np.sqrt(2. / (n_prev + n))"},
+    {"numpy_he", NNRT_INIT_NUMPY_HE, "np.random.seed(seed); W = np.random.randn(n, n_prev) * "
+                                     "np.sqrt(2. / n_prev)"},
     {NULL, 0, NULL}};
 
 #define HP_AT(f) offsetof(nnrt_train_cfg, f)
@@ -86,7 +94,7 @@ const nnrt_hparam nnrt_hparams[NNRT_N_HPARAMS + 1] = {
     {"beta2", NNRT_HP_REAL, HP_AT(beta2), 0.0, 1.0, 0, 1, NULL, "F", "Adam second-moment decay"},
     {"eps", NNRT_HP_REAL, HP_AT(eps), 0.0, 1.0, 1, 0, NULL, "F", "Adam epsilon"},
     {"init", NNRT_HP_INIT, HP_AT(init), 0, 0, 0, 0, NULL, "NAME",
-     "zeros, small, course, xavier or he"},
+     "zeros, small, course, xavier, he, numpy, numpy_small, numpy_xavier or numpy_he"},
     {"seed", NNRT_HP_SEED, HP_AT(seed), 0, 0, 0, 0, NULL, "N",
      "seed of the initial weights and the shuffle"},
     {NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL}};

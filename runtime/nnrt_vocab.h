@@ -69,7 +69,7 @@ typedef struct nnrt_word_row {
 extern const nnrt_act_row nnrt_act_rows[];   /* ends with name == NULL */
 extern const nnrt_loss_row nnrt_loss_rows[]; /* ends with name == NULL */
 extern const nnrt_word_row nnrt_opt_rows[];  /* sgd, momentum, adam; ends with NULL */
-extern const nnrt_word_row nnrt_init_rows[]; /* zeros, small, course, xavier, he; ends with NULL */
+extern const nnrt_word_row nnrt_init_rows[]; /* zeros ... he, numpy ... numpy_he; ends with NULL */
 
 /* The row of a kind, or NULL for a value no row has (a damaged file). */
 const nnrt_act_row *nnrt_act_of(nnrt_act a);

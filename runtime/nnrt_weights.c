@@ -20,6 +20,7 @@
 
 #include "nnrt_file.h"
 #include "nnrt.h"
+#include "nnrt_npy.h"
 #include "nnrt_vocab.h"
 
 #include <errno.h>
@@ -164,6 +165,8 @@ int nnrt_weights_save(const char *path, const nnrt_model *m, const float *params
         return nnrt_errorf(e, "%s: optimizer state has %zu floats, but %s for model '%s' "
                               "keeps %zu", path, sf, nnrt_opt_name(ck->optimizer), m->name,
                            nnrt_state_floats(m, ck->optimizer));
+    if (nnrt_npz_is_name(path)) /* numpy's .npz: nnrt_npz_weights.c */
+        return nnrt_npz_weights_save(path, m, params, ck, e);
     size_t name_len = m->name ? strlen(m->name) : 0;
     if (name_len > UINT32_MAX)
         return nnrt_errorf(e, "%s: model name too long", path);
@@ -338,6 +341,8 @@ static int wt_match(wt_reader *r, const nnrt_model *m, uint64_t sig, const wt_la
 int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, float *state_out,
                       size_t state_cap, nnrt_checkpoint *ck, nnrt_err *e)
 {
+    if (nnrt_npz_is_name(path)) /* numpy's .npz: nnrt_npz_weights.c */
+        return nnrt_npz_weights_load(path, m, params, state_out, state_cap, ck, e);
     unsigned char *buf;
     size_t n;
     if (wt_slurp(path, &buf, &n, e))

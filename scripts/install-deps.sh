@@ -24,9 +24,10 @@ pkgs=(build-essential cmake pkg-config clang
       libcmocka-dev       # unit tests
       libhdf5-dev         # the cat images (.h5)
       zlib1g-dev          # gzip-compressed IDX (Fashion-MNIST)
-      dataset-fashion-mnist)  # the main job's data set
+      dataset-fashion-mnist   # the main job's data set
+      python3-numpy)      # tests/numpy_check.py: nngen against numpy itself
 if [ $want_bench = 1 ]; then
-  pkgs+=(libbenchmark-dev g++ hyperfine python3-numpy python3-h5py python3-torch
+  pkgs+=(libbenchmark-dev g++ hyperfine python3-h5py python3-torch
          python3-matplotlib libopenblas0-pthread libfann-dev time linux-perf valgrind)
 fi
 arm_pkgs=()

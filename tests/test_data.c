@@ -297,8 +297,8 @@ static void test_not_data(void **state)
     (void)state;
     static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13};
     const char *p = put("picture.png", png, sizeof png);
-    expect_fail(p, NULL, "%s: unknown data format (expected HDF5, IDX, gzip-compressed IDX or a "
-                         ".csv file)", p);
+    expect_fail(p, NULL, "%s: unknown data format (expected HDF5, IDX, gzip-compressed IDX, .npy, "
+                         ".npz or a .csv file)", p);
     p = put("picture.h5", png, sizeof png);
     expect_fail(p, NULL, "%s: not an HDF5 file (bad magic)", p);
     p = put("nothing", "", 0);
@@ -530,8 +530,8 @@ static void test_csv_empty_and_gz(void **state)
 
     /* Not named .csv: only with the format given. */
     p = put_s("table.txt", "1,2\n3,4\n");
-    expect_fail(p, NULL, "%s: unknown data format (expected HDF5, IDX, gzip-compressed IDX or a "
-                         ".csv file)", p);
+    expect_fail(p, NULL, "%s: unknown data format (expected HDF5, IDX, gzip-compressed IDX, .npy, "
+                         ".npz or a .csv file)", p);
     nnrt_load_opts o;
     nnrt_load_opts_default(&o);
     o.format = NNRT_FMT_CSV;

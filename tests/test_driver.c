@@ -219,8 +219,8 @@ static void test_help(void **state)
     assert_non_null(strstr(td_out, "[full]"));
     assert_non_null(strstr(td_out, "  --eps F                Adam epsilon [1e-08]\n"));
     assert_non_null(strstr(td_out, "  --optimizer NAME       sgd, momentum or adam [sgd]\n"));
-    assert_non_null(strstr(td_out, "  --init NAME            zeros, small, course, xavier or he "
-                                   "[xavier]\n"));
+    assert_non_null(strstr(td_out, "  --init NAME            zeros, small, course, xavier, he, "
+                                   "numpy, numpy_small, numpy_xavier or numpy_he [xavier]\n"));
     assert_non_null(strstr(td_out, "  --seed N               seed of the initial weights and the "
                                    "shuffle [1]\n"));
     assert_null(strstr(td_out, "--iterations N         train for N parameter updates ["));
@@ -303,7 +303,8 @@ static void test_hparam_bounds(void **state)
          "cat_train: --iterations: '99999999999999999999' must be in [1, 1000000000]\n"},
         {"--batch", "0", "cat_train: --batch: '0' must be in [1, 1000000000] or 'full'\n"},
         {"--init", "glorot",
-         "cat_train: --init: 'glorot' is not one of zeros, small, course, xavier, he\n"},
+         "cat_train: --init: 'glorot' is not one of zeros, small, course, xavier, he, numpy, "
+         "numpy_small, numpy_xavier, numpy_he\n"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, bad[i].flag, bad[i].value,
@@ -430,8 +431,9 @@ static void test_progress_and_log(void **state)
     assert_non_null(strstr(td_err, "epoch 10  step 10/10  train loss "));
     char csv[4096];
     td_slurp(log, csv, sizeof csv);
-    assert_memory_equal(csv, "step,epoch,train_loss,train_acc,test_loss,test_acc,seconds\n3,3,",
-                        strlen("step,epoch,train_loss,train_acc,test_loss,test_acc,seconds\n3,3,"));
+    /* the first row: the weights before the first update (step 0) */
+    assert_memory_equal(csv, "step,epoch,train_loss,train_acc,test_loss,test_acc,seconds\n0,0,",
+                        strlen("step,epoch,train_loss,train_acc,test_loss,test_acc,seconds\n0,0,"));
     long step[8];
     int rows = 0;
     const char *p = strchr(csv, '\n') + 1;
@@ -441,11 +443,12 @@ static void test_progress_and_log(void **state)
         assert_non_null(strstr(p, ",,,"));
         p = strchr(p, '\n') + 1;
     }
-    assert_int_equal(rows, 4);
-    assert_int_equal(step[0], 3);
-    assert_int_equal(step[1], 6);
-    assert_int_equal(step[2], 9);
-    assert_int_equal(step[3], 10);
+    assert_int_equal(rows, 5);
+    assert_int_equal(step[0], 0);
+    assert_int_equal(step[1], 3);
+    assert_int_equal(step[2], 6);
+    assert_int_equal(step[3], 9);
+    assert_int_equal(step[4], 10);
     /* --quiet: nothing on stderr */
     assert_int_equal(td_run(&tm_blob, "blob_train", "--train", tr, "--epochs", "5", "--quiet",
                             NULL),
@@ -863,7 +866,7 @@ static void test_quiet_evaluates_once(void **state)
         long rows; /* forward rows: 100 samples per evaluation */
     } cases[] = {
         {{"--quiet", NULL}, 100},
-        {{"--quiet", "--log", log, NULL}, 20 * 100},
+        {{"--quiet", "--log", log, NULL}, 21 * 100}, /* --log's step-0 row too */
         {{NULL}, 20 * 100}, /* stderr is a file: one line per evaluation */
         {{"--quiet", "--eval-every", "8", NULL}, 5 * 100},
     };

@@ -289,9 +289,11 @@ static void test_unknown_words(void **state)
     fails(OK_HEAD "train init=xaviar\n",
           "t.spec:5:12: error: unknown init 'xaviar' (did you mean 'xavier'?)\n");
     fails(OK_HEAD "train init=glorot\n", "t.spec:5:12: error: unknown init 'glorot' (expected "
-                                         "zeros, small, course, xavier or he)\n");
+                                         "zeros, small, course, xavier, he, numpy, numpy_small, "
+                                         "numpy_xavier or numpy_he)\n");
     fails(OK_HEAD "train init=\n",
-          "t.spec:5:12: error: init: missing value (zeros, small, course, xavier or he)\n");
+          "t.spec:5:12: error: init: missing value (zeros, small, course, xavier, he, numpy, "
+          "numpy_small, numpy_xavier or numpy_he)\n");
     fails("input 4\ndense 3 leaky_relu slop=0.1\ndense 1 sigmoid\nloss bce\n",
           "t.spec:2:20: error: unknown dense option 'slop' (did you mean 'slope'?)\n");
     fails("input 4\ndense 3 leaky_relu gamma=0.1\ndense 1 sigmoid\nloss bce\n",
