@@ -1,22 +1,48 @@
 # nngen_add_model(<target> SPEC <file.spec>
 #                 [ISA all|scalar|avx2|neon] [DTYPE float|double]
-#                 [NO_MAIN] [LIBRARY] [NOVEC] [FLAGS <extra nngen flags>...])
+#                 [NO_MAIN | LIBRARY] [NOVEC] [FLAGS <extra nngen flags>...])
 #
-# Runs nngen on SPEC at build time (re-run when the spec or nngen changes)
-# into ${CMAKE_CURRENT_BINARY_DIR}/<target>.c, then
-#   - by default builds the executable <target>: the generated file with its
-#     own main() (the training driver), linked with libnnrt;
-#   - with LIBRARY, builds an OBJECT library <target> compiled with
-#     -DNNGEN_NO_MAIN, for tests and benchmarks that call the model directly.
-# ISA all (the default) lets the C compiler's predefined macros choose;
-# the target is compiled with NNGEN_VECTOR_FLAGS (-mavx2 -mfma on x86-64)
-# unless ISA is scalar.  NOVEC also turns off the C compiler's
-# auto-vectorisation (-fno-tree-vectorize), for loop-versus-vector runs.
+# Runs nngen on SPEC (relative to the current source directory) at build
+# time, again whenever the spec or nngen changes, into
+# ${CMAKE_CURRENT_BINARY_DIR}/<target>.c, and builds the target <target>
+# from it, linked with nngen::nnrt:
+#   (default)  an executable: the trainer, the generated file with its own
+#              main() (the training driver in libnnrt; docs/trainer.md);
+#   NO_MAIN    a static library, compiled with -DNNGEN_NO_MAIN: link it into
+#              your program (target_link_libraries(app PRIVATE <target>))
+#              and use NAME_model, NAME_forward, ... (docs/generated-code.md);
+#   LIBRARY    the same as an OBJECT library, for several builds of one spec
+#              in one program ($<TARGET_OBJECTS:<target>>, each with its own
+#              FLAGS --name).
+# The libraries pass nngen::nnrt on (PUBLIC): nnrt.h, SLEEF, zlib, libm.
+# ISA all (the default) lets the C compiler's predefined macros choose the
+# path; nngen::nnrt's usage requirements bring the flags that enable the
+# vector one (-mavx2 -mfma on x86-64), except for ISA scalar, the loop
+# baseline.  NOVEC also turns off the C compiler's auto-vectorisation
+# (-fno-tree-vectorize), for loop-versus-vector runs.  Models are compiled
+# with -ffp-contract=off (docs/floating-point.md).
 # The generated file's path is left in <target>_SOURCE in the caller's scope.
+#
+# Which nngen runs: NNGEN_HOST_NNGEN if set (a build-machine nngen for cross
+# builds, compiler/CMakeLists.txt), else the target nngen::nngen -- built
+# in this build (nngen's own tree, or add_subdirectory) or imported by
+# find_package(nngen CONFIG).  The same function serves all three.
+#
+# Reproducible builds: nngen runs in the project's source directory with
+# the spec's path relative to it (the binary dir's for a spec generated
+# there), so the path the model carries (--info's `spec`, --help) does not
+# depend on where the tree or the build directory is.
 function(nngen_add_model target)
   cmake_parse_arguments(A "NO_MAIN;LIBRARY;NOVEC" "SPEC;ISA;DTYPE" "FLAGS" ${ARGN})
   if(NOT A_SPEC)
     message(FATAL_ERROR "nngen_add_model(${target}): SPEC is required")
+  endif()
+  if(A_NO_MAIN AND A_LIBRARY)
+    message(FATAL_ERROR "nngen_add_model(${target}): NO_MAIN (a static library) and LIBRARY "
+                        "(an object library) exclude each other")
+  endif()
+  if(A_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "nngen_add_model(${target}): unknown arguments ${A_UNPARSED_ARGUMENTS}")
   endif()
   if(NOT A_ISA)
     set(A_ISA all)
@@ -24,33 +50,75 @@ function(nngen_add_model target)
   if(NOT A_DTYPE)
     set(A_DTYPE float)
   endif()
+
+  # The spec, relative to the directory nngen runs in.
   get_filename_component(spec "${A_SPEC}" ABSOLUTE)
-  set(out "${CMAKE_CURRENT_BINARY_DIR}/${target}.c")
-  # NNGEN_HOST_NNGEN (compiler/CMakeLists.txt): a build-machine nngen for
-  # cross builds; otherwise the nngen target built here.
-  if(NNGEN_HOST_NNGEN)
-    set(nngen_exe "${NNGEN_HOST_NNGEN}")
-  else()
-    set(nngen_exe nngen)
+  set(run_dir "")
+  foreach(dir "${PROJECT_BINARY_DIR}" "${PROJECT_SOURCE_DIR}")
+    file(RELATIVE_PATH rel "${dir}" "${spec}")
+    if(NOT run_dir AND NOT rel MATCHES "^\\.\\./" AND NOT IS_ABSOLUTE "${rel}")
+      set(run_dir "${dir}")
+      set(spec_arg "${rel}")
+    endif()
+  endforeach()
+  if(NOT run_dir)
+    set(run_dir "${CMAKE_CURRENT_BINARY_DIR}")
+    set(spec_arg "${spec}")
   endif()
+
+  # The nngen to run and what the command depends on.  A target named in
+  # COMMAND is replaced by its path (with CMAKE_CROSSCOMPILING_EMULATOR in
+  # front when cross-compiling); an alias is resolved to the real target.
+  if(NNGEN_HOST_NNGEN)
+    set(nngen_cmd "${NNGEN_HOST_NNGEN}")
+    set(nngen_dep "${NNGEN_HOST_NNGEN}")
+  elseif(TARGET nngen::nngen)
+    get_target_property(real nngen::nngen ALIASED_TARGET)
+    get_target_property(imported nngen::nngen IMPORTED)
+    if(real)
+      set(nngen_cmd ${real})
+      set(nngen_dep ${real})
+    elseif(imported)
+      set(nngen_cmd nngen::nngen)
+      set(nngen_dep "$<TARGET_FILE:nngen::nngen>")
+    else()
+      set(nngen_cmd nngen::nngen)
+      set(nngen_dep nngen::nngen)
+    endif()
+  else()
+    message(FATAL_ERROR "nngen_add_model(${target}): no nngen to run: find_package(nngen CONFIG) "
+                        "or add_subdirectory(<nngen source>) first, or set NNGEN_HOST_NNGEN")
+  endif()
+
+  set(out "${CMAKE_CURRENT_BINARY_DIR}/${target}.c")
   add_custom_command(
     OUTPUT "${out}"
-    COMMAND ${nngen_exe} --isa ${A_ISA} --dtype ${A_DTYPE} ${A_FLAGS} -o "${out}" "${spec}"
-    DEPENDS ${nngen_exe} "${spec}"
+    COMMAND ${nngen_cmd} --isa ${A_ISA} --dtype ${A_DTYPE} ${A_FLAGS} -o "${out}" "${spec_arg}"
+    DEPENDS ${nngen_dep} "${spec}"
+    WORKING_DIRECTORY "${run_dir}"
     COMMENT "nngen ${A_SPEC} -> ${target}.c (isa ${A_ISA})"
     VERBATIM)
+
   if(A_LIBRARY)
     add_library(${target} OBJECT "${out}")
-    target_compile_definitions(${target} PRIVATE NNGEN_NO_MAIN)
+  elseif(A_NO_MAIN)
+    add_library(${target} STATIC "${out}")
   else()
     add_executable(${target} "${out}")
   endif()
-  target_link_libraries(${target} PRIVATE nnrt)
-  if(NOT A_ISA STREQUAL "scalar")
-    target_compile_options(${target} PRIVATE ${NNGEN_VECTOR_FLAGS})
+  if(A_LIBRARY OR A_NO_MAIN)
+    target_compile_definitions(${target} PRIVATE NNGEN_NO_MAIN)
+    target_link_libraries(${target} PUBLIC nngen::nnrt)
+  else()
+    target_link_libraries(${target} PRIVATE nngen::nnrt)
+  endif()
+  if(A_ISA STREQUAL "scalar")
+    set_target_properties(${target} PROPERTIES NNGEN_NO_VECTOR_FLAGS ON)
   endif()
   if(A_NOVEC)
     target_compile_options(${target} PRIVATE -fno-tree-vectorize)
   endif()
+  target_compile_options(${target} PRIVATE
+    $<$<C_COMPILER_ID:GNU,Clang,AppleClang>:-ffp-contract=off>)
   set(${target}_SOURCE "${out}" PARENT_SCOPE)
 endfunction()

@@ -49,7 +49,7 @@ done
 # 1. The host nngen.
 if [ -z "$host_nngen" ]; then
   stage "host nngen ($host_dir)"
-  cmake -S "$root" -B "$host_dir" -DCMAKE_BUILD_TYPE=Release -DNNGEN_TESTS=OFF >/dev/null
+  cmake -S "$root" -B "$host_dir" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
   if [ -f "$root/compiler/main.c" ]; then
     cmake --build "$host_dir" --target nngen -j"$jobs"
     host_nngen=$host_dir/compiler/nngen

@@ -14,7 +14,7 @@ dir=${1:-$root/build-install}
 prefix=$dir/prefix
 jobs=${NNGEN_JOBS:-2}
 
-cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DNNGEN_TESTS=OFF \
+cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
       -DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
 targets=(nngen nnrt)
 [ "$(uname -m)" = x86_64 ] && targets+=(nngen-compare-peak)  # nngen-compare's peak helper
