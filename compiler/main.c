@@ -61,8 +61,8 @@ static const struct {
 
 static const char main_usage[] =
     "usage: nngen [options] SPEC\n"
-    "Compile the network that SPEC describes (docs/spec.md) into one C file\n"
-    "(SPEC - reads standard input):\n"
+    "Compile the network that SPEC describes (" NNGEN_DOCDIR "/spec.md)\n"
+    "into one C file (SPEC - reads standard input):\n"
     "forward, backward and optimizer update as fixed-size loops with AVX2+FMA,\n"
     "NEON and scalar paths, plus a model descriptor and main() for libnnrt.\n"
     "\n"

@@ -477,7 +477,7 @@ void nnrt_flags_help(const nnrt_model *m, FILE *out)
     }
     fprintf(out, "\nexit status: 0 ok, 1 data or file error (or --gradcheck above %g), "
                  "2 usage error,\n3 training diverged (NaN/inf loss), 130 interrupted.  "
-                 "See docs/trainer.md.\n", TR_GC_LIMIT);
+                 "See " NNRT_DOCDIR "/trainer.md.\n", TR_GC_LIMIT);
 }
 
 void nnrt_flags_info(const nnrt_model *m)
