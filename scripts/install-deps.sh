@@ -25,7 +25,9 @@ pkgs=(build-essential cmake pkg-config clang
       libhdf5-dev         # the cat images (.h5)
       zlib1g-dev          # gzip-compressed IDX (Fashion-MNIST)
       dataset-fashion-mnist   # the main job's data set
-      python3-numpy)      # tests/numpy_check.py: nngen against numpy itself
+      python3-numpy       # tests/numpy_check.py: nngen against numpy itself
+      man-db groff-base   # the man pages' test (man --warnings -l)
+      dpkg-dev)           # the .deb's Depends (dpkg-shlibdeps, cmake/nngen-cpack.cmake.in)
 if [ $want_bench = 1 ]; then
   pkgs+=(libbenchmark-dev g++ hyperfine python3-h5py python3-torch
          python3-matplotlib libopenblas0-pthread libfann-dev time linux-perf valgrind)
