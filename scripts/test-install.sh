@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
-# Checks the README's "use it outside the build tree" path: installs nngen,
-# libnnrt.a, nnrt.h and nnrt.pc into a private prefix, then does exactly what
-# a user does -- nngen SPEC > net.c, cc ... $(pkg-config --cflags --libs nnrt),
-# also with -lnnrt -lsleef ... spelled out -- with gcc and clang at
-# -std=c11 -Wall -Wextra -Wpedantic -Werror, and trains the result; no
-# trainer links libhdf5, and one built the installed way reads .h5; the
-# installed nngen-compare runs a spec and --dot.
+# Checks nngen used from outside its build tree, the ways the README shows:
+#   1-3. installs nngen, libnnrt.a, nnrt.h and nnrt.pc into a private prefix
+#        (`cmake --install --prefix`: the install relocates), then does what a
+#        user does -- nngen SPEC > net.c, cc ... $(pkg-config --cflags --libs
+#        nnrt), also with -lnnrt -lsleef ... spelled out -- with gcc and clang
+#        at -std=c11 -Wall -Wextra -Wpedantic -Werror, and trains the result;
+#        no trainer links libhdf5, and one built the installed way reads .h5;
+#   4.   the installed nngen-compare runs a spec and --dot;
+#   5.   the man pages and docs installed, rendering without warnings, and
+#        the path the --help texts name;
+#   6.   the CMake consumer tests/consumer (find_package(nngen CONFIG),
+#        nngen_add_model) against the prefix, against the build tree and with
+#        add_subdirectory(): its trainer reaches 4/4 on XOR running the vector
+#        path (--info's isa), its NO_MAIN library works in a program of its
+#        own, and the trainer is the same bytes whichever way nngen was found;
+#   7.   the .deb (cpack -G DEB): its Depends and contents (dpkg-deb), its
+#        dependencies satisfied here (dpkg --no-act), unpacked into a scratch
+#        root with dpkg, and the consumer built against that.
 # Usage: scripts/test-install.sh [BUILD_DIR]   (default build-install/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,13 +25,13 @@ dir=${1:-$root/build-install}
 prefix=$dir/prefix
 jobs=${NNGEN_JOBS:-2}
 
+# Configured for /usr, the .deb's prefix (and Debian's multiarch libdir);
+# installed into $prefix.
 cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
-      -DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
-targets=(nngen nnrt)
-[ "$(uname -m)" = x86_64 ] && targets+=(nngen-compare-peak)  # nngen-compare's peak helper
-cmake --build "$dir" -j"$jobs" --target "${targets[@]}" >/dev/null
+      -DNNGEN_BUILD_MODELS=OFF -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+cmake --build "$dir" -j"$jobs" >/dev/null
 rm -rf "$prefix"
-cmake --install "$dir" >/dev/null
+cmake --install "$dir" --prefix "$prefix" >/dev/null
 
 export PATH="$prefix/bin:$PATH"
 export PKG_CONFIG_PATH="$(dirname "$(find "$prefix" -name nnrt.pc)")"
@@ -30,6 +41,19 @@ cd "$work"
 
 strict="-std=c11 -Wall -Wextra -Wpedantic -Werror"
 fail() { echo "test-install: $*" >&2; exit 1; }
+# The path a trainer runs: the best vector path this machine has.
+vector_isa() { # PROG
+  local isa
+  isa=$("$1" --info | sed -n 's/^isa \([a-z0-9_]*\).*/\1/p')
+  case "$(uname -m)" in
+    x86_64)
+      if grep -qw avx512f /proc/cpuinfo && [ "$isa" = avx512 ]; then return 0; fi
+      if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
+        [ "$isa" = avx2 ] || fail "$1 runs the '$isa' path, not avx2"
+      fi ;;
+    aarch64) [ "$isa" = neon ] || fail "$1 runs the '$isa' path, not neon" ;;
+  esac
+}
 
 # 1. The README's commands, with pkg-config.
 nngen "$root/models/xor.spec" > xor_net.c
@@ -38,9 +62,7 @@ for cc in gcc clang; do
   $cc -O2 -march=native $strict xor_net.c $(pkg-config --cflags --libs nnrt) -o "xor_$cc"
   out=$("./xor_$cc" --train "$root/data/xor.csv" --quiet)
   echo "$out" | grep -q "accuracy 1.0000 (4/4)" || fail "$cc: xor did not reach 4/4: $out"
-  if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
-    "./xor_$cc" --info | grep -qx "isa avx2" || fail "$cc: -march=native build does not run the avx2 path"
-  fi
+  vector_isa "./xor_$cc"
 done
 
 # 2. The same with the libraries spelled out (the README shows this form too).
@@ -81,3 +103,71 @@ out=$(nngen-compare --dot 1000 --steps 10 --runs 1 2>&1) || fail "nngen-compare 
 echo "$out" | grep -q "^result: every variant computed .*: ok$" || fail "nngen-compare --dot: $out"
 echo "test-install: installed nngen + libnnrt work from $prefix (gcc, clang; pkg-config and -l flags)"
 echo "test-install: so does nngen-compare"
+
+# 5. Man pages and docs.
+for page in nngen.1 nngen-trainer.1; do
+  f=$prefix/share/man/man1/$page
+  [ -f "$f" ] || fail "$page not installed"
+  warn=$(MANWIDTH=80 man --warnings -l "$f" 2>&1 >/dev/null) || fail "man -l $page failed: $warn"
+  [ -z "$warn" ] || fail "man -l $page warns: $warn"
+done
+for d in README.md LICENSE spec.md trainer.md generated-code.md; do
+  [ -f "$prefix/share/doc/nngen/$d" ] || fail "share/doc/nngen/$d not installed"
+done
+# The --help texts name the docs where the configured prefix (/usr) has them.
+for path in "$(nngen --help | grep -o '/[^ ()]*/spec\.md')" \
+            "$(./xor_gcc --help | grep -o '/[^ ()]*/trainer\.md')"; do
+  [ -f "$prefix/${path#/usr/}" ] || fail "--help names '$path', not installed as such"
+done
+echo "test-install: man pages render without warnings; --help names installed docs"
+
+# 6. The CMake consumer.
+consumer() { # NAME CMAKE-ARGS...: configures, builds and runs tests/consumer in $dir/consumer-NAME
+  local name=$1 b=$dir/consumer-$1 out
+  shift
+  rm -rf "$b"
+  cmake -S "$root/tests/consumer" -B "$b" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null \
+    || fail "consumer ($name): configure failed"
+  cmake --build "$b" -j"$jobs" >/dev/null || fail "consumer ($name): build failed"
+  out=$("$b/xor" --train "$root/data/xor.csv" --save "$b/xor.nngw" --quiet)
+  echo "$out" | grep -q "accuracy 1.0000 (4/4)" || fail "consumer ($name): xor did not reach 4/4: $out"
+  vector_isa "$b/xor"
+  out=$("$b/xor_embed" "$b/xor.nngw") || fail "consumer ($name): xor_embed: $out"
+  echo "consumer ($name): xor 4/4, isa $("$b/xor" --info | sed -n 's/^isa //p'); xor_embed: ${out##*$'\n'}"
+}
+consumer prefix -DCMAKE_PREFIX_PATH="$prefix"
+consumer build-tree -Dnngen_DIR="$dir"
+cmp -s "$dir/consumer-prefix/xor" "$dir/consumer-build-tree/xor" \
+  || fail "the consumer's trainer differs between two build directories"
+consumer subdirectory -DNNGEN_SOURCE_DIR="$root"
+
+# 7. The .deb.
+rm -rf "$dir/deb"
+(cd "$dir" && cpack -G DEB -B "$dir/deb" >/dev/null) || fail "cpack -G DEB failed"
+deb=$(find "$dir/deb" -maxdepth 1 -name 'nngen_*.deb')
+[ -n "$deb" ] || fail "cpack wrote no nngen_*.deb"
+depends=$(dpkg-deb --field "$deb" Depends)
+echo "test-install: $(basename "$deb"): Depends: $depends"
+for p in libc6 libsleef3 zlib1g libhdf5- libsleef-dev zlib1g-dev; do
+  case ", $depends" in *", $p"*) ;; *) fail "Depends lacks $p: $depends" ;; esac
+done
+contents=$(dpkg-deb --contents "$deb" | awk '{print $NF}')
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
+for f in usr/bin/nngen "usr/lib/$multiarch/libnnrt.a" usr/include/nnrt.h \
+         "usr/lib/$multiarch/pkgconfig/nnrt.pc" "usr/lib/$multiarch/cmake/nngen/nngenConfig.cmake" \
+         usr/share/man/man1/nngen.1 usr/share/man/man1/nngen-trainer.1 \
+         usr/share/doc/nngen/spec.md usr/share/doc/nngen/LICENSE; do
+  grep -qx "\./$f" <<<"$contents" || fail "$(basename "$deb") lacks /$f"
+done
+# Installable here: every dependency present (what dpkg -i checks first).
+if [ "$(id -u)" = 0 ]; then
+  dpkg --no-act -i "$deb" >/dev/null || fail "dpkg --no-act -i $(basename "$deb") failed"
+fi
+# Installed into a scratch root (its own dpkg database), then used.
+sroot=$dir/deb/root
+mkdir -p "$sroot/var/lib/dpkg/info" "$sroot/var/lib/dpkg/updates"
+touch "$sroot/var/lib/dpkg/status"
+dpkg --root="$sroot" --log=/dev/null --force-depends --force-not-root -i "$deb" >/dev/null 2>&1 \
+  || fail "dpkg --root -i $(basename "$deb") failed"
+consumer deb -DCMAKE_PREFIX_PATH="$sroot/usr"
+echo "test-install: the .deb installs into a scratch root and builds the consumer"
