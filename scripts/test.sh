@@ -2,7 +2,8 @@
 # The test command: installs what the tests need, then builds and runs every
 # test suite nngen has:
 #   1. gcc, Release, warnings as errors: all ctest tests (unit, e2e on the real data)
-#   1b. install into a private prefix, build models the README's way (scripts/test-install.sh)
+#   1b. install into a private prefix, build models the README's way, the CMake
+#       consumer (tests/consumer) four ways, the .deb (scripts/test-install.sh)
 #   2. gcc, AddressSanitizer + UBSan: the same tests
 #   3. clang, warnings as errors: all ctest tests
 #   4. aarch64 cross build, tests under qemu-aarch64 (scripts/test-arm.sh)
@@ -37,7 +38,7 @@ run_suite() { # name build-dir cmake-args...
 }
 
 run_suite "gcc Release" build -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc
-stage "installed: nngen + libnnrt from a prefix, as the README uses them"
+stage "installed: nngen + libnnrt from a prefix and the .deb, as the README uses them"
 scripts/test-install.sh "$root/build-install"
 if [ $do_asan = 1 ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
