@@ -64,6 +64,14 @@ for cc in gcc clang; do
   echo "$out" | grep -q "accuracy 1.0000 (4/4)" || fail "$cc: xor did not reach 4/4: $out"
   vector_isa "./xor_$cc"
 done
+# The build tree's nnrt.pc names the build's libnnrt.a and the source's nnrt.h.
+# shellcheck disable=SC2046
+gcc -O2 -march=native $strict xor_net.c $(PKG_CONFIG_PATH="$dir/runtime" pkg-config --cflags --libs nnrt) \
+    -o xor_build_tree
+case "$(PKG_CONFIG_PATH="$dir/runtime" pkg-config --cflags --libs nnrt)" in
+  *"-I$root/runtime "*"-L$dir/runtime "*) ;;
+  *) fail "the build tree's nnrt.pc does not name $root/runtime and $dir/runtime" ;;
+esac
 
 # 2. The same with the libraries spelled out (the README shows this form too).
 nngen "$root/models/sex.spec" -o sex_net.c
