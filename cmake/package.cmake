@@ -61,14 +61,25 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 # Depends: computed when cpack runs (cmake/nngen-cpack.cmake.in), with
-# dpkg-shlibdeps over nngen itself and a probe linked with the SLEEF, zlib
-# and libhdf5 this build found (libhdf5 is dlopen()ed by every trainer that
-# reads .h5, so it is a dependency although nothing links it), plus the
-# -dev packages owning sleef.h and zlib.h (libnnrt.a is linked with them).
+# dpkg-shlibdeps over the package's programs and a probe linked with the
+# SLEEF, zlib and libhdf5 this build found (libhdf5 is dlopen()ed by every
+# trainer that reads .h5, so it is a dependency although nothing links it),
+# plus the -dev packages owning sleef.h and zlib.h (libnnrt.a is linked with
+# them) and python3 for nngen-compare.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "gcc | c-compiler, cmake, pkg-config")
 
 find_package(ZLIB REQUIRED) # ZLIB_LIBRARIES and ZLIB_INCLUDE_DIR in this scope
+# The package's programs, for dpkg-shlibdeps; what it cannot see is stated:
+# nngen-compare is a Python 3 script.
+set(NNGEN_CPACK_ELFS "$<TARGET_FILE:nngen>")
+if(TARGET nngen-compare-peak)
+  string(APPEND NNGEN_CPACK_ELFS ";$<TARGET_FILE:nngen-compare-peak>")
+endif()
+set(NNGEN_CPACK_STATED "")
+if(EXISTS ${PROJECT_SOURCE_DIR}/compare/nngen-compare.in)
+  set(NNGEN_CPACK_STATED "python3")
+endif()
 set(NNGEN_CPACK_HDF5_LIBRARY "")
 set(NNGEN_CPACK_PROBE_HDF5 "") # the probe's use of libhdf5
 if(NNRT_HAVE_HDF5 AND NNRT_HDF5_LIBRARY)

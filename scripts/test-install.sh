@@ -156,12 +156,12 @@ deb=$(find "$dir/deb" -maxdepth 1 -name 'nngen_*.deb')
 [ -n "$deb" ] || fail "cpack wrote no nngen_*.deb"
 depends=$(dpkg-deb --field "$deb" Depends)
 echo "test-install: $(basename "$deb"): Depends: $depends"
-for p in libc6 libsleef3 zlib1g libhdf5- libsleef-dev zlib1g-dev; do
+for p in libc6 libsleef3 zlib1g libhdf5- libsleef-dev zlib1g-dev python3; do
   case ", $depends" in *", $p"*) ;; *) fail "Depends lacks $p: $depends" ;; esac
 done
 contents=$(dpkg-deb --contents "$deb" | awk '{print $NF}')
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
-for f in usr/bin/nngen "usr/lib/$multiarch/libnnrt.a" usr/include/nnrt.h \
+for f in usr/bin/nngen usr/bin/nngen-compare "usr/lib/$multiarch/libnnrt.a" usr/include/nnrt.h \
          "usr/lib/$multiarch/pkgconfig/nnrt.pc" "usr/lib/$multiarch/cmake/nngen/nngenConfig.cmake" \
          usr/share/man/man1/nngen.1 usr/share/man/man1/nngen-trainer.1 \
          usr/share/doc/nngen/spec.md usr/share/doc/nngen/LICENSE; do
