@@ -176,6 +176,8 @@ void nnrt_free(void *p);
  *   nnrt_scalar_*  always (plain C loops, libm);
  *   nnrt_avx2_*    on x86-64 (SLEEF Sleef_*f8_u10, AVX2+FMA; the caller
  *                  must only call them on a CPU with AVX2 and FMA);
+ *   nnrt_avx512_*  on x86-64 (SLEEF Sleef_*f16_u10, AVX-512F; only on a
+ *                  CPU with nnrt_cpu_has("avx512"));
  *   nnrt_neon_*    on aarch64 (SLEEF Sleef_*f4_u10).
  * Sigmoid is 1/(1+exp(-x)) computed without overflow: -1000 -> 0, 1000 -> 1,
  * never NaN for finite input.  Softmax rows are max-shifted. */
@@ -192,6 +194,7 @@ void nnrt_free(void *p);
 NNRT_DECLARE_MATH(scalar)
 #if defined(__x86_64__) || defined(_M_X64)
 NNRT_DECLARE_MATH(avx2)
+NNRT_DECLARE_MATH(avx512)
 #endif
 #if defined(__aarch64__)
 NNRT_DECLARE_MATH(neon)
@@ -200,12 +203,13 @@ NNRT_DECLARE_MATH(neon)
 
 /* tanh over a few floats: for the units of a layer narrower than one
  * vector (generated code calls it when units < lanes).  Computed in double
- * (4 lanes on AVX2, 2 on NEON) with a lower latency than SLEEF's tanhf on
- * a whole vector, and rounded to float once: within 0.50001 ulp
- * (docs/runtime-math.md).  Any n; the same result for an element wherever
- * it sits, and the same bits on both ISAs. */
+ * (4 lanes on AVX2, 8 on AVX-512, 2 on NEON) with a lower latency than
+ * SLEEF's tanhf on a whole vector, and rounded to float once: within
+ * 0.50001 ulp (docs/runtime-math.md).  Any n; the same result for an
+ * element wherever it sits, and the same bits on every ISA. */
 #if defined(__x86_64__) || defined(_M_X64)
 void nnrt_avx2_tanh_short(float *x, long n);
+void nnrt_avx512_tanh_short(float *x, long n);
 #endif
 #if defined(__aarch64__)
 void nnrt_neon_tanh_short(float *x, long n);
@@ -223,7 +227,15 @@ void nnrt_scalar_softmax_rows_d(double *x, long rows, long cols);
 /* Which vector path this runtime build would use for generic work:
  * "avx2", "neon" or "scalar". */
 const char *nnrt_best_isa(void);
-/* 1 if the running CPU supports AVX2 and FMA (always 0 off x86). */
+/* 1 if the running CPU (and its OS, which must save the vector registers)
+ * can run path `isa`: "scalar" always; "avx2" with AVX2 and FMA; "avx512"
+ * with AVX-512F, AVX2 and FMA (x86-64 only); "neon" on aarch64.  0 for
+ * any other name. */
+int nnrt_cpu_has(const char *isa);
+/* The CPU feature path `isa` needs that this CPU lacks ("avx512f", "fma",
+ * "neon"; an unknown name itself), or NULL when nnrt_cpu_has(isa). */
+const char *nnrt_cpu_lacks(const char *isa);
+/* nnrt_cpu_has("avx2"). */
 int nnrt_cpu_has_avx2(void);
 
 /* ------------------------------------------------------------------ */
