@@ -741,7 +741,10 @@ int nng_emit(const nng_spec *s, const nng_emit_opts *o, FILE *out)
         e->U[i] = (char)toupper((unsigned char)s->name[i]);
     e->dbl = o->dtype_double != 0;
     e->real = e->dbl ? "double" : "float";
-    e->isas = e->dbl ? NNG_ISA_SCALAR : (o->isas & NNG_ISA_ALL);
+    int known = 0;
+    for (int i = 0; i < ISA_N; i++)
+        known |= isa_table[i].bit;
+    e->isas = e->dbl ? NNG_ISA_SCALAR : (o->isas & known);
     if (!e->isas)
         e->isas = NNG_ISA_ALL;
     for (int i = 0; i < ISA_N; i++)

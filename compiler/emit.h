@@ -39,19 +39,21 @@ typedef struct isa_row {
     const char *sel_gt0;   /* $1 > 0 ? $2 : $3, lane-wise */
     const char *hsum;      /* horizontal sum of one vector, as a float */
     const char *hsum_helper; /* templates/generated.c.in section defining hsum, or NULL */
-    const char *mask_decl; /* declares `tailmask` with lanes $1 on; NULL = scalar tails */
+    const char *mask_decl; /* declares `tailmask` with the first lanes on, given as $1
+                              ("-1, -1, 0, ...") and $2 (a bit mask, "0x0003");
+                              NULL = scalar tails */
     const char *maskload, *maskstore; /* with `tailmask` */
     const char *prefetch;  /* prefetch the line at $1 into L1, or NULL */
     int fwd_r, fwd_c;      /* forward tile: rows x units of accumulators */
     int dw_c, dw_v;        /* dW tile: units x vectors along fan_in */
     int dx_r, dx_v;        /* dA_prev tile: rows x vectors along fan_in */
     const struct isa_row *half; /* a half-width vector of the same ISA, or NULL; only
-                                   its lanes, vt, zero, loadu, storeu, set1 and fma are
-                                   used (narrow layers, kernels.c) */
+                                   its lanes, vt, zero, loadu, storeu, set1, fma and
+                                   own half are used (narrow layers, kernels.c) */
 } isa_row;
 
 /* In the order of the generated #if chain: the first the compiler targets. */
-enum { ISA_AVX2, ISA_NEON, ISA_SCALAR, ISA_N };
+enum { ISA_AVX512, ISA_AVX2, ISA_NEON, ISA_SCALAR, ISA_N };
 extern const isa_row isa_table[ISA_N];
 
 /* ------------------------------------------------------------------ */

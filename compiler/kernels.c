@@ -251,17 +251,20 @@ static void kn_fwd_rows(emitter *e, const isa_row *I, long K, long N, const kn_k
     tx_close(e, "}");
 }
 
+/* `tailmask` with the first K % lanes lanes on, as a list of lanes and as
+ * a bit mask (the row's mask_decl takes the one it needs). */
 static void kn_mask_decl(emitter *e, const isa_row *I, long K)
 {
     if (!(K % I->lanes) || !I->mask_decl)
         return;
-    char lanes[TX_STR] = "";
+    char lanes[TX_STR] = "", bits[32];
     for (int v = 0; v < I->lanes; v++) {
         strcat(lanes, v < K % I->lanes ? "-1" : "0");
         if (v + 1 < I->lanes)
             strcat(lanes, ", ");
     }
-    tx_line(e, "%s", T(e, I->mask_decl, lanes, NULL, NULL));
+    snprintf(bits, sizeof bits, "0x%lx", (1ul << K % I->lanes) - 1);
+    tx_line(e, "%s", T(e, I->mask_decl, lanes, bits, NULL));
 }
 
 /* The vector kernels above run over fan_in.  A layer whose fan_in is
@@ -282,10 +285,29 @@ int kn_vector_fan_in(const isa_row *I, long K)
     return !kn_plain(I, K);
 }
 
-/* The narrowest vector of units a path has: its half width, or its own. */
+/* The narrowest vector of units a path has: its last half width, or its own. */
 static int kn_min_lanes(const isa_row *I)
 {
-    return I->half ? I->half->lanes : I->lanes;
+    while (I->half)
+        I = I->half;
+    return I->lanes;
+}
+
+/* The narrower vectors of units [from, N) of a layer over the units: from
+ * the widest half down (AVX-512: 8, then 4), one of each that fits, into
+ * H[] with their first units in at[]; at[n] = the first unit left over
+ * for the plain loops.  Returns n. */
+static int kn_halves(const isa_row *I, long N, long from, const isa_row *H[4], long at[5])
+{
+    int n = 0;
+    at[0] = from;
+    for (const isa_row *h = I->half; h && n < 4; h = h->half)
+        if (N - at[n] >= h->lanes) {
+            H[n] = h;
+            at[n + 1] = at[n] + h->lanes;
+            n++;
+        }
+    return n;
 }
 
 static int kn_over_units(const isa_row *I, long K, long N)
@@ -388,11 +410,13 @@ static void kn_units_fwd(emitter *e, const isa_row *I, long K, long N)
     const long NV = N / V * V;
     const int C = NV / V < I->fwd_c ? (int)(NV / V) : I->fwd_c;
     const long BW = (long)C * V, NB = C ? NV / BW * BW : 0;
-    const isa_row *H = I->half;
-    const long NH = H && N - NV >= H->lanes ? NV + H->lanes : NV;
+    const isa_row *H[4];
+    long at[5];
+    const int nh = kn_halves(I, N, NV, H, at);
+    const long NH = at[nh], HW = nh ? H[0]->lanes : 0; /* the widest half block */
     tx_line(e, "/* fan_in %ld < %d lanes: over the units, %sW^T of each block in wt */", K, V,
             NB > BW ? S(e, "%ld at a time, ", BW) : "");
-    tx_line(e, "%s wt[%ld];", e->real, K * (BW > NH - NV ? BW : NH - NV));
+    tx_line(e, "%s wt[%ld];", e->real, K * (BW > HW ? BW : HW));
     if (NB > 0) {
         kn_loop L;
         const char *j0 = kn_forn(e, &L, "j0", 0, NB, BW, 0, kn_units(e, 0, BW - 1));
@@ -404,9 +428,9 @@ static void kn_units_fwd(emitter *e, const isa_row *I, long K, long N)
         kn_units_fwd_block(e, I, K, N, (int)((NV - NB) / V), S(e, "%ld", NB));
         tx_close(e, "}");
     }
-    if (NH > NV) {
-        tx_open(e, "{ /* %s, %s */", kn_units(e, NV, NH - 1), H->vt);
-        kn_units_fwd_block(e, H, K, N, 1, S(e, "%ld", NV));
+    for (int h = 0; h < nh; h++) {
+        tx_open(e, "{ /* %s, %s */", kn_units(e, at[h], at[h + 1] - 1), H[h]->vt);
+        kn_units_fwd_block(e, H[h], K, N, 1, S(e, "%ld", at[h]));
         tx_close(e, "}");
     }
     if (N > NH) {
@@ -452,13 +476,16 @@ static void kn_units_dw(emitter *e, const isa_row *I, long K, long N)
 {
     const int V = I->lanes;
     const long NV = N / V * V;
-    const isa_row *H = I->half;
-    const long NH = H && N - NV >= H->lanes ? NV + H->lanes : NV;
+    const isa_row *H[4];
+    long at[5];
+    const int nh = kn_halves(I, N, NV, H, at);
+    const long NH = at[nh];
     tx_line(e, "/* fan_in %ld < %d lanes: over the units */", K, V);
     if (NV > 0)
         kn_units_dw_vectors(e, I, K, N, 0, NV, kn_units(e, 0, NV - 1));
-    if (NH > NV) /* one half-width vector */
-        kn_units_dw_vectors(e, H, K, N, NV, NH, S(e, "%s, %s", kn_units(e, NV, NH - 1), H->vt));
+    for (int h = 0; h < nh; h++) /* one narrower vector of each width that fits */
+        kn_units_dw_vectors(e, H[h], K, N, at[h], at[h + 1],
+                            S(e, "%s, %s", kn_units(e, at[h], at[h + 1] - 1), H[h]->vt));
     if (N > NH) {
         tx_open(e, "{ /* %s: plain loops */", kn_units(e, NH, N - 1));
         kn_plain_dw(e, K, N, NH, N);

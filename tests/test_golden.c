@@ -141,10 +141,11 @@ static void test_deterministic(void **state)
     (void)state;
     nng_spec s;
     parse(cat_text, &s);
-    static const int isas[4] = {NNG_ISA_ALL, NNG_ISA_AVX2, NNG_ISA_NEON, NNG_ISA_SCALAR};
-    for (int i = 0; i < 5; i++) {
-        char *a = emit(&s, i < 4 ? isas[i] : NNG_ISA_SCALAR, i == 4);
-        char *b = emit(&s, i < 4 ? isas[i] : NNG_ISA_SCALAR, i == 4);
+    static const int isas[5] = {NNG_ISA_ALL, NNG_ISA_AVX2, NNG_ISA_AVX512, NNG_ISA_NEON,
+                                NNG_ISA_SCALAR};
+    for (int i = 0; i < 6; i++) {
+        char *a = emit(&s, i < 5 ? isas[i] : NNG_ISA_SCALAR, i == 5);
+        char *b = emit(&s, i < 5 ? isas[i] : NNG_ISA_SCALAR, i == 5);
         assert_string_equal(a, b);
         free(a);
         free(b);
@@ -159,7 +160,7 @@ static void test_what_each_isa_emits(void **state)
     parse(cat_text, &s);
     char *all = emit(&s, NNG_ISA_ALL, 0), *avx = emit(&s, NNG_ISA_AVX2, 0);
     char *neon = emit(&s, NNG_ISA_NEON, 0), *sc = emit(&s, NNG_ISA_SCALAR, 0);
-    char *dbl = emit(&s, NNG_ISA_SCALAR, 1);
+    char *dbl = emit(&s, NNG_ISA_SCALAR, 1), *a512 = emit(&s, NNG_ISA_AVX512, 0);
 
     /* AVX2: FMA in the matrix loops, SLEEF-backed runtime activations. */
     assert_non_null(strstr(avx, "_mm256_fmadd_ps("));
@@ -173,6 +174,15 @@ static void test_what_each_isa_emits(void **state)
     assert_null(strstr(avx, "nnrt_avx2_sigmoid("));
     assert_non_null(strstr(avx, "/* fan_in 7 < 8 lanes: plain loops */"));
     assert_non_null(strstr(avx, "s += x[i * 7 + k] * W[4 * 7 + k];")); /* unit 4 of 5 */
+    /* AVX-512: 16 lanes, tails under a __mmask16, the reduction intrinsic. */
+    assert_non_null(strstr(a512, "acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);"));
+    assert_non_null(strstr(a512, "const __mmask16 tailmask = 0xf;")); /* fan_in 20 = 16 + 4 */
+    assert_non_null(strstr(a512, "_mm512_maskz_loadu_ps(tailmask, "));
+    assert_non_null(strstr(a512, "_mm512_reduce_add_ps(acc0_0)"));
+    assert_non_null(strstr(a512, "nnrt_avx512_relu(ws + CAT_A1, rows * 20);"));
+    assert_non_null(strstr(a512, "nnrt_scalar_relu(ws + CAT_A2, rows * 7);"));
+    assert_non_null(strstr(a512, "#error \"this file was generated with --isa avx512"));
+    assert_null(strstr(a512, "_mm256_fmadd_ps("));
     /* NEON: vfmaq_f32(c, a, b) = c + a*b. */
     assert_non_null(strstr(neon, "acc0_0 = vfmaq_f32(acc0_0, x0, w0);"));
     assert_non_null(strstr(neon, "nnrt_neon_relu(ws + CAT_A2, rows * 7);")); /* 7 >= 4 lanes */
@@ -240,7 +250,7 @@ static void test_what_each_isa_emits(void **state)
     /* Template holes are all filled. */
     assert_null(strstr(all, "@"));
     assert_null(strstr(dbl, "@"));
-    free(all), free(avx), free(neon), free(sc), free(dbl);
+    free(all), free(avx), free(neon), free(sc), free(dbl), free(a512);
     nng_spec_free(&s);
 }
 
@@ -283,6 +293,20 @@ static void test_narrow_layers(void **state)
     assert_non_null(strstr(hx, "/* fan_in 3 < 8 lanes: over the units */"));
     assert_non_null(strstr(hx, "dW[(j0 + v) * 3 + k] += t[k * 8 + v];"));
     free(hx);
+    nng_spec_free(&h);
+    /* AVX-512 (16 lanes): 2x4 over the units with AVX2's 128-bit vectors, its
+     * half's half; 12 units are a 256-bit and a 128-bit vector. */
+    char *x512 = emit(&s, NNG_ISA_AVX512, 0);
+    assert_non_null(strstr(x512, "{ /* units 0..3, __m128 */"));
+    assert_non_null(strstr(x512, "nnrt_avx512_tanh_short(ws + XOR_A1, rows * 4);"));
+    free(x512);
+    parse("model u12\ninput 3\ndense 12 relu\ndense 1 identity\nloss mse\n", &h);
+    x512 = emit(&h, NNG_ISA_AVX512, 0);
+    assert_non_null(strstr(x512, "/* fan_in 3 < 16 lanes: over the units, W^T of each block in wt */"));
+    assert_non_null(strstr(x512, "{ /* units 0..7, __m256 */"));
+    assert_non_null(strstr(x512, "{ /* units 8..11, __m128 */"));
+    assert_non_null(strstr(x512, "/* fan_in 3 < 16 lanes: over the units */"));
+    free(x512);
     nng_spec_free(&h);
     /* The loss in float from the logits; one sample skips the 1/m scale. */
     assert_non_null(strstr(avx, "const float l1p = u == 1.0f ? ez : logf(u) * (ez / (u - 1.0f));"));
@@ -482,19 +506,21 @@ static int compile(const char *code, const char *cc, const char *flags, char *lo
 static void test_compiles_warning_free(void **state)
 {
     (void)state;
-    /* Variants: 1 all, 2 avx2, 4 neon, 8 scalar, 16 double. */
+    /* Variants: 1 all, 2 avx2, 4 neon, 8 scalar, 16 double, 32 avx512. */
     static const struct {
         const char *cc, *flags;
         int variants;
     } ccs[] = {
         {"gcc", "", 1 | 8 | 16},
         {"gcc", "-mavx2 -mfma", 1 | 2},
+        {"gcc", "-mavx512f -mavx2 -mfma", 32},
         {"clang", "", 1 | 8 | 16},
         {"clang", "-mavx2 -mfma", 1 | 2},
+        {"clang", "-mavx512f -mavx2 -mfma", 32},
         {"aarch64-linux-gnu-gcc", "", 1 | 4 | 8 | 16},
     };
-    static const int isa_of[5] = {NNG_ISA_ALL, NNG_ISA_AVX2, NNG_ISA_NEON, NNG_ISA_SCALAR,
-                                  NNG_ISA_SCALAR};
+    static const int isa_of[6] = {NNG_ISA_ALL,    NNG_ISA_AVX2,   NNG_ISA_NEON,
+                                  NNG_ISA_SCALAR, NNG_ISA_SCALAR, NNG_ISA_AVX512};
     static char log[8192];
     int compiled = 0;
     for (size_t c = 0; c < sizeof ccs / sizeof ccs[0]; c++) {
@@ -506,7 +532,7 @@ static void test_compiles_warning_free(void **state)
         for (size_t t = 0; t < sizeof compile_texts / sizeof compile_texts[0]; t++) {
             nng_spec s;
             parse(compile_texts[t], &s);
-            for (int v = 0; v < 5; v++) {
+            for (int v = 0; v < 6; v++) {
                 if (!(ccs[c].variants & (1 << v)))
                     continue;
                 int isa = isa_of[v];
@@ -526,7 +552,8 @@ static void test_compiles_warning_free(void **state)
     print_message("%d emitted files compiled warning-free\n", compiled);
 }
 
-/* --isa avx2 compiled without -mavx2 -mfma stops with our message. */
+/* --isa avx2 compiled without -mavx2 -mfma stops with our message, and
+ * --isa avx512 without -mavx512f. */
 static void test_isa_error_message(void **state)
 {
     (void)state;
@@ -542,6 +569,12 @@ static void test_isa_error_message(void **state)
     assert_int_not_equal(rc, 0);
     assert_non_null(strstr(log, "this file was generated with --isa avx2: compile it with -mavx2 "
                                 "-mfma (or -march=native)"));
+    free(code);
+    code = emit(&s, NNG_ISA_AVX512, 0);
+    rc = compile(code, "gcc", "-mavx2 -mfma", log, sizeof log);
+    assert_int_not_equal(rc, 0);
+    assert_non_null(strstr(log, "this file was generated with --isa avx512: compile it with "
+                                "-mavx512f -mavx2 -mfma"));
     free(code);
     nng_spec_free(&s);
 }
