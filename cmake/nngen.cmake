@@ -1,5 +1,5 @@
 # nngen_add_model(<target> SPEC <file.spec>
-#                 [ISA all|scalar|avx2|neon] [DTYPE float|double]
+#                 [ISA all|scalar|avx2|avx512|neon] [DTYPE float|double]
 #                 [NO_MAIN] [LIBRARY] [NOVEC] [FLAGS <extra nngen flags>...])
 #
 # Runs nngen on SPEC at build time (re-run when the spec or nngen changes)
@@ -8,9 +8,10 @@
 #     own main() (the training driver), linked with libnnrt;
 #   - with LIBRARY, builds an OBJECT library <target> compiled with
 #     -DNNGEN_NO_MAIN, for tests and benchmarks that call the model directly.
-# ISA all (the default) lets the C compiler's predefined macros choose;
-# the target is compiled with NNGEN_VECTOR_FLAGS (-mavx2 -mfma on x86-64)
-# unless ISA is scalar.  NOVEC also turns off the C compiler's
+# ISA all (the default) carries every path the target can have and picks
+# the best at run time: no flags needed.  ISA avx2 and avx512 are compiled
+# with NNGEN_AVX2_FLAGS / NNGEN_AVX512_FLAGS (-mavx2 -mfma; -mavx512f too).
+# NOVEC also turns off the C compiler's
 # auto-vectorisation (-fno-tree-vectorize), for loop-versus-vector runs.
 # The generated file's path is left in <target>_SOURCE in the caller's scope.
 function(nngen_add_model target)
@@ -46,8 +47,10 @@ function(nngen_add_model target)
     add_executable(${target} "${out}")
   endif()
   target_link_libraries(${target} PRIVATE nnrt)
-  if(NOT A_ISA STREQUAL "scalar")
-    target_compile_options(${target} PRIVATE ${NNGEN_VECTOR_FLAGS})
+  if(A_ISA STREQUAL "avx2")
+    target_compile_options(${target} PRIVATE ${NNGEN_AVX2_FLAGS})
+  elseif(A_ISA STREQUAL "avx512")
+    target_compile_options(${target} PRIVATE ${NNGEN_AVX512_FLAGS})
   endif()
   if(A_NOVEC)
     target_compile_options(${target} PRIVATE -fno-tree-vectorize)

@@ -5,6 +5,12 @@
  * is an operation the path does without (masked tails, prefetch), and the
  * scalar row (lanes 1) is the plain loops every vector path is tested
  * against.  Adding an ISA is a row here (and its runtime math).
+ *
+ * A file of one path (--isa avx2) stops with an #error unless the compiler
+ * targets the row's ISA (guard).  A file of several (--isa all) carries
+ * every path its target can have (host), each function of a path compiled
+ * for the path's ISA by a target attribute, so that no -m flag is needed,
+ * and chooses one at run time.
  */
 #include "emit.h"
 
@@ -30,8 +36,10 @@ const isa_row isa_table[ISA_N] = {
         .bit = NNG_ISA_AVX512,
         .guard = "defined(__AVX512F__) && defined(__AVX2__) && defined(__FMA__)",
         .flags = "-mavx512f -mavx2 -mfma (or -march=native on a CPU with AVX-512)",
-        .target = "AVX-512F (-mavx512f -mavx2 -mfma)",
+        .cflags = "-mavx512f -mavx2 -mfma",
         .header = "<immintrin.h>",
+        .host = "defined(__x86_64__) && defined(__GNUC__)",
+        .target_attr = "avx512f,avx2,fma",
         .lanes = 16,
         .vt = "__m512",
         .zero = "_mm512_setzero_ps()",
@@ -61,8 +69,10 @@ const isa_row isa_table[ISA_N] = {
         .bit = NNG_ISA_AVX2,
         .guard = "defined(__AVX2__) && defined(__FMA__)",
         .flags = "-mavx2 -mfma (or -march=native)",
-        .target = "AVX2+FMA (-mavx2 -mfma)",
+        .cflags = "-mavx2 -mfma",
         .header = "<immintrin.h>",
+        .host = "defined(__x86_64__) && defined(__GNUC__)",
+        .target_attr = "avx2,fma",
         .lanes = 8,
         .vt = "__m256",
         .zero = "_mm256_setzero_ps()",
@@ -92,8 +102,8 @@ const isa_row isa_table[ISA_N] = {
         .bit = NNG_ISA_NEON,
         .guard = "defined(__aarch64__) && defined(__ARM_NEON)",
         .flags = "an aarch64 compiler (NEON is part of its baseline)",
-        .target = "aarch64",
         .header = "<arm_neon.h>",
+        .host = "defined(__aarch64__) && defined(__ARM_NEON)",
         .lanes = 4,
         .vt = "float32x4_t",
         .zero = "vdupq_n_f32(0.0f)",

@@ -280,9 +280,17 @@ static int kn_plain(const isa_row *I, long K)
     return I->lanes == 1 || K < I->lanes;
 }
 
+const isa_row *kn_row_for(const isa_row *I, long K)
+{
+    /* a half with a horizontal sum is a row of the table, not a bare vector */
+    while (I->half && I->half->hsum && K < I->lanes && K >= I->half->lanes)
+        I = I->half;
+    return I;
+}
+
 int kn_vector_fan_in(const isa_row *I, long K)
 {
-    return !kn_plain(I, K);
+    return !kn_plain(kn_row_for(I, K), K);
 }
 
 /* The narrowest vector of units a path has: its last half width, or its own. */
@@ -530,15 +538,21 @@ static const kn_kind kn_dx_kind = {
 
 /* The kernel's comment, signature and "{"; then, for a narrow fan_in, its
  * whole body (over the units or the plain loops) and "}": returns 1 if
- * the kernel is written, 0 if the caller writes the vector body. */
-static int kn_begin(emitter *e, const isa_row *I, const kn_kind *k, long K, long N)
+ * the kernel is written, 0 if the caller writes the vector body with the
+ * row *Ip (the path's, or its half's: kn_row_for). */
+static int kn_begin(emitter *e, const isa_row **Ip, const kn_kind *k, long K, long N)
 {
+    const isa_row *I = kn_row_for(*Ip, K);
     tx_blank(e);
     tx_line(e, "/* %s; fan_in %ld, %ld unit%s%s. */", k->formula, K, N, N == 1 ? "" : "s", k->note);
-    tx_line(e, "static void %s_%s_%ldx%ld(%s", e->P, k->name, K, N,
+    tx_line(e, "%sstatic void %s_%s_%ldx%ld(%s", e->tgt, e->F, k->name, K, N,
             T(e, k->args[0], e->real, NULL, NULL));
     tx_cont(e, "%s", T(e, k->args[1], e->real, NULL, NULL));
     tx_open(e, "{");
+    if (I != *Ip)
+        tx_line(e, "/* fan_in %ld < %d lanes: %d-float vectors, as on the %s path */", K,
+                (*Ip)->lanes, I->lanes, I->name);
+    *Ip = I;
     if (k->units && kn_over_units(I, K, N)) {
         k->units(e, I, K, N);
     } else if (kn_plain(I, K)) {
@@ -553,7 +567,7 @@ static int kn_begin(emitter *e, const isa_row *I, const kn_kind *k, long K, long
 
 void kn_fwd(emitter *e, const isa_row *I, long K, long N)
 {
-    if (kn_begin(e, I, &kn_fwd_kind, K, N))
+    if (kn_begin(e, &I, &kn_fwd_kind, K, N))
         return;
     kn_mask_decl(e, I, K);
     const int V = I->lanes;
@@ -749,7 +763,7 @@ static void kn_dw_stream(emitter *e, const isa_row *I, long K, long N)
 
 void kn_dw(emitter *e, const isa_row *I, long K, long N)
 {
-    if (kn_begin(e, I, &kn_dw_kind, K, N))
+    if (kn_begin(e, &I, &kn_dw_kind, K, N))
         return;
     if (K >= KN_PACK_MIN && N <= KN_STREAM_MAX_UNITS) {
         kn_dw_stream(e, I, K, N);
@@ -890,7 +904,7 @@ static void kn_dx_rows(emitter *e, const isa_row *I, long K, long N, int R)
 
 void kn_dx(emitter *e, const isa_row *I, long K, long N)
 {
-    if (kn_begin(e, I, &kn_dx_kind, K, N))
+    if (kn_begin(e, &I, &kn_dx_kind, K, N))
         return;
     kn_mask_decl(e, I, K);
     tx_line(e, "long i = 0;");
@@ -919,8 +933,8 @@ void kn_dact(emitter *e, const isa_row *I, const nnrt_act_row *row)
     const ex_loop body = {.arrays = "a d", .loads = "a d", .p = row->param, .stmts = {stmt, NULL}};
     tx_blank(e);
     tx_line(e, "/* d *= f'(a) for %s: %s */", row->name, row->derivative);
-    tx_line(e, "static void %s_dact_%s(const %s *restrict a, %s *restrict d, long n%s)", e->P,
-            row->name, R, R, row->param ? S(e, ", %s %s", R, row->param) : "");
+    tx_line(e, "%sstatic void %s_dact_%s(const %s *restrict a, %s *restrict d, long n%s)", e->tgt,
+            e->F, row->name, R, R, row->param ? S(e, ", %s %s", R, row->param) : "");
     tx_open(e, "{");
     tx_line(e, "long i = 0;");
     if (I->lanes > 1) {

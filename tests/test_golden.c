@@ -197,12 +197,43 @@ static void test_what_each_isa_emits(void **state)
     assert_null(strstr(sc, "#include <immintrin.h>"));
     assert_non_null(strstr(sc, "s += x[i * 12288 + k] * W[j * 12288 + k];"));
     assert_non_null(strstr(sc, "nnrt_scalar_relu("));
-    /* all: the three, chosen by predefined macros. */
-    assert_non_null(strstr(all, "#if defined(__AVX2__) && defined(__FMA__)"));
-    assert_non_null(strstr(all, "#elif defined(__aarch64__) && defined(__ARM_NEON)"));
-    assert_non_null(strstr(all, "_mm256_fmadd_ps(") );
+    /* all: every path the target can have, each function with its target
+     * attribute, under its own prefix; the scalar loops always; chosen at
+     * start-up through a table of the paths. */
+    assert_non_null(strstr(all, "#if defined(__x86_64__) && defined(__GNUC__)\n"
+                                "#include <immintrin.h>\n"
+                                "#define CAT_PATH_AVX512 __attribute__((target(\"avx512f,avx2,fma\")))\n"
+                                "#define CAT_PATH_AVX2 __attribute__((target(\"avx2,fma\")))\n"
+                                "#endif\n"
+                                "#if defined(__aarch64__) && defined(__ARM_NEON)\n"
+                                "#include <arm_neon.h>\n"
+                                "#define CAT_PATH_NEON 1\n"
+                                "#endif\n"));
+    assert_non_null(strstr(all, "#if defined(CAT_PATH_AVX512)\n"));
+    assert_non_null(strstr(all, "CAT_PATH_AVX512 static void cat_avx512_fwd_12288x20("));
+    assert_non_null(strstr(all, "CAT_PATH_AVX2 static void cat_avx2_dw_12288x20("));
+    assert_non_null(strstr(all, "\nstatic void cat_neon_fwd_12288x20("));
+    assert_non_null(strstr(all, "\nstatic void cat_scalar_fwd_12288x20("));
+    assert_non_null(strstr(all, "CAT_PATH_AVX512 static double cat_avx512_loss_grad("));
+    assert_non_null(strstr(all, "_mm512_fmadd_ps("));
+    assert_non_null(strstr(all, "_mm256_fmadd_ps("));
     assert_non_null(strstr(all, "vfmaq_f32("));
     assert_non_null(strstr(all, "nnrt_scalar_relu("));
+    assert_null(strstr(all, "#error"));
+    assert_null(strstr(all, "-march=native"));
+    assert_non_null(strstr(all, "    {\"avx512\", cat_avx512_forward, cat_avx512_loss_grad, "
+                                "cat_avx512_update},\n"));
+    assert_non_null(strstr(all, "#endif\n    {\"scalar\", cat_scalar_forward, "
+                                "cat_scalar_loss_grad, cat_scalar_update},\n};"));
+    assert_non_null(strstr(all, "__attribute__((constructor)) static void cat_choose_path(void)\n"
+                                "{\n    nnrt_dispatch_init(&cat_dispatch);\n}\n"));
+    assert_non_null(strstr(all, "void cat_forward(const float *params, const float *x, long m, "
+                                "float *out, void *ws)\n{\n    cat_dispatch.path->forward(params, "
+                                "x, m, out, ws);\n}\n"));
+    /* one path: no dispatch, its functions the exported ones */
+    assert_null(strstr(avx, "nnrt_dispatch"));
+    assert_null(strstr(avx, "__attribute__"));
+    assert_non_null(strstr(avx, "\ndouble cat_loss_grad(const float *params"));
     /* Identical kernels once: 3 distinct relu-layer shapes, one dact_relu. */
     const char *p = strstr(avx, "static void cat_dact_relu(");
     assert_non_null(p);
@@ -233,7 +264,9 @@ static void test_what_each_isa_emits(void **state)
     assert_non_null(strstr(all, "/*   dA3 = dZ4 W4 (course: dA3 = W4^T dZ4) */"));
     /* The descriptor. */
     assert_non_null(strstr(all, "const nnrt_model cat_model = {"));
-    assert_non_null(strstr(all, ".isa = CAT_ISA,"));
+    assert_non_null(strstr(all, ".isa = cat_dispatch.isa, /* the path chosen at start-up */"));
+    assert_non_null(strstr(all, ".dispatch = &cat_dispatch,"));
+    assert_non_null(strstr(avx, ".isa = CAT_ISA,"));
     assert_non_null(strstr(all, ".flops_fwd = 491880.0,"));
     assert_non_null(strstr(all, ".input_shape = {64, 64, 3, 0},"));
     assert_non_null(strstr(all, ".iterations = 2500,"));
