@@ -329,6 +329,13 @@ static void em_kernels_isa(emitter *e, const isa_row *I)
             tx_template(e, R->hsum_helper, NULL);
         }
     }
+    int hsum4 = 0;
+    for (int l = 0; l < s->n_layers; l++)
+        hsum4 |= kn_uses_hsum4(I, nng_fan_in(s, l), s->layers[l].units);
+    if (hsum4) {
+        tx_blank(e);
+        tx_template(e, I->hsum4_helper, NULL);
+    }
     for (int l = 0; l < s->n_layers; l++) {
         long K = nng_fan_in(s, l), N = s->layers[l].units;
         if (!em_seen_shape(s, l, 1))

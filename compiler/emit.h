@@ -42,11 +42,16 @@ typedef struct isa_row {
     const char *sel_gt0;   /* $1 > 0 ? $2 : $3, lane-wise */
     const char *hsum;      /* horizontal sum of one vector, as a float */
     const char *hsum_helper; /* templates/generated.c.in section defining hsum, or NULL */
+    const char *hsum4_helper; /* the section defining <F>_hsum4(z, add, a, b, c, d):
+                                 z[0..3] = add[0..3] + the sums of four vectors, used by
+                                 forward tiles of 4 units; NULL: hsum each */
     const char *mask_decl; /* declares `tailmask` with the first lanes on, given as $1
                               ("-1, -1, 0, ...") and $2 (a bit mask, "0x0003");
                               NULL = scalar tails */
     const char *maskload, *maskstore; /* with `tailmask` */
     const char *prefetch;  /* prefetch the line at $1 into L1, or NULL */
+    int pack_ahead;        /* dW's packed blocks: copy the next while computing this one
+                              (two buffers) instead of prefetching it */
     int fwd_r, fwd_c;      /* forward tile: rows x units of accumulators */
     int dw_c, dw_v;        /* dW tile: units x vectors along fan_in */
     int dx_r, dx_v;        /* dA_prev tile: rows x vectors along fan_in */
@@ -171,6 +176,8 @@ const isa_row *kn_row_for(const isa_row *I, long K);
 /* Does path I's forward kernel for fan_in K run over fan_in in vectors
  * (and so end in horizontal sums)? */
 int kn_vector_fan_in(const isa_row *I, long K);
+/* ... and its K x N forward kernel in I's four-at-once sums (hsum4_helper)? */
+int kn_uses_hsum4(const isa_row *I, long K, long N);
 void kn_fwd(emitter *e, const isa_row *I, long K, long N); /* <P>_fwd_<K>x<N> */
 void kn_dw(emitter *e, const isa_row *I, long K, long N);  /* <P>_dw_<K>x<N> */
 void kn_dx(emitter *e, const isa_row *I, long K, long N);  /* <P>_dx_<K>x<N> */

@@ -153,6 +153,18 @@ typedef struct kn_krange {
     int acc;          /* z += the partial sum (k blocks), instead of z = b + sum */
 } kn_krange;
 
+/* Does a forward tile of C units end in the row's four-at-once sums? */
+static int kn_hsum4(const isa_row *I, int C)
+{
+    return I->hsum4_helper && C == 4;
+}
+
+int kn_uses_hsum4(const isa_row *I, long K, long N)
+{
+    return kn_vector_fan_in(I, K) && kn_row_for(I, K) == I && kn_hsum4(I, I->fwd_c) &&
+           N >= I->fwd_c;
+}
+
 /* Forward tile: R rows x C units at (i, jx), accumulating over k. */
 static void kn_fwd_tile(emitter *e, const isa_row *I, long K, long N, int R, int C, const char *jx_,
                         const kn_krange *kr)
@@ -207,6 +219,14 @@ static void kn_fwd_tile(emitter *e, const isa_row *I, long K, long N, int R, int
                 tx_line(e, "t%d_%d += x[%s] * W[%s];", r, c, kn_at(e, "i", r, K, k),
                         kn_at(e, jx, c, K, k));
         kn_end(e, &L);
+    }
+    if (kn_hsum4(I, C) && !scalar_tail) { /* four units of a row at once */
+        for (int r = 0; r < R; r++) {
+            const char *z = kn_ptr(e, "z", kn_at(e, "i", r, N, jx));
+            tx_line(e, "%s_hsum4(%s, %s, acc%d_0, acc%d_1, acc%d_2, acc%d_3);", e->F, z,
+                    kr->acc ? z : kn_ptr(e, "b", jx), r, r, r, r);
+        }
+        return;
     }
     for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++) {
@@ -609,10 +629,34 @@ void kn_fwd(emitter *e, const isa_row *I, long K, long N)
 /* dW                                                                   */
 /* ------------------------------------------------------------------ */
 
+/* Row i of the chunk's input, KN_KC columns from column `col` (a C
+ * expression), into the block `dst` (pack or pack_next). */
+static void kn_pack_row(emitter *e, const isa_row *I, long K, const char *dst, const char *col)
+{
+    kn_loop Lv;
+    const int V = I->lanes;
+    const char *v = kn_forn(e, &Lv, "v", 0, KN_KC / V, 1, 1, NULL);
+    tx_line(e, "%s;",
+            T(e, I->storeu, kn_ptr(e, dst, kn_at(e, "i", 0, KN_KC, kn_row(e, v, 0, V))),
+              T(e, I->loadu, kn_ptr(e, "a", kn_at(e, "i", 0, K, kn_add(e, col, kn_row(e, v, 0, V)))),
+                NULL, NULL),
+              NULL));
+    kn_end(e, &Lv);
+}
+
+/* What a dW tile does besides its own work (kn_dw, a row with pack_ahead):
+ * if there is a next column block, and on the first trip of the loops over
+ * kk and j when they are loops, copy its row i, from column `col`, into
+ * pack_next. */
+typedef struct kn_copy {
+    int kk_loop, j_loop;
+    char col[64]; /* a copy: the string ring is reused meanwhile */
+} kn_copy;
+
 /* dW tile: C units (from jx) x NV vectors of columns (from kx), summed
  * over the rows; a is read from `pack` at column kkx when packed. */
 static void kn_dw_tile(emitter *e, const isa_row *I, long K, long N, int C, int NV, const char *jx_,
-                       const char *kx_, const char *kkx_, int masked)
+                       const char *kx_, const char *kkx_, int masked, const kn_copy *copy)
 {
     char jx[48], kx[48], kkx[48]; /* they may live in the string ring */
     snprintf(jx, sizeof jx, "%s", jx_);
@@ -627,6 +671,12 @@ static void kn_dw_tile(emitter *e, const isa_row *I, long K, long N, int C, int 
                 e, "%s acc%d_%d = %s;", I->vt, c, v,
                 T(e, ld, kn_ptr(e, "dW", kn_at(e, jx, c, K, kn_plus(e, kx, v * V))), NULL, NULL));
     tx_open(e, "for (long i = 0; i < rows; i++) {");
+    if (copy) {
+        tx_open(e, "if (next%s%s) { /* the next block's row i, while this one is computed */",
+                copy->kk_loop ? " && kk == 0" : "", copy->j_loop ? " && j == 0" : "");
+        kn_pack_row(e, I, K, "pack_next", copy->col);
+        tx_close(e, "}");
+    }
     for (int v = 0; v < NV; v++)
         tx_line(e, "const %s a%d = %s;", I->vt, v,
                 T(e, ld,
@@ -649,8 +699,10 @@ static void kn_dw_tile(emitter *e, const isa_row *I, long K, long N, int C, int 
                       S(e, "acc%d_%d", c, v), NULL));
 }
 
+/* The unit tiles of one range of columns; `copy` (or NULL) goes into the
+ * first tile written, for its first unit (j == 0). */
 static void kn_dw_units(emitter *e, const isa_row *I, long K, long N, int NV, const char *kx_,
-                        const char *kkx_, int masked)
+                        const char *kkx_, int masked, const kn_copy *copy)
 {
     char kx[48], kkx[48];
     snprintf(kx, sizeof kx, "%s", kx_);
@@ -661,12 +713,18 @@ static void kn_dw_units(emitter *e, const isa_row *I, long K, long N, int NV, co
     if (NC > 0) {
         kn_loop L;
         const char *j = kn_forn(e, &L, "j", 0, NC, C, 0, kn_units(e, 0, C - 1));
-        kn_dw_tile(e, I, K, N, C, NV, j, kx, kk, masked);
+        kn_copy first;
+        if (copy) {
+            first = *copy;
+            first.j_loop = kn_number(j) < 0;
+        }
+        kn_dw_tile(e, I, K, N, C, NV, j, kx, kk, masked, copy ? &first : NULL);
         kn_end(e, &L);
     }
     if (N % C) {
         tx_open(e, "{ /* %s */", kn_units(e, NC, N - 1));
-        kn_dw_tile(e, I, K, N, (int)(N % C), NV, S(e, "%ld", NC), kx, kk, masked);
+        kn_dw_tile(e, I, K, N, (int)(N % C), NV, S(e, "%ld", NC), kx, kk, masked,
+                   NC > 0 ? NULL : copy);
         tx_close(e, "}");
     }
 }
@@ -772,10 +830,34 @@ void kn_dw(emitter *e, const isa_row *I, long K, long N)
     }
     const int V = I->lanes, BW = V * I->dw_v;
     long k0 = 0;
-    kn_loop L, Lv, Lkk;
+    kn_loop L, Lkk;
     const char *k;
     kn_mask_decl(e, I, K);
-    if (K >= KN_PACK_MIN) {
+    if (K >= KN_PACK_MIN && I->pack_ahead) {
+        /* As below, with two blocks: the unit tiles of one read `pack` while
+         * the first of them copies the next block into `pack_next`, so that
+         * the copy's loads (from L3: the chunk's input is megabytes) overlap
+         * the multiply-adds instead of stalling before them. */
+        const long KP = K / KN_KC * KN_KC;
+        char kb[48];
+        tx_line(e, "%s packs[2][%d * %d];", e->real, e->ws.ch, KN_KC);
+        tx_open(e, "for (long i = 0; i < rows; i++) { /* the first block */");
+        kn_pack_row(e, I, K, "packs[0]", "0");
+        tx_close(e, "}");
+        snprintf(kb, sizeof kb, "%s", kn_forn(e, &L, "k0", 0, KP, KN_KC, 0, NULL));
+        const int one = kn_number(kb) >= 0;
+        tx_line(e, "const %s *pack = packs[%s];", e->real, one ? "0" : S(e, "k0 / %d & 1", KN_KC));
+        tx_line(e, "%s *pack_next = packs[%s];", e->real, one ? "1" : S(e, "(k0 / %d + 1) & 1", KN_KC));
+        tx_line(e, "const int next = %s < %ld;", kn_plus(e, kb, KN_KC), KP);
+        const char *kk = kn_forn(e, &Lkk, "kk", 0, KN_KC, BW, 0, NULL);
+        tx_line(e, "const long k = %s;", kn_add(e, kb, kk));
+        kn_copy copy = {kn_number(kk) < 0, 0, ""};
+        snprintf(copy.col, sizeof copy.col, "%s", kn_plus(e, kb, KN_KC));
+        kn_dw_units(e, I, K, N, I->dw_v, "k", kk, 0, &copy);
+        kn_end(e, &Lkk);
+        kn_end(e, &L);
+        k0 = KP;
+    } else if (K >= KN_PACK_MIN) {
         /* Rows of a lie fan_in floats apart (often a multiple of 4 KiB, so
          * they share cache sets); copy a column block of the chunk into
          * contiguous memory once and let every unit tile read it there. */
@@ -786,14 +868,7 @@ void kn_dw(emitter *e, const isa_row *I, long K, long N)
         if (I->prefetch) /* the next block's rows, while this one is computed */
             tx_line(e, "const int next = %s < %ld;", kn_plus(e, kb, KN_KC), KP);
         tx_open(e, "for (long i = 0; i < rows; i++) {");
-        const char *v = kn_forn(e, &Lv, "v", 0, KN_KC / V, 1, 1, NULL);
-        tx_line(
-            e, "%s;",
-            T(e, I->storeu, kn_ptr(e, "pack", kn_at(e, "i", 0, KN_KC, kn_row(e, v, 0, V))),
-              T(e, I->loadu, kn_ptr(e, "a", kn_at(e, "i", 0, K, kn_add(e, kb, kn_row(e, v, 0, V)))),
-                NULL, NULL),
-              NULL));
-        kn_end(e, &Lv);
+        kn_pack_row(e, I, K, "pack", kb);
         if (I->prefetch) {
             tx_open(e, "if (next) {");
             for (int c = 0; c < KN_KC; c += 16) /* a 64-byte line holds 16 floats */
@@ -806,7 +881,7 @@ void kn_dw(emitter *e, const isa_row *I, long K, long N)
         tx_close(e, "}");
         const char *kk = kn_forn(e, &Lkk, "kk", 0, KN_KC, BW, 0, NULL);
         tx_line(e, "const long k = %s;", kn_add(e, kb, kk));
-        kn_dw_units(e, I, K, N, I->dw_v, "k", kk, 0);
+        kn_dw_units(e, I, K, N, I->dw_v, "k", kk, 0, NULL);
         kn_end(e, &Lkk);
         kn_end(e, &L);
         k0 = KP;
@@ -814,17 +889,17 @@ void kn_dw(emitter *e, const isa_row *I, long K, long N)
     const long KB = k0 + (K - k0) / BW * BW, KV = K / V * V;
     if (KB > k0) {
         k = kn_forn(e, &L, "k", k0, KB, BW, 0, NULL);
-        kn_dw_units(e, I, K, N, I->dw_v, k, NULL, 0);
+        kn_dw_units(e, I, K, N, I->dw_v, k, NULL, 0, NULL);
         kn_end(e, &L);
     }
     if (KV > KB) {
         k = kn_forn(e, &L, "k", KB, KV, V, 0, NULL);
-        kn_dw_units(e, I, K, N, 1, k, NULL, 0);
+        kn_dw_units(e, I, K, N, 1, k, NULL, 0, NULL);
         kn_end(e, &L);
     }
     if (K % V && I->maskload) {
         tx_open(e, "{ /* the last %ld of fan_in, masked */", K % V);
-        kn_dw_units(e, I, K, N, 1, S(e, "%ld", KV), NULL, 1);
+        kn_dw_units(e, I, K, N, 1, S(e, "%ld", KV), NULL, 1, NULL);
         tx_close(e, "}");
     } else if (K % V) {
         kn_dw_scalar_tail(e, K, N, KV);

@@ -110,6 +110,20 @@ void cat_update(float *params, const float *grad, float *state, const nnrt_optim
 
 /* ---- kernels: avx512, 16 floats per vector ---- */
 
+/* z[0..3] = add[0..3] + the sums of the 16 lanes of a, b, c and d: four
+ * horizontal sums at once (pairs within each 128-bit quarter, twice, then
+ * the quarters), a third of the instructions of four separate ones. */
+CAT_PATH_AVX512 static inline void cat_avx512_hsum4(float *z, const float *add, __m512 a, __m512 b, __m512 c, __m512 d)
+{
+    const __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
+    const __m512 cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
+    const __m512 q = _mm512_add_ps(_mm512_shuffle_ps(ab, cd, 0x44), _mm512_shuffle_ps(ab, cd, 0xee));
+    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(q),
+        _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(q), 1)));
+    const __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    _mm_storeu_ps(z, _mm_add_ps(_mm_loadu_ps(add), s));
+}
+
 /* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 12288, 20 units, rows <= CH. */
 CAT_PATH_AVX512 static void cat_avx512_fwd_12288x20(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
@@ -122,105 +136,73 @@ CAT_PATH_AVX512 static void cat_avx512_fwd_12288x20(const float *restrict W, con
     for (long kb = 0; kb < 12288; kb += 1024) {
         long i = 0;
         for (; i + 4 <= rows; i += 4) {
-            for (long j = 0; j < 20; j += 5) {
+            for (long j = 0; j < 20; j += 4) {
                 __m512 acc0_0 = _mm512_setzero_ps();
                 __m512 acc0_1 = _mm512_setzero_ps();
                 __m512 acc0_2 = _mm512_setzero_ps();
                 __m512 acc0_3 = _mm512_setzero_ps();
-                __m512 acc0_4 = _mm512_setzero_ps();
                 __m512 acc1_0 = _mm512_setzero_ps();
                 __m512 acc1_1 = _mm512_setzero_ps();
                 __m512 acc1_2 = _mm512_setzero_ps();
                 __m512 acc1_3 = _mm512_setzero_ps();
-                __m512 acc1_4 = _mm512_setzero_ps();
                 __m512 acc2_0 = _mm512_setzero_ps();
                 __m512 acc2_1 = _mm512_setzero_ps();
                 __m512 acc2_2 = _mm512_setzero_ps();
                 __m512 acc2_3 = _mm512_setzero_ps();
-                __m512 acc2_4 = _mm512_setzero_ps();
                 __m512 acc3_0 = _mm512_setzero_ps();
                 __m512 acc3_1 = _mm512_setzero_ps();
                 __m512 acc3_2 = _mm512_setzero_ps();
                 __m512 acc3_3 = _mm512_setzero_ps();
-                __m512 acc3_4 = _mm512_setzero_ps();
                 for (long k = kb; k < kb + 1024; k += 16) {
                     const __m512 w0 = _mm512_loadu_ps(W + j * 12288 + k);
                     const __m512 w1 = _mm512_loadu_ps(W + (j + 1) * 12288 + k);
                     const __m512 w2 = _mm512_loadu_ps(W + (j + 2) * 12288 + k);
                     const __m512 w3 = _mm512_loadu_ps(W + (j + 3) * 12288 + k);
-                    const __m512 w4 = _mm512_loadu_ps(W + (j + 4) * 12288 + k);
                     const __m512 x0 = _mm512_loadu_ps(x + i * 12288 + k);
                     acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                     acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
                     acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                     acc0_3 = _mm512_fmadd_ps(x0, w3, acc0_3);
-                    acc0_4 = _mm512_fmadd_ps(x0, w4, acc0_4);
                     const __m512 x1 = _mm512_loadu_ps(x + (i + 1) * 12288 + k);
                     acc1_0 = _mm512_fmadd_ps(x1, w0, acc1_0);
                     acc1_1 = _mm512_fmadd_ps(x1, w1, acc1_1);
                     acc1_2 = _mm512_fmadd_ps(x1, w2, acc1_2);
                     acc1_3 = _mm512_fmadd_ps(x1, w3, acc1_3);
-                    acc1_4 = _mm512_fmadd_ps(x1, w4, acc1_4);
                     const __m512 x2 = _mm512_loadu_ps(x + (i + 2) * 12288 + k);
                     acc2_0 = _mm512_fmadd_ps(x2, w0, acc2_0);
                     acc2_1 = _mm512_fmadd_ps(x2, w1, acc2_1);
                     acc2_2 = _mm512_fmadd_ps(x2, w2, acc2_2);
                     acc2_3 = _mm512_fmadd_ps(x2, w3, acc2_3);
-                    acc2_4 = _mm512_fmadd_ps(x2, w4, acc2_4);
                     const __m512 x3 = _mm512_loadu_ps(x + (i + 3) * 12288 + k);
                     acc3_0 = _mm512_fmadd_ps(x3, w0, acc3_0);
                     acc3_1 = _mm512_fmadd_ps(x3, w1, acc3_1);
                     acc3_2 = _mm512_fmadd_ps(x3, w2, acc3_2);
                     acc3_3 = _mm512_fmadd_ps(x3, w3, acc3_3);
-                    acc3_4 = _mm512_fmadd_ps(x3, w4, acc3_4);
                 }
-                z[i * 20 + j] += _mm512_reduce_add_ps(acc0_0);
-                z[i * 20 + j + 1] += _mm512_reduce_add_ps(acc0_1);
-                z[i * 20 + j + 2] += _mm512_reduce_add_ps(acc0_2);
-                z[i * 20 + j + 3] += _mm512_reduce_add_ps(acc0_3);
-                z[i * 20 + j + 4] += _mm512_reduce_add_ps(acc0_4);
-                z[(i + 1) * 20 + j] += _mm512_reduce_add_ps(acc1_0);
-                z[(i + 1) * 20 + j + 1] += _mm512_reduce_add_ps(acc1_1);
-                z[(i + 1) * 20 + j + 2] += _mm512_reduce_add_ps(acc1_2);
-                z[(i + 1) * 20 + j + 3] += _mm512_reduce_add_ps(acc1_3);
-                z[(i + 1) * 20 + j + 4] += _mm512_reduce_add_ps(acc1_4);
-                z[(i + 2) * 20 + j] += _mm512_reduce_add_ps(acc2_0);
-                z[(i + 2) * 20 + j + 1] += _mm512_reduce_add_ps(acc2_1);
-                z[(i + 2) * 20 + j + 2] += _mm512_reduce_add_ps(acc2_2);
-                z[(i + 2) * 20 + j + 3] += _mm512_reduce_add_ps(acc2_3);
-                z[(i + 2) * 20 + j + 4] += _mm512_reduce_add_ps(acc2_4);
-                z[(i + 3) * 20 + j] += _mm512_reduce_add_ps(acc3_0);
-                z[(i + 3) * 20 + j + 1] += _mm512_reduce_add_ps(acc3_1);
-                z[(i + 3) * 20 + j + 2] += _mm512_reduce_add_ps(acc3_2);
-                z[(i + 3) * 20 + j + 3] += _mm512_reduce_add_ps(acc3_3);
-                z[(i + 3) * 20 + j + 4] += _mm512_reduce_add_ps(acc3_4);
+                cat_avx512_hsum4(z + i * 20 + j, z + i * 20 + j, acc0_0, acc0_1, acc0_2, acc0_3);
+                cat_avx512_hsum4(z + (i + 1) * 20 + j, z + (i + 1) * 20 + j, acc1_0, acc1_1, acc1_2, acc1_3);
+                cat_avx512_hsum4(z + (i + 2) * 20 + j, z + (i + 2) * 20 + j, acc2_0, acc2_1, acc2_2, acc2_3);
+                cat_avx512_hsum4(z + (i + 3) * 20 + j, z + (i + 3) * 20 + j, acc3_0, acc3_1, acc3_2, acc3_3);
             }
         }
         for (; i < rows; i++) {
-            for (long j = 0; j < 20; j += 5) {
+            for (long j = 0; j < 20; j += 4) {
                 __m512 acc0_0 = _mm512_setzero_ps();
                 __m512 acc0_1 = _mm512_setzero_ps();
                 __m512 acc0_2 = _mm512_setzero_ps();
                 __m512 acc0_3 = _mm512_setzero_ps();
-                __m512 acc0_4 = _mm512_setzero_ps();
                 for (long k = kb; k < kb + 1024; k += 16) {
                     const __m512 w0 = _mm512_loadu_ps(W + j * 12288 + k);
                     const __m512 w1 = _mm512_loadu_ps(W + (j + 1) * 12288 + k);
                     const __m512 w2 = _mm512_loadu_ps(W + (j + 2) * 12288 + k);
                     const __m512 w3 = _mm512_loadu_ps(W + (j + 3) * 12288 + k);
-                    const __m512 w4 = _mm512_loadu_ps(W + (j + 4) * 12288 + k);
                     const __m512 x0 = _mm512_loadu_ps(x + i * 12288 + k);
                     acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                     acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
                     acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                     acc0_3 = _mm512_fmadd_ps(x0, w3, acc0_3);
-                    acc0_4 = _mm512_fmadd_ps(x0, w4, acc0_4);
                 }
-                z[i * 20 + j] += _mm512_reduce_add_ps(acc0_0);
-                z[i * 20 + j + 1] += _mm512_reduce_add_ps(acc0_1);
-                z[i * 20 + j + 2] += _mm512_reduce_add_ps(acc0_2);
-                z[i * 20 + j + 3] += _mm512_reduce_add_ps(acc0_3);
-                z[i * 20 + j + 4] += _mm512_reduce_add_ps(acc0_4);
+                cat_avx512_hsum4(z + i * 20 + j, z + i * 20 + j, acc0_0, acc0_1, acc0_2, acc0_3);
             }
         }
     }
@@ -230,22 +212,19 @@ CAT_PATH_AVX512 static void cat_avx512_fwd_12288x20(const float *restrict W, con
 CAT_PATH_AVX512 static void cat_avx512_dw_12288x20(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
-    float pack[128 * 48];
-    for (long k0 = 0; k0 < 12288; k0 += 48) {
-        const int next = k0 + 48 < 12288;
-        for (long i = 0; i < rows; i++) {
-            for (long v = 0; v < 3; v++) {
-                _mm512_storeu_ps(pack + i * 48 + v * 16, _mm512_loadu_ps(a + i * 12288 + k0 + v * 16));
-            }
-            if (next) {
-                _mm_prefetch((const char *)(a + i * 12288 + k0 + 48), _MM_HINT_T0);
-                _mm_prefetch((const char *)(a + i * 12288 + k0 + 64), _MM_HINT_T0);
-                _mm_prefetch((const char *)(a + i * 12288 + k0 + 80), _MM_HINT_T0);
-            }
+    float packs[2][128 * 48];
+    for (long i = 0; i < rows; i++) { /* the first block */
+        for (long v = 0; v < 3; v++) {
+            _mm512_storeu_ps(packs[0] + i * 48 + v * 16, _mm512_loadu_ps(a + i * 12288 + v * 16));
         }
+    }
+    for (long k0 = 0; k0 < 12288; k0 += 48) {
+        const float *pack = packs[k0 / 48 & 1];
+        float *pack_next = packs[(k0 / 48 + 1) & 1];
+        const int next = k0 + 48 < 12288;
         { /* kk = 0 */
             const long k = k0;
-            for (long j = 0; j < 20; j += 5) {
+            for (long j = 0; j < 20; j += 4) {
                 __m512 acc0_0 = _mm512_loadu_ps(dW + j * 12288 + k);
                 __m512 acc0_1 = _mm512_loadu_ps(dW + j * 12288 + k + 16);
                 __m512 acc0_2 = _mm512_loadu_ps(dW + j * 12288 + k + 32);
@@ -258,10 +237,12 @@ CAT_PATH_AVX512 static void cat_avx512_dw_12288x20(const float *restrict dz, con
                 __m512 acc3_0 = _mm512_loadu_ps(dW + (j + 3) * 12288 + k);
                 __m512 acc3_1 = _mm512_loadu_ps(dW + (j + 3) * 12288 + k + 16);
                 __m512 acc3_2 = _mm512_loadu_ps(dW + (j + 3) * 12288 + k + 32);
-                __m512 acc4_0 = _mm512_loadu_ps(dW + (j + 4) * 12288 + k);
-                __m512 acc4_1 = _mm512_loadu_ps(dW + (j + 4) * 12288 + k + 16);
-                __m512 acc4_2 = _mm512_loadu_ps(dW + (j + 4) * 12288 + k + 32);
                 for (long i = 0; i < rows; i++) {
+                    if (next && j == 0) { /* the next block's row i, while this one is computed */
+                        for (long v = 0; v < 3; v++) {
+                            _mm512_storeu_ps(pack_next + i * 48 + v * 16, _mm512_loadu_ps(a + i * 12288 + k0 + 48 + v * 16));
+                        }
+                    }
                     const __m512 a0 = _mm512_loadu_ps(pack + i * 48);
                     const __m512 a1 = _mm512_loadu_ps(pack + i * 48 + 16);
                     const __m512 a2 = _mm512_loadu_ps(pack + i * 48 + 32);
@@ -281,10 +262,6 @@ CAT_PATH_AVX512 static void cat_avx512_dw_12288x20(const float *restrict dz, con
                     acc3_0 = _mm512_fmadd_ps(d3, a0, acc3_0);
                     acc3_1 = _mm512_fmadd_ps(d3, a1, acc3_1);
                     acc3_2 = _mm512_fmadd_ps(d3, a2, acc3_2);
-                    const __m512 d4 = _mm512_set1_ps(dz[i * 20 + j + 4]);
-                    acc4_0 = _mm512_fmadd_ps(d4, a0, acc4_0);
-                    acc4_1 = _mm512_fmadd_ps(d4, a1, acc4_1);
-                    acc4_2 = _mm512_fmadd_ps(d4, a2, acc4_2);
                 }
                 _mm512_storeu_ps(dW + j * 12288 + k, acc0_0);
                 _mm512_storeu_ps(dW + j * 12288 + k + 16, acc0_1);
@@ -298,9 +275,6 @@ CAT_PATH_AVX512 static void cat_avx512_dw_12288x20(const float *restrict dz, con
                 _mm512_storeu_ps(dW + (j + 3) * 12288 + k, acc3_0);
                 _mm512_storeu_ps(dW + (j + 3) * 12288 + k + 16, acc3_1);
                 _mm512_storeu_ps(dW + (j + 3) * 12288 + k + 32, acc3_2);
-                _mm512_storeu_ps(dW + (j + 4) * 12288 + k, acc4_0);
-                _mm512_storeu_ps(dW + (j + 4) * 12288 + k + 16, acc4_1);
-                _mm512_storeu_ps(dW + (j + 4) * 12288 + k + 32, acc4_2);
             }
         }
     }
@@ -313,219 +287,204 @@ CAT_PATH_AVX512 static void cat_avx512_fwd_20x7(const float *restrict W, const f
     const __mmask16 tailmask = 0xf;
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        { /* units 0..4 */
+        { /* units 0..3 */
             __m512 acc0_0 = _mm512_setzero_ps();
             __m512 acc0_1 = _mm512_setzero_ps();
             __m512 acc0_2 = _mm512_setzero_ps();
             __m512 acc0_3 = _mm512_setzero_ps();
-            __m512 acc0_4 = _mm512_setzero_ps();
             __m512 acc1_0 = _mm512_setzero_ps();
             __m512 acc1_1 = _mm512_setzero_ps();
             __m512 acc1_2 = _mm512_setzero_ps();
             __m512 acc1_3 = _mm512_setzero_ps();
-            __m512 acc1_4 = _mm512_setzero_ps();
             __m512 acc2_0 = _mm512_setzero_ps();
             __m512 acc2_1 = _mm512_setzero_ps();
             __m512 acc2_2 = _mm512_setzero_ps();
             __m512 acc2_3 = _mm512_setzero_ps();
-            __m512 acc2_4 = _mm512_setzero_ps();
             __m512 acc3_0 = _mm512_setzero_ps();
             __m512 acc3_1 = _mm512_setzero_ps();
             __m512 acc3_2 = _mm512_setzero_ps();
             __m512 acc3_3 = _mm512_setzero_ps();
-            __m512 acc3_4 = _mm512_setzero_ps();
             { /* k = 0 */
                 const __m512 w0 = _mm512_loadu_ps(W);
                 const __m512 w1 = _mm512_loadu_ps(W + 1 * 20);
                 const __m512 w2 = _mm512_loadu_ps(W + 2 * 20);
                 const __m512 w3 = _mm512_loadu_ps(W + 3 * 20);
-                const __m512 w4 = _mm512_loadu_ps(W + 4 * 20);
                 const __m512 x0 = _mm512_loadu_ps(x + i * 20);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                 acc0_3 = _mm512_fmadd_ps(x0, w3, acc0_3);
-                acc0_4 = _mm512_fmadd_ps(x0, w4, acc0_4);
                 const __m512 x1 = _mm512_loadu_ps(x + (i + 1) * 20);
                 acc1_0 = _mm512_fmadd_ps(x1, w0, acc1_0);
                 acc1_1 = _mm512_fmadd_ps(x1, w1, acc1_1);
                 acc1_2 = _mm512_fmadd_ps(x1, w2, acc1_2);
                 acc1_3 = _mm512_fmadd_ps(x1, w3, acc1_3);
-                acc1_4 = _mm512_fmadd_ps(x1, w4, acc1_4);
                 const __m512 x2 = _mm512_loadu_ps(x + (i + 2) * 20);
                 acc2_0 = _mm512_fmadd_ps(x2, w0, acc2_0);
                 acc2_1 = _mm512_fmadd_ps(x2, w1, acc2_1);
                 acc2_2 = _mm512_fmadd_ps(x2, w2, acc2_2);
                 acc2_3 = _mm512_fmadd_ps(x2, w3, acc2_3);
-                acc2_4 = _mm512_fmadd_ps(x2, w4, acc2_4);
                 const __m512 x3 = _mm512_loadu_ps(x + (i + 3) * 20);
                 acc3_0 = _mm512_fmadd_ps(x3, w0, acc3_0);
                 acc3_1 = _mm512_fmadd_ps(x3, w1, acc3_1);
                 acc3_2 = _mm512_fmadd_ps(x3, w2, acc3_2);
                 acc3_3 = _mm512_fmadd_ps(x3, w3, acc3_3);
-                acc3_4 = _mm512_fmadd_ps(x3, w4, acc3_4);
             }
             { /* the last 4 of fan_in, masked */
                 const __m512 w0 = _mm512_maskz_loadu_ps(tailmask, W + 16);
                 const __m512 w1 = _mm512_maskz_loadu_ps(tailmask, W + 1 * 20 + 16);
                 const __m512 w2 = _mm512_maskz_loadu_ps(tailmask, W + 2 * 20 + 16);
                 const __m512 w3 = _mm512_maskz_loadu_ps(tailmask, W + 3 * 20 + 16);
-                const __m512 w4 = _mm512_maskz_loadu_ps(tailmask, W + 4 * 20 + 16);
                 const __m512 x0 = _mm512_maskz_loadu_ps(tailmask, x + i * 20 + 16);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                 acc0_3 = _mm512_fmadd_ps(x0, w3, acc0_3);
-                acc0_4 = _mm512_fmadd_ps(x0, w4, acc0_4);
                 const __m512 x1 = _mm512_maskz_loadu_ps(tailmask, x + (i + 1) * 20 + 16);
                 acc1_0 = _mm512_fmadd_ps(x1, w0, acc1_0);
                 acc1_1 = _mm512_fmadd_ps(x1, w1, acc1_1);
                 acc1_2 = _mm512_fmadd_ps(x1, w2, acc1_2);
                 acc1_3 = _mm512_fmadd_ps(x1, w3, acc1_3);
-                acc1_4 = _mm512_fmadd_ps(x1, w4, acc1_4);
                 const __m512 x2 = _mm512_maskz_loadu_ps(tailmask, x + (i + 2) * 20 + 16);
                 acc2_0 = _mm512_fmadd_ps(x2, w0, acc2_0);
                 acc2_1 = _mm512_fmadd_ps(x2, w1, acc2_1);
                 acc2_2 = _mm512_fmadd_ps(x2, w2, acc2_2);
                 acc2_3 = _mm512_fmadd_ps(x2, w3, acc2_3);
-                acc2_4 = _mm512_fmadd_ps(x2, w4, acc2_4);
                 const __m512 x3 = _mm512_maskz_loadu_ps(tailmask, x + (i + 3) * 20 + 16);
                 acc3_0 = _mm512_fmadd_ps(x3, w0, acc3_0);
                 acc3_1 = _mm512_fmadd_ps(x3, w1, acc3_1);
                 acc3_2 = _mm512_fmadd_ps(x3, w2, acc3_2);
                 acc3_3 = _mm512_fmadd_ps(x3, w3, acc3_3);
-                acc3_4 = _mm512_fmadd_ps(x3, w4, acc3_4);
             }
-            z[i * 7] = b[0] + _mm512_reduce_add_ps(acc0_0);
-            z[i * 7 + 1] = b[1] + _mm512_reduce_add_ps(acc0_1);
-            z[i * 7 + 2] = b[2] + _mm512_reduce_add_ps(acc0_2);
-            z[i * 7 + 3] = b[3] + _mm512_reduce_add_ps(acc0_3);
-            z[i * 7 + 4] = b[4] + _mm512_reduce_add_ps(acc0_4);
-            z[(i + 1) * 7] = b[0] + _mm512_reduce_add_ps(acc1_0);
-            z[(i + 1) * 7 + 1] = b[1] + _mm512_reduce_add_ps(acc1_1);
-            z[(i + 1) * 7 + 2] = b[2] + _mm512_reduce_add_ps(acc1_2);
-            z[(i + 1) * 7 + 3] = b[3] + _mm512_reduce_add_ps(acc1_3);
-            z[(i + 1) * 7 + 4] = b[4] + _mm512_reduce_add_ps(acc1_4);
-            z[(i + 2) * 7] = b[0] + _mm512_reduce_add_ps(acc2_0);
-            z[(i + 2) * 7 + 1] = b[1] + _mm512_reduce_add_ps(acc2_1);
-            z[(i + 2) * 7 + 2] = b[2] + _mm512_reduce_add_ps(acc2_2);
-            z[(i + 2) * 7 + 3] = b[3] + _mm512_reduce_add_ps(acc2_3);
-            z[(i + 2) * 7 + 4] = b[4] + _mm512_reduce_add_ps(acc2_4);
-            z[(i + 3) * 7] = b[0] + _mm512_reduce_add_ps(acc3_0);
-            z[(i + 3) * 7 + 1] = b[1] + _mm512_reduce_add_ps(acc3_1);
-            z[(i + 3) * 7 + 2] = b[2] + _mm512_reduce_add_ps(acc3_2);
-            z[(i + 3) * 7 + 3] = b[3] + _mm512_reduce_add_ps(acc3_3);
-            z[(i + 3) * 7 + 4] = b[4] + _mm512_reduce_add_ps(acc3_4);
+            cat_avx512_hsum4(z + i * 7, b, acc0_0, acc0_1, acc0_2, acc0_3);
+            cat_avx512_hsum4(z + (i + 1) * 7, b, acc1_0, acc1_1, acc1_2, acc1_3);
+            cat_avx512_hsum4(z + (i + 2) * 7, b, acc2_0, acc2_1, acc2_2, acc2_3);
+            cat_avx512_hsum4(z + (i + 3) * 7, b, acc3_0, acc3_1, acc3_2, acc3_3);
         }
-        { /* units 5..6 */
+        { /* units 4..6 */
             __m512 acc0_0 = _mm512_setzero_ps();
             __m512 acc0_1 = _mm512_setzero_ps();
+            __m512 acc0_2 = _mm512_setzero_ps();
             __m512 acc1_0 = _mm512_setzero_ps();
             __m512 acc1_1 = _mm512_setzero_ps();
+            __m512 acc1_2 = _mm512_setzero_ps();
             __m512 acc2_0 = _mm512_setzero_ps();
             __m512 acc2_1 = _mm512_setzero_ps();
+            __m512 acc2_2 = _mm512_setzero_ps();
             __m512 acc3_0 = _mm512_setzero_ps();
             __m512 acc3_1 = _mm512_setzero_ps();
+            __m512 acc3_2 = _mm512_setzero_ps();
             { /* k = 0 */
-                const __m512 w0 = _mm512_loadu_ps(W + 5 * 20);
-                const __m512 w1 = _mm512_loadu_ps(W + 6 * 20);
+                const __m512 w0 = _mm512_loadu_ps(W + 4 * 20);
+                const __m512 w1 = _mm512_loadu_ps(W + 5 * 20);
+                const __m512 w2 = _mm512_loadu_ps(W + 6 * 20);
                 const __m512 x0 = _mm512_loadu_ps(x + i * 20);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
+                acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                 const __m512 x1 = _mm512_loadu_ps(x + (i + 1) * 20);
                 acc1_0 = _mm512_fmadd_ps(x1, w0, acc1_0);
                 acc1_1 = _mm512_fmadd_ps(x1, w1, acc1_1);
+                acc1_2 = _mm512_fmadd_ps(x1, w2, acc1_2);
                 const __m512 x2 = _mm512_loadu_ps(x + (i + 2) * 20);
                 acc2_0 = _mm512_fmadd_ps(x2, w0, acc2_0);
                 acc2_1 = _mm512_fmadd_ps(x2, w1, acc2_1);
+                acc2_2 = _mm512_fmadd_ps(x2, w2, acc2_2);
                 const __m512 x3 = _mm512_loadu_ps(x + (i + 3) * 20);
                 acc3_0 = _mm512_fmadd_ps(x3, w0, acc3_0);
                 acc3_1 = _mm512_fmadd_ps(x3, w1, acc3_1);
+                acc3_2 = _mm512_fmadd_ps(x3, w2, acc3_2);
             }
             { /* the last 4 of fan_in, masked */
-                const __m512 w0 = _mm512_maskz_loadu_ps(tailmask, W + 5 * 20 + 16);
-                const __m512 w1 = _mm512_maskz_loadu_ps(tailmask, W + 6 * 20 + 16);
+                const __m512 w0 = _mm512_maskz_loadu_ps(tailmask, W + 4 * 20 + 16);
+                const __m512 w1 = _mm512_maskz_loadu_ps(tailmask, W + 5 * 20 + 16);
+                const __m512 w2 = _mm512_maskz_loadu_ps(tailmask, W + 6 * 20 + 16);
                 const __m512 x0 = _mm512_maskz_loadu_ps(tailmask, x + i * 20 + 16);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
+                acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                 const __m512 x1 = _mm512_maskz_loadu_ps(tailmask, x + (i + 1) * 20 + 16);
                 acc1_0 = _mm512_fmadd_ps(x1, w0, acc1_0);
                 acc1_1 = _mm512_fmadd_ps(x1, w1, acc1_1);
+                acc1_2 = _mm512_fmadd_ps(x1, w2, acc1_2);
                 const __m512 x2 = _mm512_maskz_loadu_ps(tailmask, x + (i + 2) * 20 + 16);
                 acc2_0 = _mm512_fmadd_ps(x2, w0, acc2_0);
                 acc2_1 = _mm512_fmadd_ps(x2, w1, acc2_1);
+                acc2_2 = _mm512_fmadd_ps(x2, w2, acc2_2);
                 const __m512 x3 = _mm512_maskz_loadu_ps(tailmask, x + (i + 3) * 20 + 16);
                 acc3_0 = _mm512_fmadd_ps(x3, w0, acc3_0);
                 acc3_1 = _mm512_fmadd_ps(x3, w1, acc3_1);
+                acc3_2 = _mm512_fmadd_ps(x3, w2, acc3_2);
             }
-            z[i * 7 + 5] = b[5] + _mm512_reduce_add_ps(acc0_0);
-            z[i * 7 + 6] = b[6] + _mm512_reduce_add_ps(acc0_1);
-            z[(i + 1) * 7 + 5] = b[5] + _mm512_reduce_add_ps(acc1_0);
-            z[(i + 1) * 7 + 6] = b[6] + _mm512_reduce_add_ps(acc1_1);
-            z[(i + 2) * 7 + 5] = b[5] + _mm512_reduce_add_ps(acc2_0);
-            z[(i + 2) * 7 + 6] = b[6] + _mm512_reduce_add_ps(acc2_1);
-            z[(i + 3) * 7 + 5] = b[5] + _mm512_reduce_add_ps(acc3_0);
-            z[(i + 3) * 7 + 6] = b[6] + _mm512_reduce_add_ps(acc3_1);
+            z[i * 7 + 4] = b[4] + _mm512_reduce_add_ps(acc0_0);
+            z[i * 7 + 5] = b[5] + _mm512_reduce_add_ps(acc0_1);
+            z[i * 7 + 6] = b[6] + _mm512_reduce_add_ps(acc0_2);
+            z[(i + 1) * 7 + 4] = b[4] + _mm512_reduce_add_ps(acc1_0);
+            z[(i + 1) * 7 + 5] = b[5] + _mm512_reduce_add_ps(acc1_1);
+            z[(i + 1) * 7 + 6] = b[6] + _mm512_reduce_add_ps(acc1_2);
+            z[(i + 2) * 7 + 4] = b[4] + _mm512_reduce_add_ps(acc2_0);
+            z[(i + 2) * 7 + 5] = b[5] + _mm512_reduce_add_ps(acc2_1);
+            z[(i + 2) * 7 + 6] = b[6] + _mm512_reduce_add_ps(acc2_2);
+            z[(i + 3) * 7 + 4] = b[4] + _mm512_reduce_add_ps(acc3_0);
+            z[(i + 3) * 7 + 5] = b[5] + _mm512_reduce_add_ps(acc3_1);
+            z[(i + 3) * 7 + 6] = b[6] + _mm512_reduce_add_ps(acc3_2);
         }
     }
     for (; i < rows; i++) {
-        { /* units 0..4 */
+        { /* units 0..3 */
             __m512 acc0_0 = _mm512_setzero_ps();
             __m512 acc0_1 = _mm512_setzero_ps();
             __m512 acc0_2 = _mm512_setzero_ps();
             __m512 acc0_3 = _mm512_setzero_ps();
-            __m512 acc0_4 = _mm512_setzero_ps();
             { /* k = 0 */
                 const __m512 w0 = _mm512_loadu_ps(W);
                 const __m512 w1 = _mm512_loadu_ps(W + 1 * 20);
                 const __m512 w2 = _mm512_loadu_ps(W + 2 * 20);
                 const __m512 w3 = _mm512_loadu_ps(W + 3 * 20);
-                const __m512 w4 = _mm512_loadu_ps(W + 4 * 20);
                 const __m512 x0 = _mm512_loadu_ps(x + i * 20);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                 acc0_3 = _mm512_fmadd_ps(x0, w3, acc0_3);
-                acc0_4 = _mm512_fmadd_ps(x0, w4, acc0_4);
             }
             { /* the last 4 of fan_in, masked */
                 const __m512 w0 = _mm512_maskz_loadu_ps(tailmask, W + 16);
                 const __m512 w1 = _mm512_maskz_loadu_ps(tailmask, W + 1 * 20 + 16);
                 const __m512 w2 = _mm512_maskz_loadu_ps(tailmask, W + 2 * 20 + 16);
                 const __m512 w3 = _mm512_maskz_loadu_ps(tailmask, W + 3 * 20 + 16);
-                const __m512 w4 = _mm512_maskz_loadu_ps(tailmask, W + 4 * 20 + 16);
                 const __m512 x0 = _mm512_maskz_loadu_ps(tailmask, x + i * 20 + 16);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                 acc0_3 = _mm512_fmadd_ps(x0, w3, acc0_3);
-                acc0_4 = _mm512_fmadd_ps(x0, w4, acc0_4);
             }
-            z[i * 7] = b[0] + _mm512_reduce_add_ps(acc0_0);
-            z[i * 7 + 1] = b[1] + _mm512_reduce_add_ps(acc0_1);
-            z[i * 7 + 2] = b[2] + _mm512_reduce_add_ps(acc0_2);
-            z[i * 7 + 3] = b[3] + _mm512_reduce_add_ps(acc0_3);
-            z[i * 7 + 4] = b[4] + _mm512_reduce_add_ps(acc0_4);
+            cat_avx512_hsum4(z + i * 7, b, acc0_0, acc0_1, acc0_2, acc0_3);
         }
-        { /* units 5..6 */
+        { /* units 4..6 */
             __m512 acc0_0 = _mm512_setzero_ps();
             __m512 acc0_1 = _mm512_setzero_ps();
+            __m512 acc0_2 = _mm512_setzero_ps();
             { /* k = 0 */
-                const __m512 w0 = _mm512_loadu_ps(W + 5 * 20);
-                const __m512 w1 = _mm512_loadu_ps(W + 6 * 20);
+                const __m512 w0 = _mm512_loadu_ps(W + 4 * 20);
+                const __m512 w1 = _mm512_loadu_ps(W + 5 * 20);
+                const __m512 w2 = _mm512_loadu_ps(W + 6 * 20);
                 const __m512 x0 = _mm512_loadu_ps(x + i * 20);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
+                acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
             }
             { /* the last 4 of fan_in, masked */
-                const __m512 w0 = _mm512_maskz_loadu_ps(tailmask, W + 5 * 20 + 16);
-                const __m512 w1 = _mm512_maskz_loadu_ps(tailmask, W + 6 * 20 + 16);
+                const __m512 w0 = _mm512_maskz_loadu_ps(tailmask, W + 4 * 20 + 16);
+                const __m512 w1 = _mm512_maskz_loadu_ps(tailmask, W + 5 * 20 + 16);
+                const __m512 w2 = _mm512_maskz_loadu_ps(tailmask, W + 6 * 20 + 16);
                 const __m512 x0 = _mm512_maskz_loadu_ps(tailmask, x + i * 20 + 16);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
+                acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
             }
-            z[i * 7 + 5] = b[5] + _mm512_reduce_add_ps(acc0_0);
-            z[i * 7 + 6] = b[6] + _mm512_reduce_add_ps(acc0_1);
+            z[i * 7 + 4] = b[4] + _mm512_reduce_add_ps(acc0_0);
+            z[i * 7 + 5] = b[5] + _mm512_reduce_add_ps(acc0_1);
+            z[i * 7 + 6] = b[6] + _mm512_reduce_add_ps(acc0_2);
         }
     }
 }
@@ -536,12 +495,11 @@ CAT_PATH_AVX512 static void cat_avx512_dw_20x7(const float *restrict dz, const f
 {
     const __mmask16 tailmask = 0xf;
     { /* k = 0 */
-        { /* units 0..4 */
+        { /* units 0..3 */
             __m512 acc0_0 = _mm512_loadu_ps(dW);
             __m512 acc1_0 = _mm512_loadu_ps(dW + 1 * 20);
             __m512 acc2_0 = _mm512_loadu_ps(dW + 2 * 20);
             __m512 acc3_0 = _mm512_loadu_ps(dW + 3 * 20);
-            __m512 acc4_0 = _mm512_loadu_ps(dW + 4 * 20);
             for (long i = 0; i < rows; i++) {
                 const __m512 a0 = _mm512_loadu_ps(a + i * 20);
                 const __m512 d0 = _mm512_set1_ps(dz[i * 7]);
@@ -552,36 +510,36 @@ CAT_PATH_AVX512 static void cat_avx512_dw_20x7(const float *restrict dz, const f
                 acc2_0 = _mm512_fmadd_ps(d2, a0, acc2_0);
                 const __m512 d3 = _mm512_set1_ps(dz[i * 7 + 3]);
                 acc3_0 = _mm512_fmadd_ps(d3, a0, acc3_0);
-                const __m512 d4 = _mm512_set1_ps(dz[i * 7 + 4]);
-                acc4_0 = _mm512_fmadd_ps(d4, a0, acc4_0);
             }
             _mm512_storeu_ps(dW, acc0_0);
             _mm512_storeu_ps(dW + 1 * 20, acc1_0);
             _mm512_storeu_ps(dW + 2 * 20, acc2_0);
             _mm512_storeu_ps(dW + 3 * 20, acc3_0);
-            _mm512_storeu_ps(dW + 4 * 20, acc4_0);
         }
-        { /* units 5..6 */
-            __m512 acc0_0 = _mm512_loadu_ps(dW + 5 * 20);
-            __m512 acc1_0 = _mm512_loadu_ps(dW + 6 * 20);
+        { /* units 4..6 */
+            __m512 acc0_0 = _mm512_loadu_ps(dW + 4 * 20);
+            __m512 acc1_0 = _mm512_loadu_ps(dW + 5 * 20);
+            __m512 acc2_0 = _mm512_loadu_ps(dW + 6 * 20);
             for (long i = 0; i < rows; i++) {
                 const __m512 a0 = _mm512_loadu_ps(a + i * 20);
-                const __m512 d0 = _mm512_set1_ps(dz[i * 7 + 5]);
+                const __m512 d0 = _mm512_set1_ps(dz[i * 7 + 4]);
                 acc0_0 = _mm512_fmadd_ps(d0, a0, acc0_0);
-                const __m512 d1 = _mm512_set1_ps(dz[i * 7 + 6]);
+                const __m512 d1 = _mm512_set1_ps(dz[i * 7 + 5]);
                 acc1_0 = _mm512_fmadd_ps(d1, a0, acc1_0);
+                const __m512 d2 = _mm512_set1_ps(dz[i * 7 + 6]);
+                acc2_0 = _mm512_fmadd_ps(d2, a0, acc2_0);
             }
-            _mm512_storeu_ps(dW + 5 * 20, acc0_0);
-            _mm512_storeu_ps(dW + 6 * 20, acc1_0);
+            _mm512_storeu_ps(dW + 4 * 20, acc0_0);
+            _mm512_storeu_ps(dW + 5 * 20, acc1_0);
+            _mm512_storeu_ps(dW + 6 * 20, acc2_0);
         }
     }
     { /* the last 4 of fan_in, masked */
-        { /* units 0..4 */
+        { /* units 0..3 */
             __m512 acc0_0 = _mm512_maskz_loadu_ps(tailmask, dW + 16);
             __m512 acc1_0 = _mm512_maskz_loadu_ps(tailmask, dW + 1 * 20 + 16);
             __m512 acc2_0 = _mm512_maskz_loadu_ps(tailmask, dW + 2 * 20 + 16);
             __m512 acc3_0 = _mm512_maskz_loadu_ps(tailmask, dW + 3 * 20 + 16);
-            __m512 acc4_0 = _mm512_maskz_loadu_ps(tailmask, dW + 4 * 20 + 16);
             for (long i = 0; i < rows; i++) {
                 const __m512 a0 = _mm512_maskz_loadu_ps(tailmask, a + i * 20 + 16);
                 const __m512 d0 = _mm512_set1_ps(dz[i * 7]);
@@ -592,27 +550,28 @@ CAT_PATH_AVX512 static void cat_avx512_dw_20x7(const float *restrict dz, const f
                 acc2_0 = _mm512_fmadd_ps(d2, a0, acc2_0);
                 const __m512 d3 = _mm512_set1_ps(dz[i * 7 + 3]);
                 acc3_0 = _mm512_fmadd_ps(d3, a0, acc3_0);
-                const __m512 d4 = _mm512_set1_ps(dz[i * 7 + 4]);
-                acc4_0 = _mm512_fmadd_ps(d4, a0, acc4_0);
             }
             _mm512_mask_storeu_ps(dW + 16, tailmask, acc0_0);
             _mm512_mask_storeu_ps(dW + 1 * 20 + 16, tailmask, acc1_0);
             _mm512_mask_storeu_ps(dW + 2 * 20 + 16, tailmask, acc2_0);
             _mm512_mask_storeu_ps(dW + 3 * 20 + 16, tailmask, acc3_0);
-            _mm512_mask_storeu_ps(dW + 4 * 20 + 16, tailmask, acc4_0);
         }
-        { /* units 5..6 */
-            __m512 acc0_0 = _mm512_maskz_loadu_ps(tailmask, dW + 5 * 20 + 16);
-            __m512 acc1_0 = _mm512_maskz_loadu_ps(tailmask, dW + 6 * 20 + 16);
+        { /* units 4..6 */
+            __m512 acc0_0 = _mm512_maskz_loadu_ps(tailmask, dW + 4 * 20 + 16);
+            __m512 acc1_0 = _mm512_maskz_loadu_ps(tailmask, dW + 5 * 20 + 16);
+            __m512 acc2_0 = _mm512_maskz_loadu_ps(tailmask, dW + 6 * 20 + 16);
             for (long i = 0; i < rows; i++) {
                 const __m512 a0 = _mm512_maskz_loadu_ps(tailmask, a + i * 20 + 16);
-                const __m512 d0 = _mm512_set1_ps(dz[i * 7 + 5]);
+                const __m512 d0 = _mm512_set1_ps(dz[i * 7 + 4]);
                 acc0_0 = _mm512_fmadd_ps(d0, a0, acc0_0);
-                const __m512 d1 = _mm512_set1_ps(dz[i * 7 + 6]);
+                const __m512 d1 = _mm512_set1_ps(dz[i * 7 + 5]);
                 acc1_0 = _mm512_fmadd_ps(d1, a0, acc1_0);
+                const __m512 d2 = _mm512_set1_ps(dz[i * 7 + 6]);
+                acc2_0 = _mm512_fmadd_ps(d2, a0, acc2_0);
             }
-            _mm512_mask_storeu_ps(dW + 5 * 20 + 16, tailmask, acc0_0);
-            _mm512_mask_storeu_ps(dW + 6 * 20 + 16, tailmask, acc1_0);
+            _mm512_mask_storeu_ps(dW + 4 * 20 + 16, tailmask, acc0_0);
+            _mm512_mask_storeu_ps(dW + 5 * 20 + 16, tailmask, acc1_0);
+            _mm512_mask_storeu_ps(dW + 6 * 20 + 16, tailmask, acc2_0);
         }
     }
 }

@@ -96,141 +96,93 @@ void fashion_update(float *params, const float *grad, float *state, const nnrt_o
 
 /* ---- kernels: avx512, 16 floats per vector ---- */
 
+/* z[0..3] = add[0..3] + the sums of the 16 lanes of a, b, c and d: four
+ * horizontal sums at once (pairs within each 128-bit quarter, twice, then
+ * the quarters), a third of the instructions of four separate ones. */
+FASHION_PATH_AVX512 static inline void fashion_avx512_hsum4(float *z, const float *add, __m512 a, __m512 b, __m512 c, __m512 d)
+{
+    const __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
+    const __m512 cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
+    const __m512 q = _mm512_add_ps(_mm512_shuffle_ps(ab, cd, 0x44), _mm512_shuffle_ps(ab, cd, 0xee));
+    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(q),
+        _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(q), 1)));
+    const __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    _mm_storeu_ps(z, _mm_add_ps(_mm_loadu_ps(add), s));
+}
+
 /* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 784, 256 units, rows <= CH. */
 FASHION_PATH_AVX512 static void fashion_avx512_fwd_784x256(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long j = 0; j < 255; j += 5) {
+        for (long j = 0; j < 256; j += 4) {
             __m512 acc0_0 = _mm512_setzero_ps();
             __m512 acc0_1 = _mm512_setzero_ps();
             __m512 acc0_2 = _mm512_setzero_ps();
             __m512 acc0_3 = _mm512_setzero_ps();
-            __m512 acc0_4 = _mm512_setzero_ps();
             __m512 acc1_0 = _mm512_setzero_ps();
             __m512 acc1_1 = _mm512_setzero_ps();
             __m512 acc1_2 = _mm512_setzero_ps();
             __m512 acc1_3 = _mm512_setzero_ps();
-            __m512 acc1_4 = _mm512_setzero_ps();
             __m512 acc2_0 = _mm512_setzero_ps();
             __m512 acc2_1 = _mm512_setzero_ps();
             __m512 acc2_2 = _mm512_setzero_ps();
             __m512 acc2_3 = _mm512_setzero_ps();
-            __m512 acc2_4 = _mm512_setzero_ps();
             __m512 acc3_0 = _mm512_setzero_ps();
             __m512 acc3_1 = _mm512_setzero_ps();
             __m512 acc3_2 = _mm512_setzero_ps();
             __m512 acc3_3 = _mm512_setzero_ps();
-            __m512 acc3_4 = _mm512_setzero_ps();
             for (long k = 0; k < 784; k += 16) {
                 const __m512 w0 = _mm512_loadu_ps(W + j * 784 + k);
                 const __m512 w1 = _mm512_loadu_ps(W + (j + 1) * 784 + k);
                 const __m512 w2 = _mm512_loadu_ps(W + (j + 2) * 784 + k);
                 const __m512 w3 = _mm512_loadu_ps(W + (j + 3) * 784 + k);
-                const __m512 w4 = _mm512_loadu_ps(W + (j + 4) * 784 + k);
                 const __m512 x0 = _mm512_loadu_ps(x + i * 784 + k);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                 acc0_3 = _mm512_fmadd_ps(x0, w3, acc0_3);
-                acc0_4 = _mm512_fmadd_ps(x0, w4, acc0_4);
                 const __m512 x1 = _mm512_loadu_ps(x + (i + 1) * 784 + k);
                 acc1_0 = _mm512_fmadd_ps(x1, w0, acc1_0);
                 acc1_1 = _mm512_fmadd_ps(x1, w1, acc1_1);
                 acc1_2 = _mm512_fmadd_ps(x1, w2, acc1_2);
                 acc1_3 = _mm512_fmadd_ps(x1, w3, acc1_3);
-                acc1_4 = _mm512_fmadd_ps(x1, w4, acc1_4);
                 const __m512 x2 = _mm512_loadu_ps(x + (i + 2) * 784 + k);
                 acc2_0 = _mm512_fmadd_ps(x2, w0, acc2_0);
                 acc2_1 = _mm512_fmadd_ps(x2, w1, acc2_1);
                 acc2_2 = _mm512_fmadd_ps(x2, w2, acc2_2);
                 acc2_3 = _mm512_fmadd_ps(x2, w3, acc2_3);
-                acc2_4 = _mm512_fmadd_ps(x2, w4, acc2_4);
                 const __m512 x3 = _mm512_loadu_ps(x + (i + 3) * 784 + k);
                 acc3_0 = _mm512_fmadd_ps(x3, w0, acc3_0);
                 acc3_1 = _mm512_fmadd_ps(x3, w1, acc3_1);
                 acc3_2 = _mm512_fmadd_ps(x3, w2, acc3_2);
                 acc3_3 = _mm512_fmadd_ps(x3, w3, acc3_3);
-                acc3_4 = _mm512_fmadd_ps(x3, w4, acc3_4);
             }
-            z[i * 256 + j] = b[j] + _mm512_reduce_add_ps(acc0_0);
-            z[i * 256 + j + 1] = b[j + 1] + _mm512_reduce_add_ps(acc0_1);
-            z[i * 256 + j + 2] = b[j + 2] + _mm512_reduce_add_ps(acc0_2);
-            z[i * 256 + j + 3] = b[j + 3] + _mm512_reduce_add_ps(acc0_3);
-            z[i * 256 + j + 4] = b[j + 4] + _mm512_reduce_add_ps(acc0_4);
-            z[(i + 1) * 256 + j] = b[j] + _mm512_reduce_add_ps(acc1_0);
-            z[(i + 1) * 256 + j + 1] = b[j + 1] + _mm512_reduce_add_ps(acc1_1);
-            z[(i + 1) * 256 + j + 2] = b[j + 2] + _mm512_reduce_add_ps(acc1_2);
-            z[(i + 1) * 256 + j + 3] = b[j + 3] + _mm512_reduce_add_ps(acc1_3);
-            z[(i + 1) * 256 + j + 4] = b[j + 4] + _mm512_reduce_add_ps(acc1_4);
-            z[(i + 2) * 256 + j] = b[j] + _mm512_reduce_add_ps(acc2_0);
-            z[(i + 2) * 256 + j + 1] = b[j + 1] + _mm512_reduce_add_ps(acc2_1);
-            z[(i + 2) * 256 + j + 2] = b[j + 2] + _mm512_reduce_add_ps(acc2_2);
-            z[(i + 2) * 256 + j + 3] = b[j + 3] + _mm512_reduce_add_ps(acc2_3);
-            z[(i + 2) * 256 + j + 4] = b[j + 4] + _mm512_reduce_add_ps(acc2_4);
-            z[(i + 3) * 256 + j] = b[j] + _mm512_reduce_add_ps(acc3_0);
-            z[(i + 3) * 256 + j + 1] = b[j + 1] + _mm512_reduce_add_ps(acc3_1);
-            z[(i + 3) * 256 + j + 2] = b[j + 2] + _mm512_reduce_add_ps(acc3_2);
-            z[(i + 3) * 256 + j + 3] = b[j + 3] + _mm512_reduce_add_ps(acc3_3);
-            z[(i + 3) * 256 + j + 4] = b[j + 4] + _mm512_reduce_add_ps(acc3_4);
-        }
-        { /* unit 255 */
-            __m512 acc0_0 = _mm512_setzero_ps();
-            __m512 acc1_0 = _mm512_setzero_ps();
-            __m512 acc2_0 = _mm512_setzero_ps();
-            __m512 acc3_0 = _mm512_setzero_ps();
-            for (long k = 0; k < 784; k += 16) {
-                const __m512 w0 = _mm512_loadu_ps(W + 255 * 784 + k);
-                const __m512 x0 = _mm512_loadu_ps(x + i * 784 + k);
-                acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
-                const __m512 x1 = _mm512_loadu_ps(x + (i + 1) * 784 + k);
-                acc1_0 = _mm512_fmadd_ps(x1, w0, acc1_0);
-                const __m512 x2 = _mm512_loadu_ps(x + (i + 2) * 784 + k);
-                acc2_0 = _mm512_fmadd_ps(x2, w0, acc2_0);
-                const __m512 x3 = _mm512_loadu_ps(x + (i + 3) * 784 + k);
-                acc3_0 = _mm512_fmadd_ps(x3, w0, acc3_0);
-            }
-            z[i * 256 + 255] = b[255] + _mm512_reduce_add_ps(acc0_0);
-            z[(i + 1) * 256 + 255] = b[255] + _mm512_reduce_add_ps(acc1_0);
-            z[(i + 2) * 256 + 255] = b[255] + _mm512_reduce_add_ps(acc2_0);
-            z[(i + 3) * 256 + 255] = b[255] + _mm512_reduce_add_ps(acc3_0);
+            fashion_avx512_hsum4(z + i * 256 + j, b + j, acc0_0, acc0_1, acc0_2, acc0_3);
+            fashion_avx512_hsum4(z + (i + 1) * 256 + j, b + j, acc1_0, acc1_1, acc1_2, acc1_3);
+            fashion_avx512_hsum4(z + (i + 2) * 256 + j, b + j, acc2_0, acc2_1, acc2_2, acc2_3);
+            fashion_avx512_hsum4(z + (i + 3) * 256 + j, b + j, acc3_0, acc3_1, acc3_2, acc3_3);
         }
     }
     for (; i < rows; i++) {
-        for (long j = 0; j < 255; j += 5) {
+        for (long j = 0; j < 256; j += 4) {
             __m512 acc0_0 = _mm512_setzero_ps();
             __m512 acc0_1 = _mm512_setzero_ps();
             __m512 acc0_2 = _mm512_setzero_ps();
             __m512 acc0_3 = _mm512_setzero_ps();
-            __m512 acc0_4 = _mm512_setzero_ps();
             for (long k = 0; k < 784; k += 16) {
                 const __m512 w0 = _mm512_loadu_ps(W + j * 784 + k);
                 const __m512 w1 = _mm512_loadu_ps(W + (j + 1) * 784 + k);
                 const __m512 w2 = _mm512_loadu_ps(W + (j + 2) * 784 + k);
                 const __m512 w3 = _mm512_loadu_ps(W + (j + 3) * 784 + k);
-                const __m512 w4 = _mm512_loadu_ps(W + (j + 4) * 784 + k);
                 const __m512 x0 = _mm512_loadu_ps(x + i * 784 + k);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                 acc0_3 = _mm512_fmadd_ps(x0, w3, acc0_3);
-                acc0_4 = _mm512_fmadd_ps(x0, w4, acc0_4);
             }
-            z[i * 256 + j] = b[j] + _mm512_reduce_add_ps(acc0_0);
-            z[i * 256 + j + 1] = b[j + 1] + _mm512_reduce_add_ps(acc0_1);
-            z[i * 256 + j + 2] = b[j + 2] + _mm512_reduce_add_ps(acc0_2);
-            z[i * 256 + j + 3] = b[j + 3] + _mm512_reduce_add_ps(acc0_3);
-            z[i * 256 + j + 4] = b[j + 4] + _mm512_reduce_add_ps(acc0_4);
-        }
-        { /* unit 255 */
-            __m512 acc0_0 = _mm512_setzero_ps();
-            for (long k = 0; k < 784; k += 16) {
-                const __m512 w0 = _mm512_loadu_ps(W + 255 * 784 + k);
-                const __m512 x0 = _mm512_loadu_ps(x + i * 784 + k);
-                acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
-            }
-            z[i * 256 + 255] = b[255] + _mm512_reduce_add_ps(acc0_0);
+            fashion_avx512_hsum4(z + i * 256 + j, b + j, acc0_0, acc0_1, acc0_2, acc0_3);
         }
     }
 }
@@ -239,22 +191,19 @@ FASHION_PATH_AVX512 static void fashion_avx512_fwd_784x256(const float *restrict
 FASHION_PATH_AVX512 static void fashion_avx512_dw_784x256(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
-    float pack[32 * 48];
-    for (long k0 = 0; k0 < 768; k0 += 48) {
-        const int next = k0 + 48 < 768;
-        for (long i = 0; i < rows; i++) {
-            for (long v = 0; v < 3; v++) {
-                _mm512_storeu_ps(pack + i * 48 + v * 16, _mm512_loadu_ps(a + i * 784 + k0 + v * 16));
-            }
-            if (next) {
-                _mm_prefetch((const char *)(a + i * 784 + k0 + 48), _MM_HINT_T0);
-                _mm_prefetch((const char *)(a + i * 784 + k0 + 64), _MM_HINT_T0);
-                _mm_prefetch((const char *)(a + i * 784 + k0 + 80), _MM_HINT_T0);
-            }
+    float packs[2][32 * 48];
+    for (long i = 0; i < rows; i++) { /* the first block */
+        for (long v = 0; v < 3; v++) {
+            _mm512_storeu_ps(packs[0] + i * 48 + v * 16, _mm512_loadu_ps(a + i * 784 + v * 16));
         }
+    }
+    for (long k0 = 0; k0 < 768; k0 += 48) {
+        const float *pack = packs[k0 / 48 & 1];
+        float *pack_next = packs[(k0 / 48 + 1) & 1];
+        const int next = k0 + 48 < 768;
         { /* kk = 0 */
             const long k = k0;
-            for (long j = 0; j < 255; j += 5) {
+            for (long j = 0; j < 256; j += 4) {
                 __m512 acc0_0 = _mm512_loadu_ps(dW + j * 784 + k);
                 __m512 acc0_1 = _mm512_loadu_ps(dW + j * 784 + k + 16);
                 __m512 acc0_2 = _mm512_loadu_ps(dW + j * 784 + k + 32);
@@ -267,10 +216,12 @@ FASHION_PATH_AVX512 static void fashion_avx512_dw_784x256(const float *restrict 
                 __m512 acc3_0 = _mm512_loadu_ps(dW + (j + 3) * 784 + k);
                 __m512 acc3_1 = _mm512_loadu_ps(dW + (j + 3) * 784 + k + 16);
                 __m512 acc3_2 = _mm512_loadu_ps(dW + (j + 3) * 784 + k + 32);
-                __m512 acc4_0 = _mm512_loadu_ps(dW + (j + 4) * 784 + k);
-                __m512 acc4_1 = _mm512_loadu_ps(dW + (j + 4) * 784 + k + 16);
-                __m512 acc4_2 = _mm512_loadu_ps(dW + (j + 4) * 784 + k + 32);
                 for (long i = 0; i < rows; i++) {
+                    if (next && j == 0) { /* the next block's row i, while this one is computed */
+                        for (long v = 0; v < 3; v++) {
+                            _mm512_storeu_ps(pack_next + i * 48 + v * 16, _mm512_loadu_ps(a + i * 784 + k0 + 48 + v * 16));
+                        }
+                    }
                     const __m512 a0 = _mm512_loadu_ps(pack + i * 48);
                     const __m512 a1 = _mm512_loadu_ps(pack + i * 48 + 16);
                     const __m512 a2 = _mm512_loadu_ps(pack + i * 48 + 32);
@@ -290,10 +241,6 @@ FASHION_PATH_AVX512 static void fashion_avx512_dw_784x256(const float *restrict 
                     acc3_0 = _mm512_fmadd_ps(d3, a0, acc3_0);
                     acc3_1 = _mm512_fmadd_ps(d3, a1, acc3_1);
                     acc3_2 = _mm512_fmadd_ps(d3, a2, acc3_2);
-                    const __m512 d4 = _mm512_set1_ps(dz[i * 256 + j + 4]);
-                    acc4_0 = _mm512_fmadd_ps(d4, a0, acc4_0);
-                    acc4_1 = _mm512_fmadd_ps(d4, a1, acc4_1);
-                    acc4_2 = _mm512_fmadd_ps(d4, a2, acc4_2);
                 }
                 _mm512_storeu_ps(dW + j * 784 + k, acc0_0);
                 _mm512_storeu_ps(dW + j * 784 + k + 16, acc0_1);
@@ -307,36 +254,15 @@ FASHION_PATH_AVX512 static void fashion_avx512_dw_784x256(const float *restrict 
                 _mm512_storeu_ps(dW + (j + 3) * 784 + k, acc3_0);
                 _mm512_storeu_ps(dW + (j + 3) * 784 + k + 16, acc3_1);
                 _mm512_storeu_ps(dW + (j + 3) * 784 + k + 32, acc3_2);
-                _mm512_storeu_ps(dW + (j + 4) * 784 + k, acc4_0);
-                _mm512_storeu_ps(dW + (j + 4) * 784 + k + 16, acc4_1);
-                _mm512_storeu_ps(dW + (j + 4) * 784 + k + 32, acc4_2);
-            }
-            { /* unit 255 */
-                __m512 acc0_0 = _mm512_loadu_ps(dW + 255 * 784 + k);
-                __m512 acc0_1 = _mm512_loadu_ps(dW + 255 * 784 + k + 16);
-                __m512 acc0_2 = _mm512_loadu_ps(dW + 255 * 784 + k + 32);
-                for (long i = 0; i < rows; i++) {
-                    const __m512 a0 = _mm512_loadu_ps(pack + i * 48);
-                    const __m512 a1 = _mm512_loadu_ps(pack + i * 48 + 16);
-                    const __m512 a2 = _mm512_loadu_ps(pack + i * 48 + 32);
-                    const __m512 d0 = _mm512_set1_ps(dz[i * 256 + 255]);
-                    acc0_0 = _mm512_fmadd_ps(d0, a0, acc0_0);
-                    acc0_1 = _mm512_fmadd_ps(d0, a1, acc0_1);
-                    acc0_2 = _mm512_fmadd_ps(d0, a2, acc0_2);
-                }
-                _mm512_storeu_ps(dW + 255 * 784 + k, acc0_0);
-                _mm512_storeu_ps(dW + 255 * 784 + k + 16, acc0_1);
-                _mm512_storeu_ps(dW + 255 * 784 + k + 32, acc0_2);
             }
         }
     }
     { /* k = 768 */
-        for (long j = 0; j < 255; j += 5) {
+        for (long j = 0; j < 256; j += 4) {
             __m512 acc0_0 = _mm512_loadu_ps(dW + j * 784 + 768);
             __m512 acc1_0 = _mm512_loadu_ps(dW + (j + 1) * 784 + 768);
             __m512 acc2_0 = _mm512_loadu_ps(dW + (j + 2) * 784 + 768);
             __m512 acc3_0 = _mm512_loadu_ps(dW + (j + 3) * 784 + 768);
-            __m512 acc4_0 = _mm512_loadu_ps(dW + (j + 4) * 784 + 768);
             for (long i = 0; i < rows; i++) {
                 const __m512 a0 = _mm512_loadu_ps(a + i * 784 + 768);
                 const __m512 d0 = _mm512_set1_ps(dz[i * 256 + j]);
@@ -347,23 +273,11 @@ FASHION_PATH_AVX512 static void fashion_avx512_dw_784x256(const float *restrict 
                 acc2_0 = _mm512_fmadd_ps(d2, a0, acc2_0);
                 const __m512 d3 = _mm512_set1_ps(dz[i * 256 + j + 3]);
                 acc3_0 = _mm512_fmadd_ps(d3, a0, acc3_0);
-                const __m512 d4 = _mm512_set1_ps(dz[i * 256 + j + 4]);
-                acc4_0 = _mm512_fmadd_ps(d4, a0, acc4_0);
             }
             _mm512_storeu_ps(dW + j * 784 + 768, acc0_0);
             _mm512_storeu_ps(dW + (j + 1) * 784 + 768, acc1_0);
             _mm512_storeu_ps(dW + (j + 2) * 784 + 768, acc2_0);
             _mm512_storeu_ps(dW + (j + 3) * 784 + 768, acc3_0);
-            _mm512_storeu_ps(dW + (j + 4) * 784 + 768, acc4_0);
-        }
-        { /* unit 255 */
-            __m512 acc0_0 = _mm512_loadu_ps(dW + 255 * 784 + 768);
-            for (long i = 0; i < rows; i++) {
-                const __m512 a0 = _mm512_loadu_ps(a + i * 784 + 768);
-                const __m512 d0 = _mm512_set1_ps(dz[i * 256 + 255]);
-                acc0_0 = _mm512_fmadd_ps(d0, a0, acc0_0);
-            }
-            _mm512_storeu_ps(dW + 255 * 784 + 768, acc0_0);
         }
     }
 }
@@ -374,169 +288,73 @@ FASHION_PATH_AVX512 static void fashion_avx512_fwd_256x128(const float *restrict
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long j = 0; j < 125; j += 5) {
+        for (long j = 0; j < 128; j += 4) {
             __m512 acc0_0 = _mm512_setzero_ps();
             __m512 acc0_1 = _mm512_setzero_ps();
             __m512 acc0_2 = _mm512_setzero_ps();
             __m512 acc0_3 = _mm512_setzero_ps();
-            __m512 acc0_4 = _mm512_setzero_ps();
             __m512 acc1_0 = _mm512_setzero_ps();
             __m512 acc1_1 = _mm512_setzero_ps();
             __m512 acc1_2 = _mm512_setzero_ps();
             __m512 acc1_3 = _mm512_setzero_ps();
-            __m512 acc1_4 = _mm512_setzero_ps();
             __m512 acc2_0 = _mm512_setzero_ps();
             __m512 acc2_1 = _mm512_setzero_ps();
             __m512 acc2_2 = _mm512_setzero_ps();
             __m512 acc2_3 = _mm512_setzero_ps();
-            __m512 acc2_4 = _mm512_setzero_ps();
             __m512 acc3_0 = _mm512_setzero_ps();
             __m512 acc3_1 = _mm512_setzero_ps();
             __m512 acc3_2 = _mm512_setzero_ps();
             __m512 acc3_3 = _mm512_setzero_ps();
-            __m512 acc3_4 = _mm512_setzero_ps();
             for (long k = 0; k < 256; k += 16) {
                 const __m512 w0 = _mm512_loadu_ps(W + j * 256 + k);
                 const __m512 w1 = _mm512_loadu_ps(W + (j + 1) * 256 + k);
                 const __m512 w2 = _mm512_loadu_ps(W + (j + 2) * 256 + k);
                 const __m512 w3 = _mm512_loadu_ps(W + (j + 3) * 256 + k);
-                const __m512 w4 = _mm512_loadu_ps(W + (j + 4) * 256 + k);
                 const __m512 x0 = _mm512_loadu_ps(x + i * 256 + k);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                 acc0_3 = _mm512_fmadd_ps(x0, w3, acc0_3);
-                acc0_4 = _mm512_fmadd_ps(x0, w4, acc0_4);
                 const __m512 x1 = _mm512_loadu_ps(x + (i + 1) * 256 + k);
                 acc1_0 = _mm512_fmadd_ps(x1, w0, acc1_0);
                 acc1_1 = _mm512_fmadd_ps(x1, w1, acc1_1);
                 acc1_2 = _mm512_fmadd_ps(x1, w2, acc1_2);
                 acc1_3 = _mm512_fmadd_ps(x1, w3, acc1_3);
-                acc1_4 = _mm512_fmadd_ps(x1, w4, acc1_4);
                 const __m512 x2 = _mm512_loadu_ps(x + (i + 2) * 256 + k);
                 acc2_0 = _mm512_fmadd_ps(x2, w0, acc2_0);
                 acc2_1 = _mm512_fmadd_ps(x2, w1, acc2_1);
                 acc2_2 = _mm512_fmadd_ps(x2, w2, acc2_2);
                 acc2_3 = _mm512_fmadd_ps(x2, w3, acc2_3);
-                acc2_4 = _mm512_fmadd_ps(x2, w4, acc2_4);
                 const __m512 x3 = _mm512_loadu_ps(x + (i + 3) * 256 + k);
                 acc3_0 = _mm512_fmadd_ps(x3, w0, acc3_0);
                 acc3_1 = _mm512_fmadd_ps(x3, w1, acc3_1);
                 acc3_2 = _mm512_fmadd_ps(x3, w2, acc3_2);
                 acc3_3 = _mm512_fmadd_ps(x3, w3, acc3_3);
-                acc3_4 = _mm512_fmadd_ps(x3, w4, acc3_4);
             }
-            z[i * 128 + j] = b[j] + _mm512_reduce_add_ps(acc0_0);
-            z[i * 128 + j + 1] = b[j + 1] + _mm512_reduce_add_ps(acc0_1);
-            z[i * 128 + j + 2] = b[j + 2] + _mm512_reduce_add_ps(acc0_2);
-            z[i * 128 + j + 3] = b[j + 3] + _mm512_reduce_add_ps(acc0_3);
-            z[i * 128 + j + 4] = b[j + 4] + _mm512_reduce_add_ps(acc0_4);
-            z[(i + 1) * 128 + j] = b[j] + _mm512_reduce_add_ps(acc1_0);
-            z[(i + 1) * 128 + j + 1] = b[j + 1] + _mm512_reduce_add_ps(acc1_1);
-            z[(i + 1) * 128 + j + 2] = b[j + 2] + _mm512_reduce_add_ps(acc1_2);
-            z[(i + 1) * 128 + j + 3] = b[j + 3] + _mm512_reduce_add_ps(acc1_3);
-            z[(i + 1) * 128 + j + 4] = b[j + 4] + _mm512_reduce_add_ps(acc1_4);
-            z[(i + 2) * 128 + j] = b[j] + _mm512_reduce_add_ps(acc2_0);
-            z[(i + 2) * 128 + j + 1] = b[j + 1] + _mm512_reduce_add_ps(acc2_1);
-            z[(i + 2) * 128 + j + 2] = b[j + 2] + _mm512_reduce_add_ps(acc2_2);
-            z[(i + 2) * 128 + j + 3] = b[j + 3] + _mm512_reduce_add_ps(acc2_3);
-            z[(i + 2) * 128 + j + 4] = b[j + 4] + _mm512_reduce_add_ps(acc2_4);
-            z[(i + 3) * 128 + j] = b[j] + _mm512_reduce_add_ps(acc3_0);
-            z[(i + 3) * 128 + j + 1] = b[j + 1] + _mm512_reduce_add_ps(acc3_1);
-            z[(i + 3) * 128 + j + 2] = b[j + 2] + _mm512_reduce_add_ps(acc3_2);
-            z[(i + 3) * 128 + j + 3] = b[j + 3] + _mm512_reduce_add_ps(acc3_3);
-            z[(i + 3) * 128 + j + 4] = b[j + 4] + _mm512_reduce_add_ps(acc3_4);
-        }
-        { /* units 125..127 */
-            __m512 acc0_0 = _mm512_setzero_ps();
-            __m512 acc0_1 = _mm512_setzero_ps();
-            __m512 acc0_2 = _mm512_setzero_ps();
-            __m512 acc1_0 = _mm512_setzero_ps();
-            __m512 acc1_1 = _mm512_setzero_ps();
-            __m512 acc1_2 = _mm512_setzero_ps();
-            __m512 acc2_0 = _mm512_setzero_ps();
-            __m512 acc2_1 = _mm512_setzero_ps();
-            __m512 acc2_2 = _mm512_setzero_ps();
-            __m512 acc3_0 = _mm512_setzero_ps();
-            __m512 acc3_1 = _mm512_setzero_ps();
-            __m512 acc3_2 = _mm512_setzero_ps();
-            for (long k = 0; k < 256; k += 16) {
-                const __m512 w0 = _mm512_loadu_ps(W + 125 * 256 + k);
-                const __m512 w1 = _mm512_loadu_ps(W + 126 * 256 + k);
-                const __m512 w2 = _mm512_loadu_ps(W + 127 * 256 + k);
-                const __m512 x0 = _mm512_loadu_ps(x + i * 256 + k);
-                acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
-                acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
-                acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
-                const __m512 x1 = _mm512_loadu_ps(x + (i + 1) * 256 + k);
-                acc1_0 = _mm512_fmadd_ps(x1, w0, acc1_0);
-                acc1_1 = _mm512_fmadd_ps(x1, w1, acc1_1);
-                acc1_2 = _mm512_fmadd_ps(x1, w2, acc1_2);
-                const __m512 x2 = _mm512_loadu_ps(x + (i + 2) * 256 + k);
-                acc2_0 = _mm512_fmadd_ps(x2, w0, acc2_0);
-                acc2_1 = _mm512_fmadd_ps(x2, w1, acc2_1);
-                acc2_2 = _mm512_fmadd_ps(x2, w2, acc2_2);
-                const __m512 x3 = _mm512_loadu_ps(x + (i + 3) * 256 + k);
-                acc3_0 = _mm512_fmadd_ps(x3, w0, acc3_0);
-                acc3_1 = _mm512_fmadd_ps(x3, w1, acc3_1);
-                acc3_2 = _mm512_fmadd_ps(x3, w2, acc3_2);
-            }
-            z[i * 128 + 125] = b[125] + _mm512_reduce_add_ps(acc0_0);
-            z[i * 128 + 126] = b[126] + _mm512_reduce_add_ps(acc0_1);
-            z[i * 128 + 127] = b[127] + _mm512_reduce_add_ps(acc0_2);
-            z[(i + 1) * 128 + 125] = b[125] + _mm512_reduce_add_ps(acc1_0);
-            z[(i + 1) * 128 + 126] = b[126] + _mm512_reduce_add_ps(acc1_1);
-            z[(i + 1) * 128 + 127] = b[127] + _mm512_reduce_add_ps(acc1_2);
-            z[(i + 2) * 128 + 125] = b[125] + _mm512_reduce_add_ps(acc2_0);
-            z[(i + 2) * 128 + 126] = b[126] + _mm512_reduce_add_ps(acc2_1);
-            z[(i + 2) * 128 + 127] = b[127] + _mm512_reduce_add_ps(acc2_2);
-            z[(i + 3) * 128 + 125] = b[125] + _mm512_reduce_add_ps(acc3_0);
-            z[(i + 3) * 128 + 126] = b[126] + _mm512_reduce_add_ps(acc3_1);
-            z[(i + 3) * 128 + 127] = b[127] + _mm512_reduce_add_ps(acc3_2);
+            fashion_avx512_hsum4(z + i * 128 + j, b + j, acc0_0, acc0_1, acc0_2, acc0_3);
+            fashion_avx512_hsum4(z + (i + 1) * 128 + j, b + j, acc1_0, acc1_1, acc1_2, acc1_3);
+            fashion_avx512_hsum4(z + (i + 2) * 128 + j, b + j, acc2_0, acc2_1, acc2_2, acc2_3);
+            fashion_avx512_hsum4(z + (i + 3) * 128 + j, b + j, acc3_0, acc3_1, acc3_2, acc3_3);
         }
     }
     for (; i < rows; i++) {
-        for (long j = 0; j < 125; j += 5) {
+        for (long j = 0; j < 128; j += 4) {
             __m512 acc0_0 = _mm512_setzero_ps();
             __m512 acc0_1 = _mm512_setzero_ps();
             __m512 acc0_2 = _mm512_setzero_ps();
             __m512 acc0_3 = _mm512_setzero_ps();
-            __m512 acc0_4 = _mm512_setzero_ps();
             for (long k = 0; k < 256; k += 16) {
                 const __m512 w0 = _mm512_loadu_ps(W + j * 256 + k);
                 const __m512 w1 = _mm512_loadu_ps(W + (j + 1) * 256 + k);
                 const __m512 w2 = _mm512_loadu_ps(W + (j + 2) * 256 + k);
                 const __m512 w3 = _mm512_loadu_ps(W + (j + 3) * 256 + k);
-                const __m512 w4 = _mm512_loadu_ps(W + (j + 4) * 256 + k);
                 const __m512 x0 = _mm512_loadu_ps(x + i * 256 + k);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                 acc0_3 = _mm512_fmadd_ps(x0, w3, acc0_3);
-                acc0_4 = _mm512_fmadd_ps(x0, w4, acc0_4);
             }
-            z[i * 128 + j] = b[j] + _mm512_reduce_add_ps(acc0_0);
-            z[i * 128 + j + 1] = b[j + 1] + _mm512_reduce_add_ps(acc0_1);
-            z[i * 128 + j + 2] = b[j + 2] + _mm512_reduce_add_ps(acc0_2);
-            z[i * 128 + j + 3] = b[j + 3] + _mm512_reduce_add_ps(acc0_3);
-            z[i * 128 + j + 4] = b[j + 4] + _mm512_reduce_add_ps(acc0_4);
-        }
-        { /* units 125..127 */
-            __m512 acc0_0 = _mm512_setzero_ps();
-            __m512 acc0_1 = _mm512_setzero_ps();
-            __m512 acc0_2 = _mm512_setzero_ps();
-            for (long k = 0; k < 256; k += 16) {
-                const __m512 w0 = _mm512_loadu_ps(W + 125 * 256 + k);
-                const __m512 w1 = _mm512_loadu_ps(W + 126 * 256 + k);
-                const __m512 w2 = _mm512_loadu_ps(W + 127 * 256 + k);
-                const __m512 x0 = _mm512_loadu_ps(x + i * 256 + k);
-                acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
-                acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
-                acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
-            }
-            z[i * 128 + 125] = b[125] + _mm512_reduce_add_ps(acc0_0);
-            z[i * 128 + 126] = b[126] + _mm512_reduce_add_ps(acc0_1);
-            z[i * 128 + 127] = b[127] + _mm512_reduce_add_ps(acc0_2);
+            fashion_avx512_hsum4(z + i * 128 + j, b + j, acc0_0, acc0_1, acc0_2, acc0_3);
         }
     }
 }
@@ -545,22 +363,19 @@ FASHION_PATH_AVX512 static void fashion_avx512_fwd_256x128(const float *restrict
 FASHION_PATH_AVX512 static void fashion_avx512_dw_256x128(const float *restrict dz, const float *restrict a, long rows,
     float *restrict dW)
 {
-    float pack[32 * 48];
-    for (long k0 = 0; k0 < 240; k0 += 48) {
-        const int next = k0 + 48 < 240;
-        for (long i = 0; i < rows; i++) {
-            for (long v = 0; v < 3; v++) {
-                _mm512_storeu_ps(pack + i * 48 + v * 16, _mm512_loadu_ps(a + i * 256 + k0 + v * 16));
-            }
-            if (next) {
-                _mm_prefetch((const char *)(a + i * 256 + k0 + 48), _MM_HINT_T0);
-                _mm_prefetch((const char *)(a + i * 256 + k0 + 64), _MM_HINT_T0);
-                _mm_prefetch((const char *)(a + i * 256 + k0 + 80), _MM_HINT_T0);
-            }
+    float packs[2][32 * 48];
+    for (long i = 0; i < rows; i++) { /* the first block */
+        for (long v = 0; v < 3; v++) {
+            _mm512_storeu_ps(packs[0] + i * 48 + v * 16, _mm512_loadu_ps(a + i * 256 + v * 16));
         }
+    }
+    for (long k0 = 0; k0 < 240; k0 += 48) {
+        const float *pack = packs[k0 / 48 & 1];
+        float *pack_next = packs[(k0 / 48 + 1) & 1];
+        const int next = k0 + 48 < 240;
         { /* kk = 0 */
             const long k = k0;
-            for (long j = 0; j < 125; j += 5) {
+            for (long j = 0; j < 128; j += 4) {
                 __m512 acc0_0 = _mm512_loadu_ps(dW + j * 256 + k);
                 __m512 acc0_1 = _mm512_loadu_ps(dW + j * 256 + k + 16);
                 __m512 acc0_2 = _mm512_loadu_ps(dW + j * 256 + k + 32);
@@ -573,10 +388,12 @@ FASHION_PATH_AVX512 static void fashion_avx512_dw_256x128(const float *restrict 
                 __m512 acc3_0 = _mm512_loadu_ps(dW + (j + 3) * 256 + k);
                 __m512 acc3_1 = _mm512_loadu_ps(dW + (j + 3) * 256 + k + 16);
                 __m512 acc3_2 = _mm512_loadu_ps(dW + (j + 3) * 256 + k + 32);
-                __m512 acc4_0 = _mm512_loadu_ps(dW + (j + 4) * 256 + k);
-                __m512 acc4_1 = _mm512_loadu_ps(dW + (j + 4) * 256 + k + 16);
-                __m512 acc4_2 = _mm512_loadu_ps(dW + (j + 4) * 256 + k + 32);
                 for (long i = 0; i < rows; i++) {
+                    if (next && j == 0) { /* the next block's row i, while this one is computed */
+                        for (long v = 0; v < 3; v++) {
+                            _mm512_storeu_ps(pack_next + i * 48 + v * 16, _mm512_loadu_ps(a + i * 256 + k0 + 48 + v * 16));
+                        }
+                    }
                     const __m512 a0 = _mm512_loadu_ps(pack + i * 48);
                     const __m512 a1 = _mm512_loadu_ps(pack + i * 48 + 16);
                     const __m512 a2 = _mm512_loadu_ps(pack + i * 48 + 32);
@@ -596,10 +413,6 @@ FASHION_PATH_AVX512 static void fashion_avx512_dw_256x128(const float *restrict 
                     acc3_0 = _mm512_fmadd_ps(d3, a0, acc3_0);
                     acc3_1 = _mm512_fmadd_ps(d3, a1, acc3_1);
                     acc3_2 = _mm512_fmadd_ps(d3, a2, acc3_2);
-                    const __m512 d4 = _mm512_set1_ps(dz[i * 128 + j + 4]);
-                    acc4_0 = _mm512_fmadd_ps(d4, a0, acc4_0);
-                    acc4_1 = _mm512_fmadd_ps(d4, a1, acc4_1);
-                    acc4_2 = _mm512_fmadd_ps(d4, a2, acc4_2);
                 }
                 _mm512_storeu_ps(dW + j * 256 + k, acc0_0);
                 _mm512_storeu_ps(dW + j * 256 + k + 16, acc0_1);
@@ -613,56 +426,15 @@ FASHION_PATH_AVX512 static void fashion_avx512_dw_256x128(const float *restrict 
                 _mm512_storeu_ps(dW + (j + 3) * 256 + k, acc3_0);
                 _mm512_storeu_ps(dW + (j + 3) * 256 + k + 16, acc3_1);
                 _mm512_storeu_ps(dW + (j + 3) * 256 + k + 32, acc3_2);
-                _mm512_storeu_ps(dW + (j + 4) * 256 + k, acc4_0);
-                _mm512_storeu_ps(dW + (j + 4) * 256 + k + 16, acc4_1);
-                _mm512_storeu_ps(dW + (j + 4) * 256 + k + 32, acc4_2);
-            }
-            { /* units 125..127 */
-                __m512 acc0_0 = _mm512_loadu_ps(dW + 125 * 256 + k);
-                __m512 acc0_1 = _mm512_loadu_ps(dW + 125 * 256 + k + 16);
-                __m512 acc0_2 = _mm512_loadu_ps(dW + 125 * 256 + k + 32);
-                __m512 acc1_0 = _mm512_loadu_ps(dW + 126 * 256 + k);
-                __m512 acc1_1 = _mm512_loadu_ps(dW + 126 * 256 + k + 16);
-                __m512 acc1_2 = _mm512_loadu_ps(dW + 126 * 256 + k + 32);
-                __m512 acc2_0 = _mm512_loadu_ps(dW + 127 * 256 + k);
-                __m512 acc2_1 = _mm512_loadu_ps(dW + 127 * 256 + k + 16);
-                __m512 acc2_2 = _mm512_loadu_ps(dW + 127 * 256 + k + 32);
-                for (long i = 0; i < rows; i++) {
-                    const __m512 a0 = _mm512_loadu_ps(pack + i * 48);
-                    const __m512 a1 = _mm512_loadu_ps(pack + i * 48 + 16);
-                    const __m512 a2 = _mm512_loadu_ps(pack + i * 48 + 32);
-                    const __m512 d0 = _mm512_set1_ps(dz[i * 128 + 125]);
-                    acc0_0 = _mm512_fmadd_ps(d0, a0, acc0_0);
-                    acc0_1 = _mm512_fmadd_ps(d0, a1, acc0_1);
-                    acc0_2 = _mm512_fmadd_ps(d0, a2, acc0_2);
-                    const __m512 d1 = _mm512_set1_ps(dz[i * 128 + 126]);
-                    acc1_0 = _mm512_fmadd_ps(d1, a0, acc1_0);
-                    acc1_1 = _mm512_fmadd_ps(d1, a1, acc1_1);
-                    acc1_2 = _mm512_fmadd_ps(d1, a2, acc1_2);
-                    const __m512 d2 = _mm512_set1_ps(dz[i * 128 + 127]);
-                    acc2_0 = _mm512_fmadd_ps(d2, a0, acc2_0);
-                    acc2_1 = _mm512_fmadd_ps(d2, a1, acc2_1);
-                    acc2_2 = _mm512_fmadd_ps(d2, a2, acc2_2);
-                }
-                _mm512_storeu_ps(dW + 125 * 256 + k, acc0_0);
-                _mm512_storeu_ps(dW + 125 * 256 + k + 16, acc0_1);
-                _mm512_storeu_ps(dW + 125 * 256 + k + 32, acc0_2);
-                _mm512_storeu_ps(dW + 126 * 256 + k, acc1_0);
-                _mm512_storeu_ps(dW + 126 * 256 + k + 16, acc1_1);
-                _mm512_storeu_ps(dW + 126 * 256 + k + 32, acc1_2);
-                _mm512_storeu_ps(dW + 127 * 256 + k, acc2_0);
-                _mm512_storeu_ps(dW + 127 * 256 + k + 16, acc2_1);
-                _mm512_storeu_ps(dW + 127 * 256 + k + 32, acc2_2);
             }
         }
     }
     { /* k = 240 */
-        for (long j = 0; j < 125; j += 5) {
+        for (long j = 0; j < 128; j += 4) {
             __m512 acc0_0 = _mm512_loadu_ps(dW + j * 256 + 240);
             __m512 acc1_0 = _mm512_loadu_ps(dW + (j + 1) * 256 + 240);
             __m512 acc2_0 = _mm512_loadu_ps(dW + (j + 2) * 256 + 240);
             __m512 acc3_0 = _mm512_loadu_ps(dW + (j + 3) * 256 + 240);
-            __m512 acc4_0 = _mm512_loadu_ps(dW + (j + 4) * 256 + 240);
             for (long i = 0; i < rows; i++) {
                 const __m512 a0 = _mm512_loadu_ps(a + i * 256 + 240);
                 const __m512 d0 = _mm512_set1_ps(dz[i * 128 + j]);
@@ -673,31 +445,11 @@ FASHION_PATH_AVX512 static void fashion_avx512_dw_256x128(const float *restrict 
                 acc2_0 = _mm512_fmadd_ps(d2, a0, acc2_0);
                 const __m512 d3 = _mm512_set1_ps(dz[i * 128 + j + 3]);
                 acc3_0 = _mm512_fmadd_ps(d3, a0, acc3_0);
-                const __m512 d4 = _mm512_set1_ps(dz[i * 128 + j + 4]);
-                acc4_0 = _mm512_fmadd_ps(d4, a0, acc4_0);
             }
             _mm512_storeu_ps(dW + j * 256 + 240, acc0_0);
             _mm512_storeu_ps(dW + (j + 1) * 256 + 240, acc1_0);
             _mm512_storeu_ps(dW + (j + 2) * 256 + 240, acc2_0);
             _mm512_storeu_ps(dW + (j + 3) * 256 + 240, acc3_0);
-            _mm512_storeu_ps(dW + (j + 4) * 256 + 240, acc4_0);
-        }
-        { /* units 125..127 */
-            __m512 acc0_0 = _mm512_loadu_ps(dW + 125 * 256 + 240);
-            __m512 acc1_0 = _mm512_loadu_ps(dW + 126 * 256 + 240);
-            __m512 acc2_0 = _mm512_loadu_ps(dW + 127 * 256 + 240);
-            for (long i = 0; i < rows; i++) {
-                const __m512 a0 = _mm512_loadu_ps(a + i * 256 + 240);
-                const __m512 d0 = _mm512_set1_ps(dz[i * 128 + 125]);
-                acc0_0 = _mm512_fmadd_ps(d0, a0, acc0_0);
-                const __m512 d1 = _mm512_set1_ps(dz[i * 128 + 126]);
-                acc1_0 = _mm512_fmadd_ps(d1, a0, acc1_0);
-                const __m512 d2 = _mm512_set1_ps(dz[i * 128 + 127]);
-                acc2_0 = _mm512_fmadd_ps(d2, a0, acc2_0);
-            }
-            _mm512_storeu_ps(dW + 125 * 256 + 240, acc0_0);
-            _mm512_storeu_ps(dW + 126 * 256 + 240, acc1_0);
-            _mm512_storeu_ps(dW + 127 * 256 + 240, acc2_0);
         }
     }
 }
@@ -800,105 +552,120 @@ FASHION_PATH_AVX512 static void fashion_avx512_fwd_128x10(const float *restrict 
 {
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        for (long j = 0; j < 10; j += 5) {
+        for (long j = 0; j < 8; j += 4) {
             __m512 acc0_0 = _mm512_setzero_ps();
             __m512 acc0_1 = _mm512_setzero_ps();
             __m512 acc0_2 = _mm512_setzero_ps();
             __m512 acc0_3 = _mm512_setzero_ps();
-            __m512 acc0_4 = _mm512_setzero_ps();
             __m512 acc1_0 = _mm512_setzero_ps();
             __m512 acc1_1 = _mm512_setzero_ps();
             __m512 acc1_2 = _mm512_setzero_ps();
             __m512 acc1_3 = _mm512_setzero_ps();
-            __m512 acc1_4 = _mm512_setzero_ps();
             __m512 acc2_0 = _mm512_setzero_ps();
             __m512 acc2_1 = _mm512_setzero_ps();
             __m512 acc2_2 = _mm512_setzero_ps();
             __m512 acc2_3 = _mm512_setzero_ps();
-            __m512 acc2_4 = _mm512_setzero_ps();
             __m512 acc3_0 = _mm512_setzero_ps();
             __m512 acc3_1 = _mm512_setzero_ps();
             __m512 acc3_2 = _mm512_setzero_ps();
             __m512 acc3_3 = _mm512_setzero_ps();
-            __m512 acc3_4 = _mm512_setzero_ps();
             for (long k = 0; k < 128; k += 16) {
                 const __m512 w0 = _mm512_loadu_ps(W + j * 128 + k);
                 const __m512 w1 = _mm512_loadu_ps(W + (j + 1) * 128 + k);
                 const __m512 w2 = _mm512_loadu_ps(W + (j + 2) * 128 + k);
                 const __m512 w3 = _mm512_loadu_ps(W + (j + 3) * 128 + k);
-                const __m512 w4 = _mm512_loadu_ps(W + (j + 4) * 128 + k);
                 const __m512 x0 = _mm512_loadu_ps(x + i * 128 + k);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                 acc0_3 = _mm512_fmadd_ps(x0, w3, acc0_3);
-                acc0_4 = _mm512_fmadd_ps(x0, w4, acc0_4);
                 const __m512 x1 = _mm512_loadu_ps(x + (i + 1) * 128 + k);
                 acc1_0 = _mm512_fmadd_ps(x1, w0, acc1_0);
                 acc1_1 = _mm512_fmadd_ps(x1, w1, acc1_1);
                 acc1_2 = _mm512_fmadd_ps(x1, w2, acc1_2);
                 acc1_3 = _mm512_fmadd_ps(x1, w3, acc1_3);
-                acc1_4 = _mm512_fmadd_ps(x1, w4, acc1_4);
                 const __m512 x2 = _mm512_loadu_ps(x + (i + 2) * 128 + k);
                 acc2_0 = _mm512_fmadd_ps(x2, w0, acc2_0);
                 acc2_1 = _mm512_fmadd_ps(x2, w1, acc2_1);
                 acc2_2 = _mm512_fmadd_ps(x2, w2, acc2_2);
                 acc2_3 = _mm512_fmadd_ps(x2, w3, acc2_3);
-                acc2_4 = _mm512_fmadd_ps(x2, w4, acc2_4);
                 const __m512 x3 = _mm512_loadu_ps(x + (i + 3) * 128 + k);
                 acc3_0 = _mm512_fmadd_ps(x3, w0, acc3_0);
                 acc3_1 = _mm512_fmadd_ps(x3, w1, acc3_1);
                 acc3_2 = _mm512_fmadd_ps(x3, w2, acc3_2);
                 acc3_3 = _mm512_fmadd_ps(x3, w3, acc3_3);
-                acc3_4 = _mm512_fmadd_ps(x3, w4, acc3_4);
             }
-            z[i * 10 + j] = b[j] + _mm512_reduce_add_ps(acc0_0);
-            z[i * 10 + j + 1] = b[j + 1] + _mm512_reduce_add_ps(acc0_1);
-            z[i * 10 + j + 2] = b[j + 2] + _mm512_reduce_add_ps(acc0_2);
-            z[i * 10 + j + 3] = b[j + 3] + _mm512_reduce_add_ps(acc0_3);
-            z[i * 10 + j + 4] = b[j + 4] + _mm512_reduce_add_ps(acc0_4);
-            z[(i + 1) * 10 + j] = b[j] + _mm512_reduce_add_ps(acc1_0);
-            z[(i + 1) * 10 + j + 1] = b[j + 1] + _mm512_reduce_add_ps(acc1_1);
-            z[(i + 1) * 10 + j + 2] = b[j + 2] + _mm512_reduce_add_ps(acc1_2);
-            z[(i + 1) * 10 + j + 3] = b[j + 3] + _mm512_reduce_add_ps(acc1_3);
-            z[(i + 1) * 10 + j + 4] = b[j + 4] + _mm512_reduce_add_ps(acc1_4);
-            z[(i + 2) * 10 + j] = b[j] + _mm512_reduce_add_ps(acc2_0);
-            z[(i + 2) * 10 + j + 1] = b[j + 1] + _mm512_reduce_add_ps(acc2_1);
-            z[(i + 2) * 10 + j + 2] = b[j + 2] + _mm512_reduce_add_ps(acc2_2);
-            z[(i + 2) * 10 + j + 3] = b[j + 3] + _mm512_reduce_add_ps(acc2_3);
-            z[(i + 2) * 10 + j + 4] = b[j + 4] + _mm512_reduce_add_ps(acc2_4);
-            z[(i + 3) * 10 + j] = b[j] + _mm512_reduce_add_ps(acc3_0);
-            z[(i + 3) * 10 + j + 1] = b[j + 1] + _mm512_reduce_add_ps(acc3_1);
-            z[(i + 3) * 10 + j + 2] = b[j + 2] + _mm512_reduce_add_ps(acc3_2);
-            z[(i + 3) * 10 + j + 3] = b[j + 3] + _mm512_reduce_add_ps(acc3_3);
-            z[(i + 3) * 10 + j + 4] = b[j + 4] + _mm512_reduce_add_ps(acc3_4);
+            fashion_avx512_hsum4(z + i * 10 + j, b + j, acc0_0, acc0_1, acc0_2, acc0_3);
+            fashion_avx512_hsum4(z + (i + 1) * 10 + j, b + j, acc1_0, acc1_1, acc1_2, acc1_3);
+            fashion_avx512_hsum4(z + (i + 2) * 10 + j, b + j, acc2_0, acc2_1, acc2_2, acc2_3);
+            fashion_avx512_hsum4(z + (i + 3) * 10 + j, b + j, acc3_0, acc3_1, acc3_2, acc3_3);
+        }
+        { /* units 8..9 */
+            __m512 acc0_0 = _mm512_setzero_ps();
+            __m512 acc0_1 = _mm512_setzero_ps();
+            __m512 acc1_0 = _mm512_setzero_ps();
+            __m512 acc1_1 = _mm512_setzero_ps();
+            __m512 acc2_0 = _mm512_setzero_ps();
+            __m512 acc2_1 = _mm512_setzero_ps();
+            __m512 acc3_0 = _mm512_setzero_ps();
+            __m512 acc3_1 = _mm512_setzero_ps();
+            for (long k = 0; k < 128; k += 16) {
+                const __m512 w0 = _mm512_loadu_ps(W + 8 * 128 + k);
+                const __m512 w1 = _mm512_loadu_ps(W + 9 * 128 + k);
+                const __m512 x0 = _mm512_loadu_ps(x + i * 128 + k);
+                acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
+                acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
+                const __m512 x1 = _mm512_loadu_ps(x + (i + 1) * 128 + k);
+                acc1_0 = _mm512_fmadd_ps(x1, w0, acc1_0);
+                acc1_1 = _mm512_fmadd_ps(x1, w1, acc1_1);
+                const __m512 x2 = _mm512_loadu_ps(x + (i + 2) * 128 + k);
+                acc2_0 = _mm512_fmadd_ps(x2, w0, acc2_0);
+                acc2_1 = _mm512_fmadd_ps(x2, w1, acc2_1);
+                const __m512 x3 = _mm512_loadu_ps(x + (i + 3) * 128 + k);
+                acc3_0 = _mm512_fmadd_ps(x3, w0, acc3_0);
+                acc3_1 = _mm512_fmadd_ps(x3, w1, acc3_1);
+            }
+            z[i * 10 + 8] = b[8] + _mm512_reduce_add_ps(acc0_0);
+            z[i * 10 + 9] = b[9] + _mm512_reduce_add_ps(acc0_1);
+            z[(i + 1) * 10 + 8] = b[8] + _mm512_reduce_add_ps(acc1_0);
+            z[(i + 1) * 10 + 9] = b[9] + _mm512_reduce_add_ps(acc1_1);
+            z[(i + 2) * 10 + 8] = b[8] + _mm512_reduce_add_ps(acc2_0);
+            z[(i + 2) * 10 + 9] = b[9] + _mm512_reduce_add_ps(acc2_1);
+            z[(i + 3) * 10 + 8] = b[8] + _mm512_reduce_add_ps(acc3_0);
+            z[(i + 3) * 10 + 9] = b[9] + _mm512_reduce_add_ps(acc3_1);
         }
     }
     for (; i < rows; i++) {
-        for (long j = 0; j < 10; j += 5) {
+        for (long j = 0; j < 8; j += 4) {
             __m512 acc0_0 = _mm512_setzero_ps();
             __m512 acc0_1 = _mm512_setzero_ps();
             __m512 acc0_2 = _mm512_setzero_ps();
             __m512 acc0_3 = _mm512_setzero_ps();
-            __m512 acc0_4 = _mm512_setzero_ps();
             for (long k = 0; k < 128; k += 16) {
                 const __m512 w0 = _mm512_loadu_ps(W + j * 128 + k);
                 const __m512 w1 = _mm512_loadu_ps(W + (j + 1) * 128 + k);
                 const __m512 w2 = _mm512_loadu_ps(W + (j + 2) * 128 + k);
                 const __m512 w3 = _mm512_loadu_ps(W + (j + 3) * 128 + k);
-                const __m512 w4 = _mm512_loadu_ps(W + (j + 4) * 128 + k);
                 const __m512 x0 = _mm512_loadu_ps(x + i * 128 + k);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                 acc0_3 = _mm512_fmadd_ps(x0, w3, acc0_3);
-                acc0_4 = _mm512_fmadd_ps(x0, w4, acc0_4);
             }
-            z[i * 10 + j] = b[j] + _mm512_reduce_add_ps(acc0_0);
-            z[i * 10 + j + 1] = b[j + 1] + _mm512_reduce_add_ps(acc0_1);
-            z[i * 10 + j + 2] = b[j + 2] + _mm512_reduce_add_ps(acc0_2);
-            z[i * 10 + j + 3] = b[j + 3] + _mm512_reduce_add_ps(acc0_3);
-            z[i * 10 + j + 4] = b[j + 4] + _mm512_reduce_add_ps(acc0_4);
+            fashion_avx512_hsum4(z + i * 10 + j, b + j, acc0_0, acc0_1, acc0_2, acc0_3);
+        }
+        { /* units 8..9 */
+            __m512 acc0_0 = _mm512_setzero_ps();
+            __m512 acc0_1 = _mm512_setzero_ps();
+            for (long k = 0; k < 128; k += 16) {
+                const __m512 w0 = _mm512_loadu_ps(W + 8 * 128 + k);
+                const __m512 w1 = _mm512_loadu_ps(W + 9 * 128 + k);
+                const __m512 x0 = _mm512_loadu_ps(x + i * 128 + k);
+                acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
+                acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
+            }
+            z[i * 10 + 8] = b[8] + _mm512_reduce_add_ps(acc0_0);
+            z[i * 10 + 9] = b[9] + _mm512_reduce_add_ps(acc0_1);
         }
     }
 }
@@ -908,7 +675,7 @@ FASHION_PATH_AVX512 static void fashion_avx512_dw_128x10(const float *restrict d
     float *restrict dW)
 {
     for (long k = 0; k < 96; k += 48) {
-        for (long j = 0; j < 10; j += 5) {
+        for (long j = 0; j < 8; j += 4) {
             __m512 acc0_0 = _mm512_loadu_ps(dW + j * 128 + k);
             __m512 acc0_1 = _mm512_loadu_ps(dW + j * 128 + k + 16);
             __m512 acc0_2 = _mm512_loadu_ps(dW + j * 128 + k + 32);
@@ -921,9 +688,6 @@ FASHION_PATH_AVX512 static void fashion_avx512_dw_128x10(const float *restrict d
             __m512 acc3_0 = _mm512_loadu_ps(dW + (j + 3) * 128 + k);
             __m512 acc3_1 = _mm512_loadu_ps(dW + (j + 3) * 128 + k + 16);
             __m512 acc3_2 = _mm512_loadu_ps(dW + (j + 3) * 128 + k + 32);
-            __m512 acc4_0 = _mm512_loadu_ps(dW + (j + 4) * 128 + k);
-            __m512 acc4_1 = _mm512_loadu_ps(dW + (j + 4) * 128 + k + 16);
-            __m512 acc4_2 = _mm512_loadu_ps(dW + (j + 4) * 128 + k + 32);
             for (long i = 0; i < rows; i++) {
                 const __m512 a0 = _mm512_loadu_ps(a + i * 128 + k);
                 const __m512 a1 = _mm512_loadu_ps(a + i * 128 + k + 16);
@@ -944,10 +708,6 @@ FASHION_PATH_AVX512 static void fashion_avx512_dw_128x10(const float *restrict d
                 acc3_0 = _mm512_fmadd_ps(d3, a0, acc3_0);
                 acc3_1 = _mm512_fmadd_ps(d3, a1, acc3_1);
                 acc3_2 = _mm512_fmadd_ps(d3, a2, acc3_2);
-                const __m512 d4 = _mm512_set1_ps(dz[i * 10 + j + 4]);
-                acc4_0 = _mm512_fmadd_ps(d4, a0, acc4_0);
-                acc4_1 = _mm512_fmadd_ps(d4, a1, acc4_1);
-                acc4_2 = _mm512_fmadd_ps(d4, a2, acc4_2);
             }
             _mm512_storeu_ps(dW + j * 128 + k, acc0_0);
             _mm512_storeu_ps(dW + j * 128 + k + 16, acc0_1);
@@ -961,18 +721,41 @@ FASHION_PATH_AVX512 static void fashion_avx512_dw_128x10(const float *restrict d
             _mm512_storeu_ps(dW + (j + 3) * 128 + k, acc3_0);
             _mm512_storeu_ps(dW + (j + 3) * 128 + k + 16, acc3_1);
             _mm512_storeu_ps(dW + (j + 3) * 128 + k + 32, acc3_2);
-            _mm512_storeu_ps(dW + (j + 4) * 128 + k, acc4_0);
-            _mm512_storeu_ps(dW + (j + 4) * 128 + k + 16, acc4_1);
-            _mm512_storeu_ps(dW + (j + 4) * 128 + k + 32, acc4_2);
+        }
+        { /* units 8..9 */
+            __m512 acc0_0 = _mm512_loadu_ps(dW + 8 * 128 + k);
+            __m512 acc0_1 = _mm512_loadu_ps(dW + 8 * 128 + k + 16);
+            __m512 acc0_2 = _mm512_loadu_ps(dW + 8 * 128 + k + 32);
+            __m512 acc1_0 = _mm512_loadu_ps(dW + 9 * 128 + k);
+            __m512 acc1_1 = _mm512_loadu_ps(dW + 9 * 128 + k + 16);
+            __m512 acc1_2 = _mm512_loadu_ps(dW + 9 * 128 + k + 32);
+            for (long i = 0; i < rows; i++) {
+                const __m512 a0 = _mm512_loadu_ps(a + i * 128 + k);
+                const __m512 a1 = _mm512_loadu_ps(a + i * 128 + k + 16);
+                const __m512 a2 = _mm512_loadu_ps(a + i * 128 + k + 32);
+                const __m512 d0 = _mm512_set1_ps(dz[i * 10 + 8]);
+                acc0_0 = _mm512_fmadd_ps(d0, a0, acc0_0);
+                acc0_1 = _mm512_fmadd_ps(d0, a1, acc0_1);
+                acc0_2 = _mm512_fmadd_ps(d0, a2, acc0_2);
+                const __m512 d1 = _mm512_set1_ps(dz[i * 10 + 9]);
+                acc1_0 = _mm512_fmadd_ps(d1, a0, acc1_0);
+                acc1_1 = _mm512_fmadd_ps(d1, a1, acc1_1);
+                acc1_2 = _mm512_fmadd_ps(d1, a2, acc1_2);
+            }
+            _mm512_storeu_ps(dW + 8 * 128 + k, acc0_0);
+            _mm512_storeu_ps(dW + 8 * 128 + k + 16, acc0_1);
+            _mm512_storeu_ps(dW + 8 * 128 + k + 32, acc0_2);
+            _mm512_storeu_ps(dW + 9 * 128 + k, acc1_0);
+            _mm512_storeu_ps(dW + 9 * 128 + k + 16, acc1_1);
+            _mm512_storeu_ps(dW + 9 * 128 + k + 32, acc1_2);
         }
     }
     for (long k = 96; k < 128; k += 16) {
-        for (long j = 0; j < 10; j += 5) {
+        for (long j = 0; j < 8; j += 4) {
             __m512 acc0_0 = _mm512_loadu_ps(dW + j * 128 + k);
             __m512 acc1_0 = _mm512_loadu_ps(dW + (j + 1) * 128 + k);
             __m512 acc2_0 = _mm512_loadu_ps(dW + (j + 2) * 128 + k);
             __m512 acc3_0 = _mm512_loadu_ps(dW + (j + 3) * 128 + k);
-            __m512 acc4_0 = _mm512_loadu_ps(dW + (j + 4) * 128 + k);
             for (long i = 0; i < rows; i++) {
                 const __m512 a0 = _mm512_loadu_ps(a + i * 128 + k);
                 const __m512 d0 = _mm512_set1_ps(dz[i * 10 + j]);
@@ -983,14 +766,24 @@ FASHION_PATH_AVX512 static void fashion_avx512_dw_128x10(const float *restrict d
                 acc2_0 = _mm512_fmadd_ps(d2, a0, acc2_0);
                 const __m512 d3 = _mm512_set1_ps(dz[i * 10 + j + 3]);
                 acc3_0 = _mm512_fmadd_ps(d3, a0, acc3_0);
-                const __m512 d4 = _mm512_set1_ps(dz[i * 10 + j + 4]);
-                acc4_0 = _mm512_fmadd_ps(d4, a0, acc4_0);
             }
             _mm512_storeu_ps(dW + j * 128 + k, acc0_0);
             _mm512_storeu_ps(dW + (j + 1) * 128 + k, acc1_0);
             _mm512_storeu_ps(dW + (j + 2) * 128 + k, acc2_0);
             _mm512_storeu_ps(dW + (j + 3) * 128 + k, acc3_0);
-            _mm512_storeu_ps(dW + (j + 4) * 128 + k, acc4_0);
+        }
+        { /* units 8..9 */
+            __m512 acc0_0 = _mm512_loadu_ps(dW + 8 * 128 + k);
+            __m512 acc1_0 = _mm512_loadu_ps(dW + 9 * 128 + k);
+            for (long i = 0; i < rows; i++) {
+                const __m512 a0 = _mm512_loadu_ps(a + i * 128 + k);
+                const __m512 d0 = _mm512_set1_ps(dz[i * 10 + 8]);
+                acc0_0 = _mm512_fmadd_ps(d0, a0, acc0_0);
+                const __m512 d1 = _mm512_set1_ps(dz[i * 10 + 9]);
+                acc1_0 = _mm512_fmadd_ps(d1, a0, acc1_0);
+            }
+            _mm512_storeu_ps(dW + 8 * 128 + k, acc0_0);
+            _mm512_storeu_ps(dW + 9 * 128 + k, acc1_0);
         }
     }
 }

@@ -100,6 +100,20 @@ GC_ELU_PATH_AVX512 static inline float gc_elu_avx512_hsum8(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
+/* z[0..3] = add[0..3] + the sums of the 16 lanes of a, b, c and d: four
+ * horizontal sums at once (pairs within each 128-bit quarter, twice, then
+ * the quarters), a third of the instructions of four separate ones. */
+GC_ELU_PATH_AVX512 static inline void gc_elu_avx512_hsum4(float *z, const float *add, __m512 a, __m512 b, __m512 c, __m512 d)
+{
+    const __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
+    const __m512 cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
+    const __m512 q = _mm512_add_ps(_mm512_shuffle_ps(ab, cd, 0x44), _mm512_shuffle_ps(ab, cd, 0xee));
+    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(q),
+        _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(q), 1)));
+    const __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    _mm_storeu_ps(z, _mm_add_ps(_mm_loadu_ps(add), s));
+}
+
 /* Z = X W^T + b: z[i][j] = b[j] + sum_k x[i][k] W[j][k]; fan_in 11, 19 units, rows <= CH. */
 GC_ELU_PATH_AVX512 static void gc_elu_avx512_fwd_11x19(const float *restrict W, const float *restrict b,
     const float *restrict x, long rows, float *restrict z)
@@ -348,149 +362,156 @@ GC_ELU_PATH_AVX512 static void gc_elu_avx512_fwd_19x5(const float *restrict W, c
     const __mmask16 tailmask = 0x7;
     long i = 0;
     for (; i + 4 <= rows; i += 4) {
-        { /* units 0..4 */
+        { /* units 0..3 */
             __m512 acc0_0 = _mm512_setzero_ps();
             __m512 acc0_1 = _mm512_setzero_ps();
             __m512 acc0_2 = _mm512_setzero_ps();
             __m512 acc0_3 = _mm512_setzero_ps();
-            __m512 acc0_4 = _mm512_setzero_ps();
             __m512 acc1_0 = _mm512_setzero_ps();
             __m512 acc1_1 = _mm512_setzero_ps();
             __m512 acc1_2 = _mm512_setzero_ps();
             __m512 acc1_3 = _mm512_setzero_ps();
-            __m512 acc1_4 = _mm512_setzero_ps();
             __m512 acc2_0 = _mm512_setzero_ps();
             __m512 acc2_1 = _mm512_setzero_ps();
             __m512 acc2_2 = _mm512_setzero_ps();
             __m512 acc2_3 = _mm512_setzero_ps();
-            __m512 acc2_4 = _mm512_setzero_ps();
             __m512 acc3_0 = _mm512_setzero_ps();
             __m512 acc3_1 = _mm512_setzero_ps();
             __m512 acc3_2 = _mm512_setzero_ps();
             __m512 acc3_3 = _mm512_setzero_ps();
-            __m512 acc3_4 = _mm512_setzero_ps();
             { /* k = 0 */
                 const __m512 w0 = _mm512_loadu_ps(W);
                 const __m512 w1 = _mm512_loadu_ps(W + 1 * 19);
                 const __m512 w2 = _mm512_loadu_ps(W + 2 * 19);
                 const __m512 w3 = _mm512_loadu_ps(W + 3 * 19);
-                const __m512 w4 = _mm512_loadu_ps(W + 4 * 19);
                 const __m512 x0 = _mm512_loadu_ps(x + i * 19);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                 acc0_3 = _mm512_fmadd_ps(x0, w3, acc0_3);
-                acc0_4 = _mm512_fmadd_ps(x0, w4, acc0_4);
                 const __m512 x1 = _mm512_loadu_ps(x + (i + 1) * 19);
                 acc1_0 = _mm512_fmadd_ps(x1, w0, acc1_0);
                 acc1_1 = _mm512_fmadd_ps(x1, w1, acc1_1);
                 acc1_2 = _mm512_fmadd_ps(x1, w2, acc1_2);
                 acc1_3 = _mm512_fmadd_ps(x1, w3, acc1_3);
-                acc1_4 = _mm512_fmadd_ps(x1, w4, acc1_4);
                 const __m512 x2 = _mm512_loadu_ps(x + (i + 2) * 19);
                 acc2_0 = _mm512_fmadd_ps(x2, w0, acc2_0);
                 acc2_1 = _mm512_fmadd_ps(x2, w1, acc2_1);
                 acc2_2 = _mm512_fmadd_ps(x2, w2, acc2_2);
                 acc2_3 = _mm512_fmadd_ps(x2, w3, acc2_3);
-                acc2_4 = _mm512_fmadd_ps(x2, w4, acc2_4);
                 const __m512 x3 = _mm512_loadu_ps(x + (i + 3) * 19);
                 acc3_0 = _mm512_fmadd_ps(x3, w0, acc3_0);
                 acc3_1 = _mm512_fmadd_ps(x3, w1, acc3_1);
                 acc3_2 = _mm512_fmadd_ps(x3, w2, acc3_2);
                 acc3_3 = _mm512_fmadd_ps(x3, w3, acc3_3);
-                acc3_4 = _mm512_fmadd_ps(x3, w4, acc3_4);
             }
             { /* the last 3 of fan_in, masked */
                 const __m512 w0 = _mm512_maskz_loadu_ps(tailmask, W + 16);
                 const __m512 w1 = _mm512_maskz_loadu_ps(tailmask, W + 1 * 19 + 16);
                 const __m512 w2 = _mm512_maskz_loadu_ps(tailmask, W + 2 * 19 + 16);
                 const __m512 w3 = _mm512_maskz_loadu_ps(tailmask, W + 3 * 19 + 16);
-                const __m512 w4 = _mm512_maskz_loadu_ps(tailmask, W + 4 * 19 + 16);
                 const __m512 x0 = _mm512_maskz_loadu_ps(tailmask, x + i * 19 + 16);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                 acc0_3 = _mm512_fmadd_ps(x0, w3, acc0_3);
-                acc0_4 = _mm512_fmadd_ps(x0, w4, acc0_4);
                 const __m512 x1 = _mm512_maskz_loadu_ps(tailmask, x + (i + 1) * 19 + 16);
                 acc1_0 = _mm512_fmadd_ps(x1, w0, acc1_0);
                 acc1_1 = _mm512_fmadd_ps(x1, w1, acc1_1);
                 acc1_2 = _mm512_fmadd_ps(x1, w2, acc1_2);
                 acc1_3 = _mm512_fmadd_ps(x1, w3, acc1_3);
-                acc1_4 = _mm512_fmadd_ps(x1, w4, acc1_4);
                 const __m512 x2 = _mm512_maskz_loadu_ps(tailmask, x + (i + 2) * 19 + 16);
                 acc2_0 = _mm512_fmadd_ps(x2, w0, acc2_0);
                 acc2_1 = _mm512_fmadd_ps(x2, w1, acc2_1);
                 acc2_2 = _mm512_fmadd_ps(x2, w2, acc2_2);
                 acc2_3 = _mm512_fmadd_ps(x2, w3, acc2_3);
-                acc2_4 = _mm512_fmadd_ps(x2, w4, acc2_4);
                 const __m512 x3 = _mm512_maskz_loadu_ps(tailmask, x + (i + 3) * 19 + 16);
                 acc3_0 = _mm512_fmadd_ps(x3, w0, acc3_0);
                 acc3_1 = _mm512_fmadd_ps(x3, w1, acc3_1);
                 acc3_2 = _mm512_fmadd_ps(x3, w2, acc3_2);
                 acc3_3 = _mm512_fmadd_ps(x3, w3, acc3_3);
-                acc3_4 = _mm512_fmadd_ps(x3, w4, acc3_4);
             }
-            z[i * 5] = b[0] + _mm512_reduce_add_ps(acc0_0);
-            z[i * 5 + 1] = b[1] + _mm512_reduce_add_ps(acc0_1);
-            z[i * 5 + 2] = b[2] + _mm512_reduce_add_ps(acc0_2);
-            z[i * 5 + 3] = b[3] + _mm512_reduce_add_ps(acc0_3);
-            z[i * 5 + 4] = b[4] + _mm512_reduce_add_ps(acc0_4);
-            z[(i + 1) * 5] = b[0] + _mm512_reduce_add_ps(acc1_0);
-            z[(i + 1) * 5 + 1] = b[1] + _mm512_reduce_add_ps(acc1_1);
-            z[(i + 1) * 5 + 2] = b[2] + _mm512_reduce_add_ps(acc1_2);
-            z[(i + 1) * 5 + 3] = b[3] + _mm512_reduce_add_ps(acc1_3);
-            z[(i + 1) * 5 + 4] = b[4] + _mm512_reduce_add_ps(acc1_4);
-            z[(i + 2) * 5] = b[0] + _mm512_reduce_add_ps(acc2_0);
-            z[(i + 2) * 5 + 1] = b[1] + _mm512_reduce_add_ps(acc2_1);
-            z[(i + 2) * 5 + 2] = b[2] + _mm512_reduce_add_ps(acc2_2);
-            z[(i + 2) * 5 + 3] = b[3] + _mm512_reduce_add_ps(acc2_3);
-            z[(i + 2) * 5 + 4] = b[4] + _mm512_reduce_add_ps(acc2_4);
-            z[(i + 3) * 5] = b[0] + _mm512_reduce_add_ps(acc3_0);
-            z[(i + 3) * 5 + 1] = b[1] + _mm512_reduce_add_ps(acc3_1);
-            z[(i + 3) * 5 + 2] = b[2] + _mm512_reduce_add_ps(acc3_2);
-            z[(i + 3) * 5 + 3] = b[3] + _mm512_reduce_add_ps(acc3_3);
-            z[(i + 3) * 5 + 4] = b[4] + _mm512_reduce_add_ps(acc3_4);
+            gc_elu_avx512_hsum4(z + i * 5, b, acc0_0, acc0_1, acc0_2, acc0_3);
+            gc_elu_avx512_hsum4(z + (i + 1) * 5, b, acc1_0, acc1_1, acc1_2, acc1_3);
+            gc_elu_avx512_hsum4(z + (i + 2) * 5, b, acc2_0, acc2_1, acc2_2, acc2_3);
+            gc_elu_avx512_hsum4(z + (i + 3) * 5, b, acc3_0, acc3_1, acc3_2, acc3_3);
+        }
+        { /* unit 4 */
+            __m512 acc0_0 = _mm512_setzero_ps();
+            __m512 acc1_0 = _mm512_setzero_ps();
+            __m512 acc2_0 = _mm512_setzero_ps();
+            __m512 acc3_0 = _mm512_setzero_ps();
+            { /* k = 0 */
+                const __m512 w0 = _mm512_loadu_ps(W + 4 * 19);
+                const __m512 x0 = _mm512_loadu_ps(x + i * 19);
+                acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
+                const __m512 x1 = _mm512_loadu_ps(x + (i + 1) * 19);
+                acc1_0 = _mm512_fmadd_ps(x1, w0, acc1_0);
+                const __m512 x2 = _mm512_loadu_ps(x + (i + 2) * 19);
+                acc2_0 = _mm512_fmadd_ps(x2, w0, acc2_0);
+                const __m512 x3 = _mm512_loadu_ps(x + (i + 3) * 19);
+                acc3_0 = _mm512_fmadd_ps(x3, w0, acc3_0);
+            }
+            { /* the last 3 of fan_in, masked */
+                const __m512 w0 = _mm512_maskz_loadu_ps(tailmask, W + 4 * 19 + 16);
+                const __m512 x0 = _mm512_maskz_loadu_ps(tailmask, x + i * 19 + 16);
+                acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
+                const __m512 x1 = _mm512_maskz_loadu_ps(tailmask, x + (i + 1) * 19 + 16);
+                acc1_0 = _mm512_fmadd_ps(x1, w0, acc1_0);
+                const __m512 x2 = _mm512_maskz_loadu_ps(tailmask, x + (i + 2) * 19 + 16);
+                acc2_0 = _mm512_fmadd_ps(x2, w0, acc2_0);
+                const __m512 x3 = _mm512_maskz_loadu_ps(tailmask, x + (i + 3) * 19 + 16);
+                acc3_0 = _mm512_fmadd_ps(x3, w0, acc3_0);
+            }
+            z[i * 5 + 4] = b[4] + _mm512_reduce_add_ps(acc0_0);
+            z[(i + 1) * 5 + 4] = b[4] + _mm512_reduce_add_ps(acc1_0);
+            z[(i + 2) * 5 + 4] = b[4] + _mm512_reduce_add_ps(acc2_0);
+            z[(i + 3) * 5 + 4] = b[4] + _mm512_reduce_add_ps(acc3_0);
         }
     }
     for (; i < rows; i++) {
-        { /* units 0..4 */
+        { /* units 0..3 */
             __m512 acc0_0 = _mm512_setzero_ps();
             __m512 acc0_1 = _mm512_setzero_ps();
             __m512 acc0_2 = _mm512_setzero_ps();
             __m512 acc0_3 = _mm512_setzero_ps();
-            __m512 acc0_4 = _mm512_setzero_ps();
             { /* k = 0 */
                 const __m512 w0 = _mm512_loadu_ps(W);
                 const __m512 w1 = _mm512_loadu_ps(W + 1 * 19);
                 const __m512 w2 = _mm512_loadu_ps(W + 2 * 19);
                 const __m512 w3 = _mm512_loadu_ps(W + 3 * 19);
-                const __m512 w4 = _mm512_loadu_ps(W + 4 * 19);
                 const __m512 x0 = _mm512_loadu_ps(x + i * 19);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                 acc0_3 = _mm512_fmadd_ps(x0, w3, acc0_3);
-                acc0_4 = _mm512_fmadd_ps(x0, w4, acc0_4);
             }
             { /* the last 3 of fan_in, masked */
                 const __m512 w0 = _mm512_maskz_loadu_ps(tailmask, W + 16);
                 const __m512 w1 = _mm512_maskz_loadu_ps(tailmask, W + 1 * 19 + 16);
                 const __m512 w2 = _mm512_maskz_loadu_ps(tailmask, W + 2 * 19 + 16);
                 const __m512 w3 = _mm512_maskz_loadu_ps(tailmask, W + 3 * 19 + 16);
-                const __m512 w4 = _mm512_maskz_loadu_ps(tailmask, W + 4 * 19 + 16);
                 const __m512 x0 = _mm512_maskz_loadu_ps(tailmask, x + i * 19 + 16);
                 acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
                 acc0_1 = _mm512_fmadd_ps(x0, w1, acc0_1);
                 acc0_2 = _mm512_fmadd_ps(x0, w2, acc0_2);
                 acc0_3 = _mm512_fmadd_ps(x0, w3, acc0_3);
-                acc0_4 = _mm512_fmadd_ps(x0, w4, acc0_4);
             }
-            z[i * 5] = b[0] + _mm512_reduce_add_ps(acc0_0);
-            z[i * 5 + 1] = b[1] + _mm512_reduce_add_ps(acc0_1);
-            z[i * 5 + 2] = b[2] + _mm512_reduce_add_ps(acc0_2);
-            z[i * 5 + 3] = b[3] + _mm512_reduce_add_ps(acc0_3);
-            z[i * 5 + 4] = b[4] + _mm512_reduce_add_ps(acc0_4);
+            gc_elu_avx512_hsum4(z + i * 5, b, acc0_0, acc0_1, acc0_2, acc0_3);
+        }
+        { /* unit 4 */
+            __m512 acc0_0 = _mm512_setzero_ps();
+            { /* k = 0 */
+                const __m512 w0 = _mm512_loadu_ps(W + 4 * 19);
+                const __m512 x0 = _mm512_loadu_ps(x + i * 19);
+                acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
+            }
+            { /* the last 3 of fan_in, masked */
+                const __m512 w0 = _mm512_maskz_loadu_ps(tailmask, W + 4 * 19 + 16);
+                const __m512 x0 = _mm512_maskz_loadu_ps(tailmask, x + i * 19 + 16);
+                acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);
+            }
+            z[i * 5 + 4] = b[4] + _mm512_reduce_add_ps(acc0_0);
         }
     }
 }
@@ -501,12 +522,11 @@ GC_ELU_PATH_AVX512 static void gc_elu_avx512_dw_19x5(const float *restrict dz, c
 {
     const __mmask16 tailmask = 0x7;
     { /* k = 0 */
-        { /* units 0..4 */
+        { /* units 0..3 */
             __m512 acc0_0 = _mm512_loadu_ps(dW);
             __m512 acc1_0 = _mm512_loadu_ps(dW + 1 * 19);
             __m512 acc2_0 = _mm512_loadu_ps(dW + 2 * 19);
             __m512 acc3_0 = _mm512_loadu_ps(dW + 3 * 19);
-            __m512 acc4_0 = _mm512_loadu_ps(dW + 4 * 19);
             for (long i = 0; i < rows; i++) {
                 const __m512 a0 = _mm512_loadu_ps(a + i * 19);
                 const __m512 d0 = _mm512_set1_ps(dz[i * 5]);
@@ -517,23 +537,28 @@ GC_ELU_PATH_AVX512 static void gc_elu_avx512_dw_19x5(const float *restrict dz, c
                 acc2_0 = _mm512_fmadd_ps(d2, a0, acc2_0);
                 const __m512 d3 = _mm512_set1_ps(dz[i * 5 + 3]);
                 acc3_0 = _mm512_fmadd_ps(d3, a0, acc3_0);
-                const __m512 d4 = _mm512_set1_ps(dz[i * 5 + 4]);
-                acc4_0 = _mm512_fmadd_ps(d4, a0, acc4_0);
             }
             _mm512_storeu_ps(dW, acc0_0);
             _mm512_storeu_ps(dW + 1 * 19, acc1_0);
             _mm512_storeu_ps(dW + 2 * 19, acc2_0);
             _mm512_storeu_ps(dW + 3 * 19, acc3_0);
-            _mm512_storeu_ps(dW + 4 * 19, acc4_0);
+        }
+        { /* unit 4 */
+            __m512 acc0_0 = _mm512_loadu_ps(dW + 4 * 19);
+            for (long i = 0; i < rows; i++) {
+                const __m512 a0 = _mm512_loadu_ps(a + i * 19);
+                const __m512 d0 = _mm512_set1_ps(dz[i * 5 + 4]);
+                acc0_0 = _mm512_fmadd_ps(d0, a0, acc0_0);
+            }
+            _mm512_storeu_ps(dW + 4 * 19, acc0_0);
         }
     }
     { /* the last 3 of fan_in, masked */
-        { /* units 0..4 */
+        { /* units 0..3 */
             __m512 acc0_0 = _mm512_maskz_loadu_ps(tailmask, dW + 16);
             __m512 acc1_0 = _mm512_maskz_loadu_ps(tailmask, dW + 1 * 19 + 16);
             __m512 acc2_0 = _mm512_maskz_loadu_ps(tailmask, dW + 2 * 19 + 16);
             __m512 acc3_0 = _mm512_maskz_loadu_ps(tailmask, dW + 3 * 19 + 16);
-            __m512 acc4_0 = _mm512_maskz_loadu_ps(tailmask, dW + 4 * 19 + 16);
             for (long i = 0; i < rows; i++) {
                 const __m512 a0 = _mm512_maskz_loadu_ps(tailmask, a + i * 19 + 16);
                 const __m512 d0 = _mm512_set1_ps(dz[i * 5]);
@@ -544,14 +569,20 @@ GC_ELU_PATH_AVX512 static void gc_elu_avx512_dw_19x5(const float *restrict dz, c
                 acc2_0 = _mm512_fmadd_ps(d2, a0, acc2_0);
                 const __m512 d3 = _mm512_set1_ps(dz[i * 5 + 3]);
                 acc3_0 = _mm512_fmadd_ps(d3, a0, acc3_0);
-                const __m512 d4 = _mm512_set1_ps(dz[i * 5 + 4]);
-                acc4_0 = _mm512_fmadd_ps(d4, a0, acc4_0);
             }
             _mm512_mask_storeu_ps(dW + 16, tailmask, acc0_0);
             _mm512_mask_storeu_ps(dW + 1 * 19 + 16, tailmask, acc1_0);
             _mm512_mask_storeu_ps(dW + 2 * 19 + 16, tailmask, acc2_0);
             _mm512_mask_storeu_ps(dW + 3 * 19 + 16, tailmask, acc3_0);
-            _mm512_mask_storeu_ps(dW + 4 * 19 + 16, tailmask, acc4_0);
+        }
+        { /* unit 4 */
+            __m512 acc0_0 = _mm512_maskz_loadu_ps(tailmask, dW + 4 * 19 + 16);
+            for (long i = 0; i < rows; i++) {
+                const __m512 a0 = _mm512_maskz_loadu_ps(tailmask, a + i * 19 + 16);
+                const __m512 d0 = _mm512_set1_ps(dz[i * 5 + 4]);
+                acc0_0 = _mm512_fmadd_ps(d0, a0, acc0_0);
+            }
+            _mm512_mask_storeu_ps(dW + 4 * 19 + 16, tailmask, acc0_0);
         }
     }
 }
