@@ -193,12 +193,7 @@ static void check_float_path(const et_model *M, const nnrt_model *f)
  * reference), or the scalar path when it runs none. */
 static void check_float(void **state)
 {
-    const et_model *M = *state;
-    nnrt_model paths[ET_MAX_PATHS];
-    int n = et_paths(M->f, paths);
-    for (int k = 0; k < n; k++)
-        if (n == 1 || strcmp(paths[k].isa, "scalar") != 0)
-            check_float_path(M, &paths[k]);
+    et_each_path(*state, check_float_path, 1);
 }
 
 int main(void)

@@ -133,11 +133,7 @@ static void check_agree_path(const et_model *M, const nnrt_model *v)
 
 static void check_agree(void **state)
 {
-    const et_model *M = *state;
-    nnrt_model paths[ET_MAX_PATHS];
-    int n = et_paths(M->f, paths);
-    for (int k = 0; k < n; k++)
-        check_agree_path(M, &paths[k]);
+    et_each_path(*state, check_agree_path, 0);
 }
 
 static void check_update_path(const et_model *M, const nnrt_model *v)
@@ -183,11 +179,7 @@ static void check_update_path(const et_model *M, const nnrt_model *v)
 
 static void check_update(void **state)
 {
-    const et_model *M = *state;
-    nnrt_model paths[ET_MAX_PATHS];
-    int n = et_paths(M->f, paths);
-    for (int k = 0; k < n; k++)
-        check_update_path(M, &paths[k]);
+    et_each_path(*state, check_update_path, 0);
 }
 
 int main(void)

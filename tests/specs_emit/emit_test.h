@@ -53,6 +53,7 @@ typedef struct et_model {
 #define ET_ROW(n) {#n, &n##_model, &n##_s_model, n##_d_forward, n##_d_loss_grad, n##_d_update, \
                    &n##_d_n_params, &n##_d_ws_bytes},
 
+
 /* The paths of f that this CPU runs, best first, each as a descriptor of
  * its own (isa and functions of that path, no dispatch) in out[]: all of
  * f's paths for a file of several, else f itself.  A path the CPU lacks is
@@ -84,6 +85,18 @@ static inline int et_paths(const nnrt_model *f, nnrt_model out[ET_MAX_PATHS])
         n++;
     }
     return n;
+}
+
+/* check(M, path) for every path of M->f this CPU runs (et_paths); with
+ * vector_only, the scalar one only when it is the only one. */
+static inline void et_each_path(const et_model *M, void (*check)(const et_model *, const nnrt_model *),
+                                int vector_only)
+{
+    nnrt_model paths[ET_MAX_PATHS];
+    int n = et_paths(M->f, paths);
+    for (int k = 0; k < n; k++)
+        if (!vector_only || n == 1 || strcmp(paths[k].isa, "scalar") != 0)
+            check(M, &paths[k]);
 }
 
 /* splitmix64: a uniform double in [-1, 1). */
