@@ -378,10 +378,16 @@ static const char *em_act_call(emitter *e, const isa_row *I, int l)
         return NULL;
     const char *param = em_param_arg(e, l);
     /* A layer narrower than one vector (docs/generated-code.md, "Narrow
-     * layers"): the row's short routine, else the scalar one. */
+     * layers"): the short routine of the narrowest row of the path that
+     * holds the units (AVX-512's 4 tanh units: AVX2's, whose shorter
+     * vectors are quicker; every ISA's gives the same bits), else the
+     * scalar routine. */
     if (!e->dbl && L->units < I->lanes) {
+        const isa_row *R = I;
+        while (R->half && L->units <= R->half->lanes)
+            R = R->half;
         if (row->rt_short)
-            return S(e, "nnrt_%s_%s(%s, %s%s);", I->name, row->rt_short, A, em_rows(e, L->units),
+            return S(e, "nnrt_%s_%s(%s, %s%s);", R->name, row->rt_short, A, em_rows(e, L->units),
                      param);
         isa = "scalar";
     }

@@ -328,17 +328,19 @@ static void test_narrow_layers(void **state)
     free(hx);
     nng_spec_free(&h);
     /* AVX-512 (16 lanes): 2x4 over the units with AVX2's 128-bit vectors, its
-     * half's half; 12 units are a 256-bit and a 128-bit vector. */
+     * half's half, and AVX2's short tanh (up to 8 units); 12 units are a
+     * 256-bit and a 128-bit vector, and AVX-512's short tanh. */
     char *x512 = emit(&s, NNG_ISA_AVX512, 0);
     assert_non_null(strstr(x512, "{ /* units 0..3, __m128 */"));
-    assert_non_null(strstr(x512, "nnrt_avx512_tanh_short(ws + XOR_A1, rows * 4);"));
+    assert_non_null(strstr(x512, "nnrt_avx2_tanh_short(ws + XOR_A1, rows * 4);"));
     free(x512);
-    parse("model u12\ninput 3\ndense 12 relu\ndense 1 identity\nloss mse\n", &h);
+    parse("model u12\ninput 3\ndense 12 tanh\ndense 1 identity\nloss mse\n", &h);
     x512 = emit(&h, NNG_ISA_AVX512, 0);
     assert_non_null(strstr(x512, "/* fan_in 3 < 16 lanes: over the units, W^T of each block in wt */"));
     assert_non_null(strstr(x512, "{ /* units 0..7, __m256 */"));
     assert_non_null(strstr(x512, "{ /* units 8..11, __m128 */"));
     assert_non_null(strstr(x512, "/* fan_in 3 < 16 lanes: over the units */"));
+    assert_non_null(strstr(x512, "nnrt_avx512_tanh_short(ws + U12_A1, rows * 12);"));
     free(x512);
     nng_spec_free(&h);
     /* The loss in float from the logits; one sample skips the 1/m scale. */

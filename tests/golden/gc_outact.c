@@ -918,7 +918,7 @@ GC_OUTACT_PATH_AVX512 static void gc_outact_avx512_forward_chunk(const float *re
     /* layer 2, spec line 5: "dense 4 tanh" */
     /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = tanh(z) */
     gc_outact_avx512_fwd_4x4(params + GC_OUTACT_W2, params + GC_OUTACT_B2, ws + GC_OUTACT_A1, rows, ws + GC_OUTACT_A2);
-    nnrt_avx512_tanh_short(ws + GC_OUTACT_A2, rows * 4);
+    nnrt_avx2_tanh_short(ws + GC_OUTACT_A2, rows * 4);
     /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2" */
     /*   Z3 = A2 W3^T + b3 (course: Z3 = W3 A2 + b3);  a = z > 0 ? z : slope * z */
     gc_outact_avx512_fwd_4x3(params + GC_OUTACT_W3, params + GC_OUTACT_B3, ws + GC_OUTACT_A2, rows, ws + GC_OUTACT_A3);

@@ -2511,7 +2511,7 @@ GC_SOFT_PATH_AVX512 static void gc_soft_avx512_forward_chunk(const float *restri
     /* layer 2, spec line 5: "dense 7 tanh" */
     /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = tanh(z) */
     gc_soft_avx512_fwd_13x7(params + GC_SOFT_W2, params + GC_SOFT_B2, ws + GC_SOFT_A1, rows, ws + GC_SOFT_A2);
-    nnrt_avx512_tanh_short(ws + GC_SOFT_A2, rows * 7);
+    nnrt_avx2_tanh_short(ws + GC_SOFT_A2, rows * 7);
     /* layer 3, spec line 6: "dense 5 softmax" */
     /*   Z3 = A2 W3^T + b3 (course: Z3 = W3 A2 + b3);  a_j = exp(z_j - max z) / sum_k exp(z_k - max z) */
     gc_soft_avx512_fwd_7x5(params + GC_SOFT_W3, params + GC_SOFT_B3, ws + GC_SOFT_A2, rows, ws + GC_SOFT_A3);

@@ -583,7 +583,7 @@ XOR_PATH_AVX512 static void xor_avx512_forward_chunk(const float *restrict param
     /* layer 1, spec line 10: "dense 4 tanh" */
     /*   Z1 = A0 W1^T + b1 (course: Z1 = W1 A0 + b1);  a = tanh(z) */
     xor_avx512_fwd_2x4(params + XOR_W1, params + XOR_B1, x, rows, ws + XOR_A1);
-    nnrt_avx512_tanh_short(ws + XOR_A1, rows * 4);
+    nnrt_avx2_tanh_short(ws + XOR_A1, rows * 4);
     /* layer 2, spec line 11: "dense 1 sigmoid" */
     /*   Z2 = A1 W2^T + b2 (course: Z2 = W2 A1 + b2);  a = 1 / (1 + exp(-z)) */
     xor_avx512_fwd_4x1(params + XOR_W2, params + XOR_B2, ws + XOR_A1, rows, ws + XOR_A2);
