@@ -59,52 +59,59 @@ def micro_index(micro):
 
 
 def micro_tables(idx, peak):
+    """peak: the AVX2 one; an avx512 row's fraction is of the AVX-512 peak
+    (bench_micro's peak_frac counter, computed against the row's own)."""
+    def frac(b):
+        if "peak_frac" in b:
+            return 100 * b["peak_frac"]
+        return 100 * b.get("GFLOPs", 0.0) / peak if peak else 0
+
     out = []
     out.append("### Training steps (loss_grad + update), one call\n")
-    out.append("| model | batch | path | time/step | samples/s | GFLOP/s | of AVX2 peak | "
+    out.append("| model | batch | path | time/step | samples/s | GFLOP/s | of its peak | "
                "vs novec |")
     out.append("|---|---|---|---|---|---|---|---|")
     for model in ("cat", "xor", "sex", "fashion"):
         novec = idx.get("step/%s/novec" % model)
-        for v in ("avx2", "scalar", "novec"):
+        for v in ("avx512", "avx2", "scalar", "novec"):
             b = idx.get("step/%s/%s" % (model, v))
             if not b:
                 continue
             g = b.get("GFLOPs", 0.0)
             out.append("| %s | %d | %s | %s | %.3g | %.2f | %.1f%% | %s |" % (
                 model, int(b.get("batch", 0)), v, fmt_ns(b["cpu_ns"]), b.get("items_per_second", 0),
-                g, 100 * g / peak if peak else 0,
-                "%.1fx" % (novec["cpu_ns"] / b["cpu_ns"]) if novec else "-"))
+                g, frac(b), "%.1fx" % (novec["cpu_ns"] / b["cpu_ns"]) if novec else "-"))
     out.append("")
-    out.append("### Single dense layers (identity, mse): GFLOP/s (fraction of the AVX2 peak)\n")
-    out.append("| layer n_in x units | batch | pass | avx2 | scalar | novec | avx2/novec |")
-    out.append("|---|---|---|---|---|---|---|")
+    out.append("### Single dense layers (identity, mse): GFLOP/s (fraction of the path's FMA "
+               "peak: AVX-512 for avx512, AVX2 for the others)\n")
+    out.append("| layer n_in x units | batch | pass | avx512 | avx2 | scalar | novec | avx2/novec |")
+    out.append("|---|---|---|---|---|---|---|---|")
     for shape in ("2x4", "64x64", "784x128", "12288x20"):
         for batch in (1, 64, 209):
             for pas in ("fwd", "train"):
                 cells, t = [], {}
-                for v in ("avx2", "scalar", "novec"):
+                for v in ("avx512", "avx2", "scalar", "novec"):
                     b = idx.get("layer_%s/%s/%s/%d" % (shape, v, pas, batch))
                     if b:
                         g = b.get("GFLOPs", 0.0)
                         t[v] = b["cpu_ns"]
-                        cells.append("%.2f (%.0f%%)" % (g, 100 * g / peak if peak else 0))
+                        cells.append("%.2f (%.0f%%)" % (g, frac(b)))
                     else:
                         cells.append("-")
                 sp = "%.1fx" % (t["novec"] / t["avx2"]) if "avx2" in t and "novec" in t else "-"
                 out.append("| %s | %d | %s | %s | %s |" % (shape, batch, pas, " | ".join(cells), sp))
     out.append("")
     out.append("### Vector math, in place over 4096 floats: ns per element\n")
-    out.append("| function | libm loop | nnrt_scalar | nnrt_avx2 | avx2 vs libm |")
-    out.append("|---|---|---|---|---|")
+    out.append("| function | libm loop | nnrt_scalar | nnrt_avx2 | nnrt_avx512 | avx2 vs libm |")
+    out.append("|---|---|---|---|---|---|")
     for fn in ("sigmoid", "tanh", "exp", "log"):
         t = {}
-        for impl in ("libm", "scalar", "avx2"):
+        for impl in ("libm", "scalar", "avx2", "avx512"):
             b = idx.get("math/%s/%s/4096" % (fn, impl))
             if b:
                 t[impl] = b["cpu_ns"] / 4096
-        out.append("| %s | %s | %s | %s | %s |" % (
-            fn, *("%.2f" % t[i] if i in t else "-" for i in ("libm", "scalar", "avx2")),
+        out.append("| %s | %s | %s | %s | %s | %s |" % (
+            fn, *("%.2f" % t[i] if i in t else "-" for i in ("libm", "scalar", "avx2", "avx512")),
             "%.1fx" % (t["libm"] / t["avx2"]) if "libm" in t and "avx2" in t else "-"))
     out.append("")
     return out

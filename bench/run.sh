@@ -82,14 +82,16 @@ if want peak; then
   echo "== peak"
   "$build/bench/peak" $([ $quick = 1 ] && echo --quick) | tee "$out/peak.json"
 fi
-peak_gflops=$($py -c "import json,sys; print(json.load(open(sys.argv[1])).get('avx2_fma_gflops', 0))" \
-              "$out/peak.json" 2>/dev/null || echo 0)
+peak_of() { $py -c "import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2]) or 0)" \
+              "$out/peak.json" "$1" 2>/dev/null || echo 0; }
+peak_gflops=$(peak_of avx2_fma_gflops)
+peak512_gflops=$(peak_of avx512_fma_gflops)
 
 if want micro; then
   echo "== bench_micro"
   min_time=0.5
   [ $quick = 1 ] && min_time=0.01
-  NNGEN_PEAK_GFLOPS=$peak_gflops "$build/bench/bench_micro" \
+  NNGEN_PEAK_GFLOPS=$peak_gflops NNGEN_PEAK_AVX512_GFLOPS=$peak512_gflops "$build/bench/bench_micro" \
     --benchmark_min_time=$min_time --benchmark_out="$out/micro.json" \
     --benchmark_out_format=json --benchmark_counters_tabular=false
 fi

@@ -60,8 +60,26 @@ def groups(build, quick):
     bench = os.path.join(build, "bench")
     out = []
 
+    def vector_paths(exe):
+        """The vector paths of trainer exe this CPU runs, best first (--info's
+        `paths` line, e.g. "paths avx512 (not on this CPU) avx2 scalar")."""
+        if not os.path.exists(exe):
+            print("whole.py: no %s (not built): no nngen vector rows" % exe, file=sys.stderr)
+            return []
+        info = subprocess.run([exe, "--info"], capture_output=True, text=True).stdout
+        m = re.search(r"^paths (.*)$", info, re.M)
+        if not m:  # a file of one path
+            m = re.search(r"^isa (\S+)", info, re.M)
+            return [m.group(1)] if m and m.group(1) != "scalar" else []
+        words = re.findall(r"(\S+)( \(not on this CPU\))?", m.group(1))
+        return [w for w, lacks in words if not lacks and w != "scalar"]
+
     def nngen_rows(exe, args, slow_scalar=False):
-        rows = [dict(impl="nngen", setting="avx2", argv=[os.path.join(models, exe)] + args)]
+        # the trainer has every path: each vector path the CPU runs, forced
+        # by NNGEN_ISA (the same binary; its summary names the path it ran)
+        trainer = os.path.join(models, exe)
+        rows = [dict(impl="nngen", setting=isa, argv=["env", "NNGEN_ISA=" + isa, trainer] + args)
+                for isa in vector_paths(trainer)]
         for suffix, setting in (("_scalar", "scalar"), ("_scalar_novec", "scalar -fno-tree-vectorize")):
             path = os.path.join(bench, exe + suffix)
             if os.path.exists(path):

@@ -1,5 +1,5 @@
 # nngen_add_model(<target> SPEC <file.spec>
-#                 [ISA all|scalar|avx2|neon] [DTYPE float|double]
+#                 [ISA all|scalar|avx2|avx512|neon] [DTYPE float|double]
 #                 [NO_MAIN | LIBRARY] [NOVEC] [FLAGS <extra nngen flags>...])
 #
 # Runs nngen on SPEC (relative to the current source directory) at build
@@ -15,12 +15,13 @@
 #              in one program ($<TARGET_OBJECTS:<target>>, each with its own
 #              FLAGS --name).
 # The libraries pass nngen::nnrt on (PUBLIC): nnrt.h, SLEEF, zlib, libm.
-# ISA all (the default) lets the C compiler's predefined macros choose the
-# path; nngen::nnrt's usage requirements bring the flags that enable the
-# vector one (-mavx2 -mfma on x86-64), except for ISA scalar, the loop
-# baseline.  NOVEC also turns off the C compiler's auto-vectorisation
-# (-fno-tree-vectorize), for loop-versus-vector runs.  Models are compiled
-# with -ffp-contract=off (docs/floating-point.md).
+# ISA all (the default) carries every path the target can have and picks
+# the best at run time: no flags needed.  ISA avx2 and avx512 (one fixed
+# path) are compiled with NNGEN_AVX2_FLAGS / NNGEN_AVX512_FLAGS (-mavx2
+# -mfma; -mavx512f too), set below where the caller has not.  NOVEC also
+# turns off the C compiler's auto-vectorisation (-fno-tree-vectorize), for
+# loop-versus-vector runs.  Models are compiled with -ffp-contract=off
+# (docs/floating-point.md).
 # The generated file's path is left in <target>_SOURCE in the caller's scope.
 #
 # Which nngen runs: NNGEN_HOST_NNGEN if set (a build-machine nngen for cross
@@ -32,6 +33,21 @@
 # the spec's path relative to it (the binary dir's for a spec generated
 # there), so the path the model carries (--info's `spec`, --help) does not
 # depend on where the tree or the build directory is.
+# The flags a file of one x86-64 vector path (nngen --isa avx2 / avx512)
+# needs (not -march=native, so the build is the same on every x86-64
+# machine); a project may set its own before this file is included.  A file
+# of every path (--isa all, the default) needs none: each path's functions
+# carry their own target attribute.  NEON is part of the aarch64 baseline.
+if(NOT DEFINED NNGEN_AVX2_FLAGS)
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64")
+    set(NNGEN_AVX2_FLAGS -mavx2 -mfma)
+    set(NNGEN_AVX512_FLAGS -mavx512f -mavx2 -mfma)
+  else()
+    set(NNGEN_AVX2_FLAGS "")
+    set(NNGEN_AVX512_FLAGS "")
+  endif()
+endif()
+
 function(nngen_add_model target)
   cmake_parse_arguments(A "NO_MAIN;LIBRARY;NOVEC" "SPEC;ISA;DTYPE" "FLAGS" ${ARGN})
   if(NOT A_SPEC)
@@ -112,8 +128,10 @@ function(nngen_add_model target)
   else()
     target_link_libraries(${target} PRIVATE nngen::nnrt)
   endif()
-  if(A_ISA STREQUAL "scalar")
-    set_target_properties(${target} PROPERTIES NNGEN_NO_VECTOR_FLAGS ON)
+  if(A_ISA STREQUAL "avx2")
+    target_compile_options(${target} PRIVATE ${NNGEN_AVX2_FLAGS})
+  elseif(A_ISA STREQUAL "avx512")
+    target_compile_options(${target} PRIVATE ${NNGEN_AVX512_FLAGS})
   endif()
   if(A_NOVEC)
     target_compile_options(${target} PRIVATE -fno-tree-vectorize)

@@ -3,7 +3,7 @@
  * out (docs/generated-code.md describes that file).  This file writes the
  * file's sections, in this order, each by one function below:
  *   HEAD       where it came from, how to build it, the spec, a layer table
- *   INCLUDES   headers and the choice of ISA path (#if on predefined macros)
+ *   INCLUDES   headers and the paths compiled in
  *   CONSTANTS  sizes, parameter offsets, workspace offsets (layout.c)
  *   API        prototypes of the exported functions
  *   KERNELS    per ISA: one forward, dW and dX kernel per distinct layer
@@ -12,12 +12,18 @@
  *   BACKWARD   per ISA: backward over one chunk; then <name>_loss_grad with
  *              the loss of a chunk
  *   UPDATE     per ISA: sgd, momentum, adam loops; then <name>_update
- *   MODEL      the nnrt_model descriptor and main()
+ *   MODEL      with several paths, the table of them and the dispatch; the
+ *              nnrt_model descriptor and main()
  *
  * What differs between the ISA paths is a row of the ISA table (isa.c):
- * every per-ISA part is one generator run once per selected row, inside
- * that path's #if branch (em_each_isa).  What is the same in every output
- * is C with holes in templates/generated.c.in (tx_template).  Text is never
+ * every per-ISA part is one generator run once per selected row
+ * (em_each_isa).  A file of one path (--isa avx2) has its functions under
+ * the model's prefix, the exported ones among them.  A file of several
+ * (--isa all) has each path's functions under their own prefix
+ * (cat_avx2_...), each opened by the path's target attribute and the whole
+ * path inside #if on the targets that can have it; the exported functions
+ * call the path chosen at start-up.  What is the same in every output is C
+ * with holes in templates/generated.c.in (tx_template).  Text is never
  * indented by hand (text.c).
  */
 #include <ctype.h>
@@ -28,53 +34,47 @@
 #include "emit.h"
 
 /* ------------------------------------------------------------------ */
-/* ISA guards                                                           */
+/* The paths                                                            */
 /* ------------------------------------------------------------------ */
 
-/* Open the code of ISA i in a section: with more than one ISA selected,
- * each gets an #if / #elif / #else branch on the macro INCLUDES defined. */
-static int em_isa_begin(emitter *e, int i, int first)
+/* The macro that says path I is compiled in (several paths): CAT_PATH_AVX2. */
+static const char *em_path_macro(emitter *e, const isa_row *I)
 {
-    if (!(e->isas & isa_table[i].bit))
-        return 0;
-    if (e->n_isas > 1) {
-        int last = 1;
-        for (int j = i + 1; j < ISA_N; j++)
-            if (e->isas & isa_table[j].bit)
-                last = 0;
-        if (first) {
-            tx_blank(e);
-            tx_pp(e, "#if defined(%s_ISA_%s)", e->U, tx_upper(e, isa_table[i].name));
-        } else if (!last)
-            tx_pp(e, "#elif defined(%s_ISA_%s)", e->U, tx_upper(e, isa_table[i].name));
-        else
-            tx_pp(e, "#else /* %s */", isa_table[i].name);
-    }
-    return 1;
+    return S(e, "%s_PATH_%s", e->U, tx_upper(e, I->name));
 }
 
-/* Run `body` for every selected ISA row, each inside its branch: the
- * emitter code of a per-ISA part exists once, bound to the row. */
-static void em_each_isa(emitter *e, void (*body)(emitter *, const isa_row *))
+/* Run `body` for every selected ISA row, then the template section `then`
+ * (NULL: none) with `hook`: the emitter code of a per-ISA part exists
+ * once, bound to the row.  With several paths, each path's part is under
+ * its own prefix and target attribute (e->F, e->tgt), inside #if on its
+ * macro unless every target has it (the scalar loops). */
+static void em_each_isa(emitter *e, void (*body)(emitter *, const isa_row *), const char *then,
+                        void (*hook)(emitter *))
 {
-    int first = 1;
     for (int i = 0; i < ISA_N; i++) {
-        if (!em_isa_begin(e, i, first))
+        const isa_row *I = &isa_table[i];
+        if (!(e->isas & I->bit))
             continue;
-        first = 0;
-        body(e, &isa_table[i]);
+        if (e->n_isas > 1) {
+            snprintf(e->F, sizeof e->F, "%s_%s", e->P, I->name);
+            snprintf(e->tgt, sizeof e->tgt, "%s", I->target_attr ? S(e, "%s ", em_path_macro(e, I)) : "");
+            snprintf(e->exp, sizeof e->exp, "static ");
+            if (I->host) {
+                tx_blank(e);
+                tx_pp(e, "#if defined(%s)", em_path_macro(e, I));
+            }
+        }
+        body(e, I);
+        if (then) {
+            tx_blank(e);
+            tx_template(e, then, hook);
+        }
+        if (e->n_isas > 1 && I->host)
+            tx_pp(e, "#endif /* %s */", em_path_macro(e, I));
     }
-    if (e->n_isas > 1)
-        tx_pp(e, "#endif");
-}
-
-/* A per-ISA part, then the template section that uses it. */
-static void em_each_isa_then(emitter *e, void (*body)(emitter *, const isa_row *), const char *then,
-                             void (*hook)(emitter *))
-{
-    em_each_isa(e, body);
-    tx_blank(e);
-    tx_template(e, then, hook);
+    snprintf(e->F, sizeof e->F, "%s", e->P);
+    e->tgt[0] = '\0';
+    e->exp[0] = '\0';
 }
 
 /* ------------------------------------------------------------------ */
@@ -104,7 +104,9 @@ static void em_head(emitter *e)
             strcat(paths, isa_table[i].name);
         }
     tx_line(e, " *   paths:   %s%s", paths,
-            e->n_isas > 1 ? " (chosen by the compiler's predefined macros)" : "");
+            e->n_isas > 1 ? " (those the target can have; the best the CPU runs is chosen at "
+                            "start-up)"
+                          : "");
     tx_line(e, " *   dtype:   %s", e->real);
     tx_line(e, " * Do not edit: change the spec and run nngen again.");
     tx_line(e, " *");
@@ -114,12 +116,18 @@ static void em_head(emitter *e)
                 e->P);
         tx_line(e, " * Build: cc -std=c11 -O2 -c THIS_FILE.c $(pkg-config --cflags nnrt)");
     } else {
+        const char *cflags = "";
+        for (int i = 0; i < ISA_N; i++)
+            if (e->n_isas == 1 && (e->isas & isa_table[i].bit) && isa_table[i].cflags)
+                cflags = S(e, "%s ", isa_table[i].cflags);
         tx_line(e, " * Build a trainer (the driver is nnrt_main in libnnrt):");
-        tx_line(e, " *   cc -std=c11 -O2 -march=native -ffp-contract=off THIS_FILE.c \\");
+        tx_line(e, " *   cc -std=c11 -O2 %s-ffp-contract=off THIS_FILE.c \\", cflags);
         tx_line(e, " *      $(pkg-config --cflags --libs nnrt) -o %s", e->P);
         tx_line(e, " *   ./%s --train train.h5 --test test.h5        (./%s --help)", e->P, e->P);
         tx_line(e, " * Embed: compile with -DNNGEN_NO_MAIN and call %s_model.forward(...)", e->P);
         tx_line(e, " *   (docs/generated-code.md).");
+        if (e->n_isas > 1)
+            tx_line(e, " * No -m flags needed: NNGEN_ISA=avx2 (or the trainer's --isa) forces a path.");
     }
     tx_line(e, " *");
     tx_line(e, " * The spec:");
@@ -181,33 +189,29 @@ static void em_includes(emitter *e)
         }
         return;
     }
-    tx_line(e, "/* The path compiled in: the first whose ISA the compiler targets. */");
-    int first = 1;
+    tx_line(e, "/* The paths compiled in: those the target can have, each function of a");
+    tx_line(e, " * path compiled for its ISA by a target attribute (so no -m flags are");
+    tx_line(e, " * needed), and the scalar loops.  %s_dispatch below chooses one. */", e->P);
+    const char *host = NULL; /* the #if open */
     for (int i = 0; i < ISA_N; i++) {
         const isa_row *I = &isa_table[i];
-        if (!(e->isas & I->bit))
+        if (!(e->isas & I->bit) || !I->host)
             continue;
-        if (I->guard)
-            tx_pp(e, "#%s %s", first ? "if" : "elif", I->guard);
-        else
-            tx_pp(e, "#else");
-        if (I->header)
+        if (!host || strcmp(host, I->host) != 0) {
+            if (host)
+                tx_pp(e, "#endif");
+            tx_pp(e, "#if %s", I->host);
             tx_pp(e, "#include %s", I->header);
-        tx_pp(e, "#define %s_ISA \"%s\"", e->U, I->name);
-        tx_pp(e, "#define %s_ISA_%s 1", e->U, tx_upper(e, I->name));
-        first = 0;
+            host = I->host;
+        }
+        if (I->target_attr)
+            tx_pp(e, "#define %s __attribute__((target(\"%s\")))", em_path_macro(e, I),
+                  I->target_attr);
+        else
+            tx_pp(e, "#define %s 1", em_path_macro(e, I));
     }
-    if (!(e->isas & NNG_ISA_SCALAR)) {
-        char targets[256] = "";
-        for (int i = 0; i < ISA_N; i++)
-            if ((e->isas & isa_table[i].bit) && isa_table[i].target)
-                snprintf(targets + strlen(targets), sizeof targets - strlen(targets), "%s%s",
-                         targets[0] ? " or " : "", isa_table[i].target);
-        tx_pp(e, "#else");
-        tx_pp(e, "#error \"this file was generated without a scalar path: compile it for %s\"",
-              targets);
-    }
-    tx_pp(e, "#endif");
+    if (host)
+        tx_pp(e, "#endif");
 }
 
 static void em_constants(emitter *e)
@@ -312,12 +316,25 @@ static void em_kernels_isa(emitter *e, const isa_row *I)
     tx_blank(e);
     tx_line(e, "/* ---- kernels: %s%s ---- */", I->name,
             I->lanes > 1 ? S(e, ", %d floats per vector", I->lanes) : " loops");
-    int vector_fwd = 0; /* a forward kernel that ends in horizontal sums */
+    /* the horizontal sums of the forward kernels over fan_in, of each row
+     * they use (the path's, or its half's: kn_row_for) */
+    for (const isa_row *R = I; R; R = R->half) {
+        int used = 0;
+        for (int l = 0; l < s->n_layers; l++) {
+            long K = nng_fan_in(s, l);
+            used |= kn_row_for(I, K) == R && kn_vector_fan_in(R, K);
+        }
+        if (R->hsum_helper && used) {
+            tx_blank(e);
+            tx_template(e, R->hsum_helper, NULL);
+        }
+    }
+    int hsum4 = 0;
     for (int l = 0; l < s->n_layers; l++)
-        vector_fwd |= kn_vector_fan_in(I, nng_fan_in(s, l));
-    if (I->hsum_helper && vector_fwd) {
+        hsum4 |= kn_uses_hsum4(I, nng_fan_in(s, l), s->layers[l].units);
+    if (hsum4) {
         tx_blank(e);
-        tx_template(e, I->hsum_helper, NULL);
+        tx_template(e, I->hsum4_helper, NULL);
     }
     for (int l = 0; l < s->n_layers; l++) {
         long K = nng_fan_in(s, l), N = s->layers[l].units;
@@ -342,7 +359,7 @@ static void em_kernels_isa(emitter *e, const isa_row *I)
 static void em_kernels(emitter *e)
 {
     tx_section(e, SEC_KERNELS);
-    em_each_isa(e, em_kernels_isa);
+    em_each_isa(e, em_kernels_isa, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -361,10 +378,16 @@ static const char *em_act_call(emitter *e, const isa_row *I, int l)
         return NULL;
     const char *param = em_param_arg(e, l);
     /* A layer narrower than one vector (docs/generated-code.md, "Narrow
-     * layers"): the row's short routine, else the scalar one. */
+     * layers"): the short routine of the narrowest row of the path that
+     * holds the units (AVX-512's 4 tanh units: AVX2's, whose shorter
+     * vectors are quicker; every ISA's gives the same bits), else the
+     * scalar routine. */
     if (!e->dbl && L->units < I->lanes) {
+        const isa_row *R = I;
+        while (R->half && L->units <= R->half->lanes)
+            R = R->half;
         if (row->rt_short)
-            return S(e, "nnrt_%s_%s(%s, %s%s);", I->name, row->rt_short, A, em_rows(e, L->units),
+            return S(e, "nnrt_%s_%s(%s, %s%s);", R->name, row->rt_short, A, em_rows(e, L->units),
                      param);
         isa = "scalar";
     }
@@ -394,8 +417,8 @@ static void em_fwd_chunk(emitter *e, const isa_row *I)
     tx_line(e, " * rows here (x = A0 and A<l> are rows x units, W<l> is units x fan_in), so a");
     tx_line(e, " * layer computes Z = A_prev W^T + b: the course's Z = W A_prev + b, whose");
     tx_line(e, " * samples are columns.  A<l> overwrites Z<l> in place. */");
-    tx_line(e, "static void %s_forward_chunk(const %s *restrict params, const %s *restrict x,",
-            e->P, R, R);
+    tx_line(e, "%sstatic void %s_forward_chunk(const %s *restrict params, const %s *restrict x,",
+            e->tgt, e->F, R, R);
     tx_cont(e, "long rows, %s *restrict ws)", R);
     tx_open(e, "{");
     for (int l = 0; l < s->n_layers; l++) {
@@ -404,7 +427,7 @@ static void em_fwd_chunk(emitter *e, const isa_row *I)
         em_layer_comment(e, l);
         tx_line(e, "/*   Z%d = A%d W%d^T + b%d (course: Z%d = W%d A%d + b%d);  %s */", l + 1, l,
                 l + 1, l + 1, l + 1, l + 1, l, l + 1, row ? row->formula : "");
-        tx_line(e, "%s_fwd_%ldx%ld(params + %s_W%d, params + %s_B%d, %s, rows, ws + %s_A%d);", e->P,
+        tx_line(e, "%s_fwd_%ldx%ld(params + %s_W%d, params + %s_B%d, %s, rows, ws + %s_A%d);", e->F,
                 K, N, U, l + 1, U, l + 1, l == 0 ? "x" : S(e, "ws + %s_A%d", U, l), U, l + 1);
         if (l == s->n_layers - 1 && e->ws.need_zl)
             tx_line(e, "memcpy(ws + %s_ZL, ws + %s_A%d, sizeof(%s) * (size_t)%s);", U, U, l + 1, R,
@@ -419,7 +442,7 @@ static void em_fwd_chunk(emitter *e, const isa_row *I)
 static void em_forward(emitter *e)
 {
     tx_section(e, SEC_FORWARD);
-    em_each_isa_then(e, em_fwd_chunk, "forward", NULL);
+    em_each_isa(e, em_fwd_chunk, "forward", NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -439,8 +462,8 @@ static void em_bwd_chunk(emitter *e, const isa_row *I)
     tx_line(e, " * dZ^T A_prev and sum dZ, into grad: the 1/m of the course's dW = (1/m) dZ");
     tx_line(e, " * A_prev^T and db = (1/m) sum dZ is applied once, to the whole gradient, at");
     tx_line(e, " * the end of loss_grad. */");
-    tx_line(e, "static void %s_backward_chunk(const %s *restrict params, const %s *restrict x,",
-            e->P, R, R);
+    tx_line(e, "%sstatic void %s_backward_chunk(const %s *restrict params, const %s *restrict x,",
+            e->tgt, e->F, R, R);
     tx_cont(e, "long rows, %s *restrict grad, %s *restrict ws)", R, R);
     tx_open(e, "{");
     int cur = 0; /* 0: dZ in D0, 1: in D1 */
@@ -450,7 +473,7 @@ static void em_bwd_chunk(emitter *e, const isa_row *I)
     if (out) {
         tx_line(e, "/* dZ%d = dA%d * g'(Z%d), %s */", last + 1, last + 1, last + 1,
                 out->derivative);
-        tx_line(e, "%s_dact_%s(ws + %s_A%d, ws + %s_D0, %s%s);", e->P, out->name, U, last + 1, U,
+        tx_line(e, "%s_dact_%s(ws + %s_A%d, ws + %s_D0, %s%s);", e->F, out->name, U, last + 1, U,
                 em_rows(e, s->layers[last].units), em_param_arg(e, last));
     }
     for (int l = last; l >= 0; l--) {
@@ -465,17 +488,17 @@ static void em_bwd_chunk(emitter *e, const isa_row *I)
                 "/*   db%d += dZ%d summed over the rows (course: (1/m) dZ%d summed over the "
                 "columns) */",
                 l + 1, l + 1, l + 1);
-        tx_line(e, "%s_dw_%ldx%ld(%s, %s, rows, grad + %s_W%d);", e->P, K, N, D,
+        tx_line(e, "%s_dw_%ldx%ld(%s, %s, rows, grad + %s_W%d);", e->F, K, N, D,
                 l == 0 ? "x" : S(e, "ws + %s_A%d", U, l), U, l + 1);
         tx_line(e, "%s_bias_grad(%s, rows, %ld, grad + %s_B%d);", e->P, D, N, U, l + 1);
         if (l == 0)
             break;
         tx_line(e, "/*   dA%d = dZ%d W%d (course: dA%d = W%d^T dZ%d) */", l, l + 1, l + 1, l, l + 1,
                 l + 1);
-        tx_line(e, "%s_dx_%ldx%ld(params + %s_W%d, %s, rows, %s);", e->P, K, N, U, l + 1, D, Dn);
+        tx_line(e, "%s_dx_%ldx%ld(params + %s_W%d, %s, rows, %s);", e->F, K, N, U, l + 1, D, Dn);
         const nnrt_act_row *row = em_dact_of(e, l - 1);
         if (row)
-            tx_line(e, "%s_dact_%s(ws + %s_A%d, %s, %s%s); /* dZ%d = dA%d * g'(Z%d), %s */", e->P,
+            tx_line(e, "%s_dact_%s(ws + %s_A%d, %s, %s%s); /* dZ%d = dA%d * g'(Z%d), %s */", e->F,
                     row->name, U, l, Dn, em_rows(e, s->layers[l - 1].units), em_param_arg(e, l - 1),
                     l, l, l, row->derivative);
         cur = 1 - cur;
@@ -484,7 +507,7 @@ static void em_bwd_chunk(emitter *e, const isa_row *I)
 
     tx_blank(e);
     tx_line(e, "/* g *= s over all N_PARAMS (a multiple of 16). */");
-    tx_line(e, "static void %s_scale(%s *restrict g, %s s)", e->P, R, R);
+    tx_line(e, "%sstatic void %s_scale(%s *restrict g, %s s)", e->tgt, e->F, R, R);
     tx_open(e, "{");
     if (I->lanes > 1) {
         tx_line(e, "const %s vs = %s;", I->vt, T(e, I->set1, "s", NULL, NULL));
@@ -580,7 +603,7 @@ static void em_backward(emitter *e)
     tx_section(e, SEC_BACKWARD);
     tx_blank(e);
     tx_template(e, "bias_grad", NULL);
-    em_each_isa_then(e, em_bwd_chunk, "loss_grad", em_loss_chunk);
+    em_each_isa(e, em_bwd_chunk, "loss_grad", em_loss_chunk);
 }
 
 /* ------------------------------------------------------------------ */
@@ -635,7 +658,8 @@ static void em_update_isa(emitter *e, const isa_row *I)
         } else {
             tx_line(e, "/* %s */", o->doc[0]);
         }
-        tx_line(e, "static void %s_%s(%s", e->P, o->name, T(e, o->args[0], e->real, NULL, NULL));
+        tx_line(e, "%sstatic void %s_%s(%s", e->tgt, e->F, o->name,
+                T(e, o->args[0], e->real, NULL, NULL));
         if (o->args[1])
             tx_cont(e, "%s", T(e, o->args[1], e->real, NULL, NULL));
         tx_open(e, "{");
@@ -653,12 +677,35 @@ static void em_update_isa(emitter *e, const isa_row *I)
 static void em_update(emitter *e)
 {
     tx_section(e, SEC_UPDATE);
-    em_each_isa_then(e, em_update_isa, "update", NULL);
+    em_each_isa(e, em_update_isa, "update", NULL);
 }
 
 /* ------------------------------------------------------------------ */
-/* MODEL: the descriptor and main()                                     */
+/* MODEL: the paths, the descriptor and main()                          */
 /* ------------------------------------------------------------------ */
+
+/* Several paths: the table of them, best first, and the dispatch (the
+ * start-up choice and the exported functions that call the chosen path). */
+static void em_paths(emitter *e)
+{
+    tx_blank(e);
+    tx_line(e, "/* The paths compiled in, best first: the first this CPU runs is chosen. */");
+    tx_open(e, "static const nnrt_path %s_paths[] = {", e->P);
+    for (int i = 0; i < ISA_N; i++) {
+        const isa_row *I = &isa_table[i];
+        if (!(e->isas & I->bit))
+            continue;
+        if (I->host)
+            tx_pp(e, "#if defined(%s)", em_path_macro(e, I));
+        const char *F = S(e, "%s_%s", e->P, I->name);
+        tx_line(e, "{\"%s\", %s_forward, %s_loss_grad, %s_update},", I->name, F, F, F);
+        if (I->host)
+            tx_pp(e, "#endif");
+    }
+    tx_close(e, "};");
+    tx_blank(e);
+    tx_template(e, "dispatch", NULL);
+}
 
 static void em_model(emitter *e)
 {
@@ -667,6 +714,8 @@ static void em_model(emitter *e)
     if (e->dbl)
         return;
     tx_section(e, SEC_MODEL);
+    if (e->n_isas > 1)
+        em_paths(e);
     tx_blank(e);
     tx_open(e, "static const nnrt_layer_info %s_layers[%d] = {", e->P, s->n_layers);
     tx_line(e, "/* units, fan_in, activation, slope, W offset, b offset, spec line */");
@@ -686,7 +735,10 @@ static void em_model(emitter *e)
     tx_line(e, ".abi = NNRT_ABI_VERSION,");
     tx_line(e, ".name = %s,", tx_cstr(e, e->P));
     tx_line(e, ".spec_file = %s,", tx_cstr(e, s->path));
-    tx_line(e, ".isa = %s_ISA,", U);
+    if (e->n_isas > 1)
+        tx_line(e, ".isa = %s_dispatch.isa, /* the path chosen at start-up */", e->P);
+    else
+        tx_line(e, ".isa = %s_ISA,", U);
     tx_line(e, ".nngen_version = \"%s\",", NNGEN_VERSION);
     tx_line(e, ".n_in = %s_N_IN,", U);
     tx_line(e, ".n_out = %s_N_OUT,", U);
@@ -717,6 +769,8 @@ static void em_model(emitter *e)
     tx_line(e, ".forward = %s_forward,", e->P);
     tx_line(e, ".loss_grad = %s_loss_grad,", e->P);
     tx_line(e, ".update = %s_update,", e->P);
+    if (e->n_isas > 1)
+        tx_line(e, ".dispatch = &%s_dispatch,", e->P);
     tx_close(e, "};");
     tx_blank(e);
     tx_template(e, "main", NULL);
@@ -741,17 +795,26 @@ int nng_emit(const nng_spec *s, const nng_emit_opts *o, FILE *out)
         e->U[i] = (char)toupper((unsigned char)s->name[i]);
     e->dbl = o->dtype_double != 0;
     e->real = e->dbl ? "double" : "float";
-    e->isas = e->dbl ? NNG_ISA_SCALAR : (o->isas & NNG_ISA_ALL);
+    int known = 0;
+    for (int i = 0; i < ISA_N; i++)
+        known |= isa_table[i].bit;
+    e->isas = e->dbl ? NNG_ISA_SCALAR : (o->isas & known);
     if (!e->isas)
         e->isas = NNG_ISA_ALL;
+    if (e->isas != (e->isas & -e->isas)) /* several, chosen at run time: scalar is the fallback */
+        e->isas |= NNG_ISA_SCALAR;
     for (int i = 0; i < ISA_N; i++)
         e->n_isas += (e->isas & isa_table[i].bit) != 0;
+    snprintf(e->F, sizeof e->F, "%s", e->P);
     nng_ws_layout(s, &e->ws);
     /* the holes of templates/generated.c.in */
     snprintf(e->n_layers_text, sizeof e->n_layers_text, "%d", s->n_layers);
     snprintf(e->loss_denom, sizeof e->loss_denom, "%s",
              s->loss == NNRT_LOSS_MSE ? S(e, "((double)m * %s_N_OUT)", e->U) : "(double)m");
     const char *holes[][2] = {{"@P@", e->P},
+                              {"@F@", e->F},
+                              {"@TGT@", e->tgt},
+                              {"@EXP@", e->exp},
                               {"@U@", e->U},
                               {"@REAL@", e->real},
                               {"@L@", e->n_layers_text},

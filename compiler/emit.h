@@ -29,29 +29,40 @@
 typedef struct isa_row {
     const char *name;      /* "avx2": also the runtime's nnrt_<name>_ prefix */
     int bit;               /* NNG_ISA_* */
-    const char *guard;     /* preprocessor condition for this path; NULL: none (scalar) */
+    const char *guard;     /* --isa <name>: the compiler targets this ISA; NULL: none (scalar) */
     const char *flags;     /* what to compile with, for the #error of --isa <name> */
-    const char *target;    /* the target, for the #error of a file without scalar path */
+    const char *cflags;    /* the same as flags for the build line in the head: "-mavx2 -mfma" */
     const char *header;    /* intrinsics header */
+    /* --isa all (several paths, chosen at run time): */
+    const char *host;      /* the targets that can have the path; NULL: every one (scalar) */
+    const char *target_attr; /* the path's functions' target attribute, or NULL: none needed */
     int lanes;             /* floats per vector; 1 = scalar (the plain loops) */
     const char *vt;        /* vector type */
     const char *zero, *loadu, *storeu, *set1, *add, *sub, *mul, *div, *sqrt, *fma;
     const char *sel_gt0;   /* $1 > 0 ? $2 : $3, lane-wise */
     const char *hsum;      /* horizontal sum of one vector, as a float */
     const char *hsum_helper; /* templates/generated.c.in section defining hsum, or NULL */
-    const char *mask_decl; /* declares `tailmask` with lanes $1 on; NULL = scalar tails */
+    const char *hsum4_helper; /* the section defining <F>_hsum4(z, add, a, b, c, d):
+                                 z[0..3] = add[0..3] + the sums of four vectors, used by
+                                 forward tiles of 4 units; NULL: hsum each */
+    const char *mask_decl; /* declares `tailmask` with the first lanes on, given as $1
+                              ("-1, -1, 0, ...") and $2 (a bit mask, "0x0003");
+                              NULL = scalar tails */
     const char *maskload, *maskstore; /* with `tailmask` */
     const char *prefetch;  /* prefetch the line at $1 into L1, or NULL */
+    int pack_ahead;        /* dW's packed blocks: copy the next while computing this one
+                              (two buffers) instead of prefetching it */
     int fwd_r, fwd_c;      /* forward tile: rows x units of accumulators */
     int dw_c, dw_v;        /* dW tile: units x vectors along fan_in */
     int dx_r, dx_v;        /* dA_prev tile: rows x vectors along fan_in */
     const struct isa_row *half; /* a half-width vector of the same ISA, or NULL; only
-                                   its lanes, vt, zero, loadu, storeu, set1 and fma are
-                                   used (narrow layers, kernels.c) */
+                                   its lanes, vt, zero, loadu, storeu, set1, fma and
+                                   own half are used (narrow layers, kernels.c) */
 } isa_row;
 
-/* In the order of the generated #if chain: the first the compiler targets. */
-enum { ISA_AVX2, ISA_NEON, ISA_SCALAR, ISA_N };
+/* Best first: the order of the paths a file of several carries (and of
+ * its dispatch table); the scalar loops last. */
+enum { ISA_AVX512, ISA_AVX2, ISA_NEON, ISA_SCALAR, ISA_N };
 extern const isa_row isa_table[ISA_N];
 
 /* ------------------------------------------------------------------ */
@@ -80,7 +91,11 @@ typedef struct emitter {
     int dbl;                    /* --dtype double */
     const char *real;           /* "float" or "double" */
     int isas;                   /* selected NNG_ISA_* bits */
-    int n_isas;
+    int n_isas;                 /* more than one: the paths are chosen at run time */
+    /* the path being written (em_each_isa) */
+    char F[NNG_MAX_NAME + 16];  /* its functions' prefix: "cat", or "cat_avx2" when several */
+    char tgt[NNG_MAX_NAME + 24]; /* what opens its functions: "" or "CAT_PATH_AVX2 " */
+    char exp[8];                /* its forward, loss_grad, update: "" exported, "static " */
     nng_ws ws;                  /* the workspace of a chunk (layout.c) */
     /* the text (text.c) */
     tx_buf sec[SEC_N];
@@ -88,7 +103,7 @@ typedef struct emitter {
     int err;                    /* out of memory, a string too long, a bad template */
     char ring[TX_RING][TX_STR];
     int ring_i;
-    const char *holes[8][2];    /* template holes: "@P@" -> its text; ends with NULL */
+    const char *holes[12][2];   /* template holes: "@P@" -> its text; ends with NULL */
     char n_layers_text[16], loss_denom[NNG_MAX_NAME + 32]; /* two holes' texts */
     char cstr[4 * 4096 + 8];    /* tx_cstr's result: a path of up to 4096 bytes, escaped */
     char text[4096];            /* a line of the spec or command line, comment-safe */
@@ -110,7 +125,8 @@ void tx_template(emitter *e, const char *name, void (*hook)(emitter *));
 /* The sections, in order, to out; frees them.  0, or -1 on any error. */
 int tx_write(emitter *e, FILE *out);
 
-/* S(): a formatted string; T(): an ISA template with operands $1..$3.
+/* S(): a formatted string; T(): an ISA template with operands $1..$3 ($P:
+ * the current path's function prefix, e->F).
  * Both live in a ring of TX_RING strings (e->err if one is too long). */
 const char *tx_fmt(emitter *e, const char *fmt, ...) EM_PRINTF(2, 3);
 const char *tx_expand(emitter *e, const char *tmpl, const char *a, const char *b, const char *c);
@@ -152,9 +168,16 @@ void ex_body(emitter *e, const isa_row *I, const ex_loop *x);
 /* ------------------------------------------------------------------ */
 /* Kernels (kernels.c): one per distinct layer shape and ISA            */
 /* ------------------------------------------------------------------ */
-/* Does I's forward kernel for fan_in K run over fan_in in vectors (and so
- * end in horizontal sums)? */
+/* The row whose vectors path I's kernels for fan_in K use: I, or, when K
+ * is narrower than I's vectors but fills its half row's (AVX-512 and
+ * 8 <= K < 16: AVX2's), that row, so that the layer computes exactly what
+ * it computes on that row's path. */
+const isa_row *kn_row_for(const isa_row *I, long K);
+/* Does path I's forward kernel for fan_in K run over fan_in in vectors
+ * (and so end in horizontal sums)? */
 int kn_vector_fan_in(const isa_row *I, long K);
+/* ... and its K x N forward kernel in I's four-at-once sums (hsum4_helper)? */
+int kn_uses_hsum4(const isa_row *I, long K, long N);
 void kn_fwd(emitter *e, const isa_row *I, long K, long N); /* <P>_fwd_<K>x<N> */
 void kn_dw(emitter *e, const isa_row *I, long K, long N);  /* <P>_dw_<K>x<N> */
 void kn_dx(emitter *e, const isa_row *I, long K, long N);  /* <P>_dx_<K>x<N> */

@@ -5,6 +5,12 @@
  * is an operation the path does without (masked tails, prefetch), and the
  * scalar row (lanes 1) is the plain loops every vector path is tested
  * against.  Adding an ISA is a row here (and its runtime math).
+ *
+ * A file of one path (--isa avx2) stops with an #error unless the compiler
+ * targets the row's ISA (guard).  A file of several (--isa all) carries
+ * every path its target can have (host), each function of a path compiled
+ * for the path's ISA by a target attribute, so that no -m flag is needed,
+ * and chooses one at run time.
  */
 #include "emit.h"
 
@@ -23,13 +29,52 @@ static const isa_row isa_avx2_half = {
 };
 
 const isa_row isa_table[ISA_N] = {
+    /* AVX-512F: 16 floats, 32 vector registers (twice AVX2's), tails under
+     * a __mmask16; its half is the AVX2 row (256 bits, then 128). */
+    [ISA_AVX512] = {
+        .name = "avx512",
+        .bit = NNG_ISA_AVX512,
+        .guard = "defined(__AVX512F__) && defined(__AVX2__) && defined(__FMA__)",
+        .flags = "-mavx512f -mavx2 -mfma (or -march=native on a CPU with AVX-512)",
+        .cflags = "-mavx512f -mavx2 -mfma",
+        .header = "<immintrin.h>",
+        .host = "defined(__x86_64__) && defined(__GNUC__)",
+        .target_attr = "avx512f,avx2,fma",
+        .lanes = 16,
+        .vt = "__m512",
+        .zero = "_mm512_setzero_ps()",
+        .loadu = "_mm512_loadu_ps($1)",
+        .storeu = "_mm512_storeu_ps($1, $2)",
+        .set1 = "_mm512_set1_ps($1)",
+        .add = "_mm512_add_ps($1, $2)",
+        .sub = "_mm512_sub_ps($1, $2)",
+        .mul = "_mm512_mul_ps($1, $2)",
+        .div = "_mm512_div_ps($1, $2)",
+        .sqrt = "_mm512_sqrt_ps($1)",
+        .fma = "_mm512_fmadd_ps($1, $2, $3)",
+        .sel_gt0 = "_mm512_mask_blend_ps(_mm512_cmp_ps_mask($1, _mm512_setzero_ps(), _CMP_GT_OQ), "
+                   "$3, $2)",
+        .hsum = "_mm512_reduce_add_ps($1)",
+        .hsum4_helper = "avx512_hsum4",
+        .mask_decl = "const __mmask16 tailmask = $2;",
+        .maskload = "_mm512_maskz_loadu_ps(tailmask, $1)",
+        .maskstore = "_mm512_mask_storeu_ps($1, tailmask, $2)",
+        .prefetch = "_mm_prefetch((const char *)($1), _MM_HINT_T0)",
+        .pack_ahead = 1,
+        .fwd_r = 4, .fwd_c = 4,
+        .dw_c = 4, .dw_v = 3,
+        .dx_r = 4, .dx_v = 4,
+        .half = &isa_table[ISA_AVX2],
+    },
     [ISA_AVX2] = {
         .name = "avx2",
         .bit = NNG_ISA_AVX2,
         .guard = "defined(__AVX2__) && defined(__FMA__)",
         .flags = "-mavx2 -mfma (or -march=native)",
-        .target = "AVX2+FMA (-mavx2 -mfma)",
+        .cflags = "-mavx2 -mfma",
         .header = "<immintrin.h>",
+        .host = "defined(__x86_64__) && defined(__GNUC__)",
+        .target_attr = "avx2,fma",
         .lanes = 8,
         .vt = "__m256",
         .zero = "_mm256_setzero_ps()",
@@ -59,8 +104,8 @@ const isa_row isa_table[ISA_N] = {
         .bit = NNG_ISA_NEON,
         .guard = "defined(__aarch64__) && defined(__ARM_NEON)",
         .flags = "an aarch64 compiler (NEON is part of its baseline)",
-        .target = "aarch64",
         .header = "<arm_neon.h>",
+        .host = "defined(__aarch64__) && defined(__ARM_NEON)",
         .lanes = 4,
         .vt = "float32x4_t",
         .zero = "vdupq_n_f32(0.0f)",

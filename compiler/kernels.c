@@ -153,6 +153,18 @@ typedef struct kn_krange {
     int acc;          /* z += the partial sum (k blocks), instead of z = b + sum */
 } kn_krange;
 
+/* Does a forward tile of C units end in the row's four-at-once sums? */
+static int kn_hsum4(const isa_row *I, int C)
+{
+    return I->hsum4_helper && C == 4;
+}
+
+int kn_uses_hsum4(const isa_row *I, long K, long N)
+{
+    return kn_vector_fan_in(I, K) && kn_row_for(I, K) == I && kn_hsum4(I, I->fwd_c) &&
+           N >= I->fwd_c;
+}
+
 /* Forward tile: R rows x C units at (i, jx), accumulating over k. */
 static void kn_fwd_tile(emitter *e, const isa_row *I, long K, long N, int R, int C, const char *jx_,
                         const kn_krange *kr)
@@ -208,6 +220,14 @@ static void kn_fwd_tile(emitter *e, const isa_row *I, long K, long N, int R, int
                         kn_at(e, jx, c, K, k));
         kn_end(e, &L);
     }
+    if (kn_hsum4(I, C) && !scalar_tail) { /* four units of a row at once */
+        for (int r = 0; r < R; r++) {
+            const char *z = kn_ptr(e, "z", kn_at(e, "i", r, N, jx));
+            tx_line(e, "%s_hsum4(%s, %s, acc%d_0, acc%d_1, acc%d_2, acc%d_3);", e->F, z,
+                    kr->acc ? z : kn_ptr(e, "b", jx), r, r, r, r);
+        }
+        return;
+    }
     for (int r = 0; r < R; r++)
         for (int c = 0; c < C; c++) {
             const char *sum = S(e, "%s%s", T(e, I->hsum, S(e, "acc%d_%d", r, c), NULL, NULL),
@@ -251,17 +271,20 @@ static void kn_fwd_rows(emitter *e, const isa_row *I, long K, long N, const kn_k
     tx_close(e, "}");
 }
 
+/* `tailmask` with the first K % lanes lanes on, as a list of lanes and as
+ * a bit mask (the row's mask_decl takes the one it needs). */
 static void kn_mask_decl(emitter *e, const isa_row *I, long K)
 {
     if (!(K % I->lanes) || !I->mask_decl)
         return;
-    char lanes[TX_STR] = "";
+    char lanes[TX_STR] = "", bits[32];
     for (int v = 0; v < I->lanes; v++) {
         strcat(lanes, v < K % I->lanes ? "-1" : "0");
         if (v + 1 < I->lanes)
             strcat(lanes, ", ");
     }
-    tx_line(e, "%s", T(e, I->mask_decl, lanes, NULL, NULL));
+    snprintf(bits, sizeof bits, "0x%lx", (1ul << K % I->lanes) - 1);
+    tx_line(e, "%s", T(e, I->mask_decl, lanes, bits, NULL));
 }
 
 /* The vector kernels above run over fan_in.  A layer whose fan_in is
@@ -277,15 +300,42 @@ static int kn_plain(const isa_row *I, long K)
     return I->lanes == 1 || K < I->lanes;
 }
 
-int kn_vector_fan_in(const isa_row *I, long K)
+const isa_row *kn_row_for(const isa_row *I, long K)
 {
-    return !kn_plain(I, K);
+    /* a half with a horizontal sum is a row of the table, not a bare vector */
+    while (I->half && I->half->hsum && K < I->lanes && K >= I->half->lanes)
+        I = I->half;
+    return I;
 }
 
-/* The narrowest vector of units a path has: its half width, or its own. */
+int kn_vector_fan_in(const isa_row *I, long K)
+{
+    return !kn_plain(kn_row_for(I, K), K);
+}
+
+/* The narrowest vector of units a path has: its last half width, or its own. */
 static int kn_min_lanes(const isa_row *I)
 {
-    return I->half ? I->half->lanes : I->lanes;
+    while (I->half)
+        I = I->half;
+    return I->lanes;
+}
+
+/* The narrower vectors of units [from, N) of a layer over the units: from
+ * the widest half down (AVX-512: 8, then 4), one of each that fits, into
+ * H[] with their first units in at[]; at[n] = the first unit left over
+ * for the plain loops.  Returns n. */
+static int kn_halves(const isa_row *I, long N, long from, const isa_row *H[4], long at[5])
+{
+    int n = 0;
+    at[0] = from;
+    for (const isa_row *h = I->half; h && n < 4; h = h->half)
+        if (N - at[n] >= h->lanes) {
+            H[n] = h;
+            at[n + 1] = at[n] + h->lanes;
+            n++;
+        }
+    return n;
 }
 
 static int kn_over_units(const isa_row *I, long K, long N)
@@ -388,11 +438,13 @@ static void kn_units_fwd(emitter *e, const isa_row *I, long K, long N)
     const long NV = N / V * V;
     const int C = NV / V < I->fwd_c ? (int)(NV / V) : I->fwd_c;
     const long BW = (long)C * V, NB = C ? NV / BW * BW : 0;
-    const isa_row *H = I->half;
-    const long NH = H && N - NV >= H->lanes ? NV + H->lanes : NV;
+    const isa_row *H[4];
+    long at[5];
+    const int nh = kn_halves(I, N, NV, H, at);
+    const long NH = at[nh], HW = nh ? H[0]->lanes : 0; /* the widest half block */
     tx_line(e, "/* fan_in %ld < %d lanes: over the units, %sW^T of each block in wt */", K, V,
             NB > BW ? S(e, "%ld at a time, ", BW) : "");
-    tx_line(e, "%s wt[%ld];", e->real, K * (BW > NH - NV ? BW : NH - NV));
+    tx_line(e, "%s wt[%ld];", e->real, K * (BW > HW ? BW : HW));
     if (NB > 0) {
         kn_loop L;
         const char *j0 = kn_forn(e, &L, "j0", 0, NB, BW, 0, kn_units(e, 0, BW - 1));
@@ -404,9 +456,9 @@ static void kn_units_fwd(emitter *e, const isa_row *I, long K, long N)
         kn_units_fwd_block(e, I, K, N, (int)((NV - NB) / V), S(e, "%ld", NB));
         tx_close(e, "}");
     }
-    if (NH > NV) {
-        tx_open(e, "{ /* %s, %s */", kn_units(e, NV, NH - 1), H->vt);
-        kn_units_fwd_block(e, H, K, N, 1, S(e, "%ld", NV));
+    for (int h = 0; h < nh; h++) {
+        tx_open(e, "{ /* %s, %s */", kn_units(e, at[h], at[h + 1] - 1), H[h]->vt);
+        kn_units_fwd_block(e, H[h], K, N, 1, S(e, "%ld", at[h]));
         tx_close(e, "}");
     }
     if (N > NH) {
@@ -452,13 +504,16 @@ static void kn_units_dw(emitter *e, const isa_row *I, long K, long N)
 {
     const int V = I->lanes;
     const long NV = N / V * V;
-    const isa_row *H = I->half;
-    const long NH = H && N - NV >= H->lanes ? NV + H->lanes : NV;
+    const isa_row *H[4];
+    long at[5];
+    const int nh = kn_halves(I, N, NV, H, at);
+    const long NH = at[nh];
     tx_line(e, "/* fan_in %ld < %d lanes: over the units */", K, V);
     if (NV > 0)
         kn_units_dw_vectors(e, I, K, N, 0, NV, kn_units(e, 0, NV - 1));
-    if (NH > NV) /* one half-width vector */
-        kn_units_dw_vectors(e, H, K, N, NV, NH, S(e, "%s, %s", kn_units(e, NV, NH - 1), H->vt));
+    for (int h = 0; h < nh; h++) /* one narrower vector of each width that fits */
+        kn_units_dw_vectors(e, H[h], K, N, at[h], at[h + 1],
+                            S(e, "%s, %s", kn_units(e, at[h], at[h + 1] - 1), H[h]->vt));
     if (N > NH) {
         tx_open(e, "{ /* %s: plain loops */", kn_units(e, NH, N - 1));
         kn_plain_dw(e, K, N, NH, N);
@@ -503,15 +558,21 @@ static const kn_kind kn_dx_kind = {
 
 /* The kernel's comment, signature and "{"; then, for a narrow fan_in, its
  * whole body (over the units or the plain loops) and "}": returns 1 if
- * the kernel is written, 0 if the caller writes the vector body. */
-static int kn_begin(emitter *e, const isa_row *I, const kn_kind *k, long K, long N)
+ * the kernel is written, 0 if the caller writes the vector body with the
+ * row *Ip (the path's, or its half's: kn_row_for). */
+static int kn_begin(emitter *e, const isa_row **Ip, const kn_kind *k, long K, long N)
 {
+    const isa_row *I = kn_row_for(*Ip, K);
     tx_blank(e);
     tx_line(e, "/* %s; fan_in %ld, %ld unit%s%s. */", k->formula, K, N, N == 1 ? "" : "s", k->note);
-    tx_line(e, "static void %s_%s_%ldx%ld(%s", e->P, k->name, K, N,
+    tx_line(e, "%sstatic void %s_%s_%ldx%ld(%s", e->tgt, e->F, k->name, K, N,
             T(e, k->args[0], e->real, NULL, NULL));
     tx_cont(e, "%s", T(e, k->args[1], e->real, NULL, NULL));
     tx_open(e, "{");
+    if (I != *Ip)
+        tx_line(e, "/* fan_in %ld < %d lanes: %d-float vectors, as on the %s path */", K,
+                (*Ip)->lanes, I->lanes, I->name);
+    *Ip = I;
     if (k->units && kn_over_units(I, K, N)) {
         k->units(e, I, K, N);
     } else if (kn_plain(I, K)) {
@@ -526,7 +587,7 @@ static int kn_begin(emitter *e, const isa_row *I, const kn_kind *k, long K, long
 
 void kn_fwd(emitter *e, const isa_row *I, long K, long N)
 {
-    if (kn_begin(e, I, &kn_fwd_kind, K, N))
+    if (kn_begin(e, &I, &kn_fwd_kind, K, N))
         return;
     kn_mask_decl(e, I, K);
     const int V = I->lanes;
@@ -568,10 +629,34 @@ void kn_fwd(emitter *e, const isa_row *I, long K, long N)
 /* dW                                                                   */
 /* ------------------------------------------------------------------ */
 
+/* Row i of the chunk's input, KN_KC columns from column `col` (a C
+ * expression), into the block `dst` (pack or pack_next). */
+static void kn_pack_row(emitter *e, const isa_row *I, long K, const char *dst, const char *col)
+{
+    kn_loop Lv;
+    const int V = I->lanes;
+    const char *v = kn_forn(e, &Lv, "v", 0, KN_KC / V, 1, 1, NULL);
+    tx_line(e, "%s;",
+            T(e, I->storeu, kn_ptr(e, dst, kn_at(e, "i", 0, KN_KC, kn_row(e, v, 0, V))),
+              T(e, I->loadu, kn_ptr(e, "a", kn_at(e, "i", 0, K, kn_add(e, col, kn_row(e, v, 0, V)))),
+                NULL, NULL),
+              NULL));
+    kn_end(e, &Lv);
+}
+
+/* What a dW tile does besides its own work (kn_dw, a row with pack_ahead):
+ * if there is a next column block, and on the first trip of the loops over
+ * kk and j when they are loops, copy its row i, from column `col`, into
+ * pack_next. */
+typedef struct kn_copy {
+    int kk_loop, j_loop;
+    char col[64]; /* a copy: the string ring is reused meanwhile */
+} kn_copy;
+
 /* dW tile: C units (from jx) x NV vectors of columns (from kx), summed
  * over the rows; a is read from `pack` at column kkx when packed. */
 static void kn_dw_tile(emitter *e, const isa_row *I, long K, long N, int C, int NV, const char *jx_,
-                       const char *kx_, const char *kkx_, int masked)
+                       const char *kx_, const char *kkx_, int masked, const kn_copy *copy)
 {
     char jx[48], kx[48], kkx[48]; /* they may live in the string ring */
     snprintf(jx, sizeof jx, "%s", jx_);
@@ -586,6 +671,12 @@ static void kn_dw_tile(emitter *e, const isa_row *I, long K, long N, int C, int 
                 e, "%s acc%d_%d = %s;", I->vt, c, v,
                 T(e, ld, kn_ptr(e, "dW", kn_at(e, jx, c, K, kn_plus(e, kx, v * V))), NULL, NULL));
     tx_open(e, "for (long i = 0; i < rows; i++) {");
+    if (copy) {
+        tx_open(e, "if (next%s%s) { /* the next block's row i, while this one is computed */",
+                copy->kk_loop ? " && kk == 0" : "", copy->j_loop ? " && j == 0" : "");
+        kn_pack_row(e, I, K, "pack_next", copy->col);
+        tx_close(e, "}");
+    }
     for (int v = 0; v < NV; v++)
         tx_line(e, "const %s a%d = %s;", I->vt, v,
                 T(e, ld,
@@ -608,8 +699,10 @@ static void kn_dw_tile(emitter *e, const isa_row *I, long K, long N, int C, int 
                       S(e, "acc%d_%d", c, v), NULL));
 }
 
+/* The unit tiles of one range of columns; `copy` (or NULL) goes into the
+ * first tile written, for its first unit (j == 0). */
 static void kn_dw_units(emitter *e, const isa_row *I, long K, long N, int NV, const char *kx_,
-                        const char *kkx_, int masked)
+                        const char *kkx_, int masked, const kn_copy *copy)
 {
     char kx[48], kkx[48];
     snprintf(kx, sizeof kx, "%s", kx_);
@@ -620,12 +713,18 @@ static void kn_dw_units(emitter *e, const isa_row *I, long K, long N, int NV, co
     if (NC > 0) {
         kn_loop L;
         const char *j = kn_forn(e, &L, "j", 0, NC, C, 0, kn_units(e, 0, C - 1));
-        kn_dw_tile(e, I, K, N, C, NV, j, kx, kk, masked);
+        kn_copy first;
+        if (copy) {
+            first = *copy;
+            first.j_loop = kn_number(j) < 0;
+        }
+        kn_dw_tile(e, I, K, N, C, NV, j, kx, kk, masked, copy ? &first : NULL);
         kn_end(e, &L);
     }
     if (N % C) {
         tx_open(e, "{ /* %s */", kn_units(e, NC, N - 1));
-        kn_dw_tile(e, I, K, N, (int)(N % C), NV, S(e, "%ld", NC), kx, kk, masked);
+        kn_dw_tile(e, I, K, N, (int)(N % C), NV, S(e, "%ld", NC), kx, kk, masked,
+                   NC > 0 ? NULL : copy);
         tx_close(e, "}");
     }
 }
@@ -722,7 +821,7 @@ static void kn_dw_stream(emitter *e, const isa_row *I, long K, long N)
 
 void kn_dw(emitter *e, const isa_row *I, long K, long N)
 {
-    if (kn_begin(e, I, &kn_dw_kind, K, N))
+    if (kn_begin(e, &I, &kn_dw_kind, K, N))
         return;
     if (K >= KN_PACK_MIN && N <= KN_STREAM_MAX_UNITS) {
         kn_dw_stream(e, I, K, N);
@@ -731,10 +830,34 @@ void kn_dw(emitter *e, const isa_row *I, long K, long N)
     }
     const int V = I->lanes, BW = V * I->dw_v;
     long k0 = 0;
-    kn_loop L, Lv, Lkk;
+    kn_loop L, Lkk;
     const char *k;
     kn_mask_decl(e, I, K);
-    if (K >= KN_PACK_MIN) {
+    if (K >= KN_PACK_MIN && I->pack_ahead) {
+        /* As below, with two blocks: the unit tiles of one read `pack` while
+         * the first of them copies the next block into `pack_next`, so that
+         * the copy's loads (from L3: the chunk's input is megabytes) overlap
+         * the multiply-adds instead of stalling before them. */
+        const long KP = K / KN_KC * KN_KC;
+        char kb[48];
+        tx_line(e, "%s packs[2][%d * %d];", e->real, e->ws.ch, KN_KC);
+        tx_open(e, "for (long i = 0; i < rows; i++) { /* the first block */");
+        kn_pack_row(e, I, K, "packs[0]", "0");
+        tx_close(e, "}");
+        snprintf(kb, sizeof kb, "%s", kn_forn(e, &L, "k0", 0, KP, KN_KC, 0, NULL));
+        const int one = kn_number(kb) >= 0;
+        tx_line(e, "const %s *pack = packs[%s];", e->real, one ? "0" : S(e, "k0 / %d & 1", KN_KC));
+        tx_line(e, "%s *pack_next = packs[%s];", e->real, one ? "1" : S(e, "(k0 / %d + 1) & 1", KN_KC));
+        tx_line(e, "const int next = %s < %ld;", kn_plus(e, kb, KN_KC), KP);
+        const char *kk = kn_forn(e, &Lkk, "kk", 0, KN_KC, BW, 0, NULL);
+        tx_line(e, "const long k = %s;", kn_add(e, kb, kk));
+        kn_copy copy = {kn_number(kk) < 0, 0, ""};
+        snprintf(copy.col, sizeof copy.col, "%s", kn_plus(e, kb, KN_KC));
+        kn_dw_units(e, I, K, N, I->dw_v, "k", kk, 0, &copy);
+        kn_end(e, &Lkk);
+        kn_end(e, &L);
+        k0 = KP;
+    } else if (K >= KN_PACK_MIN) {
         /* Rows of a lie fan_in floats apart (often a multiple of 4 KiB, so
          * they share cache sets); copy a column block of the chunk into
          * contiguous memory once and let every unit tile read it there. */
@@ -745,14 +868,7 @@ void kn_dw(emitter *e, const isa_row *I, long K, long N)
         if (I->prefetch) /* the next block's rows, while this one is computed */
             tx_line(e, "const int next = %s < %ld;", kn_plus(e, kb, KN_KC), KP);
         tx_open(e, "for (long i = 0; i < rows; i++) {");
-        const char *v = kn_forn(e, &Lv, "v", 0, KN_KC / V, 1, 1, NULL);
-        tx_line(
-            e, "%s;",
-            T(e, I->storeu, kn_ptr(e, "pack", kn_at(e, "i", 0, KN_KC, kn_row(e, v, 0, V))),
-              T(e, I->loadu, kn_ptr(e, "a", kn_at(e, "i", 0, K, kn_add(e, kb, kn_row(e, v, 0, V)))),
-                NULL, NULL),
-              NULL));
-        kn_end(e, &Lv);
+        kn_pack_row(e, I, K, "pack", kb);
         if (I->prefetch) {
             tx_open(e, "if (next) {");
             for (int c = 0; c < KN_KC; c += 16) /* a 64-byte line holds 16 floats */
@@ -765,7 +881,7 @@ void kn_dw(emitter *e, const isa_row *I, long K, long N)
         tx_close(e, "}");
         const char *kk = kn_forn(e, &Lkk, "kk", 0, KN_KC, BW, 0, NULL);
         tx_line(e, "const long k = %s;", kn_add(e, kb, kk));
-        kn_dw_units(e, I, K, N, I->dw_v, "k", kk, 0);
+        kn_dw_units(e, I, K, N, I->dw_v, "k", kk, 0, NULL);
         kn_end(e, &Lkk);
         kn_end(e, &L);
         k0 = KP;
@@ -773,17 +889,17 @@ void kn_dw(emitter *e, const isa_row *I, long K, long N)
     const long KB = k0 + (K - k0) / BW * BW, KV = K / V * V;
     if (KB > k0) {
         k = kn_forn(e, &L, "k", k0, KB, BW, 0, NULL);
-        kn_dw_units(e, I, K, N, I->dw_v, k, NULL, 0);
+        kn_dw_units(e, I, K, N, I->dw_v, k, NULL, 0, NULL);
         kn_end(e, &L);
     }
     if (KV > KB) {
         k = kn_forn(e, &L, "k", KB, KV, V, 0, NULL);
-        kn_dw_units(e, I, K, N, 1, k, NULL, 0);
+        kn_dw_units(e, I, K, N, 1, k, NULL, 0, NULL);
         kn_end(e, &L);
     }
     if (K % V && I->maskload) {
         tx_open(e, "{ /* the last %ld of fan_in, masked */", K % V);
-        kn_dw_units(e, I, K, N, 1, S(e, "%ld", KV), NULL, 1);
+        kn_dw_units(e, I, K, N, 1, S(e, "%ld", KV), NULL, 1, NULL);
         tx_close(e, "}");
     } else if (K % V) {
         kn_dw_scalar_tail(e, K, N, KV);
@@ -863,7 +979,7 @@ static void kn_dx_rows(emitter *e, const isa_row *I, long K, long N, int R)
 
 void kn_dx(emitter *e, const isa_row *I, long K, long N)
 {
-    if (kn_begin(e, I, &kn_dx_kind, K, N))
+    if (kn_begin(e, &I, &kn_dx_kind, K, N))
         return;
     kn_mask_decl(e, I, K);
     tx_line(e, "long i = 0;");
@@ -892,8 +1008,8 @@ void kn_dact(emitter *e, const isa_row *I, const nnrt_act_row *row)
     const ex_loop body = {.arrays = "a d", .loads = "a d", .p = row->param, .stmts = {stmt, NULL}};
     tx_blank(e);
     tx_line(e, "/* d *= f'(a) for %s: %s */", row->name, row->derivative);
-    tx_line(e, "static void %s_dact_%s(const %s *restrict a, %s *restrict d, long n%s)", e->P,
-            row->name, R, R, row->param ? S(e, ", %s %s", R, row->param) : "");
+    tx_line(e, "%sstatic void %s_dact_%s(const %s *restrict a, %s *restrict d, long n%s)", e->tgt,
+            e->F, row->name, R, R, row->param ? S(e, ", %s %s", R, row->param) : "");
     tx_open(e, "{");
     tx_line(e, "long i = 0;");
     if (I->lanes > 1) {

@@ -47,6 +47,7 @@ static const struct {
 } main_isas[] = {{"all", NNG_ISA_ALL},
                  {"scalar", NNG_ISA_SCALAR},
                  {"avx2", NNG_ISA_AVX2},
+                 {"avx512", NNG_ISA_AVX512},
                  {"neon", NNG_ISA_NEON},
                  {NULL, 0}};
 
@@ -63,14 +64,16 @@ static const char main_usage[] =
     "usage: nngen [options] SPEC\n"
     "Compile the network that SPEC describes (" NNGEN_DOCDIR "/spec.md)\n"
     "into one C file (SPEC - reads standard input):\n"
-    "forward, backward and optimizer update as fixed-size loops with AVX2+FMA,\n"
-    "NEON and scalar paths, plus a model descriptor and main() for libnnrt.\n"
+    "forward, backward and optimizer update as fixed-size loops with AVX-512,\n"
+    "AVX2+FMA, NEON and scalar paths, plus a model descriptor and main() for\n"
+    "libnnrt.\n"
     "\n"
     "  -o FILE, --output FILE\n"
     "                 write to FILE (atomically) instead of standard output\n"
     "                 (-o - is standard output)\n"
-    "  --isa ISA      all (default; the C compiler's predefined macros choose),\n"
-    "                 scalar, avx2 or neon\n"
+    "  --isa ISA      all (default: every path the target can have, the best\n"
+    "                 the CPU runs chosen at start-up; no -m flags needed),\n"
+    "                 or one only: scalar, avx2, avx512 or neon\n"
     "  --dtype TYPE   float (default) or double (with --isa scalar only: for\n"
     "                 gradient verification; no model descriptor, no main)\n"
     "  --name NAME    C prefix of the generated symbols (default: the spec's\n"
@@ -237,8 +240,8 @@ static int main_args(int argc, char **argv, main_cli *c)
             while (main_isas[j].name && strcmp(main_isas[j].name, value) != 0)
                 j++;
             if (!main_isas[j].name)
-                return usage_error("--isa: expected one of all, scalar, avx2, neon, got '%s'",
-                                   value);
+                return usage_error(
+                    "--isa: expected one of all, scalar, avx2, avx512, neon, got '%s'", value);
             c->isas = main_isas[j].bits;
             c->isa_word = main_isas[j].name;
         } else if (strcmp(name, "--dtype") == 0) {

@@ -135,10 +135,12 @@ void nng_ws_layout(const nng_spec *s, nng_ws *ws);
 /* ------------------------------------------------------------------ */
 /* The emitter                                                          */
 /* ------------------------------------------------------------------ */
-enum { NNG_ISA_SCALAR = 1, NNG_ISA_AVX2 = 2, NNG_ISA_NEON = 4, NNG_ISA_ALL = 7 };
+enum { NNG_ISA_SCALAR = 1, NNG_ISA_AVX2 = 2, NNG_ISA_NEON = 4, NNG_ISA_AVX512 = 8,
+       NNG_ISA_ALL = 15 };
 
 typedef struct nng_emit_opts {
-    int isas;            /* bit set of NNG_ISA_*; ALL = pick by predefined macros */
+    int isas;            /* bit set of NNG_ISA_*; several (ALL): every one the target can
+                            have, and the scalar loops, chosen at run time */
     int dtype_double;    /* scalar path in double (verification); no descriptor */
     const char *cmdline; /* the nngen command line, for the header comment */
 } nng_emit_opts;

@@ -161,7 +161,7 @@ const char *tx_expand(emitter *e, const char *tmpl, const char *a, const char *b
         if (p[0] == '$' && p[1] >= '1' && p[1] <= '3')
             ins = p[1] == '1' ? a : p[1] == '2' ? b : c;
         else if (p[0] == '$' && p[1] == 'P')
-            ins = e->P;
+            ins = e->F;
         if (ins) {
             size_t l = strlen(ins);
             if (n + l >= TX_STR) {

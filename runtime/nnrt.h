@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define NNRT_ABI_VERSION 1
+#define NNRT_ABI_VERSION 2
 
 /* Every tensor in a parameter array starts at a multiple of this many
  * floats (64 bytes), and the whole array is padded to a multiple of it. */
@@ -125,6 +125,30 @@ typedef struct nnrt_layer_info {
     int spec_line;     /* the line of the spec that declared it */
 } nnrt_layer_info;
 
+/* One path of a generated model: its three functions for one ISA. */
+typedef struct nnrt_path {
+    const char *isa; /* "avx512", "avx2", "neon" or "scalar" */
+    void (*forward)(const float *params, const float *x, long m, float *out, void *ws);
+    double (*loss_grad)(const float *params, const float *x, const float *y, long m,
+                        float *grad, void *ws);
+    void (*update)(float *params, const float *grad, float *state, const nnrt_optim *opt,
+                   long t);
+} nnrt_path;
+
+/* Which path of a file generated with --isa all runs (its <name>_dispatch;
+ * docs/generated-code.md, "Choosing the path").  The file's constructor
+ * calls nnrt_dispatch_init at start-up; the model's exported functions call
+ * `path`'s.  Changed only by nnrt_dispatch_init and nnrt_model_select,
+ * before any thread runs the model. */
+typedef struct nnrt_dispatch {
+    const nnrt_path *paths; /* every path compiled in, best first; the last is scalar */
+    int n_paths;
+    const nnrt_path *path;  /* the one that runs */
+    char isa[16];           /* path->isa: the descriptor's isa points here */
+    char why[48];           /* "best this CPU has", "forced by NNGEN_ISA", "forced by --isa" */
+    nnrt_err refused;       /* NNGEN_ISA named a path that cannot run here: why ("" if not) */
+} nnrt_dispatch;
+
 /*
  * A generated model.  Filled in by the generated file as
  *     const nnrt_model <name>_model;
@@ -140,7 +164,7 @@ typedef struct nnrt_model {
     unsigned abi;              /* NNRT_ABI_VERSION */
     const char *name;          /* C prefix, from the spec's `model` line or its file name */
     const char *spec_file;     /* as given to nngen */
-    const char *isa;           /* the path compiled in: "avx2", "neon" or "scalar" */
+    const char *isa;           /* the path that runs: "avx512", "avx2", "neon" or "scalar" */
     const char *nngen_version;
     int n_in, n_out, n_layers;
     int input_rank;            /* 1 for `input N`, 3 for `input 64x64x3` */
@@ -165,6 +189,9 @@ typedef struct nnrt_model {
      * 2*n_params (adam), zero before the first step; t counts steps from 1. */
     void (*update)(float *params, const float *grad, float *state, const nnrt_optim *opt,
                    long t);
+    /* --isa all: the paths and which one runs (forward, loss_grad and update
+     * above call its functions); NULL for a file generated with one --isa. */
+    nnrt_dispatch *dispatch;
 } nnrt_model;
 
 /* Optimizer state size in floats for a given optimizer. */
@@ -182,6 +209,8 @@ void nnrt_free(void *p);
  *   nnrt_scalar_*  always (plain C loops, libm);
  *   nnrt_avx2_*    on x86-64 (SLEEF Sleef_*f8_u10, AVX2+FMA; the caller
  *                  must only call them on a CPU with AVX2 and FMA);
+ *   nnrt_avx512_*  on x86-64 (SLEEF Sleef_*f16_u10, AVX-512F; only on a
+ *                  CPU with nnrt_cpu_has("avx512"));
  *   nnrt_neon_*    on aarch64 (SLEEF Sleef_*f4_u10).
  * Sigmoid is 1/(1+exp(-x)) computed without overflow: -1000 -> 0, 1000 -> 1,
  * never NaN for finite input.  Softmax rows are max-shifted. */
@@ -198,6 +227,7 @@ void nnrt_free(void *p);
 NNRT_DECLARE_MATH(scalar)
 #if defined(__x86_64__) || defined(_M_X64)
 NNRT_DECLARE_MATH(avx2)
+NNRT_DECLARE_MATH(avx512)
 #endif
 #if defined(__aarch64__)
 NNRT_DECLARE_MATH(neon)
@@ -206,12 +236,13 @@ NNRT_DECLARE_MATH(neon)
 
 /* tanh over a few floats: for the units of a layer narrower than one
  * vector (generated code calls it when units < lanes).  Computed in double
- * (4 lanes on AVX2, 2 on NEON) with a lower latency than SLEEF's tanhf on
- * a whole vector, and rounded to float once: within 0.50001 ulp
- * (docs/runtime-math.md).  Any n; the same result for an element wherever
- * it sits, and the same bits on both ISAs. */
+ * (4 lanes on AVX2, 8 on AVX-512, 2 on NEON) with a lower latency than
+ * SLEEF's tanhf on a whole vector, and rounded to float once: within
+ * 0.50001 ulp (docs/runtime-math.md).  Any n; the same result for an
+ * element wherever it sits, and the same bits on every ISA. */
 #if defined(__x86_64__) || defined(_M_X64)
 void nnrt_avx2_tanh_short(float *x, long n);
+void nnrt_avx512_tanh_short(float *x, long n);
 #endif
 #if defined(__aarch64__)
 void nnrt_neon_tanh_short(float *x, long n);
@@ -226,11 +257,34 @@ void nnrt_scalar_leaky_relu_d(double *x, long n, double slope);
 void nnrt_scalar_elu_d(double *x, long n, double alpha);
 void nnrt_scalar_softmax_rows_d(double *x, long rows, long cols);
 
-/* Which vector path this runtime build would use for generic work:
- * "avx2", "neon" or "scalar". */
+/* The best path this CPU runs: "avx512", "avx2", "neon" or "scalar". */
 const char *nnrt_best_isa(void);
-/* 1 if the running CPU supports AVX2 and FMA (always 0 off x86). */
+/* 1 if the running CPU (and its OS, which must save the vector registers)
+ * can run path `isa`: "scalar" always; "avx2" with AVX2 and FMA; "avx512"
+ * with AVX-512F, AVX2 and FMA (x86-64 only); "neon" on aarch64.  0 for
+ * any other name. */
+int nnrt_cpu_has(const char *isa);
+/* The CPU feature path `isa` needs that this CPU lacks ("avx512f", "fma",
+ * "neon"; an unknown name itself), or NULL when nnrt_cpu_has(isa). */
+const char *nnrt_cpu_lacks(const char *isa);
+/* nnrt_cpu_has("avx2"). */
 int nnrt_cpu_has_avx2(void);
+
+/* Start-up choice of a generated file's path (its constructor calls it):
+ * the path the environment's NNGEN_ISA names (why "forced by NNGEN_ISA")
+ * if the file has it and the CPU runs it, else the first the CPU runs
+ * ("best this CPU has"), and then d->refused.msg says why NNGEN_ISA's
+ * could not run. */
+void nnrt_dispatch_init(nnrt_dispatch *d);
+/* Model m runs path `isa` from now on (NULL: the one chosen at start-up),
+ * forced by `by` ("--isa"): 0, or -1 with one line in e when m has no such
+ * path, the CPU cannot run it, or NNGEN_ISA was refused at start-up; a
+ * file of one path accepts only its own.  Call it before any thread runs
+ * the model. */
+int nnrt_model_select(const nnrt_model *m, const char *isa, const char *by, nnrt_err *e);
+/* Why m runs the path it does: "best this CPU has", "forced by NNGEN_ISA",
+ * ..., or "the only path compiled in" for a file of one --isa. */
+const char *nnrt_model_why(const nnrt_model *m);
 
 /* ------------------------------------------------------------------ */
 /* 3. Losses                                                            */

@@ -1,7 +1,7 @@
 /*
  * nnrt_common.c -- the runtime's small shared pieces: aligned allocation,
  * optimizer state sizes, the random number generator, weight
- * initialisation and CPU feature detection.  (Error messages: nnrt_err.c.)
+ * initialisation.  (Error messages: nnrt_err.c; CPU features: nnrt_isa.c.)
  *
  * Determinism: nnrt_rng_* and nnrt_init_params give the same bits for the
  * same seed on every platform and compiler.  They use only integer
@@ -211,29 +211,4 @@ void nnrt_init_params(const nnrt_model *m, float *params, nnrt_init init, uint64
         for (size_t i = 0; i < count; i++)
             w[i] = (float)(nnrt_rng_normal(&r) * scale);
     }
-}
-
-/* ------------------------------------------------------------------ */
-/* CPU features                                                         */
-/* ------------------------------------------------------------------ */
-
-int nnrt_cpu_has_avx2(void)
-{
-#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
-    /* libgcc's / compiler-rt's cpu model also checks that the OS saves
-     * the YMM registers (XGETBV), not only the CPUID bits. */
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
-}
-
-const char *nnrt_best_isa(void)
-{
-#if defined(__aarch64__)
-    return "neon";
-#else
-    return nnrt_cpu_has_avx2() ? "avx2" : "scalar";
-#endif
 }

@@ -67,6 +67,8 @@ static const fl_flag fl_flags[] = {
      "compare backprop with finite differences on --train; exit 1 if off"},
     {"--log", FK_STR, FL_OFF(log), "FILE.csv", "one CSV row per evaluation"},
     {"--json", FK_FLAG, FL_OFF(json), NULL, "end with a one-line JSON summary"},
+    {"--isa", FK_STR, FL_OFF(isa), "ISA",
+     "run this path (avx512, avx2, neon, scalar; default: the best the CPU has)"},
     {"--quiet", FK_FLAG, FL_OFF(quiet), NULL, "no progress output"},
     {"--info", FK_FLAG, FL_OFF(info), NULL, "describe the model and exit"},
     {"--help", FK_FLAG, FL_OFF(help), NULL, "this text"},
@@ -418,6 +420,13 @@ int nnrt_flags_parse(tr_opts *o, const nnrt_model *m, int argc, char **argv)
         nnrt_train_msg("--out FILE is the output of --predict; give --predict FILE too");
         return TR_EXIT_USAGE;
     }
+    /* the path: --isa's, else the one chosen at start-up (NNGEN_ISA's or
+     * the best this CPU has); one that cannot run here is refused */
+    nnrt_err err;
+    if (nnrt_model_select(m, o->isa, "--isa", &err)) {
+        nnrt_train_msg("%s", err.msg);
+        return TR_EXIT_USAGE;
+    }
     return 0;
 }
 
@@ -484,9 +493,18 @@ void nnrt_flags_info(const nnrt_model *m)
 {
     char shape[512];
     fl_shape(m, shape, sizeof shape);
-    printf("model %s\nspec %s\nnngen %s\nisa %s\nshape %s\nloss %s\n", m->name,
+    printf("model %s\nspec %s\nnngen %s\nisa %s (%s)\n", m->name,
            m->spec_file ? m->spec_file : "?", m->nngen_version ? m->nngen_version : "?",
-           m->isa ? m->isa : "?", shape, nnrt_loss_name(m->loss));
+           m->isa ? m->isa : "?", nnrt_model_why(m));
+    if (m->dispatch) {
+        printf("paths");
+        for (int i = 0; i < m->dispatch->n_paths; i++) {
+            const char *p = m->dispatch->paths[i].isa;
+            printf(" %s%s", p, nnrt_cpu_has(p) ? "" : " (not on this CPU)");
+        }
+        printf("\n");
+    }
+    printf("shape %s\nloss %s\n", shape, nnrt_loss_name(m->loss));
     printf("signature %016llx\n", (unsigned long long)m->signature);
     printf("parameters %zu (%zu floats with padding)\n", m->n_weights, m->n_params);
     printf("flops per sample: forward %.0f, forward+backward %.0f\n", m->flops_fwd,

@@ -52,7 +52,10 @@
  *   vf_hsum_tail(acc, p, r)    the sum of acc's lanes and p[0..r);
  *   vf_hmax_tail(acc, p, r)    the largest of them.  How the tail joins,
  *                              hence a sum's rounding order, is the layer's
- *                              and part of its results.
+ *                              and part of its results; a layer that joins
+ *                              it to the lanes first (a partial vector with
+ *                              idle lanes 0, or acc's for the max) defines
+ *                              VF_TAIL_IN_LANES instead, and gets them here.
  *
  * and, for tanh_short, VD_LANES doubles (undefined: no tanh_short):
  *
@@ -74,6 +77,22 @@
 
 #if !defined(NNRT_ISA) || !defined(VF_LANES)
 #error "nnrt_math_impl.h: define NNRT_ISA and include a nnrt_vec_<isa>.h first"
+#endif
+
+#ifdef VF_TAIL_IN_LANES
+static inline float vf_hsum_tail(vf_t acc, const float *p, long r)
+{
+    if (r > 0)
+        acc = vf_add(acc, vf_load_part(p, r, vf_zero()));
+    return vf_hsum(acc);
+}
+
+static inline float vf_hmax_tail(vf_t acc, const float *p, long r)
+{
+    if (r > 0)
+        acc = vf_max(acc, vf_load_part(p, r, acc));
+    return vf_hmax(acc);
+}
 #endif
 
 #define MATH_NAME_(isa, fn) nnrt_##isa##_##fn

@@ -167,9 +167,9 @@ void nnrt_report_summary(FILE *out, tr_run *r, const char *status, long step, do
         snprintf(batch, sizeof batch, "full batch");
     char ep[32];
     rp_fmt_epoch(step, r->spe, ep, sizeof ep);
-    fprintf(out, "%s: %ld steps (%s epochs, %s, %s lr %g) in %.2f s, %.0f samples/s\n",
-            m->name, step, ep, batch,
-            nnrt_opt_name(o->cfg.optimizer), (double)o->cfg.lr, wall, sps);
+    fprintf(out, "%s: %ld steps (%s epochs, %s, %s lr %g) in %.2f s, %.0f samples/s, %s (%s)\n",
+            m->name, step, ep, batch, nnrt_opt_name(o->cfg.optimizer), (double)o->cfg.lr, wall,
+            sps, m->isa, nnrt_model_why(m));
     if (r->have_eval) {
         rp_metrics_line(out, m, "train", &r->tr);
         if (r->have_test)
@@ -179,6 +179,8 @@ void nnrt_report_summary(FILE *out, tr_run *r, const char *status, long step, do
         int mse = m->loss == NNRT_LOSS_MSE;
         fputs("{\"model\":", out);
         rp_json_str(out, m->name);
+        fputs(",\"isa\":", out);
+        rp_json_str(out, m->isa);
         fprintf(out, ",\"status\":\"%s\",\"steps\":%ld,\"epochs\":%.6g,\"seconds\":%.3f,"
                      "\"samples_per_s\":%.1f,\"train_seconds\":%.9g",
                 status, step, (double)step / (double)r->spe, wall, sps, r->train_secs);

@@ -42,6 +42,7 @@ typedef struct tr_opts {
     nnrt_train_cfg cfg; /* --lr ... --seed: the spec's defaults, or the flags */
     long eval_every;
     const char *save, *load, *resume, *predict, *out, *log;
+    const char *isa; /* --isa: the path to run (nnrt_model_select) */
     long gradcheck, quiet, json, help, info;
     unsigned long long given; /* bit i: flag i of --help's list was given */
 } tr_opts;

@@ -89,21 +89,9 @@ static inline float vf_hmax(vf_t v)
     return _mm_cvtss_f32(s);
 }
 
-/* The tail joins the lanes (idle lanes 0), then the horizontal sum. */
-static inline float vf_hsum_tail(vf_t acc, const float *p, long r)
-{
-    if (r > 0)
-        acc = vf_add(acc, vf_load_part(p, r, vf_zero()));
-    return vf_hsum(acc);
-}
-
-/* The tail joins the lanes (idle lanes keep acc's), then the horizontal max. */
-static inline float vf_hmax_tail(vf_t acc, const float *p, long r)
-{
-    if (r > 0)
-        acc = vf_max(acc, vf_load_part(p, r, acc));
-    return vf_hmax(acc);
-}
+/* A reduction's tail joins the lanes before the horizontal step
+ * (vf_hsum_tail, vf_hmax_tail: nnrt_math_impl.h). */
+#define VF_TAIL_IN_LANES 1
 
 /* ---- 4 doubles (tanh_short) ---------------------------------------------- */
 

@@ -85,6 +85,15 @@ if [ -n "$model_obj" ]; then
   echo "${calls:-  (none)}"
   [ "$n_fmla" -gt 0 ] || fail "no fmla v.4s in $model_obj: the NEON path was not compiled in"
   [ -n "$calls" ] || fail "no calls to nnrt_neon_* / Sleef_*f4 in $model_obj"
+  # its paths are neon and scalar; nothing of the x86 dispatch (no avx
+  # functions, no CPU model of libgcc) is there
+  syms=$(aarch64-linux-gnu-nm "$model_obj")
+  grep -q ' isa_report_neon_forward$' <<<"$syms" || fail "no neon path in $model_obj"
+  grep -q ' isa_report_scalar_forward$' <<<"$syms" || fail "no scalar path in $model_obj"
+  if grep -qE 'avx|__cpu_model|__cpu_indicator_init' <<<"$syms"; then
+    fail "x86 dispatch code in $model_obj: $(grep -E 'avx|__cpu_' <<<"$syms" | head -n 3 | tr '\n' ' ')"
+  fi
+  echo "$(basename "$model_obj"): paths neon and scalar, no x86 code"
 else
   echo "test-arm.sh: no isa_report_model object (no nngen or models/xor.spec yet); model check skipped" >&2
 fi
@@ -106,7 +115,7 @@ read -r -a emu <<<"$(sed -n 's|^add_test(\[=\[test_isa_report\]=\] \(.*\) "[^"]*
 for m in xor sex house; do
   prog=$arm_dir/models/$m
   [ -x "$prog" ] || continue
-  isa=$("${emu[@]}" "$prog" --info | sed -n 's/^isa //p')
+  isa=$("${emu[@]}" "$prog" --info | sed -n 's/^isa \([a-z0-9]*\).*/\1/p')
   echo "models/$m --info (under ${emu[*]}): isa $isa"
   [ "$isa" = neon ] || fail "models/$m reports isa '$isa', not neon"
 done

@@ -1,8 +1,10 @@
-# The ISA report (tests/test_isa_report.c): one model built by
-# nngen_add_model with the default ISA selection, and a test that its
-# descriptor's `isa` is the path this target should run ("neon" on aarch64,
-# "avx2" on x86-64) and that nnrt_best_isa() agrees.  scripts/test-arm.sh
-# also disassembles this model's object (fmla v.4s, calls to nnrt_neon_*).
+# The ISA report and the dispatcher (tests/test_isa_report.c): one model
+# built by nngen_add_model with the default ISA selection (every path the
+# target can have), and a test that its descriptor runs the best path this
+# CPU has ("neon" on aarch64; "avx512" or "avx2" on x86-64), that forcing
+# each path it has agrees with scalar and forcing one it lacks is refused in
+# one line.  scripts/test-arm.sh also disassembles this model's object
+# (fmla v.4s, calls to nnrt_neon_*, no x86 dispatch).
 # The model is models/xor.spec (tests/specs_emit/xor_emit.spec until that
 # exists), generated with --name isa_report: its descriptor is isa_report_model.
 set(NNG_ISA_SPEC "${PROJECT_SOURCE_DIR}/models/xor.spec")

@@ -247,9 +247,9 @@ static void test_usage_errors(void **state)
     run_fails((const char *[]){"--fast", spec, NULL}, 2,
               "nngen: unknown option '--fast' (see nngen --help)\n");
     run_fails((const char *[]){"--isa", "x", spec, NULL}, 2,
-              "nngen: --isa: expected one of all, scalar, avx2, neon, got 'x'\n");
+              "nngen: --isa: expected one of all, scalar, avx2, avx512, neon, got 'x'\n");
     run_fails((const char *[]){"--isa=sse", spec, NULL}, 2,
-              "nngen: --isa: expected one of all, scalar, avx2, neon, got 'sse'\n");
+              "nngen: --isa: expected one of all, scalar, avx2, avx512, neon, got 'sse'\n");
     run_fails((const char *[]){"--dtype", "half", spec, NULL}, 2,
               "nngen: --dtype: expected one of float, double, got 'half'\n");
     run_fails((const char *[]){"--dtype", "double", spec, NULL}, 2,

@@ -277,6 +277,13 @@ static void test_bad_flags(void **state)
     assert_string_equal(td_err, "cat_train: --seed: '-4' must be a non-negative whole number\n");
     assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--quiet=1", NULL), 2);
     assert_string_equal(td_err, "cat_train: --quiet takes no value\n");
+    /* --isa: a file of one path runs only that one (test_isa_report: files
+     * of several) */
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--train", tr, "--isa", "avx2", NULL), 2);
+    assert_string_equal(td_err, "cat_train: --isa avx2: this model has only the scalar path "
+                                "(nngen --isa scalar)\n");
+    assert_int_equal(td_run(&tm_blob, "cat_train", "--isa", "scalar", "--info", NULL), 0);
+    assert_non_null(strstr(td_out, "\nisa scalar (the only path compiled in)\n"));
 }
 
 /* The hyper-parameter flags take what the spec's `train` line takes (the
@@ -380,6 +387,8 @@ static void test_train_blob(void **state)
     assert_true(td_json("train_loss") < 0.25);
     assert_int_equal((long)td_json("steps"), 300);
     assert_non_null(strstr(td_out, "blob: 300 steps (300 epochs, full batch, adam lr 0.05)"));
+    assert_non_null(strstr(td_out, " samples/s, scalar (the only path compiled in)\n"));
+    assert_non_null(strstr(td_out, "{\"model\":\"blob\",\"isa\":\"scalar\","));
     assert_non_null(strstr(td_out, "  train  loss "));
     assert_non_null(strstr(td_out, "  test   loss "));
     /* per-sample SGD works too: 90 steps per epoch */

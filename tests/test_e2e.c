@@ -155,6 +155,23 @@ static double e2e_json(const char *key)
     return strtod(p + strlen(pat), NULL);
 }
 
+/* The path the program ran, from the --json summary line: the best this
+ * CPU has (the models are built with every path and no -m flags), unless
+ * NNGEN_ISA forces one. */
+static void e2e_expect_best_path(void)
+{
+    const char *p = strstr(e2e_out, "\"isa\":\"");
+    if (!p)
+        fail_msg("no \"isa\" in the summary:\n%s", e2e_out);
+    p += strlen("\"isa\":\"");
+    const char *forced = getenv("NNGEN_ISA");
+    const char *want = forced && *forced ? forced : nnrt_best_isa();
+    size_t n = strlen(want);
+    print_message("%s: ran the %.*s path (expected %s)\n", e2e_case, (int)strcspn(p, "\""), p,
+                  want);
+    assert_true(strncmp(p, want, n) == 0 && p[n] == '"');
+}
+
 static void e2e_expect_min(const char *key, double min)
 {
     double v = e2e_json(key);
@@ -235,6 +252,7 @@ static void e2e_cat_case(const char *model, double min_train, double min_test)
     assert_int_equal(e2e_run(model, "--train", tr, "--test", te, "--quiet", "--json", "--save",
                              w, NULL),
                      0);
+    e2e_expect_best_path();
     e2e_expect_min("train_acc", min_train);
     e2e_expect_min("test_acc", min_test);
     e2e_predict_matches(model, w, te, e2e_json("test_acc"));
@@ -269,6 +287,7 @@ static void test_xor(void **state)
     assert_int_equal(e2e_run("xor", "--train", tr, "--quiet", "--json", "--save", full,
                              "--predict", tr, "--out", out, NULL),
                      0);
+    e2e_expect_best_path();
     e2e_expect_min("train_acc", 1.0);
     long cls[8];
     assert_int_equal(e2e_pred_classes(out, cls, 8), 4);
@@ -304,6 +323,7 @@ static void test_sex(void **state)
     assert_int_equal(e2e_run("sex", "--train", tr, "--quiet", "--json", "--predict", pr, "--out",
                              out, NULL),
                      0);
+    e2e_expect_best_path();
     e2e_expect_max("train_rmse", 0.1);
     char buf[256];
     e2e_slurp(out, buf, sizeof buf);
@@ -324,6 +344,7 @@ static void test_house(void **state)
     assert_int_equal(e2e_run("house", "--train", tr, "--test", te, "--quiet", "--json", NULL), 0);
     /* standardized target: predicting the mean gives RMSE 1; the noise
      * alone gives about 0.12 (scripts/make_house_csv.py) */
+    e2e_expect_best_path();
     e2e_expect_max("train_rmse", 0.20);
     e2e_expect_max("test_rmse", 0.25);
     e2e_gradcheck("house", tr);
@@ -341,6 +362,7 @@ static void test_fashion(void **state)
     assert_int_equal(e2e_run("fashion", "--train", tr, "--test", te, "--quiet", "--json",
                              "--save", w, NULL),
                      0);
+    e2e_expect_best_path();
     e2e_expect_min("test_acc", 0.88);
     e2e_expect_min("train_acc", 0.90);
     e2e_predict_matches("fashion", w, te, e2e_json("test_acc"));

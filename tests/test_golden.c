@@ -141,10 +141,11 @@ static void test_deterministic(void **state)
     (void)state;
     nng_spec s;
     parse(cat_text, &s);
-    static const int isas[4] = {NNG_ISA_ALL, NNG_ISA_AVX2, NNG_ISA_NEON, NNG_ISA_SCALAR};
-    for (int i = 0; i < 5; i++) {
-        char *a = emit(&s, i < 4 ? isas[i] : NNG_ISA_SCALAR, i == 4);
-        char *b = emit(&s, i < 4 ? isas[i] : NNG_ISA_SCALAR, i == 4);
+    static const int isas[5] = {NNG_ISA_ALL, NNG_ISA_AVX2, NNG_ISA_AVX512, NNG_ISA_NEON,
+                                NNG_ISA_SCALAR};
+    for (int i = 0; i < 6; i++) {
+        char *a = emit(&s, i < 5 ? isas[i] : NNG_ISA_SCALAR, i == 5);
+        char *b = emit(&s, i < 5 ? isas[i] : NNG_ISA_SCALAR, i == 5);
         assert_string_equal(a, b);
         free(a);
         free(b);
@@ -159,7 +160,7 @@ static void test_what_each_isa_emits(void **state)
     parse(cat_text, &s);
     char *all = emit(&s, NNG_ISA_ALL, 0), *avx = emit(&s, NNG_ISA_AVX2, 0);
     char *neon = emit(&s, NNG_ISA_NEON, 0), *sc = emit(&s, NNG_ISA_SCALAR, 0);
-    char *dbl = emit(&s, NNG_ISA_SCALAR, 1);
+    char *dbl = emit(&s, NNG_ISA_SCALAR, 1), *a512 = emit(&s, NNG_ISA_AVX512, 0);
 
     /* AVX2: FMA in the matrix loops, SLEEF-backed runtime activations. */
     assert_non_null(strstr(avx, "_mm256_fmadd_ps("));
@@ -173,6 +174,15 @@ static void test_what_each_isa_emits(void **state)
     assert_null(strstr(avx, "nnrt_avx2_sigmoid("));
     assert_non_null(strstr(avx, "/* fan_in 7 < 8 lanes: plain loops */"));
     assert_non_null(strstr(avx, "s += x[i * 7 + k] * W[4 * 7 + k];")); /* unit 4 of 5 */
+    /* AVX-512: 16 lanes, tails under a __mmask16, the reduction intrinsic. */
+    assert_non_null(strstr(a512, "acc0_0 = _mm512_fmadd_ps(x0, w0, acc0_0);"));
+    assert_non_null(strstr(a512, "const __mmask16 tailmask = 0xf;")); /* fan_in 20 = 16 + 4 */
+    assert_non_null(strstr(a512, "_mm512_maskz_loadu_ps(tailmask, "));
+    assert_non_null(strstr(a512, "_mm512_reduce_add_ps(acc0_0)"));
+    assert_non_null(strstr(a512, "nnrt_avx512_relu(ws + CAT_A1, rows * 20);"));
+    assert_non_null(strstr(a512, "nnrt_scalar_relu(ws + CAT_A2, rows * 7);"));
+    assert_non_null(strstr(a512, "#error \"this file was generated with --isa avx512"));
+    assert_null(strstr(a512, "_mm256_fmadd_ps("));
     /* NEON: vfmaq_f32(c, a, b) = c + a*b. */
     assert_non_null(strstr(neon, "acc0_0 = vfmaq_f32(acc0_0, x0, w0);"));
     assert_non_null(strstr(neon, "nnrt_neon_relu(ws + CAT_A2, rows * 7);")); /* 7 >= 4 lanes */
@@ -187,12 +197,43 @@ static void test_what_each_isa_emits(void **state)
     assert_null(strstr(sc, "#include <immintrin.h>"));
     assert_non_null(strstr(sc, "s += x[i * 12288 + k] * W[j * 12288 + k];"));
     assert_non_null(strstr(sc, "nnrt_scalar_relu("));
-    /* all: the three, chosen by predefined macros. */
-    assert_non_null(strstr(all, "#if defined(__AVX2__) && defined(__FMA__)"));
-    assert_non_null(strstr(all, "#elif defined(__aarch64__) && defined(__ARM_NEON)"));
-    assert_non_null(strstr(all, "_mm256_fmadd_ps(") );
+    /* all: every path the target can have, each function with its target
+     * attribute, under its own prefix; the scalar loops always; chosen at
+     * start-up through a table of the paths. */
+    assert_non_null(strstr(all, "#if defined(__x86_64__) && defined(__GNUC__)\n"
+                                "#include <immintrin.h>\n"
+                                "#define CAT_PATH_AVX512 __attribute__((target(\"avx512f,avx2,fma\")))\n"
+                                "#define CAT_PATH_AVX2 __attribute__((target(\"avx2,fma\")))\n"
+                                "#endif\n"
+                                "#if defined(__aarch64__) && defined(__ARM_NEON)\n"
+                                "#include <arm_neon.h>\n"
+                                "#define CAT_PATH_NEON 1\n"
+                                "#endif\n"));
+    assert_non_null(strstr(all, "#if defined(CAT_PATH_AVX512)\n"));
+    assert_non_null(strstr(all, "CAT_PATH_AVX512 static void cat_avx512_fwd_12288x20("));
+    assert_non_null(strstr(all, "CAT_PATH_AVX2 static void cat_avx2_dw_12288x20("));
+    assert_non_null(strstr(all, "\nstatic void cat_neon_fwd_12288x20("));
+    assert_non_null(strstr(all, "\nstatic void cat_scalar_fwd_12288x20("));
+    assert_non_null(strstr(all, "CAT_PATH_AVX512 static double cat_avx512_loss_grad("));
+    assert_non_null(strstr(all, "_mm512_fmadd_ps("));
+    assert_non_null(strstr(all, "_mm256_fmadd_ps("));
     assert_non_null(strstr(all, "vfmaq_f32("));
     assert_non_null(strstr(all, "nnrt_scalar_relu("));
+    assert_null(strstr(all, "#error"));
+    assert_null(strstr(all, "-march=native"));
+    assert_non_null(strstr(all, "    {\"avx512\", cat_avx512_forward, cat_avx512_loss_grad, "
+                                "cat_avx512_update},\n"));
+    assert_non_null(strstr(all, "#endif\n    {\"scalar\", cat_scalar_forward, "
+                                "cat_scalar_loss_grad, cat_scalar_update},\n};"));
+    assert_non_null(strstr(all, "__attribute__((constructor)) static void cat_choose_path(void)\n"
+                                "{\n    nnrt_dispatch_init(&cat_dispatch);\n}\n"));
+    assert_non_null(strstr(all, "void cat_forward(const float *params, const float *x, long m, "
+                                "float *out, void *ws)\n{\n    cat_dispatch.path->forward(params, "
+                                "x, m, out, ws);\n}\n"));
+    /* one path: no dispatch, its functions the exported ones */
+    assert_null(strstr(avx, "nnrt_dispatch"));
+    assert_null(strstr(avx, "__attribute__"));
+    assert_non_null(strstr(avx, "\ndouble cat_loss_grad(const float *params"));
     /* Identical kernels once: 3 distinct relu-layer shapes, one dact_relu. */
     const char *p = strstr(avx, "static void cat_dact_relu(");
     assert_non_null(p);
@@ -223,7 +264,9 @@ static void test_what_each_isa_emits(void **state)
     assert_non_null(strstr(all, "/*   dA3 = dZ4 W4 (course: dA3 = W4^T dZ4) */"));
     /* The descriptor. */
     assert_non_null(strstr(all, "const nnrt_model cat_model = {"));
-    assert_non_null(strstr(all, ".isa = CAT_ISA,"));
+    assert_non_null(strstr(all, ".isa = cat_dispatch.isa, /* the path chosen at start-up */"));
+    assert_non_null(strstr(all, ".dispatch = &cat_dispatch,"));
+    assert_non_null(strstr(avx, ".isa = CAT_ISA,"));
     assert_non_null(strstr(all, ".flops_fwd = 491880.0,"));
     assert_non_null(strstr(all, ".input_shape = {64, 64, 3, 0},"));
     assert_non_null(strstr(all, ".iterations = 2500,"));
@@ -240,7 +283,7 @@ static void test_what_each_isa_emits(void **state)
     /* Template holes are all filled. */
     assert_null(strstr(all, "@"));
     assert_null(strstr(dbl, "@"));
-    free(all), free(avx), free(neon), free(sc), free(dbl);
+    free(all), free(avx), free(neon), free(sc), free(dbl), free(a512);
     nng_spec_free(&s);
 }
 
@@ -283,6 +326,22 @@ static void test_narrow_layers(void **state)
     assert_non_null(strstr(hx, "/* fan_in 3 < 8 lanes: over the units */"));
     assert_non_null(strstr(hx, "dW[(j0 + v) * 3 + k] += t[k * 8 + v];"));
     free(hx);
+    nng_spec_free(&h);
+    /* AVX-512 (16 lanes): 2x4 over the units with AVX2's 128-bit vectors, its
+     * half's half, and AVX2's short tanh (up to 8 units); 12 units are a
+     * 256-bit and a 128-bit vector, and AVX-512's short tanh. */
+    char *x512 = emit(&s, NNG_ISA_AVX512, 0);
+    assert_non_null(strstr(x512, "{ /* units 0..3, __m128 */"));
+    assert_non_null(strstr(x512, "nnrt_avx2_tanh_short(ws + XOR_A1, rows * 4);"));
+    free(x512);
+    parse("model u12\ninput 3\ndense 12 tanh\ndense 1 identity\nloss mse\n", &h);
+    x512 = emit(&h, NNG_ISA_AVX512, 0);
+    assert_non_null(strstr(x512, "/* fan_in 3 < 16 lanes: over the units, W^T of each block in wt */"));
+    assert_non_null(strstr(x512, "{ /* units 0..7, __m256 */"));
+    assert_non_null(strstr(x512, "{ /* units 8..11, __m128 */"));
+    assert_non_null(strstr(x512, "/* fan_in 3 < 16 lanes: over the units */"));
+    assert_non_null(strstr(x512, "nnrt_avx512_tanh_short(ws + U12_A1, rows * 12);"));
+    free(x512);
     nng_spec_free(&h);
     /* The loss in float from the logits; one sample skips the 1/m scale. */
     assert_non_null(strstr(avx, "const float l1p = u == 1.0f ? ez : logf(u) * (ez / (u - 1.0f));"));
@@ -482,19 +541,21 @@ static int compile(const char *code, const char *cc, const char *flags, char *lo
 static void test_compiles_warning_free(void **state)
 {
     (void)state;
-    /* Variants: 1 all, 2 avx2, 4 neon, 8 scalar, 16 double. */
+    /* Variants: 1 all, 2 avx2, 4 neon, 8 scalar, 16 double, 32 avx512. */
     static const struct {
         const char *cc, *flags;
         int variants;
     } ccs[] = {
         {"gcc", "", 1 | 8 | 16},
         {"gcc", "-mavx2 -mfma", 1 | 2},
+        {"gcc", "-mavx512f -mavx2 -mfma", 32},
         {"clang", "", 1 | 8 | 16},
         {"clang", "-mavx2 -mfma", 1 | 2},
+        {"clang", "-mavx512f -mavx2 -mfma", 32},
         {"aarch64-linux-gnu-gcc", "", 1 | 4 | 8 | 16},
     };
-    static const int isa_of[5] = {NNG_ISA_ALL, NNG_ISA_AVX2, NNG_ISA_NEON, NNG_ISA_SCALAR,
-                                  NNG_ISA_SCALAR};
+    static const int isa_of[6] = {NNG_ISA_ALL,    NNG_ISA_AVX2,   NNG_ISA_NEON,
+                                  NNG_ISA_SCALAR, NNG_ISA_SCALAR, NNG_ISA_AVX512};
     static char log[8192];
     int compiled = 0;
     for (size_t c = 0; c < sizeof ccs / sizeof ccs[0]; c++) {
@@ -506,7 +567,7 @@ static void test_compiles_warning_free(void **state)
         for (size_t t = 0; t < sizeof compile_texts / sizeof compile_texts[0]; t++) {
             nng_spec s;
             parse(compile_texts[t], &s);
-            for (int v = 0; v < 5; v++) {
+            for (int v = 0; v < 6; v++) {
                 if (!(ccs[c].variants & (1 << v)))
                     continue;
                 int isa = isa_of[v];
@@ -526,7 +587,8 @@ static void test_compiles_warning_free(void **state)
     print_message("%d emitted files compiled warning-free\n", compiled);
 }
 
-/* --isa avx2 compiled without -mavx2 -mfma stops with our message. */
+/* --isa avx2 compiled without -mavx2 -mfma stops with our message, and
+ * --isa avx512 without -mavx512f. */
 static void test_isa_error_message(void **state)
 {
     (void)state;
@@ -542,6 +604,12 @@ static void test_isa_error_message(void **state)
     assert_int_not_equal(rc, 0);
     assert_non_null(strstr(log, "this file was generated with --isa avx2: compile it with -mavx2 "
                                 "-mfma (or -march=native)"));
+    free(code);
+    code = emit(&s, NNG_ISA_AVX512, 0);
+    rc = compile(code, "gcc", "-mavx2 -mfma", log, sizeof log);
+    assert_int_not_equal(rc, 0);
+    assert_non_null(strstr(log, "this file was generated with --isa avx512: compile it with "
+                                "-mavx512f -mavx2 -mfma"));
     free(code);
     nng_spec_free(&s);
 }

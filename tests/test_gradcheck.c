@@ -10,7 +10,8 @@
  *      max |g - fd| / max(|g|, |fd|, 1e-7) <= 1e-5 (measured 5e-9 .. 1.1e-6;
  *      the worst where the roundoff of a loss of 7 over 2h meets a gradient
  *      of 6e-5; the required bound is 1e-3);
- *   2. the float build with all ISAs (the AVX2 / NEON path) against its own
+ *   2. the float build with all ISAs, each vector path the CPU runs (AVX-512,
+ *      AVX2 / NEON; the scalar path where there is none), against its own
  *      finite differences, h = 3e-3 in float: |g - fd| <= 2e-2 * max(|g|, |fd|)
  *      + 2e-4 * max|g| over the model (float rounding of the loss over 2h and
  *      the h^2 truncation dominate; docs/floating-point.md), skipping the
@@ -110,12 +111,8 @@ static void check_double(void **state)
     nnrt_free(y), nnrt_free(gs), nnrt_free(ws);
 }
 
-static void check_float(void **state)
+static void check_float_path(const et_model *M, const nnrt_model *f)
 {
-    const et_model *M = *state;
-    const nnrt_model *f = M->f;
-    if (strcmp(f->isa, "avx2") == 0 && !nnrt_cpu_has_avx2())
-        skip();
     long m = samples_for(f, 0);
     size_t np = f->n_params;
     float *p = nnrt_alloc(np * sizeof(float)), *g = nnrt_alloc(np * sizeof(float));
@@ -190,6 +187,13 @@ static void check_float(void **state)
     assert_true(worst_d <= 1.0);
     nnrt_free(p), nnrt_free(g), nnrt_free(gs), nnrt_free(x), nnrt_free(y), nnrt_free(pd);
     nnrt_free(gd), nnrt_free(xd), nnrt_free(yd), nnrt_free(ws), nnrt_free(wsd);
+}
+
+/* Every vector path this CPU runs (the scalar one is test_isa_agree's
+ * reference), or the scalar path when it runs none. */
+static void check_float(void **state)
+{
+    et_each_path(*state, check_float_path, 1);
 }
 
 int main(void)

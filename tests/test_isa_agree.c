@@ -1,12 +1,14 @@
 /*
- * test_isa_agree.c -- the vector path of generated code against the scalar
+ * test_isa_agree.c -- every path of generated code against the scalar
  * path, on the same weights and inputs.
  *
  * Each model of ET_MODELS is built twice from one spec: X with all ISAs
- * (the C compiler's predefined macros choose: AVX2+FMA on x86-64 with our
- * -mavx2 -mfma, NEON on aarch64) and X_s with --isa scalar.  Whatever vector
- * path the build compiled in is the one under test; on x86-64 and aarch64
- * it must not be "scalar" (scripts/test-arm.sh runs this under qemu).
+ * (every path the target can have: AVX-512, AVX2+FMA and scalar on x86-64,
+ * NEON and scalar on aarch64, no -m flags) and X_s with --isa scalar.
+ * Every path of X this CPU runs is under test, each against X_s; a path it
+ * lacks is one line ("avx512: skipped, CPU lacks avx512f").  The model's
+ * own path is the best one the CPU runs (scripts/test-arm.sh runs this
+ * under qemu: neon).
  *
  * Shapes have tails everywhere (3, 5, 7, 9, 13, 17, 20 and 12289 are not
  * multiples of 4 or 8) and m = 37 rows (row tiles with remainders) and
@@ -61,35 +63,42 @@ static double worst_of(const float *v, const float *s, size_t n, double tol, dou
     return w;
 }
 
-static int vector_runs_here(const nnrt_model *m)
-{
-    return strcmp(m->isa, "avx2") != 0 || nnrt_cpu_has_avx2();
-}
+#if defined(__x86_64__) || defined(_M_X64)
+#define PATHS "avx512 avx2 scalar"
+#elif defined(__aarch64__)
+#define PATHS "neon scalar"
+#else
+#define PATHS "scalar"
+#endif
 
 static void test_isa_compiled_in(void **state)
 {
     (void)state;
+    const char *forced = getenv("NNGEN_ISA");
     for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        const nnrt_model *f = models[i].f;
         assert_string_equal(models[i].s->isa, "scalar");
-#if defined(__x86_64__) || defined(_M_X64)
-        assert_string_equal(models[i].f->isa, "avx2");
-#elif defined(__aarch64__)
-        assert_string_equal(models[i].f->isa, "neon");
-#endif
+        assert_null(models[i].s->dispatch);
+        /* every path the target can have, best first; the best one runs */
+        assert_non_null(f->dispatch);
+        char list[64] = "";
+        for (int k = 0; k < f->dispatch->n_paths; k++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? " " : "",
+                     f->dispatch->paths[k].isa);
+        assert_string_equal(list, PATHS);
+        assert_string_equal(f->isa, forced && *forced ? forced : nnrt_best_isa());
         /* one spec, one layout */
-        assert_int_equal(models[i].f->n_params, models[i].s->n_params);
-        assert_int_equal(models[i].f->ws_bytes, models[i].s->ws_bytes);
-        assert_true(models[i].f->signature == models[i].s->signature);
+        assert_int_equal(f->n_params, models[i].s->n_params);
+        assert_int_equal(f->ws_bytes, models[i].s->ws_bytes);
+        assert_true(f->signature == models[i].s->signature);
     }
-    print_message("vector path under test: %s\n", models[0].f->isa);
+    print_message("paths compiled in: %s; the models run %s (%s)\n", PATHS, models[0].f->isa,
+                  nnrt_model_why(models[0].f));
 }
 
-static void check_agree(void **state)
+static void check_agree_path(const et_model *M, const nnrt_model *v)
 {
-    const et_model *M = *state;
-    const nnrt_model *v = M->f, *s = M->s;
-    if (!vector_runs_here(v))
-        skip();
+    const nnrt_model *s = M->s;
     enum { MMAX = 133 };
     const long ms[3] = {MMAX, 37, 1};
     size_t np = v->n_params;
@@ -112,8 +121,8 @@ static void check_agree(void **state)
         double lv = v->loss_grad(p, x, y, m, gv, ws);
         double ls = s->loss_grad(p, x, y, m, gs, ws);
         double wg = worst_of(gv, gs, np, 1e-4, 1e-2);
-        print_message("%-10s m=%-3ld forward %.3f, gradient %.3f of tolerance; loss %.9g vs %.9g\n",
-                      M->name, m, wf, wg, lv, ls);
+        print_message("%-10s %-6s m=%-3ld forward %.3f, gradient %.3f of tolerance; loss %.9g vs "
+                      "%.9g\n", M->name, v->isa, m, wf, wg, lv, ls);
         assert_true(wf <= 1.0);
         assert_true(wg <= 1.0);
         assert_true(fabs(lv - ls) <= 1e-5 * fabs(ls));
@@ -122,12 +131,14 @@ static void check_agree(void **state)
     nnrt_free(os), nnrt_free(ws);
 }
 
-static void check_update(void **state)
+static void check_agree(void **state)
 {
-    const et_model *M = *state;
-    const nnrt_model *v = M->f, *s = M->s;
-    if (!vector_runs_here(v))
-        skip();
+    et_each_path(*state, check_agree_path, 0);
+}
+
+static void check_update_path(const et_model *M, const nnrt_model *v)
+{
+    const nnrt_model *s = M->s;
     size_t np = v->n_params;
     float *pv = nnrt_alloc(np * sizeof(float)), *ps = nnrt_alloc(np * sizeof(float));
     float *g = nnrt_alloc(np * sizeof(float));
@@ -153,8 +164,9 @@ static void check_update(void **state)
         size_t diff = 0;
         for (size_t i = 0; i < np; i++)
             diff += pv[i] != ps[i];
-        print_message("%-10s %-8s params %.3f, state %.3f of tolerance (%zu of %zu differ)\n",
-                      M->name, o == 0 ? "sgd" : o == 1 ? "momentum" : "adam", w, wst, diff, np);
+        print_message("%-10s %-6s %-8s params %.3f, state %.3f of tolerance (%zu of %zu "
+                      "differ)\n", M->name, v->isa, o == 0 ? "sgd" : o == 1 ? "momentum" : "adam",
+                      w, wst, diff, np);
         assert_true(w <= 1.0);
         assert_true(wst <= 1.0);
         /* padding stays zero */
@@ -163,6 +175,11 @@ static void check_update(void **state)
                 assert_true(pv[i] == 0.0f && ps[i] == 0.0f);
     }
     nnrt_free(pv), nnrt_free(ps), nnrt_free(g), nnrt_free(sv), nnrt_free(ss);
+}
+
+static void check_update(void **state)
+{
+    et_each_path(*state, check_update_path, 0);
 }
 
 int main(void)

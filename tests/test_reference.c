@@ -3,8 +3,9 @@
  * and training through the generated loss_grad/update alone (no driver).
  *
  * Each reference spec (tests/specs_emit/ref_*.spec) is built as float with
- * all ISAs (X), float scalar (X_s) and double (X_d); all three must give the
- * numbers below (float within 2e-6 absolute on values of order 1).
+ * all ISAs (X, running the best path this CPU has), float scalar (X_s) and
+ * double (X_d); all three must give the numbers below (float within 2e-6
+ * absolute on values of order 1).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,9 +42,6 @@ static void run3(const et_model *M, const float *params, const float *x, const f
     assert_non_null(ws);
     for (int k = 0; k < 2; k++) {
         const nnrt_model *mm = k == 0 ? M->f : M->s;
-        if (strcmp(mm->isa, "avx2") == 0 && !nnrt_cpu_has_avx2()) {
-            mm = M->s;
-        }
         out[k].loss = mm->loss_grad(params, x, y, m, gf, ws);
         mm->forward(params, x, m, of, ws);
         et_to_double(gf, out[k].grad, np);
@@ -182,8 +180,6 @@ static void test_linear_mse_and_updates(void **state)
             et_to_double(q, qd, 32);
             et_to_double(g, gd, 32);
             if (k < 2) {
-                if (strcmp(paths[k]->isa, "avx2") == 0 && !nnrt_cpu_has_avx2())
-                    continue;
                 paths[k]->update(q, g, st, &opt, 1);
                 et_to_double(q, qd, 32);
             } else {
@@ -233,8 +229,6 @@ static void test_softmax_cce(void **state)
 static void xor_learned(const et_model *M, int seed, double max_loss)
 {
     const nnrt_model *f = M->f;
-    if (strcmp(f->isa, "avx2") == 0 && !nnrt_cpu_has_avx2())
-        f = M->s;
     const float x[8] = {0, 0, 0, 1, 1, 0, 1, 1}, y[4] = {0, 1, 1, 0};
     size_t np = f->n_params;
     float *p = nnrt_alloc(np * sizeof(float)), *g = nnrt_alloc(np * sizeof(float));
@@ -273,8 +267,6 @@ static void test_sgd_steps_lower_loss(void **state)
 {
     (void)state;
     const nnrt_model *f = &gc_wide_model;
-    if (strcmp(f->isa, "avx2") == 0 && !nnrt_cpu_has_avx2())
-        f = &gc_wide_s_model;
     long m = 50;
     size_t np = f->n_params;
     float *p = nnrt_alloc(np * sizeof(float)), *g = nnrt_alloc(np * sizeof(float));

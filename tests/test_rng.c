@@ -368,11 +368,19 @@ static void test_isa_names(void **state)
 {
     (void)state;
     const char *isa = nnrt_best_isa();
+    assert_true(nnrt_cpu_has("scalar"));
+    assert_false(nnrt_cpu_has("sse"));
+    assert_string_equal(nnrt_cpu_lacks("sse"), "sse");
 #if defined(__aarch64__)
     assert_string_equal(isa, "neon");
     assert_int_equal(nnrt_cpu_has_avx2(), 0);
+    assert_string_equal(nnrt_cpu_lacks("avx512"), "avx512");
 #elif defined(__x86_64__)
-    assert_string_equal(isa, nnrt_cpu_has_avx2() ? "avx2" : "scalar");
+    assert_string_equal(isa, nnrt_cpu_has("avx512") ? "avx512"
+                             : nnrt_cpu_has_avx2()  ? "avx2"
+                                                    : "scalar");
+    assert_true(!nnrt_cpu_has("avx512") || nnrt_cpu_has_avx2()); /* AVX-512F implies AVX2 */
+    assert_string_equal(nnrt_cpu_lacks("neon"), "neon");
 #else
     assert_string_equal(isa, "scalar");
 #endif

@@ -12,14 +12,18 @@
 //       fashion}.spec as the whole-program comparison trains them (cat: 209,
 //       full batch, SGD; xor and sex: 1, per-sample SGD; fashion: 64, Adam).
 //
-// variant: avx2 (the intrinsic path, -mavx2 -mfma), scalar (plain loops,
-// the C compiler may vectorise them with SSE2), novec (plain loops built
-// with -fno-tree-vectorize).
+// variant: avx512 (nngen --isa avx512, -mavx512f -mavx2 -mfma; registered
+// only on a CPU with AVX-512F), avx2 (--isa avx2, -mavx2 -mfma; only with
+// AVX2+FMA), scalar (plain loops, the C compiler may vectorise them with
+// SSE2), novec (plain loops built with -fno-tree-vectorize).
 //
 // Counters: items_per_second = samples (or floats) per second; GFLOPs = the
 // model's flop count (model->flops_fwd / flops_train per sample) per second,
-// in 1e9/s; peak_frac = that over this machine's one-core AVX2 FMA peak, when
-// NNGEN_PEAK_GFLOPS gives it (bench/run.sh passes peak's figure).
+// in 1e9/s; peak_frac = that over this machine's one-core FMA peak of the
+// row's vectors -- AVX-512 for avx512 rows (NNGEN_PEAK_AVX512_GFLOPS), AVX2
+// for the others (NNGEN_PEAK_GFLOPS) -- when given (bench/run.sh passes
+// peak's figures).  layer_12288x20/avx512/train/209 is layer 1 of cat
+// (12288 x 20, 209 rows): forward + dW.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -34,7 +38,7 @@
 
 struct bench_model_row {
     const char *base;    // layer_784x128, cat, xor, sex, fashion
-    const char *variant; // avx2, scalar, novec
+    const char *variant; // avx512, avx2, scalar, novec
     const nnrt_model *m;
 };
 
@@ -43,7 +47,14 @@ struct bench_model_row {
 
 namespace {
 
-double peak_gflops = 0.0; // from NNGEN_PEAK_GFLOPS; 0 = unknown
+double peak_gflops = 0.0;        // AVX2, from NNGEN_PEAK_GFLOPS; 0 = unknown
+double peak_avx512_gflops = 0.0; // from NNGEN_PEAK_AVX512_GFLOPS
+
+// The peak a row is measured against: its own vectors'.
+double peak_of(const nnrt_model *m)
+{
+    return std::strcmp(m->isa, "avx512") == 0 ? peak_avx512_gflops : peak_gflops;
+}
 
 // 64-byte aligned floats from nnrt_alloc, freed on scope exit.
 struct buf {
@@ -80,14 +91,16 @@ void fill_batch(const nnrt_model *m, long batch, float *x, float *y)
     }
 }
 
-void set_flop_counters(benchmark::State &st, double flops_per_iter, long items_per_iter)
+void set_flop_counters(benchmark::State &st, const nnrt_model *m, double flops_per_iter,
+                       long items_per_iter)
 {
     st.SetItemsProcessed(static_cast<int64_t>(st.iterations()) * items_per_iter);
     st.counters["GFLOPs"] =
         benchmark::Counter(flops_per_iter * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-    if (peak_gflops > 0.0)
+    double peak = peak_of(m);
+    if (peak > 0.0)
         st.counters["peak_frac"] = benchmark::Counter(
-            flops_per_iter * 1e-9 / peak_gflops, benchmark::Counter::kIsIterationInvariantRate);
+            flops_per_iter * 1e-9 / peak, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 nnrt_init init_of(const nnrt_model *m)
@@ -108,7 +121,7 @@ void bm_forward(benchmark::State &st, const nnrt_model *m, long batch)
         benchmark::DoNotOptimize(out.p);
         benchmark::ClobberMemory();
     }
-    set_flop_counters(st, m->flops_fwd * static_cast<double>(batch), batch);
+    set_flop_counters(st, m, m->flops_fwd * static_cast<double>(batch), batch);
     nnrt_free(ws);
 }
 
@@ -124,7 +137,7 @@ void bm_loss_grad(benchmark::State &st, const nnrt_model *m, long batch)
         benchmark::DoNotOptimize(loss);
         benchmark::ClobberMemory();
     }
-    set_flop_counters(st, m->flops_train * static_cast<double>(batch), batch);
+    set_flop_counters(st, m, m->flops_train * static_cast<double>(batch), batch);
     nnrt_free(ws);
 }
 
@@ -165,7 +178,7 @@ void bm_step(benchmark::State &st, const nnrt_model *m, const step_setting *s)
         benchmark::DoNotOptimize(loss);
         benchmark::ClobberMemory();
     }
-    set_flop_counters(st, m->flops_train * static_cast<double>(batch), batch);
+    set_flop_counters(st, m, m->flops_train * static_cast<double>(batch), batch);
     st.counters["batch"] = static_cast<double>(batch);
     nnrt_free(ws);
 }
@@ -214,8 +227,19 @@ const math_row math_rows[] = {
     {"tanh", "avx2", nnrt_avx2_tanh},
     {"exp", "avx2", nnrt_avx2_exp},
     {"log", "avx2", nnrt_avx2_log},
+    {"sigmoid", "avx512", nnrt_avx512_sigmoid},
+    {"tanh", "avx512", nnrt_avx512_tanh},
+    {"exp", "avx512", nnrt_avx512_exp},
+    {"log", "avx512", nnrt_avx512_log},
 #endif
 };
+
+// Rows of a path this CPU lacks are not registered (they would fault).
+bool runs_here(const char *variant)
+{
+    bool vec = std::strcmp(variant, "avx2") == 0 || std::strcmp(variant, "avx512") == 0;
+    return !vec || nnrt_cpu_has(variant);
+}
 
 void bm_math(benchmark::State &st, const math_row *r, long n)
 {
@@ -238,6 +262,8 @@ void register_all()
 {
     const long batches[] = {1, 64, 209};
     for (const bench_model_row &r : bench_models) {
+        if (!runs_here(r.variant))
+            continue;
         std::string base = r.base;
         if (base.rfind("layer_", 0) == 0) {
             for (long b : batches) {
@@ -255,7 +281,8 @@ void register_all()
         }
     }
     for (const math_row &r : math_rows)
-        for (long n : {64L, 4096L})
+        if (runs_here(r.impl))
+            for (long n : {64L, 4096L})
             benchmark::RegisterBenchmark(
                 (std::string("math/") + r.fn + "/" + r.impl + "/" + std::to_string(n)).c_str(),
                 bm_math, &r, n);
@@ -267,16 +294,16 @@ int main(int argc, char **argv)
 {
     if (const char *p = std::getenv("NNGEN_PEAK_GFLOPS"))
         peak_gflops = std::atof(p);
+    if (const char *p = std::getenv("NNGEN_PEAK_AVX512_GFLOPS"))
+        peak_avx512_gflops = std::atof(p);
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv))
         return 2;
-#if defined(__x86_64__)
-    if (!nnrt_cpu_has_avx2()) {
-        std::fprintf(stderr, "bench_micro: this CPU lacks AVX2+FMA; the avx2 rows would fault\n");
-        return 1;
-    }
-#endif
+    for (const char *isa : {"avx512", "avx2"})
+        if (const char *lacks = nnrt_cpu_lacks(isa))
+            std::fprintf(stderr, "bench_micro: %s: skipped, CPU lacks %s\n", isa, lacks);
     benchmark::AddCustomContext("nngen_peak_gflops", std::to_string(peak_gflops));
+    benchmark::AddCustomContext("nngen_peak_avx512_gflops", std::to_string(peak_avx512_gflops));
     register_all();
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();

@@ -5,7 +5,9 @@
  * data, and comparisons.
  *
  * Every spec X in ET_MODELS is generated three times (tests/emit.cmake):
- *   X     float, --isa all (AVX2 on x86-64, NEON on aarch64): X_model
+ *   X     float, --isa all (every path: AVX-512, AVX2 and scalar on x86-64,
+ *         NEON and scalar on aarch64; the best one the CPU runs is X_model's,
+ *         and et_paths gives each one):                           X_model
  *   X_s   float, --isa scalar:                                  X_s_model
  *   X_d   --dtype double (scalar, no descriptor):               X_d_forward, ...
  */
@@ -14,6 +16,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,7 +42,7 @@ typedef void (*et_update_d)(double *params, const double *grad, double *state,
 
 typedef struct et_model {
     const char *name;
-    const nnrt_model *f; /* float, all ISAs (the vector path on x86-64 / aarch64) */
+    const nnrt_model *f; /* float, all ISAs (the best path this CPU runs; et_paths: each) */
     const nnrt_model *s; /* float, scalar */
     et_forward_d forward_d;
     et_loss_grad_d loss_grad_d;
@@ -49,6 +52,52 @@ typedef struct et_model {
 
 #define ET_ROW(n) {#n, &n##_model, &n##_s_model, n##_d_forward, n##_d_loss_grad, n##_d_update, \
                    &n##_d_n_params, &n##_d_ws_bytes},
+
+
+/* The paths of f that this CPU runs, best first, each as a descriptor of
+ * its own (isa and functions of that path, no dispatch) in out[]: all of
+ * f's paths for a file of several, else f itself.  A path the CPU lacks is
+ * one line, printed once per program: "avx512: skipped, CPU lacks avx512f". */
+#define ET_MAX_PATHS 4
+static inline int et_paths(const nnrt_model *f, nnrt_model out[ET_MAX_PATHS])
+{
+    static char said[ET_MAX_PATHS][16];
+    const nnrt_dispatch *d = f->dispatch;
+    int n = 0;
+    for (int k = 0; k < (d ? d->n_paths : 1) && k < ET_MAX_PATHS; k++) {
+        const char *isa = d ? d->paths[k].isa : f->isa;
+        const char *lacks = nnrt_cpu_lacks(isa);
+        if (lacks) {
+            if (strcmp(said[k], isa) != 0) {
+                printf("%s: skipped, CPU lacks %s\n", isa, lacks);
+                snprintf(said[k], sizeof said[k], "%s", isa);
+            }
+            continue;
+        }
+        out[n] = *f;
+        if (d) {
+            out[n].isa = isa;
+            out[n].forward = d->paths[k].forward;
+            out[n].loss_grad = d->paths[k].loss_grad;
+            out[n].update = d->paths[k].update;
+            out[n].dispatch = NULL;
+        }
+        n++;
+    }
+    return n;
+}
+
+/* check(M, path) for every path of M->f this CPU runs (et_paths); with
+ * vector_only, the scalar one only when it is the only one. */
+static inline void et_each_path(const et_model *M, void (*check)(const et_model *, const nnrt_model *),
+                                int vector_only)
+{
+    nnrt_model paths[ET_MAX_PATHS];
+    int n = et_paths(M->f, paths);
+    for (int k = 0; k < n; k++)
+        if (!vector_only || n == 1 || strcmp(paths[k].isa, "scalar") != 0)
+            check(M, &paths[k]);
+}
 
 /* splitmix64: a uniform double in [-1, 1). */
 static inline double et_uniform(uint64_t *s)
