@@ -83,6 +83,10 @@
     X(herr_t, H5Sclose, (hid_t))                                                               \
     X(H5D_layout_t, H5Pget_layout, (hid_t))                                                    \
     X(int, H5Pget_nfilters, (hid_t))                                                           \
+    X(int, H5Pget_chunk, (hid_t, int, hsize_t *))                                              \
+    X(herr_t, H5Dget_num_chunks, (hid_t, hid_t, hsize_t *))                                    \
+    X(herr_t, H5Dget_chunk_info,                                                               \
+      (hid_t, hid_t, hsize_t, hsize_t *, unsigned *, haddr_t *, hsize_t *))                    \
     X(herr_t, H5Pclose, (hid_t))
 
 typedef struct h5_api {
@@ -317,13 +321,56 @@ typedef struct h5_array {
  * must be one of those.  A damaged or hostile header (a chunked dataset of
  * 10^9 rows and no chunk written) must not make us allocate what is not
  * there, nor libhdf5 copy from beyond a compact dataset's bytes. */
-static int h5_check_stored(const h5_ctx *c, const h5_array *a, hid_t ds, size_t need)
+/* An unfiltered chunked dataset: every chunk written must hold exactly
+ * one chunk's bytes.  libhdf5 1.10 trusts the size its chunk index
+ * records and copies a whole chunk out of a smaller buffer (a heap
+ * overflow on a damaged file, found by tests/fuzz/fuzz_hdf5.c).  0, or -1
+ * with the message. */
+static int h5_check_chunks(const h5_ctx *c, const h5_array *a, hid_t ds, hid_t dcpl,
+                           size_t esize)
+{
+    hsize_t cdims[H5S_MAX_RANK], n = 0;
+    int rank = h5.H5Pget_chunk(dcpl, H5S_MAX_RANK, cdims);
+    hsize_t bytes = esize;
+    for (int i = 0; i < rank; i++)
+        bytes = cdims[i] && bytes > (hsize_t)SIZE_MAX / cdims[i] ? 0 : bytes * cdims[i];
+    if (rank != a->rank || bytes == 0 || h5.H5Dget_num_chunks(ds, H5S_ALL, &n) < 0)
+        return nnrt_errorf(c->e, "%s: dataset '%s' (%s): damaged chunk layout", c->path, a->name,
+                           a->shape);
+    for (hsize_t i = 0; i < n; i++) {
+        hsize_t off[H5S_MAX_RANK], size = 0;
+        unsigned mask = 0;
+        haddr_t addr = 0;
+        if (h5.H5Dget_chunk_info(ds, H5S_ALL, i, off, &mask, &addr, &size) < 0 || size != bytes)
+            return nnrt_errorf(c->e, "%s: dataset '%s' (%s): chunk %llu stores %llu bytes, not "
+                                     "%llu (file corrupt)", c->path, a->name, a->shape,
+                               (unsigned long long)i, (unsigned long long)size,
+                               (unsigned long long)bytes);
+    }
+    return 0;
+}
+
+static int h5_check_layout(const h5_ctx *c, const h5_array *a, hid_t ds, size_t need,
+                           H5D_layout_t layout, int filters);
+
+static int h5_check_stored(const h5_ctx *c, const h5_array *a, hid_t ds, size_t need,
+                           size_t esize)
 {
     hid_t dcpl = h5.H5Dget_create_plist(ds);
     H5D_layout_t layout = dcpl >= 0 ? h5.H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
     int filters = dcpl >= 0 && layout == H5D_CHUNKED ? h5.H5Pget_nfilters(dcpl) : 0;
+    int rc = h5_check_layout(c, a, ds, need, layout, filters);
+    if (rc == 0 && layout == H5D_CHUNKED && filters == 0 && a->rows > 0)
+        rc = h5_check_chunks(c, a, ds, dcpl, esize);
     if (dcpl >= 0)
         h5.H5Pclose(dcpl);
+    return rc;
+}
+
+/* The layout is one we read, and the bytes it stores can hold the data. */
+static int h5_check_layout(const h5_ctx *c, const h5_array *a, hid_t ds, size_t need,
+                           H5D_layout_t layout, int filters)
+{
     if (layout != H5D_CONTIGUOUS && layout != H5D_COMPACT && layout != H5D_CHUNKED)
         return nnrt_errorf(c->e, "%s: dataset '%s' (%s): storage layout %d is not supported "
                                  "(contiguous, compact or chunked)", c->path, a->name, a->shape,
@@ -407,7 +454,8 @@ static int h5_open(const h5_ctx *c, const char *name, h5_array *a)
         nnrt_errorf(c->e, "%s: dataset '%s' (%s) is too large", c->path, name, a->shape);
         goto done;
     }
-    if (h5_check_stored(c, a, a->ds, a->rows * a->cols * h5.H5Tget_size(type)))
+    size_t esize = h5.H5Tget_size(type);
+    if (h5_check_stored(c, a, a->ds, a->rows * a->cols * esize, esize))
         goto done;
     rc = 0;
 done:

@@ -1614,6 +1614,20 @@ static void test_hdf5_bombs(void **state)
     }
 }
 
+/* A chunk whose index records fewer bytes than a chunk holds: libhdf5 1.10
+ * copied a whole chunk out of the smaller buffer (a heap overflow, found by
+ * tests/fuzz/fuzz_hdf5.c on raw bytes).  Refused before reading. */
+static void test_hdf5_short_chunk(void **state)
+{
+    (void)state;
+    const char *src = getenv("NNGEN_SOURCE_DIR");
+    char p[1024];
+    snprintf(p, sizeof p, "%s/tests/fuzz/seeds/hdf5raw/chunk_overflow.h5", src ? src : ".");
+    if (!need_file(p))
+        return;
+    expect_fail(p, NULL, "%s: dataset 'train_set_x' (8 x 5): damaged chunk layout", p);
+}
+
 static void test_hdf5_limits(void **state)
 {
     (void)state;
@@ -1664,6 +1678,7 @@ int main(void)
         cmocka_unit_test(test_hdf5_quiet),
         cmocka_unit_test(test_hdf5_bombs),
         cmocka_unit_test(test_hdf5_limits),
+        cmocka_unit_test(test_hdf5_short_chunk),
 #endif
         cmocka_unit_test(test_hostile_csv),
         cmocka_unit_test(test_limits),
