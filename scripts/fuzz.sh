@@ -3,7 +3,8 @@
 #
 #   scripts/fuzz.sh TARGET|all SECONDS      run each target for SECONDS
 #
-# Targets: spec (parser + emitter, round trip), csv, idx, hdf5, weights; and
+# Targets: spec (parser + emitter, round trip), csv, idx, hdf5, weights, npy
+# (.npy/.npz data and .npz weights); and
 # hdf5raw, not in "all": fuzz_hdf5 on raw file bytes (FUZZ_HDF5_RAW=1), which
 # fuzzes libhdf5's own parser -- it crashes inside libhdf5 1.10 within
 # seconds (docs/limits.md).
@@ -19,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-all=(spec csv idx hdf5 weights)
+all=(spec csv idx hdf5 weights npy)
 if [ $# -ne 2 ]; then
   echo "usage: scripts/fuzz.sh TARGET|all SECONDS  (targets: ${all[*]})" >&2
   exit 2
