@@ -145,41 +145,43 @@ static int fi_track(int fd)
     if (!real_fn)                                                                              \
         fi_sym(name, &real_fn, sizeof real_fn)
 
-static int fi_open_common(int flags)
+/* open() and open64(): the mode is there only with O_CREAT (or O_TMPFILE,
+ * which the runtime does not use). */
+#define FI_OPEN_MODE(flags, mode)                                                              \
+    do {                                                                                       \
+        if ((flags) & O_CREAT) {                                                               \
+            va_list ap;                                                                        \
+            va_start(ap, flags);                                                               \
+            (mode) = (mode_t)va_arg(ap, int);                                                  \
+            va_end(ap);                                                                        \
+        }                                                                                      \
+    } while (0)
+
+/* An open of an output file (for writing) counts, and may fail. */
+static int fi_open(int (*real)(const char *, int, ...), const char *path, int flags,
+                   mode_t mode)
 {
-    return (flags & (O_WRONLY | O_RDWR)) && fi_hit(FI_OPEN);
+    int out = (flags & (O_WRONLY | O_RDWR)) != 0;
+    if (out && fi_hit(FI_OPEN))
+        return -1;
+    int fd = real(path, flags, mode);
+    return out ? fi_track(fd) : fd;
 }
 
 int open(const char *path, int flags, ...)
 {
     FI_REAL(int, "open", (const char *, int, ...));
     mode_t mode = 0;
-    if (flags & O_CREAT) {
-        va_list ap;
-        va_start(ap, flags);
-        mode = (mode_t)va_arg(ap, int);
-        va_end(ap);
-    }
-    if (fi_open_common(flags))
-        return -1;
-    int fd = real_fn(path, flags, mode);
-    return flags & (O_WRONLY | O_RDWR) ? fi_track(fd) : fd;
+    FI_OPEN_MODE(flags, mode);
+    return fi_open(real_fn, path, flags, mode);
 }
 
 int open64(const char *path, int flags, ...)
 {
     FI_REAL(int, "open64", (const char *, int, ...));
     mode_t mode = 0;
-    if (flags & O_CREAT) {
-        va_list ap;
-        va_start(ap, flags);
-        mode = (mode_t)va_arg(ap, int);
-        va_end(ap);
-    }
-    if (fi_open_common(flags))
-        return -1;
-    int fd = real_fn(path, flags, mode);
-    return flags & (O_WRONLY | O_RDWR) ? fi_track(fd) : fd;
+    FI_OPEN_MODE(flags, mode);
+    return fi_open(real_fn, path, flags, mode);
 }
 
 int mkstemp(char *tmpl)

@@ -199,23 +199,24 @@ ln -s in.csv link.csv
 "$xor" --load old.nngw --predict link.csv --out in.csv 2>err.txt
 check "--out naming --predict through a link: refused" bash -c "[ $? -eq 2 ] && cmp -s in.csv xor.csv"
 # Endless inputs through a FIFO (named .csv: read as CSV, once) end with one line.
-mkfifo endless.csv
-head -c 100000000 /dev/zero >endless.csv &
-feeder=$!
-"$xor" --train endless.csv 2>err.txt
-st=$?
-kill "$feeder" 2>/dev/null
-wait
-check "a FIFO of NUL bytes: exit 1, one line" bash -c "[ $st -eq 1 ] && [ \"\$(cat err.txt)\" = \
-    'xor: endless.csv:1: a NUL byte at byte 1 of the line (not a text file?)' ]"
-yes 1,2, | tr -d '\n' | head -c 100000000 >endless.csv &
-feeder=$!
-"$xor" --train endless.csv 2>err.txt
-st=$?
-kill "$feeder" 2>/dev/null
-wait
-check "a FIFO of one endless line: exit 1, one line" bash -c "[ $st -eq 1 ] && [ \"\$(cat err.txt)\" = \
-    'xor: endless.csv:1: line longer than 67108864 bytes (not a CSV file?)' ]"
+endless() { # description expected-line -- feeder command...
+    local what=$1 want=$2
+    shift 3
+    rm -f endless.csv
+    mkfifo endless.csv
+    "$@" >endless.csv &
+    local feeder=$!
+    "$xor" --train endless.csv 2>err.txt
+    local st=$?
+    kill "$feeder" 2>/dev/null
+    wait
+    check "$what: exit 1 (got $st)" [ "$st" -eq 1 ]
+    check "$what: the one line '$want'" [ "$(cat err.txt)" = "$want" ]
+}
+endless "a FIFO of NUL bytes" "xor: endless.csv:1: a NUL byte at byte 1 of the line (not a text file?)" \
+    -- head -c 100000000 /dev/zero
+endless "a FIFO of one endless line" "xor: endless.csv:1: line longer than 67108864 bytes (not a CSV file?)" \
+    -- bash -c "yes 1,2, | tr -d '\\n' | head -c 100000000"
 "$xor" --train /dev/zero 2>err.txt
 st=$?
 check "--train /dev/zero: exit 1" [ "$st" -eq 1 ]

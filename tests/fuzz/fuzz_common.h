@@ -107,6 +107,57 @@ static inline void fuzz_load(const char *path, const nnrt_load_opts *o)
     nnrt_dataset_free(&d);
 }
 
+/* A one-layer model of n_in inputs (one sigmoid output): the loaders check
+ * a file's samples against it before allocating.  One object per program. */
+static inline const nnrt_model *fuzz_model(int n_in)
+{
+    static nnrt_layer_info layer;
+    static nnrt_model m;
+    layer = (nnrt_layer_info){1, n_in, NNRT_ACT_SIGMOID, 0.0f, 0, 16, 1};
+    m = (nnrt_model){.abi = NNRT_ABI_VERSION, .name = "fz", .n_in = n_in, .n_out = 1,
+                     .n_layers = 1, .layers = &layer, .loss = NNRT_LOSS_BCE};
+    return &m;
+}
+
+/* The model weights files are loaded into: 3 -> 4 leaky_relu(0.2) -> 2
+ * sigmoid, FUZZ_NP floats of parameters (each array padded to 16). */
+#define FUZZ_NP 64
+static inline const nnrt_model *fuzz_weights_model(void)
+{
+    static nnrt_layer_info layers[2] = {{4, 3, NNRT_ACT_LEAKY_RELU, 0.2f, 0, 16, 2},
+                                        {2, 4, NNRT_ACT_SIGMOID, 0.0f, 32, 48, 3}};
+    static const nnrt_model m = {.abi = NNRT_ABI_VERSION, .name = "fz", .n_in = 3, .n_out = 2,
+                                 .n_layers = 2, .layers = layers, .loss = NNRT_LOSS_BCE,
+                                 .n_params = FUZZ_NP, .n_weights = 12 + 4 + 8 + 2,
+                                 .signature = 0x6e6e67656e667a31ull};
+    return &m;
+}
+
+/* nnrt_weights_load into params (FUZZ_NP floats), state (2 * FUZZ_NP) and
+ * *ck, filled with a pattern first: a failed load must leave all three as
+ * they were and say one line.  Returns the load's result. */
+static inline int fuzz_weights_load(const char *path, float *params, float *state,
+                                    size_t state_cap, nnrt_checkpoint *ck)
+{
+    static float p0[FUZZ_NP], s0[2 * FUZZ_NP];
+    nnrt_checkpoint ck0;
+    memset(params, 0xa5, FUZZ_NP * sizeof(float));
+    memset(state, 0x5a, 2 * FUZZ_NP * sizeof(float));
+    memset(ck, 0xa5, sizeof *ck);
+    memcpy(p0, params, sizeof p0);
+    memcpy(s0, state, sizeof s0);
+    ck0 = *ck;
+    nnrt_err e = {""};
+    int rc = nnrt_weights_load(path, fuzz_weights_model(), params, state, state_cap, ck, &e);
+    if (rc != 0 && (rc != -1 || !e.msg[0] || strchr(e.msg, '\n') ||
+                    memcmp(params, p0, sizeof p0) || memcmp(state, s0, sizeof s0) ||
+                    memcmp(ck, &ck0, sizeof ck0))) {
+        fprintf(stderr, "a failed load changed its outputs or said '%s'\n", e.msg);
+        abort();
+    }
+    return rc;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #endif /* FUZZ_COMMON_H */

@@ -17,14 +17,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
         return 0;
-    static nnrt_layer_info layers[1] = {{1, 2, NNRT_ACT_SIGMOID, 0.0f, 0, 16, 1}};
-    static nnrt_model model;
-    model.abi = NNRT_ABI_VERSION;
-    model.name = "two";
-    model.n_in = 2;
-    model.n_out = 1;
-    model.n_layers = 1;
-    model.layers = layers;
     nnrt_load_opts o;
     nnrt_load_opts_default(&o);
     o.format = NNRT_FMT_AUTO;
@@ -33,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.header = h == 0 ? -1 : h == 1 ? 0 : 1;
     o.label_cols = (data[0] >> 2) & 7;
     o.features = (data[0] >> 5) & 1 ? 2 : 0;
-    o.model = (data[0] >> 7) & 1 ? &model : NULL;
+    o.model = (data[0] >> 7) & 1 ? fuzz_model(2) : NULL;
     o.label_col = data[1] == 255 ? -1 : data[1] % 8;
     int gz = (data[0] >> 6) & 1;
     const char *path = fuzz_path(gz ? "f.csv.gz" : "f.csv");

@@ -112,19 +112,11 @@ static void make_file(const char *path)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static nnrt_layer_info layers[1] = {{1, 8, NNRT_ACT_SIGMOID, 0.0f, 0, 16, 1}};
-    static nnrt_model model;
     static int raw = -1;
     if (raw < 0) {
         const char *r = getenv("FUZZ_HDF5_RAW");
         raw = r && *r == '1';
     }
-    model.abi = NNRT_ABI_VERSION;
-    model.name = "eight";
-    model.n_in = 8;
-    model.n_out = 1;
-    model.n_layers = 1;
-    model.layers = layers;
     const char *path = fuzz_path("f.h5");
     nnrt_load_opts o;
     nnrt_load_opts_default(&o);
@@ -132,14 +124,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.max_bytes = FUZZ_MAX_BYTES;
     if (raw) {
         fuzz_put(path, data, size);
-        o.model = size % 2 ? &model : NULL;
+        o.model = size % 2 ? fuzz_model(8) : NULL;
     } else {
         in_p = data;
         in_n = size;
         in_k = 0;
         unsigned opts = take();
         make_file(path);
-        o.model = opts & 1 ? &model : NULL;
+        o.model = opts & 1 ? fuzz_model(8) : NULL;
         o.scale = opts & 2 ? 0.5f : 0.0f;
         if (opts & 4)
             o.max_bytes = 256;

@@ -27,14 +27,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
         return 0;
-    static nnrt_layer_info layers[1] = {{1, 4, NNRT_ACT_SIGMOID, 0.0f, 0, 16, 1}};
-    static nnrt_model model;
-    model.abi = NNRT_ABI_VERSION;
-    model.name = "four";
-    model.n_in = 4;
-    model.n_out = 1;
-    model.n_layers = 1;
-    model.layers = layers;
     int form = data[0] & 3, gz = form != 0;
     size_t rest = size - 2, cut = rest * data[1] / 255;
     const char *img = fuzz_path(gz ? "t-images-idx3-ubyte.gz" : "t-images-idx3-ubyte");
@@ -44,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     nnrt_load_opts o;
     nnrt_load_opts_default(&o);
     o.max_bytes = FUZZ_MAX_BYTES;
-    o.model = (data[0] >> 2) & 1 ? &model : NULL;
+    o.model = (data[0] >> 2) & 1 ? fuzz_model(4) : NULL;
     fuzz_load(img, &o);
     unlink(img);
     unlink(lab);

@@ -10,53 +10,21 @@
  */
 #include "fuzz_common.h"
 
-#define NP 64 /* 12 + 4 + 8 + 2 floats, each array padded to 16 */
-
-static nnrt_layer_info layers[2] = {{4, 3, NNRT_ACT_LEAKY_RELU, 0.2f, 0, 16, 2},
-                                    {2, 4, NNRT_ACT_SIGMOID, 0.0f, 32, 48, 3}};
-static nnrt_model model;
-
-static void fuzz_model(void)
-{
-    model.abi = NNRT_ABI_VERSION;
-    model.name = "fz";
-    model.n_in = 3;
-    model.n_out = 2;
-    model.n_layers = 2;
-    model.layers = layers;
-    model.loss = NNRT_LOSS_BCE;
-    model.n_params = NP;
-    model.n_weights = 12 + 4 + 8 + 2;
-    model.signature = 0x6e6e67656e667a31ull;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fuzz_model();
+    const nnrt_model *model = fuzz_weights_model();
     const char *path = fuzz_path("w.nngw"), *again = fuzz_path("again.nngw");
     fuzz_put(path, data, size);
-    static float params[NP], state[2 * NP], p0[NP], s0[2 * NP];
-    nnrt_checkpoint ck, ck0;
-    memset(params, 0xa5, sizeof params);
-    memset(state, 0x5a, sizeof state);
-    memset(&ck, 0xa5, sizeof ck);
-    memcpy(p0, params, sizeof params);
-    memcpy(s0, state, sizeof state);
-    ck0 = ck;
+    static float params[FUZZ_NP], state[2 * FUZZ_NP];
+    nnrt_checkpoint ck;
     nnrt_err e = {""};
-    int rc = nnrt_weights_load(path, &model, params, state, 2 * NP, &ck, &e);
-    if (rc != 0) {
-        if (rc != -1 || !e.msg[0] || strchr(e.msg, '\n') || memcmp(params, p0, sizeof p0) ||
-            memcmp(state, s0, sizeof s0) || memcmp(&ck, &ck0, sizeof ck)) {
-            fprintf(stderr, "a failed load changed its outputs or said '%s'\n", e.msg);
-            abort();
-        }
+    if (fuzz_weights_load(path, params, state, 2 * FUZZ_NP, &ck) != 0) {
         unlink(path);
         return 0;
     }
     /* As the trainer resumes: the state of the file's optimizer, if any. */
-    size_t want = nnrt_state_floats(&model, ck.optimizer);
-    if (nnrt_weights_load(path, &model, params, state, want, &ck, &e) != 0) {
+    size_t want = nnrt_state_floats(model, ck.optimizer);
+    if (nnrt_weights_load(path, model, params, state, want, &ck, &e) != 0) {
         fprintf(stderr, "the second load failed: %s\n", e.msg);
         abort();
     }
@@ -70,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(name, data + at + 4, nlen);
     name[nlen] = '\0';
     if (strlen(name) == nlen) { /* a name with a NUL in it cannot be given back */
-        nnrt_model m2 = model;
+        nnrt_model m2 = *model;
         m2.name = name;
         if (nnrt_weights_save(again, &m2, params, &ck, &e) != 0) {
             fprintf(stderr, "the save failed: %s\n", e.msg);
