@@ -2,7 +2,8 @@
 # tests/faultinject.sh -- every output file of nngen and of a trainer under
 # injected failures and signals (docs/limits.md, "What a save guarantees"):
 #
-#   1. the fault matrix: each write path (--save, --out, --log, nngen -o)
+#   1. the fault matrix: each write path (--save, --save *.npz, --out, --log,
+#      nngen -o)
 #      with open, write, fsync, close and rename failing with ENOSPC, EIO and
 #      EACCES: exit 1, one line naming the file and the reason, the old
 #      file intact, no temporary left;
@@ -52,6 +53,7 @@ faulty() {
 printf 'x1,x2,xor\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n' >xor.csv
 "$xor" --train xor.csv --epochs 2 --quiet --save old.nngw --log old.log >/dev/null || exit 1
 "$xor" --load old.nngw --predict xor.csv --out old.out || exit 1
+"$xor" --train xor.csv --epochs 2 --quiet --save old.npz >/dev/null || exit 1
 "$nngen" "$spec" -o old.c || exit 1
 awk 'BEGIN { srand(7); for (i = 0; i < 4; i++) { s = "";
        for (j = 0; j < 784; j++) s = s sprintf("%.3f,", rand()); print s (i % 10) } }' >f.csv
@@ -62,35 +64,37 @@ awk 'BEGIN { srand(7); for (i = 0; i < 4; i++) { s = "";
 # ---- 1. the fault matrix -------------------------------------------------
 declare -A reason=([ENOSPC]="No space left on device" [EIO]="Input/output error"
                    [EACCES]="Permission denied")
-matrix_case() { # path prog old-file call errno -- command (T is the output)
-    local name=$1 prog=$2 old=$3 call=$4 errno=$5
-    shift 6
-    cp "$old" T
+matrix_case() { # path prog old-file output call errno -- command (writing the output)
+    local name=$1 prog=$2 old=$3 out=$4 call=$5 errno=$6
+    shift 7
+    cp "$old" "$out"
     faulty "$call:1:$errno" "$@"
     local r=${reason[$errno]} want
     case $call in
-        open) want="$prog: T: cannot create a temporary file beside it: $r" ;;
-        rename) want="$prog: T: cannot replace it: $r (file left unchanged)" ;;
-        *) want="$prog: T: write failed: $r (file left unchanged)" ;;
+        open) want="$prog: $out: cannot create a temporary file beside it: $r" ;;
+        rename) want="$prog: $out: cannot replace it: $r (file left unchanged)" ;;
+        *) want="$prog: $out: write failed: $r (file left unchanged)" ;;
     esac
     local what="$name, $call fails with $errno"
     check "$what: exit 1 (got $st)" [ "$st" -eq 1 ]
     check "$what: the one line '$want' (got '$(cat err.txt)')" \
         [ "$(cat err.txt)" = "$want" ]
-    check "$what: the old file intact" cmp -s T "$old"
+    check "$what: the old file intact" cmp -s "$out" "$old"
     check "$what: no temporary left" no_temps
-    printf '%-8s %-6s %-6s exit %s  %s\n' "$name" "$call" "$errno" "$st" "$(cat err.txt)" \
+    printf '%-11s %-6s %-6s exit %s  %s\n' "$name" "$call" "$errno" "$st" "$(cat err.txt)" \
         >>matrix.txt
 }
 for call in open write fsync close rename; do
     for errno in ENOSPC EIO EACCES; do
-        matrix_case --save xor old.nngw "$call" "$errno" -- \
+        matrix_case --save xor old.nngw T "$call" "$errno" -- \
             "$xor" --train xor.csv --epochs 1 --quiet --save T
-        matrix_case --out xor old.out "$call" "$errno" -- \
+        matrix_case "--save .npz" xor old.npz T.npz "$call" "$errno" -- \
+            "$xor" --train xor.csv --epochs 1 --quiet --save T.npz
+        matrix_case --out xor old.out T "$call" "$errno" -- \
             "$xor" --load old.nngw --predict xor.csv --out T
-        matrix_case --log xor old.log "$call" "$errno" -- \
+        matrix_case --log xor old.log T "$call" "$errno" -- \
             "$xor" --train xor.csv --epochs 1 --quiet --log T
-        matrix_case "nngen -o" nngen old.c "$call" "$errno" -- "$nngen" "$spec" -o T
+        matrix_case "nngen -o" nngen old.c T "$call" "$errno" -- "$nngen" "$spec" -o T
     done
 done
 cat matrix.txt
