@@ -320,32 +320,23 @@ static int main_produce(const main_cli *c, const nng_spec *s, FILE *out)
     return nng_emit(s, &o, out);
 }
 
-/* The temporary file being written, removed if a signal ends the run. */
-static char main_tmp_path[4096];
-static volatile sig_atomic_t main_tmp_live;
-
-static void main_on_signal(int sig)
-{
-    if (main_tmp_live)
-        unlink(main_tmp_path);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
+/* A signal while -o's temporary exists removes it (nnrt_afile_on_signal)
+ * and ends the run as the signal would. */
 static void main_catch_signals(void)
 {
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
-        sa.sa_handler = main_on_signal;
+        sa.sa_handler = nnrt_afile_on_signal;
         sigemptyset(&sa.sa_mask);
         sigaction(sigs[i], &sa, NULL);
     }
 }
 
-/* -o FILE: written through nnrt_afile (runtime/nnrt_file.h), so that FILE
- * is never left half-written; a signal removes the temporary too. */
+/* -o FILE: the output is made in memory, then written through nnrt_afile
+ * (runtime/nnrt_file.h): FILE is never left half-written (a FILE that is
+ * no regular file, /dev/stdout or a FIFO, is written in place). */
 static int main_write_file(const main_cli *c, const nng_spec *s)
 {
     const char *path = c->out;
@@ -354,22 +345,26 @@ static int main_write_file(const main_cli *c, const nng_spec *s)
         fprintf(stderr, "nngen: cannot write '%s': it is a directory\n", path);
         return MAIN_FAIL;
     }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    int bad = !mem || main_produce(c, s, mem) != 0;
+    if (mem && fclose(mem) != 0)
+        bad = 1;
+    if (bad) {
+        fprintf(stderr, "nngen: out of memory\n");
+        free(text);
+        return MAIN_FAIL;
+    }
     nnrt_afile f;
     nnrt_err e = {""};
     main_catch_signals();
-    if (nnrt_afile_open(&f, path, &e)) {
-        fprintf(stderr, "nngen: %s\n", e.msg);
-        return MAIN_FAIL;
+    int r = nnrt_afile_open(&f, path, &e);
+    if (r == 0) {
+        nnrt_afile_write(&f, text, len);
+        r = nnrt_afile_commit(&f, &e);
     }
-    if (strlen(f.tmp) < sizeof main_tmp_path) {
-        memcpy(main_tmp_path, f.tmp, strlen(f.tmp) + 1);
-        main_tmp_live = 1;
-    }
-    errno = 0;
-    if (main_produce(c, s, f.fp) != 0 && !f.err)
-        f.err = errno ? errno : EIO;
-    int r = nnrt_afile_commit(&f, &e);
-    main_tmp_live = 0; /* renamed, or removed */
+    free(text);
     if (r) {
         fprintf(stderr, "nngen: %s\n", e.msg);
         return MAIN_FAIL;

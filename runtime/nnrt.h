@@ -376,7 +376,18 @@ typedef struct nnrt_load_opts {
     int features;            /* CSV: a file of exactly this many columns holds features only
                                 (label_cols 0, y NULL), unless label_col is given; 0 = never.
                                 .npy/.npz: when > 0, no labels are read unless named */
+    const nnrt_model *model; /* if set: samples that are not model->n_in features are refused
+                                before the data is read or memory allocated for it */
+    size_t max_bytes;        /* the data set's arrays (x and y, as float) may take at most this
+                                many bytes; 0 = NNRT_DATA_MAX_BYTES */
 } nnrt_load_opts;
+
+/* The loaders' limits (docs/limits.md), each checked before anything is
+ * allocated: a file beyond them gets one line.  Besides max_bytes, no
+ * data set takes more than the machine's physical memory. */
+#define NNRT_DATA_MAX_BYTES ((size_t)8 << 30) /* 8 GiB of floats */
+#define NNRT_MAX_VALUES (1 << 24)             /* values per sample: features, label columns */
+#define NNRT_CSV_MAX_LINE (64L << 20)         /* bytes in one CSV line */
 
 void nnrt_load_opts_default(nnrt_load_opts *o);
 int nnrt_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out, nnrt_err *e);

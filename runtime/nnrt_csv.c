@@ -17,48 +17,87 @@
 
 #include <zlib.h>
 
+#define CSV_BLOCK 65536 /* bytes read from the file at a time */
+
 typedef struct csv_reader {
     gzFile gz;
-    char *line;
+    char *blk;          /* CSV_BLOCK bytes read ahead */
+    size_t bpos, blen;  /* the unread part of blk: [bpos, blen) */
+    int eof;
+    char *line;         /* the current line, NUL-terminated */
     size_t cap;
     long lineno;
 } csv_reader;
 
+/* Makes room for a line of n bytes and its NUL; 0 or -1 (e filled). */
+static int csv_room(csv_reader *r, size_t n, const char *path, nnrt_err *e)
+{
+    if (n > (size_t)NNRT_CSV_MAX_LINE)
+        return nnrt_errorf(e, "%s:%ld: line longer than %ld bytes (not a CSV file?)", path,
+                           r->lineno + 1, NNRT_CSV_MAX_LINE);
+    if (n + 1 <= r->cap)
+        return 0;
+    size_t ncap = r->cap ? r->cap : 4096;
+    while (ncap < n + 1)
+        ncap *= 2;
+    char *p = realloc(r->line, ncap);
+    if (!p)
+        return nnrt_errorf(e, "%s:%ld: out of memory for a line", path, r->lineno + 1);
+    r->line = p;
+    r->cap = ncap;
+    return 0;
+}
+
 /* Next line into r->line (without the newline).  1 = got one, 0 = end,
- * -1 = error (e filled). */
+ * -1 = error (e filled).  Every byte is accounted for: a NUL byte is an
+ * error (it is not text), and so is a line longer than NNRT_CSV_MAX_LINE
+ * (an endless stream without newlines). */
 static int csv_getline(csv_reader *r, const char *path, nnrt_err *e)
 {
     size_t len = 0;
+    int got = 0;
     for (;;) {
-        if (r->cap - len < 2) {
-            size_t ncap = r->cap ? r->cap * 2 : 4096;
-            char *p = realloc(r->line, ncap);
-            if (!p)
-                return nnrt_errorf(e, "%s:%ld: out of memory for a line", path, r->lineno + 1);
-            r->line = p;
-            r->cap = ncap;
-        }
-        size_t room = r->cap - len;
-        if (room > INT_MAX)
-            room = INT_MAX;
-        if (!gzgets(r->gz, r->line + len, (int)room)) {
+        if (r->bpos == r->blen) {
+            if (r->eof)
+                break;
+            int k = gzread(r->gz, r->blk, CSV_BLOCK);
             int zerr = Z_OK;
             const char *zmsg = nnrt_data_gz_msg(r->gz, path, &zerr);
-            if (zerr != Z_OK && zerr != Z_BUF_ERROR)
+            if (k < 0 || (zerr != Z_OK && zerr != Z_BUF_ERROR))
                 return nnrt_errorf(e, "%s:%ld: gzip: %s (file corrupted)", path, r->lineno + 1,
                                    zmsg);
-            if (len == 0)
-                return 0;
-            break; /* last line without a newline */
+            if (k == 0) {
+                if (zerr == Z_BUF_ERROR)
+                    return nnrt_errorf(e, "%s:%ld: gzip: %s (file truncated)", path,
+                                       r->lineno + 1, zmsg);
+                r->eof = 1;
+                break;
+            }
+            r->bpos = 0;
+            r->blen = (size_t)k;
         }
-        len += strlen(r->line + len);
-        if (len > 0 && r->line[len - 1] == '\n')
-            break;
-        if (gzeof(r->gz))
+        const char *s = r->blk + r->bpos;
+        size_t avail = r->blen - r->bpos;
+        const char *nl = memchr(s, '\n', avail);
+        size_t take = nl ? (size_t)(nl - s) : avail;
+        const char *z = memchr(s, '\0', take);
+        if (z)
+            return nnrt_errorf(e, "%s:%ld: a NUL byte at byte %zu of the line (not a text "
+                                  "file?)", path, r->lineno + 1, len + (size_t)(z - s) + 1);
+        if (csv_room(r, len + take, path, e))
+            return -1;
+        memcpy(r->line + len, s, take);
+        len += take;
+        r->bpos += take + (nl != NULL);
+        got = 1;
+        if (nl)
             break;
     }
+    if (!got)
+        return 0;
+    r->line[len] = '\0';
     r->lineno++;
-    while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
+    while (len > 0 && r->line[len - 1] == '\r')
         r->line[--len] = '\0';
     return 1;
 }
@@ -210,35 +249,44 @@ typedef struct csv_out {
     int ncols, nf, k, lab0;
 } csv_out;
 
-static int csv_grow(csv_out *c)
+/* Room for more rows: twice as many, at most the limit of the data set's
+ * size (nnrt_data_limit).  0, or -1 with e filled. */
+static int csv_grow(csv_out *c, const char *path, long lineno, const nnrt_load_opts *o,
+                    nnrt_err *e)
 {
-    size_t ncap = c->cap ? c->cap * 2 : 1024;
     size_t fx = (size_t)(c->nf > 0 ? c->nf : 1), fy = (size_t)c->k;
+    if (nnrt_data_check_bytes(path, o, c->rows + 1, fx, fy, e))
+        return -1;
+    size_t lim = nnrt_data_limit(o) / ((fx + fy) * sizeof(float));
+    size_t ncap = c->cap ? c->cap * 2 : 1024;
+    if (ncap > lim)
+        ncap = lim;
+    if (ncap <= c->rows)
+        ncap = c->rows + 1;
     if (ncap > SIZE_MAX / sizeof(float) / (fx > fy ? fx : fy))
-        return -1;
+        return nnrt_errorf(e, "%s:%ld: out of memory after %zu rows", path, lineno, c->rows);
     float *x = realloc(c->x, ncap * fx * sizeof(float));
-    if (!x)
-        return -1;
-    c->x = x;
-    if (fy > 0) {
-        float *y = realloc(c->y, ncap * fy * sizeof(float));
-        if (!y)
-            return -1;
+    if (x)
+        c->x = x;
+    float *y = x && fy > 0 ? realloc(c->y, ncap * fy * sizeof(float)) : NULL;
+    if (y)
         c->y = y;
-    }
+    if (!x || (fy > 0 && !y))
+        return nnrt_errorf(e, "%s:%ld: out of memory after %zu rows", path, lineno, c->rows);
     c->cap = ncap;
     return 0;
 }
 
 /* Parse one data line into row c->rows. */
-static int csv_row(csv_out *c, const char *s, const char *path, long lineno, nnrt_err *e)
+static int csv_row(csv_out *c, const char *s, const char *path, long lineno,
+                   const nnrt_load_opts *o, nnrt_err *e)
 {
     int found = csv_count_fields(s);
     if (found != c->ncols)
         return nnrt_errorf(e, "%s:%ld: expected %d columns, found %d", path, lineno, c->ncols,
                            found);
-    if (c->rows == c->cap && csv_grow(c))
-        return nnrt_errorf(e, "%s:%ld: out of memory after %zu rows", path, lineno, c->rows);
+    if (c->rows == c->cap && csv_grow(c, path, lineno, o, e))
+        return -1;
     float *xr = c->x + c->rows * (size_t)c->nf;
     float *yr = c->k ? c->y + c->rows * (size_t)c->k : NULL;
     int fi = 0;
@@ -271,16 +319,21 @@ static int csv_row(csv_out *c, const char *s, const char *path, long lineno, nnr
 
 int nnrt_csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nnrt_err *e)
 {
-    if (nnrt_data_check_path(path, e))
+    if (nnrt_data_check_path(path, NULL, e))
         return -1;
     csv_reader r = {0};
     csv_out c = {0};
     int rc = -1, got;
     int k = o->label_cols > 0 ? o->label_cols : 1;
+    r.blk = malloc(CSV_BLOCK);
+    if (!r.blk)
+        return nnrt_errorf(e, "%s: out of memory", path);
     errno = 0;
     r.gz = gzopen(path, "rb");
-    if (!r.gz)
+    if (!r.gz) {
+        free(r.blk);
         return nnrt_errorf(e, "%s: %s", path, errno ? strerror(errno) : "cannot open");
+    }
     c.k = k;
     int first = 1;
     while ((got = csv_getline(&r, path, e)) == 1) {
@@ -293,7 +346,7 @@ int nnrt_csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nn
             c.ncols = csv_count_fields(r.line);
             if (o->features > 0 && o->label_col < 0 && c.ncols == o->features)
                 k = c.k = 0; /* features only: no label columns */
-            if (o->label_col >= 0 && o->label_col + k > c.ncols) {
+            if (o->label_col >= 0 && o->label_col > c.ncols - k) {
                 if (k == 1)
                     nnrt_errorf(e, "%s: label column %d is out of range (the file has %d "
                                    "columns, counted from 0)", path, o->label_col, c.ncols);
@@ -312,12 +365,14 @@ int nnrt_csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nn
                 goto done;
             }
             c.nf = c.ncols - k;
+            if (nnrt_data_check_features(path, o, (size_t)c.nf, e))
+                goto done;
             c.lab0 = o->label_col >= 0 ? o->label_col : c.ncols - k;
             int header = o->header < 0 ? csv_looks_like_header(r.line) : o->header;
             if (header)
                 continue;
         }
-        if (csv_row(&c, r.line, path, r.lineno, e))
+        if (csv_row(&c, r.line, path, r.lineno, o, e))
             goto done;
     }
     if (got < 0)
@@ -344,6 +399,7 @@ done:
     free(c.x);
     free(c.y);
     free(r.line);
+    free(r.blk);
     gzclose(r.gz);
     return rc;
 }

@@ -41,6 +41,8 @@ void nnrt_load_opts_default(nnrt_load_opts *o)
     o->label_cols = 1;
     o->header = -1;
     o->features = 0;
+    o->model = NULL;
+    o->max_bytes = 0;
 }
 
 void nnrt_dataset_free(nnrt_dataset *d)
@@ -144,9 +146,25 @@ int nnrt_load(const char *path, const nnrt_load_opts *opts, nnrt_dataset *out, n
         o.scale = 1.0f / 255.0f;
     if (!path || !*path)
         return nnrt_errorf(e, "no data file given");
-    if (nnrt_data_check_path(path, e))
+    if (o.label_col < -1 || o.label_col >= NNRT_MAX_VALUES)
+        return nnrt_errorf(e, "%s: label column %d is out of range (0..%d)", path, o.label_col,
+                           NNRT_MAX_VALUES - 1);
+    if (o.label_cols < 0 || o.label_cols > NNRT_MAX_VALUES || o.features < 0 ||
+        o.features > NNRT_MAX_VALUES)
+        return nnrt_errorf(e, "%s: %d label columns or %d features is out of range (0..%d)",
+                           path, o.label_cols, o.features, NNRT_MAX_VALUES);
+    const char *kind;
+    if (nnrt_data_check_path(path, &kind, e))
         return -1;
     nnrt_format fmt = o.format;
+    /* A pipe or a device is read once, as it comes: sniffing its first
+     * bytes would lose them, and only CSV is read front to back alone. */
+    if (kind && fmt == NNRT_FMT_AUTO &&
+        (nnrt_data_ends_with(path, ".csv") || nnrt_data_ends_with(path, ".csv.gz")))
+        fmt = NNRT_FMT_CSV;
+    if (kind && fmt != NNRT_FMT_CSV)
+        return nnrt_errorf(e, "%s: is %s, not a regular file (only a CSV file named .csv or "
+                              ".csv.gz is read from a pipe or device)", path, kind);
     if (fmt == NNRT_FMT_AUTO && data_sniff(path, &fmt, e))
         return -1;
     int rc;

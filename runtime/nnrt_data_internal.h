@@ -50,8 +50,24 @@ float *nnrt_data_alloc_floats(size_t n);
  * which become NULL. */
 void nnrt_data_take(nnrt_dataset *d, size_t m, size_t nf, size_t k, float **x, float **y);
 
-/* 0 if path names something we can read as a file; else fills e. */
-int nnrt_data_check_path(const char *path, nnrt_err *e);
+/* 0 if path names something we can read as a file; else fills e.  *kind
+ * (if kind is not NULL) gets NULL for a regular file, else what it is ("a
+ * FIFO", "a character device", ...). */
+int nnrt_data_check_path(const char *path, const char **kind, nnrt_err *e);
+
+/* The most bytes a data set's arrays may take: o->max_bytes (0: the
+ * default NNRT_DATA_MAX_BYTES), at most the machine's physical memory. */
+size_t nnrt_data_limit(const nnrt_load_opts *o);
+
+/* Before a loader allocates anything: samples of nf features suit
+ * o->model (when set) and the limit of values per sample; 0 or -1 with e
+ * filled ("PATH: 100 features per sample, but model 'xor' takes 2"). */
+int nnrt_data_check_features(const char *path, const nnrt_load_opts *o, size_t nf, nnrt_err *e);
+
+/* m samples of nf features and k label columns fit nnrt_data_limit; 0 or
+ * -1 with e filled. */
+int nnrt_data_check_bytes(const char *path, const nnrt_load_opts *o, size_t m, size_t nf,
+                          size_t k, nnrt_err *e);
 
 /* Case-insensitive "does s end with suffix". */
 int nnrt_data_ends_with(const char *s, const char *suffix);

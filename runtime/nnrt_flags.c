@@ -9,6 +9,7 @@
  * --help default come from there.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -157,19 +158,19 @@ static int fl_whole(const char *flag, const char *v, long *out)
     return errno == ERANGE;
 }
 
-/* A count of the trainer's own (--eval-every, --label-col): at least min. */
-static int fl_long(const char *flag, const char *v, long min, long *out)
+/* A count of the trainer's own (--eval-every, --label-col): in [min, max]. */
+static int fl_long(const char *flag, const char *v, long min, long max, long *out)
 {
     long x;
     int r = fl_whole(flag, v, &x);
     if (r < 0)
         return -1;
-    if (r > 0) {
-        nnrt_train_msg("%s: '%s' is out of range", flag, v);
+    if (r == 0 && x < min) {
+        nnrt_train_msg("%s: '%s' must be %s", flag, v, min >= 1 ? "at least 1" : "0 or more");
         return -1;
     }
-    if (x < min) {
-        nnrt_train_msg("%s: '%s' must be %s", flag, v, min >= 1 ? "at least 1" : "0 or more");
+    if (r > 0 || x > max) {
+        nnrt_train_msg("%s: '%s' is out of range (at most %ld)", flag, v, max);
         return -1;
     }
     *out = x;
@@ -319,9 +320,9 @@ static int fl_set(tr_opts *o, const fl_ref *r, const char *v)
         *(const char **)field = v;
         return 0;
     case FK_COUNT:
-        return fl_long(r->name, v, 1, (long *)field);
-    case FK_INDEX:
-        return fl_long(r->name, v, 0, (long *)field);
+        return fl_long(r->name, v, 1, LONG_MAX, (long *)field);
+    case FK_INDEX: /* a column: below the loaders' limit of values per sample */
+        return fl_long(r->name, v, 0, NNRT_MAX_VALUES - 1, (long *)field);
     case FK_POS:
         return fl_pos(r->name, v, (float *)field);
     case FK_HPARAMS:
@@ -438,8 +439,9 @@ void nnrt_flags_load_opts(const tr_opts *o, const nnrt_model *m, const char *lab
     lo->x_name = o->x_name;
     lo->y_name = o->y_name;
     lo->scale = o->scale;
-    lo->label_col = (int)o->label_col;
+    lo->label_col = (int)o->label_col; /* -1, or below NNRT_MAX_VALUES: fl_set */
     lo->label_cols = m->loss == NNRT_LOSS_CCE ? 1 : m->n_out;
+    lo->model = m;
 }
 
 /* ------------------------------------------------------------------ */

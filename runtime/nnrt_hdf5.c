@@ -82,6 +82,11 @@
     X(int, H5Sget_simple_extent_dims, (hid_t, hsize_t *, hsize_t *))                           \
     X(herr_t, H5Sclose, (hid_t))                                                               \
     X(H5D_layout_t, H5Pget_layout, (hid_t))                                                    \
+    X(int, H5Pget_nfilters, (hid_t))                                                           \
+    X(int, H5Pget_chunk, (hid_t, int, hsize_t *))                                              \
+    X(herr_t, H5Dget_num_chunks, (hid_t, hid_t, hsize_t *))                                    \
+    X(herr_t, H5Dget_chunk_info,                                                               \
+      (hid_t, hid_t, hsize_t, hsize_t *, unsigned *, haddr_t *, hsize_t *))                    \
     X(herr_t, H5Pclose, (hid_t))
 
 typedef struct h5_api {
@@ -294,10 +299,13 @@ static int h5_type_ok(hid_t type, H5T_class_t k)
            mpos + msize <= prec;
 }
 
-/* A dataset read whole into a new float array: rows = first dimension,
- * cols = product of the rest, shape = the whole shape as text, is_u8 =
- * the stored element type is 8-bit unsigned. */
+/* A dataset, its shape known before anything is read: rows = first
+ * dimension, cols = product of the rest, shape = the whole shape as text,
+ * is_u8 = the stored element type is 8-bit unsigned.  h5_read then reads
+ * it whole into a new float array. */
 typedef struct h5_array {
+    const char *name;
+    hid_t ds;
     float *data;
     size_t rows, cols;
     int is_u8;
@@ -305,15 +313,92 @@ typedef struct h5_array {
     char shape[96];
 } h5_array;
 
-static int h5_read(const h5_ctx *c, const char *name, h5_array *a)
+/* Deflate expands at most 1032:1 (RFC 1951: 258 bytes per 2-bit code). */
+#define H5_MAX_RATIO 1032
+
+/* The bytes a dataset of `need` bytes must store: all of them when stored
+ * whole or in unfiltered chunks, a share when compressed; and the layout
+ * must be one of those.  A damaged or hostile header (a chunked dataset of
+ * 10^9 rows and no chunk written) must not make us allocate what is not
+ * there, nor libhdf5 copy from beyond a compact dataset's bytes. */
+/* An unfiltered chunked dataset: every chunk written must hold exactly
+ * one chunk's bytes.  libhdf5 1.10 trusts the size its chunk index
+ * records and copies a whole chunk out of a smaller buffer (a heap
+ * overflow on a damaged file, found by tests/fuzz/fuzz_hdf5.c).  0, or -1
+ * with the message. */
+static int h5_check_chunks(const h5_ctx *c, const h5_array *a, hid_t ds, hid_t dcpl,
+                           size_t esize)
+{
+    hsize_t cdims[H5S_MAX_RANK], n = 0;
+    int rank = h5.H5Pget_chunk(dcpl, H5S_MAX_RANK, cdims);
+    hsize_t bytes = esize;
+    for (int i = 0; i < rank; i++)
+        bytes = cdims[i] && bytes > (hsize_t)SIZE_MAX / cdims[i] ? 0 : bytes * cdims[i];
+    if (rank != a->rank || bytes == 0 || h5.H5Dget_num_chunks(ds, H5S_ALL, &n) < 0)
+        return nnrt_errorf(c->e, "%s: dataset '%s' (%s): damaged chunk layout", c->path, a->name,
+                           a->shape);
+    for (hsize_t i = 0; i < n; i++) {
+        hsize_t off[H5S_MAX_RANK], size = 0;
+        unsigned mask = 0;
+        haddr_t addr = 0;
+        if (h5.H5Dget_chunk_info(ds, H5S_ALL, i, off, &mask, &addr, &size) < 0 || size != bytes)
+            return nnrt_errorf(c->e, "%s: dataset '%s' (%s): chunk %llu stores %llu bytes, not "
+                                     "%llu (file corrupt)", c->path, a->name, a->shape,
+                               (unsigned long long)i, (unsigned long long)size,
+                               (unsigned long long)bytes);
+    }
+    return 0;
+}
+
+static int h5_check_layout(const h5_ctx *c, const h5_array *a, hid_t ds, size_t need,
+                           H5D_layout_t layout, int filters);
+
+static int h5_check_stored(const h5_ctx *c, const h5_array *a, hid_t ds, size_t need,
+                           size_t esize)
+{
+    hid_t dcpl = h5.H5Dget_create_plist(ds);
+    H5D_layout_t layout = dcpl >= 0 ? h5.H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
+    int filters = dcpl >= 0 && layout == H5D_CHUNKED ? h5.H5Pget_nfilters(dcpl) : 0;
+    int rc = h5_check_layout(c, a, ds, need, layout, filters);
+    if (rc == 0 && layout == H5D_CHUNKED && filters == 0 && a->rows > 0)
+        rc = h5_check_chunks(c, a, ds, dcpl, esize);
+    if (dcpl >= 0)
+        h5.H5Pclose(dcpl);
+    return rc;
+}
+
+/* The layout is one we read, and the bytes it stores can hold the data. */
+static int h5_check_layout(const h5_ctx *c, const h5_array *a, hid_t ds, size_t need,
+                           H5D_layout_t layout, int filters)
+{
+    if (layout != H5D_CONTIGUOUS && layout != H5D_COMPACT && layout != H5D_CHUNKED)
+        return nnrt_errorf(c->e, "%s: dataset '%s' (%s): storage layout %d is not supported "
+                                 "(contiguous, compact or chunked)", c->path, a->name, a->shape,
+                           (int)layout);
+    if (filters < 0)
+        return nnrt_errorf(c->e, "%s: dataset '%s' (%s): cannot read its filters", c->path,
+                           a->name, a->shape);
+    size_t have = (size_t)h5.H5Dget_storage_size(ds);
+    size_t want = filters ? need / H5_MAX_RATIO + (need % H5_MAX_RATIO != 0) : need;
+    if (a->rows > 0 && have < want)
+        return nnrt_errorf(c->e, "%s: dataset '%s' (%s): only %zu of %zu bytes stored%s (file "
+                                 "truncated or corrupt?)", c->path, a->name, a->shape, have, need,
+                           filters ? " compressed" : "");
+    return 0;
+}
+
+/* Opens dataset `name` and reads its type and shape into *a (a->ds stays
+ * open: h5_close).  0, or -1 with the message. */
+static int h5_open(const h5_ctx *c, const char *name, h5_array *a)
 {
     int rc = -1;
-    hid_t ds = -1, type = -1, space = -1;
+    hid_t type = -1, space = -1;
     memset(a, 0, sizeof *a);
-    ds = h5.H5Dopen2(c->file, name, H5P_DEFAULT);
-    if (ds < 0)
+    a->name = name;
+    a->ds = h5.H5Dopen2(c->file, name, H5P_DEFAULT);
+    if (a->ds < 0)
         return nnrt_errorf(c->e, "%s: '%s' is not a dataset", c->path, name);
-    type = h5.H5Dget_type(ds);
+    type = h5.H5Dget_type(a->ds);
     if (type < 0) {
         nnrt_errorf(c->e, "%s: cannot read the type of dataset '%s'", c->path, name);
         goto done;
@@ -331,7 +416,7 @@ static int h5_read(const h5_ctx *c, const char *name, h5_array *a)
         goto done;
     }
     a->is_u8 = k == H5T_INTEGER && h5.H5Tget_size(type) == 1 && h5.H5Tget_sign(type) == H5T_SGN_NONE;
-    space = h5.H5Dget_space(ds);
+    space = h5.H5Dget_space(a->ds);
     int rank = space < 0 ? -1 : h5.H5Sget_simple_extent_ndims(space);
     if (rank < 0) {
         nnrt_errorf(c->e, "%s: cannot read the shape of dataset '%s'", c->path, name);
@@ -365,48 +450,52 @@ static int h5_read(const h5_ctx *c, const char *name, h5_array *a)
         nnrt_errorf(c->e, "%s: dataset '%s' (%s): samples of size 0", c->path, name, a->shape);
         goto done;
     }
-    if (a->rows > (size_t)LONG_MAX / a->cols / sizeof(float)) {
+    if (dims[0] > (hsize_t)LONG_MAX || a->rows > (size_t)LONG_MAX / a->cols / 8) {
         nnrt_errorf(c->e, "%s: dataset '%s' (%s) is too large", c->path, name, a->shape);
         goto done;
     }
-    /* Stored whole (contiguous or compact), the data must all be in the
-     * file: a damaged header must not make us allocate what is not there,
-     * nor libhdf5 copy from beyond a compact dataset's bytes. */
-    hid_t dcpl = h5.H5Dget_create_plist(ds);
-    H5D_layout_t layout = dcpl >= 0 ? h5.H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
-    int contiguous = layout == H5D_CONTIGUOUS || layout == H5D_COMPACT;
-    if (dcpl >= 0)
-        h5.H5Pclose(dcpl);
-    size_t need = a->rows * a->cols * h5.H5Tget_size(type);
-    if (contiguous && a->rows > 0 && (size_t)h5.H5Dget_storage_size(ds) < need) {
-        nnrt_errorf(c->e, "%s: dataset '%s' (%s): only %zu of %zu bytes stored (file "
-                          "truncated or corrupt?)", c->path, name, a->shape,
-                    (size_t)h5.H5Dget_storage_size(ds), need);
+    size_t esize = h5.H5Tget_size(type);
+    if (h5_check_stored(c, a, a->ds, a->rows * a->cols * esize, esize))
         goto done;
-    }
-    if (a->rows > 0) {
-        a->data = nnrt_data_alloc_floats(a->rows * a->cols);
-        if (!a->data) {
-            nnrt_errorf(c->e, "%s: out of memory for dataset '%s' (%s)", c->path, name,
-                        a->shape);
-            goto done;
-        }
-        if (h5.H5Dread(ds, h5.native_float, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data) < 0) {
-            nnrt_errorf(c->e, "%s: cannot read dataset '%s' (%s): file truncated or corrupt",
-                        c->path, name, a->shape);
-            free(a->data);
-            a->data = NULL;
-            goto done;
-        }
-    }
     rc = 0;
 done:
     if (space >= 0)
         h5.H5Sclose(space);
     if (type >= 0)
         h5.H5Tclose(type);
-    h5.H5Dclose(ds);
+    if (rc) {
+        h5.H5Dclose(a->ds);
+        a->ds = -1;
+    }
     return rc;
+}
+
+/* Reads the opened dataset whole into a->data (converted to float by
+ * libhdf5).  0, or -1 with the message. */
+static int h5_read(const h5_ctx *c, h5_array *a)
+{
+    if (a->rows == 0)
+        return 0;
+    a->data = nnrt_data_alloc_floats(a->rows * a->cols);
+    if (!a->data)
+        return nnrt_errorf(c->e, "%s: out of memory for dataset '%s' (%s)", c->path, a->name,
+                           a->shape);
+    if (h5.H5Dread(a->ds, h5.native_float, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data) < 0) {
+        free(a->data);
+        a->data = NULL;
+        return nnrt_errorf(c->e, "%s: cannot read dataset '%s' (%s): file truncated or corrupt",
+                           c->path, a->name, a->shape);
+    }
+    return 0;
+}
+
+static void h5_close(h5_array *a)
+{
+    if (a->ds >= 0)
+        h5.H5Dclose(a->ds);
+    a->ds = -1;
+    free(a->data);
+    a->data = NULL;
 }
 
 /* The features' name with its last x/X made y/Y ("train_set_x" ->
@@ -432,7 +521,7 @@ int nnrt_hdf5_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out,
     static const char *const xs[] = {"train_set_x", "test_set_x", "x", "X"};
     H5E_auto2_t old_fn = NULL;
     void *old_data = NULL;
-    h5_array x = {0}, y = {0};
+    h5_array x = {.ds = -1}, y = {.ds = -1};
     int rc = -1;
 
     if (h5_load_api(path, e))
@@ -452,18 +541,24 @@ int nnrt_hdf5_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out,
     h5_partner(xn, partner, sizeof partner);
     const char *ys[] = {partner[0] ? partner : NULL, "train_set_y", "test_set_y", "y", "Y"};
     const char *yn = h5_pick(&c, o->y_name, ys, sizeof ys / sizeof ys[0], "labels");
-    if (!yn || h5_read(&c, xn, &x) || h5_read(&c, yn, &y))
+    if (!yn || h5_open(&c, xn, &x) || h5_open(&c, yn, &y))
         goto done;
     /* Labels stored as one row (1, m), as some course files do. */
-    if (y.rank == 2 && y.rows == 1 && y.cols == x.rows && x.rows != 1) {
-        y.rows = x.rows;
-        y.cols = 1;
-    }
-    if (y.rows != x.rows) {
-        nnrt_errorf(e, "%s: %zu labels ('%s', %s) for %zu samples ('%s', %s)", path, y.rows, yn,
+    int one_row = y.rank == 2 && y.rows == 1 && y.cols == x.rows && x.rows != 1;
+    size_t ycols = one_row ? 1 : y.cols, yrows = one_row ? x.rows : y.rows;
+    if (yrows != x.rows) {
+        nnrt_errorf(e, "%s: %zu labels ('%s', %s) for %zu samples ('%s', %s)", path, yrows, yn,
                     y.shape, x.rows, xn, x.shape);
         goto done;
     }
+    /* Everything known: the shapes against the model and the limit, before
+     * a byte is allocated. */
+    if (nnrt_data_check_features(path, o, x.cols, e) ||
+        nnrt_data_check_bytes(path, o, x.rows, x.cols, ycols, e) || h5_read(&c, &x) ||
+        h5_read(&c, &y))
+        goto done;
+    y.rows = yrows;
+    y.cols = ycols;
     if (x.is_u8 && x.data) {
         size_t n = x.rows * x.cols;
         if (o->scale == 1.0f / 255.0f) { /* exact: the correctly rounded v/255 */
@@ -477,8 +572,8 @@ int nnrt_hdf5_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out,
     nnrt_data_take(out, x.rows, x.cols, y.cols, &x.data, &y.data);
     rc = 0;
 done:
-    free(x.data);
-    free(y.data);
+    h5_close(&x);
+    h5_close(&y);
     if (c.file >= 0)
         h5.H5Fclose(c.file);
     h5.H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);

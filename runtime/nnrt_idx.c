@@ -58,8 +58,12 @@ static int idx_open(idx_file *f, const char *path, nnrt_err *e)
     unsigned char h[4];
     memset(f, 0, sizeof *f);
     f->path = path;
-    if (nnrt_data_check_path(path, e))
+    const char *kind;
+    if (nnrt_data_check_path(path, &kind, e))
         return -1;
+    if (kind)
+        return nnrt_errorf(e, "%s: is %s, not a regular file (IDX is read from files only)",
+                           path, kind);
     errno = 0;
     f->gz = gzopen(path, "rb");
     if (!f->gz)
@@ -275,7 +279,9 @@ int nnrt_idx_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nn
     float ltable[256];
     for (int i = 0; i < 256; i++)
         ltable[i] = (float)i;
-    if (idx_check_size(&img, "pixel data", e) || idx_check_size(&lab, "labels", e))
+    if (nnrt_data_check_features(path, o, img.per, e) ||
+        nnrt_data_check_bytes(path, o, img.count, img.per, lab.per, e) ||
+        idx_check_size(&img, "pixel data", e) || idx_check_size(&lab, "labels", e))
         goto done;
     if (img.count > 0) {
         x = nnrt_data_alloc_floats(img.count * img.per);

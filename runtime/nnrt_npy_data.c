@@ -68,12 +68,27 @@ static int nd_labels_dims(const nnrt_npy_reader *r, uint64_t rows, nd_dims *d,
     return 0;
 }
 
+/* The shapes against the model and the size limit (nnrt_data_common.c),
+ * before anything is allocated. */
+static int nd_check(const char *path, const nnrt_load_opts *o, const nd_dims *dx,
+                    const nd_dims *dy, nnrt_err *e)
+{
+    if (dx->cols > SIZE_MAX || dx->rows > SIZE_MAX || dy->cols > SIZE_MAX)
+        return nnrt_errorf(e, "%s: too large", path);
+    return nnrt_data_check_features(path, o, (size_t)dx->cols, e) ||
+                   nnrt_data_check_bytes(path, o, (size_t)dx->rows, (size_t)dx->cols,
+                                         (size_t)dy->cols, e)
+               ? -1
+               : 0;
+}
+
 /* Both arrays read (y may be NULL: no labels) into *out. */
 static int nd_read(nnrt_npy_reader *x, nnrt_npy_reader *y, const nnrt_load_opts *o,
                    nnrt_dataset *out, nnrt_err *e)
 {
     nd_dims dx, dy = {0, 0};
-    if (nd_features_dims(x, &dx, e) || (y && nd_labels_dims(y, dx.rows, &dy, x, e)))
+    if (nd_features_dims(x, &dx, e) || (y && nd_labels_dims(y, dx.rows, &dy, x, e)) ||
+        nd_check(x->what, o, &dx, &dy, e))
         return -1;
     size_t nx = (size_t)(dx.rows * dx.cols), ny = (size_t)(dx.rows * dy.cols);
     float *fx = nx ? nnrt_data_alloc_floats(nx) : NULL;
@@ -135,7 +150,7 @@ int nnrt_npy_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out, 
         y->fp = NULL;
     if (nnrt_npy_open(x, path, e))
         goto done;
-    if (y && (nnrt_data_check_path(lp, e) || nnrt_npy_open(y, lp, e)))
+    if (y && (nnrt_data_check_path(lp, NULL, e) || nnrt_npy_open(y, lp, e)))
         goto done;
     rc = nd_read(x, y, o, out, e);
 done:
@@ -240,8 +255,8 @@ int nnrt_npz_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out, 
         if (!my || nd_peek(&z, my, y, e) || nd_labels_dims(y, dx.rows, &dy, x, e))
             goto done;
     }
-    /* shapes agree: the labels, then the features */
-    if ((my && nd_member_floats(&z, my, y, (size_t)(dx.rows * dy.cols), 1.0f, &fy, e)) ||
+    /* shapes agree, and suit the model and the limit: the labels, then the features */
+    if (nd_check(path, o, &dx, &dy, e) || (my && nd_member_floats(&z, my, y, (size_t)(dx.rows * dy.cols), 1.0f, &fy, e)) ||
         nd_member_floats(&z, mx, x, (size_t)(dx.rows * dx.cols), o->scale, &fx, e))
         goto done;
     nnrt_data_take(out, (size_t)dx.rows, (size_t)dx.cols, (size_t)dy.cols, &fx, &fy);

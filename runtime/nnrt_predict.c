@@ -54,16 +54,16 @@ int nnrt_predict_run(const tr_opts *o, const tr_ctx *c, const float *params)
     int rc = pr_load_inputs(o, m, &d);
     if (rc)
         return rc;
-    /* --out FILE (atomically), else stdout */
-    nnrt_afile f = {NULL, 0, NULL, NULL};
+    /* --out FILE (atomically, or in place when it is no regular file), else
+     * stdout */
+    nnrt_afile f;
     nnrt_err e = {""};
-    int to_file = o->out && strcmp(o->out, "-") != 0;
-    if (to_file && nnrt_afile_open(&f, o->out, &e)) {
+    if (nnrt_afile_open(&f, o->out ? o->out : "-", &e)) {
         nnrt_train_msg("%s", e.msg);
         nnrt_dataset_free(&d);
         return TR_EXIT_DATA;
     }
-    FILE *out = to_file ? f.fp : stdout;
+    fflush(stdout);
     long no = m->n_out;
     for (long i0 = 0; i0 < d.m; i0 += c->echunk) {
         long rows = d.m - i0 < c->echunk ? d.m - i0 : c->echunk;
@@ -71,28 +71,23 @@ int nnrt_predict_run(const tr_opts *o, const tr_ctx *c, const float *params)
         for (long i = 0; i < rows; i++) {
             const float *p = c->ebuf + i * no;
             for (long j = 0; j < no; j++)
-                fprintf(out, "%s%.9g", j ? "," : "", (double)p[j]); /* round-trips a float */
+                nnrt_afile_printf(&f, "%s%.9g", j ? "," : "", (double)p[j]); /* round-trips a float */
             if (m->loss == NNRT_LOSS_CCE) {
                 long best = 0;
                 for (long j = 1; j < no; j++)
                     if (p[j] > p[best])
                         best = j;
-                fprintf(out, ",%ld", best);
+                nnrt_afile_printf(&f, ",%ld", best);
             } else if (m->loss == NNRT_LOSS_BCE) {
                 for (long j = 0; j < no; j++)
-                    fprintf(out, ",%d", p[j] >= 0.5f);
+                    nnrt_afile_printf(&f, ",%d", p[j] >= 0.5f);
             }
-            fputc('\n', out);
+            nnrt_afile_write(&f, "\n", 1);
         }
     }
     nnrt_dataset_free(&d);
-    if (to_file) {
-        if (nnrt_afile_commit(&f, &e)) {
-            nnrt_train_msg("%s", e.msg);
-            return TR_EXIT_DATA;
-        }
-    } else if (fflush(stdout) != 0 || ferror(stdout)) {
-        nnrt_train_msg("stdout: write failed");
+    if (nnrt_afile_commit(&f, &e)) {
+        nnrt_train_msg("%s", e.msg);
         return TR_EXIT_DATA;
     }
     return 0;

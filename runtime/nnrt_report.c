@@ -89,14 +89,14 @@ int nnrt_report_log_open(tr_run *r, const char *path)
         nnrt_train_msg("%s", e.msg);
         return -1;
     }
-    fputs("step,epoch,train_loss,train_acc,test_loss,test_acc,seconds\n", r->log.fp);
+    nnrt_afile_printf(&r->log, "step,epoch,train_loss,train_acc,test_loss,test_acc,seconds\n");
     return 0;
 }
 
 int nnrt_report_log_close(tr_run *r)
 {
     nnrt_err e = {""};
-    if (!r->log.fp)
+    if (!r->log.buf)
         return 0;
     if (nnrt_afile_commit(&r->log, &e)) {
         nnrt_train_msg("%s", e.msg);
@@ -107,23 +107,23 @@ int nnrt_report_log_close(tr_run *r)
 
 void nnrt_report_log_row(tr_run *r, long step, double now)
 {
-    FILE *f = r->log.fp;
-    if (!f)
+    nnrt_afile *f = &r->log;
+    if (!f->buf)
         return;
     int mse = r->m->loss == NNRT_LOSS_MSE;
-    fprintf(f, "%ld,%.6g,%.9g,", step, (double)step / (double)r->spe, r->tr.loss);
+    nnrt_afile_printf(f, "%ld,%.6g,%.9g,", step, (double)step / (double)r->spe, r->tr.loss);
     if (!mse)
-        fprintf(f, "%.9g", r->tr.acc);
-    fputc(',', f);
+        nnrt_afile_printf(f, "%.9g", r->tr.acc);
+    nnrt_afile_printf(f, ",");
     if (r->have_test) {
-        fprintf(f, "%.9g,", r->te.loss);
+        nnrt_afile_printf(f, "%.9g,", r->te.loss);
         if (!mse)
-            fprintf(f, "%.9g", r->te.acc);
+            nnrt_afile_printf(f, "%.9g", r->te.acc);
     } else {
-        fputc(',', f);
+        nnrt_afile_printf(f, ",");
     }
-    fprintf(f, ",%.3f\n", now - r->t0);
-    fflush(f);
+    nnrt_afile_printf(f, ",%.3f\n", now - r->t0);
+    nnrt_afile_flush(f);
 }
 
 /* ------------------------------------------------------------------ */

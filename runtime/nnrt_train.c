@@ -107,11 +107,33 @@ static double tr_now(void)
 
 static volatile sig_atomic_t tr_stop;
 
+/* While training: the first SIGINT/SIGTERM stops the run at the next step
+ * (the weights are then evaluated and saved); a second one ends it at
+ * once, as the default action would, removing the temporary of --log. */
 static void tr_on_signal(int sig)
 {
-    tr_stop = sig;
-    /* a second ^C kills as usual */
-    signal(sig, SIG_DFL);
+    if (tr_stop)
+        nnrt_afile_on_signal(sig);
+    else
+        tr_stop = sig;
+}
+
+/* The signals nnrt_main handles: outside the training loop each removes
+ * the temporaries of outputs being written (nnrt_afile_on_signal) and
+ * ends the run; the old actions come back when nnrt_main returns. */
+static const int tr_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+#define TR_NSIGS (sizeof tr_sigs / sizeof tr_sigs[0])
+
+/* Installs fn for the first n of tr_sigs, keeping the old actions in old
+ * (if not NULL). */
+static void tr_catch(void (*fn)(int), size_t n, struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = fn;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < n; i++)
+        sigaction(tr_sigs[i], &sa, old ? &old[i] : NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -677,13 +699,8 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
     L.order = -1;
     tr_keep(&L); /* the starting point, whatever it holds */
 
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = tr_on_signal;
-    sigemptyset(&sa.sa_mask);
     tr_stop = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    tr_catch(tr_on_signal, 2, NULL); /* SIGINT, SIGTERM */
 
     long chunk = 1;           /* steps between clock readings */
     double check_cost = -1.0; /* seconds: the quickest check (and copy) so far */
@@ -752,8 +769,7 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
             nnrt_report_live(r, s->step, b);
         }
     }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    tr_catch(nnrt_afile_on_signal, 2, NULL); /* a signal now interrupts the saves */
     nnrt_report_clear(r);
 
     if (status == TR_EXIT_DIVERGED) {
@@ -782,38 +798,54 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
 }
 
 /* Before hours of training: can an output file be created at `path`?
- * Its directory must exist and be writable, and it must not be a directory. */
+ * (nnrt_afile_check: its directory exists and is writable, it is not a
+ * directory; a device or FIFO is writable.) */
 static int tr_check_output(const char *flag, const char *path)
 {
-    if (!path || strcmp(path, "-") == 0)
+    nnrt_err e = {""};
+    if (!path || nnrt_afile_check(path, &e) == 0)
         return 0;
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        nnrt_train_msg("%s %s: is a directory", flag, path);
-        return TR_EXIT_DATA;
+    nnrt_train_msg("%s %s", flag, e.msg);
+    return TR_EXIT_DATA;
+}
+
+/* An output that is the very file of an input (the same device and inode,
+ * whatever the names) would overwrite it: refused before anything runs.
+ * So are two outputs that are one file.  --save may name the --load or
+ * --resume file: that file is read before the save replaces it. */
+static int tr_check_clobber(const tr_opts *o)
+{
+    const struct {
+        const char *flag, *path;
+        int out; /* 1: --save, 2: --out, --log */
+    } f[] = {{"--train", o->train, 0},
+             {"--test", o->test, 0},
+             {"--train-labels", o->train_labels, 0},
+             {"--test-labels", o->test_labels, 0},
+             {"--predict", o->predict, 0},
+             {"--load", o->load, 0},
+             {"--resume", o->resume, 0},
+             {"--save", o->save, 1},
+             {"--out", o->out, 2},
+             {"--log", o->log, 2}};
+    size_t n = sizeof f / sizeof f[0];
+    for (size_t i = 0; i < n; i++) {
+        struct stat a, b;
+        if (!f[i].out || !f[i].path || stat(f[i].path, &a) != 0 || !S_ISREG(a.st_mode))
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            if (j == i || !f[j].path || (j > i && f[j].out) || stat(f[j].path, &b) != 0 ||
+                a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                continue;
+            if (f[i].out == 1 && (strcmp(f[j].flag, "--load") == 0 ||
+                                  strcmp(f[j].flag, "--resume") == 0))
+                continue;
+            nnrt_train_msg("%s %s: is the same file as %s %s: it would be overwritten", f[i].flag,
+                           f[i].path, f[j].flag, f[j].path);
+            return TR_EXIT_USAGE;
+        }
     }
-    size_t n = strlen(path);
-    char *dir = malloc(n + 2);
-    if (!dir)
-        return tr_oom("path");
-    memcpy(dir, path, n + 1);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        strcpy(dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
-    int rc = 0;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        nnrt_train_msg("%s %s: directory '%s' does not exist", flag, path, dir);
-        rc = TR_EXIT_DATA;
-    } else if (access(dir, W_OK) != 0) {
-        nnrt_train_msg("%s %s: directory '%s' is not writable", flag, path, dir);
-        rc = TR_EXIT_DATA;
-    }
-    free(dir);
-    return rc;
+    return 0;
 }
 
 int nnrt_main(const nnrt_model *m, int argc, char **argv)
@@ -858,9 +890,11 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
         return TR_EXIT_USAGE;
     }
 
-    if ((rc = tr_check_output("--save", o.save)) != 0 ||
+    if ((rc = tr_check_clobber(&o)) != 0 || (rc = tr_check_output("--save", o.save)) != 0 ||
         (rc = tr_check_output("--out", o.out)) != 0 || (rc = tr_check_output("--log", o.log)) != 0)
         return rc;
+    struct sigaction old_sigs[TR_NSIGS];
+    tr_catch(nnrt_afile_on_signal, TR_NSIGS, old_sigs);
 
     double t0 = tr_now();
     tr_state s;
@@ -924,6 +958,8 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
         rc = nnrt_predict_run(&o, &s.c, s.params);
 out:
     tr_free(&s);
+    for (size_t i = 0; i < TR_NSIGS; i++)
+        sigaction(tr_sigs[i], &old_sigs[i], NULL);
     return rc;
 }
 

@@ -79,7 +79,7 @@ typedef struct tr_run {
     long run_n;
     tr_metrics tr, te;
     int have_eval, have_test;
-    nnrt_afile log; /* --log, while open (log.fp != NULL) */
+    nnrt_afile log; /* --log, while open (log.buf != NULL) */
 } tr_run;
 
 /* nnrt_train.c: one line on stderr, "PROG: message"; every message of the

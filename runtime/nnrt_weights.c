@@ -203,23 +203,60 @@ int nnrt_weights_save(const char *path, const nnrt_model *m, const float *params
 /* Load                                                                 */
 /* ------------------------------------------------------------------ */
 
+/* The file, read front to back in one pass: the header first (every
+ * count checked against the file's size before anything is allocated for
+ * it), then exactly the bytes the header promises.  Nothing is read twice
+ * and nothing beyond what a weights file of this model can hold is kept. */
 typedef struct wt_reader {
-    const unsigned char *b;
-    size_t n, off;
+    FILE *fp;
+    uint64_t off;   /* bytes read so far */
+    uint64_t fsize; /* the file's size, or WT_UNKNOWN (a pipe, a device) */
+    uLong crc;      /* of every byte read so far */
     const char *path;
     nnrt_err *e;
 } wt_reader;
 
-/* Bytes [off, off+k) must exist; else the file is truncated. */
+#define WT_UNKNOWN (~0ull)
+#define WT_KEEP_ROWS 256u /* layer rows kept for messages beyond the model's own */
+#define WT_KEEP_NAME 256u /* bytes of the file's model name kept for messages */
+
+static int wt_truncated(wt_reader *r, uint64_t want, uint64_t found)
+{
+    return nnrt_errorf(r->e, "%s: truncated (expected at least %llu bytes, found %llu)", r->path,
+                       (unsigned long long)want, (unsigned long long)found);
+}
+
+/* Bytes [off, off+k) must exist (known before reading when the size is). */
 static int wt_need(wt_reader *r, uint64_t k)
 {
-    if (k <= r->n - r->off)
+    if (r->fsize == WT_UNKNOWN || (r->fsize >= r->off && k <= r->fsize - r->off))
         return 0;
-    unsigned long long want = (unsigned long long)r->off + k;
-    if (want < k) /* wrapped */
-        want = ~0ull;
-    return nnrt_errorf(r->e, "%s: truncated (expected at least %llu bytes, found %zu)", r->path,
-                       want, r->n);
+    uint64_t want = r->off + k;
+    return wt_truncated(r, want < k ? WT_UNKNOWN : want, r->fsize);
+}
+
+/* The next k bytes into p (NULL: only counted and checksummed); crc says
+ * whether they are part of the checksum. */
+static int wt_get(wt_reader *r, void *p, size_t k, int crc)
+{
+    unsigned char scratch[4096];
+    while (k > 0) {
+        size_t n = p ? k : k < sizeof scratch ? k : sizeof scratch;
+        unsigned char *dst = p ? p : scratch;
+        size_t got = fread(dst, 1, n, r->fp);
+        if (crc)
+            r->crc = crc32(r->crc, dst, (uInt)got);
+        r->off += got;
+        if (got < n) {
+            if (ferror(r->fp))
+                return nnrt_errorf(r->e, "%s: read error", r->path);
+            return wt_truncated(r, r->off + (k - got), r->off);
+        }
+        k -= n;
+        if (p)
+            p = (unsigned char *)p + n;
+    }
+    return 0;
 }
 
 static uint32_t wt_u32_at(const unsigned char *b)
@@ -229,19 +266,19 @@ static uint32_t wt_u32_at(const unsigned char *b)
 
 static int wt_get_u32(wt_reader *r, uint32_t *v)
 {
-    if (wt_need(r, 4))
+    unsigned char b[4];
+    if (wt_get(r, b, 4, 1))
         return -1;
-    *v = wt_u32_at(r->b + r->off);
-    r->off += 4;
+    *v = wt_u32_at(b);
     return 0;
 }
 
 static int wt_get_u64(wt_reader *r, uint64_t *v)
 {
-    if (wt_need(r, 8))
+    unsigned char b[8];
+    if (wt_get(r, b, 8, 1))
         return -1;
-    *v = (uint64_t)wt_u32_at(r->b + r->off) | (uint64_t)wt_u32_at(r->b + r->off + 4) << 32;
-    r->off += 8;
+    *v = (uint64_t)wt_u32_at(b) | (uint64_t)wt_u32_at(b + 4) << 32;
     return 0;
 }
 
@@ -253,52 +290,31 @@ static void wt_get_floats(const unsigned char *b, float *dst, size_t n)
     }
 }
 
-/* The whole file into *buf (malloc'd), size in *n. */
-static int wt_slurp(const char *path, unsigned char **buf, size_t *n, nnrt_err *e)
+/* Opens path for reading; its size in r->fsize when it is a regular file. */
+static int wt_open(wt_reader *r, const char *path, nnrt_err *e)
 {
     struct stat st;
-    *buf = NULL;
-    *n = 0;
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    r->e = e;
+    r->crc = crc32(0L, Z_NULL, 0);
     if (stat(path, &st) != 0)
         return nnrt_errorf(e, "%s: %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode))
         return nnrt_errorf(e, "%s: is a directory, not a weights file", path);
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    r->fp = fopen(path, "rb");
+    if (!r->fp)
         return nnrt_errorf(e, "%s: %s", path, strerror(errno));
-    size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, len = 0;
-    unsigned char *b = malloc(cap);
-    for (;;) {
-        if (!b) {
-            fclose(fp);
-            return nnrt_errorf(e, "%s: out of memory", path);
-        }
-        len += fread(b + len, 1, cap - len, fp);
-        if (len < cap)
-            break;
-        unsigned char *nb = cap < SIZE_MAX / 2 ? realloc(b, cap * 2) : NULL;
-        if (!nb)
-            free(b);
-        b = nb;
-        cap *= 2;
-    }
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad) {
-        free(b);
-        return nnrt_errorf(e, "%s: read error", path);
-    }
-    *buf = b;
-    *n = len;
+    r->fsize = S_ISREG(st.st_mode) && st.st_size >= 0 ? (uint64_t)st.st_size : WT_UNKNOWN;
     return 0;
 }
 
 /* 0 if the file's layers (sizes, activations and their parameters) and
  * signature are the model's; else fills e with the first difference. */
 static int wt_match(wt_reader *r, const nnrt_model *m, uint64_t sig, const wt_layer *fl,
-                    uint32_t fn, const char *fname)
+                    uint32_t kept, uint32_t fn, const char *fname)
 {
-    int same = fn == (uint32_t)m->n_layers;
+    int same = fn == (uint32_t)m->n_layers && kept == fn;
     wt_layer *ml = wt_model_layers(m);
     if (m->n_layers > 0 && !ml)
         return nnrt_errorf(r->e, "%s: out of memory", r->path);
@@ -309,13 +325,18 @@ static int wt_match(wt_reader *r, const nnrt_model *m, uint64_t sig, const wt_la
      * (compared as stored, bit for bit) */
     for (uint32_t i = 0; same && i < fn; i++) {
         const nnrt_act_row *a = nnrt_act_of((nnrt_act)fl[i].act);
-        if (a && a->param && memcmp(&fl[i].param, &ml[i].param, sizeof(float)) != 0) {
+        if (memcmp(&fl[i].param, &ml[i].param, sizeof(float)) == 0)
+            continue;
+        if (a && a->param)
             nnrt_errorf(r->e, "%s: layer %lu was trained with %s %s %g, this model has %s %g",
                         r->path, (unsigned long)i + 1, a->name, a->param,
                         (double)fl[i].param, a->param, (double)ml[i].param);
-            free(ml);
-            return -1;
-        }
+        else /* the writer stores this model's value, 0 for an activation without one */
+            nnrt_errorf(r->e, "%s: layer %lu stores the activation parameter %g, this model has "
+                              "%g (damaged file?)", r->path, (unsigned long)i + 1,
+                        (double)fl[i].param, (double)ml[i].param);
+        free(ml);
+        return -1;
     }
     if (same && sig == m->signature) {
         free(ml);
@@ -323,10 +344,10 @@ static int wt_match(wt_reader *r, const nnrt_model *m, uint64_t sig, const wt_la
     }
     char fs[200], ms[200];
     uint32_t mn = m->n_layers > 0 ? (uint32_t)m->n_layers : 0;
-    wt_shape(fs, sizeof fs, fl, fn, 0);
+    wt_shape(fs, sizeof fs, fl, kept, 0);
     wt_shape(ms, sizeof ms, ml, mn, 0);
     if (strcmp(fs, ms) == 0) { /* same sizes: show the activations */
-        wt_shape(fs, sizeof fs, fl, fn, 1);
+        wt_shape(fs, sizeof fs, fl, kept, 1);
         wt_shape(ms, sizeof ms, ml, mn, 1);
     }
     free(ml);
@@ -343,24 +364,31 @@ int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, floa
 {
     if (nnrt_npz_is_name(path)) /* numpy's .npz: nnrt_npz_weights.c */
         return nnrt_npz_weights_load(path, m, params, state_out, state_cap, ck, e);
-    unsigned char *buf;
-    size_t n;
-    if (wt_slurp(path, &buf, &n, e))
+    wt_reader r;
+    if (wt_open(&r, path, e))
         return -1;
-    wt_reader r = {buf, n, 0, path, e};
     wt_layer *fl = NULL;
-    char *fname = NULL;
+    char fname[WT_KEEP_NAME + 1];
+    unsigned char *pbuf = NULL, *sbuf = NULL, magic[4];
     int rc = -1;
-    uint32_t version, n_layers, opt, name_len;
+    uint32_t version, n_layers, opt, name_len, crc_stored;
     uint64_t sig, n_params, step, epoch, sf;
 
-    if (memcmp(buf, wt_magic, n < 4 ? n : 4) != 0) {
+    size_t k = r.fsize < 4 ? (size_t)r.fsize : 4;
+    size_t got = fread(magic, 1, k, r.fp);
+    r.off = got;
+    r.crc = crc32(r.crc, magic, (uInt)got);
+    if (memcmp(magic, wt_magic, got) != 0) {
         nnrt_errorf(e, "%s: not an nngen weights file (bad magic)", path);
         goto done;
     }
-    if (wt_need(&r, 4))
+    if (got < 4) {
+        if (ferror(r.fp))
+            nnrt_errorf(e, "%s: read error", path);
+        else
+            wt_truncated(&r, 4, got);
         goto done;
-    r.off = 4;
+    }
     if (wt_get_u32(&r, &version))
         goto done;
     if (version == 1) {
@@ -375,59 +403,94 @@ int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, floa
     if (wt_get_u64(&r, &sig) || wt_get_u32(&r, &n_layers) ||
         wt_need(&r, (uint64_t)n_layers * WT_ROW))
         goto done;
-    fl = malloc(n_layers ? (size_t)n_layers * sizeof *fl : 1);
+    /* The rows are kept as far as a message or the model can use them. */
+    uint32_t mrows = m->n_layers > 0 ? (uint32_t)m->n_layers : 0;
+    uint32_t keep = n_layers < WT_KEEP_ROWS + mrows ? n_layers : WT_KEEP_ROWS + mrows;
+    fl = malloc(keep ? (size_t)keep * sizeof *fl : 1);
     if (!fl) {
         nnrt_errorf(e, "%s: out of memory", path);
         goto done;
     }
     for (uint32_t i = 0; i < n_layers; i++) {
-        wt_get_u32(&r, &fl[i].fan_in); /* cannot fail: wt_need above */
-        wt_get_u32(&r, &fl[i].units);
-        wt_get_u32(&r, &fl[i].act);
-        wt_get_floats(buf + r.off, &fl[i].param, 1);
-        r.off += 4;
+        wt_layer l;
+        unsigned char pb[4];
+        if (wt_get_u32(&r, &l.fan_in) || wt_get_u32(&r, &l.units) || wt_get_u32(&r, &l.act) ||
+            wt_get(&r, pb, 4, 1))
+            goto done;
+        wt_get_floats(pb, &l.param, 1);
+        if (i < keep)
+            fl[i] = l;
     }
     if (wt_get_u64(&r, &n_params) || wt_get_u64(&r, &step) || wt_get_u64(&r, &epoch) ||
         wt_get_u32(&r, &opt) || wt_get_u64(&r, &sf) || wt_get_u32(&r, &name_len) ||
         wt_need(&r, name_len))
         goto done;
-    fname = malloc((size_t)name_len + 1);
-    if (!fname) {
-        nnrt_errorf(e, "%s: out of memory", path);
+    size_t nkeep = name_len < WT_KEEP_NAME ? name_len : WT_KEEP_NAME;
+    if (wt_get(&r, fname, nkeep, 1) || wt_get(&r, NULL, name_len - nkeep, 1))
         goto done;
-    }
-    memcpy(fname, buf + r.off, name_len);
-    fname[name_len] = '\0';
-    r.off += name_len;
+    fname[nkeep] = '\0';
 
     /* The size the header promises (saturating: a damaged count gives an
-     * absurd size, reported as such). */
+     * absurd size, reported as such), checked against the file's size
+     * before a byte of the body is read. */
     uint64_t want = r.off, lim = ~0ull;
     uint64_t body[3] = {n_params, sf, 1};
     for (int i = 0; i < 3; i++)
         want = body[i] > (lim - want) / 4 ? lim : want + 4 * body[i];
-    if (n < want) {
-        nnrt_errorf(e, "%s: truncated (expected %llu bytes, found %zu)", path,
-                    (unsigned long long)want, n);
+    if (r.fsize != WT_UNKNOWN && r.fsize < want) {
+        nnrt_errorf(e, "%s: truncated (expected %llu bytes, found %llu)", path,
+                    (unsigned long long)want, (unsigned long long)r.fsize);
         goto done;
     }
-    if (n > want) {
-        nnrt_errorf(e, "%s: size mismatch (expected %llu bytes, found %zu): trailing data or a "
-                       "damaged header", path, (unsigned long long)want, n);
+    if (r.fsize != WT_UNKNOWN && r.fsize > want) {
+        nnrt_errorf(e, "%s: size mismatch (expected %llu bytes, found %llu): trailing data or a "
+                       "damaged header", path, (unsigned long long)want,
+                    (unsigned long long)r.fsize);
         goto done;
     }
-    uLong crc = crc32(0L, Z_NULL, 0);
-    for (size_t off = 0; off < n - 4;) {
-        size_t k = n - 4 - off > 1u << 30 ? 1u << 30 : n - 4 - off;
-        crc = crc32(crc, buf + off, (uInt)k);
-        off += k;
+    /* Not a regular file (a pipe): no more than this model's file can be. */
+    uint64_t most = r.off + 4 * (3 * (uint64_t)m->n_params) + 4;
+    if (r.fsize == WT_UNKNOWN && want > most) {
+        nnrt_errorf(e, "%s: header says %llu bytes, more than a weights file of model '%s' can "
+                       "hold (%llu)", path, (unsigned long long)want, m->name,
+                    (unsigned long long)most);
+        goto done;
     }
-    if ((uint32_t)crc != wt_u32_at(buf + n - 4)) {
+    /* The body: kept only where it can be this model's; checksummed all. */
+    int keep_p = n_params == (uint64_t)m->n_params;
+    int keep_s = keep_p && state_out && sf > 0 && sf == state_cap;
+    pbuf = keep_p && n_params ? malloc(4 * (size_t)n_params) : NULL;
+    sbuf = keep_s ? malloc(4 * (size_t)sf) : NULL;
+    if ((keep_p && n_params && !pbuf) || (keep_s && !sbuf)) {
+        nnrt_errorf(e, "%s: out of memory", path);
+        goto done;
+    }
+    unsigned char cb[4];
+    for (uint64_t left = n_params, i = 0; i < 2; i++, left = sf) {
+        unsigned char *dst = i == 0 ? pbuf : sbuf;
+        while (left > 0) { /* in pieces: 4 * left may not fit a size_t */
+            size_t n = left > (1u << 28) ? (size_t)1 << 28 : (size_t)left;
+            if (wt_get(&r, dst, 4 * n, 1))
+                goto done;
+            if (dst)
+                dst += 4 * n;
+            left -= n;
+        }
+    }
+    if (wt_get(&r, cb, 4, 0))
+        goto done;
+    crc_stored = wt_u32_at(cb);
+    if (r.fsize == WT_UNKNOWN && fread(cb, 1, 1, r.fp) == 1) {
+        nnrt_errorf(e, "%s: size mismatch (expected %llu bytes, found more): trailing data or a "
+                       "damaged header", path, (unsigned long long)want);
+        goto done;
+    }
+    if ((uint32_t)r.crc != crc_stored) {
         nnrt_errorf(e, "%s: checksum mismatch (file corrupted)", path);
         goto done;
     }
     /* Intact.  Now: is it for this model? */
-    if (wt_match(&r, m, sig, fl, n_layers, fname))
+    if (wt_match(&r, m, sig, fl, n_layers < keep ? n_layers : keep, n_layers, fname))
         goto done;
     if (n_params != (uint64_t)m->n_params) {
         nnrt_errorf(e, "%s: holds %llu parameters, but model '%s' has %zu", path,
@@ -448,22 +511,22 @@ int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, floa
         nnrt_errorf(e, "%s: step or epoch out of range", path);
         goto done;
     }
-    const unsigned char *pbytes = buf + r.off;
-    wt_get_floats(pbytes, params, m->n_params);
-    int copy = state_out && sf > 0 && sf == state_cap;
-    if (copy)
-        wt_get_floats(pbytes + 4 * m->n_params, state_out, (size_t)sf);
+    if (pbuf)
+        wt_get_floats(pbuf, params, m->n_params);
+    if (keep_s)
+        wt_get_floats(sbuf, state_out, (size_t)sf);
     if (ck) {
         ck->step = (long)step;
         ck->epoch = (long)epoch;
         ck->optimizer = (nnrt_opt_kind)opt;
-        ck->state = copy ? state_out : NULL;
-        ck->state_floats = copy ? (size_t)sf : 0;
+        ck->state = keep_s ? state_out : NULL;
+        ck->state_floats = keep_s ? (size_t)sf : 0;
     }
     rc = 0;
 done:
-    free(fname);
+    free(sbuf);
+    free(pbuf);
     free(fl);
-    free(buf);
+    fclose(r.fp);
     return rc;
 }

@@ -20,6 +20,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 
 pkgs=(build-essential cmake pkg-config clang
+      libclang-rt-14-dev  # clang's sanitizer and libFuzzer runtimes (tests/fuzz, scripts/fuzz.sh)
       libsleef-dev        # vector exp/log/tanh for the runtime
       libcmocka-dev       # unit tests
       libhdf5-dev         # the cat images (.h5)

@@ -7,18 +7,21 @@
 #   2. gcc, AddressSanitizer + UBSan: the same tests
 #   3. clang, warnings as errors: all ctest tests
 #   4. aarch64 cross build, tests under qemu-aarch64 (scripts/test-arm.sh)
-# Usage: scripts/test.sh [--no-asan] [--no-clang] [--no-arm]
+#   5. the libFuzzer targets, each for 30 s (scripts/fuzz.sh; NNGEN_FUZZ_SECS):
+#      any crash, leak, UB report, timeout or out-of-memory fails the run
+# Usage: scripts/test.sh [--no-asan] [--no-clang] [--no-arm] [--no-fuzz]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 jobs=${NNGEN_JOBS:-2}
 
-do_asan=1 do_clang=1 do_arm=1
+do_asan=1 do_clang=1 do_arm=1 do_fuzz=1
 for a in "$@"; do
   case "$a" in
     --no-asan) do_asan=0 ;;
     --no-clang) do_clang=0 ;;
     --no-arm) do_arm=0 ;;
+    --no-fuzz) do_fuzz=0 ;;
     *) echo "test.sh: unknown option '$a'" >&2; exit 2 ;;
   esac
 done
@@ -51,5 +54,9 @@ fi
 if [ $do_arm = 1 ]; then
   stage "aarch64 under qemu"
   scripts/test-arm.sh --host-nngen "$root/build/compiler/nngen"
+fi
+if [ $do_fuzz = 1 ]; then
+  stage "fuzz: every target for ${NNGEN_FUZZ_SECS:-30} s (build-fuzz)"
+  scripts/fuzz.sh all "${NNGEN_FUZZ_SECS:-30}"
 fi
 stage "all test suites passed in $(( $(date +%s) - t0 )) s"

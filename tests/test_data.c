@@ -1487,6 +1487,169 @@ static void test_make_targets(void **state)
     expect_floats(t, copied, 4);
 }
 
+/* ======================================================================== */
+/* Hostile files                                                            */
+/* ======================================================================== */
+
+/* Every byte of a CSV file is accounted for: a NUL byte inside a line
+ * silently dropped the rest of the line and joined the next one to it (4
+ * rows loaded as 3 samples); a line without end (a pipe) grew without
+ * bound.  A label column near INT_MAX overflowed the range check. */
+static void test_hostile_csv(void **state)
+{
+    (void)state;
+    static const char nul[] = "0,0,0\n0\0,1,1\n1,0,1\n1,1,0\n";
+    const char *p = put("nul.csv", nul, sizeof nul - 1);
+    expect_fail(p, NULL, "%s:2: a NUL byte at byte 2 of the line (not a text file?)", p);
+
+    /* a line longer than NNRT_CSV_MAX_LINE: refused when it gets there */
+    p = tp("long.csv");
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    static char ones[1 << 20];
+    memset(ones, '1', sizeof ones);
+    fputs("1,2\n", f);
+    for (long n = 0; n <= NNRT_CSV_MAX_LINE; n += (long)sizeof ones)
+        assert_int_equal(fwrite(ones, 1, sizeof ones, f), sizeof ones);
+    assert_int_equal(fclose(f), 0);
+    expect_fail(p, NULL, "%s:2: line longer than %ld bytes (not a CSV file?)", p,
+                NNRT_CSV_MAX_LINE);
+    unlink(p);
+
+    /* the label column: beyond the file, and beyond any int arithmetic */
+    f = fopen(p = tp("rows.csv"), "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 2000; i++)
+        fprintf(f, "%d,%d,1\n", i, i + 1);
+    assert_int_equal(fclose(f), 0);
+    nnrt_load_opts o;
+    nnrt_load_opts_default(&o);
+    o.label_col = INT_MAX;
+    expect_fail(p, &o, "%s: label column 2147483647 is out of range (0..16777215)", p);
+    o.label_col = NNRT_MAX_VALUES - 1;
+    expect_fail(p, &o, "%s: label column 16777215 is out of range (the file has 3 columns, "
+                       "counted from 0)", p);
+    o.label_col = 1;
+    o.label_cols = INT_MAX;
+    expect_fail(p, &o, "%s: 2147483647 label columns or 0 features is out of range (0..16777216)",
+                p);
+
+    /* a device or a pipe is read only as CSV, and only by its name */
+    if (access("/dev/zero", R_OK) == 0)
+        expect_fail("/dev/zero", NULL, "/dev/zero: is a character device, not a regular file "
+                                       "(only a CSV file named .csv or .csv.gz is read from a "
+                                       "pipe or device)");
+}
+
+/* Before anything is allocated: the samples against the model, and the
+ * data set against the size limit. */
+static void test_limits(void **state)
+{
+    (void)state;
+    nnrt_model m = fake_model("two", 2, 1, NNRT_LOSS_BCE);
+    nnrt_load_opts o;
+    nnrt_load_opts_default(&o);
+    o.model = &m;
+    const char *p = put_s("wide.csv", "1,2,3,4\n5,6,7,8\n");
+    expect_fail(p, &o, "%s: 3 features per sample, but model 'two' takes 2", p);
+    o.model = NULL;
+    o.max_bytes = 16; /* 2 rows of 4 floats take 32 */
+    expect_fail(p, &o, "%s: 2 samples of 4 values would take more than the limit of 16 bytes "
+                       "(docs/limits.md)", p);
+    o.max_bytes = 32;
+    nnrt_dataset d;
+    load_ok(p, &o, &d);
+    assert_int_equal(d.m, 2);
+    nnrt_dataset_free(&d);
+
+    /* IDX: the header's shape decides before a byte of data is read */
+    p = tp("lim-images-idx3-ubyte");
+    write_idx_pair("lim-images-idx3-ubyte", "lim-labels-idx1-ubyte", 0);
+    o.model = &m;
+    o.max_bytes = 0;
+    expect_fail(p, &o, "%s: 4 features per sample, but model 'two' takes 2", p);
+    o.model = NULL;
+    o.max_bytes = 59; /* 3 x (4 + 1) floats take 60 */
+    expect_fail(p, &o, "%s: 3 samples of 5 values would take more than the limit of 59 bytes "
+                       "(docs/limits.md)", p);
+}
+
+#ifdef NNG_HAVE_HDF5
+/* A few kilobytes declaring 10^6 x 100 floats in chunks never written: the
+ * loader allocated and filled 400 MB (10^7 rows: 4 GB, the OOM killer)
+ * before anything looked at the shape.  Now the bytes stored must be
+ * there (or, compressed, could expand to it); the shape must suit the
+ * model and the limit. */
+static void test_hdf5_bombs(void **state)
+{
+    (void)state;
+    hsize_t dx[2] = {1000000, 100}, dy[1] = {1000000}, cx[2] = {1000, 100}, cy[1] = {1000};
+    for (int deflate = 0; deflate < 2; deflate++) {
+        hid_t px = H5Pcreate(H5P_DATASET_CREATE), py = H5Pcreate(H5P_DATASET_CREATE);
+        H5Pset_chunk(px, 2, cx);
+        H5Pset_chunk(py, 1, cy);
+        if (deflate) {
+            H5Pset_deflate(px, 6);
+            H5Pset_deflate(py, 6);
+        }
+        const char *name = deflate ? "bomb_z.h5" : "bomb.h5";
+        hid_t f = h5_new(name);
+        hid_t sx = H5Screate_simple(2, dx, NULL), sy = H5Screate_simple(1, dy, NULL);
+        hid_t x = H5Dcreate2(f, "x", H5T_IEEE_F32LE, sx, H5P_DEFAULT, px, H5P_DEFAULT);
+        hid_t y = H5Dcreate2(f, "y", H5T_IEEE_F32LE, sy, H5P_DEFAULT, py, H5P_DEFAULT);
+        assert_true(x >= 0 && y >= 0);
+        H5Dclose(x);
+        H5Dclose(y);
+        H5Sclose(sx);
+        H5Sclose(sy);
+        H5Pclose(px);
+        H5Pclose(py);
+        H5Fclose(f);
+        struct stat st;
+        assert_int_equal(stat(tp(name), &st), 0);
+        assert_true(st.st_size < 100000);
+        expect_fail(tp(name), NULL, "%s: dataset 'x' (1000000 x 100): only 0 of 400000000 bytes "
+                                    "stored%s (file truncated or corrupt?)", tp(name),
+                    deflate ? " compressed" : "");
+    }
+}
+
+/* A chunk whose index records fewer bytes than a chunk holds: libhdf5 1.10
+ * copied a whole chunk out of the smaller buffer (a heap overflow, found by
+ * tests/fuzz/fuzz_hdf5.c on raw bytes).  Refused before reading. */
+static void test_hdf5_short_chunk(void **state)
+{
+    (void)state;
+    const char *src = getenv("NNGEN_SOURCE_DIR");
+    char p[1024];
+    snprintf(p, sizeof p, "%s/tests/fuzz/seeds/hdf5raw/chunk_overflow.h5", src ? src : ".");
+    if (!need_file(p))
+        return;
+    expect_fail(p, NULL, "%s: dataset 'train_set_x' (8 x 5): damaged chunk layout", p);
+}
+
+static void test_hdf5_limits(void **state)
+{
+    (void)state;
+    float x[40] = {0}, y[8] = {0};
+    hsize_t dx[2] = {8, 5}, dy[1] = {8};
+    hid_t f = h5_new("small.h5");
+    h5_put(f, "x", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, dx, x);
+    h5_put(f, "y", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, dy, y);
+    H5Fclose(f);
+    nnrt_model m = fake_model("two", 2, 1, NNRT_LOSS_BCE);
+    nnrt_load_opts o;
+    nnrt_load_opts_default(&o);
+    o.model = &m;
+    const char *p = tp("small.h5");
+    expect_fail(p, &o, "%s: 5 features per sample, but model 'two' takes 2", p);
+    o.model = NULL;
+    o.max_bytes = 100; /* 8 x 6 floats take 192 */
+    expect_fail(p, &o, "%s: 8 samples of 6 values would take more than the limit of 100 bytes "
+                       "(docs/limits.md)", p);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1513,7 +1676,12 @@ int main(void)
         cmocka_unit_test(test_hdf5_bad),
         cmocka_unit_test(test_hdf5_layouts),
         cmocka_unit_test(test_hdf5_quiet),
+        cmocka_unit_test(test_hdf5_bombs),
+        cmocka_unit_test(test_hdf5_limits),
+        cmocka_unit_test(test_hdf5_short_chunk),
 #endif
+        cmocka_unit_test(test_hostile_csv),
+        cmocka_unit_test(test_limits),
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_make_targets),

@@ -931,6 +931,128 @@ static void test_nothing_to_train(void **state)
     assert_int_equal((long)td_json("steps"), 10);
 }
 
+/* ------------------------------------------------------------------ */
+/* Hostile command lines                                                */
+/* ------------------------------------------------------------------ */
+
+/* --label-col: a value that does not fit an int was cast to one
+ * (4294967298 became column 2, exit 0), and one near INT_MAX overflowed
+ * the CSV loader's range check (a heap write past the feature array). */
+static void test_label_col_range(void **state)
+{
+    (void)state;
+    char want[1024];
+    const char *tr = td_path("blob.csv");
+    const char *vals[] = {"4294967298", "6442450943", "2147483647", "16777216"};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--label-col", vals[i],
+                                "--epochs", "1", "--quiet", NULL),
+                         2);
+        snprintf(want, sizeof want, "t: --label-col: '%s' is out of range (at most 16777215)\n",
+                 vals[i]);
+        assert_string_equal(td_err, want);
+    }
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--label-col", "16777215", NULL), 1);
+    snprintf(want, sizeof want, "t: %s: label column 16777215 is out of range (the file has 3 "
+                                "columns, counted from 0)\n", tr);
+    assert_string_equal(td_err, want);
+}
+
+static void td_copy(const char *from, const char *to)
+{
+    static char buf[1 << 16];
+    td_slurp(td_path(from), buf, sizeof buf);
+    td_write(to, buf);
+}
+
+/* An output that is an input (the same file, by device and inode) is
+ * refused before anything runs; the input stays as it was. */
+static void test_output_is_input(void **state)
+{
+    (void)state;
+    static char before[1 << 16], after[1 << 16];
+    char want[1024];
+    const char *in = td_path("in.csv"), *w = td_path("in.w"), *hard = td_path("hard.csv");
+    td_copy("blob.csv", "in.csv");
+    td_slurp(in, before, sizeof before);
+    unlink(hard);
+    assert_int_equal(link(in, hard), 0);
+    assert_int_equal(td_run(&tm_blob, "t", "--train", in, "--epochs", "2", "--quiet", "--save",
+                            w, NULL),
+                     0);
+    struct {
+        const char *args[8], *out_flag, *out, *in_flag, *in;
+    } cases[] = {
+        {{"--train", in, "--log", in, NULL}, "--log", in, "--train", in},
+        {{"--train", in, "--save", hard, NULL}, "--save", hard, "--train", in},
+        {{"--train", w, "--test", in, "--log", hard, NULL}, "--log", hard, "--test", in},
+        {{"--load", w, "--predict", in, "--out", hard, NULL}, "--out", hard, "--predict", in},
+        {{"--load", w, "--predict", in, "--out", w, NULL}, "--out", w, "--load", w},
+        {{"--train", in, "--save", w, "--log", w, NULL}, "--log", w, "--save", w},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char **a = cases[i].args;
+        assert_int_equal(td_run(&tm_blob, "t", a[0], a[1], a[2], a[3], a[4], a[5], NULL), 2);
+        snprintf(want, sizeof want, "t: %s %s: is the same file as %s %s: it would be "
+                                    "overwritten\n", cases[i].out_flag, cases[i].out,
+                 cases[i].in_flag, cases[i].in);
+        assert_string_equal(td_err, want);
+        assert_string_equal(td_out, "");
+        td_slurp(in, after, sizeof after);
+        assert_string_equal(after, before);
+    }
+    /* --save may replace the file it resumes from */
+    assert_int_equal(td_run(&tm_blob, "t", "--train", in, "--epochs", "3", "--quiet", "--resume",
+                            w, "--save", w, NULL),
+                     0);
+}
+
+/* An output that is no regular file is written in place: a device stays a
+ * device (here reached through links, so that nothing of the machine's is
+ * at stake if it were replaced), and /dev/full's error is reported.  A
+ * link to a regular file stays a link; the file it leads to is replaced. */
+static void test_outputs_in_place(void **state)
+{
+    (void)state;
+    char want[1024];
+    struct stat st;
+    const char *tr = td_path("blob.csv"), *w = td_path("place.w");
+    const char *null = td_path("null"), *full = td_path("full");
+    const char *real = td_path("real.csv"), *ln = td_path("link.csv");
+    unlink(null);
+    unlink(full);
+    unlink(ln);
+    assert_int_equal(symlink("/dev/null", null), 0);
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--epochs", "2", "--quiet", "--save",
+                            null, "--log", null, NULL),
+                     0);
+    assert_int_equal(lstat(null, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--epochs", "2", "--quiet", "--save",
+                            w, NULL),
+                     0);
+    if (access("/dev/full", W_OK) == 0) {
+        assert_int_equal(symlink("/dev/full", full), 0);
+        assert_int_equal(td_run(&tm_blob, "t", "--load", w, "--predict", td_path("blob_x.csv"),
+                                "--out", full, NULL),
+                         1);
+        snprintf(want, sizeof want, "t: %s: write failed: No space left on device\n", full);
+        assert_string_equal(td_err, want);
+        assert_int_equal(lstat(full, &st), 0);
+        assert_true(S_ISLNK(st.st_mode));
+    }
+    td_write("real.csv", "old\n");
+    assert_int_equal(symlink("real.csv", ln), 0);
+    assert_int_equal(td_run(&tm_blob, "t", "--load", w, "--predict", td_path("blob_x.csv"),
+                            "--out", ln, NULL),
+                     0);
+    assert_int_equal(lstat(ln, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    static char got[4096];
+    td_slurp(real, got, sizeof got);
+    assert_int_equal(strlen(got) > 0 && strchr(got, ',') != NULL, 1); /* the predictions */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -952,6 +1074,9 @@ int main(void)
         cmocka_unit_test(test_quiet_evaluates_once),
         cmocka_unit_test(test_gradcheck),
         cmocka_unit_test(test_nothing_to_train),
+        cmocka_unit_test(test_label_col_range),
+        cmocka_unit_test(test_output_is_input),
+        cmocka_unit_test(test_outputs_in_place),
     };
     return cmocka_run_group_tests(tests, td_setup, td_teardown);
 }

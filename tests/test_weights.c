@@ -526,11 +526,10 @@ static void test_atomic_save(void **state)
     unsigned char *old = slurp(p, &n0);
     nnrt_checkpoint ck = {1, 1, NNRT_OPT_ADAM, g_state, 2 * XOR_P};
 
-    /* The target is a directory: rename fails; nothing left behind. */
+    /* The target is a directory: refused before a temporary is made. */
     const char *d = tp("adir");
     assert_int_equal(mkdir(d, 0755), 0);
-    expect_save_fail(d, &g_xor.m, &ck, "%s: cannot replace it: Is a directory (file left "
-                                       "unchanged)", d);
+    expect_save_fail(d, &g_xor.m, &ck, "%s: is a directory", d);
     assert_int_equal(count_temps(nng_tmpdir), 0);
 
     /* No such directory. */
@@ -602,6 +601,62 @@ static void test_atomic_save(void **state)
     assert_int_equal(count_temps(nng_tmpdir), 0);
 }
 
+/* Bytes this process has read so far (/proc/self/io), or -1. */
+static long long bytes_read(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    long long n = -1;
+    if (!f)
+        return -1;
+    char line[128];
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "rchar: %lld", &n) == 1)
+            break;
+    fclose(f);
+    return n;
+}
+
+/* The header is read first, then exactly what it promises: a large file
+ * that is no weights file is refused after its first bytes (it used to be
+ * read whole into memory before the magic was looked at; /dev/zero grew
+ * the buffer until realloc failed). */
+static void test_bounded_reads(void **state)
+{
+    (void)state;
+    if (bytes_read() < 0)
+        skip();
+    const char *p = tp("huge.bin");
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite("XXXX", 1, 4, f), 4);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(truncate(p, 256L << 20), 0); /* sparse: 256 MB of zeros */
+    long long before = bytes_read();
+    expect_load_fail(p, &g_xor.m, "%s: not an nngen weights file (bad magic)", p);
+    assert_true(bytes_read() - before < (1 << 20));
+    unlink(p);
+    if (access("/dev/zero", R_OK) == 0)
+        expect_load_fail("/dev/zero", &g_xor.m, "/dev/zero: not an nngen weights file (bad "
+                                                "magic)");
+}
+
+/* A layer whose activation takes no parameter stores 0 there (the model's
+ * value): anything else is a damaged file, even with a right checksum. */
+static void test_param_of_plain_act(void **state)
+{
+    (void)state;
+    size_t n;
+    unsigned char *b = slurp(save_ref("plain.bin"), &n);
+    const float v = 1.5f;
+    memcpy(b + 20 + 12, &v, 4); /* layer 1 (tanh): its parameter, little-endian on x86/Arm */
+    fix_crc(b, n);
+    const char *p = tp("plain.bin");
+    spit(p, b, n);
+    expect_load_fail(p, &g_xor.m, "%s: layer 1 stores the activation parameter 1.5, this model "
+                                  "has 0 (damaged file?)", p);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -610,6 +665,8 @@ int main(void)
         cmocka_unit_test(test_other_files), cmocka_unit_test(test_wrong_model),
         cmocka_unit_test(test_slope),
         cmocka_unit_test(test_atomic_save),
+        cmocka_unit_test(test_bounded_reads),
+        cmocka_unit_test(test_param_of_plain_act),
     };
     return cmocka_run_group_tests(tests, make_models, remove_dir);
 }
