@@ -167,9 +167,11 @@ void nnrt_report_summary(FILE *out, tr_run *r, const char *status, long step, do
         snprintf(batch, sizeof batch, "full batch");
     char ep[32];
     rp_fmt_epoch(step, r->spe, ep, sizeof ep);
-    fprintf(out, "%s: %ld steps (%s epochs, %s, %s lr %g) in %.2f s, %.0f samples/s\n",
+    fprintf(out, "%s: %ld steps (%s epochs, %s, %s lr %g) in %.2f s, %.0f samples/s, "
+                 "%d thread%s\n",
             m->name, step, ep, batch,
-            nnrt_opt_name(o->cfg.optimizer), (double)o->cfg.lr, wall, sps);
+            nnrt_opt_name(o->cfg.optimizer), (double)o->cfg.lr, wall, sps, r->threads,
+            r->threads == 1 ? "" : "s");
     if (r->have_eval) {
         rp_metrics_line(out, m, "train", &r->tr);
         if (r->have_test)
@@ -180,8 +182,8 @@ void nnrt_report_summary(FILE *out, tr_run *r, const char *status, long step, do
         fputs("{\"model\":", out);
         rp_json_str(out, m->name);
         fprintf(out, ",\"status\":\"%s\",\"steps\":%ld,\"epochs\":%.6g,\"seconds\":%.3f,"
-                     "\"samples_per_s\":%.1f",
-                status, step, (double)step / (double)r->spe, wall, sps);
+                     "\"samples_per_s\":%.1f,\"threads\":%d",
+                status, step, (double)step / (double)r->spe, wall, sps, r->threads);
         if (r->have_eval) {
             fprintf(out, ",\"train_loss\":%.9g,\"train_%s\":%.9g", r->tr.loss,
                     mse ? "rmse" : "acc", r->tr.acc);
