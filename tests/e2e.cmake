@@ -30,3 +30,23 @@ foreach(row ${NNG_E2E_CASES})
     set_property(TEST e2e_${name} APPEND PROPERTY ENVIRONMENT "NNGEN_EMULATOR=${emu}")
   endif()
 endforeach()
+
+# Threads: a few steps on 1, 2 and 3 threads give the same weights, byte for
+# byte, and the same evaluation (docs/trainer.md, Threads): cat's full batch
+# (4 chunks) and Fashion-MNIST's mini-batches of 64 and 256 (2 and 8 chunks).
+foreach(row threads_cat:cat:e2e,hdf5 threads_fashion:fashion:e2e)
+  string(REPLACE ":" ";" parts "${row}")
+  list(GET parts 0 case)
+  list(GET parts 1 model)
+  list(GET parts 2 labels)
+  string(REPLACE "," ";" labels "${labels}")
+  if(NOT TARGET ${model} OR ("hdf5" IN_LIST labels AND NOT NNRT_HAVE_HDF5))
+    continue()
+  endif()
+  nng_test(e2e_${case} SOURCES test_e2e.c LIBS nnrt LABELS ${labels} ARGS ${case} TIMEOUT 900)
+  add_dependencies(e2e_${case} ${model})
+  if(CMAKE_CROSSCOMPILING_EMULATOR)
+    string(REPLACE ";" " " emu "${CMAKE_CROSSCOMPILING_EMULATOR}")
+    set_property(TEST e2e_${case} APPEND PROPERTY ENVIRONMENT "NNGEN_EMULATOR=${emu}")
+  endif()
+endforeach()
