@@ -61,6 +61,8 @@ def groups(build, quick):
     out = []
 
     def nngen_rows(exe, args, slow_scalar=False):
+        # one thread, as every peer (the trainer's default is every CPU)
+        args = args + ["--threads", "1"]
         rows = [dict(impl="nngen", setting="avx2", argv=[os.path.join(models, exe)] + args)]
         for suffix, setting in (("_scalar", "scalar"), ("_scalar_novec", "scalar -fno-tree-vectorize")):
             path = os.path.join(bench, exe + suffix)
