@@ -724,7 +724,6 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
     L.k = s->step % spe;
     L.order = -1;
     L.split = nnrt_threads_split_rows(m);
-    r->threads = nnrt_threads_for(s->c.par, L.B);
     tr_keep(&L); /* the starting point, whatever it holds */
 
     struct sigaction sa, old_int, old_term;
@@ -828,6 +827,7 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
     if (nnrt_report_log_close(r) && !status)
         status = TR_EXIT_DATA;
     s->state_floats = nnrt_state_floats(m, opt.kind);
+    r->threads = nnrt_threads_for(s->c.par, L.B); /* as many as started */
     return status;
 }
 
