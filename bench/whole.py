@@ -75,8 +75,10 @@ def groups(build, quick):
         return [w for w, lacks in words if not lacks and w != "scalar"]
 
     def nngen_rows(exe, args, slow_scalar=False):
-        # the trainer has every path: each vector path the CPU runs, forced
-        # by NNGEN_ISA (the same binary; its summary names the path it ran)
+        # each vector path the CPU runs, forced by NNGEN_ISA (the same
+        # binary; its summary names the path it ran), on one thread as every
+        # peer (the trainer's default is every CPU)
+        args = args + ["--threads", "1"]
         trainer = os.path.join(models, exe)
         rows = [dict(impl="nngen", setting=isa, argv=["env", "NNGEN_ISA=" + isa, trainer] + args)
                 for isa in vector_paths(trainer)]

@@ -29,6 +29,7 @@ typedef enum fl_kind {
     FK_COUNT,  /* integer >= 1 */
     FK_INDEX,  /* integer >= 0 */
     FK_POS,    /* finite float > 0 */
+    FK_THREADS, /* integer in [1, TR_MAX_THREADS] */
     FK_HPARAMS /* not a flag: the rows of nnrt_hparams stand here, as --NAME */
 } fl_kind;
 
@@ -57,6 +58,9 @@ static const fl_flag fl_flags[] = {
     {NULL, FK_HPARAMS, 0, NULL, NULL}, /* --lr ... --seed */
     {"--eval-every", FK_COUNT, FL_OFF(eval_every), "N",
      "evaluate every N epochs (--epochs) or steps (--iterations); default: ~20 per run"},
+    {"--threads", FK_THREADS, FL_OFF(threads), "N",
+     "threads for training and evaluation; the same weights with any N (default: every CPU "
+     "this process may run on)"},
     {"--save", FK_STR, FL_OFF(save), "FILE", "write weights + optimizer state at the end"},
     {"--load", FK_STR, FL_OFF(load), "FILE", "start from these weights (step 0)"},
     {"--resume", FK_STR, FL_OFF(resume), "FILE",
@@ -171,6 +175,21 @@ static int fl_long(const char *flag, const char *v, long min, long max, long *ou
     }
     if (r > 0 || x > max) {
         nnrt_train_msg("%s: '%s' is out of range (at most %ld)", flag, v, max);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+/* --threads: 1 to TR_MAX_THREADS. */
+static int fl_threads(const char *flag, const char *v, long *out)
+{
+    long x;
+    int r = fl_whole(flag, v, &x);
+    if (r < 0)
+        return -1;
+    if (r > 0 || x < 1 || x > TR_MAX_THREADS) {
+        nnrt_train_msg("%s: '%s' must be in [1, %d]", flag, v, TR_MAX_THREADS);
         return -1;
     }
     *out = x;
@@ -325,6 +344,8 @@ static int fl_set(tr_opts *o, const fl_ref *r, const char *v)
         return fl_long(r->name, v, 0, NNRT_MAX_VALUES - 1, (long *)field);
     case FK_POS:
         return fl_pos(r->name, v, (float *)field);
+    case FK_THREADS:
+        return fl_threads(r->name, v, (long *)field);
     case FK_HPARAMS:
         break;
     }
@@ -483,6 +504,8 @@ void nnrt_flags_help(const nnrt_model *m, FILE *out)
         snprintf(left, sizeof left, "%s%s%s", r.name, r.meta ? " " : "", r.meta ? r.meta : "");
         if (r.h)
             nnrt_hparam_format(r.h, &m->defaults, def, sizeof def);
+        else if (r.f->kind == FK_THREADS)
+            snprintf(def, sizeof def, "%d", nnrt_threads_available());
         fprintf(out, "  %-22s %s%s%s%s\n", left, r.help, def[0] ? " [" : "", def,
                 def[0] ? "]" : "");
     }
@@ -511,6 +534,14 @@ void nnrt_flags_info(const nnrt_model *m)
     printf("parameters %zu (%zu floats with padding)\n", m->n_weights, m->n_params);
     printf("flops per sample: forward %.0f, forward+backward %.0f\n", m->flops_fwd,
            m->flops_train);
+    int cpus = nnrt_threads_available();
+    long split = nnrt_threads_split_rows(m);
+    printf("threads %d (the CPUs this process may run on; --threads N)\n", cpus);
+    if (split == LONG_MAX)
+        printf("chunks: none, a step is one loss_grad call on one thread\n");
+    else
+        printf("chunks: a step of %ld rows or more runs as 2, 4, 8 or 16 chunks on the "
+               "threads, with the same weights on any number of them\n", split);
     for (int l = 0; l < m->n_layers; l++) {
         const nnrt_layer_info *L = &m->layers[l];
         printf("layer %d: %d -> %d %s (W at %zu, b at %zu; spec line %d)\n", l + 1, L->fan_in,

@@ -167,9 +167,10 @@ void nnrt_report_summary(FILE *out, tr_run *r, const char *status, long step, do
         snprintf(batch, sizeof batch, "full batch");
     char ep[32];
     rp_fmt_epoch(step, r->spe, ep, sizeof ep);
-    fprintf(out, "%s: %ld steps (%s epochs, %s, %s lr %g) in %.2f s, %.0f samples/s, %s (%s)\n",
+    fprintf(out, "%s: %ld steps (%s epochs, %s, %s lr %g) in %.2f s, %.0f samples/s, %s (%s), "
+                 "%d thread%s\n",
             m->name, step, ep, batch, nnrt_opt_name(o->cfg.optimizer), (double)o->cfg.lr, wall,
-            sps, m->isa, nnrt_model_why(m));
+            sps, m->isa, nnrt_model_why(m), r->threads, r->threads == 1 ? "" : "s");
     if (r->have_eval) {
         rp_metrics_line(out, m, "train", &r->tr);
         if (r->have_test)
@@ -182,8 +183,8 @@ void nnrt_report_summary(FILE *out, tr_run *r, const char *status, long step, do
         fputs(",\"isa\":", out);
         rp_json_str(out, m->isa);
         fprintf(out, ",\"status\":\"%s\",\"steps\":%ld,\"epochs\":%.6g,\"seconds\":%.3f,"
-                     "\"samples_per_s\":%.1f,\"train_seconds\":%.9g",
-                status, step, (double)step / (double)r->spe, wall, sps, r->train_secs);
+                     "\"samples_per_s\":%.1f,\"train_seconds\":%.9g,\"threads\":%d",
+                status, step, (double)step / (double)r->spe, wall, sps, r->train_secs, r->threads);
         if (r->have_eval) {
             fprintf(out, ",\"train_loss\":%.9g,\"train_%s\":%.9g", r->tr.loss,
                     mse ? "rmse" : "acc", r->tr.acc);

@@ -19,7 +19,12 @@
  * once), a batch buffer (mini-batches of 2 or more), parameters and
  * optimizer state twice (the last checked copy, for divergence), gradient,
  * the model's workspace and an evaluation buffer of at most TR_EVAL_CHUNK
- * rows.
+ * rows; with threads, a gradient per chunk and a workspace per thread.
+ *
+ * Threads (nnrt_threads.c): a step big enough runs loss_grad in chunks on
+ * the threads, an evaluation its blocks of rows; the partition and the
+ * order of the sums never depend on the number of threads, so neither do
+ * the weights.
  *
  * Per step the loop does no more than it must: the batch is a pointer into
  * the data set (full batch, batch 1) or rows gathered from it, the clock is
@@ -159,53 +164,87 @@ static int tr_load_set(const tr_opts *o, const nnrt_model *m, const char *path,
 /* Evaluation                                                           */
 /* ------------------------------------------------------------------ */
 
+/* Rows per task of an evaluation: a multiple of the generated code's
+ * rows per chunk (CH: 32 to 128), so every row is computed as by one
+ * forward call over the whole chunk of the data set. */
+#define TR_EVAL_BLOCK 512L
+
+/* The tasks of one chunk of a data set (rows i0 .. i0+rows), each a block
+ * of TR_EVAL_BLOCK rows with its own loss sum and count of right answers,
+ * added up in block order afterwards: the same sums on any thread count. */
+typedef struct tr_eval_job {
+    const tr_ctx *c;
+    const nnrt_dataset *d;
+    const float *params;
+    long i0, rows;
+    double sum[TR_EVAL_CHUNK / TR_EVAL_BLOCK];
+    long right[TR_EVAL_CHUNK / TR_EVAL_BLOCK];
+} tr_eval_job;
+
+static void tr_eval_block(void *arg, long b, int thread)
+{
+    tr_eval_job *j = arg;
+    const tr_ctx *c = j->c;
+    const nnrt_model *m = c->m;
+    long no = m->n_out, r0 = b * TR_EVAL_BLOCK;
+    long rows = j->rows - r0 < TR_EVAL_BLOCK ? j->rows - r0 : TR_EVAL_BLOCK;
+    nnrt_dataset view = *j->d;
+    view.x = j->d->x + (size_t)(j->i0 + r0) * (size_t)j->d->n_features;
+    view.y = j->d->y + (size_t)(j->i0 + r0) * (size_t)j->d->label_cols;
+    view.m = rows;
+    float *p = c->ebuf + (size_t)r0 * (size_t)no, *y = c->ybuf + (size_t)r0 * (size_t)no;
+    m->forward(j->params, view.x, rows, p, nnrt_threads_ws(c->par, thread));
+    nnrt_make_targets(&view, m, NULL, rows, y);
+    double sum = 0.0;
+    long right = 0;
+    switch (m->loss) {
+    case NNRT_LOSS_BCE:
+        sum = nnrt_bce_sum(p, y, rows * no);
+        for (long k = 0; k < rows * no; k++)
+            right += (p[k] >= 0.5f) == (y[k] >= 0.5f);
+        break;
+    case NNRT_LOSS_CCE:
+        sum = nnrt_cce_sum(p, y, rows, no);
+        for (long i = 0; i < rows; i++) {
+            long best = 0;
+            for (long k = 1; k < no; k++)
+                if (p[i * no + k] > p[i * no + best])
+                    best = k;
+            right += y[i * no + best] >= 0.5f;
+        }
+        break;
+    default:
+        sum = nnrt_mse_sum(p, y, rows * no);
+        break;
+    }
+    j->sum[b] = sum;
+    j->right[b] = right;
+}
+
 static void tr_eval(const tr_ctx *c, const nnrt_dataset *d, const float *params, tr_metrics *r)
 {
     const nnrt_model *m = c->m;
-    long no = m->n_out;
     double sum = 0.0;
-    long right = 0, total = 0;
+    long right = 0;
+    tr_eval_job j = {c, d, params, 0, 0, {0.0}, {0}};
     for (long i0 = 0; i0 < d->m; i0 += c->echunk) {
-        long rows = d->m - i0 < c->echunk ? d->m - i0 : c->echunk;
-        nnrt_dataset view = *d;
-        view.x = d->x + (size_t)i0 * (size_t)d->n_features;
-        view.y = d->y + (size_t)i0 * (size_t)d->label_cols;
-        view.m = rows;
-        m->forward(params, view.x, rows, c->ebuf, c->ws);
-        nnrt_make_targets(&view, m, NULL, rows, c->ybuf);
-        const float *p = c->ebuf, *y = c->ybuf;
-        switch (m->loss) {
-        case NNRT_LOSS_BCE:
-            sum += nnrt_bce_sum(p, y, rows * no);
-            for (long k = 0; k < rows * no; k++)
-                right += (p[k] >= 0.5f) == (y[k] >= 0.5f);
-            total += rows * no;
-            break;
-        case NNRT_LOSS_CCE:
-            sum += nnrt_cce_sum(p, y, rows, no);
-            for (long i = 0; i < rows; i++) {
-                long best = 0;
-                for (long j = 1; j < no; j++)
-                    if (p[i * no + j] > p[i * no + best])
-                        best = j;
-                right += y[i * no + best] >= 0.5f;
-            }
-            total += rows;
-            break;
-        default:
-            sum += nnrt_mse_sum(p, y, rows * no);
-            total += rows * no;
-            break;
+        j.i0 = i0;
+        j.rows = d->m - i0 < c->echunk ? d->m - i0 : c->echunk;
+        long nb = (j.rows + TR_EVAL_BLOCK - 1) / TR_EVAL_BLOCK;
+        nnrt_threads_run(c->par, tr_eval_block, &j, nb, (double)j.rows * m->flops_fwd);
+        for (long b = 0; b < nb; b++) {
+            sum += j.sum[b];
+            right += j.right[b];
         }
     }
     r->right = right;
-    r->total = total;
+    r->total = m->loss == NNRT_LOSS_CCE ? d->m : d->m * (long)m->n_out;
     if (m->loss == NNRT_LOSS_MSE) {
-        r->loss = sum / (double)total;
+        r->loss = sum / (double)r->total;
         r->acc = sqrt(r->loss);
     } else {
         r->loss = sum / (double)d->m;
-        r->acc = (double)right / (double)total;
+        r->acc = (double)right / (double)r->total;
     }
 }
 
@@ -228,6 +267,7 @@ typedef struct tr_state {
 
 static void tr_free(tr_state *s)
 {
+    nnrt_threads_free(s->c.par); /* stops its threads first */
     nnrt_free(s->params);
     nnrt_free(s->good);
     nnrt_free(s->good_state);
@@ -367,7 +407,7 @@ static int tr_load_weights(tr_opts *o, const nnrt_model *m, tr_state *s)
     return 0;
 }
 
-static int tr_alloc_core(const nnrt_model *m, tr_state *s, long echunk)
+static int tr_alloc_core(const nnrt_model *m, tr_state *s, long echunk, int threads)
 {
     s->params = nnrt_alloc(m->n_params * sizeof(float));
     s->grad = nnrt_alloc(m->n_params * sizeof(float));
@@ -380,6 +420,9 @@ static int tr_alloc_core(const nnrt_model *m, tr_state *s, long echunk)
     s->c.ybuf = nnrt_alloc((size_t)echunk * (size_t)m->n_out * sizeof(float));
     if (!s->params || !s->grad || !s->good || !s->state || !s->c.ws || !s->c.ebuf || !s->c.ybuf)
         return tr_oom("parameters and workspace");
+    s->c.par = nnrt_threads_new(m, threads, s->c.ws);
+    if (!s->c.par)
+        return tr_oom("threads");
     return 0;
 }
 
@@ -446,6 +489,8 @@ static int tr_prepare(tr_opts *o, const nnrt_model *m, tr_state *s, long *spe, l
     s->ytrain = nnrt_alloc((size_t)mt * no * sizeof(float));
     if (!s->ytrain)
         return tr_oom("targets");
+    if (nnrt_threads_reserve(s->c.par, B))
+        return tr_oom("gradients of the chunks");
     nnrt_make_targets(&s->train, m, NULL, mt, s->ytrain);
     size_t sf = nnrt_state_floats(m, o->cfg.optimizer);
     s->good_state = nnrt_alloc((sf > 0 ? sf : 1) * sizeof(float));
@@ -500,6 +545,7 @@ typedef struct tr_loop {
     size_t ni, no, np, sf; /* floats: sample, target row, parameters, optimizer state */
     long epoch, k;    /* of the next step: its epoch, and steps done in that epoch */
     long order;       /* the epoch whose order s->idx holds; -1 none */
+    long split;       /* batches of this many rows or more run in chunks (nnrt_threads.c) */
     double loss_sum;  /* the batch losses of the steps run since the caller took them */
     long loss_n, samples;
     double bad_loss;  /* the NaN or inf loss that stopped the steps */
@@ -547,24 +593,30 @@ static inline int tr_steps(tr_loop *L, long end, int checked)
             break;
         }
         const float *x = tx, *y = ty;
+        const long *ix = NULL;
         long n = mt;
         if (L->shuffled) {
             if (order != epoch) {
                 tr_epoch_order(s->idx, mt, L->seed, epoch);
                 order = epoch;
             }
-            const long *ix = s->idx + k * B;
+            ix = s->idx + k * B;
             n = mt - k * B < B ? mt - k * B : B;
-            if (n == 1) {
+        }
+        double loss;
+        if (n >= L->split) {
+            loss = nnrt_threads_loss_grad(s->c.par, params, tx, ty, ix, n, s->xb, s->yb, grad);
+        } else {
+            if (ix && n == 1) {
                 x = tx + (size_t)ix[0] * ni;
                 y = ty + (size_t)ix[0] * no;
-            } else {
+            } else if (ix) {
                 tr_gather(L, ix, n);
                 x = s->xb;
                 y = s->yb;
             }
+            loss = m->loss_grad(params, x, y, n, grad, ws);
         }
-        double loss = m->loss_grad(params, x, y, n, grad, ws);
         if (!isfinite(loss)) {
             L->bad_loss = loss;
             rc = TR_BAD_LOSS;
@@ -697,6 +749,7 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
     L.epoch = s->step / spe;
     L.k = s->step % spe;
     L.order = -1;
+    L.split = nnrt_threads_split_rows(m);
     tr_keep(&L); /* the starting point, whatever it holds */
 
     tr_stop = 0;
@@ -794,6 +847,7 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
     if (nnrt_report_log_close(r) && !status)
         status = TR_EXIT_DATA;
     s->state_floats = nnrt_state_floats(m, opt.kind);
+    r->threads = nnrt_threads_for(s->c.par, L.B); /* as many as started */
     return status;
 }
 
@@ -905,9 +959,11 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
     r.o = &o;
     r.tty = isatty(fileno(stderr));
     r.spe = 1;
+    r.threads = 1;
 
     /* the evaluation chunk: enough for the largest set, at most TR_EVAL_CHUNK */
-    rc = tr_alloc_core(m, &s, TR_EVAL_CHUNK);
+    rc = tr_alloc_core(m, &s, TR_EVAL_CHUNK,
+                       o.threads > 0 ? (int)o.threads : nnrt_threads_available());
     if (rc)
         goto out;
     if (o.load || o.resume) {

@@ -9,9 +9,12 @@
  *   nnrt_report.c   the live line, evaluation lines, the --log CSV, the
  *                   summary and its JSON line
  *   nnrt_predict.c  --predict: the samples in, one line per sample out
+ *   nnrt_threads.c  the threads: a step in chunks with a fixed reduction,
+ *                   jobs of tasks for the evaluation, the pool
  *
  * Each file exports through its own prefix (nnrt_train_, nnrt_flags_,
- * nnrt_report_, nnrt_predict_); the types here are the trainer's (tr_).
+ * nnrt_report_, nnrt_predict_, nnrt_threads_); the types here are the
+ * trainer's (tr_).
  */
 #ifndef NNRT_TRAIN_INTERNAL_H
 #define NNRT_TRAIN_INTERNAL_H
@@ -31,8 +34,9 @@ enum {
     TR_EXIT_INTERRUPTED = 130
 };
 
-#define TR_EVAL_CHUNK 4096L /* rows per forward call when evaluating or predicting */
+#define TR_EVAL_CHUNK 4096L /* rows of the evaluation buffer; per forward call predicting */
 #define TR_GC_LIMIT 1e-2    /* --gradcheck: pass if the error is at most this */
+#define TR_MAX_THREADS 256  /* --threads: at most this many */
 
 /* The command line, parsed (nnrt_flags.c). */
 typedef struct tr_opts {
@@ -43,6 +47,7 @@ typedef struct tr_opts {
     long eval_every;
     const char *save, *load, *resume, *predict, *out, *log;
     const char *isa; /* --isa: the path to run (nnrt_model_select) */
+    long threads;       /* --threads; 0 = every CPU the process may run on */
     long gradcheck, quiet, json, help, info;
     unsigned long long given; /* bit i: flag i of --help's list was given */
 } tr_opts;
@@ -54,10 +59,14 @@ typedef struct tr_metrics {
     long right, total;
 } tr_metrics;
 
+/* The threads (nnrt_threads.c). */
+typedef struct tr_par tr_par;
+
 /* What a forward pass over a data set needs. */
 typedef struct tr_ctx {
     const nnrt_model *m;
-    void *ws;
+    void *ws;    /* thread 0's workspace */
+    tr_par *par; /* the threads */
     float *ebuf; /* outputs: echunk x n_out */
     float *ybuf; /* targets: same */
     long echunk;
@@ -73,6 +82,7 @@ typedef struct tr_run {
     double t0, last_live;
     long step0, total, spe; /* first step, last step, steps per epoch */
     long mtrain;
+    int threads;       /* the threads a step runs on */
     double samples;    /* trained since t0 */
     double train_secs; /* inside loss_grad + update */
     double run_loss;   /* batch losses since the last live refresh */
@@ -117,5 +127,35 @@ void nnrt_report_summary(FILE *out, tr_run *r, const char *status, long step, do
 
 /* nnrt_predict.c: --predict; 0 or an exit status (message printed). */
 int nnrt_predict_run(const tr_opts *o, const tr_ctx *c, const float *params);
+
+/* nnrt_threads.c: training and evaluation on several threads with the
+ * same bits as on one (docs/trainer.md, Threads). */
+/* The CPUs this process may run on (sched_getaffinity), 1 to TR_MAX_THREADS. */
+int nnrt_threads_available(void);
+/* The chunks a loss_grad over n rows runs as: 1 (the plain call), or a
+ * power of two, from the model's FLOPs and parameters and n alone. */
+long nnrt_threads_chunks(const nnrt_model *m, long n);
+/* The fewest rows that make more than one chunk (LONG_MAX: never). */
+long nnrt_threads_split_rows(const nnrt_model *m);
+/* Up to `threads` threads for model m; ws0 is the caller's workspace.  No
+ * thread starts before a job worth it.  NULL when out of memory. */
+tr_par *nnrt_threads_new(const nnrt_model *m, int threads, void *ws0);
+/* The gradient buffers of steps of up to `rows` rows; 0 or -1 (memory). */
+int nnrt_threads_reserve(tr_par *p, long rows);
+void nnrt_threads_free(tr_par *p);
+/* The threads a step of n rows runs on. */
+int nnrt_threads_for(const tr_par *p, long n);
+/* m->loss_grad over n rows in nnrt_threads_chunks(m, n) chunks, the
+ * gradients summed in a fixed order into grad; returns the mean loss.
+ * The rows are x/y (ix NULL), or rows ix[0..n) of x/y, gathered chunk by
+ * chunk into xb/yb (n rows each). */
+double nnrt_threads_loss_grad(tr_par *p, const float *params, const float *x, const float *y,
+                              const long *ix, long n, float *xb, float *yb, float *grad);
+/* A job: tasks 0..ntasks-1 of fn, each run once, on the threads when its
+ * `flops` are worth it, else one after the other on the caller.  `thread`
+ * (0 = the caller) names the workspace a task may use. */
+typedef void (*tr_task_fn)(void *arg, long task, int thread);
+void nnrt_threads_run(tr_par *p, tr_task_fn fn, void *arg, long ntasks, double flops);
+void *nnrt_threads_ws(const tr_par *p, int thread);
 
 #endif /* NNRT_TRAIN_INTERNAL_H */

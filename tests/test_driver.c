@@ -3,7 +3,7 @@
  * hand-written tiny models (test_driver_model.h): flags and their exact
  * messages, data errors, training to a real accuracy, determinism,
  * save/load/resume equality, --predict output, --log rows, divergence,
- * and the gradient check.
+ * the gradient check, and threads (the same bits on 1, 2 and 3).
  *
  * Each run of nnrt_main has its stdout and stderr sent to files, so exit
  * statuses and messages are checked exactly.
@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -148,6 +150,14 @@ static void td_make_data(void)
     td_write("big.csv", "1e9,2e9,-4e9\n-1e9,1e9,-5e9\n2e9,-1e9,7e9\n");
     td_write("badlabel.csv", "0.1,0.2,1\n0.3,0.4,2\n");
     td_write("threecol.csv", "1,2,3,1\n");
+    /* many: 3000 points of blob's rule (evaluated in 6 blocks of 512) */
+    f = fopen(td_path("many.csv"), "w");
+    assert_non_null(f);
+    for (int i = 0; i < 3000; i++) {
+        double a = td_unit(), b = td_unit();
+        fprintf(f, "%.5f,%.5f,%d\n", a, b, a * a + b * b < 0.36 ? 1 : 0);
+    }
+    fclose(f);
 }
 
 static int td_setup(void **state)
@@ -387,7 +397,7 @@ static void test_train_blob(void **state)
     assert_true(td_json("train_loss") < 0.25);
     assert_int_equal((long)td_json("steps"), 300);
     assert_non_null(strstr(td_out, "blob: 300 steps (300 epochs, full batch, adam lr 0.05)"));
-    assert_non_null(strstr(td_out, " samples/s, scalar (the only path compiled in)\n"));
+    assert_non_null(strstr(td_out, " samples/s, scalar (the only path compiled in), 1 thread\n"));
     assert_non_null(strstr(td_out, "{\"model\":\"blob\",\"isa\":\"scalar\","));
     assert_non_null(strstr(td_out, "  train  loss "));
     assert_non_null(strstr(td_out, "  test   loss "));
@@ -718,15 +728,16 @@ static long td_params(const nnrt_model *m, const char *path, float *p)
     return ck.step;
 }
 
-/* tm_poison's update t sets parameter `at` to `val`.  Trained with batch
- * `batch` and optimizer `opt` for `iters` steps, the run must stop exactly
+/* tm_poison's update t sets parameter `at` to `val` (m: tm_poison, or
+ * td_wide, the same network run in chunks on `threads` threads).  Trained
+ * with batch `batch` and optimizer `opt` for `iters` steps, the run must stop exactly
  * as a check after every update would: exit 3, "step t: the update made a
  * parameter NaN or inf (diverged); keeping the weights from step t-1", and
  * --save writes the weights of step t-1: finite, and equal to those of a
  * run of t-1 steps.  (The driver checks the parameters only now and then,
  * and finds the step by running the steps since its last check again.) */
-static void td_poisoned(long t, size_t at, float val, const char *batch, const char *opt,
-                        const char *iters)
+static void td_poisoned_on(const nnrt_model *m, const char *threads, long t, size_t at,
+                           float val, const char *batch, const char *opt, const char *iters)
 {
     const char *tr = td_path("blob.csv"), *w = td_path("poison.w"), *ref = td_path("clean.w");
     char t1[32], want[256];
@@ -736,22 +747,30 @@ static void td_poisoned(long t, size_t at, float val, const char *batch, const c
     tm_poison_def.poison_step = t;
     tm_poison_def.poison_at = at;
     tm_poison_def.poison_val = val;
-    assert_int_equal(td_run(&tm_poison, "p", "--train", tr, "--batch", batch, "--optimizer", opt,
-                            "--iterations", iters, "--save", w, "--quiet", NULL),
+    assert_int_equal(td_run(m, "p", "--train", tr, "--batch", batch, "--optimizer", opt,
+                            "--iterations", iters, "--save", w, "--quiet", "--threads", threads,
+                            NULL),
                      3);
     snprintf(want, sizeof want, "p: step %ld: the update made a parameter NaN or inf (diverged); "
                                 "keeping the weights from step %ld\n", t, t - 1);
     assert_string_equal(td_err, want);
-    assert_int_equal(td_run(&tm_poison, "p", "--train", tr, "--batch", batch, "--optimizer", opt,
-                            "--iterations", t1, "--save", ref, "--quiet", NULL),
+    assert_int_equal(td_run(m, "p", "--train", tr, "--batch", batch, "--optimizer", opt,
+                            "--iterations", t1, "--save", ref, "--quiet", "--threads", threads,
+                            NULL),
                      0);
     float got[64], clean[64];
-    assert_int_equal(td_params(&tm_poison, w, got), t - 1);
-    assert_int_equal(td_params(&tm_poison, ref, clean), t - 1);
-    for (size_t i = 0; i < tm_poison.n_params; i++)
+    assert_int_equal(td_params(m, w, got), t - 1);
+    assert_int_equal(td_params(m, ref, clean), t - 1);
+    for (size_t i = 0; i < m->n_params; i++)
         assert_true(isfinite(got[i]));
-    assert_memory_equal(got, clean, tm_poison.n_params * sizeof(float));
+    assert_memory_equal(got, clean, m->n_params * sizeof(float));
     tm_poison_def.poison_step = 0;
+}
+
+static void td_poisoned(long t, size_t at, float val, const char *batch, const char *opt,
+                        const char *iters)
+{
+    td_poisoned_on(&tm_poison, "1", t, at, val, batch, opt, iters);
 }
 
 static void test_divergence_hidden(void **state)
@@ -1053,6 +1072,192 @@ static void test_outputs_in_place(void **state)
     assert_int_equal(strlen(got) > 0 && strchr(got, ',') != NULL, 1); /* the predictions */
 }
 
+/* ------------------------------------------------------------------ */
+/* Threads                                                              */
+/* ------------------------------------------------------------------ */
+
+/* td_wide: tm_poison's network (tm_blob, with the poison of its update),
+ * under a descriptor that claims `flops_train` FLOPs per sample (a third
+ * of it forward).  At 3e6 the trainer treats it as a model worth
+ * splitting: a step of n >= 2 rows runs as min(16, n rounded down to a
+ * power of two) chunks on the threads, an evaluation of 1024 rows or more
+ * runs its blocks of 512 on the threads.  Its functions note the threads
+ * that call them.
+ *
+ * So that "two threads took part" does not hang on how the threads were
+ * scheduled, td_two makes the first call of a job that runs on the threads
+ * (every loss_grad, a forward over a full block of 512 rows) wait until a
+ * second thread has made one: a worker claims the job's next task.  The
+ * wait gives up after a minute (then the count stays 1 and the test fails). */
+static nnrt_model td_wide;
+static pthread_mutex_t td_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t td_cv = PTHREAD_COND_INITIALIZER;
+static pthread_t td_callers[2][8]; /* [0] loss_grad, [1] forward */
+static int td_ncallers[2];
+static int td_two;
+
+static void td_note(int which, int wait)
+{
+    pthread_t me = pthread_self();
+    pthread_mutex_lock(&td_mu);
+    int k = 0;
+    while (k < td_ncallers[which] && !pthread_equal(td_callers[which][k], me))
+        k++;
+    if (k == td_ncallers[which] && k < 8)
+        td_callers[which][td_ncallers[which]++] = me;
+    pthread_cond_broadcast(&td_cv);
+    if (wait && td_two) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 60;
+        while (td_ncallers[which] < 2 && pthread_cond_timedwait(&td_cv, &td_mu, &until) == 0)
+            ;
+    }
+    pthread_mutex_unlock(&td_mu);
+}
+
+static void td_wide_fwd(const float *p, const float *x, long m, float *out, void *ws)
+{
+    (void)ws;
+    td_note(1, m == 512);
+    tm_forward(&tm_poison_def, p, x, m, out);
+}
+
+static double td_wide_lg(const float *p, const float *x, const float *y, long m, float *g,
+                         void *ws)
+{
+    (void)ws;
+    td_note(0, 1);
+    return tm_loss_grad(&tm_poison_def, td_wide.n_params, p, x, y, m, g);
+}
+
+static void td_wide_upd(float *p, const float *g, float *st, const nnrt_optim *o, long t)
+{
+    tm_update(&tm_poison_def, td_wide.n_params, p, g, st, o, t);
+}
+
+static void td_wide_setup(double flops_train)
+{
+    td_wide = tm_poison;
+    td_wide.forward = td_wide_fwd;
+    td_wide.loss_grad = td_wide_lg;
+    td_wide.update = td_wide_upd;
+    td_wide.flops_train = flops_train;
+    td_wide.flops_fwd = flops_train / 3.0;
+    td_ncallers[0] = td_ncallers[1] = 0;
+    td_two = 0;
+}
+
+/* What a run's --json line says of the trained weights: from "train_loss"
+ * on (the time, the speed and the threads come before it). */
+static void td_metrics(char *buf, size_t cap)
+{
+    const char *p = strstr(td_out, "\"train_loss\"");
+    assert_non_null(p);
+    snprintf(buf, cap, "%s", p);
+}
+
+static void test_threads_flag(void **state)
+{
+    (void)state;
+    const char *tr = td_path("blob.csv");
+    static const struct {
+        const char *value, *err;
+    } bad[] = {
+        {"0", "t: --threads: '0' must be in [1, 256]\n"},
+        {"-2", "t: --threads: '-2' must be in [1, 256]\n"},
+        {"257", "t: --threads: '257' must be in [1, 256]\n"},
+        {"99999999999999999999", "t: --threads: '99999999999999999999' must be in [1, 256]\n"},
+        {"two", "t: --threads: 'two' is not a number\n"},
+        {"1.5", "t: --threads: '1.5' is not a whole number\n"},
+        {"", "t: --threads: '' is not a number\n"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(td_run(&tm_blob, "t", "--train", tr, "--threads", bad[i].value, NULL),
+                         2);
+        assert_string_equal(td_err, bad[i].err);
+        assert_string_equal(td_out, "");
+    }
+    assert_int_equal(td_run(&tm_blob, "t", "--threads", NULL), 2);
+    assert_string_equal(td_err, "t: --threads needs a value (N)\n");
+    assert_int_equal(td_run(&tm_blob, "t", "--help", NULL), 0);
+    assert_non_null(strstr(td_out, "  --threads N            threads for training and evaluation"));
+    assert_int_equal(td_run(&tm_blob, "t", "--info", NULL), 0);
+    assert_non_null(strstr(td_out, "\nthreads "));
+    assert_non_null(strstr(td_out, "\nchunks: a step of "));
+    /* a tiny model's steps stay whole, on the caller alone, whatever --threads says */
+    td_wide_setup(3.0);
+    assert_int_equal(td_run(&td_wide, "t", "--train", td_path("many.csv"), "--iterations", "5",
+                            "--threads=3", "--json", NULL),
+                     0);
+    assert_non_null(strstr(td_out, "), 1 thread\n")); /* after the path and why */
+    assert_non_null(strstr(td_out, "\"threads\":1,"));
+    assert_int_equal(td_ncallers[0], 1);
+    assert_int_equal(td_ncallers[1], 1);
+}
+
+/* The same weights, and the same losses and accuracies, on 1, 2 and 3
+ * threads: full batch (3000 rows in 16 chunks), mini-batches of 30 (16
+ * chunks) and of 7 (4 chunks, the last of each epoch 2 rows in 2), with
+ * sgd, momentum and adam.  Two threads or more run loss_grad and forward
+ * on more than one thread, and the chunks change the weights (against
+ * the same run as one loss_grad per step). */
+static void test_threads_same_weights(void **state)
+{
+    (void)state;
+    const char *many = td_path("many.csv"), *blob = td_path("blob.csv");
+    const struct {
+        const char *train, *batch, *opt, *iters;
+    } cases[] = {
+        {many, "full", "sgd", "12"},
+        {many, "30", "adam", "150"},
+        {blob, "7", "momentum", "45"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char first[512] = "", metrics[512];
+        for (int t = 0; t <= 3; t++) {
+            /* t = 0: the same network without chunks (a tiny model's FLOPs) */
+            char threads[8], want[32];
+            snprintf(threads, sizeof threads, "%d", t ? t : 2);
+            td_wide_setup(t ? 3e6 : 3.0);
+            td_two = t > 1;
+            const char *w = td_path(t == 0 ? "whole.w" : t == 1 ? "t1.w" : "tn.w");
+            assert_int_equal(td_run(&td_wide, "t", "--train", cases[c].train, "--test", many,
+                                    "--batch", cases[c].batch, "--optimizer", cases[c].opt,
+                                    "--iterations", cases[c].iters, "--threads", threads,
+                                    "--quiet", "--json", "--save", w, NULL),
+                             0);
+            assert_string_equal(td_err, "");
+            snprintf(want, sizeof want, "), %d thread%s\n", t ? t : 1,
+                     t > 1 ? "s" : "");
+            assert_non_null(strstr(td_out, want));
+            td_metrics(metrics, sizeof metrics);
+            if (t == 1)
+                snprintf(first, sizeof first, "%s", metrics);
+            if (t > 1) {
+                td_files_equal(td_path("t1.w"), w, 1);
+                assert_string_equal(metrics, first);
+                assert_true(td_ncallers[0] >= 2);
+                assert_true(td_ncallers[1] >= 2);
+            }
+        }
+        td_files_equal(td_path("t1.w"), td_path("whole.w"), 0);
+    }
+}
+
+/* Divergence in chunks on threads: found at the step that made it, the
+ * weights of the step before saved, as on one thread. */
+static void test_threads_divergence(void **state)
+{
+    (void)state;
+    td_wide_setup(3e6);
+    size_t pad = td_wide.n_params - 1;
+    size_t b2 = td_wide.layers[1].b_offset; /* NaN: the next loss is NaN */
+    td_poisoned_on(&td_wide, "2", 7, pad, NAN, "full", "momentum", "50");
+    td_poisoned_on(&td_wide, "3", 301, b2, NAN, "7", "adam", "1000");
+    td_poisoned_on(&td_wide, "1", 301, b2, NAN, "7", "adam", "1000");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1077,6 +1282,9 @@ int main(void)
         cmocka_unit_test(test_label_col_range),
         cmocka_unit_test(test_output_is_input),
         cmocka_unit_test(test_outputs_in_place),
+        cmocka_unit_test(test_threads_flag),
+        cmocka_unit_test(test_threads_same_weights),
+        cmocka_unit_test(test_threads_divergence),
     };
     return cmocka_run_group_tests(tests, td_setup, td_teardown);
 }

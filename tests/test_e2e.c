@@ -7,7 +7,9 @@
  * Each case runs the model's program as a user would (posix_spawn, with
  * NNGEN_EMULATOR in front under a cross build), reads the --json summary
  * line, and checks thresholds; most cases also check --gradcheck and
- * --predict against the data's own labels (read through libnnrt).
+ * --predict against the data's own labels (read through libnnrt).  The
+ * threads_* cases check that a few steps on 1, 2 and 3 threads give the
+ * same weights, byte for byte.
  *
  * Environment: NNGEN_BINARY_DIR (the build), NNGEN_SOURCE_DIR (data/NAME.csv),
  * NNGEN_DATA_DIR (cat/NAME.h5), NNGEN_FASHION_DIR (Fashion-MNIST .gz).
@@ -369,6 +371,73 @@ static void test_fashion(void **state)
     e2e_gradcheck("fashion", te);
 }
 
+/* `model` with the arguments a (up to 12, then NULL) and --threads 1, 2, 3:
+ * the saved weights the same bytes, and the --json line the same from
+ * "train_loss" on (the evaluation of those weights). */
+static void e2e_same_on_threads(const char *model, const char *const *a)
+{
+    static char first[1024];
+    const char *w1 = e2e_tmp("t1.nngw"), *wn = e2e_tmp("tn.nngw");
+    for (int t = 1; t <= 3; t++) {
+        char threads[8];
+        snprintf(threads, sizeof threads, "%d", t);
+        assert_int_equal(e2e_run(model, "--threads", threads, "--quiet", "--json", "--save",
+                                 t == 1 ? w1 : wn, a[0], a[1], a[2], a[3], a[4], a[5], a[6],
+                                 a[7], a[8], a[9], a[10], a[11], NULL),
+                         0);
+        const char *p = strstr(e2e_out, "\"train_loss\"");
+        assert_non_null(p);
+        print_message("%s, %d thread%s: %s", model, t, t > 1 ? "s" : "", p);
+        if (t == 1) {
+            snprintf(first, sizeof first, "%s", p);
+            continue;
+        }
+        assert_string_equal(p, first);
+        struct stat sa, sb;
+        assert_int_equal(stat(w1, &sa), 0);
+        assert_int_equal(stat(wn, &sb), 0);
+        assert_int_equal(sa.st_size, sb.st_size);
+        char *x = malloc((size_t)sa.st_size), *y = malloc((size_t)sa.st_size);
+        assert_non_null(x);
+        assert_non_null(y);
+        FILE *f = fopen(w1, "rb"), *g = fopen(wn, "rb");
+        assert_non_null(f);
+        assert_non_null(g);
+        assert_int_equal(fread(x, 1, (size_t)sa.st_size, f), (size_t)sa.st_size);
+        assert_int_equal(fread(y, 1, (size_t)sa.st_size, g), (size_t)sa.st_size);
+        fclose(f);
+        fclose(g);
+        assert_memory_equal(x, y, (size_t)sa.st_size);
+        free(x);
+        free(y);
+    }
+}
+
+static void test_threads_cat(void **state)
+{
+    (void)state;
+    const char *dd = e2e_env("NNGEN_DATA_DIR");
+    const char *tr = e2e_need(e2e_join(dd, "cat/train_catvnoncat.h5"));
+    const char *te = e2e_need(e2e_join(dd, "cat/test_catvnoncat.h5"));
+    const char *a[12] = {"--train", tr, "--test", te, "--iterations", "4"};
+    e2e_same_on_threads("cat", a);
+}
+
+static void test_threads_fashion(void **state)
+{
+    (void)state;
+    const char *fd = e2e_env("NNGEN_FASHION_DIR");
+    char tr[1024], te[1024]; /* e2e_join's buffers are reused */
+    snprintf(tr, sizeof tr, "%s", e2e_need(e2e_join(fd, "train-images-idx3-ubyte.gz")));
+    snprintf(te, sizeof te, "%s", e2e_need(e2e_join(fd, "t10k-images-idx3-ubyte.gz")));
+    e2e_need(e2e_join(fd, "train-labels-idx1-ubyte.gz"));
+    e2e_need(e2e_join(fd, "t10k-labels-idx1-ubyte.gz"));
+    const char *a[12] = {"--train", tr, "--test", te, "--iterations", "6", "--batch", "64"};
+    e2e_same_on_threads("fashion", a);
+    const char *b[12] = {"--train", tr, "--iterations", "3", "--batch", "256"};
+    e2e_same_on_threads("fashion", b);
+}
+
 /* ------------------------------------------------------------------ */
 
 static int e2e_setup(void **state)
@@ -394,9 +463,12 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_sex, e2e_setup, e2e_teardown),
         cmocka_unit_test_setup_teardown(test_house, e2e_setup, e2e_teardown),
         cmocka_unit_test_setup_teardown(test_fashion, e2e_setup, e2e_teardown),
+        cmocka_unit_test_setup_teardown(test_threads_cat, e2e_setup, e2e_teardown),
+        cmocka_unit_test_setup_teardown(test_threads_fashion, e2e_setup, e2e_teardown),
     };
     if (argc != 2) {
-        fprintf(stderr, "usage: %s CASE   (logreg_cat, cat2, cat, xor, sex, house, fashion)\n",
+        fprintf(stderr, "usage: %s CASE   (logreg_cat, cat2, cat, xor, sex, house, fashion, "
+                        "threads_cat, threads_fashion)\n",
                 argv[0]);
         return 2;
     }
