@@ -59,8 +59,7 @@ static const fl_flag fl_flags[] = {
     {"--eval-every", FK_COUNT, FL_OFF(eval_every), "N",
      "evaluate every N epochs (--epochs) or steps (--iterations); default: ~20 per run"},
     {"--threads", FK_THREADS, FL_OFF(threads), "N",
-     "threads for training and evaluation; the same weights with any N (default: every CPU "
-     "this process may run on)"},
+     "threads for training and evaluation; the same weights on any N"},
     {"--save", FK_STR, FL_OFF(save), "FILE", "write weights + optimizer state at the end"},
     {"--load", FK_STR, FL_OFF(load), "FILE", "start from these weights (step 0)"},
     {"--resume", FK_STR, FL_OFF(resume), "FILE",
@@ -505,7 +504,7 @@ void nnrt_flags_help(const nnrt_model *m, FILE *out)
         if (r.h)
             nnrt_hparam_format(r.h, &m->defaults, def, sizeof def);
         else if (r.f->kind == FK_THREADS)
-            snprintf(def, sizeof def, "%d", nnrt_threads_available());
+            snprintf(def, sizeof def, "%d: the CPUs it may use", nnrt_threads_available());
         fprintf(out, "  %-22s %s%s%s%s\n", left, r.help, def[0] ? " [" : "", def,
                 def[0] ? "]" : "");
     }

@@ -46,14 +46,20 @@
 
 #include "nnrt_train_internal.h"
 
-/* The partition (nnrt_threads_chunks).  A chunk holds at least
- * TR_PAR_CHUNK_FLOPS of loss_grad's work (2 MFLOP: about 20 us of one core
- * at 100 GFLOP/s, some twenty times what handing it to a waiting worker
- * costs), and at least TR_PAR_PARAM_FLOPS per parameter of the model (its
- * gradient buffer costs the reduction a pass over n_params floats; at 128
- * FLOPs per parameter that pass is a few percent of the chunk's work). */
+/* The partition (nnrt_threads_chunks).  A step of W FLOPs (rows times
+ * flops_train) in K chunks takes, on K threads, W/K of work plus what every
+ * chunk costs beyond its share of W: its own pass over the parameters (the
+ * gradient loss_grad clears and fills, the weights read again, its part
+ * of the reduction), about C = TR_PAR_PARAM_FLOPS FLOPs' worth per
+ * parameter P (measured on cat: each chunk past the first costs ~0.6 ns
+ * per parameter at ~100 GFLOP/s).  W/K + K C P is least at
+ * K = sqrt(W / (C P)); K is the largest power of two not above that (more
+ * chunks than threads cost every run, fewer cost only machines with more
+ * CPUs than chunks), at most TR_PAR_MAX_CHUNKS and n, with at least
+ * TR_PAR_CHUNK_FLOPS per chunk (2 MFLOP: about 20 us of one core, some
+ * twenty times what handing it to a waiting worker costs). */
 #define TR_PAR_CHUNK_FLOPS 2e6
-#define TR_PAR_PARAM_FLOPS 128.0
+#define TR_PAR_PARAM_FLOPS 64.0
 #define TR_PAR_MAX_CHUNKS 16 /* a power of two: 1, 2, 4, ... chunks */
 
 #define TP_RED_RANGE 16384L /* floats per task of the reduction */
@@ -116,23 +122,22 @@ int nnrt_threads_available(void)
 long nnrt_threads_chunks(const nnrt_model *m, long n)
 {
     double work = (double)n * m->flops_train;
-    double per = TR_PAR_PARAM_FLOPS * (double)m->n_params;
-    if (per < TR_PAR_CHUNK_FLOPS)
-        per = TR_PAR_CHUNK_FLOPS;
+    double cp = TR_PAR_PARAM_FLOPS * (double)m->n_params;
     long k = 1;
-    while (2 * k <= TR_PAR_MAX_CHUNKS && 2 * k <= n && work >= (double)(2 * k) * per)
+    while (2 * k <= TR_PAR_MAX_CHUNKS && 2 * k <= n &&
+           work >= (double)(2 * k) * TR_PAR_CHUNK_FLOPS && work >= (double)(4 * k * k) * cp)
         k *= 2;
     return k;
 }
 
 long nnrt_threads_split_rows(const nnrt_model *m)
 {
-    double per = TR_PAR_PARAM_FLOPS * (double)m->n_params;
-    if (per < TR_PAR_CHUNK_FLOPS)
-        per = TR_PAR_CHUNK_FLOPS;
-    if (!(m->flops_train > 0.0) || 2.0 * per / m->flops_train >= (double)LONG_MAX / 2)
+    double need = 4.0 * TR_PAR_PARAM_FLOPS * (double)m->n_params; /* two chunks */
+    if (need < 2.0 * TR_PAR_CHUNK_FLOPS)
+        need = 2.0 * TR_PAR_CHUNK_FLOPS;
+    if (!(m->flops_train > 0.0) || need / m->flops_train >= (double)LONG_MAX / 2)
         return LONG_MAX;
-    long n = (long)ceil(2.0 * per / m->flops_train);
+    long n = (long)ceil(need / m->flops_train);
     while (n > 2 && nnrt_threads_chunks(m, n - 1) > 1) /* rounding */
         n--;
     while (nnrt_threads_chunks(m, n) < 2)

@@ -37,7 +37,7 @@ endforeach()
 
 # Threads: a few steps on 1, 2 and 3 threads give the same weights, byte for
 # byte, and the same evaluation (docs/trainer.md, Threads): cat's full batch
-# (4 chunks) and Fashion-MNIST's mini-batches of 64 and 256 (2 and 8 chunks).
+# (2 chunks) and Fashion-MNIST's mini-batches of 64 and 256 (2 and 4 chunks).
 # Fashion-MNIST stays x86-only, as e2e_fashion (docs/arm.md): its 70000
 # images take 9 minutes under qemu-aarch64.
 nng_e2e(threads_cat cat e2e hdf5)
