@@ -112,10 +112,23 @@ static int usage_error(const char *fmt, ...)
 /* The command line                                                     */
 /* ------------------------------------------------------------------ */
 
+/* What the output says of a path the user gave (SPEC, -o FILE): the path
+ * itself when relative, its base name when absolute, so that the same
+ * spec compiled from two build directories (nngen_add_model runs nngen in
+ * the source directory with -o /abs/build/NAME.c) gives the same bytes. */
+static const char *main_embedded(const char *path)
+{
+    if (!path || path[0] != '/')
+        return path;
+    const char *b = strrchr(path, '/');
+    return b[1] ? b + 1 : path;
+}
+
 /* argv joined by spaces, each argument quoted for a POSIX shell if it
  * needs it; argv[0] is written as "nngen" so that the text does not depend
- * on where nngen was run from. */
-static char *main_cmdline(int argc, char **argv)
+ * on where nngen was run from, and an absolute SPEC or -o path (cli's, which
+ * point into argv) as its base name (main_embedded). */
+static char *main_cmdline(int argc, char **argv, const main_cli *cli)
 {
     size_t cap = 16;
     for (int i = 1; i < argc; i++)
@@ -124,8 +137,19 @@ static char *main_cmdline(int argc, char **argv)
     if (!s)
         return NULL;
     p += sprintf(p, "nngen");
+    char arg[4096];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        size_t alen = strlen(a);
+        const char *paths[2] = {cli->spec, cli->out};
+        for (int k = 0; k < 2; k++)
+            if (paths[k] && paths[k] >= a && paths[k] < a + alen && paths[k][0] == '/' &&
+                alen < sizeof arg) {
+                /* the path is a's tail (SPEC, "-o" FILE, "-oFILE", "--output=FILE") */
+                snprintf(arg, sizeof arg, "%.*s%s", (int)(paths[k] - a), a,
+                         main_embedded(paths[k]));
+                a = arg;
+            }
         int plain = a[0] != '\0';
         for (const char *c = a; *c; c++)
             if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -148,6 +172,37 @@ static char *main_cmdline(int argc, char **argv)
     }
     *p = '\0';
     return s;
+}
+
+/* The option an unknown one was meant to be, or NULL.  A short option
+ * ("-V") is one letter: an edit away from every other ("-o", "-h"), so
+ * spelling says nothing; it is taken for the short option of the other
+ * case, else for the one long option starting with its letter ("-V",
+ * "-v": --version).  A long option gets the closest long one. */
+static const char *main_did_you_mean(const char *name)
+{
+    const char *words[16];
+    size_t w = 0;
+    if (name[0] == '-' && name[1] != '-' && name[1] != '\0' && name[2] == '\0') {
+        char lower = (char)(name[1] >= 'A' && name[1] <= 'Z' ? name[1] - 'A' + 'a' : name[1]);
+        const char *hit = NULL;
+        int hits = 0;
+        for (size_t j = 0; main_options[j].name; j++) {
+            const char *o = main_options[j].name;
+            if (o[1] != '-' && o[1] == lower)
+                return o;
+            if (o[1] == '-' && o[2] == lower) {
+                hit = o;
+                hits++;
+            }
+        }
+        return hits == 1 ? hit : NULL;
+    }
+    for (size_t j = 0; main_options[j].name; j++)
+        if (main_options[j].name[1] == '-')
+            words[w++] = main_options[j].name;
+    words[w] = NULL;
+    return nnrt_did_you_mean(name, words);
 }
 
 /* --list-isas: the rows of the ISA table (compiler/isa.c), in its order,
@@ -204,12 +259,7 @@ static int main_args(int argc, char **argv, main_cli *c)
         while (main_options[k].name && strcmp(main_options[k].name, name) != 0)
             k++;
         if (!main_options[k].name) {
-            const char *words[16];
-            size_t w = 0;
-            for (size_t j = 0; main_options[j].name; j++)
-                words[w++] = main_options[j].name;
-            words[w] = NULL;
-            const char *best = nnrt_did_you_mean(name, words);
+            const char *best = main_did_you_mean(name);
             if (best)
                 return usage_error("unknown option '%s' (did you mean '%s'?)", name, best);
             return usage_error("unknown option '%s' (see nngen --help)", name);
@@ -405,7 +455,9 @@ int main(int argc, char **argv)
         nng_spec_free(&s);
         return MAIN_OK;
     }
-    c.cmdline = main_cmdline(argc, argv);
+    c.cmdline = main_cmdline(argc, argv, &c);
+    if (!c.summary) /* the generated header's and the descriptor's spec path */
+        s.path = main_embedded(s.path);
     if (!c.cmdline) {
         fprintf(stderr, "nngen: out of memory\n");
         nng_spec_free(&s);
