@@ -360,7 +360,8 @@ typedef enum nnrt_format {
     NNRT_FMT_CSV,
     NNRT_FMT_IDX,
     NNRT_FMT_NPY,      /* numpy .npy (features; labels in a second .npy) */
-    NNRT_FMT_NPZ       /* numpy .npz (arrays x_name, y_name) */
+    NNRT_FMT_NPZ,      /* numpy .npz (arrays x_name, y_name) */
+    NNRT_FMT_TSV       /* CSV with tabs between the columns */
 } nnrt_format;
 
 typedef struct nnrt_load_opts {

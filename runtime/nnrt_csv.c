@@ -2,8 +2,10 @@
  * nnrt_csv.c -- the CSV loader, plain or gzip-compressed (docs/data.md).
  * nnrt_load calls nnrt_csv_load once the file is known to be CSV.
  *
- * Comma-separated numbers, one sample per line; blank lines skipped; an
- * optional header line; no quoting.  Read through zlib so .csv.gz works.
+ * Comma-separated numbers (or tab-separated: TSV, the same loader with
+ * another separator), one sample per line; blank lines skipped; an
+ * optional header line; no quoting.  Read through zlib so .csv.gz works,
+ * front to back only, so standard input ("-") works too.
  */
 #include "nnrt_data_internal.h"
 
@@ -14,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
@@ -109,20 +112,20 @@ static int csv_is_blank(const char *s)
     return *s == '\0';
 }
 
-static int csv_count_fields(const char *s)
+static int csv_count_fields(const char *s, char sep)
 {
     int n = 1;
     for (; *s; s++)
-        n += *s == ',';
+        n += *s == sep;
     return n;
 }
 
 /* The next field of the line at *s: [*b, *t) trimmed of spaces and tabs
- * (and a trailing CR); *s moves past its comma.  Returns 1 if it was the
- * line's last field. */
-static int csv_field(const char **s, const char **b, const char **t)
+ * (and a trailing CR); *s moves past its separator.  Returns 1 if it was
+ * the line's last field. */
+static int csv_field(const char **s, char sep, const char **b, const char **t)
 {
-    const char *end = strchr(*s, ',');
+    const char *end = strchr(*s, sep);
     int last = end == NULL;
     if (last)
         end = *s + strlen(*s);
@@ -230,12 +233,12 @@ static int csv_number(const char *b, const char *end, float *v)
 }
 
 /* 1 if every field of the line fails to parse as a number (a header). */
-static int csv_looks_like_header(const char *s)
+static int csv_looks_like_header(const char *s, char sep)
 {
     for (;;) {
         const char *b, *t;
         float v;
-        int last = csv_field(&s, &b, &t);
+        int last = csv_field(&s, sep, &b, &t);
         if (csv_number(b, t, &v) == 0)
             return 0;
         if (last)
@@ -247,6 +250,7 @@ typedef struct csv_out {
     float *x, *y;
     size_t rows, cap; /* rows filled, rows allocated */
     int ncols, nf, k, lab0;
+    char sep; /* ',' or '\t' */
 } csv_out;
 
 /* Room for more rows: twice as many, at most the limit of the data set's
@@ -281,7 +285,7 @@ static int csv_grow(csv_out *c, const char *path, long lineno, const nnrt_load_o
 static int csv_row(csv_out *c, const char *s, const char *path, long lineno,
                    const nnrt_load_opts *o, nnrt_err *e)
 {
-    int found = csv_count_fields(s);
+    int found = csv_count_fields(s, c->sep);
     if (found != c->ncols)
         return nnrt_errorf(e, "%s:%ld: expected %d columns, found %d", path, lineno, c->ncols,
                            found);
@@ -293,13 +297,16 @@ static int csv_row(csv_out *c, const char *s, const char *path, long lineno,
     for (int col = 0; col < c->ncols; col++) {
         const char *b, *t;
         float v;
-        csv_field(&s, &b, &t);
+        csv_field(&s, c->sep, &b, &t);
         if (b == t)
             return nnrt_errorf(e, "%s:%ld: column %d: empty field", path, lineno, col + 1);
         if (csv_number(b, t, &v)) {
             size_t n = (size_t)(t - b);
-            const char *hint = memchr(b, ';', n) || memchr(b, '\t', n)
-                                   ? " (columns are separated by ',' only)" : "";
+            const char *hint = c->sep == ','
+                                   ? (memchr(b, ';', n) || memchr(b, '\t', n)
+                                          ? " (columns are separated by ',' only)" : "")
+                                   : memchr(b, ',', n) || memchr(b, ';', n)
+                                       ? " (columns are separated by tabs only)" : "";
             char shown[48]; /* the field, at most 40 bytes, unprintable ones as '?' */
             size_t k = n > 40 ? 40 : n;
             for (size_t i = 0; i < k; i++)
@@ -317,9 +324,13 @@ static int csv_row(csv_out *c, const char *s, const char *path, long lineno,
     return 0;
 }
 
-int nnrt_csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nnrt_err *e)
+int nnrt_csv_load(const char *path, char sep, const nnrt_load_opts *o, nnrt_dataset *d,
+                  nnrt_err *e)
 {
-    if (nnrt_data_check_path(path, NULL, e))
+    int in = strcmp(path, "-") == 0; /* standard input */
+    if (in)
+        path = "<stdin>";
+    else if (nnrt_data_check_path(path, NULL, e))
         return -1;
     csv_reader r = {0};
     csv_out c = {0};
@@ -329,12 +340,20 @@ int nnrt_csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nn
     if (!r.blk)
         return nnrt_errorf(e, "%s: out of memory", path);
     errno = 0;
-    r.gz = gzopen(path, "rb");
+    if (in) { /* a copy of fd 0: gzclose closes it, standard input stays open */
+        int fd = dup(STDIN_FILENO);
+        r.gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+        if (fd >= 0 && !r.gz)
+            close(fd);
+    } else {
+        r.gz = gzopen(path, "rb");
+    }
     if (!r.gz) {
         free(r.blk);
         return nnrt_errorf(e, "%s: %s", path, errno ? strerror(errno) : "cannot open");
     }
     c.k = k;
+    c.sep = sep;
     int first = 1;
     while ((got = csv_getline(&r, path, e)) == 1) {
         if (r.lineno == 1 && strncmp(r.line, "\xEF\xBB\xBF", 3) == 0) /* UTF-8 BOM */
@@ -343,7 +362,7 @@ int nnrt_csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nn
             continue;
         if (first) {
             first = 0;
-            c.ncols = csv_count_fields(r.line);
+            c.ncols = csv_count_fields(r.line, sep);
             if (o->features > 0 && o->label_col < 0 && c.ncols == o->features)
                 k = c.k = 0; /* features only: no label columns */
             if (o->label_col >= 0 && o->label_col > c.ncols - k) {
@@ -357,18 +376,20 @@ int nnrt_csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nn
                 goto done;
             }
             if (c.ncols <= k || c.ncols == 0) {
-                int sep = strchr(r.line, ';') || strchr(r.line, '\t');
+                int other = sep == ',' ? strchr(r.line, ';') || strchr(r.line, '\t')
+                                       : strchr(r.line, ';') || strchr(r.line, ',');
                 nnrt_errorf(e, "%s:%ld: %d column%s no features beside %d label column%s%s",
                             path, r.lineno, c.ncols, c.ncols == 1 ? " leaves" : "s leave", k,
                             k == 1 ? "" : "s",
-                            sep ? " (columns are separated by ',' only)" : "");
+                            !other ? "" : sep == ',' ? " (columns are separated by ',' only)"
+                                                     : " (columns are separated by tabs only)");
                 goto done;
             }
             c.nf = c.ncols - k;
             if (nnrt_data_check_features(path, o, (size_t)c.nf, e))
                 goto done;
             c.lab0 = o->label_col >= 0 ? o->label_col : c.ncols - k;
-            int header = o->header < 0 ? csv_looks_like_header(r.line) : o->header;
+            int header = o->header < 0 ? csv_looks_like_header(r.line, sep) : o->header;
             if (header)
                 continue;
         }

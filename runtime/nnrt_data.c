@@ -1,8 +1,9 @@
 /*
  * nnrt_data.c -- the one entry point for data sets (docs/data.md): the
- * format by its first bytes and name, nnrt_load handing the file to its
- * loader (nnrt_csv.c, nnrt_idx.c, nnrt_hdf5.c), freeing, checking a data
- * set against a model, and target rows.
+ * format by its first bytes and name (or --format's word), nnrt_load
+ * handing the file to its loader (nnrt_csv.c, nnrt_idx.c, nnrt_hdf5.c,
+ * nnrt_npy_data.c), standard input ("-", CSV or TSV only), freeing,
+ * checking a data set against a model, and target rows.
  *
  * Every loader writes the features straight into the one float array the
  * data set keeps (m x n_features); nothing holds a second copy of them:
@@ -27,7 +28,7 @@
 
 static void data_set_path(nnrt_dataset *d, const char *path)
 {
-    snprintf(d->path, sizeof d->path, "%s", path);
+    snprintf(d->path, sizeof d->path, "%s", strcmp(path, "-") == 0 ? "<stdin>" : path);
 }
 
 void nnrt_load_opts_default(nnrt_load_opts *o)
@@ -100,12 +101,12 @@ static int data_sniff(const char *path, nnrt_format *fmt, nnrt_err *e)
             *fmt = NNRT_FMT_IDX;
             return 0;
         }
-        if (nnrt_data_ends_with(path, ".csv.gz")) {
-            *fmt = NNRT_FMT_CSV;
+        if (nnrt_data_ends_with(path, ".csv.gz") || nnrt_data_ends_with(path, ".tsv.gz")) {
+            *fmt = nnrt_data_ends_with(path, ".csv.gz") ? NNRT_FMT_CSV : NNRT_FMT_TSV;
             return 0;
         }
         return nnrt_errorf(e, "%s: gzip-compressed, but not an IDX file inside (and not named "
-                              ".csv.gz)", path);
+                              ".csv.gz or .tsv.gz)", path);
     }
     if (n >= 6 && memcmp(b, "\x93NUMPY", 6) == 0) { /* numpy (nnrt_npy_data.c) */
         *fmt = NNRT_FMT_NPY;
@@ -119,8 +120,8 @@ static int data_sniff(const char *path, nnrt_format *fmt, nnrt_err *e)
         *fmt = NNRT_FMT_IDX;
         return 0;
     }
-    if (nnrt_data_ends_with(path, ".csv")) {
-        *fmt = NNRT_FMT_CSV;
+    if (nnrt_data_ends_with(path, ".csv") || nnrt_data_ends_with(path, ".tsv")) {
+        *fmt = nnrt_data_ends_with(path, ".csv") ? NNRT_FMT_CSV : NNRT_FMT_TSV;
         return 0;
     }
     if (n == 0)
@@ -131,7 +132,45 @@ static int data_sniff(const char *path, nnrt_format *fmt, nnrt_err *e)
         return nnrt_errorf(e, "%s: not a numpy %s file (bad magic)", path,
                            nnrt_data_ends_with(path, ".npy") ? ".npy" : ".npz");
     return nnrt_errorf(e, "%s: unknown data format (expected HDF5, IDX, gzip-compressed IDX, "
-                          ".npy, .npz or a .csv file)", path);
+                          ".npy, .npz, or a file named .csv or .tsv; --format names one)", path);
+}
+
+/* --format's words, in the order NNRT_DATA_FORMATS lists them. */
+static const struct {
+    const char *word;
+    nnrt_format fmt;
+} data_formats[] = {{"csv", NNRT_FMT_CSV}, {"tsv", NNRT_FMT_TSV},  {"idx", NNRT_FMT_IDX},
+                    {"hdf5", NNRT_FMT_HDF5}, {"npz", NNRT_FMT_NPZ}, {"npy", NNRT_FMT_NPY}};
+
+int nnrt_data_format_of(const char *word, nnrt_format *fmt)
+{
+    for (size_t i = 0; i < sizeof data_formats / sizeof data_formats[0]; i++)
+        if (strcmp(word, data_formats[i].word) == 0) {
+            *fmt = data_formats[i].fmt;
+            return 0;
+        }
+    return -1;
+}
+
+static const char *data_format_word(nnrt_format fmt)
+{
+    for (size_t i = 0; i < sizeof data_formats / sizeof data_formats[0]; i++)
+        if (data_formats[i].fmt == fmt)
+            return data_formats[i].word;
+    return "?";
+}
+
+int nnrt_data_labels_file(const char *path, const nnrt_load_opts *o, char *out, size_t cap)
+{
+    nnrt_format fmt = o ? o->format : NNRT_FMT_AUTO;
+    nnrt_err e;
+    const char *kind;
+    if ((o && o->labels_path) || !path || strcmp(path, "-") == 0 ||
+        nnrt_data_check_path(path, &kind, &e) || kind)
+        return -1;
+    if (fmt == NNRT_FMT_AUTO && data_sniff(path, &fmt, &e))
+        return -1;
+    return fmt == NNRT_FMT_IDX ? nnrt_idx_labels_path(path, out, cap) : -1;
 }
 
 int nnrt_load(const char *path, const nnrt_load_opts *opts, nnrt_dataset *out, nnrt_err *e)
@@ -153,24 +192,36 @@ int nnrt_load(const char *path, const nnrt_load_opts *opts, nnrt_dataset *out, n
         o.features > NNRT_MAX_VALUES)
         return nnrt_errorf(e, "%s: %d label columns or %d features is out of range (0..%d)",
                            path, o.label_cols, o.features, NNRT_MAX_VALUES);
-    const char *kind;
-    if (nnrt_data_check_path(path, &kind, e))
-        return -1;
+    const char *kind = "standard input";
     nnrt_format fmt = o.format;
+    if (strcmp(path, "-") == 0) { /* standard input: CSV unless --format says TSV */
+        if (fmt == NNRT_FMT_AUTO)
+            fmt = NNRT_FMT_CSV;
+        if (fmt != NNRT_FMT_CSV && fmt != NNRT_FMT_TSV)
+            return nnrt_errorf(e, "<stdin>: standard input is read as CSV or TSV only (%s needs "
+                                  "a file it can seek in or reopen)", data_format_word(fmt));
+    } else if (nnrt_data_check_path(path, &kind, e)) {
+        return -1;
+    }
     /* A pipe or a device is read once, as it comes: sniffing its first
      * bytes would lose them, and only CSV is read front to back alone. */
     if (kind && fmt == NNRT_FMT_AUTO &&
         (nnrt_data_ends_with(path, ".csv") || nnrt_data_ends_with(path, ".csv.gz")))
         fmt = NNRT_FMT_CSV;
-    if (kind && fmt != NNRT_FMT_CSV)
-        return nnrt_errorf(e, "%s: is %s, not a regular file (only a CSV file named .csv or "
-                              ".csv.gz is read from a pipe or device)", path, kind);
+    if (kind && fmt == NNRT_FMT_AUTO &&
+        (nnrt_data_ends_with(path, ".tsv") || nnrt_data_ends_with(path, ".tsv.gz")))
+        fmt = NNRT_FMT_TSV;
+    if (kind && fmt != NNRT_FMT_CSV && fmt != NNRT_FMT_TSV)
+        return nnrt_errorf(e, "%s: is %s, not a regular file (only CSV or TSV, named .csv or "
+                              ".tsv or given --format, is read from a pipe or device)", path,
+                           kind);
     if (fmt == NNRT_FMT_AUTO && data_sniff(path, &fmt, e))
         return -1;
     int rc;
     switch (fmt) {
     case NNRT_FMT_CSV:
-        rc = nnrt_csv_load(path, &o, out, e);
+    case NNRT_FMT_TSV:
+        rc = nnrt_csv_load(path, fmt == NNRT_FMT_TSV ? '\t' : ',', &o, out, e);
         break;
     case NNRT_FMT_IDX:
         rc = nnrt_idx_load(path, &o, out, e);

@@ -21,8 +21,10 @@
  * *out left empty.  `o` is complete (no NULL), with o->scale already
  * resolved (never 0).  nnrt_load sets out->path afterwards. */
 
-/* CSV, plain or gzip (nnrt_csv.c). */
-int nnrt_csv_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out, nnrt_err *e);
+/* CSV, plain or gzip, its columns separated by sep (',' or '\t' for TSV);
+ * path "-" is standard input (nnrt_csv.c). */
+int nnrt_csv_load(const char *path, char sep, const nnrt_load_opts *o, nnrt_dataset *out,
+                  nnrt_err *e);
 
 /* IDX, plain or gzip, with its labels file (nnrt_idx.c). */
 int nnrt_idx_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out, nnrt_err *e);
@@ -68,6 +70,20 @@ int nnrt_data_check_features(const char *path, const nnrt_load_opts *o, size_t n
  * -1 with e filled. */
 int nnrt_data_check_bytes(const char *path, const nnrt_load_opts *o, size_t m, size_t nf,
                           size_t k, nnrt_err *e);
+
+/* --format's words (nnrt_data.c): the format a word names; 0, or -1 for
+ * none of NNRT_DATA_FORMATS. */
+#define NNRT_DATA_FORMATS "csv, tsv, idx, hdf5, npz, npy"
+int nnrt_data_format_of(const char *word, nnrt_format *fmt);
+
+/* The labels file nnrt_load reads beside path when o names none (an IDX
+ * file's, derived from its name: train-images-idx3-ubyte.gz ->
+ * train-labels-idx1-ubyte.gz) into out; 0, or -1 if there is none. */
+int nnrt_data_labels_file(const char *path, const nnrt_load_opts *o, char *out, size_t cap);
+
+/* The same name derivation (nnrt_idx.c), the other compression taken when
+ * only it exists; 0, or -1 if the name has no "images" to derive from. */
+int nnrt_idx_labels_path(const char *path, char *out, size_t cap);
 
 /* Case-insensitive "does s end with suffix". */
 int nnrt_data_ends_with(const char *s, const char *suffix);

@@ -236,29 +236,35 @@ static int idx_labels_name(const char *path, char *out, size_t cap)
     return 0;
 }
 
+int nnrt_idx_labels_path(const char *path, char *out, size_t cap)
+{
+    if (idx_labels_name(path, out, cap))
+        return -1;
+    /* If only the other compression of the derived name exists, use it. */
+    struct stat st;
+    if (stat(out, &st) != 0) {
+        char alt[4096];
+        size_t n = strlen(out);
+        int ok;
+        if (nnrt_data_ends_with(out, ".gz"))
+            ok = snprintf(alt, sizeof alt, "%.*s", (int)(n - 3), out) > 0;
+        else
+            ok = snprintf(alt, sizeof alt, "%s.gz", out) < (int)sizeof alt;
+        if (ok && strlen(alt) < cap && stat(alt, &st) == 0)
+            memcpy(out, alt, strlen(alt) + 1);
+    }
+    return 0;
+}
+
 int nnrt_idx_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nnrt_err *e)
 {
     idx_file img, lab;
     char lpath[4096];
     const char *labels = o->labels_path;
     if (!labels) {
-        if (idx_labels_name(path, lpath, sizeof lpath))
+        if (nnrt_idx_labels_path(path, lpath, sizeof lpath))
             return nnrt_errorf(e, "%s: cannot derive the labels file name (expected "
                                   "'...-images-idx3-ubyte[.gz]'); name the labels file", path);
-        /* If only the other compression of the derived name exists, use it. */
-        struct stat st;
-        if (stat(lpath, &st) != 0) {
-            char alt[sizeof lpath];
-            size_t n = strlen(lpath);
-            int ok;
-            if (nnrt_data_ends_with(lpath, ".gz")) {
-                ok = snprintf(alt, sizeof alt, "%.*s", (int)(n - 3), lpath) > 0;
-            } else {
-                ok = snprintf(alt, sizeof alt, "%s.gz", lpath) < (int)sizeof alt;
-            }
-            if (ok && stat(alt, &st) == 0)
-                memcpy(lpath, alt, sizeof lpath);
-        }
         labels = lpath;
     }
     if (idx_open(&img, path, e))

@@ -12,6 +12,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -298,14 +299,14 @@ static void test_not_data(void **state)
     static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13};
     const char *p = put("picture.png", png, sizeof png);
     expect_fail(p, NULL, "%s: unknown data format (expected HDF5, IDX, gzip-compressed IDX, .npy, "
-                         ".npz or a .csv file)", p);
+                         ".npz, or a file named .csv or .tsv; --format names one)", p);
     p = put("picture.h5", png, sizeof png);
     expect_fail(p, NULL, "%s: not an HDF5 file (bad magic)", p);
     p = put("nothing", "", 0);
     expect_fail(p, NULL, "%s: empty file", p);
     p = put_gz("notes.txt.gz", "hello, world\n", 13);
     expect_fail(p, NULL, "%s: gzip-compressed, but not an IDX file inside (and not named "
-                         ".csv.gz)", p);
+                         ".csv.gz or .tsv.gz)", p);
     p = tp("missing.csv");
     expect_fail(p, NULL, "%s: No such file or directory", p);
     expect_fail(nng_tmpdir, NULL, "%s: is a directory, not a data file", nng_tmpdir);
@@ -531,7 +532,7 @@ static void test_csv_empty_and_gz(void **state)
     /* Not named .csv: only with the format given. */
     p = put_s("table.txt", "1,2\n3,4\n");
     expect_fail(p, NULL, "%s: unknown data format (expected HDF5, IDX, gzip-compressed IDX, .npy, "
-                         ".npz or a .csv file)", p);
+                         ".npz, or a file named .csv or .tsv; --format names one)", p);
     nnrt_load_opts o;
     nnrt_load_opts_default(&o);
     o.format = NNRT_FMT_CSV;
@@ -542,6 +543,68 @@ static void test_csv_empty_and_gz(void **state)
 
 /* Every number the CSV loader reads equals strtof's float, bit for bit:
  * the loader's fast path (no strtof) must agree with it everywhere. */
+/* TSV: the CSV loader with tabs, by name (.tsv, .tsv.gz) or by format;
+ * standard input ("-") as CSV or TSV, anything needing a seek refused. */
+static void test_tsv_and_stdin(void **state)
+{
+    (void)state;
+    static const float x[] = {1, 2.5f, 3, 4}, y[] = {1, 0};
+    nnrt_dataset d;
+    const char *p = put_s("table.tsv", "a\tb\tlabel\n1\t2.5\t1\n3 \t 4\t0\n");
+    load_ok(p, NULL, &d);
+    assert_int_equal(d.m, 2);
+    assert_int_equal(d.n_features, 2);
+    expect_floats(d.x, x, 4);
+    expect_floats(d.y, y, 2);
+    nnrt_dataset_free(&d);
+    const char *text = "1\t2.5\t1\n3\t4\t0\n";
+    p = put_gz("table.tsv.gz", text, strlen(text));
+    load_ok(p, NULL, &d);
+    assert_int_equal(d.m, 2);
+    expect_floats(d.x, x, 4);
+    nnrt_dataset_free(&d);
+    /* a comma in a TSV is no separator: one line naming the field */
+    p = put_s("commas.tsv", "1\t2\t1\n3,5\t4\t0\n");
+    expect_fail(p, NULL, "%s:2: column 1: '3,5' is not a number (columns are separated by tabs "
+                         "only)", p);
+    /* by format, whatever the name; and a CSV read as TSV is one column */
+    nnrt_load_opts o;
+    nnrt_load_opts_default(&o);
+    o.format = NNRT_FMT_TSV;
+    p = put_s("tabs.txt", "1\t2.5\t1\n3\t4\t0\n");
+    load_ok(p, &o, &d);
+    assert_int_equal(d.m, 2);
+    nnrt_dataset_free(&d);
+    p = put_s("commas.csv", "1,2,1\n");
+    expect_fail(p, &o, "%s:1: 1 column leaves no features beside 1 label column (columns are "
+                       "separated by tabs only)", p);
+
+    /* standard input */
+    int saved = dup(STDIN_FILENO);
+    assert_true(saved >= 0);
+    p = put_s("in.tsv", "1\t2.5\t1\n3\t4\t0\n");
+    int fd = open(p, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+    close(fd);
+    load_ok("-", &o, &d);
+    assert_int_equal(d.m, 2);
+    expect_floats(d.x, x, 4);
+    assert_string_equal(d.path, "<stdin>");
+    nnrt_dataset_free(&d);
+    o.format = NNRT_FMT_HDF5;
+    expect_fail("-", &o, "<stdin>: standard input is read as CSV or TSV only (hdf5 needs a file "
+                         "it can seek in or reopen)");
+    o.format = NNRT_FMT_AUTO; /* CSV: the tab-separated lines are one column */
+    p = put_s("in.csv", "1,2.5,1\n3,x,0\n");
+    fd = open(p, O_RDONLY);
+    assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+    close(fd);
+    expect_fail("-", &o, "<stdin>:2: column 2: 'x' is not a number");
+    assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+    close(saved);
+}
+
 static void test_csv_numbers_exact(void **state)
 {
     (void)state;
@@ -1534,11 +1597,11 @@ static void test_hostile_csv(void **state)
     expect_fail(p, &o, "%s: 2147483647 label columns or 0 features is out of range (0..16777216)",
                 p);
 
-    /* a device or a pipe is read only as CSV, and only by its name */
+    /* a device or a pipe is read only as CSV or TSV, by its name or format */
     if (access("/dev/zero", R_OK) == 0)
         expect_fail("/dev/zero", NULL, "/dev/zero: is a character device, not a regular file "
-                                       "(only a CSV file named .csv or .csv.gz is read from a "
-                                       "pipe or device)");
+                                       "(only CSV or TSV, named .csv or .tsv or given --format, "
+                                       "is read from a pipe or device)");
 }
 
 /* Before anything is allocated: the samples against the model, and the
@@ -1664,6 +1727,7 @@ int main(void)
         cmocka_unit_test(test_csv_label_columns),
         cmocka_unit_test(test_csv_bad_rows),
         cmocka_unit_test(test_csv_empty_and_gz),
+        cmocka_unit_test(test_tsv_and_stdin),
         cmocka_unit_test(test_csv_numbers_exact),
         cmocka_unit_test(test_csv_nan),
         cmocka_unit_test(test_idx_plain_and_gz),
