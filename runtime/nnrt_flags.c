@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nnrt_data_internal.h"
 #include "nnrt_train_internal.h"
 #include "nnrt_vocab.h"
 
@@ -45,7 +46,8 @@ typedef struct fl_flag {
 
 /* ORDER: the order of --help. */
 static const fl_flag fl_flags[] = {
-    {"--train", FK_STR, FL_OFF(train), "FILE", "training data (HDF5, CSV, IDX or IDX.gz)"},
+    {"--train", FK_STR, FL_OFF(train), "FILE",
+     "training data (HDF5, CSV, TSV, IDX[.gz], .npz, .npy; - reads standard input)"},
     {"--test", FK_STR, FL_OFF(test), "FILE", "test data, evaluated alongside"},
     {"--train-labels", FK_STR, FL_OFF(train_labels), "FILE",
      "IDX labels of --train (default: derived from its name)"},
@@ -55,6 +57,8 @@ static const fl_flag fl_flags[] = {
     {"--label-col", FK_INDEX, FL_OFF(label_col), "N",
      "CSV: column of the label, from 0 (default: last)"},
     {"--scale", FK_POS, FL_OFF(scale), "F", "multiply uint8 features by F (default 1/255)"},
+    {"--format", FK_STR, FL_OFF(format), "FMT",
+     "read the data as csv, tsv, idx, hdf5, npz or npy (default: by content and name)"},
     {NULL, FK_HPARAMS, 0, NULL, NULL}, /* --lr ... --seed */
     {"--eval-every", FK_COUNT, FL_OFF(eval_every), "N",
      "evaluate every N epochs (--epochs) or steps (--iterations); default: ~20 per run"},
@@ -70,11 +74,14 @@ static const fl_flag fl_flags[] = {
     {"--gradcheck", FK_FLAG, FL_OFF(gradcheck), NULL,
      "compare backprop with finite differences on --train; exit 1 if off"},
     {"--log", FK_STR, FL_OFF(log), "FILE.csv", "one CSV row per evaluation"},
+    {"--plot", FK_STR, FL_OFF(plot), "FILE.svg",
+     "loss and accuracy of each evaluation against step or epoch, as SVG"},
     {"--json", FK_FLAG, FL_OFF(json), NULL, "end with a one-line JSON summary"},
     {"--isa", FK_STR, FL_OFF(isa), "ISA",
      "run this path (avx512, avx2, neon, scalar; default: the best the CPU has)"},
     {"--quiet", FK_FLAG, FL_OFF(quiet), NULL, "no progress output"},
     {"--info", FK_FLAG, FL_OFF(info), NULL, "describe the model and exit"},
+    {"--version", FK_FLAG, FL_OFF(version), NULL, "nngen's version, the model and its signature"},
     {"--help", FK_FLAG, FL_OFF(help), NULL, "this text"},
 };
 #define FL_NROWS (sizeof fl_flags / sizeof fl_flags[0])
@@ -437,6 +444,25 @@ int nnrt_flags_parse(tr_opts *o, const nnrt_model *m, int argc, char **argv)
                        nnrt_init_name(o->cfg.init), (unsigned long)UINT32_MAX);
         return TR_EXIT_USAGE;
     }
+    nnrt_format fmt;
+    if (o->format && nnrt_data_format_of(o->format, &fmt)) {
+        nnrt_train_msg("--format: '%s' is not one of %s", o->format, NNRT_DATA_FORMATS);
+        return TR_EXIT_USAGE;
+    }
+    /* standard input is read once: by one input at most */
+    const char *in_flag[] = {"--train", "--test", "--predict", "--train-labels", "--test-labels"};
+    const char *in_path[] = {o->train, o->test, o->predict, o->train_labels, o->test_labels};
+    const char *stdin_by = NULL;
+    for (size_t i = 0; i < sizeof in_flag / sizeof in_flag[0]; i++) {
+        if (!in_path[i] || strcmp(in_path[i], "-") != 0)
+            continue;
+        if (stdin_by) {
+            nnrt_train_msg("%s - and %s - both read standard input; only one input may be '-'",
+                           stdin_by, in_flag[i]);
+            return TR_EXIT_USAGE;
+        }
+        stdin_by = in_flag[i];
+    }
     if (o->out && !o->predict) {
         nnrt_train_msg("--out FILE is the output of --predict; give --predict FILE too");
         return TR_EXIT_USAGE;
@@ -456,6 +482,8 @@ void nnrt_flags_load_opts(const tr_opts *o, const nnrt_model *m, const char *lab
 {
     nnrt_load_opts_default(lo);
     lo->labels_path = labels;
+    if (o->format)
+        nnrt_data_format_of(o->format, &lo->format); /* checked by nnrt_flags_parse */
     lo->x_name = o->x_name;
     lo->y_name = o->y_name;
     lo->scale = o->scale;
@@ -511,6 +539,13 @@ void nnrt_flags_help(const nnrt_model *m, FILE *out)
     fprintf(out, "\nexit status: 0 ok, 1 data or file error (or --gradcheck above %g), "
                  "2 usage error,\n3 training diverged (NaN/inf loss), 130 interrupted.  "
                  "See " NNRT_DOCDIR "/trainer.md.\n", TR_GC_LIMIT);
+}
+
+void nnrt_flags_version(const nnrt_model *m)
+{
+    printf("nngen %s\n", m->nngen_version ? m->nngen_version : "?");
+    printf("model %s, signature %016llx\n", m->name ? m->name : "?",
+           (unsigned long long)m->signature);
 }
 
 void nnrt_flags_info(const nnrt_model *m)

@@ -1,9 +1,12 @@
 /*
  * nnrt_report.c -- what the trainer tells while and after it trains: the
- * live line on a terminal, one line per evaluation, the --log CSV, and the
- * summary with its --json line (formats: docs/trainer.md, Output).
+ * live line on a terminal, one line per evaluation, the --log CSV, the
+ * points of --plot (drawn by nnrt_plot.c), and the summary with its --json
+ * line (formats: docs/trainer.md, Output).
  */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nnrt_train_internal.h"
@@ -35,6 +38,19 @@ static void rp_fmt_eta(double s, char *buf, size_t cap)
         snprintf(buf, cap, "%ld:%02ld", t / 60, t % 60);
 }
 
+/* The rate of the steps so far says little about the rest until they are
+ * enough: before TR_ETA_SECS of them (or TR_ETA_SHARE of the run) the
+ * first steps' warm-up and the clock's granularity dominate. */
+void nnrt_report_eta(char *buf, size_t cap, long done, long left, long total, double secs)
+{
+    if (done <= 0 || !(secs >= 0.0) ||
+        (secs < TR_ETA_SECS && (double)done < TR_ETA_SHARE * (double)total)) {
+        snprintf(buf, cap, "--");
+        return;
+    }
+    rp_fmt_eta(secs / (double)done * (double)left, buf, cap);
+}
+
 void nnrt_report_clear(tr_run *r)
 {
     if (r->live_shown) {
@@ -46,9 +62,11 @@ void nnrt_report_clear(tr_run *r)
 void nnrt_report_live(tr_run *r, long step, double now)
 {
     char eta[32];
-    double done = (double)(step - r->step0);
-    double el = now - r->t0;
-    rp_fmt_eta(done > 0 ? el / done * (double)(r->total - step) : -1.0, eta, sizeof eta);
+    /* from the first step on: the time of loading and of the first
+     * evaluation says nothing of the steps' */
+    double t = r->t_steps > 0.0 ? r->t_steps : r->t0;
+    nnrt_report_eta(eta, sizeof eta, step - r->step0, r->total - step, r->total - r->step0,
+                    now - t);
     double sps = r->train_secs > 0 ? r->samples / r->train_secs : 0.0;
     char acc[48] = "";
     if (r->have_eval)
@@ -79,8 +97,10 @@ void nnrt_report_eval(tr_run *r, long step, double now)
 }
 
 /* ------------------------------------------------------------------ */
-/* --log: one CSV row per evaluation                                    */
+/* --log: one CSV row per evaluation (and --plot's points)              */
 /* ------------------------------------------------------------------ */
+
+#define RP_PLOT_COLS 5 /* step, train loss, train acc, test loss, test acc */
 
 int nnrt_report_log_open(tr_run *r, const char *path)
 {
@@ -105,9 +125,32 @@ int nnrt_report_log_close(tr_run *r)
     return 0;
 }
 
+/* --plot: keeps the point of this evaluation (x is the step). */
+static void rp_plot_point(tr_run *r, long step)
+{
+    if (r->plot_n == r->plot_cap) {
+        long cap = r->plot_cap ? 2 * r->plot_cap : 64;
+        double *p = realloc(r->plot, (size_t)cap * RP_PLOT_COLS * sizeof(double));
+        if (!p) {
+            r->plot_oom = 1;
+            return;
+        }
+        r->plot = p;
+        r->plot_cap = cap;
+    }
+    double *q = r->plot + (size_t)r->plot_n++ * RP_PLOT_COLS;
+    q[0] = (double)step;
+    q[1] = r->tr.loss;
+    q[2] = r->tr.acc;
+    q[3] = r->have_test ? r->te.loss : (double)NAN;
+    q[4] = r->have_test ? r->te.acc : (double)NAN;
+}
+
 void nnrt_report_log_row(tr_run *r, long step, double now)
 {
     nnrt_afile *f = &r->log;
+    if (r->o->plot && !r->plot_oom)
+        rp_plot_point(r, step);
     if (!f->buf)
         return;
     int mse = r->m->loss == NNRT_LOSS_MSE;
@@ -197,3 +240,48 @@ void nnrt_report_summary(FILE *out, tr_run *r, const char *status, long step, do
     fflush(out);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* --plot                                                               */
+/* ------------------------------------------------------------------ */
+
+int nnrt_report_plot(tr_run *r, const char *path)
+{
+    const nnrt_model *m = r->m;
+    nnrt_err e = {""};
+    nnrt_afile f;
+    int rc = 0;
+    if (r->plot_oom) {
+        nnrt_train_msg("%s: out of memory for the points of the plot", path);
+        rc = -1;
+    } else if (nnrt_afile_open(&f, path, &e) == 0) {
+        /* x: epochs when the run counts them and an epoch is several steps */
+        int by_epoch = r->o->cfg.epochs > 0 && r->spe > 1;
+        for (long i = 0; by_epoch && i < r->plot_n; i++)
+            r->plot[(size_t)i * RP_PLOT_COLS] /= (double)r->spe;
+        int mse = m->loss == NNRT_LOSS_MSE;
+        tr_plot_panel p[2] = {
+            {mse ? "loss (mse)" : "loss", 1 + r->have_test,
+             {{"train", 1}, {"test", 3}}, 1, 0},
+            {mse ? "rmse" : "accuracy", 1 + r->have_test,
+             {{"train", 2}, {"test", 4}}, mse, !mse},
+        };
+        char title[160];
+        snprintf(title, sizeof title, "%s: %s%s against %s", m->name ? m->name : "model",
+                 mse ? "loss and RMSE" : "loss and accuracy",
+                 r->have_test ? ", train and test" : "", by_epoch ? "epoch" : "step");
+        nnrt_plot_svg(&f, title, by_epoch ? "epoch" : "step", r->plot, r->plot_n, RP_PLOT_COLS,
+                      p, 2);
+        if (nnrt_afile_commit(&f, &e)) {
+            nnrt_train_msg("%s", e.msg);
+            rc = -1;
+        }
+    } else {
+        nnrt_train_msg("%s", e.msg);
+        rc = -1;
+    }
+    free(r->plot);
+    r->plot = NULL;
+    r->plot_n = r->plot_cap = 0;
+    return rc;
+}

@@ -501,7 +501,7 @@ static int tr_prepare(tr_opts *o, const nnrt_model *m, tr_state *s, long *spe, l
         o->eval_every = units / 20 > 0 ? units / 20 : 1;
         /* nothing would show an evaluation before the last: skip them
          * (a Fashion-MNIST evaluation is ~0.4 s, 40% of an epoch's steps) */
-        if (o->quiet && !o->log)
+        if (o->quiet && !o->log && !o->plot)
             o->eval_every = LONG_MAX;
     }
     return 0;
@@ -724,7 +724,7 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
     r->mtrain = mt;
     if (o->log && nnrt_report_log_open(r, o->log))
         return TR_EXIT_DATA;
-    if (o->log) { /* the first row: the weights before this run's first update */
+    if (o->log || o->plot) { /* the first row: the weights before this run's first update */
         tr_evaluate(r, s, s->params);
         nnrt_report_log_row(r, s->step, tr_now());
     }
@@ -754,6 +754,7 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
 
     tr_stop = 0;
     tr_catch(tr_on_signal, 2, NULL); /* SIGINT, SIGTERM */
+    r->t_steps = tr_now(); /* the live line's time left counts from here */
 
     long chunk = 1;           /* steps between clock readings */
     double check_cost = -1.0; /* seconds: the quickest check (and copy) so far */
@@ -846,6 +847,8 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
     }
     if (nnrt_report_log_close(r) && !status)
         status = TR_EXIT_DATA;
+    if (o->plot && nnrt_report_plot(r, o->plot) && !status)
+        status = TR_EXIT_DATA;
     s->state_floats = nnrt_state_floats(m, opt.kind);
     r->threads = nnrt_threads_for(s->c.par, L.B); /* as many as started */
     return status;
@@ -881,7 +884,8 @@ static int tr_check_clobber(const tr_opts *o)
              {"--resume", o->resume, 0},
              {"--save", o->save, 1},
              {"--out", o->out, 2},
-             {"--log", o->log, 2}};
+             {"--log", o->log, 2},
+             {"--plot", o->plot, 2}};
     size_t n = sizeof f / sizeof f[0];
     for (size_t i = 0; i < n; i++) {
         struct stat a, b;
@@ -922,6 +926,10 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
         nnrt_flags_info(m);
         return 0;
     }
+    if (o.version) {
+        nnrt_flags_version(m);
+        return 0;
+    }
     if (!o.train && !o.predict) {
         nnrt_train_msg("no --train FILE given (see --help)");
         return TR_EXIT_USAGE;
@@ -945,7 +953,8 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
     }
 
     if ((rc = tr_check_clobber(&o)) != 0 || (rc = tr_check_output("--save", o.save)) != 0 ||
-        (rc = tr_check_output("--out", o.out)) != 0 || (rc = tr_check_output("--log", o.log)) != 0)
+        (rc = tr_check_output("--out", o.out)) != 0 || (rc = tr_check_output("--log", o.log)) != 0 ||
+        (rc = tr_check_output("--plot", o.plot)) != 0)
         return rc;
     struct sigaction old_sigs[TR_NSIGS];
     tr_catch(nnrt_afile_on_signal, TR_NSIGS, old_sigs);
@@ -1014,6 +1023,7 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
         rc = nnrt_predict_run(&o, &s.c, s.params);
 out:
     tr_free(&s);
+    free(r.plot);
     for (size_t i = 0; i < TR_NSIGS; i++)
         sigaction(tr_sigs[i], &old_sigs[i], NULL);
     return rc;

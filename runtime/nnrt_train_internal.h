@@ -11,9 +11,10 @@
  *   nnrt_predict.c  --predict: the samples in, one line per sample out
  *   nnrt_threads.c  the threads: a step in chunks with a fixed reduction,
  *                   jobs of tasks for the evaluation, the pool
+ *   nnrt_plot.c     --plot: curves as a standalone SVG
  *
  * Each file exports through its own prefix (nnrt_train_, nnrt_flags_,
- * nnrt_report_, nnrt_predict_, nnrt_threads_); the types here are the
+ * nnrt_report_, nnrt_predict_, nnrt_threads_, nnrt_plot_); the types here are the
  * trainer's (tr_).
  */
 #ifndef NNRT_TRAIN_INTERNAL_H
@@ -46,9 +47,11 @@ typedef struct tr_opts {
     nnrt_train_cfg cfg; /* --lr ... --seed: the spec's defaults, or the flags */
     long eval_every;
     const char *save, *load, *resume, *predict, *out, *log;
+    const char *plot;   /* --plot FILE.svg */
+    const char *format; /* --format: a word of nnrt_flags_format, or NULL (by content) */
     const char *isa; /* --isa: the path to run (nnrt_model_select) */
     long threads;       /* --threads; 0 = every CPU the process may run on */
-    long gradcheck, quiet, json, help, info;
+    long gradcheck, quiet, json, help, info, version;
     unsigned long long given; /* bit i: flag i of --help's list was given */
 } tr_opts;
 
@@ -90,6 +93,10 @@ typedef struct tr_run {
     tr_metrics tr, te;
     int have_eval, have_test;
     nnrt_afile log; /* --log, while open (log.buf != NULL) */
+    double t_steps;     /* when the steps began (after loading and the first evaluation) */
+    double *plot;       /* --plot: step, train loss, acc, test loss, acc per evaluation */
+    long plot_n, plot_cap;
+    int plot_oom;       /* a point could not be kept */
 } tr_run;
 
 /* nnrt_train.c: one line on stderr, "PROG: message"; every message of the
@@ -112,6 +119,8 @@ void nnrt_flags_load_opts(const tr_opts *o, const nnrt_model *m, const char *lab
                           nnrt_load_opts *lo);
 void nnrt_flags_help(const nnrt_model *m, FILE *out);
 void nnrt_flags_info(const nnrt_model *m);
+/* --version: nngen's version, the model's name and signature. */
+void nnrt_flags_version(const nnrt_model *m);
 
 /* nnrt_report.c */
 /* --log: open the CSV and write its header; 0 or -1 (message printed). */
@@ -124,6 +133,31 @@ void nnrt_report_clear(tr_run *r);
 void nnrt_report_eval(tr_run *r, long step, double now);
 /* The summary (and --json's line) for `status` "ok", "diverged", ... */
 void nnrt_report_summary(FILE *out, tr_run *r, const char *status, long step, double wall);
+/* --plot: the evaluations so far (nnrt_report_log_row keeps them) as an
+ * SVG; 0 or -1 (message printed).  Frees the points. */
+int nnrt_report_plot(tr_run *r, const char *path);
+/* The live line's time left: "--" until the steps since t_steps have taken
+ * TR_ETA_SECS or are TR_ETA_SHARE of the run, then "M:SS" or "H:MM:SS". */
+void nnrt_report_eta(char *buf, size_t cap, long done, long left, long total, double secs);
+#define TR_ETA_SECS 1.0
+#define TR_ETA_SHARE 0.05
+
+/* nnrt_plot.c: curves against x as an SVG.  pts holds n rows of `stride`
+ * doubles, x in column 0; a panel draws up to TR_PLOT_CURVES columns.
+ * Writes into f (the caller commits it). */
+#define TR_PLOT_CURVES 2
+typedef struct tr_plot_panel {
+    const char *ylabel;
+    int n_curves;
+    struct {
+        const char *label;
+        size_t col;
+    } curve[TR_PLOT_CURVES];
+    int from_zero; /* the axis starts at 0 (a loss) */
+    int upto_one;  /* the axis ends at 1 (an accuracy) */
+} tr_plot_panel;
+void nnrt_plot_svg(nnrt_afile *f, const char *title, const char *xlabel, const double *pts,
+                   long n, size_t stride, const tr_plot_panel *panels, int n_panels);
 
 /* nnrt_predict.c: --predict; 0 or an exit status (message printed). */
 int nnrt_predict_run(const tr_opts *o, const tr_ctx *c, const float *params);
