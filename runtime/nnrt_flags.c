@@ -541,6 +541,18 @@ void nnrt_flags_help(const nnrt_model *m, FILE *out)
                  "See " NNRT_DOCDIR "/trainer.md.\n", TR_GC_LIMIT);
 }
 
+const char *nnrt_flags_implied_labels(const tr_opts *o, const char *data, const char *labels,
+                                      char *buf, size_t cap)
+{
+    nnrt_load_opts lo;
+    nnrt_load_opts_default(&lo);
+    if (o->format)
+        nnrt_data_format_of(o->format, &lo.format);
+    if (labels || !data || nnrt_data_labels_file(data, &lo, buf, cap))
+        return NULL;
+    return buf;
+}
+
 void nnrt_flags_version(const nnrt_model *m)
 {
     printf("nngen %s\n", m->nngen_version ? m->nngen_version : "?");

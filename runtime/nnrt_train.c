@@ -868,10 +868,12 @@ static int tr_check_output(const char *flag, const char *path)
 
 /* An output that is the very file of an input (the same device and inode,
  * whatever the names) would overwrite it: refused before anything runs.
- * So are two outputs that are one file.  --save may name the --load or
- * --resume file: that file is read before the save replaces it. */
+ * The inputs include the labels file an IDX file's name implies.  So are
+ * two outputs that are one file.  --save may name the --load or --resume
+ * file: that file is read before the save replaces it. */
 static int tr_check_clobber(const tr_opts *o)
 {
+    char trl[4096], tel[4096];
     const struct {
         const char *flag, *path;
         int out; /* 1: --save, 2: --out, --log */
@@ -879,6 +881,10 @@ static int tr_check_clobber(const tr_opts *o)
              {"--test", o->test, 0},
              {"--train-labels", o->train_labels, 0},
              {"--test-labels", o->test_labels, 0},
+             {"--train's labels",
+              nnrt_flags_implied_labels(o, o->train, o->train_labels, trl, sizeof trl), 0},
+             {"--test's labels",
+              nnrt_flags_implied_labels(o, o->test, o->test_labels, tel, sizeof tel), 0},
              {"--predict", o->predict, 0},
              {"--load", o->load, 0},
              {"--resume", o->resume, 0},

@@ -121,6 +121,11 @@ void nnrt_flags_help(const nnrt_model *m, FILE *out);
 void nnrt_flags_info(const nnrt_model *m);
 /* --version: nngen's version, the model's name and signature. */
 void nnrt_flags_version(const nnrt_model *m);
+/* The labels file the data file `data` implies when `labels` (its
+ * --*-labels flag) is NULL: an IDX file's, derived from its name, into
+ * buf; NULL if none. */
+const char *nnrt_flags_implied_labels(const tr_opts *o, const char *data, const char *labels,
+                                      char *buf, size_t cap);
 
 /* nnrt_report.c */
 /* --log: open the CSV and write its header; 0 or -1 (message printed). */

@@ -3,7 +3,7 @@
 # injected failures and signals (docs/limits.md, "What a save guarantees"):
 #
 #   1. the fault matrix: each write path (--save, --save *.npz, --out, --log,
-#      nngen -o)
+#      --plot, nngen -o)
 #      with open, write, fsync, close and rename failing with ENOSPC, EIO and
 #      EACCES: exit 1, one line naming the file and the reason, the old
 #      file intact, no temporary left;
@@ -16,7 +16,8 @@
 #   4. outputs that are no regular file: /dev/null and a FIFO are written in
 #      place and stay what they are; /dev/full fails with one line;
 #      nngen -o /dev/stdout writes standard output; an output that is an
-#      input is refused; endless inputs from a FIFO end with one line.
+#      input (or the labels file an IDX input's name implies) is refused;
+#      endless inputs from a FIFO end with one line.
 #
 # The faults come from faultinject.c, an LD_PRELOAD shim (NNG_FAULT).
 # Usage: faultinject.sh SHIM NNGEN XOR_TRAINER FASHION_TRAINER XOR_SPEC
@@ -54,6 +55,7 @@ printf 'x1,x2,xor\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n' >xor.csv
 "$xor" --train xor.csv --epochs 2 --quiet --save old.nngw --log old.log >/dev/null || exit 1
 "$xor" --load old.nngw --predict xor.csv --out old.out || exit 1
 "$xor" --train xor.csv --epochs 2 --quiet --save old.npz >/dev/null || exit 1
+"$xor" --train xor.csv --epochs 2 --quiet --plot old.svg >/dev/null || exit 1
 "$nngen" "$spec" -o old.c || exit 1
 awk 'BEGIN { srand(7); for (i = 0; i < 4; i++) { s = "";
        for (j = 0; j < 784; j++) s = s sprintf("%.3f,", rand()); print s (i % 10) } }' >f.csv
@@ -94,6 +96,8 @@ for call in open write fsync close rename; do
             "$xor" --load old.nngw --predict xor.csv --out T
         matrix_case --log xor old.log T "$call" "$errno" -- \
             "$xor" --train xor.csv --epochs 1 --quiet --log T
+        matrix_case --plot xor old.svg T "$call" "$errno" -- \
+            "$xor" --train xor.csv --epochs 1 --quiet --plot T
         matrix_case "nngen -o" nngen old.c T "$call" "$errno" -- "$nngen" "$spec" -o T
     done
 done
@@ -202,6 +206,26 @@ done
 ln -s in.csv link.csv
 "$xor" --load old.nngw --predict link.csv --out in.csv 2>err.txt
 check "--out naming --predict through a link: refused" bash -c "[ $? -eq 2 ] && cmp -s in.csv xor.csv"
+# An IDX file's labels are an input too, named by the images file's name
+# (t-images-idx3-ubyte -> t-labels-idx1-ubyte): one image of 1x2 pixels.
+printf '\0\0\10\3\0\0\0\1\0\0\0\1\0\0\0\2\0\377' >t-images-idx3-ubyte
+printf '\0\0\10\1\0\0\0\1\1' >t-labels-idx1-ubyte
+cp t-labels-idx1-ubyte labels.keep
+for flag in --save --log --plot; do
+    for set in --train --test; do
+        if [ "$set" = --train ]; then args=(--train t-images-idx3-ubyte)
+        else args=(--train xor.csv --test t-images-idx3-ubyte); fi
+        "$xor" "${args[@]}" --epochs 1 --quiet "$flag" t-labels-idx1-ubyte >/dev/null 2>err.txt
+        st=$?
+        what="$flag naming the labels of $set t-images-idx3-ubyte"
+        check "$what: exit 2 (got $st)" [ "$st" -eq 2 ]
+        check "$what: one line (got '$(cat err.txt)')" [ "$(cat err.txt)" = \
+            "xor: $flag t-labels-idx1-ubyte: is the same file as $set's labels t-labels-idx1-ubyte: it would be overwritten" ]
+        check "$what: the labels intact" cmp -s t-labels-idx1-ubyte labels.keep
+    done
+done
+"$xor" --train t-images-idx3-ubyte --epochs 1 --quiet --plot other.svg >/dev/null 2>err.txt
+check "an IDX pair with another --plot: trains (exit $?)" bash -c "[ -s other.svg ] && [ ! -s err.txt ]"
 # Endless inputs through a FIFO (named .csv: read as CSV, once) end with one line.
 endless() { # description expected-line -- feeder command...
     local what=$1 want=$2
