@@ -28,6 +28,7 @@ pkgs=(build-essential cmake pkg-config clang
       dataset-fashion-mnist   # the main job's data set
       python3-numpy       # tests/numpy_check.py: nngen against numpy itself
       man-db groff-base   # the man pages' test (man --warnings -l)
+      librsvg2-bin        # tests/plot.sh renders --plot's SVG (rsvg-convert)
       dpkg-dev)           # the .deb's Depends (dpkg-shlibdeps, cmake/nngen-cpack.cmake.in)
 if [ $want_bench = 1 ]; then
   pkgs+=(libbenchmark-dev g++ hyperfine python3-h5py python3-torch
