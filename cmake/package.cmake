@@ -5,8 +5,9 @@
 #   <libdir>/cmake/nngen/  nngenConfig.cmake, its version file, the targets
 #                          nngen::nngen and nngen::nnrt, nngen_add_model()
 #   share/doc/nngen/       README.md, LICENSE, docs/*.md (the --help texts
-#                          point here)
-#   share/man/man1/        nngen.1, nngen-trainer.1 (docs/man/)
+#                          point here); copyright (Debian's machine-readable
+#                          form of LICENSE) and changelog.gz, as a .deb has
+#   share/man/man1/        nngen.1.gz, nngen-trainer.1.gz (docs/man/, gzip -9n)
 #
 # The build tree is a package too: find_package(nngen CONFIG) with
 # nngen_DIR=<build dir> uses this build's nngen and libnnrt.
@@ -33,7 +34,61 @@ install(FILES ${PROJECT_BINARY_DIR}/nngenConfig.cmake
 
 file(GLOB NNGEN_DOCS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md)
 install(FILES README.md LICENSE ${NNGEN_DOCS} DESTINATION ${CMAKE_INSTALL_DOCDIR})
-install(FILES docs/man/nngen.1 docs/man/nngen-trainer.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+
+# Debian's copyright file (copyright-format 1.0): LICENSE's notice and text.
+file(READ ${PROJECT_SOURCE_DIR}/LICENSE license)
+string(REGEX MATCH "Copyright \\(c\\) ([^\n]+)" _ "${license}")
+set(holder "${CMAKE_MATCH_1}")
+string(REGEX REPLACE "^MIT License\n+Copyright[^\n]*\n+" "" terms "${license}")
+string(REGEX REPLACE "\n+$" "" terms "${terms}")
+string(REGEX REPLACE "\n\n" "\n.\n" terms "${terms}")
+string(REGEX REPLACE "\n" "\n " terms "${terms}")
+file(WRITE ${PROJECT_BINARY_DIR}/copyright
+"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: nngen
+
+Files: *
+Copyright: ${holder}
+License: Expat
+ ${terms}
+")
+install(FILES ${PROJECT_BINARY_DIR}/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
+# The man pages and the changelog gzipped, as Debian installs them; -n: no
+# name or time inside, so the bytes depend on the text alone.
+find_program(NNGEN_GZIP gzip)
+set(NNGEN_DEB_DATE "Tue, 01 Dec 2026 00:00:00 +0000" CACHE STRING
+    "The date of the changelog's entry for this version")
+set(NNGEN_DEB_MAINTAINER "nngen maintainers <nngen@localhost>" CACHE STRING
+    "The .deb's Maintainer field")
+file(WRITE ${PROJECT_BINARY_DIR}/changelog
+"nngen (${PROJECT_VERSION}) unstable; urgency=medium
+
+  * Release ${PROJECT_VERSION} (README.md: what it is; docs/: the manuals).
+
+ -- ${NNGEN_DEB_MAINTAINER}  ${NNGEN_DEB_DATE}
+")
+set(pages docs/man/nngen.1 docs/man/nngen-trainer.1)
+if(NNGEN_GZIP)
+  set(gz "")
+  foreach(f ${pages} ${PROJECT_BINARY_DIR}/changelog)
+    get_filename_component(abs ${f} ABSOLUTE BASE_DIR ${PROJECT_SOURCE_DIR})
+    get_filename_component(name ${f} NAME)
+    set(out ${PROJECT_BINARY_DIR}/gz/${name}.gz)
+    add_custom_command(OUTPUT ${out}
+                       COMMAND ${CMAKE_COMMAND} -E make_directory ${PROJECT_BINARY_DIR}/gz
+                       COMMAND ${NNGEN_GZIP} -9nc ${abs} > ${out}
+                       DEPENDS ${abs} COMMENT "gzip ${name}")
+    list(APPEND gz ${out})
+  endforeach()
+  add_custom_target(nngen_gz ALL DEPENDS ${gz})
+  list(POP_BACK gz changelog_gz)
+  install(FILES ${gz} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+  install(FILES ${changelog_gz} DESTINATION ${CMAKE_INSTALL_DOCDIR})
+else() # no gzip: the pages as they are
+  install(FILES ${pages} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+  install(FILES ${PROJECT_BINARY_DIR}/changelog DESTINATION ${CMAKE_INSTALL_DOCDIR})
+endif()
 
 # ---- the .deb: cpack -G DEB in the build directory ---------------------------
 # Configure with -DCMAKE_INSTALL_PREFIX=/usr so that the libdir is Debian's
@@ -41,8 +96,6 @@ install(FILES docs/man/nngen.1 docs/man/nngen-trainer.1 DESTINATION ${CMAKE_INST
 if(NOT NNGEN_IS_TOP_LEVEL)
   return()
 endif()
-set(NNGEN_DEB_MAINTAINER "nngen maintainers <nngen@localhost>" CACHE STRING
-    "The .deb's Maintainer field")
 set(CPACK_PACKAGE_NAME nngen)
 set(CPACK_PACKAGE_VENDOR "the nngen authors")
 set(CPACK_PACKAGE_CONTACT "${NNGEN_DEB_MAINTAINER}")

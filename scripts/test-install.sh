@@ -7,14 +7,15 @@
 #        at -std=c11 -Wall -Wextra -Wpedantic -Werror, and trains the result;
 #        no trainer links libhdf5, and one built the installed way reads .h5;
 #   4.   the installed nngen-compare runs a spec and --dot;
-#   5.   the man pages and docs installed, rendering without warnings, and
-#        the path the --help texts name;
+#   5.   the man pages (gzipped) and docs installed, the pages rendering
+#        without warnings, and the path the --help texts name;
 #   6.   the CMake consumer tests/consumer (find_package(nngen CONFIG),
 #        nngen_add_model) against the prefix, against the build tree and with
 #        add_subdirectory(): its trainer reaches 4/4 on XOR running the vector
 #        path (--info's isa), its NO_MAIN library works in a program of its
 #        own, and the trainer is the same bytes whichever way nngen was found;
-#   7.   the .deb (cpack -G DEB): its Depends and contents (dpkg-deb), its
+#   7.   the .deb (cpack -G DEB): its Depends and contents (dpkg-deb: the
+#        gzipped man pages, Debian's copyright file, the changelog), its
 #        dependencies satisfied here (dpkg --no-act), unpacked into a scratch
 #        root with dpkg, and the consumer built against that.
 # Usage: scripts/test-install.sh [BUILD_DIR]   (default build-install/)
@@ -116,13 +117,13 @@ echo "test-install: installed nngen + libnnrt work from $prefix (gcc, clang; pkg
 echo "test-install: so does nngen-compare"
 
 # 5. Man pages and docs.
-for page in nngen.1 nngen-trainer.1; do
+for page in nngen.1.gz nngen-trainer.1.gz; do
   f=$prefix/share/man/man1/$page
   [ -f "$f" ] || fail "$page not installed"
   warn=$(MANWIDTH=80 man --warnings -l "$f" 2>&1 >/dev/null) || fail "man -l $page failed: $warn"
   [ -z "$warn" ] || fail "man -l $page warns: $warn"
 done
-for d in README.md LICENSE spec.md trainer.md generated-code.md; do
+for d in README.md LICENSE copyright changelog.gz spec.md trainer.md generated-code.md; do
   [ -f "$prefix/share/doc/nngen/$d" ] || fail "share/doc/nngen/$d not installed"
 done
 # The --help texts name the docs where the configured prefix (/usr) has them.
@@ -166,10 +167,22 @@ contents=$(dpkg-deb --contents "$deb" | awk '{print $NF}')
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 for f in usr/bin/nngen usr/bin/nngen-compare "usr/lib/$multiarch/libnnrt.a" usr/include/nnrt.h \
          "usr/lib/$multiarch/pkgconfig/nnrt.pc" "usr/lib/$multiarch/cmake/nngen/nngenConfig.cmake" \
-         usr/share/man/man1/nngen.1 usr/share/man/man1/nngen-trainer.1 \
-         usr/share/doc/nngen/spec.md usr/share/doc/nngen/LICENSE; do
+         usr/share/man/man1/nngen.1.gz usr/share/man/man1/nngen-trainer.1.gz \
+         usr/share/doc/nngen/spec.md usr/share/doc/nngen/LICENSE usr/share/doc/nngen/copyright \
+         usr/share/doc/nngen/changelog.gz; do
   grep -qx "\./$f" <<<"$contents" || fail "$(basename "$deb") lacks /$f"
 done
+! grep -q '^\./usr/share/man/.*\.1$' <<<"$contents" || fail "$(basename "$deb"): a man page not gzipped"
+# Debian's copyright file is the machine-readable format, with the license text
+dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/doc/nngen/copyright >"$dir/copyright.txt"
+grep -qx 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' \
+  "$dir/copyright.txt" && grep -qx 'License: Expat' "$dir/copyright.txt" &&
+  grep -q '^ THE SOFTWARE IS PROVIDED "AS IS"' "$dir/copyright.txt" ||
+  fail "$(basename "$deb"): usr/share/doc/nngen/copyright is not Debian's copyright format"
+dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/doc/nngen/changelog.gz | gzip -dc |
+  head -1 | grep -q "^nngen ($(dpkg-deb --field "$deb" Version)) " ||
+  fail "$(basename "$deb"): the changelog does not start with this version"
+echo "test-install: $(basename "$deb"): man pages gzipped, copyright, changelog"
 # Installable here: every dependency present (what dpkg -i checks first).
 if [ "$(id -u)" = 0 ]; then
   dpkg --no-act -i "$deb" >/dev/null || fail "dpkg --no-act -i $(basename "$deb") failed"
