@@ -47,7 +47,7 @@ typedef struct fl_flag {
 /* ORDER: the order of --help. */
 static const fl_flag fl_flags[] = {
     {"--train", FK_STR, FL_OFF(train), "FILE",
-     "training data (HDF5, CSV, TSV, IDX[.gz], .npz, .npy; - reads standard input)"},
+     "training data: HDF5, CSV, TSV, IDX[.gz], .npz, .npy; - is stdin"},
     {"--test", FK_STR, FL_OFF(test), "FILE", "test data, evaluated alongside"},
     {"--train-labels", FK_STR, FL_OFF(train_labels), "FILE",
      "IDX labels of --train (default: derived from its name)"},
@@ -58,7 +58,7 @@ static const fl_flag fl_flags[] = {
      "CSV: column of the label, from 0 (default: last)"},
     {"--scale", FK_POS, FL_OFF(scale), "F", "multiply uint8 features by F (default 1/255)"},
     {"--format", FK_STR, FL_OFF(format), "FMT",
-     "read the data as csv, tsv, idx, hdf5, npz or npy (default: by content and name)"},
+     "csv, tsv, idx, hdf5, npz or npy (default: by content, then name)"},
     {NULL, FK_HPARAMS, 0, NULL, NULL}, /* --lr ... --seed */
     {"--eval-every", FK_COUNT, FL_OFF(eval_every), "N",
      "evaluate every N epochs (--epochs) or steps (--iterations); default: ~20 per run"},

@@ -483,6 +483,75 @@ static void test_progress_and_log(void **state)
     assert_int_equal(lines, 20);
 }
 
+/* --plot: one point per evaluation (the step-0 one included), as an SVG
+ * whose curves have as many points; --version's two lines. */
+static void test_plot_and_version(void **state)
+{
+    (void)state;
+    const char *tr = td_path("blob.csv"), *svg = td_path("run.svg");
+    assert_int_equal(td_run(&tm_blob, "blob_train", "--train", tr, "--test", tr, "--epochs", "10",
+                            "--eval-every", "3", "--quiet", "--plot", svg, NULL),
+                     0);
+    assert_string_equal(td_err, "");
+    static char text[1 << 16];
+    td_slurp(svg, text, sizeof text);
+    assert_non_null(strstr(text, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert_non_null(strstr(text, ">blob: loss and accuracy, train and test against step</text>"));
+    /* 4 curves of the 5 evaluations (0, 3, 6, 9, 10): 4 spaces between
+     * the 5 points of each polyline, and each point marked */
+    int curves = 0, circles = 0;
+    for (const char *p = strstr(text, "<polyline"); p; p = strstr(p + 1, "<polyline")) {
+        const char *q = strstr(p, "points=\"") + 8, *end = strchr(q, '"');
+        int spaces = 0;
+        for (; q < end; q++)
+            spaces += *q == ' ';
+        assert_int_equal(spaces, 4);
+        curves++;
+    }
+    for (const char *p = strstr(text, "<circle"); p; p = strstr(p + 1, "<circle"))
+        circles++;
+    assert_int_equal(curves, 4);
+    assert_int_equal(circles, 20);
+    assert_non_null(strstr(text, "</svg>\n"));
+
+    char want[128];
+    assert_int_equal(td_run(&tm_blob, "blob_train", "--version", NULL), 0);
+    snprintf(want, sizeof want, "nngen %s\nmodel blob, signature %016llx\n",
+             tm_blob.nngen_version ? tm_blob.nngen_version : "?",
+             (unsigned long long)tm_blob.signature);
+    assert_string_equal(td_out, want);
+    assert_string_equal(td_err, "");
+}
+
+/* '-' reads standard input (one input at most); --format names the format. */
+static void test_stdin_and_format(void **state)
+{
+    (void)state;
+    const char *tr = td_path("blob.csv");
+    int saved = dup(STDIN_FILENO), fd = open(tr, O_RDONLY);
+    assert_true(saved >= 0 && fd >= 0);
+    assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+    close(fd);
+    assert_int_equal(td_run(&tm_blob, "blob_train", "--train", "-", "--epochs", "2", NULL), 0);
+    assert_non_null(strstr(td_out, "accuracy"));
+    assert_non_null(strstr(td_out, "/100)"));
+    assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+    close(saved);
+    assert_int_equal(td_run(&tm_blob, "blob_train", "--train", "-", "--test", "-", NULL), 2);
+    assert_string_equal(td_err, "blob_train: --train - and --test - both read standard input; "
+                                "only one input may be '-'\n");
+    assert_int_equal(td_run(&tm_blob, "blob_train", "--train", tr, "--format", "xls", NULL), 2);
+    assert_string_equal(td_err, "blob_train: --format: 'xls' is not one of csv, tsv, idx, hdf5, "
+                                "npz, npy\n");
+    /* a CSV read as TSV is one column a line */
+    assert_int_equal(td_run(&tm_blob, "blob_train", "--train", tr, "--format", "tsv", NULL), 1);
+    assert_non_null(strstr(td_err, "1 column leaves no features beside 1 label column (columns "
+                                   "are separated by tabs only)\n"));
+    assert_int_equal(td_run(&tm_blob, "blob_train", "--train", "-", "--format", "npz", NULL), 1);
+    assert_string_equal(td_err, "blob_train: <stdin>: standard input is read as CSV or TSV only "
+                                "(npz needs a file it can seek in or reopen)\n");
+}
+
 static void test_determinism(void **state)
 {
     (void)state;
@@ -1269,6 +1338,8 @@ int main(void)
         cmocka_unit_test(test_train_blob),
         cmocka_unit_test(test_train_tri_and_lin),
         cmocka_unit_test(test_progress_and_log),
+        cmocka_unit_test(test_plot_and_version),
+        cmocka_unit_test(test_stdin_and_format),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_resume_equals_uninterrupted),
         cmocka_unit_test(test_predict),
