@@ -463,6 +463,10 @@ int nnrt_flags_parse(tr_opts *o, const nnrt_model *m, int argc, char **argv)
         }
         stdin_by = in_flag[i];
     }
+    if (o->plot && !o->train) {
+        nnrt_train_msg("--plot FILE draws the training: give --train FILE too");
+        return TR_EXIT_USAGE;
+    }
     if (o->out && !o->predict) {
         nnrt_train_msg("--out FILE is the output of --predict; give --predict FILE too");
         return TR_EXIT_USAGE;

@@ -514,6 +514,12 @@ static void test_plot_and_version(void **state)
     assert_int_equal(circles, 20);
     assert_non_null(strstr(text, "</svg>\n"));
 
+    assert_int_equal(td_run(&tm_blob, "blob_train", "--load", tr, "--predict", tr, "--plot", svg,
+                            NULL),
+                     2);
+    assert_string_equal(td_err, "blob_train: --plot FILE draws the training: give --train FILE "
+                                "too\n");
+
     char want[128];
     assert_int_equal(td_run(&tm_blob, "blob_train", "--version", NULL), 0);
     snprintf(want, sizeof want, "nngen %s\nmodel blob, signature %016llx\n",
