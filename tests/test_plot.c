@@ -41,13 +41,13 @@ static int write_plot(const char *path, const double *pts, long n)
 
 /* Rows with every kind of bad value; the test accuracy has none good. */
 static const double bad_pts[][COLS] = {
-    {0, 0.69, 0.5, NAN, NAN},
-    {NAN, 0.5, 0.6, 0.7, NAN},
-    {20, NAN, 0.7, 0.6, INFINITY},
-    {40, 0.3, 0.8, -INFINITY, NAN},
-    {60, 1e308, 0.85, 0.5, NAN},
-    {80, 0.2, 0.9, 0.45, NAN},
-    {100, 0.1, 0.95, 0.4, NAN},
+    {0, 0.69, 0.5, (double)NAN, (double)NAN},
+    {(double)NAN, 0.5, 0.6, 0.7, (double)NAN},
+    {20, (double)NAN, 0.7, 0.6, (double)INFINITY},
+    {40, 0.3, 0.8, -(double)INFINITY, (double)NAN},
+    {60, 1e308, 0.85, 0.5, (double)NAN},
+    {80, 0.2, 0.9, 0.45, (double)NAN},
+    {100, 0.1, 0.95, 0.4, (double)NAN},
 };
 #define N_BAD ((long)(sizeof bad_pts / sizeof bad_pts[0]))
 
