@@ -20,9 +20,9 @@
 #define PL_W 720.0      /* the picture */
 #define PL_LEFT 84.0    /* room for the y tick labels and label */
 #define PL_RIGHT 24.0
-#define PL_TOP 44.0     /* room for the title */
+#define PL_TOP 64.0     /* room for the title and the first legend */
 #define PL_PANEL 210.0  /* a panel's height */
-#define PL_GAP 50.0     /* between panels: the x tick labels */
+#define PL_GAP 60.0     /* between panels: the x tick labels, the legend */
 #define PL_BOTTOM 56.0  /* the last x tick labels and the x label */
 #define PL_TICKS 5.0    /* about this many intervals per axis */
 #define PL_MARKS 40     /* at most this many points get a marker */
@@ -202,17 +202,13 @@ static void pl_panel(nnrt_afile *f, const tr_plot_panel *p, const double *pts, l
     if (!any)
         nnrt_afile_printf(f, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">no finite "
                              "values</text>\n", (PL_LEFT + right) / 2.0, top + PL_PANEL / 2.0);
-    /* the legend, top right, on a white box */
-    double lw = 130.0, lh = 8.0 + 18.0 * p->n_curves, lx = right - lw - 8.0, ly = top + 8.0;
-    nnrt_afile_printf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
-                         "fill=\"#ffffff\" fill-opacity=\"0.85\" stroke=\"#999999\"/>\n",
-                      lx, ly, lw, lh);
+    /* the legend, above the frame's right end, off the curves */
     for (int c = 0; c < p->n_curves; c++) {
-        double y = ly + 16.0 + 18.0 * c;
+        double x = right - 80.0 * (p->n_curves - c), y = top - 8.0;
         nnrt_afile_printf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" "
-                             "stroke=\"%s\" stroke-width=\"2\"%s/>\n", lx + 8.0, y - 4.0,
-                          lx + 36.0, y - 4.0, pl_colour[c], pl_dash[c]);
-        nnrt_afile_printf(f, "<text x=\"%.2f\" y=\"%.2f\">", lx + 42.0, y);
+                             "stroke=\"%s\" stroke-width=\"2\"%s/>\n", x, y - 4.0, x + 28.0,
+                          y - 4.0, pl_colour[c], pl_dash[c]);
+        nnrt_afile_printf(f, "<text x=\"%.2f\" y=\"%.2f\">", x + 34.0, y);
         pl_text(f, p->curve[c].label);
         nnrt_afile_printf(f, "</text>\n");
     }

@@ -959,8 +959,8 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
     }
 
     if ((rc = tr_check_clobber(&o)) != 0 || (rc = tr_check_output("--save", o.save)) != 0 ||
-        (rc = tr_check_output("--out", o.out)) != 0 || (rc = tr_check_output("--log", o.log)) != 0 ||
-        (rc = tr_check_output("--plot", o.plot)) != 0)
+        (rc = tr_check_output("--out", o.out)) != 0 || (rc = tr_check_output("--log", o.log)) != 0
+        || (rc = tr_check_output("--plot", o.plot)) != 0)
         return rc;
     struct sigaction old_sigs[TR_NSIGS];
     tr_catch(nnrt_afile_on_signal, TR_NSIGS, old_sigs);
