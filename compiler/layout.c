@@ -76,7 +76,7 @@ static size_t layout_ws_ch(const nng_spec *s, size_t ch, nng_ws *ws)
         if (s->layers[l].units > maxu)
             maxu = s->layers[l].units;
     }
-    ws->need_zl = s->loss != NNRT_LOSS_MSE;
+    ws->need_zl = s->loss == NNRT_LOSS_BCE || s->loss == NNRT_LOSS_CCE; /* their logits */
     ws->zl = off;
     if (ws->need_zl)
         off += layout_round(ch * (size_t)s->layers[s->n_layers - 1].units);
