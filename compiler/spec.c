@@ -706,12 +706,13 @@ static int lit_numbers(parser *P, const char *what, float **out, size_t *n)
         if (r != NUM_OK) {
             char buf[64] = "";
             char *end = buf;
-            if (t.n < sizeof buf) {
+            double xd = 0.0;
+            if (t.n < sizeof buf) { /* "nan", "-inf", "Infinity": C reads them, not finite */
                 memcpy(buf, t.s, t.n);
                 buf[t.n] = '\0';
-                (void)strtod(buf, &end);
+                xd = strtod(buf, &end);
             }
-            if (r == NUM_HIGH || (t.n > 0 && *end == '\0'))
+            if (r == NUM_HIGH || (end != buf && *end == '\0' && !isfinite(xd)))
                 nng_error(P->d, t.pos, "%s: '%s' is not a finite number (as a float)", what,
                           show_tok(&t).s);
             else
@@ -807,7 +808,7 @@ static int weightsstat(parser *P, const tok *kw)
             memcpy(w + (size_t)lit->rows * n, v, n * sizeof *v);
             L->w = w;
             if (lit->rows++ == 0)
-                lit->first = kw->pos;
+                lit->first = L->w_pos = kw->pos;
             lit->cols = (int)n;
             ok = 1;
         }
@@ -1118,7 +1119,7 @@ static void check_spec(parser *P, size_t len)
     if (P->n_dense_lines == 0 && !guessing)
         nng_error(d, file, "no 'dense' layer");
     if (!P->first_loss.line && !guessing)
-        nng_error(d, file, "missing 'loss' directive (bce, mse or cce)");
+        nng_error(d, file, "missing 'loss' directive (bce, mse, cce or perceptron)");
 
     /* Softmax only last, and over at least two units. */
     int last_line = P->n_dense_lines ? P->dense_lines[P->n_dense_lines - 1] : 0;
@@ -1178,9 +1179,13 @@ static void check_spec(parser *P, size_t len)
         nng_pos pb = P->train_seen[hb - nnrt_hparams], po = P->train_seen[ho - nnrt_hparams];
         if (!pb.line)
             s->train.batch = 1;
-        else if (s->train.batch != 1)
-            nng_error(d, pb, "loss 'perceptron' updates after every sample: batch=1, not %s",
-                      s->train.batch ? "a larger batch" : "full");
+        else if (s->train.batch != 1) {
+            char b[32] = "full";
+            if (s->train.batch)
+                snprintf(b, sizeof b, "%ld", s->train.batch);
+            nng_error(d, pb, "loss 'perceptron' updates after every sample: batch=1, not batch=%s",
+                      b);
+        }
         if (po.line && s->train.optimizer != NNRT_OPT_SGD)
             nng_error(d, po, "loss 'perceptron' is the perceptron rule, sgd's step w -= lr (a - y) "
                              "x: optimizer=%s does not apply", nnrt_opt_name(s->train.optimizer));
