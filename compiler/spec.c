@@ -766,28 +766,12 @@ static long lit_fan_in(const parser *P, int l)
     return P->first_input.line && !P->bad_input ? P->s->n_in : 0;
 }
 
-/* weightsstat -> 'weights' FLOAT { FLOAT }
- * One unit's row of the layer above, fan_in numbers; one line per unit. */
-static int weightsstat(parser *P, const tok *kw)
+/* A row of weights, checked against the layer (and its rows so far) and
+ * appended to L->w; 0 or -1. */
+static int lit_row(parser *P, const tok *kw, int l, float *v, size_t n)
 {
-    int l = lit_owner(P, kw);
-    if (l < 0)
-        return l == -2 ? 0 : -1;
     nng_layer *L = &P->s->layers[l];
     struct spec_lit *lit = &P->lit[l];
-    float *v;
-    size_t n;
-    int ok = 0;
-    if (lit->bias_line) {
-        nng_error(P->d, kw->pos, "'weights' after the layer's 'bias' (line %d): give the rows "
-                                 "first", lit->bias_line);
-        lit->bad = 1;
-        return -1;
-    }
-    if (lit_numbers(P, "weights", &v, &n)) {
-        lit->bad = 1;
-        return -1;
-    }
     long k = lit_fan_in(P, l);
     if (lit->rows == L->units)
         nng_error(P->d, kw->pos, "weights: layer %d (line %d) has %d unit%s; this is row %d "
@@ -802,61 +786,69 @@ static int weightsstat(parser *P, const tok *kw)
                                  "has %d", n, n == 1 ? "" : "s", lit->first.line, lit->cols);
     else {
         float *w = realloc(L->w, (size_t)(lit->rows + 1) * n * sizeof *w);
-        if (!w)
+        if (!w) {
             nng_error(P->d, kw->pos, "out of memory");
-        else {
-            memcpy(w + (size_t)lit->rows * n, v, n * sizeof *v);
-            L->w = w;
-            if (lit->rows++ == 0)
-                lit->first = L->w_pos = kw->pos;
-            lit->cols = (int)n;
-            ok = 1;
+            return -1;
         }
+        memcpy(w + (size_t)lit->rows * n, v, n * sizeof *v);
+        L->w = w;
+        if (lit->rows++ == 0)
+            lit->first = L->w_pos = kw->pos;
+        lit->cols = (int)n;
+        return 0;
     }
-    free(v);
-    if (!ok)
-        lit->bad = 1;
-    return ok ? 0 : -1;
+    return -1;
 }
 
-/* biasstat -> 'bias' FLOAT { FLOAT }
- * The biases of the layer above, one per unit, after its weights. */
-static int biasstat(parser *P, const tok *kw)
+/* The biases, checked against the layer, into L->b (which takes v); 0 or -1. */
+static int lit_bias(parser *P, const tok *kw, int l, float *v, size_t n)
 {
-    int l = lit_owner(P, kw);
-    if (l < 0)
-        return l == -2 ? 0 : -1;
     nng_layer *L = &P->s->layers[l];
-    struct spec_lit *lit = &P->lit[l];
-    float *v;
-    size_t n;
-    if (lit->bias_line) {
-        nng_error(P->d, kw->pos, "duplicate 'bias' for layer %d (first at line %d)", l + 1,
-                  lit->bias_line);
-        lit->bad = 1;
-        return -1;
-    }
-    if (lit->rows == 0 && !lit->bad) {
-        nng_error(P->d, kw->pos, "'bias' without 'weights': give layer %d's rows first (one "
-                                 "'weights' line per unit)", l + 1);
-        lit->bad = 1;
-        return -1;
-    }
-    lit->bias_line = kw->pos.line;
-    if (lit_numbers(P, "bias", &v, &n)) {
-        lit->bad = 1;
-        return -1;
-    }
     if ((long)n != L->units) {
         nng_error(P->d, kw->pos, "bias: %zu number%s, but layer %d has %d unit%s (one bias each)",
                   n, n == 1 ? "" : "s", l + 1, L->units, L->units == 1 ? "" : "s");
-        free(v);
-        lit->bad = 1;
         return -1;
     }
     free(L->b);
     L->b = v;
     return 0;
+}
+
+/* weightsstat -> 'weights' FLOAT { FLOAT }
+ *   one unit's row of the layer above, fan_in numbers; one line per unit
+ * biasstat    -> 'bias' FLOAT { FLOAT }
+ *   the biases of the layer above, one per unit, after its weights */
+static int litstat(parser *P, const tok *kw)
+{
+    int l = lit_owner(P, kw), bias = tok_is(kw, "bias");
+    float *v = NULL;
+    size_t n;
+    if (l < 0)
+        return l == -2 ? 0 : -1; /* -2: the dense line's error is reported */
+    struct spec_lit *lit = &P->lit[l];
+    int r = -1;
+    if (lit->bias_line && bias)
+        nng_error(P->d, kw->pos, "duplicate 'bias' for layer %d (first at line %d)", l + 1,
+                  lit->bias_line);
+    else if (lit->bias_line)
+        nng_error(P->d, kw->pos, "'weights' after the layer's 'bias' (line %d): give the rows "
+                                 "first", lit->bias_line);
+    else if (bias && lit->rows == 0 && !lit->bad)
+        nng_error(P->d, kw->pos, "'bias' without 'weights': give layer %d's rows first (one "
+                                 "'weights' line per unit)", l + 1);
+    else {
+        if (bias)
+            lit->bias_line = kw->pos.line;
+        if (lit_numbers(P, bias ? "bias" : "weights", &v, &n) == 0) {
+            r = bias ? lit_bias(P, kw, l, v, n) : lit_row(P, kw, l, v, n);
+            if (r == 0 && bias)
+                v = NULL; /* L->b has it */
+        }
+    }
+    free(v);
+    if (r)
+        lit->bad = 1;
+    return r;
 }
 
 /* lossstat -> 'loss' LOSS */
@@ -1047,7 +1039,7 @@ static const struct {
     int (*parse)(parser *P, const tok *kw);
 } spec_directives[] = {
     {"model", modelstat},     {"input", inputstat}, {"dense", densestat},
-    {"weights", weightsstat}, {"bias", biasstat},   {"loss", lossstat},
+    {"weights", litstat},     {"bias", litstat},    {"loss", lossstat},
     {"train", trainstat},     {NULL, NULL}};
 
 /* line -> [ directive ] [ '#' comment ] EOL */
@@ -1069,7 +1061,7 @@ static void parse_line(parser *P, const char *line, const char *eol, int lineno)
             continue;
         if (spec_directives[i].parse == densestat && P->n_dense_lines <= NNG_MAX_LAYERS)
             P->dense_lines[P->n_dense_lines++] = lineno;
-        int lit = spec_directives[i].parse == weightsstat || spec_directives[i].parse == biasstat;
+        int lit = spec_directives[i].parse == litstat;
         if (!lit) { /* weights and bias lines go with the dense line above */
             P->lit_layer = -1;
             P->lit_after = kw;

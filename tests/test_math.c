@@ -348,22 +348,22 @@ static void test_relu_leaky_exact(void **state)
         float w[3] = {NAN, -1000.0f, 3.0f};
         isa->f_leaky_relu(w, 3, LEAKY_SLOPE);
         assert_true(isnan(w[0]) && w[1] == -10.0f && w[2] == 3.0f);
-    }
-}
-
-/* step: z > 0 ? 1 : 0 exactly on every path, NaN kept, at every length
- * (the tail a partial vector), nothing outside touched; the double twin. */
-static void test_step_exact(void **state)
-{
-    (void)state;
-    float in[N_SWEEP], x[N_SWEEP];
-    sweep_inputs(in);
-    for (int k = 0; k < n_isas; k++) {
-        const math_isa *isa = &isas[k];
+        /* step: a compare and a blend, exact too (test_step_exact: the rest) */
         memcpy(x, in, sizeof x);
         isa->f_step(x, N_SWEEP);
         for (long i = 0; i < N_SWEEP; i++)
             assert_true(x[i] == (in[i] > 0.0f ? 1.0f : 0.0f));
+    }
+}
+
+/* step: z > 0 ? 1 : 0 on every path (the sweep: test_relu_leaky_exact),
+ * NaN kept, at every length (the tail a partial vector), nothing outside
+ * touched; the double twin. */
+static void test_step_exact(void **state)
+{
+    (void)state;
+    for (int k = 0; k < n_isas; k++) {
+        const math_isa *isa = &isas[k];
         float v[8] = {0.0f, -0.0f, 1e-45f, -1e-45f, INFINITY, -INFINITY, NAN, -0.7f};
         isa->f_step(v, 8);
         assert_true(v[0] == 0.0f && v[1] == 0.0f && v[2] == 1.0f && v[3] == 0.0f);
