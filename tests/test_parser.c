@@ -1177,19 +1177,25 @@ static int check_mutant(const char *text, size_t len)
 static void test_mutations(void **state)
 {
     (void)state;
-    static const char base[] =
+    static const char *const bases[2] = {
         "# base\nmodel m\ninput 8x2\ndense 4 leaky_relu slope=0.1\ndense 3 tanh\n"
         "dense 2 softmax\nloss cce\ntrain lr=0.5 epochs=3 batch=4 optimizer=adam "
-        "beta1=0.8 beta2=0.99 eps=1e-6 init=he seed=7\n";
+        "beta1=0.8 beta2=0.99 eps=1e-6 init=he seed=7\n",
+        /* weights and bias lines, step, loss perceptron */
+        "model g\ninput 2\ndense 2 step\nweights -0.5 -0.5 # s1\nweights 1.0 1.0\n"
+        "bias 0.7 -0.5\ndense 1 step\nweights 0.5 0.5\nbias -0.7\nloss perceptron\n"
+        "train lr=0.1 init=zeros\n"};
     static const char *const words[] = {
         "dense", "input", "loss", "train", "model", "sigmoid", "relu", "softmax", "bce",
         "mse", "cce", "x", "=", "#", "\n", "\r\n", " ", "\t", "0", "1", "9", ".", "e",
         "-", "slope=", "lr=", "epochs=", "iterations=", "batch=full", "\xc3\xa9", "\xff",
-        "\xe2\x82", "99999999999999999999", "1e999", "leaky_relu", "identity"};
+        "\xe2\x82", "99999999999999999999", "1e999", "leaky_relu", "identity", "weights",
+        "bias", "step", "perceptron", "nan", "-inf", " 0.25"};
     char buf[1024];
     int parsed = 0;
     for (int iter = 0; iter < 40000; iter++) {
-        size_t len = sizeof base - 1;
+        const char *base = bases[iter % 2];
+        size_t len = strlen(base);
         memcpy(buf, base, len);
         int edits = 1 + (int)(fuzz_next() % 2);
         for (int e = 0; e < edits; e++) {
