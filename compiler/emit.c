@@ -300,7 +300,7 @@ static const nnrt_act_row *em_dact_of(const emitter *e, int l)
 {
     const nng_spec *s = e->s;
     const nnrt_act_row *row = nnrt_act_of(s->layers[l].act);
-    if (!row || !row->dact || l < em_first_trained(s) || s->loss == NNRT_LOSS_PERCEPTRON)
+    if (!row || !row->dact || s->loss == NNRT_LOSS_PERCEPTRON) /* only its output learns */
         return NULL;
     return l < s->n_layers - 1 || s->loss == NNRT_LOSS_MSE ? row : NULL;
 }
