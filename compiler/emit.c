@@ -274,24 +274,33 @@ static void em_api(emitter *e)
 /* KERNELS: forward, dW, dA_prev per distinct shape (kernels.c)         */
 /* ------------------------------------------------------------------ */
 
-/* Has a layer before l (from the first, or from the second when the first
- * layer's kernel is not wanted: dA_prev) the shape of layer l? */
-static int em_seen_shape(const nng_spec *s, int l, int need_first)
+/* Has a layer from `from` up to l the shape of layer l?  (Kernels are
+ * written once per shape: forward from the first layer, dW from the first
+ * trained one, dA_prev from the one after it.) */
+static int em_seen_shape(const nng_spec *s, int l, int from)
 {
-    for (int p = need_first ? 0 : 1; p < l; p++)
+    for (int p = from; p < l; p++)
         if (s->layers[p].units == s->layers[l].units && nng_fan_in(s, p) == nng_fan_in(s, l))
             return 1;
     return 0;
 }
 
+/* The first layer the backward pass trains: the output layer alone under
+ * loss perceptron (the perceptron rule; the layers before it keep their
+ * weights), else the first. */
+static int em_first_trained(const nng_spec *s)
+{
+    return s->loss == NNRT_LOSS_PERCEPTRON ? s->n_layers - 1 : 0;
+}
+
 /* The activation row of layer l if the backward pass multiplies by its
- * derivative: an activation with one, except at the output under bce or
- * cce, whose dZ = a - y comes from the loss. */
+ * derivative: an activation with one, except at the output under bce,
+ * cce or perceptron, whose dZ = a - y comes from the loss. */
 static const nnrt_act_row *em_dact_of(const emitter *e, int l)
 {
     const nng_spec *s = e->s;
     const nnrt_act_row *row = nnrt_act_of(s->layers[l].act);
-    if (!row || !row->dact)
+    if (!row || !row->dact || s->loss == NNRT_LOSS_PERCEPTRON) /* only its output learns */
         return NULL;
     return l < s->n_layers - 1 || s->loss == NNRT_LOSS_MSE ? row : NULL;
 }
@@ -336,13 +345,14 @@ static void em_kernels_isa(emitter *e, const isa_row *I)
         tx_blank(e);
         tx_template(e, I->hsum4_helper, NULL);
     }
+    int t0 = em_first_trained(s);
     for (int l = 0; l < s->n_layers; l++) {
         long K = nng_fan_in(s, l), N = s->layers[l].units;
-        if (!em_seen_shape(s, l, 1))
+        if (!em_seen_shape(s, l, 0))
             kn_fwd(e, I, K, N);
-        if (!em_seen_shape(s, l, 1))
+        if (l >= t0 && !em_seen_shape(s, l, t0))
             kn_dw(e, I, K, N);
-        if (l > 0 && !em_seen_shape(s, l, 0))
+        if (l > t0 && !em_seen_shape(s, l, t0 + 1))
             kn_dx(e, I, K, N);
     }
     /* Activation derivatives, each once (a parameter is an argument). */
@@ -467,8 +477,11 @@ static void em_bwd_chunk(emitter *e, const isa_row *I)
     tx_cont(e, "long rows, %s *restrict grad, %s *restrict ws)", R, R);
     tx_open(e, "{");
     int cur = 0; /* 0: dZ in D0, 1: in D1 */
+    int t0 = em_first_trained(s);
     if (s->n_layers == 1)
         tx_line(e, "(void)params; /* one layer: no dA_prev to compute */");
+    else if (t0 > 0)
+        tx_line(e, "(void)params, (void)x; /* the perceptron rule trains the output layer alone */");
     const nnrt_act_row *out = em_dact_of(e, last);
     if (out) {
         tx_line(e, "/* dZ%d = dA%d * g'(Z%d), %s */", last + 1, last + 1, last + 1,
@@ -491,7 +504,7 @@ static void em_bwd_chunk(emitter *e, const isa_row *I)
         tx_line(e, "%s_dw_%ldx%ld(%s, %s, rows, grad + %s_W%d);", e->F, K, N, D,
                 l == 0 ? "x" : S(e, "ws + %s_A%d", U, l), U, l + 1);
         tx_line(e, "%s_bias_grad(%s, rows, %ld, grad + %s_B%d);", e->P, D, N, U, l + 1);
-        if (l == 0)
+        if (l == t0)
             break;
         tx_line(e, "/*   dA%d = dZ%d W%d (course: dA%d = W%d^T dZ%d) */", l, l + 1, l + 1, l, l + 1,
                 l + 1);
@@ -595,6 +608,15 @@ static void em_loss_chunk(emitter *e)
         tx_line(e, "loss += (part[0] + part[1]) + (part[2] + part[3]);");
         break;
     }
+    case NNRT_LOSS_PERCEPTRON:
+        tx_line(e, "/* step has no derivative: the perceptron rule's error signal dZ = a - y");
+        tx_line(e, " * takes its place, and sgd's p -= lr g (batch 1) is then Rosenblatt's");
+        tx_line(e, " * w += lr (y - a) x, b += lr (y - a); the loss counts the wrong outputs */");
+        tx_open(e, "for (long i = 0; i < rows * %s_N_OUT; i++) {", U);
+        tx_line(e, "d[i] = a[i] - yc[i];");
+        tx_line(e, "loss += fabs((double)d[i]);");
+        tx_close(e, "}");
+        break;
     }
 }
 
@@ -707,6 +729,35 @@ static void em_paths(emitter *e)
     tx_template(e, "dispatch", NULL);
 }
 
+/* The weights the spec writes, as <name>_literal[N_PARAMS]: the parameter
+ * array's layout (layout.c), those layers filled, the rest 0. */
+static void em_literal(emitter *e)
+{
+    const nng_spec *s = e->s;
+    size_t n = nng_param_count_padded(s);
+    float *v = calloc(n ? n : 1, sizeof *v);
+    if (!v) {
+        e->err = 1;
+        return;
+    }
+    tx_blank(e);
+    tx_line(e, "/* The weights written in the spec (the layers with literal = 1 below), at");
+    tx_line(e, " * their places in params; nnrt_init_params starts from them:");
+    for (int l = 0; l < s->n_layers; l++) {
+        const nng_layer *L = &s->layers[l];
+        if (!L->w || !L->b)
+            continue;
+        size_t nw = (size_t)L->units * (size_t)nng_fan_in(s, l);
+        memcpy(v + nng_param_offset_w(s, l), L->w, nw * sizeof *v);
+        memcpy(v + nng_param_offset_b(s, l), L->b, (size_t)L->units * sizeof *v);
+        tx_line(e, " *   layer %d (spec line %d): W%d at %zu, b%d at %zu", l + 1, L->pos.line, l + 1,
+                nng_param_offset_w(s, l), l + 1, nng_param_offset_b(s, l));
+    }
+    tx_line(e, " */");
+    tx_float_array(e, S(e, "%s_literal", e->P), S(e, "%s_N_PARAMS", e->U), v, n);
+    free(v);
+}
+
 static void em_model(emitter *e)
 {
     const nng_spec *s = e->s;
@@ -716,16 +767,18 @@ static void em_model(emitter *e)
     tx_section(e, SEC_MODEL);
     if (e->n_isas > 1)
         em_paths(e);
+    if (s->n_literal)
+        em_literal(e);
     tx_blank(e);
     tx_open(e, "static const nnrt_layer_info %s_layers[%d] = {", e->P, s->n_layers);
-    tx_line(e, "/* units, fan_in, activation, slope, W offset, b offset, spec line */");
+    tx_line(e, "/* units, fan_in, activation, slope, W offset, b offset, spec line, literal */");
     for (int l = 0; l < s->n_layers; l++) {
         const nng_layer *L = &s->layers[l];
         const nnrt_act_row *row = nnrt_act_of(L->act);
-        tx_line(e, "{%d, %ld, NNRT_ACT_%s, %s, %s_W%d, %s_B%d, %d},", L->units, nng_fan_in(s, l),
+        tx_line(e, "{%d, %ld, NNRT_ACT_%s, %s, %s_W%d, %s_B%d, %d%s},", L->units, nng_fan_in(s, l),
                 tx_upper(e, row ? row->name : "IDENTITY"),
                 row && row->param ? tx_lit(e, (double)L->param) : "0.0f", U, l + 1, U, l + 1,
-                L->pos.line);
+                L->pos.line, L->w ? ", 1" : ", 0");
     }
     tx_close(e, "};");
     tx_blank(e);
@@ -771,6 +824,8 @@ static void em_model(emitter *e)
     tx_line(e, ".update = %s_update,", e->P);
     if (e->n_isas > 1)
         tx_line(e, ".dispatch = &%s_dispatch,", e->P);
+    if (s->n_literal)
+        tx_line(e, ".literal = %s_literal,", e->P);
     tx_close(e, "};");
     tx_blank(e);
     tx_template(e, "main", NULL);

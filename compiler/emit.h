@@ -135,6 +135,8 @@ const char *tx_expand(emitter *e, const char *tmpl, const char *a, const char *b
 
 const char *tx_lit(emitter *e, double v);          /* a real literal of the dtype: "2.0f" */
 const char *tx_upper(emitter *e, const char *w);   /* leaky_relu -> LEAKY_RELU */
+/* static const float name[size] = { v[0..n) } (%.9g: each reads back the same) */
+void tx_float_array(emitter *e, const char *name, const char *size, const float *v, size_t n);
 const char *tx_cstr(emitter *e, const char *str);  /* a C string literal (one at a time) */
 const char *tx_spec_line(emitter *e, int line);    /* spec line `line`, comment-safe */
 /* src[0..len) made safe inside a C comment, into dst (cap bytes). */

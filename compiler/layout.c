@@ -76,7 +76,7 @@ static size_t layout_ws_ch(const nng_spec *s, size_t ch, nng_ws *ws)
         if (s->layers[l].units > maxu)
             maxu = s->layers[l].units;
     }
-    ws->need_zl = s->loss != NNRT_LOSS_MSE;
+    ws->need_zl = s->loss == NNRT_LOSS_BCE || s->loss == NNRT_LOSS_CCE; /* their logits */
     ws->zl = off;
     if (ws->need_zl)
         off += layout_round(ch * (size_t)s->layers[s->n_layers - 1].units);
@@ -112,7 +112,10 @@ double nng_flops_fwd_layer(const nng_spec *s, int layer)
  * first (the input needs no gradient). */
 double nng_flops_train_layer(const nng_spec *s, int layer)
 {
-    return (layer > 0 ? 3.0 : 2.0) * nng_flops_fwd_layer(s, layer);
+    /* loss perceptron trains the output layer alone (emit.c): no backward
+     * before it, and no dA_prev from it */
+    int first = s->loss == NNRT_LOSS_PERCEPTRON ? s->n_layers - 1 : 0;
+    return (layer > first ? 3.0 : layer == first ? 2.0 : 1.0) * nng_flops_fwd_layer(s, layer);
 }
 
 double nng_flops_fwd(const nng_spec *s)

@@ -44,6 +44,12 @@ typedef struct nng_layer {
     nnrt_act act;
     float param; /* the activation's parameter (nnrt_act_row.param: leaky_relu's slope); 0 if none */
     nng_pos pos; /* of the `dense` word */
+    /* Weights written in the spec (`weights` and `bias` lines), in the
+     * parameter layout's order: w is units x fan_in, row-major (row j =
+     * unit j), b is units; both NULL when the layer has none.  Owned by
+     * the spec (nng_spec_free). */
+    float *w, *b;
+    nng_pos w_pos; /* of its first `weights` word */
 } nng_layer;
 
 typedef struct nng_spec {
@@ -61,6 +67,7 @@ typedef struct nng_spec {
     nnrt_train_cfg train;         /* defaults filled in where the spec is silent */
     nng_pos train_pos;
     long n_weights;               /* sum of units * (fan_in + 1) */
+    int n_literal;                /* layers with weights written in the spec */
     char *source;                 /* the whole spec text (for the generated header); owned */
 } nng_spec;
 

@@ -7,15 +7,18 @@
  *
  *   spec       -> { line }
  *   line       -> [ directive ] [ '#' comment ] EOL          EOL: \n or \r\n
- *   directive  -> modelstat | inputstat | densestat | lossstat | trainstat
+ *   directive  -> modelstat | inputstat | densestat | weightsstat | biasstat
+ *               | lossstat | trainstat
  *   modelstat  -> 'model' NAME                  NAME: C identifier, <= 63 chars
  *   inputstat  -> 'input' dims
  *   dims       -> INT { 'x' INT }               1..4 factors, no spaces: 64x64x3
  *   densestat  -> 'dense' INT ACT [ PARAM '=' FLOAT ]
  *   ACT        -> a word of nnrt_act_rows (runtime/nnrt_vocab.c): sigmoid, tanh, ...
  *   PARAM      -> that row's parameter word, if it has one (leaky_relu: slope)
+ *   weightsstat -> 'weights' FLOAT { FLOAT }    one unit's row: fan_in numbers
+ *   biasstat   -> 'bias' FLOAT { FLOAT }        the layer's biases: units numbers
  *   lossstat   -> 'loss' LOSS
- *   LOSS       -> 'bce' | 'mse' | 'cce'         (or their long names, runtime/nnrt_vocab.c)
+ *   LOSS       -> 'bce' | 'mse' | 'cce' | 'perceptron'  (or the long names, runtime/nnrt_vocab.c)
  *   trainstat  -> 'train' { trainopt }
  *   trainopt   -> KEY '=' VALUE                 no spaces around '='
  *   KEY=VALUE  -> lr=FLOAT | epochs=INT | iterations=INT | batch=('full' | INT)
@@ -26,14 +29,19 @@
  *   FLOAT      -> [ '-' | '+' ] ( DIGITS [ '.' [ DIGITS ] ] | '.' DIGITS )
  *                 [ ( 'e' | 'E' ) [ '-' | '+' ] DIGITS ]
  *
- * Every directive but `dense` appears at most once, anywhere; dense layers
- * apply in file order.  The text must be UTF-8 without NUL or control bytes
+ * Every directive but `dense`, `weights` and `bias` appears at most once,
+ * anywhere; dense layers apply in file order.  A layer's weights written
+ * in the spec (docs/spec.md, "Weights in the spec") are lines right under
+ * its `dense` line (comments and blank lines between are fine): one
+ * `weights` line per unit, in order, then one `bias` line; a layer has
+ * both or neither, and every number is finite as a float.  The text must be UTF-8 without NUL or control bytes
  * (tabs excepted); columns count characters, from 1.
  *
  * Errors: a syntax error ends its line (the parser goes on with the next
  * one); the checks that need the whole file (softmax placement, loss versus
- * output, parameter count, missing directives) run at the end and are
- * skipped where an earlier error would only make them repeat it.
+ * output, step layers, the weights' counts, parameter count, missing
+ * directives) run at the end and are skipped where an earlier error would
+ * only make them repeat it.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -71,6 +79,18 @@ typedef struct parser {
     int bad_input, bad_dense, bad_loss; /* a line of that kind had an error */
     int dense_lines[NNG_MAX_LAYERS + 1]; /* lines of the dense directives, good or bad */
     int n_dense_lines;
+    /* weights and bias lines: the layer they belong to (the dense line
+     * right above), -1 after any other directive, -2 after a dense line
+     * with an error (they are skipped); what each layer has so far */
+    int lit_layer;
+    tok lit_after; /* the directive that ended the last layer's lines */
+    struct spec_lit {
+        int rows, cols;   /* weights lines so far, numbers in each */
+        nng_pos first;    /* the first weights word */
+        int bias_line;    /* the bias line, or 0 */
+        int bad;          /* one of its lines had an error */
+    } lit[NNG_MAX_LAYERS];
+    nng_pos train_seen[NNRT_N_HPARAMS]; /* the train keys given */
 } parser;
 
 /* ------------------------------------------------------------------ */
@@ -614,7 +634,8 @@ static int densestat(parser *P, const tok *kw)
     const nnrt_act_row *act = act_by_word(&t);
     if (!act)
         return unknown_word(P, &t, "activation", act_words);
-    nng_layer L = {(int)units, act->act, act->param ? act->param_default : 0.0f, kw->pos};
+    nng_layer L = {.units = (int)units, .act = act->act,
+                   .param = act->param ? act->param_default : 0.0f, .pos = kw->pos};
     const char *params[16]; /* every activation's parameter word */
     size_t n_params = 0;
     for (const nnrt_act_row *r = nnrt_act_rows; r->name && n_params < 15; r++)
@@ -669,6 +690,165 @@ static int densestat(parser *P, const tok *kw)
     }
     P->s->layers[P->s->n_layers++] = L;
     return 0;
+}
+
+/* The numbers of the rest of a weights or bias line (at least one), each
+ * finite as a float, into a new array *out of *n. */
+static int lit_numbers(parser *P, const char *what, float **out, size_t *n)
+{
+    tok t;
+    float *v = NULL;
+    size_t cap = 0;
+    *n = 0;
+    while (lex_next(P, &t)) {
+        float x = 0.0f;
+        int r = scan_float(t.s, t.n, &x);
+        if (r != NUM_OK) {
+            char buf[64] = "";
+            char *end = buf;
+            double xd = 0.0;
+            if (t.n < sizeof buf) { /* "nan", "-inf", "Infinity": C reads them, not finite */
+                memcpy(buf, t.s, t.n);
+                buf[t.n] = '\0';
+                xd = strtod(buf, &end);
+            }
+            if (r == NUM_HIGH || (end != buf && *end == '\0' && !isfinite(xd)))
+                nng_error(P->d, t.pos, "%s: '%s' is not a finite number (as a float)", what,
+                          show_tok(&t).s);
+            else
+                nng_error(P->d, t.pos, "%s: expected a number, got '%s'", what, show_tok(&t).s);
+            free(v);
+            return -1;
+        }
+        if (*n == cap) {
+            float *nv = realloc(v, (cap ? 2 * cap : 16) * sizeof *v);
+            if (!nv) {
+                free(v);
+                nng_error(P->d, t.pos, "out of memory");
+                return -1;
+            }
+            v = nv;
+            cap = cap ? 2 * cap : 16;
+        }
+        v[(*n)++] = x;
+    }
+    if (*n == 0) {
+        nng_error(P->d, t.pos, "%s: missing numbers", what);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The layer a weights or bias line belongs to: the dense line right above
+ * it (only comments, blank lines and that layer's other weights and bias
+ * lines between).  -1 after reporting a misplaced line; -2 when that dense
+ * line had an error (the line is skipped: its error is reported). */
+static int lit_owner(parser *P, const tok *kw)
+{
+    if (P->lit_layer >= 0 || P->lit_layer == -2)
+        return P->lit_layer;
+    if (P->lit_after.n)
+        nng_error(P->d, kw->pos, "misplaced '%s': it goes right under its 'dense' line (line %d "
+                                 "is '%s')", show_tok(kw).s, P->lit_after.pos.line,
+                  show_tok(&P->lit_after).s);
+    else
+        nng_error(P->d, kw->pos, "misplaced '%s': no 'dense' line above it", show_tok(kw).s);
+    return -1;
+}
+
+/* The fan_in of layer l, or 0 while it is unknown (the first layer's,
+ * before a good 'input' line). */
+static long lit_fan_in(const parser *P, int l)
+{
+    if (l > 0)
+        return P->s->layers[l - 1].units;
+    return P->first_input.line && !P->bad_input ? P->s->n_in : 0;
+}
+
+/* A row of weights, checked against the layer (and its rows so far) and
+ * appended to L->w; 0 or -1. */
+static int lit_row(parser *P, const tok *kw, int l, float *v, size_t n)
+{
+    nng_layer *L = &P->s->layers[l];
+    struct spec_lit *lit = &P->lit[l];
+    long k = lit_fan_in(P, l);
+    if (lit->rows == L->units)
+        nng_error(P->d, kw->pos, "weights: layer %d (line %d) has %d unit%s; this is row %d "
+                                 "(one 'weights' line per unit)", l + 1, L->pos.line, L->units,
+                  L->units == 1 ? "" : "s", lit->rows + 1);
+    else if (k && (long)n != k)
+        nng_error(P->d, kw->pos, "weights: %zu number%s, but each unit of layer %d takes %ld "
+                                 "input%s (its fan_in)", n, n == 1 ? "" : "s", l + 1, k,
+                  k == 1 ? "" : "s");
+    else if (lit->rows && (int)n != lit->cols)
+        nng_error(P->d, kw->pos, "weights: %zu number%s, but the layer's first row (line %d) "
+                                 "has %d", n, n == 1 ? "" : "s", lit->first.line, lit->cols);
+    else {
+        float *w = realloc(L->w, (size_t)(lit->rows + 1) * n * sizeof *w);
+        if (!w) {
+            nng_error(P->d, kw->pos, "out of memory");
+            return -1;
+        }
+        memcpy(w + (size_t)lit->rows * n, v, n * sizeof *v);
+        L->w = w;
+        if (lit->rows++ == 0)
+            lit->first = L->w_pos = kw->pos;
+        lit->cols = (int)n;
+        return 0;
+    }
+    return -1;
+}
+
+/* The biases, checked against the layer, into L->b (which takes v); 0 or -1. */
+static int lit_bias(parser *P, const tok *kw, int l, float *v, size_t n)
+{
+    nng_layer *L = &P->s->layers[l];
+    if ((long)n != L->units) {
+        nng_error(P->d, kw->pos, "bias: %zu number%s, but layer %d has %d unit%s (one bias each)",
+                  n, n == 1 ? "" : "s", l + 1, L->units, L->units == 1 ? "" : "s");
+        return -1;
+    }
+    free(L->b);
+    L->b = v;
+    return 0;
+}
+
+/* weightsstat -> 'weights' FLOAT { FLOAT }
+ *   one unit's row of the layer above, fan_in numbers; one line per unit
+ * biasstat    -> 'bias' FLOAT { FLOAT }
+ *   the biases of the layer above, one per unit, after its weights */
+static int litstat(parser *P, const tok *kw)
+{
+    int l = lit_owner(P, kw), bias = tok_is(kw, "bias");
+    float *v = NULL;
+    size_t n;
+    if (l < 0)
+        return l == -2 ? 0 : -1; /* -2: the dense line's error is reported */
+    struct spec_lit *lit = &P->lit[l];
+    int r = -1;
+    if (lit->bias_line && bias)
+        nng_error(P->d, kw->pos, "duplicate 'bias' for layer %d (first at line %d)", l + 1,
+                  lit->bias_line);
+    else if (lit->bias_line)
+        nng_error(P->d, kw->pos, "'weights' after the layer's 'bias' (line %d): give the rows "
+                                 "first", lit->bias_line);
+    else if (bias && lit->rows == 0 && !lit->bad)
+        nng_error(P->d, kw->pos, "'bias' without 'weights': give layer %d's rows first (one "
+                                 "'weights' line per unit)", l + 1);
+    else {
+        if (bias)
+            lit->bias_line = kw->pos.line;
+        if (lit_numbers(P, bias ? "bias" : "weights", &v, &n) == 0) {
+            r = bias ? lit_bias(P, kw, l, v, n) : lit_row(P, kw, l, v, n);
+            if (r == 0 && bias)
+                v = NULL; /* L->b has it */
+        }
+    }
+    free(v);
+    if (r)
+        lit->bad = 1;
+    return r;
 }
 
 /* lossstat -> 'loss' LOSS */
@@ -826,10 +1006,9 @@ static int trainopt(parser *P, const tok *t, nng_pos *seen)
 static int trainstat(parser *P, const tok *kw)
 {
     tok t;
-    nng_pos seen[SPEC_N_TRAIN_KEYS];
+    nng_pos *seen = P->train_seen;
     size_t i_epochs = (size_t)(nnrt_hparam_find("epochs", 6) - nnrt_hparams);
     size_t i_iters = (size_t)(nnrt_hparam_find("iterations", 10) - nnrt_hparams);
-    memset(seen, 0, sizeof seen);
     if (once(P, &P->first_train, kw))
         return -1;
     P->s->train_pos = kw->pos;
@@ -859,8 +1038,9 @@ static const struct {
     const char *word;
     int (*parse)(parser *P, const tok *kw);
 } spec_directives[] = {
-    {"model", modelstat}, {"input", inputstat}, {"dense", densestat},
-    {"loss", lossstat},   {"train", trainstat}, {NULL, NULL}};
+    {"model", modelstat},     {"input", inputstat}, {"dense", densestat},
+    {"weights", litstat},     {"bias", litstat},    {"loss", lossstat},
+    {"train", trainstat},     {NULL, NULL}};
 
 /* line -> [ directive ] [ '#' comment ] EOL */
 static void parse_line(parser *P, const char *line, const char *eol, int lineno)
@@ -881,7 +1061,15 @@ static void parse_line(parser *P, const char *line, const char *eol, int lineno)
             continue;
         if (spec_directives[i].parse == densestat && P->n_dense_lines <= NNG_MAX_LAYERS)
             P->dense_lines[P->n_dense_lines++] = lineno;
-        if (spec_directives[i].parse(P, &kw) == 0)
+        int lit = spec_directives[i].parse == litstat;
+        if (!lit) { /* weights and bias lines go with the dense line above */
+            P->lit_layer = -1;
+            P->lit_after = kw;
+        }
+        int r = spec_directives[i].parse(P, &kw);
+        if (spec_directives[i].parse == densestat)
+            P->lit_layer = r == 0 ? P->s->n_layers - 1 : -2;
+        if (r == 0)
             return;
         if (spec_directives[i].parse == inputstat)
             P->bad_input = 1;
@@ -898,6 +1086,8 @@ static void parse_line(parser *P, const char *line, const char *eol, int lineno)
     words[n] = NULL;
     unknown_word(P, &kw, "directive", words);
     P->unknown_lines++;
+    P->lit_layer = -1;
+    P->lit_after = kw;
 }
 
 /* The checks that need the whole file. */
@@ -921,7 +1111,7 @@ static void check_spec(parser *P, size_t len)
     if (P->n_dense_lines == 0 && !guessing)
         nng_error(d, file, "no 'dense' layer");
     if (!P->first_loss.line && !guessing)
-        nng_error(d, file, "missing 'loss' directive (bce, mse or cce)");
+        nng_error(d, file, "missing 'loss' directive (bce, mse, cce or perceptron)");
 
     /* Softmax only last, and over at least two units. */
     int last_line = P->n_dense_lines ? P->dense_lines[P->n_dense_lines - 1] : 0;
@@ -947,7 +1137,14 @@ static void check_spec(parser *P, size_t len)
         const nng_layer *out = &s->layers[s->n_layers - 1];
         const char *loss = nnrt_loss_of(s->loss)->name;
         const char *act = nnrt_act_of(out->act)->name;
-        if (out->act == NNRT_ACT_SOFTMAX && s->loss != NNRT_LOSS_CCE)
+        if (out->act == NNRT_ACT_STEP && s->loss != NNRT_LOSS_PERCEPTRON)
+            nng_error(d, out->pos, "step cannot be trained by loss '%s': its derivative is zero "
+                                   "almost everywhere, so no gradient reaches the weights (a step "
+                                   "output learns by 'loss perceptron')", loss);
+        else if (s->loss == NNRT_LOSS_PERCEPTRON && out->act != NNRT_ACT_STEP)
+            nng_error(d, s->loss_pos, "loss 'perceptron' needs a step output layer (line %d is %s)",
+                      out->pos.line, act);
+        else if (out->act == NNRT_ACT_SOFTMAX && s->loss != NNRT_LOSS_CCE)
             nng_error(d, s->loss_pos, "a softmax output (line %d) needs loss 'cce', not '%s'",
                       out->pos.line, loss);
         else if (s->loss == NNRT_LOSS_CCE && out->act != NNRT_ACT_SOFTMAX)
@@ -956,6 +1153,56 @@ static void check_spec(parser *P, size_t len)
         else if (s->loss == NNRT_LOSS_BCE && out->act != NNRT_ACT_SIGMOID)
             nng_error(d, s->loss_pos, "loss 'bce' needs a sigmoid output layer (line %d is %s)",
                       out->pos.line, act);
+    }
+
+    /* Hidden step layers: no gradient passes them; the perceptron rule
+     * trains only the output layer and leaves them as they are. */
+    if (P->first_loss.line && !P->bad_loss && s->loss != NNRT_LOSS_PERCEPTRON)
+        for (int l = 0; l + 1 < s->n_layers; l++)
+            if (s->layers[l].act == NNRT_ACT_STEP)
+                nng_error(d, s->layers[l].pos, "step cannot be trained by loss '%s': its "
+                                               "derivative is zero almost everywhere, so no "
+                                               "gradient passes it (with 'loss perceptron' a "
+                                               "hidden step layer keeps its weights)",
+                          nnrt_loss_of(s->loss)->name);
+    /* The perceptron rule: sgd's step, one sample at a time. */
+    if (P->first_loss.line && !P->bad_loss && s->loss == NNRT_LOSS_PERCEPTRON) {
+        const nnrt_hparam *hb = nnrt_hparam_find("batch", 5), *ho = nnrt_hparam_find("optimizer", 9);
+        nng_pos pb = P->train_seen[hb - nnrt_hparams], po = P->train_seen[ho - nnrt_hparams];
+        if (!pb.line)
+            s->train.batch = 1;
+        else if (s->train.batch != 1) {
+            char b[32] = "full";
+            if (s->train.batch)
+                snprintf(b, sizeof b, "%ld", s->train.batch);
+            nng_error(d, pb, "loss 'perceptron' updates after every sample: batch=1, not batch=%s",
+                      b);
+        }
+        if (po.line && s->train.optimizer != NNRT_OPT_SGD)
+            nng_error(d, po, "loss 'perceptron' is the perceptron rule, sgd's step w -= lr (a - y) "
+                             "x: optimizer=%s does not apply", nnrt_opt_name(s->train.optimizer));
+    }
+
+    /* Weights written in the spec: a row per unit, fan_in numbers each, and
+     * a bias line (what a single line could check, it did). */
+    for (int l = 0; l < s->n_layers; l++) {
+        const struct spec_lit *lit = &P->lit[l];
+        nng_layer *L = &s->layers[l];
+        if (lit->bad || (!lit->rows && !L->b))
+            continue;
+        if (lit->rows < L->units)
+            nng_error(d, lit->first, "weights: layer %d (line %d) has %d row%s, but %d units "
+                                     "(one 'weights' line per unit)", l + 1, L->pos.line,
+                      lit->rows, lit->rows == 1 ? "" : "s", L->units);
+        else if (!lit->bias_line)
+            nng_error(d, lit->first, "weights: layer %d (line %d) has no 'bias' line after its "
+                                     "rows", l + 1, L->pos.line);
+        else if (l == 0 && P->first_input.line && !P->bad_input && lit->cols != s->n_in)
+            nng_error(d, lit->first, "weights: rows of %d number%s, but layer 1 takes the "
+                                     "input's %d features (its fan_in)", lit->cols,
+                      lit->cols == 1 ? "" : "s", s->n_in);
+        else
+            s->n_literal++;
     }
 
     /* Parameters: units * (fan_in + 1) per layer. */
@@ -1003,6 +1250,7 @@ int nng_parse_text(const char *text, size_t len, const char *path, nng_spec *out
 
     parser P;
     memset(&P, 0, sizeof P);
+    P.lit_layer = -1;
     P.s = out;
     P.d = d;
     const char *p = text, *end = text + len;
@@ -1098,6 +1346,11 @@ void nng_spec_free(nng_spec *s)
 {
     free(s->source);
     s->source = NULL;
+    for (int l = 0; l < s->n_layers && l < NNG_MAX_LAYERS; l++) {
+        free(s->layers[l].w);
+        free(s->layers[l].b);
+        s->layers[l].w = s->layers[l].b = NULL;
+    }
 }
 
 /* The shortest decimal that reads back as the same float. */
@@ -1125,6 +1378,23 @@ void nng_spec_print(const nng_spec *s, FILE *out)
         if (nnrt_act_of(L->act)->param) {
             fprintf(out, " %s=", nnrt_act_of(L->act)->param);
             print_float(out, L->param);
+        }
+        fputc('\n', out);
+        if (!L->w || !L->b)
+            continue;
+        long k = nng_fan_in(s, l);
+        for (int j = 0; j < L->units; j++) {
+            fputs("weights", out);
+            for (long i = 0; i < k; i++) {
+                fputc(' ', out);
+                print_float(out, L->w[(size_t)j * (size_t)k + (size_t)i]);
+            }
+            fputc('\n', out);
+        }
+        fputs("bias", out);
+        for (int j = 0; j < L->units; j++) {
+            fputc(' ', out);
+            print_float(out, L->b[j]);
         }
         fputc('\n', out);
     }

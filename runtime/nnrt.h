@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define NNRT_ABI_VERSION 2
+#define NNRT_ABI_VERSION 3
 
 /* Every tensor in a parameter array starts at a multiple of this many
  * floats (64 bytes), and the whole array is padded to a multiple of it. */
@@ -62,13 +62,16 @@ typedef enum nnrt_act {
     NNRT_ACT_RELU,
     NNRT_ACT_LEAKY_RELU,
     NNRT_ACT_SOFTMAX,
-    NNRT_ACT_ELU
+    NNRT_ACT_ELU,
+    NNRT_ACT_STEP /* z > 0 ? 1 : 0, the perceptron's threshold (docs/perceptron.md) */
 } nnrt_act;
 
 typedef enum nnrt_loss {
     NNRT_LOSS_BCE = 0, /* binary cross-entropy; sigmoid output (multi-label if >1 unit) */
     NNRT_LOSS_MSE,     /* mean squared error, mean over samples AND output units */
-    NNRT_LOSS_CCE      /* categorical cross-entropy; softmax output, one-hot targets */
+    NNRT_LOSS_CCE,     /* categorical cross-entropy; softmax output, one-hot targets */
+    NNRT_LOSS_PERCEPTRON /* the perceptron rule: step output, 0/1 labels, error signal
+                            dZ = a - y (no derivative); the loss is the error rate */
 } nnrt_loss;
 
 typedef enum nnrt_opt_kind {
@@ -123,6 +126,7 @@ typedef struct nnrt_layer_info {
     size_t w_offset;   /* W: units x fan_in, row-major (row j = unit j), floats from params[0] */
     size_t b_offset;   /* b: units floats */
     int spec_line;     /* the line of the spec that declared it */
+    int literal;       /* 1: W and b are written in the spec (nnrt_model.literal holds them) */
 } nnrt_layer_info;
 
 /* One path of a generated model: its three functions for one ISA. */
@@ -192,6 +196,11 @@ typedef struct nnrt_model {
     /* --isa all: the paths and which one runs (forward, loss_grad and update
      * above call its functions); NULL for a file generated with one --isa. */
     nnrt_dispatch *dispatch;
+    /* The weights written in the spec (`weights` and `bias` lines,
+     * docs/spec.md): n_params floats in the parameter layout, the layers
+     * with literal == 1 filled, the rest 0; NULL when no layer has them.
+     * nnrt_init_params copies them over the init rule's values. */
+    const float *literal;
 } nnrt_model;
 
 /* Optimizer state size in floats for a given optimizer. */
@@ -220,6 +229,7 @@ void nnrt_free(void *p);
     void nnrt_##isa##_relu(float *x, long n);                                   \
     void nnrt_##isa##_leaky_relu(float *x, long n, float slope);                \
     void nnrt_##isa##_elu(float *x, long n, float alpha);                       \
+    void nnrt_##isa##_step(float *x, long n);                                   \
     void nnrt_##isa##_exp(float *x, long n);                                    \
     void nnrt_##isa##_log(float *x, long n);                                    \
     void nnrt_##isa##_softmax_rows(float *x, long rows, long cols);             \
@@ -255,6 +265,7 @@ void nnrt_scalar_tanh_d(double *x, long n);
 void nnrt_scalar_relu_d(double *x, long n);
 void nnrt_scalar_leaky_relu_d(double *x, long n, double slope);
 void nnrt_scalar_elu_d(double *x, long n, double alpha);
+void nnrt_scalar_step_d(double *x, long n);
 void nnrt_scalar_softmax_rows_d(double *x, long rows, long cols);
 
 /* The best path this CPU runs: "avx512", "avx2", "neon" or "scalar". */
@@ -316,7 +327,8 @@ double nnrt_rng_normal(nnrt_rng *r);             /* N(0, 1) */
 long nnrt_rng_below(nnrt_rng *r, long n);        /* [0, n), unbiased */
 void nnrt_rng_shuffle(nnrt_rng *r, long *idx, long n); /* Fisher-Yates */
 
-/* Fill params (n_params floats) by the rule `init`; padding stays 0.
+/* Fill params (n_params floats) by the rule `init`, then the layers whose
+ * weights the spec writes (m->literal) with those; padding stays 0.
  * The numpy rules take the seed as np.random.seed does, in [0, 2^32): a
  * larger seed is cut to its low 32 bits (the trainer refuses one). */
 void nnrt_init_params(const nnrt_model *m, float *params, nnrt_init init, uint64_t seed);

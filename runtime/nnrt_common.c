@@ -190,25 +190,43 @@ static double init_scale(nnrt_init init, int fan_in, int fan_out)
     }
 }
 
+/* The layers whose weights the spec writes: W and b from m->literal. */
+static void init_literal(const nnrt_model *m, float *params)
+{
+    if (!m->literal)
+        return;
+    for (int l = 0; l < m->n_layers; l++) {
+        const nnrt_layer_info *L = &m->layers[l];
+        if (!L->literal)
+            continue;
+        size_t nw = (size_t)L->units * (size_t)L->fan_in;
+        memcpy(params + L->w_offset, m->literal + L->w_offset, nw * sizeof params[0]);
+        memcpy(params + L->b_offset, m->literal + L->b_offset, (size_t)L->units * sizeof params[0]);
+    }
+}
+
 void nnrt_init_params(const nnrt_model *m, float *params, nnrt_init init, uint64_t seed)
 {
     /* Biases and padding: zero.  W: one stream for the whole model, layer
-     * by layer, row-major, so a seed names one set of weights. */
+     * by layer, row-major, so a seed names one set of weights (a layer the
+     * spec writes draws its numbers too, then takes the spec's). */
     if (nnrt_init_is_numpy(init)) { /* numpy's generator: nnrt_np_random.c */
         nnrt_np_init_params(m, params, init, seed);
+        init_literal(m, params);
         return;
     }
     memset(params, 0, m->n_params * sizeof params[0]);
-    if (init == NNRT_INIT_ZEROS)
-        return;
-    nnrt_rng r;
-    nnrt_rng_seed(&r, seed);
-    for (int l = 0; l < m->n_layers; l++) {
-        const nnrt_layer_info *L = &m->layers[l];
-        double scale = init_scale(init, L->fan_in, L->units);
-        float *w = params + L->w_offset;
-        size_t count = (size_t)L->units * (size_t)L->fan_in;
-        for (size_t i = 0; i < count; i++)
-            w[i] = (float)(nnrt_rng_normal(&r) * scale);
+    if (init != NNRT_INIT_ZEROS) {
+        nnrt_rng r;
+        nnrt_rng_seed(&r, seed);
+        for (int l = 0; l < m->n_layers; l++) {
+            const nnrt_layer_info *L = &m->layers[l];
+            double scale = init_scale(init, L->fan_in, L->units);
+            float *w = params + L->w_offset;
+            size_t count = (size_t)L->units * (size_t)L->fan_in;
+            for (size_t i = 0; i < count; i++)
+                w[i] = (float)(nnrt_rng_normal(&r) * scale);
+        }
     }
+    init_literal(m, params);
 }

@@ -13,6 +13,7 @@
  *   HDF5 lets H5Dread convert into the float array (nnrt_hdf5.c).
  */
 #include "nnrt_data_internal.h"
+#include "nnrt_vocab.h"
 
 #include <errno.h>
 #include <math.h>
@@ -280,11 +281,12 @@ int nnrt_dataset_check(const nnrt_dataset *d, const nnrt_model *m, nnrt_err *e)
                                   "one class index 0..%d", p, d->label_cols, name, m->n_out - 1);
         break;
     case NNRT_LOSS_BCE:
+    case NNRT_LOSS_PERCEPTRON:
         if (d->label_cols != m->n_out)
-            return nnrt_errorf(e, "%s: %d label column%s per sample, but model '%s' (bce) has %d "
+            return nnrt_errorf(e, "%s: %d label column%s per sample, but model '%s' (%s) has %d "
                                   "output%s, one 0/1 label each", p, d->label_cols,
-                               d->label_cols == 1 ? "" : "s", name, m->n_out,
-                               m->n_out == 1 ? "" : "s");
+                               d->label_cols == 1 ? "" : "s", name, nnrt_loss_name(m->loss),
+                               m->n_out, m->n_out == 1 ? "" : "s");
         break;
     default:
         if (d->label_cols != m->n_out)
@@ -312,9 +314,10 @@ int nnrt_dataset_check(const nnrt_dataset *d, const nnrt_model *m, nnrt_err *e)
                 snprintf(lab, sizeof lab, "label %zu", j);
             if (bad)
                 return nnrt_errorf(e, "%s: sample %ld, %s is %s", p, i, lab, bad);
-            if (m->loss == NNRT_LOSS_BCE && v != 0.0f && v != 1.0f)
-                return nnrt_errorf(e, "%s: sample %ld, %s is %g, but bce needs 0 or 1", p, i, lab,
-                                   (double)v);
+            if ((m->loss == NNRT_LOSS_BCE || m->loss == NNRT_LOSS_PERCEPTRON) && v != 0.0f &&
+                v != 1.0f)
+                return nnrt_errorf(e, "%s: sample %ld, %s is %g, but %s needs 0 or 1", p, i, lab,
+                                   (double)v, nnrt_loss_name(m->loss));
             if (m->loss == NNRT_LOSS_CCE &&
                 (v < 0.0f || v > (float)(m->n_out - 1) || v != floorf(v)))
                 return nnrt_errorf(e, "%s: sample %ld, label is %g, but model '%s' (cce) takes a "

@@ -471,6 +471,27 @@ int nnrt_flags_parse(tr_opts *o, const nnrt_model *m, int argc, char **argv)
         nnrt_train_msg("--out FILE is the output of --predict; give --predict FILE too");
         return TR_EXIT_USAGE;
     }
+    /* loss perceptron: Rosenblatt's rule is sgd's step after every sample,
+     * and its error signal is no gradient (docs/perceptron.md) */
+    if (m->loss == NNRT_LOSS_PERCEPTRON) {
+        if (o->gradcheck) {
+            nnrt_train_msg("--gradcheck: model '%s' learns by the perceptron rule (loss "
+                           "perceptron), whose error signal is no derivative: there is no "
+                           "gradient to check", m->name);
+            return TR_EXIT_USAGE;
+        }
+        if (o->cfg.optimizer != NNRT_OPT_SGD) {
+            nnrt_train_msg("--optimizer %s: model '%s' learns by the perceptron rule (loss "
+                           "perceptron), which is sgd's step", nnrt_opt_name(o->cfg.optimizer),
+                           m->name);
+            return TR_EXIT_USAGE;
+        }
+        if (o->cfg.batch != 1) {
+            nnrt_train_msg("--batch: model '%s' learns by the perceptron rule (loss perceptron), "
+                           "which updates after every sample: batch 1", m->name);
+            return TR_EXIT_USAGE;
+        }
+    }
     /* the path: --isa's, else the one chosen at start-up (NNGEN_ISA's or
      * the best this CPU has); one that cannot run here is refused */
     nnrt_err err;

@@ -56,6 +56,12 @@ static size_t gc_real_params(const nnrt_model *m)
 double nnrt_gradcheck(const nnrt_model *m, const float *params, const float *x, const float *y,
                       long n, long max_params, double h, double floor, nnrt_err *e)
 {
+    if (m->loss == NNRT_LOSS_PERCEPTRON) {
+        nnrt_errorf(e, "gradcheck: model '%s' learns by the perceptron rule (loss perceptron), "
+                       "whose error signal is no derivative: there is no gradient to check",
+                    m->name ? m->name : "?");
+        return -1.0;
+    }
     if (n <= 0) {
         nnrt_errorf(e, "gradcheck: no samples");
         return -1.0;

@@ -6,7 +6,7 @@
  *     #include "nnrt_vec_avx2.h"       (its layer)
  *     #include "nnrt_math_impl.h"
  *
- * and gets nnrt_<isa>_{sigmoid, tanh, relu, leaky_relu, elu, exp, log,
+ * and gets nnrt_<isa>_{sigmoid, tanh, relu, leaky_relu, elu, step, exp, log,
  * softmax_rows, log_softmax_rows}, plus nnrt_<isa>_tanh_short when the
  * layer has double vectors.  A new ISA is a layer header, those lines, its
  * prototypes in nnrt.h and its compile flags in runtime/CMakeLists.txt.
@@ -19,6 +19,7 @@
  *   relu(x)       0 > x ? 0 : x             (NaN stays NaN, -0 stays -0)
  *   leaky_relu(x) x > 0 ? x : slope * x
  *   elu(x)        x > 0 ? x : alpha * expm1(x)
+ *   step(x)       x > 0 ? 1 : 0             (NaN stays NaN)
  *   softmax row   e_j = exp(x_j - max), e_j / sum e
  *   log_softmax   x_j - max - log(sum exp(x_k - max))
  *
@@ -156,6 +157,15 @@ static inline vf_t math_elu(vf_t v, vf_t alpha)
     return vf_select(vf_gt(v, vf_zero()), v, vf_mul(alpha, e));
 }
 
+static inline vf_t math_step(vf_t v, vf_t unused)
+{
+    (void)unused;
+    /* the perceptron's threshold unit; a NaN lane (v >= v fails) passes
+     * through, as it does for relu */
+    vf_t a = vf_select(vf_gt(v, vf_zero()), vf_set(1.0f), vf_zero());
+    return vf_select(vf_ge(v, v), a, v);
+}
+
 /* x[i] = KERNEL(x[i], P) over x[0..n): a vector per step, then the tail as
  * a partial vector with 1.0 in its idle lanes.  (Unrolled twice it
  * measured no faster on AVX2: the SLEEF call dominates.) */
@@ -195,6 +205,11 @@ void MATH_FN(elu)(float *x, long n, float alpha)
 {
     vf_t a = vf_set(alpha);
     MATH_MAP(x, n, math_elu, a);
+}
+
+void MATH_FN(step)(float *x, long n)
+{
+    MATH_MAP(x, n, math_step, vf_zero());
 }
 
 void MATH_FN(exp)(float *x, long n)

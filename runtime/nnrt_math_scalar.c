@@ -42,6 +42,12 @@ void nnrt_scalar_leaky_relu_d(double *x, long n, double slope)
         x[i] = x[i] > 0.0 ? x[i] : slope * x[i];
 }
 
+void nnrt_scalar_step_d(double *x, long n)
+{
+    for (long i = 0; i < n; i++)
+        x[i] = x[i] > 0.0 ? 1.0 : x[i] != x[i] ? x[i] : 0.0;
+}
+
 void nnrt_scalar_elu_d(double *x, long n, double alpha)
 {
     for (long i = 0; i < n; i++)

@@ -203,6 +203,12 @@ static void tr_eval_block(void *arg, long b, int thread)
         for (long k = 0; k < rows * no; k++)
             right += (p[k] >= 0.5f) == (y[k] >= 0.5f);
         break;
+    case NNRT_LOSS_PERCEPTRON: /* step outputs: the loss counts the wrong ones */
+        for (long k = 0; k < rows * no; k++) {
+            sum += fabs((double)p[k] - (double)y[k]);
+            right += (p[k] >= 0.5f) == (y[k] >= 0.5f);
+        }
+        break;
     case NNRT_LOSS_CCE:
         sum = nnrt_cce_sum(p, y, rows, no);
         for (long i = 0; i < rows; i++) {
@@ -912,6 +918,16 @@ static int tr_check_clobber(const tr_opts *o)
     return 0;
 }
 
+/* Does the spec write every layer's weights (then --predict needs no
+ * --load)? */
+static int tr_all_literal(const nnrt_model *m)
+{
+    for (int l = 0; l < m->n_layers; l++)
+        if (!m->literal || !m->layers[l].literal)
+            return 0;
+    return 1;
+}
+
 int nnrt_main(const nnrt_model *m, int argc, char **argv)
 {
     tr_prog = tr_basename(argc > 0 ? argv[0] : NULL);
@@ -948,9 +964,10 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
         nnrt_train_msg("--gradcheck runs on the training data: give --train FILE");
         return TR_EXIT_USAGE;
     }
-    if (!o.train && !o.load) {
+    if (!o.train && !o.load && !tr_all_literal(m)) {
         nnrt_train_msg("--predict needs weights: give --load FILE (or --train FILE to train "
-                       "first)");
+                       "first)%s", m->literal ? "; the spec writes the weights of only some "
+                                                "layers" : "");
         return TR_EXIT_USAGE;
     }
     if (o.test && !o.train) {
@@ -985,6 +1002,11 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
         rc = tr_load_weights(&o, m, &s);
         if (rc)
             goto out;
+    } else if (m->literal && nnrt_flags_given(&o, "--init")) {
+        /* --init replaces the weights the spec writes too (docs/perceptron.md) */
+        nnrt_model by_rule = *m;
+        by_rule.literal = NULL;
+        nnrt_init_params(&by_rule, s.params, o.cfg.init, o.cfg.seed);
     } else {
         nnrt_init_params(m, s.params, o.cfg.init, o.cfg.seed);
     }

@@ -43,6 +43,10 @@ const nnrt_act_row nnrt_act_rows[] = {
      .formula = "a_j = exp(z_j - max z) / sum_k exp(z_k - max z)",
      .derivative = "with cce: dL/dz = a - y", .rt = "softmax_rows",
      .help = "class probabilities of an output layer (with loss cce)"},
+    {.name = "step", .act = NNRT_ACT_STEP,
+     .formula = "a = z > 0 ? 1 : 0", .derivative = "da/dz = 0 (almost everywhere)",
+     .rt = "step",
+     .help = "the perceptron's threshold unit (trained only by loss perceptron)"},
     {.name = NULL}};
 
 const nnrt_loss_row nnrt_loss_rows[] = {
@@ -52,6 +56,9 @@ const nnrt_loss_row nnrt_loss_rows[] = {
      "L = mean_i mean_j (a - y)^2   (dL/da = 2 (a - y) / (m * n_out))"},
     {"cce", "categorical_cross_entropy", NNRT_LOSS_CCE,
      "L = -mean_i sum_j y log a   (softmax output: dL/dz = (a - y) / m)"},
+    {"perceptron", NULL, NNRT_LOSS_PERCEPTRON,
+     "L = mean_i sum_j |y - a|, the error rate   (step output, the perceptron rule: "
+     "w += lr (y - a) x, b += lr (y - a), so dZ = a - y)"},
     {NULL, NULL, 0, NULL}};
 
 const nnrt_word_row nnrt_opt_rows[] = {

@@ -35,7 +35,9 @@
  *   numbers, and the operations add(x,y) sub(x,y) mul(x,y) sel_gt0(c,t,f)
  *   (t where c > 0, else f).
  * NULL: no derivative kernel (identity passes d through; softmax is only an
- * output with cce, where dL/dz = a - y is formed by the loss).
+ * output with cce, where dL/dz = a - y is formed by the loss; step's is zero
+ * almost everywhere: it is only the output of loss perceptron, whose error
+ * signal a - y replaces the derivative, and the parser refuses it elsewhere).
  */
 typedef struct nnrt_act_row {
     const char *name;       /* spec word */

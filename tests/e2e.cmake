@@ -44,3 +44,13 @@ nng_e2e(threads_cat cat e2e hdf5)
 if(NOT CMAKE_CROSSCOMPILING)
   nng_e2e(threads_fashion fashion e2e)
 endif()
+
+# The perceptron chapter (docs/perceptron.md): the gate models' truth tables
+# from the weights in their specs on every path the CPU runs, the rule
+# learning AND, NAND and OR from zeros, and never XOR (models/xor does).
+foreach(case gates perceptron_learns perceptron_xor)
+  nng_e2e(${case} gate_and e2e)
+  if(TARGET e2e_${case})
+    add_dependencies(e2e_${case} gate_nand gate_or gate_xor xor)
+  endif()
+endforeach()

@@ -10,8 +10,8 @@
 # times (see tests/specs_emit/emit_test.h): X (float, --isa all), X_s (float,
 # --isa scalar) and X_d (--dtype double).
 set(NNG_EMIT_MODELS gc_sig gc_multi gc_relu gc_soft gc_msesig gc_outact gc_wide big gc_units
-    gc_stream gc_logreg gc_elu)
-set(NNG_EMIT_REFS ref_221 ref_lin ref_soft xor_emit xor_sig)
+    gc_stream gc_logreg gc_elu gc_step)
+set(NNG_EMIT_REFS ref_221 ref_lin ref_soft xor_emit xor_sig ref_perceptron)
 
 if(TARGET nngen OR NNGEN_HOST_NNGEN)
   set(nng_emit_objs_models "")

@@ -1322,6 +1322,72 @@ static void test_threads_same_weights(void **state)
 
 /* Divergence in chunks on threads: found at the step that made it, the
  * weights of the step before saved, as on one thread. */
+/* Weights written in the spec (nnrt_model.literal): a model whose every
+ * layer has them predicts with no --load, from those weights; a partial
+ * set is refused for --predict alone, in one line; nnrt_init_params puts
+ * them over the init rule's values (the others as without them), and
+ * --init given replaces them. */
+static void test_literal_weights(void **state)
+{
+    (void)state;
+    nnrt_model m = tm_blob;
+    nnrt_layer_info info[2];
+    memcpy(info, tm_blob.layers, sizeof info);
+    m.layers = info;
+    float *lit = nnrt_alloc(m.n_params * sizeof(float));
+    float *ref = nnrt_alloc(m.n_params * sizeof(float));
+    float *p = nnrt_alloc(m.n_params * sizeof(float));
+    assert_true(lit && ref && p);
+    for (int l = 0; l < 2; l++) {
+        const nnrt_layer_info *L = &info[l];
+        for (long i = 0; i < (long)L->units * L->fan_in; i++)
+            lit[L->w_offset + (size_t)i] = 0.25f * (float)(i + 1) * (l ? -1.0f : 1.0f);
+        for (long j = 0; j < L->units; j++)
+            lit[L->b_offset + (size_t)j] = 0.125f * (float)(j + 1);
+    }
+    m.literal = lit;
+    const char *x = td_path("blob_x.csv");
+
+    /* the second layer only: --predict alone has no weights for the first */
+    info[1].literal = 1;
+    assert_int_equal(td_run(&m, "t", "--predict", x, NULL), 2);
+    assert_string_equal(td_err, "t: --predict needs weights: give --load FILE (or --train FILE to "
+                                "train first); the spec writes the weights of only some layers\n");
+    nnrt_init_params(&tm_blob, ref, NNRT_INIT_XAVIER, 3);
+    nnrt_init_params(&m, p, NNRT_INIT_XAVIER, 3);
+    for (size_t i = 0; i < m.n_params; i++) {
+        int in2 = i >= info[1].w_offset; /* layer 2's W and b come after layer 1's */
+        assert_true(p[i] == (in2 ? lit[i] : ref[i]));
+    }
+
+    /* every layer: --predict prints the outputs of the literal weights */
+    info[0].literal = 1;
+    assert_int_equal(td_run(&m, "t", "--predict", x, NULL), 0);
+    float xs[8] = {0, 0, 0.9f, 0.9f, -0.1f, 0.2f, -0.95f, 0.8f}, out[4];
+    char ws[64];
+    m.forward(lit, xs, 4, out, ws);
+    const char *q = td_out;
+    for (int i = 0; i < 4; i++) {
+        char *end;
+        assert_true(strtof(q, &end) == out[i]);
+        q = strchr(end, '\n') + 1;
+    }
+    /* training starts from them; --init replaces them */
+    assert_int_equal(td_run(&m, "t", "--train", td_path("blob.csv"), "--epochs", "1", "--lr",
+                            "1e-30", "--log", td_path("lit.csv"), "--quiet", NULL),
+                     0);
+    char a[2048], b[2048];
+    td_slurp(td_path("lit.csv"), a, sizeof a);
+    assert_int_equal(td_run(&m, "t", "--train", td_path("blob.csv"), "--epochs", "1", "--lr",
+                            "1e-30", "--log", td_path("lit.csv"), "--quiet", "--init", "xavier",
+                            NULL),
+                     0);
+    td_slurp(td_path("lit.csv"), b, sizeof b);
+    char *la = strchr(a, '\n'), *lb = strchr(b, '\n'); /* the step-0 rows: their losses differ */
+    assert_true(la && lb && strncmp(la, lb, (size_t)(strchr(la + 1, '\n') - la)) != 0);
+    nnrt_free(lit), nnrt_free(ref), nnrt_free(p);
+}
+
 static void test_threads_divergence(void **state)
 {
     (void)state;
@@ -1362,6 +1428,7 @@ int main(void)
         cmocka_unit_test(test_threads_flag),
         cmocka_unit_test(test_threads_same_weights),
         cmocka_unit_test(test_threads_divergence),
+        cmocka_unit_test(test_literal_weights),
     };
     return cmocka_run_group_tests(tests, td_setup, td_teardown);
 }

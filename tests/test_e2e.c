@@ -439,6 +439,156 @@ static void test_threads_fashion(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* The perceptron chapter (docs/perceptron.md)                          */
+/* ------------------------------------------------------------------ */
+
+/* The outputs --predict wrote for the 4 rows of data/gates/inputs.csv,
+ * as "0001". */
+static void e2e_gate_outputs(const char *path, char *bits)
+{
+    long cls[8];
+    assert_int_equal(e2e_pred_classes(path, cls, 8), 4);
+    for (int i = 0; i < 4; i++) {
+        assert_true(cls[i] == 0 || cls[i] == 1);
+        bits[i] = (char)('0' + cls[i]);
+    }
+    bits[4] = '\0';
+}
+
+static const struct {
+    const char *model, *data, *truth; /* truth: y for (0,0), (1,0), (0,1), (1,1) */
+} e2e_gates_table[] = {{"gate_and", "data/gates/and.csv", "0001"},
+                       {"gate_nand", "data/gates/nand.csv", "1110"},
+                       {"gate_or", "data/gates/or.csv", "0111"},
+                       {"gate_xor", "data/gates/xor.csv", "0110"}};
+
+/* Each gate's weights are in its spec: --predict with no --load prints its
+ * truth table, on every path this CPU runs.  The perceptron rule has no
+ * gradient to check or other optimizer, and says so in one line. */
+static void test_gates(void **state)
+{
+    (void)state;
+    const char *src = e2e_env("NNGEN_SOURCE_DIR");
+    char in[1024];
+    snprintf(in, sizeof in, "%s", e2e_need(e2e_join(src, "data/gates/inputs.csv")));
+    char out[1024]; /* e2e_join's buffers are reused */
+    snprintf(out, sizeof out, "%s", e2e_tmp("gate.txt"));
+    static const char *const isas[] = {"scalar", "avx2", "avx512", "neon"};
+    for (size_t g = 0; g < sizeof e2e_gates_table / sizeof e2e_gates_table[0]; g++) {
+        const char *model = e2e_gates_table[g].model;
+        int paths = 0;
+        for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
+            if (!nnrt_cpu_has(isas[i]))
+                continue;
+            assert_int_equal(e2e_run(model, "--predict", in, "--out", out, "--isa", isas[i], NULL),
+                             0);
+            char bits[5];
+            e2e_gate_outputs(out, bits);
+            print_message("%s on %s: %s (truth table %s)\n", model, isas[i], bits,
+                          e2e_gates_table[g].truth);
+            assert_string_equal(bits, e2e_gates_table[g].truth);
+            paths++;
+        }
+        assert_true(paths >= 2); /* scalar and the vector path of this CPU */
+        /* the truth table is the training data's: 4/4 before any step */
+        char data[1024];
+        snprintf(data, sizeof data, "%s", e2e_join(src, e2e_gates_table[g].data));
+        assert_int_equal(e2e_run(model, "--train", data, "--epochs", "1", "--lr", "1e-30",
+                                 "--quiet", "--json", NULL),
+                         0);
+        e2e_expect_min("train_acc", 1.0);
+    }
+    assert_int_equal(e2e_run("gate_and", "--train", e2e_join(src, "data/gates/and.csv"),
+                             "--gradcheck", NULL),
+                     2);
+    assert_string_equal(e2e_err, "gate_and: --gradcheck: model 'gate_and' learns by the "
+                                 "perceptron rule (loss perceptron), whose error signal is no "
+                                 "derivative: there is no gradient to check\n");
+    assert_int_equal(e2e_run("gate_and", "--train", e2e_join(src, "data/gates/and.csv"),
+                             "--optimizer", "adam", NULL),
+                     2);
+    assert_non_null(strstr(e2e_err, "--optimizer adam: model 'gate_and' learns by the perceptron "
+                                    "rule"));
+    assert_int_equal(e2e_run("gate_and", "--train", e2e_join(src, "data/gates/and.csv"),
+                             "--batch", "4", NULL),
+                     2);
+    assert_non_null(strstr(e2e_err, "--batch: model 'gate_and' learns by the perceptron rule"));
+}
+
+/* AND, NAND and OR learned from zeros (--init replaces the spec's weights)
+ * by the perceptron rule: 4/4 within 10 epochs, and the weights learned
+ * give the truth table. */
+static void test_perceptron_learns(void **state)
+{
+    (void)state;
+    const char *src = e2e_env("NNGEN_SOURCE_DIR");
+    char in[1024];
+    snprintf(in, sizeof in, "%s", e2e_need(e2e_join(src, "data/gates/inputs.csv")));
+    char w[1024], out[1024]; /* e2e_join's buffers are reused */
+    snprintf(w, sizeof w, "%s", e2e_tmp("learned.nngw"));
+    snprintf(out, sizeof out, "%s", e2e_tmp("learned.txt"));
+    for (size_t g = 0; g < 3; g++) {
+        const char *model = e2e_gates_table[g].model;
+        char data[1024];
+        snprintf(data, sizeof data, "%s", e2e_join(src, e2e_gates_table[g].data));
+        for (const char *const *seed = (const char *const[]){"1", "2", "3", NULL}; *seed; seed++) {
+            assert_int_equal(e2e_run(model, "--train", data, "--init", "zeros", "--epochs", "10",
+                                     "--seed", *seed, "--quiet", "--json", "--save", w, NULL),
+                             0);
+            e2e_expect_min("train_acc", 1.0);
+            assert_int_equal(e2e_run(model, "--load", w, "--predict", in, "--out", out, NULL), 0);
+            char bits[5];
+            e2e_gate_outputs(out, bits);
+            assert_string_equal(bits, e2e_gates_table[g].truth);
+        }
+    }
+}
+
+/* No single perceptron is XOR: trained by the rule from zeros and from
+ * random weights, with 8 seeds each, no evaluation of 500 epochs ever
+ * reaches 4/4.  The 2-layer sigmoid network of models/xor.spec does. */
+static void test_perceptron_xor(void **state)
+{
+    (void)state;
+    const char *src = e2e_env("NNGEN_SOURCE_DIR");
+    char data[1024];
+    snprintf(data, sizeof data, "%s", e2e_need(e2e_join(src, "data/gates/xor.csv")));
+    char log[1024];
+    snprintf(log, sizeof log, "%s", e2e_tmp("xor_log.csv"));
+    static char buf[1 << 16];
+    long rows = 0;
+    for (const char *const *init = (const char *const[]){"zeros", "xavier", NULL}; *init; init++)
+        for (int seed = 1; seed <= 8; seed++) {
+            char sd[16];
+            snprintf(sd, sizeof sd, "%d", seed);
+            assert_int_equal(e2e_run("gate_and", "--train", data, "--init", *init, "--seed", sd,
+                                     "--epochs", "500", "--eval-every", "1", "--log", log,
+                                     "--quiet", "--json", NULL),
+                             0);
+            assert_true(e2e_json("train_acc") < 1.0);
+            /* step,epoch,train_loss,train_acc,...: every row below 4/4 */
+            e2e_slurp(log, buf, sizeof buf);
+            char *line = strchr(buf, '\n');
+            long n = 0;
+            while (line && line[1]) {
+                char *f = line + 1;
+                for (int k = 0; k < 3; k++)
+                    f = strchr(f, ',') + 1;
+                double acc = strtod(f, NULL);
+                if (acc >= 1.0)
+                    fail_msg("init %s seed %d: 4/4 at row %ld of %s", *init, seed, n + 1, log);
+                n++;
+                line = strchr(line + 1, '\n');
+            }
+            assert_int_equal(n, 501); /* the start and each epoch */
+            rows += n;
+        }
+    print_message("single perceptron on XOR: %ld evaluations, none 4/4\n", rows);
+    assert_int_equal(e2e_run("xor", "--train", data, "--quiet", "--json", NULL), 0);
+    e2e_expect_min("train_acc", 1.0);
+}
+
+/* ------------------------------------------------------------------ */
 
 static int e2e_setup(void **state)
 {
@@ -465,10 +615,14 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_fashion, e2e_setup, e2e_teardown),
         cmocka_unit_test_setup_teardown(test_threads_cat, e2e_setup, e2e_teardown),
         cmocka_unit_test_setup_teardown(test_threads_fashion, e2e_setup, e2e_teardown),
+        cmocka_unit_test_setup_teardown(test_gates, e2e_setup, e2e_teardown),
+        cmocka_unit_test_setup_teardown(test_perceptron_learns, e2e_setup, e2e_teardown),
+        cmocka_unit_test_setup_teardown(test_perceptron_xor, e2e_setup, e2e_teardown),
     };
     if (argc != 2) {
         fprintf(stderr, "usage: %s CASE   (logreg_cat, cat2, cat, xor, sex, house, fashion, "
-                        "threads_cat, threads_fashion)\n",
+                        "threads_cat, threads_fashion, gates, perceptron_learns, "
+                        "perceptron_xor)\n",
                 argv[0]);
         return 2;
     }

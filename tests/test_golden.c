@@ -43,6 +43,10 @@ static const char *const compile_texts[] = {
     "model tiny\ninput 2\ndense 4 tanh\ndense 1 sigmoid\nloss bce\n",
     /* narrow fan_in, wide layer: kernels over the units, blocks and tails */
     "model units\ninput 3\ndense 60 relu\ndense 6 tanh\ndense 2 sigmoid\nloss bce\n",
+    /* loss perceptron: step layers, only the output trained, weights in the spec */
+    ("model percep\ninput 19\ndense 17 step\ndense 9 sigmoid\ndense 3 step\n"
+     "weights 1 -2 3 -4 5 -6 7 -8 0.125\nweights 0 0 0 0 0 0 0 0 -0\nweights 9 8 7 6 5 4 3 2 1\n"
+     "bias 0.5 -1e-3 2\nloss perceptron\n"),
 };
 
 static void parse(const char *text, nng_spec *s)
@@ -275,7 +279,7 @@ static void test_what_each_isa_emits(void **state)
     assert_non_null(strstr(all, ".lr = 0.0075f,"));
     assert_non_null(strstr(all, ".beta2 = 0.999f,"));
     assert_non_null(strstr(all, ".eps = 1e-08f,"));
-    assert_non_null(strstr(all, "{20, 12288, NNRT_ACT_RELU, 0.0f, CAT_W1, CAT_B1, 4},"));
+    assert_non_null(strstr(all, "{20, 12288, NNRT_ACT_RELU, 0.0f, CAT_W1, CAT_B1, 4, 0},"));
     p = strstr(all, "#ifndef NNGEN_NO_MAIN\n");
     assert_non_null(p);
     assert_non_null(strstr(p, "int main(int argc, char **argv)\n{\n    return nnrt_main(&cat_model, "

@@ -20,6 +20,10 @@
  *   3. that float gradient against the double gradient at the same
  *      parameters: |gf - gd| <= 1e-4 * max|gd| + 1e-4 * |gd|;
  *   4. padding entries of both gradients are exactly 0.
+ * A loss perceptron model (gc_step) has no gradient: nnrt_gradcheck refuses
+ * it in one line, and its error signal is checked instead: 0 for every
+ * layer before the output, the output biases' mean (a - y) from the
+ * forward outputs, the same in the double build and on every path.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,10 +53,66 @@ static long samples_for(const nnrt_model *m, int dbl)
     return m->n_in > 1000 ? 5 : dbl ? 133 : 37;
 }
 
+/* The perceptron rule's signal in place of a gradient (gc_step). */
+static void check_perceptron(const et_model *M, const nnrt_model *f)
+{
+    enum { M_ROWS = 37 };
+    size_t np = f->n_params;
+    long no = f->n_out;
+    float *p = nnrt_alloc(np * sizeof(float)), *g = nnrt_alloc(np * sizeof(float));
+    float *x = nnrt_alloc((size_t)(M_ROWS * f->n_in) * sizeof(float));
+    float *y = nnrt_alloc((size_t)(M_ROWS * no) * sizeof(float));
+    float *a = nnrt_alloc((size_t)(M_ROWS * no) * sizeof(float));
+    double *pd = nnrt_alloc(np * sizeof(double)), *gd = nnrt_alloc(np * sizeof(double));
+    double *xd = nnrt_alloc((size_t)(M_ROWS * f->n_in) * sizeof(double));
+    double *yd = nnrt_alloc((size_t)(M_ROWS * no) * sizeof(double));
+    void *ws = nnrt_alloc(f->ws_bytes), *wsd = nnrt_alloc(*M->ws_bytes_d);
+    assert_true(p && g && x && y && a && pd && gd && xd && yd && ws && wsd);
+    et_init_params(f, p, 11);
+    et_make_data(f, M_ROWS, x, y, 12);
+    nnrt_err e = {""};
+    assert_true(nnrt_gradcheck(f, p, x, y, M_ROWS, 100, 1e-3, 1e-2, &e) < 0.0);
+    assert_non_null(strstr(e.msg, "learns by the perceptron rule (loss perceptron), whose error "
+                                  "signal is no derivative: there is no gradient to check"));
+    f->forward(p, x, M_ROWS, a, ws);
+    double loss = f->loss_grad(p, x, y, M_ROWS, g, ws), wrong = 0.0;
+    et_to_double(p, pd, np);
+    et_to_double(x, xd, (size_t)(M_ROWS * f->n_in));
+    et_to_double(y, yd, (size_t)(M_ROWS * no));
+    double lossd = M->loss_grad_d(pd, xd, yd, M_ROWS, gd, wsd);
+    const nnrt_layer_info *out = &f->layers[f->n_layers - 1];
+    for (long i = 0; i < M_ROWS * no; i++) {
+        assert_true(a[i] == 0.0f || a[i] == 1.0f);
+        wrong += a[i] != y[i];
+    }
+    for (size_t i = 0; i < np; i++) {
+        if (i < out->w_offset)
+            assert_true(g[i] == 0.0f && gd[i] == 0.0); /* the layers before stay as they are */
+        if (!et_is_real_param(f, i))
+            assert_true(g[i] == 0.0f && gd[i] == 0.0);
+        assert_true(fabs((double)g[i] - gd[i]) <= 1e-6 * (1.0 + fabs(gd[i])));
+    }
+    for (long j = 0; j < no; j++) {
+        double s = 0.0;
+        for (long i = 0; i < M_ROWS; i++)
+            s += (double)a[i * no + j] - (double)y[i * no + j];
+        assert_true(fabs((double)g[out->b_offset + (size_t)j] - s / M_ROWS) <= 1e-6);
+    }
+    assert_true(loss == wrong / M_ROWS && lossd == loss);
+    print_message("%-10s %-6s perceptron rule: %g of %ld outputs wrong, signal matches the double "
+                  "build; gradcheck refused\n", M->name, f->isa, wrong, M_ROWS * no);
+    nnrt_free(p), nnrt_free(g), nnrt_free(x), nnrt_free(y), nnrt_free(a), nnrt_free(pd);
+    nnrt_free(gd), nnrt_free(xd), nnrt_free(yd), nnrt_free(ws), nnrt_free(wsd);
+}
+
 static void check_double(void **state)
 {
     const et_model *M = *state;
     const nnrt_model *f = M->f;
+    if (f->loss == NNRT_LOSS_PERCEPTRON) {
+        check_perceptron(M, M->s);
+        return;
+    }
     assert_int_equal(*M->n_params_d, f->n_params);
     long m = samples_for(f, 1);
     size_t np = f->n_params;
@@ -113,6 +173,10 @@ static void check_double(void **state)
 
 static void check_float_path(const et_model *M, const nnrt_model *f)
 {
+    if (f->loss == NNRT_LOSS_PERCEPTRON) {
+        check_perceptron(M, f);
+        return;
+    }
     long m = samples_for(f, 0);
     size_t np = f->n_params;
     float *p = nnrt_alloc(np * sizeof(float)), *g = nnrt_alloc(np * sizeof(float));

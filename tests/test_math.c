@@ -39,12 +39,13 @@ typedef struct math_isa {
     /* What generated code calls for a tanh layer narrower than a vector:
      * nnrt_<isa>_tanh_short on the vector paths, nnrt_scalar_tanh. */
     void (*f_tanh_short)(float *, long);
+    void (*f_step)(float *, long);
 } math_isa;
 
 #define MATH_ISA_ROW(isa, tanh_short)                                                  \
     {#isa, nnrt_##isa##_sigmoid, nnrt_##isa##_tanh, nnrt_##isa##_relu,                 \
      nnrt_##isa##_leaky_relu, nnrt_##isa##_elu, nnrt_##isa##_exp, nnrt_##isa##_log,                      \
-     nnrt_##isa##_softmax_rows, nnrt_##isa##_log_softmax_rows, tanh_short}
+     nnrt_##isa##_softmax_rows, nnrt_##isa##_log_softmax_rows, tanh_short, nnrt_##isa##_step}
 
 static math_isa isas[4];
 static int n_isas;
@@ -347,7 +348,43 @@ static void test_relu_leaky_exact(void **state)
         float w[3] = {NAN, -1000.0f, 3.0f};
         isa->f_leaky_relu(w, 3, LEAKY_SLOPE);
         assert_true(isnan(w[0]) && w[1] == -10.0f && w[2] == 3.0f);
+        /* step: a compare and a blend, exact too (test_step_exact: the rest) */
+        memcpy(x, in, sizeof x);
+        isa->f_step(x, N_SWEEP);
+        for (long i = 0; i < N_SWEEP; i++)
+            assert_true(x[i] == (in[i] > 0.0f ? 1.0f : 0.0f));
     }
+}
+
+/* step: z > 0 ? 1 : 0 on every path (the sweep: test_relu_leaky_exact),
+ * NaN kept, at every length (the tail a partial vector), nothing outside
+ * touched; the double twin. */
+static void test_step_exact(void **state)
+{
+    (void)state;
+    for (int k = 0; k < n_isas; k++) {
+        const math_isa *isa = &isas[k];
+        float v[8] = {0.0f, -0.0f, 1e-45f, -1e-45f, INFINITY, -INFINITY, NAN, -0.7f};
+        isa->f_step(v, 8);
+        assert_true(v[0] == 0.0f && v[1] == 0.0f && v[2] == 1.0f && v[3] == 0.0f);
+        assert_true(v[4] == 1.0f && v[5] == 0.0f && isnan(v[6]) && v[7] == 0.0f);
+        for (long n = 0; n <= 33; n++) {
+            float buf[33 + 2 * 8];
+            for (long i = 0; i < 33 + 16; i++)
+                buf[i] = -12345.5f;
+            for (long i = 0; i < n; i++)
+                buf[8 + i] = (float)(i % 3) - 1.0f; /* -1, 0, 1, ... */
+            isa->f_step(buf + 8, n);
+            for (long i = 0; i < 33 + 16; i++) {
+                int inside = i >= 8 && i < 8 + n;
+                float want = inside ? ((i - 8) % 3 == 2 ? 1.0f : 0.0f) : -12345.5f;
+                assert_true(buf[i] == want);
+            }
+        }
+    }
+    double d[5] = {-1.0, 0.0, 2.0, NAN, 1e-300};
+    nnrt_scalar_step_d(d, 5);
+    assert_true(d[0] == 0.0 && d[1] == 0.0 && d[2] == 1.0 && isnan(d[3]) && d[4] == 1.0);
 }
 
 /* ---- tails: every length, nothing outside touched ------------------------ */
@@ -819,6 +856,7 @@ int main(void)
         cmocka_unit_test(test_tanh_short_dense),
         cmocka_unit_test(test_sigmoid_accuracy_and_range),
         cmocka_unit_test(test_relu_leaky_exact),
+        cmocka_unit_test(test_step_exact),
         cmocka_unit_test(test_tails_elementwise),
         cmocka_unit_test(test_no_spurious_fp_flags),
         cmocka_unit_test(test_vector_agrees_with_scalar),

@@ -412,8 +412,8 @@ static void test_zip_bomb(void **state)
 /* ------------------------------------------------------------------ */
 
 static nnrt_layer_info tw_l[2] = {
-    {4, 2, NNRT_ACT_TANH, 0.0f, 0, 16, 2},
-    {1, 4, NNRT_ACT_SIGMOID, 0.0f, 32, 48, 3},
+    {4, 2, NNRT_ACT_TANH, 0.0f, 0, 16, 2, 0},
+    {1, 4, NNRT_ACT_SIGMOID, 0.0f, 32, 48, 3, 0},
 };
 static nnrt_model tw_m;
 

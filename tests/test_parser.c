@@ -261,7 +261,7 @@ static void test_unknown_words(void **state)
     fails(OK_HEAD "dens 3 relu\n",
           "t.spec:5:1: error: unknown directive 'dens' (did you mean 'dense'?)\n");
     fails(OK_HEAD "layer 3 relu\n", "t.spec:5:1: error: unknown directive 'layer' (expected "
-                                    "model, input, dense, loss or train)\n");
+                                    "model, input, dense, weights, bias, loss or train)\n");
     fails("input 4\ndense 3 sigmod\nloss bce\n",
           "t.spec:2:9: error: unknown activation 'sigmod' (did you mean 'sigmoid'?)\n");
     /* a prefix of 4 characters or more is close (nnrt_did_you_mean) */
@@ -269,14 +269,14 @@ static void test_unknown_words(void **state)
           "t.spec:2:9: error: unknown activation 'leak' (did you mean 'leaky_relu'?)\n");
     fails("input 4\ndense 3 gaussian\nloss bce\n",
           "t.spec:2:9: error: unknown activation 'gaussian' (expected sigmoid, tanh, relu, "
-          "leaky_relu, elu, identity or softmax)\n");
+          "leaky_relu, elu, identity, softmax or step)\n");
     fails("input 4\ndense 3 sigmoid\nloss bec\n",
           "t.spec:3:6: error: unknown loss 'bec' (did you mean 'bce'?)\n");
     fails("input 4\ndense 3 sigmoid\nloss mean_square_error\n",
           "t.spec:3:6: error: unknown loss 'mean_square_error' (did you mean "
           "'mean_squared_error'?)\n");
     fails("input 4\ndense 3 sigmoid\nloss hinge\n",
-          "t.spec:3:6: error: unknown loss 'hinge' (expected bce, mse or cce)\n");
+          "t.spec:3:6: error: unknown loss 'hinge' (expected bce, mse, cce or perceptron)\n");
     fails(OK_HEAD "train lrate=0.1\n",
           "t.spec:5:7: error: unknown train key 'lrate' (expected lr, epochs, iterations, "
           "batch, optimizer, beta1, beta2, eps, init or seed)\n");
@@ -313,7 +313,7 @@ static void test_unknown_words(void **state)
     fails("input 4\ndense 3 "
           "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghij\nloss bce\n",
           "t.spec:2:9: error: unknown activation 'abcdefghijabcdefghijabcdefghijabcdefghij...' "
-          "(expected sigmoid, tanh, relu, leaky_relu, elu, identity or softmax)\n");
+          "(expected sigmoid, tanh, relu, leaky_relu, elu, identity, softmax or step)\n");
 }
 
 static void test_missing_and_extra(void **state)
@@ -326,11 +326,11 @@ static void test_missing_and_extra(void **state)
           "t.spec:2:7: error: dense units: expected a positive integer, got 'relu'\n");
     fails("input 4\ndense 3\nloss bce\n",
           "t.spec:2:8: error: dense: missing activation (sigmoid, tanh, relu, leaky_relu, "
-          "elu, identity or softmax)\n");
+          "elu, identity, softmax or step)\n");
     fails("input\ndense 1 sigmoid\nloss bce\n",
           "t.spec:1:6: error: input: missing size (e.g. 'input 784' or 'input 64x64x3')\n");
     fails("input 4\ndense 1 sigmoid\nloss\n",
-          "t.spec:3:5: error: loss: missing name (bce, mse or cce)\n");
+          "t.spec:3:5: error: loss: missing name (bce, mse, cce or perceptron)\n");
     fails(OK_HEAD "model\n", "t.spec:5:6: error: model: missing name\n");
     fails(OK_HEAD "train lr\n", "t.spec:5:7: error: train: expected lr=VALUE, got 'lr'\n");
     fails(OK_HEAD "train lr = 0.1\n", "t.spec:5:7: error: train: expected lr=VALUE, got 'lr'\n");
@@ -522,11 +522,11 @@ static void test_semantics(void **state)
     fails("dense 1 sigmoid\nloss bce\n",
           "t.spec: error: missing 'input' directive (e.g. 'input 64x64x3')\n");
     fails("input 4\ndense 1 sigmoid\n",
-          "t.spec: error: missing 'loss' directive (bce, mse or cce)\n");
+          "t.spec: error: missing 'loss' directive (bce, mse, cce or perceptron)\n");
     fails("input 4\nloss bce\n", "t.spec: error: no 'dense' layer\n");
     fails("model x\n", "t.spec: error: missing 'input' directive (e.g. 'input 64x64x3')\n"
                        "t.spec: error: no 'dense' layer\n"
-                       "t.spec: error: missing 'loss' directive (bce, mse or cce)\n");
+                       "t.spec: error: missing 'loss' directive (bce, mse, cce or perceptron)\n");
 }
 
 /* Errors on several lines are all reported, in order, and a bad line does
@@ -563,7 +563,7 @@ static void test_recovery(void **state)
         char line[160];
         snprintf(line, sizeof line,
                  "t.spec:%d:1: error: unknown directive 'bad' (expected model, input, dense, "
-                 "loss or train)\n",
+                 "weights, bias, loss or train)\n",
                  i);
         strcat(expected, line);
     }
@@ -600,7 +600,7 @@ static void test_bytes(void **state)
           "t.spec:4:7: error: model name '\xc3\xa9t\xc3\xa9' is not a C identifier\n");
     fails("input 4\ndense 1 sigmoid\nloss bce\n# \xc3\xa9\xc3\xa9\n\xe2\x80\x83 foo\n",
           "t.spec:5:1: error: unknown directive '\xe2\x80\x83' (expected model, input, dense, "
-          "loss or train)\n");
+          "weights, bias, loss or train)\n");
 
     nng_spec s;
     /* \r\n line ends, a byte order mark, no final newline, UTF-8 in comments */
@@ -807,7 +807,16 @@ static void assert_same_spec(const nng_spec *a, const nng_spec *b)
         assert_int_equal(a->layers[l].units, b->layers[l].units);
         assert_int_equal(a->layers[l].act, b->layers[l].act);
         assert_true(a->layers[l].param == b->layers[l].param);
+        assert_int_equal(a->layers[l].w == NULL, b->layers[l].w == NULL);
+        assert_int_equal(a->layers[l].b == NULL, b->layers[l].b == NULL);
+        if (a->layers[l].w) {
+            size_t nw = (size_t)a->layers[l].units * (size_t)nng_fan_in(a, l);
+            assert_memory_equal(a->layers[l].w, b->layers[l].w, nw * sizeof(float));
+            assert_memory_equal(a->layers[l].b, b->layers[l].b,
+                                (size_t)a->layers[l].units * sizeof(float));
+        }
     }
+    assert_int_equal(a->n_literal, b->n_literal);
     assert_int_equal(a->loss, b->loss);
     assert_true(a->train.lr == b->train.lr);
     assert_int_equal(a->train.epochs, b->train.epochs);
@@ -871,6 +880,151 @@ static void test_round_trip(void **state)
                NULL);
     round_trip("input 3\ndense 2 softmax\nloss categorical_cross_entropy\ntrain init=xavier\n",
                NULL);
+    /* weights written in the spec: every float back, bit for bit */
+    round_trip("input 2\ndense 2 step\nweights -0.5 -0.5 # NAND\nweights 1.0 1e0\nbias .7 -0.5\n"
+               "dense 1 step\nweights 0.5 0.5\nbias -0.7\nloss perceptron\n",
+               "model t\ninput 2\ndense 2 step\nweights -0.5 -0.5\nweights 1 1\nbias 0.7 -0.5\n"
+               "dense 1 step\nweights 0.5 0.5\nbias -0.7\nloss perceptron\n"
+               "train lr=0.01 epochs=10 batch=1 optimizer=sgd beta1=0.9 beta2=0.999 eps=1e-08 "
+               "init=xavier seed=1\n");
+    round_trip("input 2\ndense 1 tanh\nweights 0.1 -3e38\nbias 1.17549435e-38\n"
+               "dense 1 sigmoid\nloss bce\n",
+               NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* The perceptron chapter: weights in the spec, step, loss perceptron   */
+/* ------------------------------------------------------------------ */
+
+static void test_literal_weights(void **state)
+{
+    (void)state;
+    nng_spec s;
+    /* stored in the layout's order: W row-major (row j = unit j), then b */
+    parses("input 2\ndense 2 step\n  weights -0.5 -0.5   # unit 1\n\n# unit 2:\n"
+           "weights 1.0 1.0\nbias 0.7 -0.5\ndense 1 step\nloss perceptron\n",
+           &s);
+    assert_int_equal(s.n_literal, 1);
+    assert_non_null(s.layers[0].w);
+    const float w[4] = {-0.5f, -0.5f, 1.0f, 1.0f}, b[2] = {0.7f, -0.5f};
+    assert_memory_equal(s.layers[0].w, w, sizeof w);
+    assert_memory_equal(s.layers[0].b, b, sizeof b);
+    assert_int_equal(s.layers[0].w_pos.line, 3);
+    assert_int_equal(s.layers[0].w_pos.col, 3);
+    assert_null(s.layers[1].w);
+    assert_null(s.layers[1].b);
+    nng_spec_free(&s);
+    nng_spec_free(&s); /* twice is harmless */
+    /* the input may come after the weights of the first layer */
+    parses("dense 1 sigmoid\nweights 1 2 3\nbias 0\ninput 3\nloss bce\n", &s);
+    assert_int_equal(s.n_literal, 1);
+    nng_spec_free(&s);
+
+    /* counts */
+    fails("input 2\ndense 1 step\nweights 0.5 0.5 0.1\nbias -0.7\nloss perceptron\n",
+          "t.spec:3:1: error: weights: 3 numbers, but each unit of layer 1 takes 2 inputs (its "
+          "fan_in)\n");
+    fails("input 2\ndense 3 relu\ndense 1 sigmoid\nweights 1 2\nbias 0\nloss bce\n",
+          "t.spec:4:1: error: weights: 2 numbers, but each unit of layer 2 takes 3 inputs (its "
+          "fan_in)\n");
+    fails("input 2\ndense 2 step\nweights 0.5 0.5\nbias -0.7 1\nloss perceptron\n",
+          "t.spec:3:1: error: weights: layer 1 (line 2) has 1 row, but 2 units (one 'weights' "
+          "line per unit)\n");
+    fails("input 2\ndense 1 step\nweights 1 1\nweights 1 1\nbias 1\nloss perceptron\n",
+          "t.spec:4:1: error: weights: layer 1 (line 2) has 1 unit; this is row 2 (one 'weights' "
+          "line per unit)\n");
+    fails("input 2\ndense 1 step\nweights 0.5 0.5\nbias 1 2\nloss perceptron\n",
+          "t.spec:4:1: error: bias: 2 numbers, but layer 1 has 1 unit (one bias each)\n");
+    fails("input 2\ndense 1 step\nweights 0.5 0.5\nloss perceptron\n",
+          "t.spec:3:1: error: weights: layer 1 (line 2) has no 'bias' line after its rows\n");
+    fails("dense 1 step\nweights 1 1 1\nbias 1\ninput 2\nloss perceptron\n",
+          "t.spec:2:1: error: weights: rows of 3 numbers, but layer 1 takes the input's 2 features "
+          "(its fan_in)\n");
+    fails("dense 2 step\nweights 1 1\nweights 1 1 1\nbias 1 1\ninput 2\nloss perceptron\n",
+          "t.spec:3:1: error: weights: 3 numbers, but the layer's first row (line 2) has 2\n");
+    fails("input 2\ndense 1 step\nweights\nbias 1\nloss perceptron\n",
+          "t.spec:3:8: error: weights: missing numbers\n");
+    fails("input 2\ndense 1 step\nweights 1 1\nbias\nloss perceptron\n",
+          "t.spec:4:5: error: bias: missing numbers\n");
+
+    /* numbers: finite as floats */
+    fails("input 2\ndense 1 step\nweights 0.5 nan\nbias -0.7\nloss perceptron\n",
+          "t.spec:3:13: error: weights: 'nan' is not a finite number (as a float)\n");
+    fails("input 2\ndense 1 step\nweights -inf 0.5\nbias -0.7\nloss perceptron\n",
+          "t.spec:3:9: error: weights: '-inf' is not a finite number (as a float)\n");
+    fails("input 2\ndense 1 step\nweights 0.5 1e39\nbias -0.7\nloss perceptron\n",
+          "t.spec:3:13: error: weights: '1e39' is not a finite number (as a float)\n");
+    fails("input 2\ndense 1 step\nweights 0.5 0.5\nbias Infinity\nloss perceptron\n",
+          "t.spec:4:6: error: bias: 'Infinity' is not a finite number (as a float)\n");
+    fails("input 2\ndense 1 step\nweights 0.5 abc\nbias -0.7\nloss perceptron\n",
+          "t.spec:3:13: error: weights: expected a number, got 'abc'\n");
+    fails("input 2\ndense 1 step\nweights 0.5 0x1p-1\nbias -0.7\nloss perceptron\n",
+          "t.spec:3:13: error: weights: expected a number, got '0x1p-1'\n");
+
+    /* placement */
+    fails("input 2\nweights 0.5 0.5\ndense 1 step\nloss perceptron\n",
+          "t.spec:2:1: error: misplaced 'weights': it goes right under its 'dense' line (line 1 "
+          "is 'input')\n");
+    fails("weights 0.5 0.5\ninput 2\ndense 1 step\nloss perceptron\n",
+          "t.spec:1:1: error: misplaced 'weights': no 'dense' line above it\n");
+    fails("input 2\ndense 1 step\nloss perceptron\nbias 0.5\n",
+          "t.spec:4:1: error: misplaced 'bias': it goes right under its 'dense' line (line 3 is "
+          "'loss')\n");
+    fails("input 2\ndense 1 step\nbias 1\nloss perceptron\n",
+          "t.spec:3:1: error: 'bias' without 'weights': give layer 1's rows first (one 'weights' "
+          "line per unit)\n");
+    fails("input 2\ndense 1 step\nweights 1 1\nbias 1\nbias 1\nloss perceptron\n",
+          "t.spec:5:1: error: duplicate 'bias' for layer 1 (first at line 4)\n");
+    fails("input 2\ndense 1 step\nweights 1 1\nbias 1\nweights 1 1\nloss perceptron\n",
+          "t.spec:5:1: error: 'weights' after the layer's 'bias' (line 4): give the rows first\n");
+    /* a dense line with an error: its weights are not reported again */
+    fails("input 2\ndense x step\nweights 1 1\nbias 1\nloss perceptron\n",
+          "t.spec:2:7: error: dense units: expected a positive integer, got 'x'\n");
+}
+
+static void test_step_perceptron(void **state)
+{
+    (void)state;
+    nng_spec s;
+    /* loss perceptron: batch 1 unless the spec says otherwise */
+    parses("input 2\ndense 1 step\nloss perceptron\ntrain lr=0.1 init=zeros\n", &s);
+    assert_int_equal(s.loss, NNRT_LOSS_PERCEPTRON);
+    assert_int_equal(s.layers[0].act, NNRT_ACT_STEP);
+    assert_int_equal(s.train.batch, 1);
+    assert_int_equal(s.train.optimizer, NNRT_OPT_SGD);
+    nng_spec_free(&s);
+    /* hidden layers of any activation stay as they are under the rule */
+    parses("input 2\ndense 2 step\ndense 3 sigmoid\ndense 1 step\nloss perceptron\n"
+           "train batch=1 optimizer=sgd\n",
+           &s);
+    nng_spec_free(&s);
+    /* gradient training through step is refused, with the reason */
+    fails("input 2\ndense 1 step\nloss bce\n",
+          "t.spec:2:1: error: step cannot be trained by loss 'bce': its derivative is zero almost "
+          "everywhere, so no gradient reaches the weights (a step output learns by 'loss "
+          "perceptron')\n");
+    fails("input 2\ndense 1 step\nloss mse\n",
+          "t.spec:2:1: error: step cannot be trained by loss 'mse': its derivative is zero almost "
+          "everywhere, so no gradient reaches the weights (a step output learns by 'loss "
+          "perceptron')\n");
+    fails("input 2\ndense 3 step\ndense 2 softmax\nloss cce\n",
+          "t.spec:2:1: error: step cannot be trained by loss 'cce': its derivative is zero almost "
+          "everywhere, so no gradient passes it (with 'loss perceptron' a hidden step layer keeps "
+          "its weights)\n");
+    /* ... even when the weights are written in the spec */
+    fails("input 2\ndense 1 step\nweights 1 1\nbias 1\ndense 1 sigmoid\nloss bce\n",
+          "t.spec:2:1: error: step cannot be trained by loss 'bce': its derivative is zero almost "
+          "everywhere, so no gradient passes it (with 'loss perceptron' a hidden step layer keeps "
+          "its weights)\n");
+    fails("input 2\ndense 1 sigmoid\nloss perceptron\n",
+          "t.spec:3:1: error: loss 'perceptron' needs a step output layer (line 2 is sigmoid)\n");
+    fails("input 2\ndense 1 step\nloss perceptron\ntrain batch=4 optimizer=adam\n",
+          "t.spec:4:7: error: loss 'perceptron' updates after every sample: batch=1, not batch=4\n"
+          "t.spec:4:15: error: loss 'perceptron' is the perceptron rule, sgd's step w -= lr (a - y) "
+          "x: optimizer=adam does not apply\n");
+    fails("input 2\ndense 1 step\nloss perceptron\ntrain batch=full\n",
+          "t.spec:4:7: error: loss 'perceptron' updates after every sample: batch=1, not "
+          "batch=full\n");
 }
 
 /* ------------------------------------------------------------------ */
@@ -931,6 +1085,31 @@ static void test_models(void **state)
     model_is("house.spec", 3, 2, (const int[]){16, 1}, NNRT_LOSS_MSE, &s);
     assert_int_equal(s.train.optimizer, NNRT_OPT_ADAM);
     assert_int_equal(s.layers[1].act, NNRT_ACT_IDENTITY);
+    nng_spec_free(&s);
+    /* the perceptron chapter's gates, with the tutorial's weights */
+    static const struct {
+        const char *file;
+        float w1, w2, b;
+    } gates[] = {{"gate_and.spec", 0.5f, 0.5f, -0.7f},
+                 {"gate_nand.spec", -0.5f, -0.5f, 0.7f},
+                 {"gate_or.spec", 1.0f, 1.0f, -0.5f}};
+    for (size_t g = 0; g < sizeof gates / sizeof gates[0]; g++) {
+        model_is(gates[g].file, 2, 1, (const int[]){1}, NNRT_LOSS_PERCEPTRON, &s);
+        assert_int_equal(s.layers[0].act, NNRT_ACT_STEP);
+        assert_int_equal(s.n_literal, 1);
+        assert_true(s.layers[0].w[0] == gates[g].w1 && s.layers[0].w[1] == gates[g].w2);
+        assert_true(s.layers[0].b[0] == gates[g].b);
+        assert_int_equal(s.train.batch, 1);
+        nng_spec_free(&s);
+    }
+    model_is("gate_xor.spec", 2, 2, (const int[]){2, 1}, NNRT_LOSS_PERCEPTRON, &s);
+    assert_int_equal(s.n_literal, 2);
+    const float xw1[4] = {-0.5f, -0.5f, 1.0f, 1.0f}, xb1[2] = {0.7f, -0.5f};
+    const float xw2[2] = {0.5f, 0.5f}, xb2[1] = {-0.7f};
+    assert_memory_equal(s.layers[0].w, xw1, sizeof xw1);
+    assert_memory_equal(s.layers[0].b, xb1, sizeof xb1);
+    assert_memory_equal(s.layers[1].w, xw2, sizeof xw2);
+    assert_memory_equal(s.layers[1].b, xb2, sizeof xb2);
     nng_spec_free(&s);
     model_is("fashion.spec", 784, 3, (const int[]){256, 128, 10}, NNRT_LOSS_CCE, &s);
     assert_int_equal(s.train.optimizer, NNRT_OPT_ADAM);
@@ -998,19 +1177,25 @@ static int check_mutant(const char *text, size_t len)
 static void test_mutations(void **state)
 {
     (void)state;
-    static const char base[] =
+    static const char *const bases[2] = {
         "# base\nmodel m\ninput 8x2\ndense 4 leaky_relu slope=0.1\ndense 3 tanh\n"
         "dense 2 softmax\nloss cce\ntrain lr=0.5 epochs=3 batch=4 optimizer=adam "
-        "beta1=0.8 beta2=0.99 eps=1e-6 init=he seed=7\n";
+        "beta1=0.8 beta2=0.99 eps=1e-6 init=he seed=7\n",
+        /* weights and bias lines, step, loss perceptron */
+        "model g\ninput 2\ndense 2 step\nweights -0.5 -0.5 # s1\nweights 1.0 1.0\n"
+        "bias 0.7 -0.5\ndense 1 step\nweights 0.5 0.5\nbias -0.7\nloss perceptron\n"
+        "train lr=0.1 init=zeros\n"};
     static const char *const words[] = {
         "dense", "input", "loss", "train", "model", "sigmoid", "relu", "softmax", "bce",
         "mse", "cce", "x", "=", "#", "\n", "\r\n", " ", "\t", "0", "1", "9", ".", "e",
         "-", "slope=", "lr=", "epochs=", "iterations=", "batch=full", "\xc3\xa9", "\xff",
-        "\xe2\x82", "99999999999999999999", "1e999", "leaky_relu", "identity"};
+        "\xe2\x82", "99999999999999999999", "1e999", "leaky_relu", "identity", "weights",
+        "bias", "step", "perceptron", "nan", "-inf", " 0.25"};
     char buf[1024];
     int parsed = 0;
     for (int iter = 0; iter < 40000; iter++) {
-        size_t len = sizeof base - 1;
+        const char *base = bases[iter % 2];
+        size_t len = strlen(base);
         memcpy(buf, base, len);
         int edits = 1 + (int)(fuzz_next() % 2);
         for (int e = 0; e < edits; e++) {
@@ -1062,6 +1247,7 @@ int main(void)
         cmocka_unit_test(test_default_names), cmocka_unit_test(test_files),
         cmocka_unit_test(test_diag),          cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_models),        cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_literal_weights), cmocka_unit_test(test_step_perceptron),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,11 +17,11 @@
 
 #include "specs_emit/emit_test.h"
 
-#define REFS(X) X(ref_221) X(ref_lin) X(ref_soft) X(xor_emit) X(xor_sig)
+#define REFS(X) X(ref_221) X(ref_lin) X(ref_soft) X(xor_emit) X(xor_sig) X(ref_perceptron)
 ET_MODELS(ET_DECLARE)
 REFS(ET_DECLARE)
 static const et_model refs[] = {REFS(ET_ROW)};
-enum { R_221, R_LIN, R_SOFT, R_XOR, R_XOR_SIG };
+enum { R_221, R_LIN, R_SOFT, R_XOR, R_XOR_SIG, R_PERCEPTRON };
 
 /* Run a reference model all three ways: loss, gradient (n_params), outputs. */
 typedef struct ref_run {
@@ -289,9 +289,71 @@ static void test_sgd_steps_lower_loss(void **state)
     nnrt_free(p), nnrt_free(g), nnrt_free(x), nnrt_free(y), nnrt_free(ws);
 }
 
+/*
+ * The AND perceptron, its weights in the spec: w = (0.5, 0.5), b = -0.7.
+ *   nnrt_init_params (any rule) gives those weights; the outputs for
+ *   (0,0), (1,0), (0,1), (1,1) are z = -0.7, -0.2, -0.2, 0.3: 0, 0, 0, 1.
+ * One sample (1, 1) labelled 0, the rule with lr 0.1:
+ *   a = 1, y - a = -1:  w += 0.1 (-1) (1, 1) = (0.4, 0.4), b = -0.8;
+ *   the loss is the error rate, 1;  the signal dZ = a - y = 1, g = (1, 1, 1).
+ */
+static void test_perceptron_rule(void **state)
+{
+    (void)state;
+    const et_model *M = &refs[R_PERCEPTRON];
+    const nnrt_model *f = M->f;
+    assert_int_equal(f->loss, NNRT_LOSS_PERCEPTRON);
+    assert_int_equal(f->layers[0].act, NNRT_ACT_STEP);
+    assert_int_equal(f->layers[0].literal, 1);
+    assert_non_null(f->literal);
+    assert_int_equal(f->defaults.batch, 1);
+    size_t w = f->layers[0].w_offset, b = f->layers[0].b_offset;
+    float p[32];
+    for (nnrt_init init = NNRT_INIT_ZEROS; init <= NNRT_INIT_NUMPY_HE; init++) {
+        memset(p, 0x7f, sizeof p);
+        nnrt_init_params(f, p, init, 5);
+        assert_true(p[w] == 0.5f && p[w + 1] == 0.5f && p[b] == -0.7f);
+        for (size_t i = 0; i < f->n_params; i++)
+            if (i != w && i != w + 1 && i != b)
+                assert_true(p[i] == 0.0f);
+    }
+    const float x[8] = {0, 0, 1, 0, 0, 1, 1, 1}, and_y[4] = {0, 0, 0, 1};
+    const float x11[2] = {1, 1}, y0[1] = {0};
+    ref_run r[3];
+    run3(M, p, x, and_y, 4, r);
+    for (int k = 0; k < 3; k++) {
+        for (int i = 0; i < 4; i++)
+            NEAR(r[k].out[i], and_y[i], 0.0);
+        NEAR(r[k].loss, 0.0, 0.0);
+    }
+    run3(M, p, x11, y0, 1, r);
+    for (int k = 0; k < 3; k++) {
+        NEAR(r[k].out[0], 1.0, 0.0);
+        NEAR(r[k].loss, 1.0, 0.0);
+        NEAR(r[k].grad[w], 1.0, 0.0);
+        NEAR(r[k].grad[w + 1], 1.0, 0.0);
+        NEAR(r[k].grad[b], 1.0, 0.0);
+    }
+    const nnrt_optim opt = {NNRT_OPT_SGD, 0.1f, 0.9f, 0.999f, 1e-8f};
+    const nnrt_model *paths[2] = {M->f, M->s};
+    void *ws = nnrt_alloc(f->ws_bytes);
+    assert_non_null(ws);
+    for (int k = 0; k < 2; k++) {
+        float q[32], g[32];
+        memcpy(q, p, sizeof q);
+        paths[k]->loss_grad(q, x11, y0, 1, g, ws);
+        paths[k]->update(q, g, NULL, &opt, 1);
+        NEAR(q[w], 0.4, 1e-7);
+        NEAR(q[w + 1], 0.4, 1e-7);
+        NEAR(q[b], -0.8, 1e-7);
+    }
+    nnrt_free(ws);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_perceptron_rule),
         cmocka_unit_test(test_221_sigmoid_bce),
         cmocka_unit_test(test_linear_mse_and_updates),
         cmocka_unit_test(test_softmax_cce),

@@ -197,8 +197,8 @@ static void test_rng_shuffle_is_permutation(void **state)
 /* 203 -> 50 (he/tanh) -> 3: W0 10150 floats at 0, b0 at 10160, W1 (150)
  * at 10224, b1 at 10384, total 10387 real floats padded to 10400. */
 static const nnrt_layer_info fake_layers[2] = {
-    {50, 203, NNRT_ACT_TANH, 0.0f, 0, 10160, 2},
-    {3, 50, NNRT_ACT_SIGMOID, 0.0f, 10224, 10384, 3},
+    {50, 203, NNRT_ACT_TANH, 0.0f, 0, 10160, 2, 0},
+    {3, 50, NNRT_ACT_SIGMOID, 0.0f, 10224, 10384, 3, 0},
 };
 
 static nnrt_model fake_model(void)

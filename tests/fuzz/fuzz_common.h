@@ -113,7 +113,7 @@ static inline const nnrt_model *fuzz_model(int n_in)
 {
     static nnrt_layer_info layer;
     static nnrt_model m;
-    layer = (nnrt_layer_info){1, n_in, NNRT_ACT_SIGMOID, 0.0f, 0, 16, 1};
+    layer = (nnrt_layer_info){1, n_in, NNRT_ACT_SIGMOID, 0.0f, 0, 16, 1, 0};
     m = (nnrt_model){.abi = NNRT_ABI_VERSION, .name = "fz", .n_in = n_in, .n_out = 1,
                      .n_layers = 1, .layers = &layer, .loss = NNRT_LOSS_BCE};
     return &m;
@@ -124,8 +124,8 @@ static inline const nnrt_model *fuzz_model(int n_in)
 #define FUZZ_NP 64
 static inline const nnrt_model *fuzz_weights_model(void)
 {
-    static nnrt_layer_info layers[2] = {{4, 3, NNRT_ACT_LEAKY_RELU, 0.2f, 0, 16, 2},
-                                        {2, 4, NNRT_ACT_SIGMOID, 0.0f, 32, 48, 3}};
+    static nnrt_layer_info layers[2] = {{4, 3, NNRT_ACT_LEAKY_RELU, 0.2f, 0, 16, 2, 0},
+                                        {2, 4, NNRT_ACT_SIGMOID, 0.0f, 32, 48, 3, 0}};
     static const nnrt_model m = {.abi = NNRT_ABI_VERSION, .name = "fz", .n_in = 3, .n_out = 2,
                                  .n_layers = 2, .layers = layers, .loss = NNRT_LOSS_BCE,
                                  .n_params = FUZZ_NP, .n_weights = 12 + 4 + 8 + 2,

@@ -3639,11 +3639,11 @@ void cat_update(float *params, const float *grad, float *state, const nnrt_optim
 }
 
 static const nnrt_layer_info cat_layers[4] = {
-    /* units, fan_in, activation, slope, W offset, b offset, spec line */
-    {20, 12288, NNRT_ACT_RELU, 0.0f, CAT_W1, CAT_B1, 19},
-    {7, 20, NNRT_ACT_RELU, 0.0f, CAT_W2, CAT_B2, 20},
-    {5, 7, NNRT_ACT_RELU, 0.0f, CAT_W3, CAT_B3, 21},
-    {1, 5, NNRT_ACT_SIGMOID, 0.0f, CAT_W4, CAT_B4, 22},
+    /* units, fan_in, activation, slope, W offset, b offset, spec line, literal */
+    {20, 12288, NNRT_ACT_RELU, 0.0f, CAT_W1, CAT_B1, 19, 0},
+    {7, 20, NNRT_ACT_RELU, 0.0f, CAT_W2, CAT_B2, 20, 0},
+    {5, 7, NNRT_ACT_RELU, 0.0f, CAT_W3, CAT_B3, 21, 0},
+    {1, 5, NNRT_ACT_SIGMOID, 0.0f, CAT_W4, CAT_B4, 22, 0},
 };
 
 const nnrt_model cat_model = {

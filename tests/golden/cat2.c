@@ -2031,9 +2031,9 @@ void cat2_update(float *params, const float *grad, float *state, const nnrt_opti
 }
 
 static const nnrt_layer_info cat2_layers[2] = {
-    /* units, fan_in, activation, slope, W offset, b offset, spec line */
-    {7, 12288, NNRT_ACT_RELU, 0.0f, CAT2_W1, CAT2_B1, 13},
-    {1, 7, NNRT_ACT_SIGMOID, 0.0f, CAT2_W2, CAT2_B2, 14},
+    /* units, fan_in, activation, slope, W offset, b offset, spec line, literal */
+    {7, 12288, NNRT_ACT_RELU, 0.0f, CAT2_W1, CAT2_B1, 13, 0},
+    {1, 7, NNRT_ACT_SIGMOID, 0.0f, CAT2_W2, CAT2_B2, 14, 0},
 };
 
 const nnrt_model cat2_model = {

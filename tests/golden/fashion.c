@@ -3566,10 +3566,10 @@ void fashion_update(float *params, const float *grad, float *state, const nnrt_o
 }
 
 static const nnrt_layer_info fashion_layers[3] = {
-    /* units, fan_in, activation, slope, W offset, b offset, spec line */
-    {256, 784, NNRT_ACT_RELU, 0.0f, FASHION_W1, FASHION_B1, 10},
-    {128, 256, NNRT_ACT_RELU, 0.0f, FASHION_W2, FASHION_B2, 11},
-    {10, 128, NNRT_ACT_SOFTMAX, 0.0f, FASHION_W3, FASHION_B3, 12},
+    /* units, fan_in, activation, slope, W offset, b offset, spec line, literal */
+    {256, 784, NNRT_ACT_RELU, 0.0f, FASHION_W1, FASHION_B1, 10, 0},
+    {128, 256, NNRT_ACT_RELU, 0.0f, FASHION_W2, FASHION_B2, 11, 0},
+    {10, 128, NNRT_ACT_SOFTMAX, 0.0f, FASHION_W3, FASHION_B3, 12, 0},
 };
 
 const nnrt_model fashion_model = {

@@ -3265,10 +3265,10 @@ void gc_elu_update(float *params, const float *grad, float *state, const nnrt_op
 }
 
 static const nnrt_layer_info gc_elu_layers[3] = {
-    /* units, fan_in, activation, slope, W offset, b offset, spec line */
-    {19, 11, NNRT_ACT_ELU, 1.0f, GC_ELU_W1, GC_ELU_B1, 8},
-    {5, 19, NNRT_ACT_ELU, 0.9f, GC_ELU_W2, GC_ELU_B2, 9},
-    {3, 5, NNRT_ACT_ELU, 1.2f, GC_ELU_W3, GC_ELU_B3, 10},
+    /* units, fan_in, activation, slope, W offset, b offset, spec line, literal */
+    {19, 11, NNRT_ACT_ELU, 1.0f, GC_ELU_W1, GC_ELU_B1, 8, 0},
+    {5, 19, NNRT_ACT_ELU, 0.9f, GC_ELU_W2, GC_ELU_B2, 9, 0},
+    {3, 5, NNRT_ACT_ELU, 1.2f, GC_ELU_W3, GC_ELU_B3, 10, 0},
 };
 
 const nnrt_model gc_elu_model = {

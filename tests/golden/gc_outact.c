@@ -1755,10 +1755,10 @@ void gc_outact_update(float *params, const float *grad, float *state, const nnrt
 }
 
 static const nnrt_layer_info gc_outact_layers[3] = {
-    /* units, fan_in, activation, slope, W offset, b offset, spec line */
-    {4, 4, NNRT_ACT_RELU, 0.0f, GC_OUTACT_W1, GC_OUTACT_B1, 4},
-    {4, 4, NNRT_ACT_TANH, 0.0f, GC_OUTACT_W2, GC_OUTACT_B2, 5},
-    {3, 4, NNRT_ACT_LEAKY_RELU, 0.2f, GC_OUTACT_W3, GC_OUTACT_B3, 6},
+    /* units, fan_in, activation, slope, W offset, b offset, spec line, literal */
+    {4, 4, NNRT_ACT_RELU, 0.0f, GC_OUTACT_W1, GC_OUTACT_B1, 4, 0},
+    {4, 4, NNRT_ACT_TANH, 0.0f, GC_OUTACT_W2, GC_OUTACT_B2, 5, 0},
+    {3, 4, NNRT_ACT_LEAKY_RELU, 0.2f, GC_OUTACT_W3, GC_OUTACT_B3, 6, 0},
 };
 
 const nnrt_model gc_outact_model = {

@@ -3348,10 +3348,10 @@ void gc_soft_update(float *params, const float *grad, float *state, const nnrt_o
 }
 
 static const nnrt_layer_info gc_soft_layers[3] = {
-    /* units, fan_in, activation, slope, W offset, b offset, spec line */
-    {13, 9, NNRT_ACT_LEAKY_RELU, 0.1f, GC_SOFT_W1, GC_SOFT_B1, 4},
-    {7, 13, NNRT_ACT_TANH, 0.0f, GC_SOFT_W2, GC_SOFT_B2, 5},
-    {5, 7, NNRT_ACT_SOFTMAX, 0.0f, GC_SOFT_W3, GC_SOFT_B3, 6},
+    /* units, fan_in, activation, slope, W offset, b offset, spec line, literal */
+    {13, 9, NNRT_ACT_LEAKY_RELU, 0.1f, GC_SOFT_W1, GC_SOFT_B1, 4, 0},
+    {7, 13, NNRT_ACT_TANH, 0.0f, GC_SOFT_W2, GC_SOFT_B2, 5, 0},
+    {5, 7, NNRT_ACT_SOFTMAX, 0.0f, GC_SOFT_W3, GC_SOFT_B3, 6, 0},
 };
 
 const nnrt_model gc_soft_model = {

@@ -1586,9 +1586,9 @@ void house_update(float *params, const float *grad, float *state, const nnrt_opt
 }
 
 static const nnrt_layer_info house_layers[2] = {
-    /* units, fan_in, activation, slope, W offset, b offset, spec line */
-    {16, 3, NNRT_ACT_RELU, 0.0f, HOUSE_W1, HOUSE_B1, 13},
-    {1, 16, NNRT_ACT_IDENTITY, 0.0f, HOUSE_W2, HOUSE_B2, 14},
+    /* units, fan_in, activation, slope, W offset, b offset, spec line, literal */
+    {16, 3, NNRT_ACT_RELU, 0.0f, HOUSE_W1, HOUSE_B1, 13, 0},
+    {1, 16, NNRT_ACT_IDENTITY, 0.0f, HOUSE_W2, HOUSE_B2, 14, 0},
 };
 
 const nnrt_model house_model = {

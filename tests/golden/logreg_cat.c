@@ -1113,8 +1113,8 @@ void logreg_cat_update(float *params, const float *grad, float *state, const nnr
 }
 
 static const nnrt_layer_info logreg_cat_layers[1] = {
-    /* units, fan_in, activation, slope, W offset, b offset, spec line */
-    {1, 12288, NNRT_ACT_SIGMOID, 0.0f, LOGREG_CAT_W1, LOGREG_CAT_B1, 11},
+    /* units, fan_in, activation, slope, W offset, b offset, spec line, literal */
+    {1, 12288, NNRT_ACT_SIGMOID, 0.0f, LOGREG_CAT_W1, LOGREG_CAT_B1, 11, 0},
 };
 
 const nnrt_model logreg_cat_model = {

@@ -1279,9 +1279,9 @@ void sex_update(float *params, const float *grad, float *state, const nnrt_optim
 }
 
 static const nnrt_layer_info sex_layers[2] = {
-    /* units, fan_in, activation, slope, W offset, b offset, spec line */
-    {2, 2, NNRT_ACT_SIGMOID, 0.0f, SEX_W1, SEX_B1, 13},
-    {1, 2, NNRT_ACT_SIGMOID, 0.0f, SEX_W2, SEX_B2, 14},
+    /* units, fan_in, activation, slope, W offset, b offset, spec line, literal */
+    {2, 2, NNRT_ACT_SIGMOID, 0.0f, SEX_W1, SEX_B1, 13, 0},
+    {1, 2, NNRT_ACT_SIGMOID, 0.0f, SEX_W2, SEX_B2, 14, 0},
 };
 
 const nnrt_model sex_model = {

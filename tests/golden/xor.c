@@ -1344,9 +1344,9 @@ void xor_update(float *params, const float *grad, float *state, const nnrt_optim
 }
 
 static const nnrt_layer_info xor_layers[2] = {
-    /* units, fan_in, activation, slope, W offset, b offset, spec line */
-    {4, 2, NNRT_ACT_TANH, 0.0f, XOR_W1, XOR_B1, 10},
-    {1, 4, NNRT_ACT_SIGMOID, 0.0f, XOR_W2, XOR_B2, 11},
+    /* units, fan_in, activation, slope, W offset, b offset, spec line, literal */
+    {4, 2, NNRT_ACT_TANH, 0.0f, XOR_W1, XOR_B1, 10, 0},
+    {1, 4, NNRT_ACT_SIGMOID, 0.0f, XOR_W2, XOR_B2, 11, 0},
 };
 
 const nnrt_model xor_model = {

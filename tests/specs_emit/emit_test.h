@@ -23,7 +23,7 @@
 #include "nnrt.h"
 
 #define ET_MODELS(X) X(gc_sig) X(gc_multi) X(gc_relu) X(gc_soft) X(gc_msesig) X(gc_outact) \
-    X(gc_wide) X(big) X(gc_units) X(gc_stream) X(gc_logreg) X(gc_elu)
+    X(gc_wide) X(big) X(gc_units) X(gc_stream) X(gc_logreg) X(gc_elu) X(gc_step)
 
 typedef void (*et_forward_d)(const double *params, const double *x, long m, double *out, void *ws);
 typedef double (*et_loss_grad_d)(const double *params, const double *x, const double *y, long m,
@@ -123,7 +123,7 @@ static inline void et_init_params(const nnrt_model *m, float *p, uint64_t seed)
     }
 }
 
-/* x ~ U(-1, 1); y: 0/1 (bce), one-hot (cce), U(0, 1) (mse). */
+/* x ~ U(-1, 1); y: 0/1 (bce, perceptron), one-hot (cce), U(0, 1) (mse). */
 static inline void et_make_data(const nnrt_model *m, long n, float *x, float *y, uint64_t seed)
 {
     for (long i = 0; i < n * m->n_in; i++)
@@ -137,7 +137,9 @@ static inline void et_make_data(const nnrt_model *m, long n, float *x, float *y,
         } else {
             for (int j = 0; j < m->n_out; j++) {
                 double u = (et_uniform(&seed) + 1.0) * 0.5;
-                yi[j] = m->loss == NNRT_LOSS_BCE ? (u < 0.5 ? 0.0f : 1.0f) : (float)u;
+                yi[j] = m->loss == NNRT_LOSS_BCE || m->loss == NNRT_LOSS_PERCEPTRON
+                            ? (u < 0.5 ? 0.0f : 1.0f)
+                            : (float)u;
             }
         }
     }
