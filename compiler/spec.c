@@ -343,8 +343,9 @@ static int count_field(parser *P, const tok *t, const char *what, unsigned long 
     }
 }
 
-/* A decimal float s[0..n) (FLOAT in the grammar) that is finite as a float. */
-static int scan_float(const char *s, size_t n, float *v)
+/* A decimal float s[0..n) (FLOAT in the grammar) that is finite as a float;
+ * *v the double nearest to it (a float build rounds it once more). */
+static int scan_float(const char *s, size_t n, double *v)
 {
     size_t i = 0, digits = 0;
     char buf[64];
@@ -378,7 +379,7 @@ static int scan_float(const char *s, size_t n, float *v)
     double x = strtod(buf, NULL);
     if (!isfinite(x) || fabs(x) > (double)3.0e38f)
         return NUM_HIGH;
-    *v = (float)x;
+    *v = x;
     return NUM_OK;
 }
 
@@ -386,9 +387,9 @@ static int scan_float(const char *s, size_t n, float *v)
  *   "WHAT: expected a number, got 'abc'"
  *   "WHAT must be in (0, 100], got 0" */
 static int float_field(parser *P, const tok *t, const char *what, double lo, int lo_open,
-                       double hi, int hi_open, float *v)
+                       double hi, int hi_open, double *v)
 {
-    float x = 0.0f;
+    double x = 0.0;
     int r = scan_float(t->s, t->n, &x);
     if (r == NUM_SYNTAX) {
         if (t->n == 0)
@@ -397,7 +398,7 @@ static int float_field(parser *P, const tok *t, const char *what, double lo, int
             nng_error(P->d, t->pos, "%s: expected a number, got '%s'", what, show_tok(t).s);
         return -1;
     }
-    double xd = (double)x;
+    double xd = (double)(float)x; /* in range as a float too */
     if (r == NUM_HIGH || (lo_open ? xd <= lo : xd < lo) || (hi_open ? xd >= hi : xd > hi)) {
         nng_error(P->d, t->pos, "%s must be in %c%g, %g%c, got %s", what, lo_open ? '(' : '[', lo,
                   hi, hi_open ? ')' : ']', show_tok(t).s);
@@ -664,8 +665,10 @@ static int densestat(parser *P, const tok *kw)
             return -1;
         }
         have_param = 1;
-        if (float_field(P, &val, act->param, act->param_lo, 0, act->param_hi, 1, &L.param))
+        double param = 0.0;
+        if (float_field(P, &val, act->param, act->param_lo, 0, act->param_hi, 1, &param))
             return -1;
+        L.param = (float)param;
     }
     P->s->layers[P->s->n_layers++] = L;
     return 0;
@@ -774,7 +777,7 @@ static int trainopt(parser *P, const tok *t, nng_pos *seen)
     switch (k->kind) {
     case NNRT_HP_REAL:
         return float_field(P, &val, k->name, k->lo, k->lo_open, k->hi, k->hi_open,
-                           (float *)(void *)field);
+                           (double *)(void *)field);
     case NNRT_HP_BATCH:
         if (tok_is(&val, "full")) {
             c->batch = 0;

@@ -179,7 +179,7 @@ void nnrt_hparam_format(const nnrt_hparam *h, const nnrt_train_cfg *cfg, char *b
     buf[0] = '\0';
     switch (h->kind) {
     case NNRT_HP_REAL:
-        snprintf(buf, cap, "%g", (double)*(const float *)(const void *)field);
+        snprintf(buf, cap, "%g", *(const double *)(const void *)field);
         break;
     case NNRT_HP_COUNT:
         n = *(const long *)(const void *)field;
