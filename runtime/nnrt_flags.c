@@ -531,6 +531,8 @@ void nnrt_flags_info(const nnrt_model *m)
     printf("shape %s\nloss %s\n", shape, nnrt_loss_name(m->loss));
     printf("signature %016llx\n", (unsigned long long)m->signature);
     printf("parameters %zu (%zu floats with padding)\n", m->n_weights, m->n_params);
+    printf("dtype %s (%s)\n", NNRT_REAL_NAME,
+           NNRT_REAL_IS_DOUBLE ? "nngen --dtype double: the scalar path, in double" : "float32");
     printf("flops per sample: forward %.0f, forward+backward %.0f\n", m->flops_fwd,
            m->flops_train);
     int cpus = nnrt_threads_available();

@@ -149,7 +149,7 @@ static void test_linear_mse_and_updates(void **state)
     const nnrt_model *f = M->f;
     assert_int_equal(f->n_layers, 1);
     assert_int_equal(f->n_weights, 3);
-    assert_true(f->defaults.lr == 0.1f && f->defaults.optimizer == NNRT_OPT_SGD);
+    assert_true(f->defaults.lr == 0.1 && f->defaults.optimizer == NNRT_OPT_SGD);
     float p[32] = {0};
     size_t w = f->layers[0].w_offset, b = f->layers[0].b_offset;
     p[w] = 2, p[w + 1] = -1, p[b] = 0.5f;
