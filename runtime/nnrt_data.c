@@ -36,7 +36,7 @@ void nnrt_load_opts_default(nnrt_load_opts *o)
     o->labels_path = NULL;
     o->x_name = NULL;
     o->y_name = NULL;
-    o->scale = 0.0f; /* = 1/255 */
+    o->scale = 0; /* = 1/255 */
     o->label_col = -1;
     o->label_cols = 1;
     o->header = -1;
@@ -285,12 +285,12 @@ void nnrt_make_targets(const nnrt_dataset *d, const nnrt_model *m, const long *i
             memset(dst, 0, no * sizeof(nnrt_real));
             long c = (long)src[0];
             if (c >= 0 && (size_t)c < no)
-                dst[c] = 1.0f;
+                dst[c] = 1;
         } else {
             size_t c = k < no ? k : no;
             memcpy(dst, src, c * sizeof(nnrt_real));
             for (size_t j = c; j < no; j++)
-                dst[j] = 0.0f;
+                dst[j] = 0;
         }
     }
 }

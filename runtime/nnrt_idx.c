@@ -197,7 +197,7 @@ static int idx_read(idx_file *f, const char *what, size_t n, nnrt_real *dst, con
                              (uint32_t)b[2] << 8 | b[3];
                 float v;
                 memcpy(&v, &u, 4);
-                dst[done + i] = v;
+                dst[done + i] = (nnrt_real)v;
             }
         }
         done += want;

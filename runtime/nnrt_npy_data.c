@@ -257,7 +257,7 @@ int nnrt_npz_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out, 
             goto done;
     }
     /* shapes agree, and suit the model and the limit: the labels, then the features */
-    if (nd_check(path, o, &dx, &dy, e) || (my && nd_member_floats(&z, my, y, (size_t)(dx.rows * dy.cols), 1.0f, &fy, e)) ||
+    if (nd_check(path, o, &dx, &dy, e) || (my && nd_member_floats(&z, my, y, (size_t)(dx.rows * dy.cols), (nnrt_real)1, &fy, e)) ||
         nd_member_floats(&z, mx, x, (size_t)(dx.rows * dx.cols), o->scale, &fx, e))
         goto done;
     nnrt_data_take(out, (size_t)dx.rows, (size_t)dx.cols, (size_t)dy.cols, &fx, &fy);
