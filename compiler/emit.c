@@ -703,6 +703,17 @@ static void em_paths(emitter *e)
     tx_template(e, "dispatch", NULL);
 }
 
+/* A hyper-parameter of the descriptor's defaults: nnrt_train_cfg keeps
+ * them as double in either build, so the literal is a double's. */
+static const char *em_hp_lit(emitter *e, double v)
+{
+    const int dbl = e->dbl;
+    e->dbl = 1;
+    const char *lit = tx_lit(e, v);
+    e->dbl = dbl;
+    return lit;
+}
+
 static void em_model(emitter *e)
 {
     const nng_spec *s = e->s;
@@ -718,7 +729,7 @@ static void em_model(emitter *e)
         const nnrt_act_row *row = nnrt_act_of(L->act);
         tx_line(e, "{%d, %ld, NNRT_ACT_%s, %s, %s_W%d, %s_B%d, %d},", L->units, nng_fan_in(s, l),
                 tx_upper(e, row ? row->name : "IDENTITY"),
-                row && row->param ? tx_lit(e, (double)L->param) : "0.0f", U, l + 1, U, l + 1,
+                tx_lit(e, row && row->param ? (double)L->param : 0.0), U, l + 1, U, l + 1,
                 L->pos.line);
     }
     tx_close(e, "};");
@@ -749,14 +760,14 @@ static void em_model(emitter *e)
     tx_line(e, ".flops_fwd = %.1f,", nng_flops_fwd(s));
     tx_line(e, ".flops_train = %.1f,", nng_flops_train(s));
     tx_open(e, ".defaults = {");
-    tx_line(e, ".lr = %s,", tx_lit(e, (double)t->lr));
+    tx_line(e, ".lr = %s,", em_hp_lit(e, t->lr));
     tx_line(e, ".epochs = %ld,", t->epochs);
     tx_line(e, ".iterations = %ld,", t->iterations);
     tx_line(e, ".batch = %ld,", t->batch);
     tx_line(e, ".optimizer = NNRT_OPT_%s,", tx_upper(e, nnrt_opt_name(t->optimizer)));
-    tx_line(e, ".beta1 = %s,", tx_lit(e, (double)t->beta1));
-    tx_line(e, ".beta2 = %s,", tx_lit(e, (double)t->beta2));
-    tx_line(e, ".eps = %s,", tx_lit(e, (double)t->eps));
+    tx_line(e, ".beta1 = %s,", em_hp_lit(e, t->beta1));
+    tx_line(e, ".beta2 = %s,", em_hp_lit(e, t->beta2));
+    tx_line(e, ".eps = %s,", em_hp_lit(e, t->eps));
     tx_line(e, ".init = NNRT_INIT_%s,", tx_upper(e, nnrt_init_name(t->init)));
     tx_line(e, ".seed = %lluULL,", (unsigned long long)t->seed);
     tx_close(e, "},");

@@ -1103,13 +1103,14 @@ void nng_spec_free(nng_spec *s)
     s->source = NULL;
 }
 
-/* The shortest decimal that reads back as the same float. */
-static void print_float(FILE *out, float v)
+/* The shortest decimal that reads back as the same float (single) or
+ * double (the train line's values: nnrt_train_cfg keeps them as double). */
+static void print_float(FILE *out, double v, int single)
 {
     char buf[32];
-    for (int prec = 1; prec <= 9; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, (double)v);
-        if (strtof(buf, NULL) == v)
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (single ? strtof(buf, NULL) == (float)v : strtod(buf, NULL) == v)
             break;
     }
     fputs(buf, out);
@@ -1127,14 +1128,14 @@ void nng_spec_print(const nng_spec *s, FILE *out)
         fprintf(out, "dense %d %s", L->units, nnrt_act_of(L->act)->name);
         if (nnrt_act_of(L->act)->param) {
             fprintf(out, " %s=", nnrt_act_of(L->act)->param);
-            print_float(out, L->param);
+            print_float(out, (double)L->param, 1);
         }
         fputc('\n', out);
     }
     fprintf(out, "loss %s\n", nnrt_loss_of(s->loss)->name);
     const nnrt_train_cfg *c = &s->train;
     fputs("train lr=", out);
-    print_float(out, c->lr);
+    print_float(out, c->lr, 0);
     if (c->iterations > 0)
         fprintf(out, " iterations=%ld", c->iterations);
     else
@@ -1147,11 +1148,11 @@ void nng_spec_print(const nng_spec *s, FILE *out)
         if (r->value == (int)c->optimizer)
             fprintf(out, " optimizer=%s", r->name);
     fputs(" beta1=", out);
-    print_float(out, c->beta1);
+    print_float(out, c->beta1, 0);
     fputs(" beta2=", out);
-    print_float(out, c->beta2);
+    print_float(out, c->beta2, 0);
     fputs(" eps=", out);
-    print_float(out, c->eps);
+    print_float(out, c->eps, 0);
     for (const nnrt_word_row *r = nnrt_init_rows; r->name; r++)
         if (r->value == (int)c->init)
             fprintf(out, " init=%s", r->name);

@@ -183,7 +183,8 @@ static void test_linear_mse_and_updates(void **state)
                 paths[k]->update(q, g, st, &opt, 1);
                 et_to_double(q, qd, 32);
             } else {
-                M->update_d(qd, gd, std, &opt, 1);
+                const et_optim_d optd = {opt.kind, 0.1, 0.9, 0.999, 1e-8};
+                M->update_d(qd, gd, std, &optd, 1);
             }
             NEAR(qd[w], want[o].w0, 1e-6);
             NEAR(qd[w + 1], want[o].w1, 1e-6);
