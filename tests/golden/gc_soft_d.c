@@ -406,8 +406,8 @@ void gc_soft_update(double *params, const double *grad, double *state, const nnr
 static const nnrt_layer_info gc_soft_layers[3] = {
     /* units, fan_in, activation, slope, W offset, b offset, spec line */
     {13, 9, NNRT_ACT_LEAKY_RELU, 0.10000000149011612, GC_SOFT_W1, GC_SOFT_B1, 4},
-    {7, 13, NNRT_ACT_TANH, 0.0f, GC_SOFT_W2, GC_SOFT_B2, 5},
-    {5, 7, NNRT_ACT_SOFTMAX, 0.0f, GC_SOFT_W3, GC_SOFT_B3, 6},
+    {7, 13, NNRT_ACT_TANH, 0.0, GC_SOFT_W2, GC_SOFT_B2, 5},
+    {5, 7, NNRT_ACT_SOFTMAX, 0.0, GC_SOFT_W3, GC_SOFT_B3, 6},
 };
 
 const nnrt_model gc_soft_model = {
