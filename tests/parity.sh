@@ -29,7 +29,7 @@ run() { # trainer, log
 }
 if [ "$N" -lt 2500 ]; then
     echo "parity.sh: SHORT RUN: $N of the course's 2500 iterations (sanitizer build);" \
-         "costs compared up to iteration $N, accuracies not compared"
+         "costs compared at the iterations below $N, accuracies not compared"
 fi
 run "$D" "$T/d.csv"
 run "$F" "$T/f.csv"
