@@ -110,17 +110,12 @@ static void em_head(emitter *e)
     tx_line(e, " *   dtype:   %s", e->real);
     tx_line(e, " * Do not edit: change the spec and run nngen again.");
     tx_line(e, " *");
-    if (e->dbl) {
-        tx_line(e, " * A double-precision build for verification: it defines %s_forward,", e->P);
-        tx_line(e, " * %s_loss_grad and %s_update over double and no descriptor or main().", e->P,
-                e->P);
-        tx_line(e, " * Build: cc -std=c11 -O2 -c THIS_FILE.c $(pkg-config --cflags nnrt)");
-    } else {
+    {
         const char *cflags = "";
         for (int i = 0; i < ISA_N; i++)
             if (e->n_isas == 1 && (e->isas & isa_table[i].bit) && isa_table[i].cflags)
                 cflags = S(e, "%s ", isa_table[i].cflags);
-        tx_line(e, " * Build a trainer (the driver is nnrt_main in libnnrt):");
+        tx_line(e, " * Build a trainer (the driver is %s in libnnrt):", e->dbl ? "nnrt_main_d" : "nnrt_main");
         tx_line(e, " *   cc -std=c11 -O2 %s-ffp-contract=off THIS_FILE.c \\", cflags);
         tx_line(e, " *      $(pkg-config --cflags --libs nnrt) -o %s", e->P);
         tx_line(e, " *   ./%s --train train.h5 --test test.h5        (./%s --help)", e->P, e->P);
@@ -171,6 +166,8 @@ static void em_includes(emitter *e)
     tx_line(e, "#include <stddef.h>");
     tx_line(e, "#include <string.h>");
     tx_blank(e);
+    if (e->dbl)
+        tx_line(e, "#define NNRT_DOUBLE 1 /* nnrt_real is double: libnnrt's _d build (nnrt_real.h) */");
     tx_line(e, "#include \"nnrt.h\"");
     tx_blank(e);
     if (e->n_isas == 1) {
@@ -252,8 +249,7 @@ static void em_api(emitter *e)
     tx_section(e, SEC_API);
     tx_blank(e);
     tx_line(e, "/* Exported (see nnrt_model in nnrt.h for the contract). */");
-    if (!e->dbl)
-        tx_line(e, "extern const nnrt_model %s_model;", e->P);
+    tx_line(e, "extern const nnrt_model %s_model;", e->P);
     tx_line(e, "void %s_forward(const %s *params, const %s *x, long m, %s *out, void *ws);", e->P,
             R, R, R);
     tx_line(e, "double %s_loss_grad(const %s *params, const %s *x, const %s *y, long m, %s *grad,",
@@ -263,7 +259,7 @@ static void em_api(emitter *e)
             "void %s_update(%s *params, const %s *grad, %s *state, const nnrt_optim *opt, long t);",
             e->P, R, R, R);
     if (e->dbl) {
-        tx_line(e, "/* No descriptor in a double build: the sizes the caller needs. */");
+        tx_line(e, "/* The sizes, also as variables (the descriptor has them too). */");
         tx_line(e, "extern const size_t %s_n_params, %s_ws_bytes;", e->P, e->P);
         tx_line(e, "const size_t %s_n_params = %s_N_PARAMS;", e->P, e->U);
         tx_line(e, "const size_t %s_ws_bytes = %s_WS_REALS * sizeof(double);", e->P, e->U);
@@ -758,12 +754,21 @@ static void em_literal(emitter *e)
     free(v);
 }
 
+/* A hyper-parameter of the descriptor's defaults: nnrt_train_cfg keeps
+ * them as double in either build, so the literal is a double's. */
+static const char *em_hp_lit(emitter *e, double v)
+{
+    const int dbl = e->dbl;
+    e->dbl = 1;
+    const char *lit = tx_lit(e, v);
+    e->dbl = dbl;
+    return lit;
+}
+
 static void em_model(emitter *e)
 {
     const nng_spec *s = e->s;
     const char *U = e->U;
-    if (e->dbl)
-        return;
     tx_section(e, SEC_MODEL);
     if (e->n_isas > 1)
         em_paths(e);
@@ -777,7 +782,7 @@ static void em_model(emitter *e)
         const nnrt_act_row *row = nnrt_act_of(L->act);
         tx_line(e, "{%d, %ld, NNRT_ACT_%s, %s, %s_W%d, %s_B%d, %d%s},", L->units, nng_fan_in(s, l),
                 tx_upper(e, row ? row->name : "IDENTITY"),
-                row && row->param ? tx_lit(e, (double)L->param) : "0.0f", U, l + 1, U, l + 1,
+                tx_lit(e, row && row->param ? (double)L->param : 0.0), U, l + 1, U, l + 1,
                 L->pos.line, L->w ? ", 1" : ", 0");
     }
     tx_close(e, "};");
@@ -803,19 +808,19 @@ static void em_model(emitter *e)
     tx_line(e, ".loss = NNRT_LOSS_%s,", tx_upper(e, lr ? lr->name : "MSE"));
     tx_line(e, ".n_params = %s_N_PARAMS,", U);
     tx_line(e, ".n_weights = %ld,", s->n_weights);
-    tx_line(e, ".ws_bytes = sizeof(float) * %s_WS_REALS,", U);
+    tx_line(e, ".ws_bytes = sizeof(%s) * %s_WS_REALS,", e->real, U);
     tx_line(e, ".signature = 0x%016llxULL,", nng_signature(s));
     tx_line(e, ".flops_fwd = %.1f,", nng_flops_fwd(s));
     tx_line(e, ".flops_train = %.1f,", nng_flops_train(s));
     tx_open(e, ".defaults = {");
-    tx_line(e, ".lr = %s,", tx_lit(e, (double)t->lr));
+    tx_line(e, ".lr = %s,", em_hp_lit(e, t->lr));
     tx_line(e, ".epochs = %ld,", t->epochs);
     tx_line(e, ".iterations = %ld,", t->iterations);
     tx_line(e, ".batch = %ld,", t->batch);
     tx_line(e, ".optimizer = NNRT_OPT_%s,", tx_upper(e, nnrt_opt_name(t->optimizer)));
-    tx_line(e, ".beta1 = %s,", tx_lit(e, (double)t->beta1));
-    tx_line(e, ".beta2 = %s,", tx_lit(e, (double)t->beta2));
-    tx_line(e, ".eps = %s,", tx_lit(e, (double)t->eps));
+    tx_line(e, ".beta1 = %s,", em_hp_lit(e, t->beta1));
+    tx_line(e, ".beta2 = %s,", em_hp_lit(e, t->beta2));
+    tx_line(e, ".eps = %s,", em_hp_lit(e, t->eps));
     tx_line(e, ".init = NNRT_INIT_%s,", tx_upper(e, nnrt_init_name(t->init)));
     tx_line(e, ".seed = %lluULL,", (unsigned long long)t->seed);
     tx_close(e, "},");

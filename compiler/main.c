@@ -74,8 +74,8 @@ static const char main_usage[] =
     "  --isa ISA      all (default: every path the target can have, the best\n"
     "                 the CPU runs chosen at start-up; no -m flags needed),\n"
     "                 or one only: scalar, avx2, avx512 or neon\n"
-    "  --dtype TYPE   float (default) or double (with --isa scalar only: for\n"
-    "                 gradient verification; no model descriptor, no main)\n"
+    "  --dtype TYPE   float (default) or double: a double-precision trainer\n"
+    "                 (the scalar path only; docs/double.md)\n"
     "  --name NAME    C prefix of the generated symbols (default: the spec's\n"
     "                 model name, else the spec file's base name)\n"
     "  --summary      print the layer table (parameters, FLOPs per sample)\n"
@@ -227,7 +227,7 @@ static int main_list_isas(FILE *out)
 static int main_args(int argc, char **argv, main_cli *c)
 {
     const char *dtype = NULL;
-    int options_done = 0;
+    int options_done = 0, isa_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (options_done || a[0] != '-' || a[1] == '\0') {
@@ -294,6 +294,7 @@ static int main_args(int argc, char **argv, main_cli *c)
                     "--isa: expected one of all, scalar, avx2, avx512, neon, got '%s'", value);
             c->isas = main_isas[j].bits;
             c->isa_word = main_isas[j].name;
+            isa_given = 1;
         } else if (strcmp(name, "--dtype") == 0) {
             if (strcmp(value, "float") != 0 && strcmp(value, "double") != 0)
                 return usage_error("--dtype: expected one of float, double, got '%s'", value);
@@ -311,6 +312,10 @@ static int main_args(int argc, char **argv, main_cli *c)
     c->dtype_double = dtype && strcmp(dtype, "double") == 0;
     if (!c->spec)
         return usage_error("missing SPEC file (usage: nngen [options] SPEC; see nngen --help)");
+    if (c->dtype_double && !isa_given) { /* double has the scalar path only */
+        c->isas = NNG_ISA_SCALAR;
+        c->isa_word = "scalar";
+    }
     if (c->dtype_double && c->isas != NNG_ISA_SCALAR)
         return usage_error("--dtype double needs --isa scalar (got --isa %s)", c->isa_word);
     if (c->check && (c->summary || c->out))

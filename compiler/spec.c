@@ -363,8 +363,9 @@ static int count_field(parser *P, const tok *t, const char *what, unsigned long 
     }
 }
 
-/* A decimal float s[0..n) (FLOAT in the grammar) that is finite as a float. */
-static int scan_float(const char *s, size_t n, float *v)
+/* A decimal float s[0..n) (FLOAT in the grammar) that is finite as a float;
+ * *v the double nearest to it (a float build rounds it once more). */
+static int scan_float(const char *s, size_t n, double *v)
 {
     size_t i = 0, digits = 0;
     char buf[64];
@@ -398,7 +399,7 @@ static int scan_float(const char *s, size_t n, float *v)
     double x = strtod(buf, NULL);
     if (!isfinite(x) || fabs(x) > (double)3.0e38f)
         return NUM_HIGH;
-    *v = (float)x;
+    *v = x;
     return NUM_OK;
 }
 
@@ -406,9 +407,9 @@ static int scan_float(const char *s, size_t n, float *v)
  *   "WHAT: expected a number, got 'abc'"
  *   "WHAT must be in (0, 100], got 0" */
 static int float_field(parser *P, const tok *t, const char *what, double lo, int lo_open,
-                       double hi, int hi_open, float *v)
+                       double hi, int hi_open, double *v)
 {
-    float x = 0.0f;
+    double x = 0.0;
     int r = scan_float(t->s, t->n, &x);
     if (r == NUM_SYNTAX) {
         if (t->n == 0)
@@ -417,7 +418,7 @@ static int float_field(parser *P, const tok *t, const char *what, double lo, int
             nng_error(P->d, t->pos, "%s: expected a number, got '%s'", what, show_tok(t).s);
         return -1;
     }
-    double xd = (double)x;
+    double xd = (double)(float)x; /* in range as a float too */
     if (r == NUM_HIGH || (lo_open ? xd <= lo : xd < lo) || (hi_open ? xd >= hi : xd > hi)) {
         nng_error(P->d, t->pos, "%s must be in %c%g, %g%c, got %s", what, lo_open ? '(' : '[', lo,
                   hi, hi_open ? ')' : ']', show_tok(t).s);
@@ -685,8 +686,10 @@ static int densestat(parser *P, const tok *kw)
             return -1;
         }
         have_param = 1;
-        if (float_field(P, &val, act->param, act->param_lo, 0, act->param_hi, 1, &L.param))
+        double param = 0.0;
+        if (float_field(P, &val, act->param, act->param_lo, 0, act->param_hi, 1, &param))
             return -1;
+        L.param = (float)param;
     }
     P->s->layers[P->s->n_layers++] = L;
     return 0;
@@ -701,7 +704,7 @@ static int lit_numbers(parser *P, const char *what, float **out, size_t *n)
     size_t cap = 0;
     *n = 0;
     while (lex_next(P, &t)) {
-        float x = 0.0f;
+        double x = 0.0; /* stored as a float (docs/spec.md) */
         int r = scan_float(t.s, t.n, &x);
         if (r != NUM_OK) {
             char buf[64] = "";
@@ -730,7 +733,7 @@ static int lit_numbers(parser *P, const char *what, float **out, size_t *n)
             v = nv;
             cap = cap ? 2 * cap : 16;
         }
-        v[(*n)++] = x;
+        v[(*n)++] = (float)x;
     }
     if (*n == 0) {
         nng_error(P->d, t.pos, "%s: missing numbers", what);
@@ -954,7 +957,7 @@ static int trainopt(parser *P, const tok *t, nng_pos *seen)
     switch (k->kind) {
     case NNRT_HP_REAL:
         return float_field(P, &val, k->name, k->lo, k->lo_open, k->hi, k->hi_open,
-                           (float *)(void *)field);
+                           (double *)(void *)field);
     case NNRT_HP_BATCH:
         if (tok_is(&val, "full")) {
             c->batch = 0;
@@ -1353,13 +1356,14 @@ void nng_spec_free(nng_spec *s)
     }
 }
 
-/* The shortest decimal that reads back as the same float. */
-static void print_float(FILE *out, float v)
+/* The shortest decimal that reads back as the same float (single) or
+ * double (the train line's values: nnrt_train_cfg keeps them as double). */
+static void print_float(FILE *out, double v, int single)
 {
     char buf[32];
-    for (int prec = 1; prec <= 9; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, (double)v);
-        if (strtof(buf, NULL) == v)
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (single ? strtof(buf, NULL) == (float)v : strtod(buf, NULL) == v)
             break;
     }
     fputs(buf, out);
@@ -1377,7 +1381,7 @@ void nng_spec_print(const nng_spec *s, FILE *out)
         fprintf(out, "dense %d %s", L->units, nnrt_act_of(L->act)->name);
         if (nnrt_act_of(L->act)->param) {
             fprintf(out, " %s=", nnrt_act_of(L->act)->param);
-            print_float(out, L->param);
+            print_float(out, (double)L->param, 1);
         }
         fputc('\n', out);
         if (!L->w || !L->b)
@@ -1387,21 +1391,21 @@ void nng_spec_print(const nng_spec *s, FILE *out)
             fputs("weights", out);
             for (long i = 0; i < k; i++) {
                 fputc(' ', out);
-                print_float(out, L->w[(size_t)j * (size_t)k + (size_t)i]);
+                print_float(out, (double)L->w[(size_t)j * (size_t)k + (size_t)i], 1);
             }
             fputc('\n', out);
         }
         fputs("bias", out);
         for (int j = 0; j < L->units; j++) {
             fputc(' ', out);
-            print_float(out, L->b[j]);
+            print_float(out, (double)L->b[j], 1);
         }
         fputc('\n', out);
     }
     fprintf(out, "loss %s\n", nnrt_loss_of(s->loss)->name);
     const nnrt_train_cfg *c = &s->train;
     fputs("train lr=", out);
-    print_float(out, c->lr);
+    print_float(out, c->lr, 0);
     if (c->iterations > 0)
         fprintf(out, " iterations=%ld", c->iterations);
     else
@@ -1414,11 +1418,11 @@ void nng_spec_print(const nng_spec *s, FILE *out)
         if (r->value == (int)c->optimizer)
             fprintf(out, " optimizer=%s", r->name);
     fputs(" beta1=", out);
-    print_float(out, c->beta1);
+    print_float(out, c->beta1, 0);
     fputs(" beta2=", out);
-    print_float(out, c->beta2);
+    print_float(out, c->beta2, 0);
     fputs(" eps=", out);
-    print_float(out, c->eps);
+    print_float(out, c->eps, 0);
     for (const nnrt_word_row *r = nnrt_init_rows; r->name; r++)
         if (r->value == (int)c->init)
             fprintf(out, " init=%s", r->name);

@@ -215,15 +215,16 @@ void tx_float_array(emitter *e, const char *name, const char *size, const float 
         end--;
     if (end == 0 && n > 0)
         end = 1; /* C11 has no empty initializer */
-    tx_open(e, "static const float %s[%s] = {", name, size);
+    /* the model's real type; a double file's values are the spec's floats, exact */
+    tx_open(e, "static const %s %s[%s] = {", e->real, name, size);
     for (size_t i = 0; i < end; i += 8) {
         char line[8 * 24 + 8];
         size_t len = 0;
         for (size_t k = i; k < end && k < i + 8; k++) {
             char t[32];
             snprintf(t, sizeof t, "%.9g", (double)v[k]);
-            len += (size_t)snprintf(line + len, sizeof line - len, "%s%s%sf,", k > i ? " " : "", t,
-                                    strpbrk(t, ".eEni") ? "" : ".0");
+            len += (size_t)snprintf(line + len, sizeof line - len, "%s%s%s%s,", k > i ? " " : "", t,
+                                    strpbrk(t, ".eEni") ? "" : ".0", e->dbl ? "" : "f");
         }
         tx_line(e, "%s", line);
     }

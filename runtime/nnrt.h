@@ -16,14 +16,17 @@
  * or flag and the problem ("data/x.csv:12: expected 4 columns, found 3").
  * Nothing in the runtime calls exit() or abort() on bad input.
  *
- * Floating point: all tensors are float32 (the generated scalar path can be
- * emitted in double for verification; see docs/generated-code.md).
+ * Floating point: tensors are nnrt_real, float32 unless a program defines
+ * NNRT_DOUBLE before it includes this header: then they are double and the
+ * names carry _d (nnrt_real.h; `nngen --dtype double`, docs/double.md).
  */
 #ifndef NNRT_H
 #define NNRT_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "nnrt_real.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -98,21 +101,22 @@ typedef enum nnrt_init {
 /* Optimizer hyper-parameters handed to a generated update function. */
 typedef struct nnrt_optim {
     nnrt_opt_kind kind;
-    float lr;
-    float beta1; /* momentum / Adam first moment (default 0.9) */
-    float beta2; /* Adam second moment (default 0.999) */
-    float eps;   /* Adam epsilon (default 1e-8) */
+    nnrt_real lr;
+    nnrt_real beta1; /* momentum / Adam first moment (default 0.9) */
+    nnrt_real beta2; /* Adam second moment (default 0.999) */
+    nnrt_real eps;   /* Adam epsilon (default 1e-8) */
 } nnrt_optim;
 
 /* Training defaults, from the spec's `train` line; the driver's flags
- * override them. */
+ * override them.  The reals are double in either build: the values as
+ * written, each build rounding them to nnrt_real once (nnrt_optim). */
 typedef struct nnrt_train_cfg {
-    float lr;
+    double lr;
     long epochs;     /* passes over the data; 0 when `iterations` is given */
     long iterations; /* parameter updates; 0 when `epochs` is given */
     long batch;      /* samples per update; 0 = full batch; 1 = per-sample SGD */
     nnrt_opt_kind optimizer;
-    float beta1, beta2, eps;
+    double beta1, beta2, eps;
     nnrt_init init;
     uint64_t seed;
 } nnrt_train_cfg;
@@ -132,10 +136,10 @@ typedef struct nnrt_layer_info {
 /* One path of a generated model: its three functions for one ISA. */
 typedef struct nnrt_path {
     const char *isa; /* "avx512", "avx2", "neon" or "scalar" */
-    void (*forward)(const float *params, const float *x, long m, float *out, void *ws);
-    double (*loss_grad)(const float *params, const float *x, const float *y, long m,
-                        float *grad, void *ws);
-    void (*update)(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    void (*forward)(const nnrt_real *params, const nnrt_real *x, long m, nnrt_real *out, void *ws);
+    double (*loss_grad)(const nnrt_real *params, const nnrt_real *x, const nnrt_real *y, long m,
+                        nnrt_real *grad, void *ws);
+    void (*update)(nnrt_real *params, const nnrt_real *grad, nnrt_real *state, const nnrt_optim *opt,
                    long t);
 } nnrt_path;
 
@@ -184,14 +188,14 @@ typedef struct nnrt_model {
     nnrt_train_cfg defaults;
 
     /* out: m rows of n_out floats (probabilities for sigmoid/softmax). */
-    void (*forward)(const float *params, const float *x, long m, float *out, void *ws);
+    void (*forward)(const nnrt_real *params, const nnrt_real *x, long m, nnrt_real *out, void *ws);
     /* Mean loss over the m samples; grad (n_params floats) is OVERWRITTEN
      * with the gradient of that mean loss.  Padding entries of grad are 0. */
-    double (*loss_grad)(const float *params, const float *x, const float *y, long m,
-                        float *grad, void *ws);
+    double (*loss_grad)(const nnrt_real *params, const nnrt_real *x, const nnrt_real *y, long m,
+                        nnrt_real *grad, void *ws);
     /* One optimizer step.  state: 0 floats (sgd), n_params (momentum) or
      * 2*n_params (adam), zero before the first step; t counts steps from 1. */
-    void (*update)(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    void (*update)(nnrt_real *params, const nnrt_real *grad, nnrt_real *state, const nnrt_optim *opt,
                    long t);
     /* --isa all: the paths and which one runs (forward, loss_grad and update
      * above call its functions); NULL for a file generated with one --isa. */
@@ -200,7 +204,7 @@ typedef struct nnrt_model {
      * docs/spec.md): n_params floats in the parameter layout, the layers
      * with literal == 1 filled, the rest 0; NULL when no layer has them.
      * nnrt_init_params copies them over the init rule's values. */
-    const float *literal;
+    const nnrt_real *literal;
 } nnrt_model;
 
 /* Optimizer state size in floats for a given optimizer. */
@@ -302,12 +306,12 @@ const char *nnrt_model_why(const nnrt_model *m);
 /* ------------------------------------------------------------------ */
 /* Elementwise, finite for outputs of exactly 0 or 1 (probabilities are
  * clamped to [1e-7, 1 - 1e-7] for the log).  Sums, not means. */
-double nnrt_bce_sum(const float *p, const float *y, long n);
+double nnrt_bce_sum(const nnrt_real *p, const nnrt_real *y, long n);
 /* From logits z (p = sigmoid(z)): log(1+exp(z)) - y*z, stable for any z. */
 double nnrt_bce_logits_sum(const float *z, const float *y, long n);
-double nnrt_mse_sum(const float *p, const float *y, long n); /* sum (p-y)^2 */
+double nnrt_mse_sum(const nnrt_real *p, const nnrt_real *y, long n); /* sum (p-y)^2 */
 /* rows x cols probabilities vs one-hot (or soft) targets: -sum y*log p. */
-double nnrt_cce_sum(const float *p, const float *y, long rows, long cols);
+double nnrt_cce_sum(const nnrt_real *p, const nnrt_real *y, long rows, long cols);
 /* Double twins for --dtype double. */
 double nnrt_bce_sum_d(const double *p, const double *y, long n);
 double nnrt_mse_sum_d(const double *p, const double *y, long n);
@@ -331,7 +335,7 @@ void nnrt_rng_shuffle(nnrt_rng *r, long *idx, long n); /* Fisher-Yates */
  * weights the spec writes (m->literal) with those; padding stays 0.
  * The numpy rules take the seed as np.random.seed does, in [0, 2^32): a
  * larger seed is cut to its low 32 bits (the trainer refuses one). */
-void nnrt_init_params(const nnrt_model *m, float *params, nnrt_init init, uint64_t seed);
+void nnrt_init_params(const nnrt_model *m, nnrt_real *params, nnrt_init init, uint64_t seed);
 
 /* numpy's legacy global generator (runtime/nnrt_np_random.c): MT19937 as
  * np.random.seed(seed) seeds it, np.random.random_sample() and
@@ -352,7 +356,7 @@ int nnrt_init_is_numpy(nnrt_init init);
  * notebook does (NNRT_INIT_NUMPY: randn() / sqrt(fan_in)). */
 double nnrt_np_init_weight(nnrt_np_rng *r, nnrt_init init, int fan_in, int fan_out);
 /* nnrt_init_params for a numpy rule. */
-void nnrt_np_init_params(const nnrt_model *m, float *params, nnrt_init init, uint64_t seed);
+void nnrt_np_init_params(const nnrt_model *m, nnrt_real *params, nnrt_init init, uint64_t seed);
 
 /* ------------------------------------------------------------------ */
 /* 5. Data sets                                                         */
@@ -361,8 +365,8 @@ typedef struct nnrt_dataset {
     long m;           /* samples */
     int n_features;   /* floats per sample in x */
     int label_cols;   /* floats per sample in y: 1 for a class label, k for regression */
-    float *x;         /* m x n_features, the only float copy of the features */
-    float *y;         /* m x label_cols */
+    nnrt_real *x;     /* m x n_features, the only copy of the features */
+    nnrt_real *y;     /* m x label_cols */
     char path[256];   /* where it came from, for messages */
 } nnrt_dataset;
 
@@ -382,7 +386,7 @@ typedef struct nnrt_load_opts {
     const char *x_name;      /* HDF5 dataset or .npz array of features; NULL = first of
                                 train_set_x, test_set_x, x, X */
     const char *y_name;      /* HDF5 dataset or .npz array of labels; NULL = likewise *_set_y, y, Y */
-    float scale;             /* multiply uint8 features by this; 0 = default 1/255 */
+    nnrt_real scale;         /* multiply uint8 features by this; 0 = default: divide by 255 */
     int label_col;           /* CSV: column of the label, -1 = last */
     int label_cols;          /* CSV: number of target columns (regression); 0 = 1 */
     int header;              /* CSV: -1 = auto-detect, 0 = none, 1 = first line is a header */
@@ -411,7 +415,7 @@ int nnrt_dataset_check(const nnrt_dataset *d, const nnrt_model *m, nnrt_err *e);
 /* Target rows for samples idx[0..n) (idx NULL = 0..n): y_out is n x m->n_out
  * (one-hot for cce, the label(s) otherwise). */
 void nnrt_make_targets(const nnrt_dataset *d, const nnrt_model *m, const long *idx, long n,
-                       float *y_out);
+                       nnrt_real *y_out);
 
 /* ------------------------------------------------------------------ */
 /* 6. Weights files (docs/weights.md)                                   */
@@ -420,16 +424,16 @@ typedef struct nnrt_checkpoint {
     long step;           /* updates done so far */
     long epoch;          /* epochs done so far */
     nnrt_opt_kind optimizer;
-    const float *state;  /* save: optimizer state or NULL; */
+    const nnrt_real *state; /* save: optimizer state or NULL; */
     size_t state_floats;
 } nnrt_checkpoint;
 
 /* Written atomically: PATH.tmp.XXXXXX, fsync, rename over PATH. */
-int nnrt_weights_save(const char *path, const nnrt_model *m, const float *params,
+int nnrt_weights_save(const char *path, const nnrt_model *m, const nnrt_real *params,
                       const nnrt_checkpoint *ck, nnrt_err *e);
 /* params: n_params floats.  state_out may be NULL; if the file holds
  * optimizer state of a matching kind it is copied there and *ck says so. */
-int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, float *state_out,
+int nnrt_weights_load(const char *path, const nnrt_model *m, nnrt_real *params, nnrt_real *state_out,
                       size_t state_cap, nnrt_checkpoint *ck, nnrt_err *e);
 
 /* ------------------------------------------------------------------ */
@@ -443,7 +447,7 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv);
  * central differences of the loss over up to `max_params` parameters
  * (chosen evenly).  Returns the largest relative error
  * |g - fd| / max(|g| + |fd|, floor).  */
-double nnrt_gradcheck(const nnrt_model *m, const float *params, const float *x, const float *y,
+double nnrt_gradcheck(const nnrt_model *m, const nnrt_real *params, const nnrt_real *x, const nnrt_real *y,
                       long n, long max_params, double h, double floor, nnrt_err *e);
 
 #ifdef __cplusplus

@@ -191,7 +191,7 @@ static double init_scale(nnrt_init init, int fan_in, int fan_out)
 }
 
 /* The layers whose weights the spec writes: W and b from m->literal. */
-static void init_literal(const nnrt_model *m, float *params)
+static void init_literal(const nnrt_model *m, nnrt_real *params)
 {
     if (!m->literal)
         return;
@@ -205,7 +205,7 @@ static void init_literal(const nnrt_model *m, float *params)
     }
 }
 
-void nnrt_init_params(const nnrt_model *m, float *params, nnrt_init init, uint64_t seed)
+void nnrt_init_params(const nnrt_model *m, nnrt_real *params, nnrt_init init, uint64_t seed)
 {
     /* Biases and padding: zero.  W: one stream for the whole model, layer
      * by layer, row-major, so a seed names one set of weights (a layer the
@@ -222,10 +222,10 @@ void nnrt_init_params(const nnrt_model *m, float *params, nnrt_init init, uint64
         for (int l = 0; l < m->n_layers; l++) {
             const nnrt_layer_info *L = &m->layers[l];
             double scale = init_scale(init, L->fan_in, L->units);
-            float *w = params + L->w_offset;
+            nnrt_real *w = params + L->w_offset;
             size_t count = (size_t)L->units * (size_t)L->fan_in;
             for (size_t i = 0; i < count; i++)
-                w[i] = (float)(nnrt_rng_normal(&r) * scale);
+                w[i] = (nnrt_real)(nnrt_rng_normal(&r) * scale);
         }
     }
     init_literal(m, params);

@@ -145,9 +145,9 @@ static int csv_field(const char **s, char sep, const char **b, const char **t)
  * or divide gives the correctly rounded result -- the same float strtof
  * returns (Clinger's fast path, in single precision).  Anything else: -1,
  * and strtof decides. */
-static int csv_fast_number(const char *p, const char *end, float *v)
+static int csv_fast_number(const char *p, const char *end, nnrt_real *v)
 {
-#if FLT_EVAL_METHOD == 0
+#if FLT_EVAL_METHOD == 0 && !NNRT_REAL_IS_DOUBLE /* double: strtod decides */
     static const float p10[11] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f,
                                   1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
     int neg = 0, digits = 0, sig = 0;
@@ -206,7 +206,7 @@ static int csv_fast_number(const char *p, const char *end, float *v)
 }
 
 /* Parse [b, end) as a float; 0 on success. */
-static int csv_number(const char *b, const char *end, float *v)
+static int csv_number(const char *b, const char *end, nnrt_real *v)
 {
     if (csv_fast_number(b, end, v) == 0)
         return 0;
@@ -220,7 +220,7 @@ static int csv_number(const char *b, const char *end, float *v)
     memcpy(tmp, b, n);
     tmp[n] = '\0';
     char *stop;
-    float f = strtof(tmp, &stop);
+    nnrt_real f = NNRT_REAL_IS_DOUBLE ? (nnrt_real)strtod(tmp, &stop) : (nnrt_real)strtof(tmp, &stop);
     int ok = stop == tmp + n;
     if (tmp != small)
         free(tmp);
@@ -237,7 +237,7 @@ static int csv_looks_like_header(const char *s, char sep)
 {
     for (;;) {
         const char *b, *t;
-        float v;
+        nnrt_real v;
         int last = csv_field(&s, sep, &b, &t);
         if (csv_number(b, t, &v) == 0)
             return 0;
@@ -247,7 +247,7 @@ static int csv_looks_like_header(const char *s, char sep)
 }
 
 typedef struct csv_out {
-    float *x, *y;
+    nnrt_real *x, *y;
     size_t rows, cap; /* rows filled, rows allocated */
     int ncols, nf, k, lab0;
     char sep; /* ',' or '\t' */
@@ -261,18 +261,18 @@ static int csv_grow(csv_out *c, const char *path, long lineno, const nnrt_load_o
     size_t fx = (size_t)(c->nf > 0 ? c->nf : 1), fy = (size_t)c->k;
     if (nnrt_data_check_bytes(path, o, c->rows + 1, fx, fy, e))
         return -1;
-    size_t lim = nnrt_data_limit(o) / ((fx + fy) * sizeof(float));
+    size_t lim = nnrt_data_limit(o) / ((fx + fy) * sizeof(nnrt_real));
     size_t ncap = c->cap ? c->cap * 2 : 1024;
     if (ncap > lim)
         ncap = lim;
     if (ncap <= c->rows)
         ncap = c->rows + 1;
-    if (ncap > SIZE_MAX / sizeof(float) / (fx > fy ? fx : fy))
+    if (ncap > SIZE_MAX / sizeof(nnrt_real) / (fx > fy ? fx : fy))
         return nnrt_errorf(e, "%s:%ld: out of memory after %zu rows", path, lineno, c->rows);
-    float *x = realloc(c->x, ncap * fx * sizeof(float));
+    nnrt_real *x = realloc(c->x, ncap * fx * sizeof(nnrt_real));
     if (x)
         c->x = x;
-    float *y = x && fy > 0 ? realloc(c->y, ncap * fy * sizeof(float)) : NULL;
+    nnrt_real *y = x && fy > 0 ? realloc(c->y, ncap * fy * sizeof(nnrt_real)) : NULL;
     if (y)
         c->y = y;
     if (!x || (fy > 0 && !y))
@@ -291,12 +291,12 @@ static int csv_row(csv_out *c, const char *s, const char *path, long lineno,
                            found);
     if (c->rows == c->cap && csv_grow(c, path, lineno, o, e))
         return -1;
-    float *xr = c->x + c->rows * (size_t)c->nf;
-    float *yr = c->k ? c->y + c->rows * (size_t)c->k : NULL;
+    nnrt_real *xr = c->x + c->rows * (size_t)c->nf;
+    nnrt_real *yr = c->k ? c->y + c->rows * (size_t)c->k : NULL;
     int fi = 0;
     for (int col = 0; col < c->ncols; col++) {
         const char *b, *t;
-        float v;
+        nnrt_real v;
         csv_field(&s, c->sep, &b, &t);
         if (b == t)
             return nnrt_errorf(e, "%s:%ld: column %d: empty field", path, lineno, col + 1);
@@ -407,8 +407,8 @@ int nnrt_csv_load(const char *path, char sep, const nnrt_load_opts *o, nnrt_data
         free(c.y);
         c.x = c.y = NULL;
     } else if (c.rows < c.cap) { /* give back the unused tail */
-        float *x = realloc(c.x, c.rows * (size_t)c.nf * sizeof(float));
-        float *y = c.k ? realloc(c.y, c.rows * (size_t)c.k * sizeof(float)) : NULL;
+        nnrt_real *x = realloc(c.x, c.rows * (size_t)c.nf * sizeof(nnrt_real));
+        nnrt_real *y = c.k ? realloc(c.y, c.rows * (size_t)c.k * sizeof(nnrt_real)) : NULL;
         if (x)
             c.x = x;
         if (y)

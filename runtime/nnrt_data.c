@@ -38,7 +38,7 @@ void nnrt_load_opts_default(nnrt_load_opts *o)
     o->labels_path = NULL;
     o->x_name = NULL;
     o->y_name = NULL;
-    o->scale = 0.0f; /* = 1/255 */
+    o->scale = 0; /* = 1/255 */
     o->label_col = -1;
     o->label_cols = 1;
     o->header = -1;
@@ -182,8 +182,8 @@ int nnrt_load(const char *path, const nnrt_load_opts *opts, nnrt_dataset *out, n
         o = *opts;
     else
         nnrt_load_opts_default(&o);
-    if (!(o.scale > 0.0f || o.scale < 0.0f)) /* 0 (or NaN): the default */
-        o.scale = 1.0f / 255.0f;
+    if (!(o.scale > 0 || o.scale < 0)) /* 0 (or NaN): the default */
+        o.scale = (nnrt_real)1 / 255; /* the loaders divide by 255 */
     if (!path || !*path)
         return nnrt_errorf(e, "no data file given");
     if (o.label_col < -1 || o.label_col >= NNRT_MAX_VALUES)
@@ -256,7 +256,7 @@ int nnrt_load(const char *path, const nnrt_load_opts *opts, nnrt_dataset *out, n
 /* Checking against a model; targets                                    */
 /* ------------------------------------------------------------------ */
 
-static const char *data_bad_float(float v)
+static const char *data_bad_float(nnrt_real v)
 {
     if (isnan(v))
         return "NaN";
@@ -297,7 +297,7 @@ int nnrt_dataset_check(const nnrt_dataset *d, const nnrt_model *m, nnrt_err *e)
     }
     size_t nf = (size_t)d->n_features, k = (size_t)d->label_cols;
     for (long i = 0; i < d->m; i++) {
-        const float *r = d->x + (size_t)i * nf;
+        const nnrt_real *r = d->x + (size_t)i * nf;
         for (size_t j = 0; j < nf; j++) {
             const char *bad = data_bad_float(r[j]);
             if (bad)
@@ -305,21 +305,21 @@ int nnrt_dataset_check(const nnrt_dataset *d, const nnrt_model *m, nnrt_err *e)
         }
     }
     for (long i = 0; i < d->m; i++) {
-        const float *r = d->y + (size_t)i * k;
+        const nnrt_real *r = d->y + (size_t)i * k;
         for (size_t j = 0; j < k; j++) {
-            float v = r[j];
+            nnrt_real v = r[j];
             const char *bad = data_bad_float(v);
             char lab[32] = "label";
             if (k > 1)
                 snprintf(lab, sizeof lab, "label %zu", j);
             if (bad)
                 return nnrt_errorf(e, "%s: sample %ld, %s is %s", p, i, lab, bad);
-            if ((m->loss == NNRT_LOSS_BCE || m->loss == NNRT_LOSS_PERCEPTRON) && v != 0.0f &&
-                v != 1.0f)
+            if ((m->loss == NNRT_LOSS_BCE || m->loss == NNRT_LOSS_PERCEPTRON) && v != 0 &&
+                v != 1)
                 return nnrt_errorf(e, "%s: sample %ld, %s is %g, but %s needs 0 or 1", p, i, lab,
                                    (double)v, nnrt_loss_name(m->loss));
             if (m->loss == NNRT_LOSS_CCE &&
-                (v < 0.0f || v > (float)(m->n_out - 1) || v != floorf(v)))
+                (v < 0 || v > (nnrt_real)(m->n_out - 1) || v != (nnrt_real)floor((double)v)))
                 return nnrt_errorf(e, "%s: sample %ld, label is %g, but model '%s' (cce) takes a "
                                       "class index 0..%d", p, i, (double)v, name, m->n_out - 1);
         }
@@ -328,23 +328,23 @@ int nnrt_dataset_check(const nnrt_dataset *d, const nnrt_model *m, nnrt_err *e)
 }
 
 void nnrt_make_targets(const nnrt_dataset *d, const nnrt_model *m, const long *idx, long n,
-                       float *y_out)
+                       nnrt_real *y_out)
 {
     size_t k = (size_t)d->label_cols, no = (size_t)m->n_out;
     for (long r = 0; r < n; r++) {
         long i = idx ? idx[r] : r;
-        const float *src = d->y + (size_t)i * k;
-        float *dst = y_out + (size_t)r * no;
+        const nnrt_real *src = d->y + (size_t)i * k;
+        nnrt_real *dst = y_out + (size_t)r * no;
         if (m->loss == NNRT_LOSS_CCE) {
-            memset(dst, 0, no * sizeof(float));
+            memset(dst, 0, no * sizeof(nnrt_real));
             long c = (long)src[0];
             if (c >= 0 && (size_t)c < no)
-                dst[c] = 1.0f;
+                dst[c] = 1;
         } else {
             size_t c = k < no ? k : no;
-            memcpy(dst, src, c * sizeof(float));
+            memcpy(dst, src, c * sizeof(nnrt_real));
             for (size_t j = c; j < no; j++)
-                dst[j] = 0.0f;
+                dst[j] = 0;
         }
     }
 }

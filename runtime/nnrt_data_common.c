@@ -16,16 +16,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-float *nnrt_data_alloc_floats(size_t n)
+nnrt_real *nnrt_data_alloc_floats(size_t n)
 {
-    if (n == 0 || n > SIZE_MAX / sizeof(float) - NNRT_ALIGN_BYTES)
+    if (n == 0 || n > SIZE_MAX / sizeof(nnrt_real) - NNRT_ALIGN_BYTES)
         return NULL;
-    size_t bytes = n * sizeof(float);
+    size_t bytes = n * sizeof(nnrt_real);
     bytes = (bytes + NNRT_ALIGN_BYTES - 1) / NNRT_ALIGN_BYTES * NNRT_ALIGN_BYTES;
     return aligned_alloc(NNRT_ALIGN_BYTES, bytes);
 }
 
-void nnrt_data_take(nnrt_dataset *d, size_t m, size_t nf, size_t k, float **x, float **y)
+void nnrt_data_take(nnrt_dataset *d, size_t m, size_t nf, size_t k, nnrt_real **x, nnrt_real **y)
 {
     d->m = (long)m;
     d->n_features = (int)nf;
@@ -79,7 +79,7 @@ int nnrt_data_check_features(const char *path, const nnrt_load_opts *o, size_t n
 int nnrt_data_check_bytes(const char *path, const nnrt_load_opts *o, size_t m, size_t nf,
                           size_t k, nnrt_err *e)
 {
-    size_t lim = nnrt_data_limit(o), per = (nf + k) * sizeof(float);
+    size_t lim = nnrt_data_limit(o), per = (nf + k) * sizeof(nnrt_real);
     if (nf > NNRT_MAX_VALUES || k > NNRT_MAX_VALUES)
         return nnrt_errorf(e, "%s: more than %d values per sample", path, NNRT_MAX_VALUES);
     if (per > 0 && m > lim / per)

@@ -45,12 +45,12 @@ int nnrt_npz_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out, 
 /* Memory for a data set's arrays: at least 64-byte aligned, NOT zeroed,
  * freed with free() (so nnrt_dataset_free can free arrays of every loader
  * alike).  NULL on overflow or failure; n == 0 gives NULL too. */
-float *nnrt_data_alloc_floats(size_t n);
+nnrt_real *nnrt_data_alloc_floats(size_t n);
 
 /* A loader's last step: *d gets m samples of nf features and k label
  * columns and takes the arrays *x and *y (m x nf, m x k; NULL when m is 0),
  * which become NULL. */
-void nnrt_data_take(nnrt_dataset *d, size_t m, size_t nf, size_t k, float **x, float **y);
+void nnrt_data_take(nnrt_dataset *d, size_t m, size_t nf, size_t k, nnrt_real **x, nnrt_real **y);
 
 /* 0 if path names something we can read as a file; else fills e.  *kind
  * (if kind is not NULL) gets NULL for a regular file, else what it is ("a

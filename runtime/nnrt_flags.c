@@ -215,7 +215,7 @@ static int fl_number(const char *flag, const char *v, double *out)
 }
 
 /* --scale: a finite float > 0. */
-static int fl_pos(const char *flag, const char *v, float *out)
+static int fl_pos(const char *flag, const char *v, nnrt_real *out)
 {
     double x;
     if (fl_number(flag, v, &x))
@@ -228,7 +228,7 @@ static int fl_pos(const char *flag, const char *v, float *out)
         nnrt_train_msg("%s: '%s' must be positive", flag, v);
         return -1;
     }
-    *out = (float)x;
+    *out = (nnrt_real)x;
     return 0;
 }
 
@@ -299,9 +299,9 @@ static int fl_set_hparam(tr_opts *o, const nnrt_hparam *h, const char *flag, con
     case NNRT_HP_REAL:
         if (fl_number(flag, v, &x))
             return -1;
-        if (!isfinite(x) || fabs(x) > 3.0e38 || !nnrt_hparam_in_range(h, (double)(float)x))
+        if (!isfinite(x) || fabs(x) > 3.0e38 || !nnrt_hparam_in_range(h, (double)(nnrt_real)x))
             return fl_out_of_range(flag, v, h);
-        *(float *)field = (float)x;
+        *(double *)field = x; /* nnrt_train_cfg keeps it as given */
         return 0;
     case NNRT_HP_BATCH: /* "full" above */
     case NNRT_HP_COUNT:
@@ -349,7 +349,7 @@ static int fl_set(tr_opts *o, const fl_ref *r, const char *v)
     case FK_INDEX: /* a column: below the loaders' limit of values per sample */
         return fl_long(r->name, v, 0, NNRT_MAX_VALUES - 1, (long *)field);
     case FK_POS:
-        return fl_pos(r->name, v, (float *)field);
+        return fl_pos(r->name, v, (nnrt_real *)field);
     case FK_THREADS:
         return fl_threads(r->name, v, (long *)field);
     case FK_HPARAMS:
@@ -603,6 +603,8 @@ void nnrt_flags_info(const nnrt_model *m)
     printf("shape %s\nloss %s\n", shape, nnrt_loss_name(m->loss));
     printf("signature %016llx\n", (unsigned long long)m->signature);
     printf("parameters %zu (%zu floats with padding)\n", m->n_weights, m->n_params);
+    printf("dtype %s (%s)\n", NNRT_REAL_NAME,
+           NNRT_REAL_IS_DOUBLE ? "nngen --dtype double: the scalar path, in double" : "float32");
     printf("flops per sample: forward %.0f, forward+backward %.0f\n", m->flops_fwd,
            m->flops_train);
     int cpus = nnrt_threads_available();

@@ -53,7 +53,7 @@ static size_t gc_real_params(const nnrt_model *m)
     return n;
 }
 
-double nnrt_gradcheck(const nnrt_model *m, const float *params, const float *x, const float *y,
+double nnrt_gradcheck(const nnrt_model *m, const nnrt_real *params, const nnrt_real *x, const nnrt_real *y,
                       long n, long max_params, double h, double floor, nnrt_err *e)
 {
     if (m->loss == NNRT_LOSS_PERCEPTRON) {
@@ -76,9 +76,9 @@ double nnrt_gradcheck(const nnrt_model *m, const float *params, const float *x, 
         return -1.0;
     }
     size_t k = (size_t)max_params < total ? (size_t)max_params : total;
-    float *p = nnrt_alloc(m->n_params * sizeof(float));
-    float *g = nnrt_alloc(m->n_params * sizeof(float));
-    float *scratch = nnrt_alloc(m->n_params * sizeof(float));
+    nnrt_real *p = nnrt_alloc(m->n_params * sizeof(nnrt_real));
+    nnrt_real *g = nnrt_alloc(m->n_params * sizeof(nnrt_real));
+    nnrt_real *scratch = nnrt_alloc(m->n_params * sizeof(nnrt_real));
     void *ws = nnrt_alloc(m->ws_bytes);
     if (!p || !g || !scratch || !ws) {
         nnrt_free(p);
@@ -88,7 +88,7 @@ double nnrt_gradcheck(const nnrt_model *m, const float *params, const float *x, 
         nnrt_errorf(e, "gradcheck: out of memory");
         return -1.0;
     }
-    memcpy(p, params, m->n_params * sizeof(float));
+    memcpy(p, params, m->n_params * sizeof(nnrt_real));
     double worst = 0.0;
     double l0 = m->loss_grad(p, x, y, n, g, ws);
     if (!isfinite(l0)) {
@@ -103,11 +103,11 @@ double nnrt_gradcheck(const nnrt_model *m, const float *params, const float *x, 
             r = total - 1;
         size_t j = gc_param_index(m, r);
         double gj = (double)g[j], err = HUGE_VAL;
-        float orig = p[j];
+        nnrt_real orig = p[j];
         for (int sc = 0; sc < GC_SCALES; sc++) {
             double hs = h / (double)(1 << (2 * sc)); /* h, h/4 */
-            float plus = (float)((double)orig + hs);
-            float minus = (float)((double)orig - hs);
+            nnrt_real plus = (nnrt_real)((double)orig + hs);
+            nnrt_real minus = (nnrt_real)((double)orig - hs);
             p[j] = plus;
             double lp = m->loss_grad(p, x, y, n, scratch, ws);
             p[j] = minus;

@@ -93,7 +93,7 @@ typedef struct h5_api {
 #define H5_FIELD(ret, name, params) ret(*name) params;
     H5_API(H5_FIELD)
 #undef H5_FIELD
-    hid_t native_float; /* H5T_NATIVE_FLOAT: the global H5T_NATIVE_FLOAT_g after H5open() */
+    hid_t native_float; /* H5T_NATIVE_FLOAT (or _DOUBLE: nnrt_real): H5_NATIVE_REAL after H5open() */
 } h5_api;
 
 /* Each row's type is the prototype's: _Generic's operand is not evaluated,
@@ -110,6 +110,8 @@ _Static_assert(sizeof(void *) == sizeof(herr_t(*)(void)),
  * H5T_NATIVE_FLOAT is (H5open(), H5T_NATIVE_FLOAT_g): calls and a variable
  * of the library, so neither is used here.  The flag's value: */
 #define H5_ACC_RDONLY 0x0000u
+/* The memory type H5Dread converts into: nnrt_real's. */
+#define H5_NATIVE_REAL (NNRT_REAL_IS_DOUBLE ? "H5T_NATIVE_DOUBLE_g" : "H5T_NATIVE_FLOAT_g")
 
 /* Where dlsym writes each function: its name and place in h5_api. */
 static const struct h5_sym {
@@ -157,15 +159,15 @@ static int h5_load_api(const char *path, nnrt_err *e)
     const hid_t *native_float = NULL;
     void *self = dlopen(NULL, RTLD_NOW);
     if (self) {
-        native_float = dlsym(self, "H5T_NATIVE_FLOAT_g");
+        native_float = dlsym(self, H5_NATIVE_REAL);
         dlclose(self);
     }
     if (!native_float)
-        native_float = dlsym(dl, "H5T_NATIVE_FLOAT_g");
+        native_float = dlsym(dl, H5_NATIVE_REAL);
     if (!native_float) {
         dlclose(dl);
-        return nnrt_errorf(e, "%s: cannot read HDF5: %s has no H5T_NATIVE_FLOAT_g (not libhdf5?)",
-                           path, lib);
+        return nnrt_errorf(e, "%s: cannot read HDF5: %s has no %s (not libhdf5?)",
+                           path, lib, H5_NATIVE_REAL);
     }
     /* The ABI (hid_t's width, struct layouts) is that of one 1.x series. */
     unsigned major = 0, minor = 0, release = 0;
@@ -306,7 +308,7 @@ static int h5_type_ok(hid_t type, H5T_class_t k)
 typedef struct h5_array {
     const char *name;
     hid_t ds;
-    float *data;
+    nnrt_real *data;
     size_t rows, cols;
     int is_u8;
     int rank;
@@ -561,10 +563,10 @@ int nnrt_hdf5_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out,
     y.cols = ycols;
     if (x.is_u8 && x.data) {
         size_t n = x.rows * x.cols;
-        if (o->scale == 1.0f / 255.0f) { /* exact: the correctly rounded v/255 */
+        if (o->scale == (nnrt_real)1 / 255) { /* exact: the correctly rounded v/255 */
             for (size_t i = 0; i < n; i++)
-                x.data[i] /= 255.0f;
-        } else if (o->scale != 1.0f) {
+                x.data[i] /= (nnrt_real)255;
+        } else if (o->scale != (nnrt_real)1) {
             for (size_t i = 0; i < n; i++)
                 x.data[i] *= o->scale;
         }

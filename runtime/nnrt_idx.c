@@ -167,7 +167,7 @@ static int idx_check_size(const idx_file *f, const char *what, nnrt_err *e)
 }
 
 /* Read n elements into dst, converting: u8 through table, float32 BE as is. */
-static int idx_read(idx_file *f, const char *what, size_t n, float *dst, const float *table,
+static int idx_read(idx_file *f, const char *what, size_t n, nnrt_real *dst, const nnrt_real *table,
                     nnrt_err *e)
 {
     unsigned char buf[IDX_BLOCK];
@@ -195,7 +195,9 @@ static int idx_read(idx_file *f, const char *what, size_t n, float *dst, const f
                 const unsigned char *b = buf + 4 * i;
                 uint32_t u = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
                              (uint32_t)b[2] << 8 | b[3];
-                memcpy(&dst[done + i], &u, 4);
+                float v;
+                memcpy(&v, &u, 4);
+                dst[done + i] = (nnrt_real)v;
             }
         }
         done += want;
@@ -274,17 +276,17 @@ int nnrt_idx_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nn
         return -1;
     }
     int rc = -1;
-    float *x = NULL, *y = NULL;
+    nnrt_real *x = NULL, *y = NULL;
     if (lab.count != img.count) {
         nnrt_errorf(e, "%s: %zu labels for %zu images", labels, lab.count, img.count);
         goto done;
     }
-    float table[256];
+    nnrt_real table[256];
     for (int i = 0; i < 256; i++)
-        table[i] = o->scale != 1.0f / 255.0f ? (float)i * o->scale : (float)i / 255.0f;
-    float ltable[256];
+        table[i] = o->scale != (nnrt_real)1 / 255 ? (nnrt_real)i * o->scale : (nnrt_real)i / 255;
+    nnrt_real ltable[256];
     for (int i = 0; i < 256; i++)
-        ltable[i] = (float)i;
+        ltable[i] = (nnrt_real)i;
     if (nnrt_data_check_features(path, o, img.per, e) ||
         nnrt_data_check_bytes(path, o, img.count, img.per, lab.per, e) ||
         idx_check_size(&img, "pixel data", e) || idx_check_size(&lab, "labels", e))

@@ -122,7 +122,7 @@ double nnrt_np_init_weight(nnrt_np_rng *r, nnrt_init init, int fan_in, int fan_o
     }
 }
 
-void nnrt_np_init_params(const nnrt_model *m, float *params, nnrt_init init, uint64_t seed)
+void nnrt_np_init_params(const nnrt_model *m, nnrt_real *params, nnrt_init init, uint64_t seed)
 {
     /* np.random.seed(seed) once, then W1, W2, ... in C order from the one
      * stream; the biases are np.zeros and draw nothing. */
@@ -131,9 +131,9 @@ void nnrt_np_init_params(const nnrt_model *m, float *params, nnrt_init init, uin
     nnrt_np_seed(&r, (uint32_t)seed);
     for (int l = 0; l < m->n_layers; l++) {
         const nnrt_layer_info *L = &m->layers[l];
-        float *w = params + L->w_offset;
+        nnrt_real *w = params + L->w_offset;
         size_t count = (size_t)L->units * (size_t)L->fan_in;
         for (size_t i = 0; i < count; i++)
-            w[i] = (float)nnrt_np_init_weight(&r, init, L->fan_in, L->units);
+            w[i] = (nnrt_real)nnrt_np_init_weight(&r, init, L->fan_in, L->units);
     }
 }

@@ -106,10 +106,10 @@ void nnrt_npy_close(nnrt_npy_reader *r);
 int nnrt_npz_is_name(const char *path);
 /* nnrt_weights_save and nnrt_weights_load for an .npz (docs/weights.md);
  * save gets a checkpoint nnrt_weights_save has checked (never NULL). */
-int nnrt_npz_weights_save(const char *path, const nnrt_model *m, const float *params,
+int nnrt_npz_weights_save(const char *path, const nnrt_model *m, const nnrt_real *params,
                           const nnrt_checkpoint *ck, nnrt_err *e);
-int nnrt_npz_weights_load(const char *path, const nnrt_model *m, float *params,
-                          float *state_out, size_t state_cap, nnrt_checkpoint *ck, nnrt_err *e);
+int nnrt_npz_weights_load(const char *path, const nnrt_model *m, nnrt_real *params,
+                          nnrt_real *state_out, size_t state_cap, nnrt_checkpoint *ck, nnrt_err *e);
 
 /* ---- writing ---- */
 /* An array to write: float32, float64, int64, uint64, or a string (<U). */

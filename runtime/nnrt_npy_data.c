@@ -91,15 +91,16 @@ static int nd_read(nnrt_npy_reader *x, nnrt_npy_reader *y, const nnrt_load_opts 
         nd_check(x->what, o, &dx, &dy, e))
         return -1;
     size_t nx = (size_t)(dx.rows * dx.cols), ny = (size_t)(dx.rows * dy.cols);
-    float *fx = nx ? nnrt_data_alloc_floats(nx) : NULL;
-    float *fy = ny ? nnrt_data_alloc_floats(ny) : NULL;
+    nnrt_real *fx = nx ? nnrt_data_alloc_floats(nx) : NULL;
+    nnrt_real *fy = ny ? nnrt_data_alloc_floats(ny) : NULL;
     if ((nx && !fx) || (ny && !fy)) {
         free(fx);
         free(fy);
         return nnrt_errorf(e, "%s: out of memory for %llu x %llu floats", x->what,
                            (unsigned long long)dx.rows, (unsigned long long)dx.cols);
     }
-    if (nnrt_npy_read(x, fx, 0, nx, o->scale, e) || (y && nnrt_npy_read(y, fy, 0, ny, 1.0f, e))) {
+    if (nnrt_npy_read(x, fx, NNRT_REAL_IS_DOUBLE, nx, (float)o->scale, e) ||
+        (y && nnrt_npy_read(y, fy, NNRT_REAL_IS_DOUBLE, ny, 1.0f, e))) {
         free(fx);
         free(fy);
         return -1;
@@ -213,7 +214,7 @@ static int nd_peek(nnrt_npz *z, const nnrt_npz_member *mb, nnrt_npy_reader *r, n
 
 /* All n elements of member mb into a new float array *dst. */
 static int nd_member_floats(nnrt_npz *z, const nnrt_npz_member *mb, nnrt_npy_reader *r,
-                            size_t n, float scale, float **dst, nnrt_err *e)
+                            size_t n, nnrt_real scale, nnrt_real **dst, nnrt_err *e)
 {
     *dst = NULL;
     if (n == 0)
@@ -223,7 +224,7 @@ static int nd_member_floats(nnrt_npz *z, const nnrt_npz_member *mb, nnrt_npy_rea
         return nnrt_errorf(e, "%s: out of memory for %zu floats", z->path, n);
     if (nnrt_npz_member_open(z, mb, r, e))
         return -1;
-    int rc = nnrt_npy_read(r, *dst, 0, n, scale, e);
+    int rc = nnrt_npy_read(r, *dst, NNRT_REAL_IS_DOUBLE, n, (float)scale, e);
     r->fp = NULL;
     nnrt_npy_close(r);
     return rc;
@@ -236,7 +237,7 @@ int nnrt_npz_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out, 
     if (nnrt_npz_open(&z, path, e))
         return -1;
     nnrt_npy_reader *x = malloc(sizeof *x), *y = malloc(sizeof *y);
-    float *fx = NULL, *fy = NULL;
+    nnrt_real *fx = NULL, *fy = NULL;
     nd_dims dx, dy = {0, 0};
     int rc = -1;
     const nnrt_npz_member *mx, *my = NULL;
@@ -256,7 +257,7 @@ int nnrt_npz_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *out, 
             goto done;
     }
     /* shapes agree, and suit the model and the limit: the labels, then the features */
-    if (nd_check(path, o, &dx, &dy, e) || (my && nd_member_floats(&z, my, y, (size_t)(dx.rows * dy.cols), 1.0f, &fy, e)) ||
+    if (nd_check(path, o, &dx, &dy, e) || (my && nd_member_floats(&z, my, y, (size_t)(dx.rows * dy.cols), (nnrt_real)1, &fy, e)) ||
         nd_member_floats(&z, mx, x, (size_t)(dx.rows * dx.cols), o->scale, &fx, e))
         goto done;
     nnrt_data_take(out, (size_t)dx.rows, (size_t)dx.cols, (size_t)dy.cols, &fx, &fy);

@@ -44,7 +44,7 @@ int nnrt_npz_is_name(const char *path)
 
 #define WZ_NAME 24
 
-int nnrt_npz_weights_save(const char *path, const nnrt_model *m, const float *params,
+int nnrt_npz_weights_save(const char *path, const nnrt_model *m, const nnrt_real *params,
                           const nnrt_checkpoint *ck, nnrt_err *e)
 {
     size_t sf = ck->state ? ck->state_floats : 0; /* ck checked by nnrt_weights_save */
@@ -60,13 +60,13 @@ int nnrt_npz_weights_save(const char *path, const nnrt_model *m, const float *pa
     }
     static const char *const pre[] = {"", "v", "s"};
     for (int k = 0; k <= moments; k++) {
-        const float *base = k == 0 ? params : ck->state + (size_t)(k - 1) * m->n_params;
+        const nnrt_real *base = k == 0 ? params : ck->state + (size_t)(k - 1) * m->n_params;
         for (size_t l = 0; l < L; l++) {
             const nnrt_layer_info *Ly = &m->layers[l];
             for (int wb = 0; wb < 2; wb++) {
                 snprintf(names[n], WZ_NAME, "%s%c%zu", pre[k], wb ? 'b' : 'W', l + 1);
                 a[n].name = names[n];
-                a[n].type = 'f';
+                a[n].type = NNRT_REAL_IS_DOUBLE ? 'd' : 'f'; /* float64 from a double model */
                 a[n].ndim = 2;
                 a[n].shape[0] = (uint64_t)Ly->units;
                 a[n].shape[1] = wb ? 1u : (uint64_t)Ly->fan_in;
@@ -102,7 +102,7 @@ typedef struct wz_ctx {
 
 /* Tensor `name` of layer l (0-based; W if !is_b) into dst; absent: 1 (if
  * optional) or an error. */
-static int wz_tensor(wz_ctx *c, const char *name, int l, int is_b, float *dst, int optional)
+static int wz_tensor(wz_ctx *c, const char *name, int l, int is_b, nnrt_real *dst, int optional)
 {
     const nnrt_layer_info *Ly = &c->m->layers[l];
     const nnrt_npz_member *mb = nnrt_npz_find(&c->z, name);
@@ -130,7 +130,7 @@ static int wz_tensor(wz_ctx *c, const char *name, int l, int is_b, float *dst, i
                     c->m->name, (unsigned long long)rows, (unsigned long long)cols, l + 1,
                     Ly->fan_in, Ly->units);
     } else {
-        rc = nnrt_npy_read(&c->r, dst, 0, rows * cols, 1.0f, c->e);
+        rc = nnrt_npy_read(&c->r, dst, NNRT_REAL_IS_DOUBLE, rows * cols, 1.0f, c->e);
     }
     c->r.fp = NULL; /* the archive's */
     nnrt_npy_close(&c->r);
@@ -191,7 +191,7 @@ static int wz_extra_layers(wz_ctx *c)
 
 /* The parameters (k = 0) or moment k (1: v, 2: s) into dst; 1 if the
  * file has none of that moment's arrays. */
-static int wz_set(wz_ctx *c, int k, float *dst)
+static int wz_set(wz_ctx *c, int k, nnrt_real *dst)
 {
     static const char *const pre[] = {"", "v", "s"};
     int absent = 0, present = 0;
@@ -216,8 +216,8 @@ static int wz_set(wz_ctx *c, int k, float *dst)
     return absent ? 1 : 0;
 }
 
-int nnrt_npz_weights_load(const char *path, const nnrt_model *m, float *params,
-                          float *state_out, size_t state_cap, nnrt_checkpoint *ck, nnrt_err *e)
+int nnrt_npz_weights_load(const char *path, const nnrt_model *m, nnrt_real *params,
+                          nnrt_real *state_out, size_t state_cap, nnrt_checkpoint *ck, nnrt_err *e)
 {
     wz_ctx *c = calloc(1, sizeof *c);
     if (!c)
@@ -225,7 +225,7 @@ int nnrt_npz_weights_load(const char *path, const nnrt_model *m, float *params,
     c->m = m;
     c->path = path;
     c->e = e;
-    float *p = NULL, *st = NULL;
+    nnrt_real *p = NULL, *st = NULL;
     int rc = -1;
     if (nnrt_npz_open(&c->z, path, e))
         goto done;
@@ -245,7 +245,7 @@ int nnrt_npz_weights_load(const char *path, const nnrt_model *m, float *params,
                     (unsigned long long)m->signature);
         goto done;
     }
-    p = nnrt_alloc(m->n_params * sizeof(float));
+    p = nnrt_alloc(m->n_params * sizeof(nnrt_real));
     if (!p) {
         nnrt_errorf(e, "%s: out of memory", path);
         goto done;
@@ -273,7 +273,7 @@ int nnrt_npz_weights_load(const char *path, const nnrt_model *m, float *params,
     size_t sf = nnrt_state_floats(m, (nnrt_opt_kind)opt);
     int copy = state_out && sf > 0 && sf == state_cap;
     if (copy) {
-        st = nnrt_alloc(sf * sizeof(float));
+        st = nnrt_alloc(sf * sizeof(nnrt_real));
         if (!st) {
             nnrt_errorf(e, "%s: out of memory", path);
             goto done;
@@ -291,9 +291,9 @@ int nnrt_npz_weights_load(const char *path, const nnrt_model *m, float *params,
             copy = r == 0;
         }
     }
-    memcpy(params, p, m->n_params * sizeof(float));
+    memcpy(params, p, m->n_params * sizeof(nnrt_real));
     if (copy)
-        memcpy(state_out, st, sf * sizeof(float));
+        memcpy(state_out, st, sf * sizeof(nnrt_real));
     if (ck) {
         ck->step = (long)step;
         ck->epoch = (long)epoch;

@@ -47,7 +47,7 @@ static int pr_load_inputs(const tr_opts *o, const nnrt_model *m, nnrt_dataset *d
 }
 
 
-int nnrt_predict_run(const tr_opts *o, const tr_ctx *c, const float *params)
+int nnrt_predict_run(const tr_opts *o, const tr_ctx *c, const nnrt_real *params)
 {
     const nnrt_model *m = c->m;
     nnrt_dataset d;
@@ -69,9 +69,9 @@ int nnrt_predict_run(const tr_opts *o, const tr_ctx *c, const float *params)
         long rows = d.m - i0 < c->echunk ? d.m - i0 : c->echunk;
         m->forward(params, d.x + (size_t)i0 * (size_t)d.n_features, rows, c->ebuf, c->ws);
         for (long i = 0; i < rows; i++) {
-            const float *p = c->ebuf + i * no;
+            const nnrt_real *p = c->ebuf + i * no;
             for (long j = 0; j < no; j++)
-                nnrt_afile_printf(&f, "%s%.9g", j ? "," : "", (double)p[j]); /* round-trips a float */
+                nnrt_afile_printf(&f, "%s%.*g", j ? "," : "", NNRT_REAL_DIG, (double)p[j]); /* round-trips a real */
             if (m->loss == NNRT_LOSS_CCE) {
                 long best = 0;
                 for (long j = 1; j < no; j++)
@@ -80,7 +80,7 @@ int nnrt_predict_run(const tr_opts *o, const tr_ctx *c, const float *params)
                 nnrt_afile_printf(&f, ",%ld", best);
             } else if (m->loss == NNRT_LOSS_BCE) {
                 for (long j = 0; j < no; j++)
-                    nnrt_afile_printf(&f, ",%d", p[j] >= 0.5f);
+                    nnrt_afile_printf(&f, ",%d", p[j] >= (nnrt_real)0.5);
             }
             nnrt_afile_write(&f, "\n", 1);
         }

@@ -154,14 +154,15 @@ void nnrt_report_log_row(tr_run *r, long step, double now)
     if (!f->buf)
         return;
     int mse = r->m->loss == NNRT_LOSS_MSE;
-    nnrt_afile_printf(f, "%ld,%.6g,%.9g,", step, (double)step / (double)r->spe, r->tr.loss);
+    nnrt_afile_printf(f, "%ld,%.6g,%.*g,", step, (double)step / (double)r->spe, NNRT_REAL_DIG,
+                      r->tr.loss);
     if (!mse)
-        nnrt_afile_printf(f, "%.9g", r->tr.acc);
+        nnrt_afile_printf(f, "%.*g", NNRT_REAL_DIG, r->tr.acc);
     nnrt_afile_printf(f, ",");
     if (r->have_test) {
-        nnrt_afile_printf(f, "%.9g,", r->te.loss);
+        nnrt_afile_printf(f, "%.*g,", NNRT_REAL_DIG, r->te.loss);
         if (!mse)
-            nnrt_afile_printf(f, "%.9g", r->te.acc);
+            nnrt_afile_printf(f, "%.*g", NNRT_REAL_DIG, r->te.acc);
     } else {
         nnrt_afile_printf(f, ",");
     }

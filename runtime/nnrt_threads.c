@@ -92,13 +92,13 @@ struct tr_par {
     long ntasks;
 
     /* the step being run (nnrt_threads_loss_grad) */
-    float *g[TR_PAR_MAX_CHUNKS]; /* chunk gradients; g[0] is the caller's grad */
+    nnrt_real *g[TR_PAR_MAX_CHUNKS]; /* chunk gradients; g[0] is the caller's grad */
     long kcap;                   /* buffers g[1..kcap) allocated */
     double loss[TR_PAR_MAX_CHUNKS];
-    float w[TR_PAR_MAX_CHUNKS];  /* rows of chunk k / n */
-    const float *params, *x, *y;
+    nnrt_real w[TR_PAR_MAX_CHUNKS];  /* rows of chunk k / n */
+    const nnrt_real *params, *x, *y;
     const long *ix;
-    float *xb, *yb;
+    nnrt_real *xb, *yb;
     long n, K;
 };
 
@@ -358,7 +358,7 @@ int nnrt_threads_reserve(tr_par *p, long rows)
 {
     long k = nnrt_threads_chunks(p->m, rows);
     for (; p->kcap < k; p->kcap++) {
-        p->g[p->kcap] = nnrt_alloc(p->m->n_params * sizeof(float));
+        p->g[p->kcap] = nnrt_alloc(p->m->n_params * sizeof(nnrt_real));
         if (!p->g[p->kcap])
             return -1;
     }
@@ -414,13 +414,13 @@ static void tp_chunk(void *arg, long k, int thread)
     size_t ni = (size_t)m->n_in, no = (size_t)m->n_out;
     long r0, rows;
     tp_chunk_rows(p->n, p->K, k, &r0, &rows);
-    const float *x = p->x + (size_t)r0 * ni, *y = p->y + (size_t)r0 * no;
+    const nnrt_real *x = p->x + (size_t)r0 * ni, *y = p->y + (size_t)r0 * no;
     if (p->ix) {
-        float *xb = p->xb + (size_t)r0 * ni, *yb = p->yb + (size_t)r0 * no;
+        nnrt_real *xb = p->xb + (size_t)r0 * ni, *yb = p->yb + (size_t)r0 * no;
         for (long i = 0; i < rows; i++) {
             size_t s = (size_t)p->ix[r0 + i];
-            memcpy(xb + (size_t)i * ni, p->x + s * ni, ni * sizeof(float));
-            memcpy(yb + (size_t)i * no, p->y + s * no, no * sizeof(float));
+            memcpy(xb + (size_t)i * ni, p->x + s * ni, ni * sizeof(nnrt_real));
+            memcpy(yb + (size_t)i * no, p->y + s * no, no * sizeof(nnrt_real));
         }
         x = xb;
         y = yb;
@@ -431,7 +431,7 @@ static void tp_chunk(void *arg, long k, int thread)
 /* u = wu u + wv v, and u += v, over n floats: 16 at a time (a fixed inner
  * count, which GCC's -O2 vectorizes), then the rest.  Each element is
  * computed alike either way (contraction is off: no fused multiply-add). */
-static void tp_axpby(float *restrict u, const float *restrict v, float wu, float wv, size_t n)
+static void tp_axpby(nnrt_real *restrict u, const nnrt_real *restrict v, nnrt_real wu, nnrt_real wv, size_t n)
 {
     size_t i = 0;
     for (; i + 16 <= n; i += 16)
@@ -441,7 +441,7 @@ static void tp_axpby(float *restrict u, const float *restrict v, float wu, float
         u[i] = wu * u[i] + wv * v[i];
 }
 
-static void tp_add(float *restrict u, const float *restrict v, size_t n)
+static void tp_add(nnrt_real *restrict u, const nnrt_real *restrict v, size_t n)
 {
     size_t i = 0;
     for (; i + 16 <= n; i += 16)
@@ -474,8 +474,8 @@ static void tp_reduce(void *arg, long t, int thread)
     }
 }
 
-double nnrt_threads_loss_grad(tr_par *p, const float *params, const float *x, const float *y,
-                              const long *ix, long n, float *xb, float *yb, float *grad)
+double nnrt_threads_loss_grad(tr_par *p, const nnrt_real *params, const nnrt_real *x, const nnrt_real *y,
+                              const long *ix, long n, nnrt_real *xb, nnrt_real *yb, nnrt_real *grad)
 {
     const nnrt_model *m = p->m;
     long K = nnrt_threads_chunks(m, n);
@@ -499,7 +499,7 @@ double nnrt_threads_loss_grad(tr_par *p, const float *params, const float *x, co
     for (long k = 0; k < K; k++) {
         long r0, rows;
         tp_chunk_rows(n, K, k, &r0, &rows);
-        p->w[k] = (float)((double)rows / (double)n);
+        p->w[k] = (nnrt_real)((double)rows / (double)n);
         loss += p->loss[k] * (double)rows;
     }
     long tasks = (long)((m->n_params + (size_t)TP_RED_RANGE - 1) / (size_t)TP_RED_RANGE);

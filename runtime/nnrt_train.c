@@ -175,7 +175,7 @@ static int tr_load_set(const tr_opts *o, const nnrt_model *m, const char *path,
 typedef struct tr_eval_job {
     const tr_ctx *c;
     const nnrt_dataset *d;
-    const float *params;
+    const nnrt_real *params;
     long i0, rows;
     double sum[TR_EVAL_CHUNK / TR_EVAL_BLOCK];
     long right[TR_EVAL_CHUNK / TR_EVAL_BLOCK];
@@ -192,7 +192,7 @@ static void tr_eval_block(void *arg, long b, int thread)
     view.x = j->d->x + (size_t)(j->i0 + r0) * (size_t)j->d->n_features;
     view.y = j->d->y + (size_t)(j->i0 + r0) * (size_t)j->d->label_cols;
     view.m = rows;
-    float *p = c->ebuf + (size_t)r0 * (size_t)no, *y = c->ybuf + (size_t)r0 * (size_t)no;
+    nnrt_real *p = c->ebuf + (size_t)r0 * (size_t)no, *y = c->ybuf + (size_t)r0 * (size_t)no;
     m->forward(j->params, view.x, rows, p, nnrt_threads_ws(c->par, thread));
     nnrt_make_targets(&view, m, NULL, rows, y);
     double sum = 0.0;
@@ -201,12 +201,12 @@ static void tr_eval_block(void *arg, long b, int thread)
     case NNRT_LOSS_BCE:
         sum = nnrt_bce_sum(p, y, rows * no);
         for (long k = 0; k < rows * no; k++)
-            right += (p[k] >= 0.5f) == (y[k] >= 0.5f);
+            right += (p[k] >= (nnrt_real)0.5) == (y[k] >= (nnrt_real)0.5);
         break;
     case NNRT_LOSS_PERCEPTRON: /* step outputs: the loss counts the wrong ones */
         for (long k = 0; k < rows * no; k++) {
             sum += fabs((double)p[k] - (double)y[k]);
-            right += (p[k] >= 0.5f) == (y[k] >= 0.5f);
+            right += (p[k] >= (nnrt_real)0.5) == (y[k] >= (nnrt_real)0.5);
         }
         break;
     case NNRT_LOSS_CCE:
@@ -216,7 +216,7 @@ static void tr_eval_block(void *arg, long b, int thread)
             for (long k = 1; k < no; k++)
                 if (p[i * no + k] > p[i * no + best])
                     best = k;
-            right += y[i * no + best] >= 0.5f;
+            right += y[i * no + best] >= (nnrt_real)0.5;
         }
         break;
     default:
@@ -227,7 +227,7 @@ static void tr_eval_block(void *arg, long b, int thread)
     j->right[b] = right;
 }
 
-static void tr_eval(const tr_ctx *c, const nnrt_dataset *d, const float *params, tr_metrics *r)
+static void tr_eval(const tr_ctx *c, const nnrt_dataset *d, const nnrt_real *params, tr_metrics *r)
 {
     const nnrt_model *m = c->m;
     double sum = 0.0;
@@ -259,12 +259,12 @@ static void tr_eval(const tr_ctx *c, const nnrt_dataset *d, const float *params,
 /* ------------------------------------------------------------------ */
 
 typedef struct tr_state {
-    float *params, *grad, *state;
+    nnrt_real *params, *grad, *state;
     size_t state_floats;
-    float *good, *good_state; /* the last checked parameters and optimizer state */
+    nnrt_real *good, *good_state; /* the last checked parameters and optimizer state */
     long good_step;           /* ... and their step */
-    float *xb, *yb;           /* batch buffers (batch >= 2) */
-    float *ytrain;            /* target rows of the training set, m x n_out */
+    nnrt_real *xb, *yb;           /* batch buffers (batch >= 2) */
+    nnrt_real *ytrain;            /* target rows of the training set, m x n_out */
     long *idx;
     nnrt_dataset train, test;
     tr_ctx c;
@@ -294,8 +294,17 @@ static void tr_free(tr_state *s)
  * the floats whose magnitude bits are 0x7f800000 or more, and adding
  * 0x00800000 to those (and only those) sets bit 31.  Integer and, add and
  * or vectorise on any x86-64 or Arm; a float sum could not be reordered. */
-static int tr_all_finite(const float *p, size_t n)
+static int tr_all_finite(const nnrt_real *p, size_t n)
 {
+#if NNRT_REAL_IS_DOUBLE /* the same on a double's bits */
+    uint64_t acc = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u;
+        memcpy(&u, p + i, sizeof u);
+        acc |= (u & 0x7fffffffffffffffu) + 0x0010000000000000u;
+    }
+    return (acc >> 63) == 0;
+#else
     uint32_t acc = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t u;
@@ -303,6 +312,7 @@ static int tr_all_finite(const float *p, size_t n)
         acc |= (u & 0x7fffffffu) + 0x00800000u;
     }
     return (acc & 0x80000000u) == 0;
+#endif
 }
 
 /* The order of epoch e: a permutation from (seed, e) alone.  Once an
@@ -317,8 +327,8 @@ static TR_NOINLINE void tr_epoch_order(long *idx, long n, uint64_t seed, long ep
     nnrt_rng_shuffle(&g, idx, n);
 }
 
-static int tr_save(const tr_opts *o, const nnrt_model *m, const float *params, long step,
-                   long spe, const float *state, size_t sf)
+static int tr_save(const tr_opts *o, const nnrt_model *m, const nnrt_real *params, long step,
+                   long spe, const nnrt_real *state, size_t sf)
 {
     nnrt_checkpoint ck = {step, step / spe, o->cfg.optimizer, state,
                           state ? sf : 0};
@@ -339,7 +349,7 @@ static int tr_oom(const char *what)
 /* A weights file may hold NaN or inf (nnrt_weights_load keeps every bit);
  * the trainer never saves such parameters, and none can be trained or used,
  * so name the first one and its layer.  Returns 0 if all are finite. */
-static int tr_check_finite(const char *path, const nnrt_model *m, const float *p)
+static int tr_check_finite(const char *path, const nnrt_model *m, const nnrt_real *p)
 {
     for (size_t i = 0; i < m->n_params; i++) {
         if (isfinite(p[i]))
@@ -381,7 +391,7 @@ static int tr_load_weights(tr_opts *o, const nnrt_model *m, tr_state *s)
         return TR_EXIT_DATA;
     if (o->load)
         return 0;
-    float *st = nnrt_alloc(2 * m->n_params * sizeof(float));
+    nnrt_real *st = nnrt_alloc(2 * m->n_params * sizeof(nnrt_real));
     if (!st)
         return tr_oom("optimizer state");
     if (!nnrt_flags_given(o, "--optimizer"))
@@ -406,7 +416,7 @@ static int tr_load_weights(tr_opts *o, const nnrt_model *m, tr_state *s)
             nnrt_free(st);
             return TR_EXIT_DATA;
         }
-        memcpy(s->state, st, want * sizeof(float));
+        memcpy(s->state, st, want * sizeof(nnrt_real));
     }
     nnrt_free(st);
     s->step = ck.step;
@@ -415,15 +425,15 @@ static int tr_load_weights(tr_opts *o, const nnrt_model *m, tr_state *s)
 
 static int tr_alloc_core(const nnrt_model *m, tr_state *s, long echunk, int threads)
 {
-    s->params = nnrt_alloc(m->n_params * sizeof(float));
-    s->grad = nnrt_alloc(m->n_params * sizeof(float));
-    s->good = nnrt_alloc(m->n_params * sizeof(float));
-    s->state = nnrt_alloc(2 * m->n_params * sizeof(float));
+    s->params = nnrt_alloc(m->n_params * sizeof(nnrt_real));
+    s->grad = nnrt_alloc(m->n_params * sizeof(nnrt_real));
+    s->good = nnrt_alloc(m->n_params * sizeof(nnrt_real));
+    s->state = nnrt_alloc(2 * m->n_params * sizeof(nnrt_real));
     s->c.m = m;
     s->c.ws = nnrt_alloc(m->ws_bytes);
     s->c.echunk = echunk;
-    s->c.ebuf = nnrt_alloc((size_t)echunk * (size_t)m->n_out * sizeof(float));
-    s->c.ybuf = nnrt_alloc((size_t)echunk * (size_t)m->n_out * sizeof(float));
+    s->c.ebuf = nnrt_alloc((size_t)echunk * (size_t)m->n_out * sizeof(nnrt_real));
+    s->c.ybuf = nnrt_alloc((size_t)echunk * (size_t)m->n_out * sizeof(nnrt_real));
     if (!s->params || !s->grad || !s->good || !s->state || !s->c.ws || !s->c.ebuf || !s->c.ybuf)
         return tr_oom("parameters and workspace");
     s->c.par = nnrt_threads_new(m, threads, s->c.ws);
@@ -435,7 +445,7 @@ static int tr_alloc_core(const nnrt_model *m, tr_state *s, long echunk, int thre
 static int tr_gradcheck(const tr_opts *o, const nnrt_model *m, tr_state *s)
 {
     long n = s->train.m < TR_GC_SAMPLES ? s->train.m : TR_GC_SAMPLES;
-    float *y = nnrt_alloc((size_t)n * (size_t)m->n_out * sizeof(float));
+    nnrt_real *y = nnrt_alloc((size_t)n * (size_t)m->n_out * sizeof(nnrt_real));
     if (!y)
         return tr_oom("gradcheck targets");
     nnrt_make_targets(&s->train, m, NULL, n, y);
@@ -487,19 +497,19 @@ static int tr_prepare(tr_opts *o, const nnrt_model *m, tr_state *s, long *spe, l
             return tr_oom("batch buffers");
     }
     if (o->cfg.batch > 1) {
-        s->xb = nnrt_alloc((size_t)B * ni * sizeof(float));
-        s->yb = nnrt_alloc((size_t)B * no * sizeof(float));
+        s->xb = nnrt_alloc((size_t)B * ni * sizeof(nnrt_real));
+        s->yb = nnrt_alloc((size_t)B * no * sizeof(nnrt_real));
         if (!s->xb || !s->yb)
             return tr_oom("batch buffers");
     }
-    s->ytrain = nnrt_alloc((size_t)mt * no * sizeof(float));
+    s->ytrain = nnrt_alloc((size_t)mt * no * sizeof(nnrt_real));
     if (!s->ytrain)
         return tr_oom("targets");
     if (nnrt_threads_reserve(s->c.par, B))
         return tr_oom("gradients of the chunks");
     nnrt_make_targets(&s->train, m, NULL, mt, s->ytrain);
     size_t sf = nnrt_state_floats(m, o->cfg.optimizer);
-    s->good_state = nnrt_alloc((sf > 0 ? sf : 1) * sizeof(float));
+    s->good_state = nnrt_alloc((sf > 0 ? sf : 1) * sizeof(nnrt_real));
     if (!s->good_state)
         return tr_oom("optimizer state");
     if (o->eval_every <= 0) {
@@ -513,7 +523,7 @@ static int tr_prepare(tr_opts *o, const nnrt_model *m, tr_state *s, long *spe, l
     return 0;
 }
 
-static void tr_evaluate(tr_run *r, tr_state *s, const float *params)
+static void tr_evaluate(tr_run *r, tr_state *s, const nnrt_real *params)
 {
     tr_eval(&s->c, &s->train, params, &r->tr);
     if (r->have_test)
@@ -566,8 +576,8 @@ static void tr_gather(const tr_loop *L, const long *ix, long n)
     tr_state *s = L->s;
     size_t ni = L->ni, no = L->no;
     for (long i = 0; i < n; i++) {
-        memcpy(s->xb + (size_t)i * ni, s->train.x + (size_t)ix[i] * ni, ni * sizeof(float));
-        memcpy(s->yb + (size_t)i * no, s->ytrain + (size_t)ix[i] * no, no * sizeof(float));
+        memcpy(s->xb + (size_t)i * ni, s->train.x + (size_t)ix[i] * ni, ni * sizeof(nnrt_real));
+        memcpy(s->yb + (size_t)i * no, s->ytrain + (size_t)ix[i] * no, no * sizeof(nnrt_real));
     }
 }
 
@@ -584,9 +594,9 @@ static inline int tr_steps(tr_loop *L, long end, int checked)
 {
     const nnrt_model *m = L->m;
     tr_state *s = L->s;
-    float *params = s->params, *grad = s->grad, *state = s->state;
+    nnrt_real *params = s->params, *grad = s->grad, *state = s->state;
     void *ws = s->c.ws;
-    const float *tx = s->train.x, *ty = s->ytrain;
+    const nnrt_real *tx = s->train.x, *ty = s->ytrain;
     long mt = L->mt, B = L->B, spe = L->spe, from = s->step;
     long step = from, epoch = L->epoch, k = L->k, order = L->order;
     size_t ni = L->ni, no = L->no;
@@ -598,7 +608,7 @@ static inline int tr_steps(tr_loop *L, long end, int checked)
             rc = TR_STOPPED;
             break;
         }
-        const float *x = tx, *y = ty;
+        const nnrt_real *x = tx, *y = ty;
         const long *ix = NULL;
         long n = mt;
         if (L->shuffled) {
@@ -629,10 +639,10 @@ static inline int tr_steps(tr_loop *L, long end, int checked)
             break;
         }
         if (checked)
-            memcpy(s->good, params, L->np * sizeof(float));
+            memcpy(s->good, params, L->np * sizeof(nnrt_real));
         m->update(params, grad, state, &L->opt, step + 1);
         if (checked && !tr_all_finite(params, L->np)) {
-            memcpy(params, s->good, L->np * sizeof(float));
+            memcpy(params, s->good, L->np * sizeof(nnrt_real));
             rc = TR_BAD_PARAMS;
             break;
         }
@@ -658,9 +668,9 @@ static inline int tr_steps(tr_loop *L, long end, int checked)
 static void tr_keep(tr_loop *L)
 {
     tr_state *s = L->s;
-    memcpy(s->good, s->params, L->np * sizeof(float));
+    memcpy(s->good, s->params, L->np * sizeof(nnrt_real));
     if (L->sf > 0)
-        memcpy(s->good_state, s->state, L->sf * sizeof(float));
+        memcpy(s->good_state, s->state, L->sf * sizeof(nnrt_real));
     s->good_step = s->step;
 }
 
@@ -676,9 +686,9 @@ static void tr_keep(tr_loop *L)
 static int tr_replay(tr_loop *L, long bad)
 {
     tr_state *s = L->s;
-    memcpy(s->params, s->good, L->np * sizeof(float));
+    memcpy(s->params, s->good, L->np * sizeof(nnrt_real));
     if (L->sf > 0)
-        memcpy(s->state, s->good_state, L->sf * sizeof(float));
+        memcpy(s->state, s->good_state, L->sf * sizeof(nnrt_real));
     s->step = s->good_step;
     L->epoch = s->step / L->spe;
     L->k = s->step % L->spe;
@@ -1035,7 +1045,7 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
         if (rc == TR_EXIT_DIVERGED)
             goto out;
         if (o.save) {
-            const float *st_ptr = s.state_floats ? s.state : NULL;
+            const nnrt_real *st_ptr = s.state_floats ? s.state : NULL;
             if (tr_save(&o, m, s.params, s.step, r.spe, st_ptr, s.state_floats)) {
                 rc = TR_EXIT_DATA;
                 goto out;

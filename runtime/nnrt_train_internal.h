@@ -43,7 +43,7 @@ enum {
 typedef struct tr_opts {
     const char *train, *test, *train_labels, *test_labels, *x_name, *y_name;
     long label_col;
-    float scale;
+    nnrt_real scale;
     nnrt_train_cfg cfg; /* --lr ... --seed: the spec's defaults, or the flags */
     long eval_every;
     const char *save, *load, *resume, *predict, *out, *log;
@@ -70,8 +70,8 @@ typedef struct tr_ctx {
     const nnrt_model *m;
     void *ws;    /* thread 0's workspace */
     tr_par *par; /* the threads */
-    float *ebuf; /* outputs: echunk x n_out */
-    float *ybuf; /* targets: same */
+    nnrt_real *ebuf; /* outputs: echunk x n_out */
+    nnrt_real *ybuf; /* targets: same */
     long echunk;
 } tr_ctx;
 
@@ -165,7 +165,7 @@ void nnrt_plot_svg(nnrt_afile *f, const char *title, const char *xlabel, const d
                    long n, size_t stride, const tr_plot_panel *panels, int n_panels);
 
 /* nnrt_predict.c: --predict; 0 or an exit status (message printed). */
-int nnrt_predict_run(const tr_opts *o, const tr_ctx *c, const float *params);
+int nnrt_predict_run(const tr_opts *o, const tr_ctx *c, const nnrt_real *params);
 
 /* nnrt_threads.c: training and evaluation on several threads with the
  * same bits as on one (docs/trainer.md, Threads). */
@@ -188,8 +188,8 @@ int nnrt_threads_for(const tr_par *p, long n);
  * gradients summed in a fixed order into grad; returns the mean loss.
  * The rows are x/y (ix NULL), or rows ix[0..n) of x/y, gathered chunk by
  * chunk into xb/yb (n rows each). */
-double nnrt_threads_loss_grad(tr_par *p, const float *params, const float *x, const float *y,
-                              const long *ix, long n, float *xb, float *yb, float *grad);
+double nnrt_threads_loss_grad(tr_par *p, const nnrt_real *params, const nnrt_real *x, const nnrt_real *y,
+                              const long *ix, long n, nnrt_real *xb, nnrt_real *yb, nnrt_real *grad);
 /* A job: tasks 0..ntasks-1 of fn, each run once, on the threads when its
  * `flops` are worth it, else one after the other on the caller.  `thread`
  * (0 = the caller) names the workspace a task may use. */

@@ -107,14 +107,14 @@ const nnrt_hparam nnrt_hparams[NNRT_N_HPARAMS + 1] = {
     {NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL}};
 
 const nnrt_train_cfg nnrt_train_defaults = {
-    .lr = 0.01f,
+    .lr = 0.01,
     .epochs = 10,
     .iterations = 0,
     .batch = 0,
     .optimizer = NNRT_OPT_SGD,
-    .beta1 = 0.9f,
-    .beta2 = 0.999f,
-    .eps = 1e-8f,
+    .beta1 = 0.9,
+    .beta2 = 0.999,
+    .eps = 1e-8,
     .init = NNRT_INIT_XAVIER,
     .seed = 1,
 };
@@ -186,7 +186,7 @@ void nnrt_hparam_format(const nnrt_hparam *h, const nnrt_train_cfg *cfg, char *b
     buf[0] = '\0';
     switch (h->kind) {
     case NNRT_HP_REAL:
-        snprintf(buf, cap, "%g", (double)*(const float *)(const void *)field);
+        snprintf(buf, cap, "%g", *(const double *)(const void *)field);
         break;
     case NNRT_HP_COUNT:
         n = *(const long *)(const void *)field;

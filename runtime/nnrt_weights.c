@@ -10,6 +10,8 @@
  *   u32 name_len  name bytes (no NUL)
  *   n_params float32         the parameters, padding included
  *   state_floats float32     optimizer state (0 floats: none)
+ *                            (version 3: the same with float64 parameters and
+ *                            state, written by a double-precision model)
  *   u32 crc32                zlib's CRC-32 of every byte before it
  *
  * Every number is written byte by byte in little-endian order (floats by
@@ -32,7 +34,9 @@
 
 #include <zlib.h>
 
-#define WT_VERSION 2u /* 1: layer rows without the activation's parameter */
+#define WT_VERSION (NNRT_REAL_IS_DOUBLE ? 3u : 2u) /* 1: layer rows without the activation's
+                                                     parameter; 3: float64 values */
+#define WT_ESIZE sizeof(nnrt_real) /* bytes per parameter: 4, or 8 in version 3 */
 #define WT_ROW 16u    /* bytes per layer row */
 #define WT_BLOCK 4096 /* floats encoded per block */
 
@@ -149,7 +153,26 @@ static void wt_put_floats(wt_writer *w, const float *f, size_t n)
     }
 }
 
-int nnrt_weights_save(const char *path, const nnrt_model *m, const float *params,
+/* n reals, each its WT_ESIZE bytes little-endian. */
+static void wt_put_reals(wt_writer *w, const nnrt_real *f, size_t n)
+{
+    unsigned char b[8];
+    for (size_t i = 0; i < n && !w->f.err; i++) {
+        uint64_t u = 0;
+        if (WT_ESIZE == 8) {
+            memcpy(&u, &f[i], 8);
+        } else {
+            uint32_t u32;
+            memcpy(&u32, &f[i], 4);
+            u = u32;
+        }
+        for (size_t j = 0; j < WT_ESIZE; j++)
+            b[j] = (unsigned char)(u >> (8 * j));
+        wt_put(w, b, WT_ESIZE);
+    }
+}
+
+int nnrt_weights_save(const char *path, const nnrt_model *m, const nnrt_real *params,
                       const nnrt_checkpoint *ck, nnrt_err *e)
 {
     nnrt_checkpoint none = {0, 0, NNRT_OPT_SGD, NULL, 0};
@@ -192,8 +215,13 @@ int nnrt_weights_save(const char *path, const nnrt_model *m, const float *params
     wt_put_u64(&w, (uint64_t)sf);
     wt_put_u32(&w, (uint32_t)name_len);
     wt_put(&w, m->name, name_len);
-    wt_put_floats(&w, params, m->n_params);
-    wt_put_floats(&w, ck->state, sf);
+    if (WT_ESIZE == 4) {
+        wt_put_floats(&w, (const float *)(const void *)params, m->n_params);
+        wt_put_floats(&w, (const float *)(const void *)ck->state, sf);
+    } else {
+        wt_put_reals(&w, params, m->n_params);
+        wt_put_reals(&w, ck->state, sf);
+    }
     wt_put_u32(&w, (uint32_t)w.crc);
 
     return nnrt_afile_commit(&w.f, e);
@@ -290,6 +318,22 @@ static void wt_get_floats(const unsigned char *b, float *dst, size_t n)
     }
 }
 
+/* n reals of WT_ESIZE bytes each, little-endian. */
+static void wt_get_reals(const unsigned char *b, nnrt_real *dst, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *p = b + WT_ESIZE * i;
+        uint64_t u = wt_u32_at(p);
+        if (WT_ESIZE == 8) {
+            u |= (uint64_t)wt_u32_at(p + 4) << 32;
+            memcpy(&dst[i], &u, 8);
+        } else {
+            uint32_t u32 = (uint32_t)u;
+            memcpy(&dst[i], &u32, 4);
+        }
+    }
+}
+
 /* Opens path for reading; its size in r->fsize when it is a regular file. */
 static int wt_open(wt_reader *r, const char *path, nnrt_err *e)
 {
@@ -359,7 +403,7 @@ static int wt_match(wt_reader *r, const nnrt_model *m, uint64_t sig, const wt_la
                        fname, fs, m->name, ms);
 }
 
-int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, float *state_out,
+int nnrt_weights_load(const char *path, const nnrt_model *m, nnrt_real *params, nnrt_real *state_out,
                       size_t state_cap, nnrt_checkpoint *ck, nnrt_err *e)
 {
     if (nnrt_npz_is_name(path)) /* numpy's .npz: nnrt_npz_weights.c */
@@ -394,6 +438,12 @@ int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, floa
     if (version == 1) {
         nnrt_errorf(e, "%s: weights format version 1 is no longer read (version 2 stores each "
                        "layer's activation parameter): train and save again", path);
+        goto done;
+    }
+    if ((version == 2 || version == 3) && version != WT_VERSION) {
+        nnrt_errorf(e, "%s: %s weights, and model '%s' is %s; an .npz weights file converts "
+                       "(docs/double.md)", path, version == 3 ? "float64" : "float32", m->name,
+                    NNRT_REAL_IS_DOUBLE ? "double (nngen --dtype double)" : "float");
         goto done;
     }
     if (version != WT_VERSION) {
@@ -436,7 +486,7 @@ int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, floa
     uint64_t want = r.off, lim = ~0ull;
     uint64_t body[3] = {n_params, sf, 1};
     for (int i = 0; i < 3; i++)
-        want = body[i] > (lim - want) / 4 ? lim : want + 4 * body[i];
+        want = body[i] > (lim - want) / 4 ? lim : want + (i < 2 ? WT_ESIZE : 4) * body[i];
     if (r.fsize != WT_UNKNOWN && r.fsize < want) {
         nnrt_errorf(e, "%s: truncated (expected %llu bytes, found %llu)", path,
                     (unsigned long long)want, (unsigned long long)r.fsize);
@@ -449,7 +499,7 @@ int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, floa
         goto done;
     }
     /* Not a regular file (a pipe): no more than this model's file can be. */
-    uint64_t most = r.off + 4 * (3 * (uint64_t)m->n_params) + 4;
+    uint64_t most = r.off + WT_ESIZE * (3 * (uint64_t)m->n_params) + 4;
     if (r.fsize == WT_UNKNOWN && want > most) {
         nnrt_errorf(e, "%s: header says %llu bytes, more than a weights file of model '%s' can "
                        "hold (%llu)", path, (unsigned long long)want, m->name,
@@ -459,8 +509,8 @@ int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, floa
     /* The body: kept only where it can be this model's; checksummed all. */
     int keep_p = n_params == (uint64_t)m->n_params;
     int keep_s = keep_p && state_out && sf > 0 && sf == state_cap;
-    pbuf = keep_p && n_params ? malloc(4 * (size_t)n_params) : NULL;
-    sbuf = keep_s ? malloc(4 * (size_t)sf) : NULL;
+    pbuf = keep_p && n_params ? malloc(WT_ESIZE * (size_t)n_params) : NULL;
+    sbuf = keep_s ? malloc(WT_ESIZE * (size_t)sf) : NULL;
     if ((keep_p && n_params && !pbuf) || (keep_s && !sbuf)) {
         nnrt_errorf(e, "%s: out of memory", path);
         goto done;
@@ -468,12 +518,12 @@ int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, floa
     unsigned char cb[4];
     for (uint64_t left = n_params, i = 0; i < 2; i++, left = sf) {
         unsigned char *dst = i == 0 ? pbuf : sbuf;
-        while (left > 0) { /* in pieces: 4 * left may not fit a size_t */
+        while (left > 0) { /* in pieces: WT_ESIZE * left may not fit a size_t */
             size_t n = left > (1u << 28) ? (size_t)1 << 28 : (size_t)left;
-            if (wt_get(&r, dst, 4 * n, 1))
+            if (wt_get(&r, dst, WT_ESIZE * n, 1))
                 goto done;
             if (dst)
-                dst += 4 * n;
+                dst += WT_ESIZE * n;
             left -= n;
         }
     }
@@ -512,9 +562,9 @@ int nnrt_weights_load(const char *path, const nnrt_model *m, float *params, floa
         goto done;
     }
     if (pbuf)
-        wt_get_floats(pbuf, params, m->n_params);
+        wt_get_reals(pbuf, params, m->n_params);
     if (keep_s)
-        wt_get_floats(sbuf, state_out, (size_t)sf);
+        wt_get_reals(sbuf, state_out, (size_t)sf);
     if (ck) {
         ck->step = (long)step;
         ck->epoch = (long)epoch;

@@ -242,12 +242,15 @@ static void test_what_each_isa_emits(void **state)
     const char *p = strstr(avx, "static void cat_dact_relu(");
     assert_non_null(p);
     assert_null(strstr(p + 1, "static void cat_dact_relu("));
-    /* Double: verification build, no descriptor, no main. */
+    /* Double: a trainer over the _d runtime, descriptor and main. */
     assert_non_null(strstr(dbl, "double cat_loss_grad(const double *params"));
     assert_non_null(strstr(dbl, "nnrt_scalar_relu_d("));
     assert_non_null(strstr(dbl, "const size_t cat_n_params = CAT_N_PARAMS;"));
-    assert_null(strstr(dbl, "nnrt_model cat_model"));
-    assert_null(strstr(dbl, "int main("));
+    assert_non_null(strstr(dbl, "#define NNRT_DOUBLE 1"));
+    assert_non_null(strstr(dbl, "const nnrt_model cat_model = {"));
+    assert_non_null(strstr(dbl, "sizeof(double) * CAT_WS_REALS"));
+    assert_non_null(strstr(dbl, ".lr = 0.0075,"));
+    assert_non_null(strstr(dbl, "int main("));
     assert_null(strstr(dbl, "float *"));
     assert_null(strstr(dbl, "(float)"));
     assert_null(strstr(dbl, "0f"));
@@ -275,10 +278,10 @@ static void test_what_each_isa_emits(void **state)
     assert_non_null(strstr(all, ".input_shape = {64, 64, 3, 0},"));
     assert_non_null(strstr(all, ".iterations = 2500,"));
     assert_non_null(strstr(all, ".init = NNRT_INIT_COURSE,"));
-    /* Literals in the fewest digits that read back as the same float. */
-    assert_non_null(strstr(all, ".lr = 0.0075f,"));
-    assert_non_null(strstr(all, ".beta2 = 0.999f,"));
-    assert_non_null(strstr(all, ".eps = 1e-08f,"));
+    /* The defaults as written: nnrt_train_cfg keeps them as double. */
+    assert_non_null(strstr(all, ".lr = 0.0075,"));
+    assert_non_null(strstr(all, ".beta2 = 0.999,"));
+    assert_non_null(strstr(all, ".eps = 1e-08,"));
     assert_non_null(strstr(all, "{20, 12288, NNRT_ACT_RELU, 0.0f, CAT_W1, CAT_B1, 4, 0},"));
     p = strstr(all, "#ifndef NNGEN_NO_MAIN\n");
     assert_non_null(p);

@@ -149,7 +149,7 @@ static void test_linear_mse_and_updates(void **state)
     const nnrt_model *f = M->f;
     assert_int_equal(f->n_layers, 1);
     assert_int_equal(f->n_weights, 3);
-    assert_true(f->defaults.lr == 0.1f && f->defaults.optimizer == NNRT_OPT_SGD);
+    assert_true(f->defaults.lr == 0.1 && f->defaults.optimizer == NNRT_OPT_SGD);
     float p[32] = {0};
     size_t w = f->layers[0].w_offset, b = f->layers[0].b_offset;
     p[w] = 2, p[w + 1] = -1, p[b] = 0.5f;
@@ -183,7 +183,8 @@ static void test_linear_mse_and_updates(void **state)
                 paths[k]->update(q, g, st, &opt, 1);
                 et_to_double(q, qd, 32);
             } else {
-                M->update_d(qd, gd, std, &opt, 1);
+                const et_optim_d optd = {opt.kind, 0.1, 0.9, 0.999, 1e-8};
+                M->update_d(qd, gd, std, &optd, 1);
             }
             NEAR(qd[w], want[o].w0, 1e-6);
             NEAR(qd[w + 1], want[o].w1, 1e-6);

@@ -6,9 +6,12 @@
  *   dtype:   double
  * Do not edit: change the spec and run nngen again.
  *
- * A double-precision build for verification: it defines gc_soft_forward,
- * gc_soft_loss_grad and gc_soft_update over double and no descriptor or main().
- * Build: cc -std=c11 -O2 -c THIS_FILE.c $(pkg-config --cflags nnrt)
+ * Build a trainer (the driver is nnrt_main_d in libnnrt):
+ *   cc -std=c11 -O2 -ffp-contract=off THIS_FILE.c \
+ *      $(pkg-config --cflags --libs nnrt) -o gc_soft
+ *   ./gc_soft --train train.h5 --test test.h5        (./gc_soft --help)
+ * Embed: compile with -DNNGEN_NO_MAIN and call gc_soft_model.forward(...)
+ *   (docs/generated-code.md).
  *
  * The spec:
  *   | # leaky_relu and tanh hidden layers, softmax output, categorical cross-entropy.
@@ -34,6 +37,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#define NNRT_DOUBLE 1 /* nnrt_real is double: libnnrt's _d build (nnrt_real.h) */
 #include "nnrt.h"
 
 #define GC_SOFT_ISA "scalar"
@@ -64,11 +68,12 @@
 #define GC_SOFT_WS_REALS 7168
 
 /* Exported (see nnrt_model in nnrt.h for the contract). */
+extern const nnrt_model gc_soft_model;
 void gc_soft_forward(const double *params, const double *x, long m, double *out, void *ws);
 double gc_soft_loss_grad(const double *params, const double *x, const double *y, long m, double *grad,
     void *ws);
 void gc_soft_update(double *params, const double *grad, double *state, const nnrt_optim *opt, long t);
-/* No descriptor in a double build: the sizes the caller needs. */
+/* The sizes, also as variables (the descriptor has them too). */
 extern const size_t gc_soft_n_params, gc_soft_ws_bytes;
 const size_t gc_soft_n_params = GC_SOFT_N_PARAMS;
 const size_t gc_soft_ws_bytes = GC_SOFT_WS_REALS * sizeof(double);
@@ -397,3 +402,54 @@ void gc_soft_update(double *params, const double *grad, double *state, const nnr
         break;
     }
 }
+
+static const nnrt_layer_info gc_soft_layers[3] = {
+    /* units, fan_in, activation, slope, W offset, b offset, spec line, literal */
+    {13, 9, NNRT_ACT_LEAKY_RELU, 0.10000000149011612, GC_SOFT_W1, GC_SOFT_B1, 4, 0},
+    {7, 13, NNRT_ACT_TANH, 0.0, GC_SOFT_W2, GC_SOFT_B2, 5, 0},
+    {5, 7, NNRT_ACT_SOFTMAX, 0.0, GC_SOFT_W3, GC_SOFT_B3, 6, 0},
+};
+
+const nnrt_model gc_soft_model = {
+    .abi = NNRT_ABI_VERSION,
+    .name = "gc_soft",
+    .spec_file = "tests/specs_emit/gc_soft.spec",
+    .isa = GC_SOFT_ISA,
+    .nngen_version = "0.1.0",
+    .n_in = GC_SOFT_N_IN,
+    .n_out = GC_SOFT_N_OUT,
+    .n_layers = 3,
+    .input_rank = 1,
+    .input_shape = {9, 0, 0, 0},
+    .layers = gc_soft_layers,
+    .loss = NNRT_LOSS_CCE,
+    .n_params = GC_SOFT_N_PARAMS,
+    .n_weights = 268,
+    .ws_bytes = sizeof(double) * GC_SOFT_WS_REALS,
+    .signature = 0xd17f1b6df3c74779ULL,
+    .flops_fwd = 486.0,
+    .flops_train = 1224.0,
+    .defaults = {
+        .lr = 0.01,
+        .epochs = 10,
+        .iterations = 0,
+        .batch = 0,
+        .optimizer = NNRT_OPT_SGD,
+        .beta1 = 0.9,
+        .beta2 = 0.999,
+        .eps = 1e-08,
+        .init = NNRT_INIT_XAVIER,
+        .seed = 1ULL,
+    },
+    .forward = gc_soft_forward,
+    .loss_grad = gc_soft_loss_grad,
+    .update = gc_soft_update,
+};
+
+#ifndef NNGEN_NO_MAIN
+/* The training driver (libnnrt): train / predict / gradcheck; see --help. */
+int main(int argc, char **argv)
+{
+    return nnrt_main(&gc_soft_model, argc, argv);
+}
+#endif

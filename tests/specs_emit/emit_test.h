@@ -28,8 +28,14 @@
 typedef void (*et_forward_d)(const double *params, const double *x, long m, double *out, void *ws);
 typedef double (*et_loss_grad_d)(const double *params, const double *x, const double *y, long m,
                                  double *grad, void *ws);
+/* What a double build's update takes: nnrt_optim_d (nnrt_real.h), whose
+ * reals are double; this program sees nnrt.h in float, so its layout here. */
+typedef struct et_optim_d {
+    nnrt_opt_kind kind;
+    double lr, beta1, beta2, eps;
+} et_optim_d;
 typedef void (*et_update_d)(double *params, const double *grad, double *state,
-                            const nnrt_optim *opt, long t);
+                            const et_optim_d *opt, long t);
 
 #define ET_DECLARE(n)                                                                      \
     extern const nnrt_model n##_model, n##_s_model;                                        \
@@ -37,7 +43,7 @@ typedef void (*et_update_d)(double *params, const double *grad, double *state,
     double n##_d_loss_grad(const double *params, const double *x, const double *y, long m,  \
                            double *grad, void *ws);                                        \
     void n##_d_update(double *params, const double *grad, double *state,                   \
-                      const nnrt_optim *opt, long t);                                      \
+                      const et_optim_d *opt, long t);                                      \
     extern const size_t n##_d_n_params, n##_d_ws_bytes;
 
 typedef struct et_model {
