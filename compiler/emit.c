@@ -38,7 +38,7 @@
 /* ------------------------------------------------------------------ */
 
 /* The macro that says path I is compiled in (several paths): CAT_PATH_AVX2. */
-static const char *em_path_macro(emitter *e, const isa_row *I)
+const char *em_path_macro(emitter *e, const isa_row *I)
 {
     return S(e, "%s_PATH_%s", e->U, tx_upper(e, I->name));
 }
@@ -48,8 +48,8 @@ static const char *em_path_macro(emitter *e, const isa_row *I)
  * once, bound to the row.  With several paths, each path's part is under
  * its own prefix and target attribute (e->F, e->tgt), inside #if on its
  * macro unless every target has it (the scalar loops). */
-static void em_each_isa(emitter *e, void (*body)(emitter *, const isa_row *), const char *then,
-                        void (*hook)(emitter *))
+void em_each_isa(emitter *e, void (*body)(emitter *, const isa_row *), const char *then,
+                 void (*hook)(emitter *))
 {
     for (int i = 0; i < ISA_N; i++) {
         const isa_row *I = &isa_table[i];
@@ -173,6 +173,13 @@ static void em_includes(emitter *e)
     tx_blank(e);
     tx_line(e, "#include \"nnrt.h\"");
     tx_blank(e);
+    em_isa_includes(e);
+}
+
+/* The intrinsics headers and the path macros: one path's #error guard, or
+ * the paths compiled in and their target attributes. */
+void em_isa_includes(emitter *e)
+{
     if (e->n_isas == 1) {
         for (int i = 0; i < ISA_N; i++) {
             const isa_row *I = &isa_table[i];
@@ -214,7 +221,7 @@ static void em_includes(emitter *e)
         tx_pp(e, "#endif");
 }
 
-static void em_constants(emitter *e)
+void em_constants(emitter *e)
 {
     const nng_spec *s = e->s;
     const char *U = e->U;
@@ -231,6 +238,14 @@ static void em_constants(emitter *e)
         tx_line(e, "#define %s_B%d %zu", U, l + 1, nng_param_offset_b(s, l));
     }
     tx_blank(e);
+    if (e->infer) { /* forward only: the activations */
+        tx_line(e, "/* Workspace (floats from ws, 64-byte aligned blocks): A<l> = activations");
+        tx_line(e, " * of layer l for one chunk (CH x units, Z overwritten by A in place). */");
+        for (int l = 0; l < s->n_layers; l++)
+            tx_line(e, "#define %s_A%d %zu", U, l + 1, e->ws.a[l]);
+        tx_line(e, "#define %s_WS_REALS %zu", U, e->ws.total);
+        return;
+    }
     tx_line(e, "/* Workspace (%ss from ws, 64-byte aligned blocks): A<l> = activations", e->real);
     tx_line(e, " * of layer l for one chunk (CH x units, Z overwritten by A in place),%s",
             e->ws.need_zl ? "" : " D0/D1");
@@ -340,13 +355,15 @@ static void em_kernels_isa(emitter *e, const isa_row *I)
         long K = nng_fan_in(s, l), N = s->layers[l].units;
         if (!em_seen_shape(s, l, 1))
             kn_fwd(e, I, K, N);
+        if (e->infer) /* forward only */
+            continue;
         if (!em_seen_shape(s, l, 1))
             kn_dw(e, I, K, N);
         if (l > 0 && !em_seen_shape(s, l, 0))
             kn_dx(e, I, K, N);
     }
     /* Activation derivatives, each once (a parameter is an argument). */
-    for (int l = 0; l < s->n_layers; l++) {
+    for (int l = 0; l < s->n_layers && !e->infer; l++) {
         const nnrt_act_row *row = em_dact_of(e, l);
         int seen = 0;
         for (int p = 0; p < l; p++)
@@ -356,7 +373,7 @@ static void em_kernels_isa(emitter *e, const isa_row *I)
     }
 }
 
-static void em_kernels(emitter *e)
+void em_kernels(emitter *e)
 {
     tx_section(e, SEC_KERNELS);
     em_each_isa(e, em_kernels_isa, NULL, NULL);
@@ -377,6 +394,12 @@ static const char *em_act_call(emitter *e, const isa_row *I, int l)
     if (!row || !row->rt)
         return NULL;
     const char *param = em_param_arg(e, l);
+    /* The inference file has its own activations, per path (infer.c),
+     * with the runtime's arguments. */
+    if (e->infer)
+        return strcmp(row->rt, "softmax_rows") == 0
+                   ? S(e, "%s_%s(%s, rows, %d);", e->F, row->rt, A, L->units)
+                   : S(e, "%s_%s(%s, %s%s);", e->F, row->rt, A, em_rows(e, L->units), param);
     /* A layer narrower than one vector (docs/generated-code.md, "Narrow
      * layers"): the short routine of the narrowest row of the path that
      * holds the units (AVX-512's 4 tanh units: AVX2's, whose shorter
@@ -407,7 +430,7 @@ static void em_layer_comment(emitter *e, int l)
             tx_spec_line(e, L->pos.line));
 }
 
-static void em_fwd_chunk(emitter *e, const isa_row *I)
+void em_fwd_chunk(emitter *e, const isa_row *I)
 {
     const nng_spec *s = e->s;
     const char *R = e->real, *U = e->U;
@@ -788,6 +811,25 @@ int nng_emit(const nng_spec *s, const nng_emit_opts *o, FILE *out)
     emitter *e = calloc(1, sizeof *e);
     if (!e)
         return -1;
+    em_init(e, s, o);
+
+    em_head(e);
+    em_includes(e);
+    em_constants(e);
+    em_api(e);
+    em_kernels(e);
+    em_forward(e);
+    em_backward(e);
+    em_update(e);
+    em_model(e);
+
+    int rc = tx_write(e, out);
+    free(e);
+    return rc;
+}
+
+void em_init(emitter *e, const nng_spec *s, const nng_emit_opts *o)
+{
     e->s = s;
     e->o = o;
     e->P = s->name;
@@ -821,18 +863,4 @@ int nng_emit(const nng_spec *s, const nng_emit_opts *o, FILE *out)
                               {"@LOSS_DENOM@", e->loss_denom},
                               {NULL, NULL}};
     memcpy(e->holes, holes, sizeof holes);
-
-    em_head(e);
-    em_includes(e);
-    em_constants(e);
-    em_api(e);
-    em_kernels(e);
-    em_forward(e);
-    em_backward(e);
-    em_update(e);
-    em_model(e);
-
-    int rc = tx_write(e, out);
-    free(e);
-    return rc;
 }
