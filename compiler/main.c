@@ -3,7 +3,8 @@
  *
  *     nngen [options] SPEC
  *
- * reads SPEC (compiler/spec.c), then writes one C file (compiler/emit.c),
+ * reads SPEC (compiler/spec.c), then writes one C file (compiler/emit.c;
+ * with --inference --weights W, the inference-only file of compiler/infer.c),
  * a layer table (--summary, from compiler/layout.c) or nothing (--check) to standard output or,
  * with -o FILE, atomically to FILE: FILE.tmp.XXXXXX in the same directory,
  * flushed, fsync'ed and renamed over FILE, so that FILE is either the old

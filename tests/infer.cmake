@@ -43,3 +43,11 @@ add_test(NAME infer_errors
                  $<TARGET_FILE:infer_train_gc_sig> ${CMAKE_CURRENT_SOURCE_DIR}
                  ${CMAKE_CURRENT_BINARY_DIR}/infer/errors)
 set_tests_properties(infer_errors PROPERTIES LABELS unit TIMEOUT 120)
+
+# docs/inference.md's example, as the page has it, built and run.
+if(TARGET xor)
+  add_test(NAME infer_example
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/infer_example.sh $<TARGET_FILE:nngen>
+                   $<TARGET_FILE:xor> ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/infer/example)
+  set_tests_properties(infer_example PROPERTIES LABELS unit TIMEOUT 120)
+endif()
