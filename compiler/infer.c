@@ -118,9 +118,10 @@ static void in_head(emitter *e, const char *weights)
     tx_line(e, " *");
     tx_line(e, " * Self-contained: no libnnrt, no SLEEF, no libm, no malloc, no file I/O.  The");
     tx_line(e, " * paths are those of the training file, chosen the same way at start-up");
-    tx_line(e, " * (x86-64: AVX-512, AVX2+FMA, scalar; aarch64: NEON, scalar); build with");
-    tx_line(e, " *     cc -std=c11 -O2 -c %s.c", P);
-    tx_line(e, " * (no -m flags), or #include it into one C file of your program.");
+    tx_line(e, " * (x86-64: AVX-512, AVX2+FMA, scalar; aarch64: NEON, scalar); build it with");
+    tx_line(e, " *     cc -std=c11 -O2 -ffp-contract=off -c THIS_FILE.c");
+    tx_line(e, " * (no -m flags; -ffp-contract=off: the trainer's roundings), or #include it");
+    tx_line(e, " * into one C file of your program.");
     tx_line(e, " *");
     tx_line(e, " * API (docs/inference.md):");
     tx_line(e, " *   void %s_predict(const float *x, long m, float *out);", P);

@@ -51,3 +51,11 @@ if(TARGET xor)
                    $<TARGET_FILE:xor> ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/infer/example)
   set_tests_properties(infer_example PROPERTIES LABELS unit TIMEOUT 120)
 endif()
+
+# nngen_add_model's INFERENCE WEIGHTS form: a library with no runtime.
+nngen_add_model(infer_xor_lib SPEC ${PROJECT_SOURCE_DIR}/models/xor.spec INFERENCE
+                WEIGHTS ${CMAKE_CURRENT_SOURCE_DIR}/specs_infer/xor.nngw)
+add_executable(infer_cmake_xor infer_cmake_xor.c)
+target_link_libraries(infer_cmake_xor PRIVATE infer_xor_lib)
+add_test(NAME infer_cmake COMMAND infer_cmake_xor)
+set_tests_properties(infer_cmake PROPERTIES LABELS unit TIMEOUT 60)
