@@ -198,7 +198,8 @@ void em_isa_includes(emitter *e)
     }
     tx_line(e, "/* The paths compiled in: those the target can have, each function of a");
     tx_line(e, " * path compiled for its ISA by a target attribute (so no -m flags are");
-    tx_line(e, " * needed), and the scalar loops.  %s_dispatch below chooses one. */", e->P);
+    tx_line(e, " * needed), and the scalar loops.  %s below chooses one. */",
+            e->infer ? S(e, "%s_choose_path", e->P) : S(e, "%s_dispatch", e->P));
     const char *host = NULL; /* the #if open */
     for (int i = 0; i < ISA_N; i++) {
         const isa_row *I = &isa_table[i];
