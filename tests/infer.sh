@@ -8,8 +8,9 @@
 #    labels of the spec's loss) and saves the weights, as .npz when the
 #    spec's name has an even length, else as nngen's own format (both
 #    readers are exercised);
-# 2. X.csv: 150 rows (37 for inputs wider than 1000), predicted row by row
-#    through net_predict and in the trainer's chunks by --predict;
+# 2. X.csv: 150 rows (37 for inputs wider than 1000), predicted in one
+#    net_predict call (chunks of NAME_CH rows and a partial one; each row
+#    alone gives the same bits) and by --predict in the trainer's chunks;
 # 3. nngen --inference --weights W --name net, compiled with gcc and clang
 #    (-std=c11 -ffp-contract=off -Wall -Wextra -Wpedantic -Werror) into tests/infer_driver.c,
 #    and with -ffreestanding -fno-builtin: its object may need nothing but

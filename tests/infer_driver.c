@@ -3,8 +3,10 @@
  * (nngen --inference --name net ...), which it #includes as INFER_FILE:
  *
  *   infer_driver predict ISA X.csv   net_predict on the rows of X.csv (N_IN
- *                                    floats a line) on path ISA, one line of
- *                                    %.9g outputs a row (as --predict);
+ *                                    floats a line) on path ISA, all at once
+ *                                    (each row alone must give the same
+ *                                    bits), one line of %.9g outputs a row
+ *                                    (as --predict);
  *                                    exit 77 and one line if the path is not
  *                                    compiled in or the CPU lacks it
  *   infer_driver math ISA            (a file of tests/specs_infer/math.spec)
@@ -30,6 +32,8 @@ static int infer_path(const char *isa)
     return 0;
 }
 
+/* The rows of csv, all in one net_predict call (so chunks of NET_CH rows
+ * and a last partial one), then each row alone: the same bits, or exit 1. */
 static int infer_predict(const char *csv)
 {
     FILE *f = fopen(csv, "r");
@@ -38,22 +42,44 @@ static int infer_predict(const char *csv)
         return 1;
     }
     static char line[1 << 20];
-    float *x = malloc(sizeof(float) * NET_N_IN);
-    float out[NET_N_OUT];
-    while (x && fgets(line, sizeof line, f)) {
+    long m = 0, cap = 0;
+    float *x = NULL;
+    while (fgets(line, sizeof line, f)) {
+        if (m == cap) {
+            cap = cap ? 2 * cap : 64;
+            float *nx = realloc(x, sizeof(float) * (size_t)(cap * NET_N_IN));
+            if (!nx) {
+                free(x);
+                fclose(f);
+                return 1;
+            }
+            x = nx;
+        }
         char *p = line;
         for (int j = 0; j < NET_N_IN; j++) {
-            x[j] = strtof(p, &p);
+            x[m * NET_N_IN + j] = strtof(p, &p);
             p += *p == ',';
         }
-        net_predict(x, 1, out);
+        m++;
+    }
+    fclose(f);
+    float *out = malloc(sizeof(float) * (size_t)((m ? m : 1) * NET_N_OUT)), one[NET_N_OUT];
+    int bad = !out;
+    if (out)
+        net_predict(x, m, out);
+    for (long i = 0; !bad && i < m; i++) {
+        net_predict(x + i * NET_N_IN, 1, one);
+        if (memcmp(one, out + i * NET_N_OUT, sizeof one) != 0) {
+            fprintf(stderr, "infer_driver: row %ld alone differs from row %ld of %ld\n", i, i, m);
+            bad = 1;
+        }
         for (int j = 0; j < NET_N_OUT; j++)
-            printf("%s%.9g", j ? "," : "", (double)out[j]);
+            printf("%s%.9g", j ? "," : "", (double)out[i * NET_N_OUT + j]);
         printf("\n");
     }
     free(x);
-    fclose(f);
-    return 0;
+    free(out);
+    return bad;
 }
 
 #ifdef INFER_MATH
