@@ -14,7 +14,8 @@
 # 3. nngen --inference --weights W --name net, compiled with gcc and clang
 #    (-std=c11 -ffp-contract=off -Wall -Wextra -Wpedantic -Werror) into tests/infer_driver.c,
 #    and with -ffreestanding -fno-builtin: its object may need nothing but
-#    libgcc's CPU-model symbols (and the linker's GOT);
+#    libgcc's CPU-model symbols (and the linker's GOT); with
+#    aarch64-linux-gnu-gcc too where it is installed (the NEON path);
 # 4. on every path (scalar forced, avx2, avx512, neon): each output equals
 #    that of TRAINER --isa ISA --load W --predict X.csv (the same kernels:
 #    the activations differ) to 1e-6 relative: |a - b| <= 1e-6 max(|a|, |b|)
@@ -73,7 +74,13 @@ for cc in $ccs; do
     extra=$(nm -u "net_$cc.o" | awk '{print $2}' | grep -v -x -E '__cpu_model|__cpu_indicator_init|_GLOBAL_OFFSET_TABLE_')
     [ -z "$extra" ] || fail "$cc -ffreestanding: net.c needs $(echo $extra)"
 done
-echo "$(basename "$spec"): n_in $nin, n_out $nout, loss $loss, $rows rows, weights $w; compiled with$ccs (and -ffreestanding: no undefined symbol but libgcc's CPU model)"
+# the NEON path, which no x86-64 compiler sees: with the aarch64 cross compiler if there is one
+if command -v aarch64-linux-gnu-gcc >/dev/null; then
+    aarch64-linux-gnu-gcc -std=c11 -O2 -ffp-contract=off -Wall -Wextra -Wpedantic -Werror -c net.c -o net_a64.o \
+        || fail "aarch64-linux-gnu-gcc: net.c (the NEON path) does not compile warning-free"
+    ccs_note=" and aarch64-linux-gnu-gcc (neon)"
+fi
+echo "$(basename "$spec"): n_in $nin, n_out $nout, loss $loss, $rows rows, weights $w; compiled with$ccs${ccs_note:-} (and -ffreestanding: no undefined symbol but libgcc's CPU model)"
 
 ran=0
 for isa in scalar avx2 avx512 neon; do
