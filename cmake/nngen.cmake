@@ -1,6 +1,8 @@
 # nngen_add_model(<target> SPEC <file.spec>
 #                 [ISA all|scalar|avx2|avx512|neon] [DTYPE float|double]
 #                 [NO_MAIN | LIBRARY] [NOVEC] [FLAGS <extra nngen flags>...])
+# nngen_add_model(<target> SPEC <file.spec> INFERENCE WEIGHTS <weights file>
+#                 [ISA ...] [LIBRARY] [FLAGS ...])
 #
 # Runs nngen on SPEC (relative to the current source directory) at build
 # time, again whenever the spec or nngen changes, into
@@ -14,6 +16,12 @@
 #   LIBRARY    the same as an OBJECT library, for several builds of one spec
 #              in one program ($<TARGET_OBJECTS:<target>>, each with its own
 #              FLAGS --name).
+#   INFERENCE WEIGHTS <file>  the inference-only file of the trained weights
+#              <file> (relative to the current source directory; nngen
+#              --inference, docs/inference.md) as a static library (an
+#              object library with LIBRARY) that links nothing: declare
+#              NAME_predict and the rest (docs/inference.md) in your code,
+#              or #include ${<target>_SOURCE} for the size macros too.
 # The libraries pass nngen::nnrt on (PUBLIC): nnrt.h, SLEEF, zlib, libm.
 # ISA all (the default) carries every path the target can have and picks
 # the best at run time: no flags needed.  ISA avx2 and avx512 (one fixed
@@ -49,13 +57,20 @@ if(NOT DEFINED NNGEN_AVX2_FLAGS)
 endif()
 
 function(nngen_add_model target)
-  cmake_parse_arguments(A "NO_MAIN;LIBRARY;NOVEC" "SPEC;ISA;DTYPE" "FLAGS" ${ARGN})
+  cmake_parse_arguments(A "NO_MAIN;LIBRARY;NOVEC;INFERENCE" "SPEC;ISA;DTYPE;WEIGHTS" "FLAGS" ${ARGN})
   if(NOT A_SPEC)
     message(FATAL_ERROR "nngen_add_model(${target}): SPEC is required")
   endif()
   if(A_NO_MAIN AND A_LIBRARY)
     message(FATAL_ERROR "nngen_add_model(${target}): NO_MAIN (a static library) and LIBRARY "
                         "(an object library) exclude each other")
+  endif()
+  if(A_INFERENCE AND (NOT A_WEIGHTS OR A_NO_MAIN OR A_DTYPE STREQUAL "double"))
+    message(FATAL_ERROR "nngen_add_model(${target}): INFERENCE needs WEIGHTS <file> and takes "
+                        "neither NO_MAIN nor DTYPE double")
+  endif()
+  if(A_WEIGHTS AND NOT A_INFERENCE)
+    message(FATAL_ERROR "nngen_add_model(${target}): WEIGHTS is for INFERENCE")
   endif()
   if(A_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "nngen_add_model(${target}): unknown arguments ${A_UNPARSED_ARGUMENTS}")
@@ -109,22 +124,39 @@ function(nngen_add_model target)
   endif()
 
   set(out "${CMAKE_CURRENT_BINARY_DIR}/${target}.c")
+  set(mode --dtype ${A_DTYPE})
+  set(weights "")
+  if(A_INFERENCE) # the weights, relative to the run directory as the spec is
+    get_filename_component(weights "${A_WEIGHTS}" ABSOLUTE)
+    file(RELATIVE_PATH rel "${run_dir}" "${weights}")
+    if(rel MATCHES "^\\.\\./")
+      set(rel "${weights}")
+    endif()
+    set(mode --inference --weights "${rel}")
+  endif()
   add_custom_command(
     OUTPUT "${out}"
-    COMMAND ${nngen_cmd} --isa ${A_ISA} --dtype ${A_DTYPE} ${A_FLAGS} -o "${out}" "${spec_arg}"
-    DEPENDS ${nngen_dep} "${spec}"
+    COMMAND ${nngen_cmd} --isa ${A_ISA} ${mode} ${A_FLAGS} -o "${out}" "${spec_arg}"
+    DEPENDS ${nngen_dep} "${spec}" ${weights}
     WORKING_DIRECTORY "${run_dir}"
     COMMENT "nngen ${A_SPEC} -> ${target}.c (isa ${A_ISA})"
     VERBATIM)
 
-  if(A_LIBRARY)
+  if(A_INFERENCE) # no runtime: the file needs nothing but a C compiler
+    if(A_LIBRARY)
+      add_library(${target} OBJECT "${out}")
+    else()
+      add_library(${target} STATIC "${out}")
+    endif()
+  elseif(A_LIBRARY)
     add_library(${target} OBJECT "${out}")
   elseif(A_NO_MAIN)
     add_library(${target} STATIC "${out}")
   else()
     add_executable(${target} "${out}")
   endif()
-  if(A_LIBRARY OR A_NO_MAIN)
+  if(A_INFERENCE)
+  elseif(A_LIBRARY OR A_NO_MAIN)
     target_compile_definitions(${target} PRIVATE NNGEN_NO_MAIN)
     target_link_libraries(${target} PUBLIC nngen::nnrt)
   else()

@@ -27,6 +27,7 @@
  * indented by hand (text.c).
  */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@
 /* ------------------------------------------------------------------ */
 
 /* The macro that says path I is compiled in (several paths): CAT_PATH_AVX2. */
-static const char *em_path_macro(emitter *e, const isa_row *I)
+const char *em_path_macro(emitter *e, const isa_row *I)
 {
     return S(e, "%s_PATH_%s", e->U, tx_upper(e, I->name));
 }
@@ -48,8 +49,8 @@ static const char *em_path_macro(emitter *e, const isa_row *I)
  * once, bound to the row.  With several paths, each path's part is under
  * its own prefix and target attribute (e->F, e->tgt), inside #if on its
  * macro unless every target has it (the scalar loops). */
-static void em_each_isa(emitter *e, void (*body)(emitter *, const isa_row *), const char *then,
-                        void (*hook)(emitter *))
+void em_each_isa(emitter *e, void (*body)(emitter *, const isa_row *), const char *then,
+                 void (*hook)(emitter *))
 {
     for (int i = 0; i < ISA_N; i++) {
         const isa_row *I = &isa_table[i];
@@ -170,6 +171,13 @@ static void em_includes(emitter *e)
         tx_line(e, "#define NNRT_DOUBLE 1 /* nnrt_real is double: libnnrt's _d build (nnrt_real.h) */");
     tx_line(e, "#include \"nnrt.h\"");
     tx_blank(e);
+    em_isa_includes(e);
+}
+
+/* The intrinsics headers and the path macros: one path's #error guard, or
+ * the paths compiled in and their target attributes. */
+void em_isa_includes(emitter *e)
+{
     if (e->n_isas == 1) {
         for (int i = 0; i < ISA_N; i++) {
             const isa_row *I = &isa_table[i];
@@ -188,7 +196,8 @@ static void em_includes(emitter *e)
     }
     tx_line(e, "/* The paths compiled in: those the target can have, each function of a");
     tx_line(e, " * path compiled for its ISA by a target attribute (so no -m flags are");
-    tx_line(e, " * needed), and the scalar loops.  %s_dispatch below chooses one. */", e->P);
+    tx_line(e, " * needed), and the scalar loops.  %s below chooses one. */",
+            e->infer ? S(e, "%s_choose_path", e->P) : S(e, "%s_dispatch", e->P));
     const char *host = NULL; /* the #if open */
     for (int i = 0; i < ISA_N; i++) {
         const isa_row *I = &isa_table[i];
@@ -211,7 +220,7 @@ static void em_includes(emitter *e)
         tx_pp(e, "#endif");
 }
 
-static void em_constants(emitter *e)
+void em_constants(emitter *e)
 {
     const nng_spec *s = e->s;
     const char *U = e->U;
@@ -228,6 +237,14 @@ static void em_constants(emitter *e)
         tx_line(e, "#define %s_B%d %zu", U, l + 1, nng_param_offset_b(s, l));
     }
     tx_blank(e);
+    if (e->infer) { /* forward only: the activations */
+        tx_line(e, "/* Workspace (floats from ws, 64-byte aligned blocks): A<l> = activations");
+        tx_line(e, " * of layer l for one chunk (CH x units, Z overwritten by A in place). */");
+        for (int l = 0; l < s->n_layers; l++)
+            tx_line(e, "#define %s_A%d %zu", U, l + 1, e->ws.a[l]);
+        tx_line(e, "#define %s_WS_REALS %zu", U, e->ws.total);
+        return;
+    }
     tx_line(e, "/* Workspace (%ss from ws, 64-byte aligned blocks): A<l> = activations", e->real);
     tx_line(e, " * of layer l for one chunk (CH x units, Z overwritten by A in place),%s",
             e->ws.need_zl ? "" : " D0/D1");
@@ -346,13 +363,15 @@ static void em_kernels_isa(emitter *e, const isa_row *I)
         long K = nng_fan_in(s, l), N = s->layers[l].units;
         if (!em_seen_shape(s, l, 0))
             kn_fwd(e, I, K, N);
+        if (e->infer) /* forward only */
+            continue;
         if (l >= t0 && !em_seen_shape(s, l, t0))
             kn_dw(e, I, K, N);
         if (l > t0 && !em_seen_shape(s, l, t0 + 1))
             kn_dx(e, I, K, N);
     }
     /* Activation derivatives, each once (a parameter is an argument). */
-    for (int l = 0; l < s->n_layers; l++) {
+    for (int l = 0; l < s->n_layers && !e->infer; l++) {
         const nnrt_act_row *row = em_dact_of(e, l);
         int seen = 0;
         for (int p = 0; p < l; p++)
@@ -362,7 +381,7 @@ static void em_kernels_isa(emitter *e, const isa_row *I)
     }
 }
 
-static void em_kernels(emitter *e)
+void em_kernels(emitter *e)
 {
     tx_section(e, SEC_KERNELS);
     em_each_isa(e, em_kernels_isa, NULL, NULL);
@@ -383,6 +402,12 @@ static const char *em_act_call(emitter *e, const isa_row *I, int l)
     if (!row || !row->rt)
         return NULL;
     const char *param = em_param_arg(e, l);
+    /* The inference file has its own activations, per path (infer.c),
+     * with the runtime's arguments. */
+    if (e->infer)
+        return strcmp(row->rt, "softmax_rows") == 0
+                   ? S(e, "%s_%s(%s, rows, %d);", e->F, row->rt, A, L->units)
+                   : S(e, "%s_%s(%s, %s%s);", e->F, row->rt, A, em_rows(e, L->units), param);
     /* A layer narrower than one vector (docs/generated-code.md, "Narrow
      * layers"): the short routine of the narrowest row of the path that
      * holds the units (AVX-512's 4 tanh units: AVX2's, whose shorter
@@ -413,7 +438,7 @@ static void em_layer_comment(emitter *e, int l)
             tx_spec_line(e, L->pos.line));
 }
 
-static void em_fwd_chunk(emitter *e, const isa_row *I)
+void em_fwd_chunk(emitter *e, const isa_row *I)
 {
     const nng_spec *s = e->s;
     const char *R = e->real, *U = e->U;
@@ -725,13 +750,49 @@ static void em_paths(emitter *e)
     tx_template(e, "dispatch", NULL);
 }
 
+/* A parameter array, `static _Alignas(64) const REAL NAME[SIZE] = {...};`:
+ * v[0..n) in the parameter layout (layout.c), 8 a line, each printed with
+ * %.9g so that it reads back as the same float (a double file's values are
+ * floats too, exactly), a comment where each layer's W and b start; the
+ * zeros after the last non-zero value are left to C's zero fill.  The
+ * weights a spec writes (em_literal) and an inference file's trained ones
+ * (infer.c). */
+void em_param_array(emitter *e, const char *name, const char *size, const float *v, size_t n)
+{
+    const nng_spec *s = e->s;
+    size_t end = n;
+    while (end > 0 && v[end - 1] == 0.0f && !signbit(v[end - 1]))
+        end--;
+    if (end == 0 && n > 0)
+        end = 1; /* C11 has no empty initializer */
+    tx_open(e, "static _Alignas(64) const %s %s[%s] = {", e->real, name, size);
+    for (size_t i = 0; i < end;) {
+        for (int l = 0; l < s->n_layers; l++) {
+            if (nng_param_offset_w(s, l) == i)
+                tx_line(e, "/* %zu: W%d, %d x %ld */", i, l + 1, s->layers[l].units, nng_fan_in(s, l));
+            if (nng_param_offset_b(s, l) == i)
+                tx_line(e, "/* %zu: b%d, %d */", i, l + 1, s->layers[l].units);
+        }
+        char line[8 * 24 + 8];
+        size_t len = 0;
+        do {
+            char t[32];
+            snprintf(t, sizeof t, "%.9g", (double)v[i]);
+            len += (size_t)snprintf(line + len, sizeof line - len, "%s%s%s%s,", len ? " " : "", t,
+                                    strpbrk(t, ".eEni") ? "" : ".0", e->dbl ? "" : "f");
+            i++;
+        } while (i < end && i % 8 != 0);
+        tx_line(e, "%s", line);
+    }
+    tx_close(e, "};");
+}
+
 /* The weights the spec writes, as <name>_literal[N_PARAMS]: the parameter
  * array's layout (layout.c), those layers filled, the rest 0. */
 static void em_literal(emitter *e)
 {
     const nng_spec *s = e->s;
-    size_t n = nng_param_count_padded(s);
-    float *v = calloc(n ? n : 1, sizeof *v);
+    float *v = nng_literal_params(s);
     if (!v) {
         e->err = 1;
         return;
@@ -741,16 +802,13 @@ static void em_literal(emitter *e)
     tx_line(e, " * their places in params; nnrt_init_params starts from them:");
     for (int l = 0; l < s->n_layers; l++) {
         const nng_layer *L = &s->layers[l];
-        if (!L->w || !L->b)
-            continue;
-        size_t nw = (size_t)L->units * (size_t)nng_fan_in(s, l);
-        memcpy(v + nng_param_offset_w(s, l), L->w, nw * sizeof *v);
-        memcpy(v + nng_param_offset_b(s, l), L->b, (size_t)L->units * sizeof *v);
-        tx_line(e, " *   layer %d (spec line %d): W%d at %zu, b%d at %zu", l + 1, L->pos.line, l + 1,
-                nng_param_offset_w(s, l), l + 1, nng_param_offset_b(s, l));
+        if (L->w && L->b)
+            tx_line(e, " *   layer %d (spec line %d): W%d at %zu, b%d at %zu", l + 1, L->pos.line,
+                    l + 1, nng_param_offset_w(s, l), l + 1, nng_param_offset_b(s, l));
     }
     tx_line(e, " */");
-    tx_float_array(e, S(e, "%s_literal", e->P), S(e, "%s_N_PARAMS", e->U), v, n);
+    em_param_array(e, S(e, "%s_literal", e->P), S(e, "%s_N_PARAMS", e->U), v,
+                   nng_param_count_padded(s));
     free(v);
 }
 
@@ -848,6 +906,25 @@ int nng_emit(const nng_spec *s, const nng_emit_opts *o, FILE *out)
     emitter *e = calloc(1, sizeof *e);
     if (!e)
         return -1;
+    em_init(e, s, o);
+
+    em_head(e);
+    em_includes(e);
+    em_constants(e);
+    em_api(e);
+    em_kernels(e);
+    em_forward(e);
+    em_backward(e);
+    em_update(e);
+    em_model(e);
+
+    int rc = tx_write(e, out);
+    free(e);
+    return rc;
+}
+
+void em_init(emitter *e, const nng_spec *s, const nng_emit_opts *o)
+{
     e->s = s;
     e->o = o;
     e->P = s->name;
@@ -881,18 +958,4 @@ int nng_emit(const nng_spec *s, const nng_emit_opts *o, FILE *out)
                               {"@LOSS_DENOM@", e->loss_denom},
                               {NULL, NULL}};
     memcpy(e->holes, holes, sizeof holes);
-
-    em_head(e);
-    em_includes(e);
-    em_constants(e);
-    em_api(e);
-    em_kernels(e);
-    em_forward(e);
-    em_backward(e);
-    em_update(e);
-    em_model(e);
-
-    int rc = tx_write(e, out);
-    free(e);
-    return rc;
 }

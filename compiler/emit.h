@@ -7,6 +7,7 @@
  *   text.c     sections, indentation, templates, literals       (tx_, S, T)
  *   expr.c     the vocabulary's small expressions -> C/intrinsics (ex_)
  *   kernels.c  forward, dW, dA_prev and activation-derivative kernels (kn_)
+ *   infer.c    the inference-only file, from emit.c's parts     (nng_emit_inference)
  */
 #ifndef NNGEN_EMIT_H
 #define NNGEN_EMIT_H
@@ -55,6 +56,8 @@ typedef struct isa_row {
     int fwd_r, fwd_c;      /* forward tile: rows x units of accumulators */
     int dw_c, dw_v;        /* dW tile: units x vectors along fan_in */
     int dx_r, dx_v;        /* dA_prev tile: rows x vectors along fan_in */
+    const char *cpu;       /* the inference file's run-time test that the CPU runs the
+                              path (it has no runtime), or NULL: always */
     const struct isa_row *half; /* a half-width vector of the same ISA, or NULL; only
                                    its lanes, vt, zero, loadu, storeu, set1, fma and
                                    own half are used (narrow layers, kernels.c) */
@@ -89,6 +92,7 @@ typedef struct emitter {
     const char *P;              /* C prefix (the model name) */
     char U[NNG_MAX_NAME + 1];   /* upper-case prefix for macros */
     int dbl;                    /* --dtype double */
+    int infer;                  /* --inference (infer.c): forward only, no runtime */
     const char *real;           /* "float" or "double" */
     int isas;                   /* selected NNG_ISA_* bits */
     int n_isas;                 /* more than one: the paths are chosen at run time */
@@ -136,7 +140,6 @@ const char *tx_expand(emitter *e, const char *tmpl, const char *a, const char *b
 const char *tx_lit(emitter *e, double v);          /* a real literal of the dtype: "2.0f" */
 const char *tx_upper(emitter *e, const char *w);   /* leaky_relu -> LEAKY_RELU */
 /* static const float name[size] = { v[0..n) } (%.9g: each reads back the same) */
-void tx_float_array(emitter *e, const char *name, const char *size, const float *v, size_t n);
 const char *tx_cstr(emitter *e, const char *str);  /* a C string literal (one at a time) */
 const char *tx_spec_line(emitter *e, int line);    /* spec line `line`, comment-safe */
 /* src[0..len) made safe inside a C comment, into dst (cap bytes). */
@@ -184,5 +187,24 @@ void kn_fwd(emitter *e, const isa_row *I, long K, long N); /* <P>_fwd_<K>x<N> */
 void kn_dw(emitter *e, const isa_row *I, long K, long N);  /* <P>_dw_<K>x<N> */
 void kn_dx(emitter *e, const isa_row *I, long K, long N);  /* <P>_dx_<K>x<N> */
 void kn_dact(emitter *e, const isa_row *I, const nnrt_act_row *row); /* <P>_dact_<name> */
+
+/* ------------------------------------------------------------------ */
+/* emit.c's parts that the inference file (infer.c) reuses              */
+/* ------------------------------------------------------------------ */
+/* The emitter for spec s and options o (e zeroed by the caller). */
+void em_init(emitter *e, const nng_spec *s, const nng_emit_opts *o);
+/* CAT_PATH_AVX2: the macro that says path I is compiled in (several paths). */
+const char *em_path_macro(emitter *e, const isa_row *I);
+/* body once per selected ISA row (under its prefix, attribute and #if),
+ * then template section `then` (NULL: none) with `hook`. */
+void em_each_isa(emitter *e, void (*body)(emitter *, const isa_row *), const char *then,
+                 void (*hook)(emitter *));
+/* The intrinsics headers and the path macros of the selected paths. */
+void em_isa_includes(emitter *e);
+void em_constants(emitter *e);                      /* the CONSTANTS section */
+void em_kernels(emitter *e);                        /* the KERNELS section */
+void em_fwd_chunk(emitter *e, const isa_row *I);    /* <F>_forward_chunk of path I */
+void em_param_array(emitter *e, const char *name, const char *size, const float *v,
+                    size_t n);                     /* a static const parameter array */
 
 #endif /* NNGEN_EMIT_H */

@@ -40,6 +40,8 @@ const isa_row isa_table[ISA_N] = {
         .header = "<immintrin.h>",
         .host = "defined(__x86_64__) && defined(__GNUC__)",
         .target_attr = "avx512f,avx2,fma",
+        .cpu = "__builtin_cpu_supports(\"avx512f\") && __builtin_cpu_supports(\"avx2\") && "
+               "__builtin_cpu_supports(\"fma\")",
         .lanes = 16,
         .vt = "__m512",
         .zero = "_mm512_setzero_ps()",
@@ -75,6 +77,7 @@ const isa_row isa_table[ISA_N] = {
         .header = "<immintrin.h>",
         .host = "defined(__x86_64__) && defined(__GNUC__)",
         .target_attr = "avx2,fma",
+        .cpu = "__builtin_cpu_supports(\"avx2\") && __builtin_cpu_supports(\"fma\")",
         .lanes = 8,
         .vt = "__m256",
         .zero = "_mm256_setzero_ps()",

@@ -7,6 +7,8 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "nngen.h"
 
@@ -167,4 +169,24 @@ unsigned long long nng_signature(const nng_spec *s)
         }
     }
     return (unsigned long long)h;
+}
+
+/* The weights the spec writes, at their places in a parameter array of
+ * nng_param_count_padded(s) floats (the other layers and the padding 0);
+ * malloc'ed, NULL when out of memory. */
+float *nng_literal_params(const nng_spec *s)
+{
+    size_t n = nng_param_count_padded(s);
+    float *v = calloc(n ? n : 1, sizeof *v);
+    if (!v)
+        return NULL;
+    for (int l = 0; l < s->n_layers; l++) {
+        const nng_layer *L = &s->layers[l];
+        if (!L->w || !L->b)
+            continue;
+        size_t nw = (size_t)L->units * (size_t)nng_fan_in(s, l);
+        memcpy(v + nng_param_offset_w(s, l), L->w, nw * sizeof *v);
+        memcpy(v + nng_param_offset_b(s, l), L->b, (size_t)L->units * sizeof *v);
+    }
+    return v;
 }

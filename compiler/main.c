@@ -3,7 +3,8 @@
  *
  *     nngen [options] SPEC
  *
- * reads SPEC (compiler/spec.c), then writes one C file (compiler/emit.c),
+ * reads SPEC (compiler/spec.c), then writes one C file (compiler/emit.c;
+ * with --inference --weights W, the inference-only file of compiler/infer.c),
  * a layer table (--summary, from compiler/layout.c) or nothing (--check) to standard output or,
  * with -o FILE, atomically to FILE: FILE.tmp.XXXXXX in the same directory,
  * flushed, fsync'ed and renamed over FILE, so that FILE is either the old
@@ -38,6 +39,9 @@ typedef struct main_cli {
     const char *isa_word;
     int dtype_double;   /* --dtype double */
     int summary, check; /* --summary, --check */
+    int inference;      /* --inference: the forward-only file (compiler/infer.c) */
+    const char *weights; /* --weights FILE, its parameters */
+    float *params;      /* read from it */
     char *cmdline;      /* the command line, for the generated header */
 } main_cli;
 
@@ -58,7 +62,8 @@ static const struct {
 } main_options[] = {{"-o", "FILE"},      {"--output", "FILE"},  {"--isa", "ISA"},
                     {"--dtype", "TYPE"}, {"--name", "NAME"},    {"--summary", NULL},
                     {"--check", NULL},   {"--list-isas", NULL}, {"--version", NULL},
-                    {"--help", NULL},    {"-h", NULL},          {NULL, NULL}};
+                    {"--help", NULL},    {"-h", NULL},          {"--inference", NULL},
+                    {"--weights", "FILE"}, {NULL, NULL}};
 
 static const char main_usage[] =
     "usage: nngen [options] SPEC\n"
@@ -78,6 +83,13 @@ static const char main_usage[] =
     "                 (the scalar path only; docs/double.md)\n"
     "  --name NAME    C prefix of the generated symbols (default: the spec's\n"
     "                 model name, else the spec file's base name)\n"
+    "  --inference    write the inference-only file instead: the trained\n"
+    "                 parameters of --weights as a constant array, the forward\n"
+    "                 pass of every path and NAME_predict(); needs no libnnrt,\n"
+    "                 no SLEEF, no libm (" NNGEN_DOCDIR "/inference.md)\n"
+    "  --weights FILE with --inference: the weights file the trainer saved\n"
+    "                 (--save FILE; nngen's own format or .npz) for this spec;\n"
+    "                 without it, the weights the spec writes for every layer\n"
     "  --summary      print the layer table (parameters, FLOPs per sample)\n"
     "                 instead of code\n"
     "  --check        only check the spec; print nothing if it is valid\n"
@@ -304,7 +316,13 @@ static int main_args(int argc, char **argv, main_cli *c)
             if (why)
                 return usage_error("--name: '%s' %s", value, why);
             c->name = value;
-        } else if (strcmp(name, "--summary") == 0)
+        } else if (strcmp(name, "--weights") == 0) {
+            if (!value[0])
+                return usage_error("%s: empty file name", name);
+            c->weights = value;
+        } else if (strcmp(name, "--inference") == 0)
+            c->inference = 1;
+        else if (strcmp(name, "--summary") == 0)
             c->summary = 1;
         else
             c->check = 1;
@@ -318,6 +336,13 @@ static int main_args(int argc, char **argv, main_cli *c)
     }
     if (c->dtype_double && c->isas != NNG_ISA_SCALAR)
         return usage_error("--dtype double needs --isa scalar (got --isa %s)", c->isa_word);
+    if (c->weights && !c->inference)
+        return usage_error("--weights is for --inference (the trainer loads weights with --load)");
+    if (c->inference && c->dtype_double)
+        return usage_error("--inference writes float code: --dtype double is not supported");
+    if (c->inference && (c->summary || c->check))
+        return usage_error("--inference cannot be combined with %s",
+                           c->summary ? "--summary" : "--check");
     if (c->check && (c->summary || c->out))
         return usage_error("--check writes nothing: it cannot be combined with %s",
                            c->summary ? "--summary" : "-o");
@@ -372,6 +397,8 @@ static int main_produce(const main_cli *c, const nng_spec *s, FILE *out)
     o.isas = c->isas;
     o.dtype_double = c->dtype_double;
     o.cmdline = c->cmdline;
+    if (c->inference)
+        return nng_emit_inference(s, &o, c->params, c->weights, out);
     return nng_emit(s, &o, out);
 }
 
@@ -460,16 +487,40 @@ int main(int argc, char **argv)
         nng_spec_free(&s);
         return MAIN_OK;
     }
+    if (c.inference && !c.weights) { /* the weights the spec writes, if it writes them all */
+        if (s.n_literal < s.n_layers) {
+            fprintf(stderr, "nngen: --inference needs --weights FILE (the trainer's --save file)%s\n",
+                    s.n_literal ? ": the spec writes the weights of only some layers" : "");
+            nng_spec_free(&s);
+            return MAIN_USAGE;
+        }
+        c.params = nng_literal_params(&s);
+        if (!c.params) {
+            fprintf(stderr, "nngen: out of memory\n");
+            nng_spec_free(&s);
+            return MAIN_FAIL;
+        }
+    } else if (c.inference) {
+        nnrt_err e = {""};
+        c.params = nng_weights_read(&s, c.weights, &e);
+        if (!c.params) {
+            fprintf(stderr, "nngen: %s\n", e.msg);
+            nng_spec_free(&s);
+            return MAIN_FAIL;
+        }
+    }
     c.cmdline = main_cmdline(argc, argv, &c);
     if (!c.summary) /* the generated header's and the descriptor's spec path */
         s.path = main_embedded(s.path);
     if (!c.cmdline) {
         fprintf(stderr, "nngen: out of memory\n");
+        free(c.params);
         nng_spec_free(&s);
         return MAIN_FAIL;
     }
     r = c.out ? main_write_file(&c, &s) : main_write_stdout(&c, &s);
     free(c.cmdline);
+    free(c.params);
     nng_spec_free(&s);
     return r;
 }

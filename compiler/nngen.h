@@ -9,6 +9,8 @@
  *             nng_flops_*, nng_ws_*, nng_signature)
  *   emit.c    nng_spec -> C text                                   (nng_emit), with
  *             isa.c, text.c, expr.c and kernels.c behind emit.h
+ *   infer.c   nng_spec + weights -> inference-only C   (nng_emit_inference,
+ *             nng_weights_read)
  *   main.c    the command line
  *
  * Enum values are shared with the runtime (runtime/nnrt.h) so that a spec's
@@ -118,6 +120,8 @@ long long nng_layer_weights(const nng_spec *s, int layer);
 size_t nng_param_offset_w(const nng_spec *s, int layer);
 size_t nng_param_offset_b(const nng_spec *s, int layer);
 size_t nng_param_count_padded(const nng_spec *s);
+/* The spec's literal weights in that layout (the rest 0); malloc'ed, NULL: no memory. */
+float *nng_literal_params(const nng_spec *s);
 /* FLOPs per sample, 2 per multiply-add of the matrix products: of layer l
  * alone, and of the network (forward; forward + backward). */
 double nng_flops_fwd_layer(const nng_spec *s, int layer);
@@ -154,5 +158,17 @@ typedef struct nng_emit_opts {
 
 /* Write the whole C file (emit.c).  Returns 0, or -1 if writing failed. */
 int nng_emit(const nng_spec *s, const nng_emit_opts *o, FILE *out);
+
+/* --inference (infer.c): the inference-only file of s with the trained
+ * parameters params (nng_param_count_padded(s) floats, the layout above),
+ * which came from the file `weights` (named in its head).  float only
+ * (o->dtype_double is refused).  Returns 0, or -1. */
+int nng_emit_inference(const nng_spec *s, const nng_emit_opts *o, const float *params,
+                       const char *weights, FILE *out);
+/* The parameters of weights file `path` (nngen's own or .npz: the runtime's
+ * reader, runtime/nnrt_weights.c) for the shape of s, checked against its
+ * signature and for finite values: a malloc'ed array of
+ * nng_param_count_padded(s) floats, or NULL and one line in e. */
+float *nng_weights_read(const nng_spec *s, const char *path, nnrt_err *e);
 
 #endif /* NNGEN_H */

@@ -204,33 +204,6 @@ const char *tx_lit(emitter *e, double v)
     return S(e, "%s%s", t, e->dbl ? "" : "f");
 }
 
-/* `static const float NAME[SIZE] = {...};`, v[0..n) 8 a line, each printed
- * with %.9g (which reads back as the same float) as a float literal; the
- * zeros after the last non-zero value are left to C's zero fill.  Used for
- * the weights a spec writes (emit.c); meant for any baked-in floats. */
-void tx_float_array(emitter *e, const char *name, const char *size, const float *v, size_t n)
-{
-    size_t end = n;
-    while (end > 0 && v[end - 1] == 0.0f && !signbit(v[end - 1]))
-        end--;
-    if (end == 0 && n > 0)
-        end = 1; /* C11 has no empty initializer */
-    /* the model's real type; a double file's values are the spec's floats, exact */
-    tx_open(e, "static const %s %s[%s] = {", e->real, name, size);
-    for (size_t i = 0; i < end; i += 8) {
-        char line[8 * 24 + 8];
-        size_t len = 0;
-        for (size_t k = i; k < end && k < i + 8; k++) {
-            char t[32];
-            snprintf(t, sizeof t, "%.9g", (double)v[k]);
-            len += (size_t)snprintf(line + len, sizeof line - len, "%s%s%s%s,", k > i ? " " : "", t,
-                                    strpbrk(t, ".eEni") ? "" : ".0", e->dbl ? "" : "f");
-        }
-        tx_line(e, "%s", line);
-    }
-    tx_close(e, "};");
-}
-
 /* Upper-case spelling of a kind for the nnrt enums: leaky_relu -> LEAKY_RELU. */
 const char *tx_upper(emitter *e, const char *w)
 {

@@ -943,9 +943,11 @@ void gate_and_update(float *params, const float *grad, float *state, const nnrt_
  * their places in params; nnrt_init_params starts from them:
  *   layer 1 (spec line 16): W1 at 0, b1 at 16
  */
-static const float gate_and_literal[GATE_AND_N_PARAMS] = {
+static _Alignas(64) const float gate_and_literal[GATE_AND_N_PARAMS] = {
+    /* 0: W1, 1 x 2 */
     0.5f, 0.5f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
     0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+    /* 16: b1, 1 */
     -0.699999988f,
 };
 

@@ -941,9 +941,11 @@ void gate_nand_update(float *params, const float *grad, float *state, const nnrt
  * their places in params; nnrt_init_params starts from them:
  *   layer 1 (spec line 14): W1 at 0, b1 at 16
  */
-static const float gate_nand_literal[GATE_NAND_N_PARAMS] = {
+static _Alignas(64) const float gate_nand_literal[GATE_NAND_N_PARAMS] = {
+    /* 0: W1, 1 x 2 */
     -0.5f, -0.5f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
     0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+    /* 16: b1, 1 */
     0.699999988f,
 };
 

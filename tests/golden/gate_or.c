@@ -940,9 +940,11 @@ void gate_or_update(float *params, const float *grad, float *state, const nnrt_o
  * their places in params; nnrt_init_params starts from them:
  *   layer 1 (spec line 13): W1 at 0, b1 at 16
  */
-static const float gate_or_literal[GATE_OR_N_PARAMS] = {
+static _Alignas(64) const float gate_or_literal[GATE_OR_N_PARAMS] = {
+    /* 0: W1, 1 x 2 */
     1.0f, 1.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
     0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+    /* 16: b1, 1 */
     -0.5f,
 };
 

@@ -1034,13 +1034,17 @@ void gate_xor_update(float *params, const float *grad, float *state, const nnrt_
  *   layer 1 (spec line 19): W1 at 0, b1 at 16
  *   layer 2 (spec line 23): W2 at 32, b2 at 48
  */
-static const float gate_xor_literal[GATE_XOR_N_PARAMS] = {
+static _Alignas(64) const float gate_xor_literal[GATE_XOR_N_PARAMS] = {
+    /* 0: W1, 2 x 2 */
     -0.5f, -0.5f, 1.0f, 1.0f, 0.0f, 0.0f, 0.0f, 0.0f,
     0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+    /* 16: b1, 2 */
     0.699999988f, -0.5f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
     0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+    /* 32: W2, 1 x 2 */
     0.5f, 0.5f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
     0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+    /* 48: b2, 1 */
     -0.699999988f,
 };
 
