@@ -262,6 +262,11 @@ static void em_api(emitter *e)
     tx_line(e,
             "void %s_update(%s *params, const %s *grad, %s *state, const nnrt_optim *opt, long t);",
             e->P, R, R, R);
+    if (fu_any(e)) {
+        tx_line(e, "long %s_train_samples(float *params, const float *x, const float *y, const long *idx,",
+                e->P);
+        tx_cont(e, "long n, float lr, double *loss_sum);");
+    }
     if (e->dbl) {
         tx_line(e, "/* No descriptor in a double build: the sizes the caller needs. */");
         tx_line(e, "extern const size_t %s_n_params, %s_ws_bytes;", e->P, e->P);
@@ -287,7 +292,7 @@ static int em_seen_shape(const nng_spec *s, int l, int need_first)
 /* The activation row of layer l if the backward pass multiplies by its
  * derivative: an activation with one, except at the output under bce or
  * cce, whose dZ = a - y comes from the loss. */
-static const nnrt_act_row *em_dact_of(const emitter *e, int l)
+const nnrt_act_row *em_dact_of(const emitter *e, int l)
 {
     const nng_spec *s = e->s;
     const nnrt_act_row *row = nnrt_act_of(s->layers[l].act);
@@ -366,14 +371,14 @@ static void em_kernels(emitter *e)
 /* FORWARD                                                              */
 /* ------------------------------------------------------------------ */
 
-/* The runtime call that applies layer l's activation in place, or NULL. */
-static const char *em_act_call(emitter *e, const isa_row *I, int l)
+/* The runtime call that applies layer l's activation in place to `rows`
+ * rows at A, or NULL. */
+const char *em_act_call_at(emitter *e, const isa_row *I, int l, const char *A)
 {
     const nng_layer *L = &e->s->layers[l];
     const nnrt_act_row *row = nnrt_act_of(L->act);
     const char *isa = e->dbl ? "scalar" : I->name;
     const char *sfx = e->dbl ? "_d" : "";
-    const char *A = S(e, "ws + %s_A%d", e->U, l + 1);
     if (!row || !row->rt)
         return NULL;
     const char *param = em_param_arg(e, l);
@@ -399,8 +404,14 @@ static const char *em_act_call(emitter *e, const isa_row *I, int l)
     return S(e, "nnrt_%s_%s%s(%s, %s%s);", isa, row->rt, sfx, A, em_rows(e, L->units), param);
 }
 
+/* ... on layer l's activations in the workspace. */
+static const char *em_act_call(emitter *e, const isa_row *I, int l)
+{
+    return em_act_call_at(e, I, l, S(e, "ws + %s_A%d", e->U, l + 1));
+}
+
 /* Before a layer's code: its spec line. */
-static void em_layer_comment(emitter *e, int l)
+void em_layer_comment(emitter *e, int l)
 {
     const nng_layer *L = &e->s->layers[l];
     tx_line(e, "/* layer %d, spec line %d: \"%s\" */", l + 1, L->pos.line,
@@ -523,9 +534,10 @@ static void em_bwd_chunk(emitter *e, const isa_row *I)
     tx_close(e, "}");
 }
 
-/* The loss of one chunk and dL/dZ (dL/dA for mse) of the output layer
- * into D0, as sums over the chunk (the 1/m comes at the end). */
-static void em_loss_chunk(emitter *e)
+/* The loss of `rows` rows (the output layer's logits at zl, for bce and
+ * cce) and dL/dZ (dL/dA for mse) of the output layer into d, as sums over
+ * the rows (the 1/m comes at the end). */
+void em_loss_rows(emitter *e, const char *zl)
 {
     const nng_spec *s = e->s;
     const char *R = e->real, *U = e->U;
@@ -536,7 +548,7 @@ static void em_loss_chunk(emitter *e)
     case NNRT_LOSS_BCE:
         tx_line(e, "/* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y,");
         tx_line(e, " * summed over the chunk like the loss (the 1/m comes at the end) */");
-        tx_line(e, "const %s *z = ws + %s_ZL;", R, U);
+        tx_line(e, "const %s *z = %s;", R, zl);
         tx_open(e, "for (long i = 0; i < rows * %s_N_OUT; i++) {", U);
         if (e->dbl) {
             tx_line(e, "const double zi = z[i], yi = yc[i];");
@@ -556,7 +568,7 @@ static void em_loss_chunk(emitter *e)
     case NNRT_LOSS_CCE:
         tx_line(e, "/* from the logits z: -sum_j y_j (z_j - logsumexp z); dZ = a - y, summed over");
         tx_line(e, " * the chunk like the loss (the 1/m comes at the end) */");
-        tx_line(e, "const %s *z = ws + %s_ZL;", R, U);
+        tx_line(e, "const %s *z = %s;", R, zl);
         tx_open(e, "for (long i = 0; i < rows; i++) {");
         tx_line(e, "const %s *zi = z + i * %s_N_OUT, *yi = yc + i * %s_N_OUT;", R, U, U);
         tx_line(e, "double mx = (double)zi[0], se = 0.0;");
@@ -596,6 +608,12 @@ static void em_loss_chunk(emitter *e)
         break;
     }
     }
+}
+
+/* ... of one chunk, from the workspace into D0. */
+static void em_loss_chunk(emitter *e)
+{
+    em_loss_rows(e, S(e, "ws + %s_ZL", e->U));
 }
 
 static void em_backward(emitter *e)
@@ -678,6 +696,8 @@ static void em_update(emitter *e)
 {
     tx_section(e, SEC_UPDATE);
     em_each_isa(e, em_update_isa, "update", NULL);
+    if (fu_any(e)) /* the fused per-sample step of a tiny network (fused.c) */
+        em_each_isa(e, fu_step, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -698,13 +718,18 @@ static void em_paths(emitter *e)
         if (I->host)
             tx_pp(e, "#if defined(%s)", em_path_macro(e, I));
         const char *F = S(e, "%s_%s", e->P, I->name);
-        tx_line(e, "{\"%s\", %s_forward, %s_loss_grad, %s_update},", I->name, F, F, F);
+        tx_line(e, "{\"%s\", %s_forward, %s_loss_grad, %s_update, %s},", I->name, F, F, F,
+                fu_path_has(e, I) ? S(e, "%s_train_samples", F) : "NULL");
         if (I->host)
             tx_pp(e, "#endif");
     }
     tx_close(e, "};");
     tx_blank(e);
     tx_template(e, "dispatch", NULL);
+    if (fu_any(e)) {
+        tx_blank(e);
+        tx_template(e, "dispatch_fused", NULL);
+    }
 }
 
 static void em_model(emitter *e)
@@ -769,6 +794,8 @@ static void em_model(emitter *e)
     tx_line(e, ".forward = %s_forward,", e->P);
     tx_line(e, ".loss_grad = %s_loss_grad,", e->P);
     tx_line(e, ".update = %s_update,", e->P);
+    if (fu_any(e))
+        tx_line(e, ".train_samples = %s_train_samples,", e->P);
     if (e->n_isas > 1)
         tx_line(e, ".dispatch = &%s_dispatch,", e->P);
     tx_close(e, "};");

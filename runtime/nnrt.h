@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define NNRT_ABI_VERSION 2
+#define NNRT_ABI_VERSION 3
 
 /* Every tensor in a parameter array starts at a multiple of this many
  * floats (64 bytes), and the whole array is padded to a multiple of it. */
@@ -125,7 +125,17 @@ typedef struct nnrt_layer_info {
     int spec_line;     /* the line of the spec that declared it */
 } nnrt_layer_info;
 
-/* One path of a generated model: its three functions for one ISA. */
+/* The fused step of a tiny model (docs/generated-code.md, "The fused
+ * step"): n updates of per-sample SGD with learning rate lr, update s on
+ * row idx[s] of x (n_in floats a row) and y (n_out), the same weights to
+ * the last bit as loss_grad over that row and update(NNRT_OPT_SGD) each
+ * time.  Each update's loss is added to *loss_sum in turn.  Returns the
+ * updates done: n, or s < n when the loss of row idx[s] is NaN or inf
+ * (that update is not applied). */
+typedef long (*nnrt_train_samples_fn)(float *params, const float *x, const float *y,
+                                      const long *idx, long n, float lr, double *loss_sum);
+
+/* One path of a generated model: its functions for one ISA. */
 typedef struct nnrt_path {
     const char *isa; /* "avx512", "avx2", "neon" or "scalar" */
     void (*forward)(const float *params, const float *x, long m, float *out, void *ws);
@@ -133,6 +143,7 @@ typedef struct nnrt_path {
                         float *grad, void *ws);
     void (*update)(float *params, const float *grad, float *state, const nnrt_optim *opt,
                    long t);
+    nnrt_train_samples_fn train_samples; /* NULL: no fused step on this path */
 } nnrt_path;
 
 /* Which path of a file generated with --isa all runs (its <name>_dispatch;
@@ -192,6 +203,10 @@ typedef struct nnrt_model {
     /* --isa all: the paths and which one runs (forward, loss_grad and update
      * above call its functions); NULL for a file generated with one --isa. */
     nnrt_dispatch *dispatch;
+    /* The fused step, for models of at most 128 parameters (NULL: none).
+     * With a dispatch, the chosen path's (dispatch->path->train_samples;
+     * this returns -1 when that is NULL). */
+    nnrt_train_samples_fn train_samples;
 } nnrt_model;
 
 /* Optimizer state size in floats for a given optimizer. */

@@ -546,6 +546,7 @@ typedef struct tr_loop {
     long epoch, k;    /* of the next step: its epoch, and steps done in that epoch */
     long order;       /* the epoch whose order s->idx holds; -1 none */
     long split;       /* batches of this many rows or more run in chunks (nnrt_threads.c) */
+    nnrt_train_samples_fn fused; /* the model's fused step, when this run uses it (tr_fused) */
     double loss_sum;  /* the batch losses of the steps run since the caller took them */
     long loss_n, samples;
     double bad_loss;  /* the NaN or inf loss that stopped the steps */
@@ -553,6 +554,36 @@ typedef struct tr_loop {
 
 /* How tr_steps ended. */
 enum { TR_RAN, TR_BAD_LOSS, TR_BAD_PARAMS, TR_STOPPED };
+
+/* Samples per call of the fused step: a stop request waits for at most
+ * this many (tens of microseconds), and the call costs nothing beside them. */
+#define TR_FUSED_RUN 1024L
+
+/* NNGEN_FUSED: "0" runs the ordinary step where the fused one would run
+ * (for comparisons); unset, "" or "1" the default.  0, or TR_EXIT_USAGE
+ * on any other value (message printed). */
+static int tr_fused_env(int *off)
+{
+    const char *v = getenv("NNGEN_FUSED");
+    *off = v && strcmp(v, "0") == 0;
+    if (!v || !*v || *off || strcmp(v, "1") == 0)
+        return 0;
+    nnrt_train_msg("NNGEN_FUSED=%s: expected 0 (the ordinary step) or 1 (the fused step where "
+                   "the model has one)", v);
+    return TR_EXIT_USAGE;
+}
+
+/* The model's fused step (docs/trainer.md, "The fused step") if this run
+ * takes it: per-sample SGD (batch 1), a path that has one, no NNGEN_FUSED=0.
+ * It gives the ordinary step's weights to the last bit. */
+static nnrt_train_samples_fn tr_fused(const nnrt_model *m, const tr_opts *o)
+{
+    int off = 0;
+    if (o->cfg.batch != 1 || o->cfg.optimizer != NNRT_OPT_SGD || !m->train_samples ||
+        tr_fused_env(&off) || off)
+        return NULL;
+    return m->dispatch ? m->dispatch->path->train_samples : m->train_samples;
+}
 
 /* The rows of a batch of n > 1 samples (indices ix) gathered into s->xb, s->yb. */
 static void tr_gather(const tr_loop *L, const long *ix, long n)
@@ -573,7 +604,10 @@ static void tr_gather(const tr_loop *L, const long *ix, long n)
  *
  * The batch: the full batch, and single samples, are rows of the data set
  * and of s->ytrain, used in place; larger batches are gathered into s->xb,
- * s->yb in the order of the epoch, drawn when the epoch starts. */
+ * s->yb in the order of the epoch, drawn when the epoch starts.  Single
+ * samples go to the model's fused step when the run takes it (L->fused),
+ * up to TR_FUSED_RUN of the epoch's at a time; a sample whose loss it
+ * finds NaN or inf is left to the ordinary step, which reports it. */
 static inline int tr_steps(tr_loop *L, long end, int checked)
 {
     const nnrt_model *m = L->m;
@@ -587,6 +621,7 @@ static inline int tr_steps(tr_loop *L, long end, int checked)
     double loss_sum = 0.0;
     long samples = 0;
     int rc = TR_RAN;
+    nnrt_train_samples_fn fused = checked ? NULL : L->fused;
     while (step < end) {
         if (!checked && tr_stop) {
             rc = TR_STOPPED;
@@ -602,6 +637,21 @@ static inline int tr_steps(tr_loop *L, long end, int checked)
             }
             ix = s->idx + k * B;
             n = mt - k * B < B ? mt - k * B : B;
+        }
+        if (fused) {
+            long run = spe - k < end - step ? spe - k : end - step;
+            run = run < TR_FUSED_RUN ? run : TR_FUSED_RUN;
+            long done = fused(params, tx, ty, ix, run, L->opt.lr, &loss_sum);
+            step += done;
+            samples += done;
+            k += done;
+            if (k == spe) {
+                k = 0;
+                epoch++;
+            }
+            if (done < run) /* the next sample's loss is NaN or inf: the ordinary step */
+                fused = NULL;
+            continue;
         }
         double loss;
         if (n >= L->split) {
@@ -750,6 +800,7 @@ static int tr_train(tr_opts *o, const nnrt_model *m, tr_state *s, tr_run *r, dou
     L.k = s->step % spe;
     L.order = -1;
     L.split = nnrt_threads_split_rows(m);
+    L.fused = tr_fused(m, o);
     tr_keep(&L); /* the starting point, whatever it holds */
 
     tr_stop = 0;
@@ -911,8 +962,8 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
         return TR_EXIT_USAGE;
     }
     tr_opts o;
-    int rc = nnrt_flags_parse(&o, m, argc, argv);
-    if (rc)
+    int rc = nnrt_flags_parse(&o, m, argc, argv), fused_off;
+    if (rc || (rc = tr_fused_env(&fused_off)) != 0)
         return rc;
     if (o.help) {
         nnrt_flags_help(m, stdout);
