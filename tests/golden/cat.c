@@ -3591,15 +3591,15 @@ static void cat_scalar_update(float *params, const float *grad, float *state, co
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path cat_paths[] = {
 #if defined(CAT_PATH_AVX512)
-    {"avx512", cat_avx512_forward, cat_avx512_loss_grad, cat_avx512_update},
+    {"avx512", cat_avx512_forward, cat_avx512_loss_grad, cat_avx512_update, NULL},
 #endif
 #if defined(CAT_PATH_AVX2)
-    {"avx2", cat_avx2_forward, cat_avx2_loss_grad, cat_avx2_update},
+    {"avx2", cat_avx2_forward, cat_avx2_loss_grad, cat_avx2_update, NULL},
 #endif
 #if defined(CAT_PATH_NEON)
-    {"neon", cat_neon_forward, cat_neon_loss_grad, cat_neon_update},
+    {"neon", cat_neon_forward, cat_neon_loss_grad, cat_neon_update, NULL},
 #endif
-    {"scalar", cat_scalar_forward, cat_scalar_loss_grad, cat_scalar_update},
+    {"scalar", cat_scalar_forward, cat_scalar_loss_grad, cat_scalar_update, NULL},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor

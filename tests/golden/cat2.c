@@ -1983,15 +1983,15 @@ static void cat2_scalar_update(float *params, const float *grad, float *state, c
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path cat2_paths[] = {
 #if defined(CAT2_PATH_AVX512)
-    {"avx512", cat2_avx512_forward, cat2_avx512_loss_grad, cat2_avx512_update},
+    {"avx512", cat2_avx512_forward, cat2_avx512_loss_grad, cat2_avx512_update, NULL},
 #endif
 #if defined(CAT2_PATH_AVX2)
-    {"avx2", cat2_avx2_forward, cat2_avx2_loss_grad, cat2_avx2_update},
+    {"avx2", cat2_avx2_forward, cat2_avx2_loss_grad, cat2_avx2_update, NULL},
 #endif
 #if defined(CAT2_PATH_NEON)
-    {"neon", cat2_neon_forward, cat2_neon_loss_grad, cat2_neon_update},
+    {"neon", cat2_neon_forward, cat2_neon_loss_grad, cat2_neon_update, NULL},
 #endif
-    {"scalar", cat2_scalar_forward, cat2_scalar_loss_grad, cat2_scalar_update},
+    {"scalar", cat2_scalar_forward, cat2_scalar_loss_grad, cat2_scalar_update, NULL},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor

@@ -3518,15 +3518,15 @@ static void fashion_scalar_update(float *params, const float *grad, float *state
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path fashion_paths[] = {
 #if defined(FASHION_PATH_AVX512)
-    {"avx512", fashion_avx512_forward, fashion_avx512_loss_grad, fashion_avx512_update},
+    {"avx512", fashion_avx512_forward, fashion_avx512_loss_grad, fashion_avx512_update, NULL},
 #endif
 #if defined(FASHION_PATH_AVX2)
-    {"avx2", fashion_avx2_forward, fashion_avx2_loss_grad, fashion_avx2_update},
+    {"avx2", fashion_avx2_forward, fashion_avx2_loss_grad, fashion_avx2_update, NULL},
 #endif
 #if defined(FASHION_PATH_NEON)
-    {"neon", fashion_neon_forward, fashion_neon_loss_grad, fashion_neon_update},
+    {"neon", fashion_neon_forward, fashion_neon_loss_grad, fashion_neon_update, NULL},
 #endif
-    {"scalar", fashion_scalar_forward, fashion_scalar_loss_grad, fashion_scalar_update},
+    {"scalar", fashion_scalar_forward, fashion_scalar_loss_grad, fashion_scalar_update, NULL},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor

@@ -3217,15 +3217,15 @@ static void gc_elu_scalar_update(float *params, const float *grad, float *state,
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path gc_elu_paths[] = {
 #if defined(GC_ELU_PATH_AVX512)
-    {"avx512", gc_elu_avx512_forward, gc_elu_avx512_loss_grad, gc_elu_avx512_update},
+    {"avx512", gc_elu_avx512_forward, gc_elu_avx512_loss_grad, gc_elu_avx512_update, NULL},
 #endif
 #if defined(GC_ELU_PATH_AVX2)
-    {"avx2", gc_elu_avx2_forward, gc_elu_avx2_loss_grad, gc_elu_avx2_update},
+    {"avx2", gc_elu_avx2_forward, gc_elu_avx2_loss_grad, gc_elu_avx2_update, NULL},
 #endif
 #if defined(GC_ELU_PATH_NEON)
-    {"neon", gc_elu_neon_forward, gc_elu_neon_loss_grad, gc_elu_neon_update},
+    {"neon", gc_elu_neon_forward, gc_elu_neon_loss_grad, gc_elu_neon_update, NULL},
 #endif
-    {"scalar", gc_elu_scalar_forward, gc_elu_scalar_loss_grad, gc_elu_scalar_update},
+    {"scalar", gc_elu_scalar_forward, gc_elu_scalar_loss_grad, gc_elu_scalar_update, NULL},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor

@@ -3300,15 +3300,15 @@ static void gc_soft_scalar_update(float *params, const float *grad, float *state
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path gc_soft_paths[] = {
 #if defined(GC_SOFT_PATH_AVX512)
-    {"avx512", gc_soft_avx512_forward, gc_soft_avx512_loss_grad, gc_soft_avx512_update},
+    {"avx512", gc_soft_avx512_forward, gc_soft_avx512_loss_grad, gc_soft_avx512_update, NULL},
 #endif
 #if defined(GC_SOFT_PATH_AVX2)
-    {"avx2", gc_soft_avx2_forward, gc_soft_avx2_loss_grad, gc_soft_avx2_update},
+    {"avx2", gc_soft_avx2_forward, gc_soft_avx2_loss_grad, gc_soft_avx2_update, NULL},
 #endif
 #if defined(GC_SOFT_PATH_NEON)
-    {"neon", gc_soft_neon_forward, gc_soft_neon_loss_grad, gc_soft_neon_update},
+    {"neon", gc_soft_neon_forward, gc_soft_neon_loss_grad, gc_soft_neon_update, NULL},
 #endif
-    {"scalar", gc_soft_scalar_forward, gc_soft_scalar_loss_grad, gc_soft_scalar_update},
+    {"scalar", gc_soft_scalar_forward, gc_soft_scalar_loss_grad, gc_soft_scalar_update, NULL},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor

@@ -87,6 +87,8 @@ void house_forward(const float *params, const float *x, long m, float *out, void
 double house_loss_grad(const float *params, const float *x, const float *y, long m, float *grad,
     void *ws);
 void house_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t);
+long house_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum);
 
 #if defined(HOUSE_PATH_AVX512)
 
@@ -1535,18 +1537,495 @@ static void house_scalar_update(float *params, const float *grad, float *state, 
     }
 }
 
+#if defined(HOUSE_PATH_AVX512)
+
+/* No fused step on this path: a layer's kernels run over fan_in in vectors. */
+#endif /* HOUSE_PATH_AVX512 */
+
+#if defined(HOUSE_PATH_AVX2)
+
+/* No fused step on this path: a layer's kernels run over fan_in in vectors. */
+#endif /* HOUSE_PATH_AVX2 */
+
+#if defined(HOUSE_PATH_NEON)
+
+/* No fused step on this path: a layer's kernels run over fan_in in vectors. */
+#endif /* HOUSE_PATH_NEON */
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and house_scalar_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+static long house_scalar_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[HOUSE_W1];
+    float w1_0_1 = params[HOUSE_W1 + 1];
+    float w1_0_2 = params[HOUSE_W1 + 2];
+    float w1_1_0 = params[HOUSE_W1 + 3];
+    float w1_1_1 = params[HOUSE_W1 + 4];
+    float w1_1_2 = params[HOUSE_W1 + 5];
+    float w1_2_0 = params[HOUSE_W1 + 6];
+    float w1_2_1 = params[HOUSE_W1 + 7];
+    float w1_2_2 = params[HOUSE_W1 + 8];
+    float w1_3_0 = params[HOUSE_W1 + 9];
+    float w1_3_1 = params[HOUSE_W1 + 10];
+    float w1_3_2 = params[HOUSE_W1 + 11];
+    float w1_4_0 = params[HOUSE_W1 + 12];
+    float w1_4_1 = params[HOUSE_W1 + 13];
+    float w1_4_2 = params[HOUSE_W1 + 14];
+    float w1_5_0 = params[HOUSE_W1 + 15];
+    float w1_5_1 = params[HOUSE_W1 + 16];
+    float w1_5_2 = params[HOUSE_W1 + 17];
+    float w1_6_0 = params[HOUSE_W1 + 18];
+    float w1_6_1 = params[HOUSE_W1 + 19];
+    float w1_6_2 = params[HOUSE_W1 + 20];
+    float w1_7_0 = params[HOUSE_W1 + 21];
+    float w1_7_1 = params[HOUSE_W1 + 22];
+    float w1_7_2 = params[HOUSE_W1 + 23];
+    float w1_8_0 = params[HOUSE_W1 + 24];
+    float w1_8_1 = params[HOUSE_W1 + 25];
+    float w1_8_2 = params[HOUSE_W1 + 26];
+    float w1_9_0 = params[HOUSE_W1 + 27];
+    float w1_9_1 = params[HOUSE_W1 + 28];
+    float w1_9_2 = params[HOUSE_W1 + 29];
+    float w1_10_0 = params[HOUSE_W1 + 30];
+    float w1_10_1 = params[HOUSE_W1 + 31];
+    float w1_10_2 = params[HOUSE_W1 + 32];
+    float w1_11_0 = params[HOUSE_W1 + 33];
+    float w1_11_1 = params[HOUSE_W1 + 34];
+    float w1_11_2 = params[HOUSE_W1 + 35];
+    float w1_12_0 = params[HOUSE_W1 + 36];
+    float w1_12_1 = params[HOUSE_W1 + 37];
+    float w1_12_2 = params[HOUSE_W1 + 38];
+    float w1_13_0 = params[HOUSE_W1 + 39];
+    float w1_13_1 = params[HOUSE_W1 + 40];
+    float w1_13_2 = params[HOUSE_W1 + 41];
+    float w1_14_0 = params[HOUSE_W1 + 42];
+    float w1_14_1 = params[HOUSE_W1 + 43];
+    float w1_14_2 = params[HOUSE_W1 + 44];
+    float w1_15_0 = params[HOUSE_W1 + 45];
+    float w1_15_1 = params[HOUSE_W1 + 46];
+    float w1_15_2 = params[HOUSE_W1 + 47];
+    float b1_0 = params[HOUSE_B1];
+    float b1_1 = params[HOUSE_B1 + 1];
+    float b1_2 = params[HOUSE_B1 + 2];
+    float b1_3 = params[HOUSE_B1 + 3];
+    float b1_4 = params[HOUSE_B1 + 4];
+    float b1_5 = params[HOUSE_B1 + 5];
+    float b1_6 = params[HOUSE_B1 + 6];
+    float b1_7 = params[HOUSE_B1 + 7];
+    float b1_8 = params[HOUSE_B1 + 8];
+    float b1_9 = params[HOUSE_B1 + 9];
+    float b1_10 = params[HOUSE_B1 + 10];
+    float b1_11 = params[HOUSE_B1 + 11];
+    float b1_12 = params[HOUSE_B1 + 12];
+    float b1_13 = params[HOUSE_B1 + 13];
+    float b1_14 = params[HOUSE_B1 + 14];
+    float b1_15 = params[HOUSE_B1 + 15];
+    float w2_0_0 = params[HOUSE_W2];
+    float w2_0_1 = params[HOUSE_W2 + 1];
+    float w2_0_2 = params[HOUSE_W2 + 2];
+    float w2_0_3 = params[HOUSE_W2 + 3];
+    float w2_0_4 = params[HOUSE_W2 + 4];
+    float w2_0_5 = params[HOUSE_W2 + 5];
+    float w2_0_6 = params[HOUSE_W2 + 6];
+    float w2_0_7 = params[HOUSE_W2 + 7];
+    float w2_0_8 = params[HOUSE_W2 + 8];
+    float w2_0_9 = params[HOUSE_W2 + 9];
+    float w2_0_10 = params[HOUSE_W2 + 10];
+    float w2_0_11 = params[HOUSE_W2 + 11];
+    float w2_0_12 = params[HOUSE_W2 + 12];
+    float w2_0_13 = params[HOUSE_W2 + 13];
+    float w2_0_14 = params[HOUSE_W2 + 14];
+    float w2_0_15 = params[HOUSE_W2 + 15];
+    float b2_0 = params[HOUSE_B2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * HOUSE_N_IN, *yc = y + idx[s] * HOUSE_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        /* layer 1, spec line 13: "dense 16 relu" */
+        /*   z = b + a W^T as house_scalar_fwd_3x16's plain loops: b + (0 + a w + a w ...) */
+        float a1[16];
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_0_0;
+            acc += xs[1] * w1_0_1;
+            acc += xs[2] * w1_0_2;
+            a1[0] = b1_0 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_1_0;
+            acc += xs[1] * w1_1_1;
+            acc += xs[2] * w1_1_2;
+            a1[1] = b1_1 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_2_0;
+            acc += xs[1] * w1_2_1;
+            acc += xs[2] * w1_2_2;
+            a1[2] = b1_2 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_3_0;
+            acc += xs[1] * w1_3_1;
+            acc += xs[2] * w1_3_2;
+            a1[3] = b1_3 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_4_0;
+            acc += xs[1] * w1_4_1;
+            acc += xs[2] * w1_4_2;
+            a1[4] = b1_4 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_5_0;
+            acc += xs[1] * w1_5_1;
+            acc += xs[2] * w1_5_2;
+            a1[5] = b1_5 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_6_0;
+            acc += xs[1] * w1_6_1;
+            acc += xs[2] * w1_6_2;
+            a1[6] = b1_6 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_7_0;
+            acc += xs[1] * w1_7_1;
+            acc += xs[2] * w1_7_2;
+            a1[7] = b1_7 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_8_0;
+            acc += xs[1] * w1_8_1;
+            acc += xs[2] * w1_8_2;
+            a1[8] = b1_8 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_9_0;
+            acc += xs[1] * w1_9_1;
+            acc += xs[2] * w1_9_2;
+            a1[9] = b1_9 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_10_0;
+            acc += xs[1] * w1_10_1;
+            acc += xs[2] * w1_10_2;
+            a1[10] = b1_10 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_11_0;
+            acc += xs[1] * w1_11_1;
+            acc += xs[2] * w1_11_2;
+            a1[11] = b1_11 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_12_0;
+            acc += xs[1] * w1_12_1;
+            acc += xs[2] * w1_12_2;
+            a1[12] = b1_12 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_13_0;
+            acc += xs[1] * w1_13_1;
+            acc += xs[2] * w1_13_2;
+            a1[13] = b1_13 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_14_0;
+            acc += xs[1] * w1_14_1;
+            acc += xs[2] * w1_14_2;
+            a1[14] = b1_14 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_15_0;
+            acc += xs[1] * w1_15_1;
+            acc += xs[2] * w1_15_2;
+            a1[15] = b1_15 + acc;
+        }
+        nnrt_scalar_relu(a1, rows * 16);
+        /* layer 2, spec line 14: "dense 1 identity" */
+        /*   z = b + a W^T as house_scalar_fwd_16x1's plain loops: b + (0 + a w + a w ...) */
+        float a2[1];
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_0_0;
+            acc += a1[1] * w2_0_1;
+            acc += a1[2] * w2_0_2;
+            acc += a1[3] * w2_0_3;
+            acc += a1[4] * w2_0_4;
+            acc += a1[5] * w2_0_5;
+            acc += a1[6] * w2_0_6;
+            acc += a1[7] * w2_0_7;
+            acc += a1[8] * w2_0_8;
+            acc += a1[9] * w2_0_9;
+            acc += a1[10] * w2_0_10;
+            acc += a1[11] * w2_0_11;
+            acc += a1[12] * w2_0_12;
+            acc += a1[13] * w2_0_13;
+            acc += a1[14] * w2_0_14;
+            acc += a1[15] * w2_0_15;
+            a2[0] = b2_0 + acc;
+        }
+        /* the loss and dZ2 (dA2 for mse) */
+        double loss = 0.0;
+        float d2[HOUSE_N_OUT];
+        {
+            const float *a = a2;
+            float *d = d2;
+            /* loss mse: L = mean_i mean_j (a - y)^2   (dL/da = 2 (a - y) / (m * n_out)) */
+            /* sum (a - y)^2 here, / (m N_OUT) at the end; dA = 2 (a - y) / N_OUT;
+             * four partial sums: one would be a chain of dependent additions */
+            double part[4] = {0.0, 0.0, 0.0, 0.0};
+            long i = 0;
+            for (; i + 4 <= rows * HOUSE_N_OUT; i += 4) {
+                for (long u = 0; u < 4; u++) {
+                    const float diff = a[i + u] - yc[i + u];
+                    part[u] += (double)diff * (double)diff;
+                    d[i + u] = 2.0f * diff;
+                }
+            }
+            for (; i < rows * HOUSE_N_OUT; i++) {
+                const float diff = a[i] - yc[i];
+                part[0] += (double)diff * (double)diff;
+                d[i] = 2.0f * diff;
+            }
+            loss += (part[0] + part[1]) + (part[2] + part[3]);
+        }
+        loss = loss / ((double)m * HOUSE_N_OUT);
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        /* layer 2, spec line 14: "dense 1 identity" */
+        /*   dA1 = dZ2 W2 (house_scalar_dx_16x1's plain loops), with W2 before its update */
+        float d1[16];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        d1[2] = 0.0f + d2[0] * w2_0_2;
+        d1[3] = 0.0f + d2[0] * w2_0_3;
+        d1[4] = 0.0f + d2[0] * w2_0_4;
+        d1[5] = 0.0f + d2[0] * w2_0_5;
+        d1[6] = 0.0f + d2[0] * w2_0_6;
+        d1[7] = 0.0f + d2[0] * w2_0_7;
+        d1[8] = 0.0f + d2[0] * w2_0_8;
+        d1[9] = 0.0f + d2[0] * w2_0_9;
+        d1[10] = 0.0f + d2[0] * w2_0_10;
+        d1[11] = 0.0f + d2[0] * w2_0_11;
+        d1[12] = 0.0f + d2[0] * w2_0_12;
+        d1[13] = 0.0f + d2[0] * w2_0_13;
+        d1[14] = 0.0f + d2[0] * w2_0_14;
+        d1[15] = 0.0f + d2[0] * w2_0_15;
+        { /* d1 *= g'(Z1), da/dz = a > 0 ? 1 : 0 */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 16; i++) {
+                d[i] = a[i] > 0.0f ? d[i] : 0.0f;
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        w2_0_2 = w2_0_2 - lr * (0.0f + d2[0] * a1[2]);
+        w2_0_3 = w2_0_3 - lr * (0.0f + d2[0] * a1[3]);
+        w2_0_4 = w2_0_4 - lr * (0.0f + d2[0] * a1[4]);
+        w2_0_5 = w2_0_5 - lr * (0.0f + d2[0] * a1[5]);
+        w2_0_6 = w2_0_6 - lr * (0.0f + d2[0] * a1[6]);
+        w2_0_7 = w2_0_7 - lr * (0.0f + d2[0] * a1[7]);
+        w2_0_8 = w2_0_8 - lr * (0.0f + d2[0] * a1[8]);
+        w2_0_9 = w2_0_9 - lr * (0.0f + d2[0] * a1[9]);
+        w2_0_10 = w2_0_10 - lr * (0.0f + d2[0] * a1[10]);
+        w2_0_11 = w2_0_11 - lr * (0.0f + d2[0] * a1[11]);
+        w2_0_12 = w2_0_12 - lr * (0.0f + d2[0] * a1[12]);
+        w2_0_13 = w2_0_13 - lr * (0.0f + d2[0] * a1[13]);
+        w2_0_14 = w2_0_14 - lr * (0.0f + d2[0] * a1[14]);
+        w2_0_15 = w2_0_15 - lr * (0.0f + d2[0] * a1[15]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        /* layer 1, spec line 13: "dense 16 relu" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        w1_0_2 = w1_0_2 - lr * (0.0f + d1[0] * xs[2]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        w1_1_2 = w1_1_2 - lr * (0.0f + d1[1] * xs[2]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+        w1_2_0 = w1_2_0 - lr * (0.0f + d1[2] * xs[0]);
+        w1_2_1 = w1_2_1 - lr * (0.0f + d1[2] * xs[1]);
+        w1_2_2 = w1_2_2 - lr * (0.0f + d1[2] * xs[2]);
+        b1_2 = b1_2 - lr * (0.0f + d1[2]);
+        w1_3_0 = w1_3_0 - lr * (0.0f + d1[3] * xs[0]);
+        w1_3_1 = w1_3_1 - lr * (0.0f + d1[3] * xs[1]);
+        w1_3_2 = w1_3_2 - lr * (0.0f + d1[3] * xs[2]);
+        b1_3 = b1_3 - lr * (0.0f + d1[3]);
+        w1_4_0 = w1_4_0 - lr * (0.0f + d1[4] * xs[0]);
+        w1_4_1 = w1_4_1 - lr * (0.0f + d1[4] * xs[1]);
+        w1_4_2 = w1_4_2 - lr * (0.0f + d1[4] * xs[2]);
+        b1_4 = b1_4 - lr * (0.0f + d1[4]);
+        w1_5_0 = w1_5_0 - lr * (0.0f + d1[5] * xs[0]);
+        w1_5_1 = w1_5_1 - lr * (0.0f + d1[5] * xs[1]);
+        w1_5_2 = w1_5_2 - lr * (0.0f + d1[5] * xs[2]);
+        b1_5 = b1_5 - lr * (0.0f + d1[5]);
+        w1_6_0 = w1_6_0 - lr * (0.0f + d1[6] * xs[0]);
+        w1_6_1 = w1_6_1 - lr * (0.0f + d1[6] * xs[1]);
+        w1_6_2 = w1_6_2 - lr * (0.0f + d1[6] * xs[2]);
+        b1_6 = b1_6 - lr * (0.0f + d1[6]);
+        w1_7_0 = w1_7_0 - lr * (0.0f + d1[7] * xs[0]);
+        w1_7_1 = w1_7_1 - lr * (0.0f + d1[7] * xs[1]);
+        w1_7_2 = w1_7_2 - lr * (0.0f + d1[7] * xs[2]);
+        b1_7 = b1_7 - lr * (0.0f + d1[7]);
+        w1_8_0 = w1_8_0 - lr * (0.0f + d1[8] * xs[0]);
+        w1_8_1 = w1_8_1 - lr * (0.0f + d1[8] * xs[1]);
+        w1_8_2 = w1_8_2 - lr * (0.0f + d1[8] * xs[2]);
+        b1_8 = b1_8 - lr * (0.0f + d1[8]);
+        w1_9_0 = w1_9_0 - lr * (0.0f + d1[9] * xs[0]);
+        w1_9_1 = w1_9_1 - lr * (0.0f + d1[9] * xs[1]);
+        w1_9_2 = w1_9_2 - lr * (0.0f + d1[9] * xs[2]);
+        b1_9 = b1_9 - lr * (0.0f + d1[9]);
+        w1_10_0 = w1_10_0 - lr * (0.0f + d1[10] * xs[0]);
+        w1_10_1 = w1_10_1 - lr * (0.0f + d1[10] * xs[1]);
+        w1_10_2 = w1_10_2 - lr * (0.0f + d1[10] * xs[2]);
+        b1_10 = b1_10 - lr * (0.0f + d1[10]);
+        w1_11_0 = w1_11_0 - lr * (0.0f + d1[11] * xs[0]);
+        w1_11_1 = w1_11_1 - lr * (0.0f + d1[11] * xs[1]);
+        w1_11_2 = w1_11_2 - lr * (0.0f + d1[11] * xs[2]);
+        b1_11 = b1_11 - lr * (0.0f + d1[11]);
+        w1_12_0 = w1_12_0 - lr * (0.0f + d1[12] * xs[0]);
+        w1_12_1 = w1_12_1 - lr * (0.0f + d1[12] * xs[1]);
+        w1_12_2 = w1_12_2 - lr * (0.0f + d1[12] * xs[2]);
+        b1_12 = b1_12 - lr * (0.0f + d1[12]);
+        w1_13_0 = w1_13_0 - lr * (0.0f + d1[13] * xs[0]);
+        w1_13_1 = w1_13_1 - lr * (0.0f + d1[13] * xs[1]);
+        w1_13_2 = w1_13_2 - lr * (0.0f + d1[13] * xs[2]);
+        b1_13 = b1_13 - lr * (0.0f + d1[13]);
+        w1_14_0 = w1_14_0 - lr * (0.0f + d1[14] * xs[0]);
+        w1_14_1 = w1_14_1 - lr * (0.0f + d1[14] * xs[1]);
+        w1_14_2 = w1_14_2 - lr * (0.0f + d1[14] * xs[2]);
+        b1_14 = b1_14 - lr * (0.0f + d1[14]);
+        w1_15_0 = w1_15_0 - lr * (0.0f + d1[15] * xs[0]);
+        w1_15_1 = w1_15_1 - lr * (0.0f + d1[15] * xs[1]);
+        w1_15_2 = w1_15_2 - lr * (0.0f + d1[15] * xs[2]);
+        b1_15 = b1_15 - lr * (0.0f + d1[15]);
+    }
+    params[HOUSE_W1] = w1_0_0;
+    params[HOUSE_W1 + 1] = w1_0_1;
+    params[HOUSE_W1 + 2] = w1_0_2;
+    params[HOUSE_W1 + 3] = w1_1_0;
+    params[HOUSE_W1 + 4] = w1_1_1;
+    params[HOUSE_W1 + 5] = w1_1_2;
+    params[HOUSE_W1 + 6] = w1_2_0;
+    params[HOUSE_W1 + 7] = w1_2_1;
+    params[HOUSE_W1 + 8] = w1_2_2;
+    params[HOUSE_W1 + 9] = w1_3_0;
+    params[HOUSE_W1 + 10] = w1_3_1;
+    params[HOUSE_W1 + 11] = w1_3_2;
+    params[HOUSE_W1 + 12] = w1_4_0;
+    params[HOUSE_W1 + 13] = w1_4_1;
+    params[HOUSE_W1 + 14] = w1_4_2;
+    params[HOUSE_W1 + 15] = w1_5_0;
+    params[HOUSE_W1 + 16] = w1_5_1;
+    params[HOUSE_W1 + 17] = w1_5_2;
+    params[HOUSE_W1 + 18] = w1_6_0;
+    params[HOUSE_W1 + 19] = w1_6_1;
+    params[HOUSE_W1 + 20] = w1_6_2;
+    params[HOUSE_W1 + 21] = w1_7_0;
+    params[HOUSE_W1 + 22] = w1_7_1;
+    params[HOUSE_W1 + 23] = w1_7_2;
+    params[HOUSE_W1 + 24] = w1_8_0;
+    params[HOUSE_W1 + 25] = w1_8_1;
+    params[HOUSE_W1 + 26] = w1_8_2;
+    params[HOUSE_W1 + 27] = w1_9_0;
+    params[HOUSE_W1 + 28] = w1_9_1;
+    params[HOUSE_W1 + 29] = w1_9_2;
+    params[HOUSE_W1 + 30] = w1_10_0;
+    params[HOUSE_W1 + 31] = w1_10_1;
+    params[HOUSE_W1 + 32] = w1_10_2;
+    params[HOUSE_W1 + 33] = w1_11_0;
+    params[HOUSE_W1 + 34] = w1_11_1;
+    params[HOUSE_W1 + 35] = w1_11_2;
+    params[HOUSE_W1 + 36] = w1_12_0;
+    params[HOUSE_W1 + 37] = w1_12_1;
+    params[HOUSE_W1 + 38] = w1_12_2;
+    params[HOUSE_W1 + 39] = w1_13_0;
+    params[HOUSE_W1 + 40] = w1_13_1;
+    params[HOUSE_W1 + 41] = w1_13_2;
+    params[HOUSE_W1 + 42] = w1_14_0;
+    params[HOUSE_W1 + 43] = w1_14_1;
+    params[HOUSE_W1 + 44] = w1_14_2;
+    params[HOUSE_W1 + 45] = w1_15_0;
+    params[HOUSE_W1 + 46] = w1_15_1;
+    params[HOUSE_W1 + 47] = w1_15_2;
+    params[HOUSE_B1] = b1_0;
+    params[HOUSE_B1 + 1] = b1_1;
+    params[HOUSE_B1 + 2] = b1_2;
+    params[HOUSE_B1 + 3] = b1_3;
+    params[HOUSE_B1 + 4] = b1_4;
+    params[HOUSE_B1 + 5] = b1_5;
+    params[HOUSE_B1 + 6] = b1_6;
+    params[HOUSE_B1 + 7] = b1_7;
+    params[HOUSE_B1 + 8] = b1_8;
+    params[HOUSE_B1 + 9] = b1_9;
+    params[HOUSE_B1 + 10] = b1_10;
+    params[HOUSE_B1 + 11] = b1_11;
+    params[HOUSE_B1 + 12] = b1_12;
+    params[HOUSE_B1 + 13] = b1_13;
+    params[HOUSE_B1 + 14] = b1_14;
+    params[HOUSE_B1 + 15] = b1_15;
+    params[HOUSE_W2] = w2_0_0;
+    params[HOUSE_W2 + 1] = w2_0_1;
+    params[HOUSE_W2 + 2] = w2_0_2;
+    params[HOUSE_W2 + 3] = w2_0_3;
+    params[HOUSE_W2 + 4] = w2_0_4;
+    params[HOUSE_W2 + 5] = w2_0_5;
+    params[HOUSE_W2 + 6] = w2_0_6;
+    params[HOUSE_W2 + 7] = w2_0_7;
+    params[HOUSE_W2 + 8] = w2_0_8;
+    params[HOUSE_W2 + 9] = w2_0_9;
+    params[HOUSE_W2 + 10] = w2_0_10;
+    params[HOUSE_W2 + 11] = w2_0_11;
+    params[HOUSE_W2 + 12] = w2_0_12;
+    params[HOUSE_W2 + 13] = w2_0_13;
+    params[HOUSE_W2 + 14] = w2_0_14;
+    params[HOUSE_W2 + 15] = w2_0_15;
+    params[HOUSE_B2] = b2_0;
+    *loss_sum = sum;
+    return s;
+}
+
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path house_paths[] = {
 #if defined(HOUSE_PATH_AVX512)
-    {"avx512", house_avx512_forward, house_avx512_loss_grad, house_avx512_update},
+    {"avx512", house_avx512_forward, house_avx512_loss_grad, house_avx512_update, NULL},
 #endif
 #if defined(HOUSE_PATH_AVX2)
-    {"avx2", house_avx2_forward, house_avx2_loss_grad, house_avx2_update},
+    {"avx2", house_avx2_forward, house_avx2_loss_grad, house_avx2_update, NULL},
 #endif
 #if defined(HOUSE_PATH_NEON)
-    {"neon", house_neon_forward, house_neon_loss_grad, house_neon_update},
+    {"neon", house_neon_forward, house_neon_loss_grad, house_neon_update, NULL},
 #endif
-    {"scalar", house_scalar_forward, house_scalar_loss_grad, house_scalar_update},
+    {"scalar", house_scalar_forward, house_scalar_loss_grad, house_scalar_update, house_scalar_train_samples},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor
@@ -1583,6 +2062,16 @@ double house_loss_grad(const float *params, const float *x, const float *y, long
 void house_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
 {
     house_dispatch.path->update(params, grad, state, opt, t);
+}
+
+/* The chosen path's fused step, or -1 when that path has none. */
+long house_train_samples(float *params, const float *x, const float *y, const long *idx, long n,
+    float lr, double *loss_sum)
+{
+    if (!house_dispatch.path->train_samples) {
+        return -1;
+    }
+    return house_dispatch.path->train_samples(params, x, y, idx, n, lr, loss_sum);
 }
 
 static const nnrt_layer_info house_layers[2] = {
@@ -1625,6 +2114,7 @@ const nnrt_model house_model = {
     .forward = house_forward,
     .loss_grad = house_loss_grad,
     .update = house_update,
+    .train_samples = house_train_samples,
     .dispatch = &house_dispatch,
 };
 

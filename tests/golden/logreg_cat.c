@@ -1065,15 +1065,15 @@ static void logreg_cat_scalar_update(float *params, const float *grad, float *st
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path logreg_cat_paths[] = {
 #if defined(LOGREG_CAT_PATH_AVX512)
-    {"avx512", logreg_cat_avx512_forward, logreg_cat_avx512_loss_grad, logreg_cat_avx512_update},
+    {"avx512", logreg_cat_avx512_forward, logreg_cat_avx512_loss_grad, logreg_cat_avx512_update, NULL},
 #endif
 #if defined(LOGREG_CAT_PATH_AVX2)
-    {"avx2", logreg_cat_avx2_forward, logreg_cat_avx2_loss_grad, logreg_cat_avx2_update},
+    {"avx2", logreg_cat_avx2_forward, logreg_cat_avx2_loss_grad, logreg_cat_avx2_update, NULL},
 #endif
 #if defined(LOGREG_CAT_PATH_NEON)
-    {"neon", logreg_cat_neon_forward, logreg_cat_neon_loss_grad, logreg_cat_neon_update},
+    {"neon", logreg_cat_neon_forward, logreg_cat_neon_loss_grad, logreg_cat_neon_update, NULL},
 #endif
-    {"scalar", logreg_cat_scalar_forward, logreg_cat_scalar_loss_grad, logreg_cat_scalar_update},
+    {"scalar", logreg_cat_scalar_forward, logreg_cat_scalar_loss_grad, logreg_cat_scalar_update, NULL},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor

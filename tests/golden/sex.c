@@ -87,6 +87,8 @@ void sex_forward(const float *params, const float *x, long m, float *out, void *
 double sex_loss_grad(const float *params, const float *x, const float *y, long m, float *grad,
     void *ws);
 void sex_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t);
+long sex_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum);
 
 #if defined(SEX_PATH_AVX512)
 
@@ -1228,18 +1230,531 @@ static void sex_scalar_update(float *params, const float *grad, float *state, co
     }
 }
 
+#if defined(SEX_PATH_AVX512)
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and sex_avx512_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+SEX_PATH_AVX512 static long sex_avx512_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[SEX_W1];
+    float w1_0_1 = params[SEX_W1 + 1];
+    float w1_1_0 = params[SEX_W1 + 2];
+    float w1_1_1 = params[SEX_W1 + 3];
+    float b1_0 = params[SEX_B1];
+    float b1_1 = params[SEX_B1 + 1];
+    float w2_0_0 = params[SEX_W2];
+    float w2_0_1 = params[SEX_W2 + 1];
+    float b2_0 = params[SEX_B2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * SEX_N_IN, *yc = y + idx[s] * SEX_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        /* layer 1, spec line 13: "dense 2 sigmoid" */
+        /*   z = b + a W^T as sex_avx512_fwd_2x2's plain loops: b + (0 + a w + a w ...) */
+        float a1[2];
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_0_0;
+            acc += xs[1] * w1_0_1;
+            a1[0] = b1_0 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_1_0;
+            acc += xs[1] * w1_1_1;
+            a1[1] = b1_1 + acc;
+        }
+        nnrt_scalar_sigmoid(a1, rows * 2);
+        /* layer 2, spec line 14: "dense 1 sigmoid" */
+        /*   z = b + a W^T as sex_avx512_fwd_2x1's plain loops: b + (0 + a w + a w ...) */
+        float a2[1];
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_0_0;
+            acc += a1[1] * w2_0_1;
+            a2[0] = b2_0 + acc;
+        }
+        nnrt_scalar_sigmoid(a2, rows);
+        /* the loss and dZ2 (dA2 for mse) */
+        double loss = 0.0;
+        float d2[SEX_N_OUT];
+        {
+            const float *a = a2;
+            float *d = d2;
+            /* loss mse: L = mean_i mean_j (a - y)^2   (dL/da = 2 (a - y) / (m * n_out)) */
+            /* sum (a - y)^2 here, / (m N_OUT) at the end; dA = 2 (a - y) / N_OUT;
+             * four partial sums: one would be a chain of dependent additions */
+            double part[4] = {0.0, 0.0, 0.0, 0.0};
+            long i = 0;
+            for (; i + 4 <= rows * SEX_N_OUT; i += 4) {
+                for (long u = 0; u < 4; u++) {
+                    const float diff = a[i + u] - yc[i + u];
+                    part[u] += (double)diff * (double)diff;
+                    d[i + u] = 2.0f * diff;
+                }
+            }
+            for (; i < rows * SEX_N_OUT; i++) {
+                const float diff = a[i] - yc[i];
+                part[0] += (double)diff * (double)diff;
+                d[i] = 2.0f * diff;
+            }
+            loss += (part[0] + part[1]) + (part[2] + part[3]);
+        }
+        loss = loss / ((double)m * SEX_N_OUT);
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        { /* d2 *= g'(Z2), da/dz = a * (1 - a) */
+            const float *a = a2;
+            float *d = d2;
+            for (long i = 0; i < 1; i++) {
+                d[i] = d[i] * (a[i] * (1.0f - a[i]));
+            }
+        }
+        /* layer 2, spec line 14: "dense 1 sigmoid" */
+        /*   dA1 = dZ2 W2 (sex_avx512_dx_2x1's plain loops), with W2 before its update */
+        float d1[2];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        { /* d1 *= g'(Z1), da/dz = a * (1 - a) */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 2; i++) {
+                d[i] = d[i] * (a[i] * (1.0f - a[i]));
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        /* layer 1, spec line 13: "dense 2 sigmoid" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+    }
+    params[SEX_W1] = w1_0_0;
+    params[SEX_W1 + 1] = w1_0_1;
+    params[SEX_W1 + 2] = w1_1_0;
+    params[SEX_W1 + 3] = w1_1_1;
+    params[SEX_B1] = b1_0;
+    params[SEX_B1 + 1] = b1_1;
+    params[SEX_W2] = w2_0_0;
+    params[SEX_W2 + 1] = w2_0_1;
+    params[SEX_B2] = b2_0;
+    *loss_sum = sum;
+    return s;
+}
+#endif /* SEX_PATH_AVX512 */
+
+#if defined(SEX_PATH_AVX2)
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and sex_avx2_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+SEX_PATH_AVX2 static long sex_avx2_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[SEX_W1];
+    float w1_0_1 = params[SEX_W1 + 1];
+    float w1_1_0 = params[SEX_W1 + 2];
+    float w1_1_1 = params[SEX_W1 + 3];
+    float b1_0 = params[SEX_B1];
+    float b1_1 = params[SEX_B1 + 1];
+    float w2_0_0 = params[SEX_W2];
+    float w2_0_1 = params[SEX_W2 + 1];
+    float b2_0 = params[SEX_B2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * SEX_N_IN, *yc = y + idx[s] * SEX_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        /* layer 1, spec line 13: "dense 2 sigmoid" */
+        /*   z = b + a W^T as sex_avx2_fwd_2x2's plain loops: b + (0 + a w + a w ...) */
+        float a1[2];
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_0_0;
+            acc += xs[1] * w1_0_1;
+            a1[0] = b1_0 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_1_0;
+            acc += xs[1] * w1_1_1;
+            a1[1] = b1_1 + acc;
+        }
+        nnrt_scalar_sigmoid(a1, rows * 2);
+        /* layer 2, spec line 14: "dense 1 sigmoid" */
+        /*   z = b + a W^T as sex_avx2_fwd_2x1's plain loops: b + (0 + a w + a w ...) */
+        float a2[1];
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_0_0;
+            acc += a1[1] * w2_0_1;
+            a2[0] = b2_0 + acc;
+        }
+        nnrt_scalar_sigmoid(a2, rows);
+        /* the loss and dZ2 (dA2 for mse) */
+        double loss = 0.0;
+        float d2[SEX_N_OUT];
+        {
+            const float *a = a2;
+            float *d = d2;
+            /* loss mse: L = mean_i mean_j (a - y)^2   (dL/da = 2 (a - y) / (m * n_out)) */
+            /* sum (a - y)^2 here, / (m N_OUT) at the end; dA = 2 (a - y) / N_OUT;
+             * four partial sums: one would be a chain of dependent additions */
+            double part[4] = {0.0, 0.0, 0.0, 0.0};
+            long i = 0;
+            for (; i + 4 <= rows * SEX_N_OUT; i += 4) {
+                for (long u = 0; u < 4; u++) {
+                    const float diff = a[i + u] - yc[i + u];
+                    part[u] += (double)diff * (double)diff;
+                    d[i + u] = 2.0f * diff;
+                }
+            }
+            for (; i < rows * SEX_N_OUT; i++) {
+                const float diff = a[i] - yc[i];
+                part[0] += (double)diff * (double)diff;
+                d[i] = 2.0f * diff;
+            }
+            loss += (part[0] + part[1]) + (part[2] + part[3]);
+        }
+        loss = loss / ((double)m * SEX_N_OUT);
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        { /* d2 *= g'(Z2), da/dz = a * (1 - a) */
+            const float *a = a2;
+            float *d = d2;
+            for (long i = 0; i < 1; i++) {
+                d[i] = d[i] * (a[i] * (1.0f - a[i]));
+            }
+        }
+        /* layer 2, spec line 14: "dense 1 sigmoid" */
+        /*   dA1 = dZ2 W2 (sex_avx2_dx_2x1's plain loops), with W2 before its update */
+        float d1[2];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        { /* d1 *= g'(Z1), da/dz = a * (1 - a) */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 2; i++) {
+                d[i] = d[i] * (a[i] * (1.0f - a[i]));
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        /* layer 1, spec line 13: "dense 2 sigmoid" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+    }
+    params[SEX_W1] = w1_0_0;
+    params[SEX_W1 + 1] = w1_0_1;
+    params[SEX_W1 + 2] = w1_1_0;
+    params[SEX_W1 + 3] = w1_1_1;
+    params[SEX_B1] = b1_0;
+    params[SEX_B1 + 1] = b1_1;
+    params[SEX_W2] = w2_0_0;
+    params[SEX_W2 + 1] = w2_0_1;
+    params[SEX_B2] = b2_0;
+    *loss_sum = sum;
+    return s;
+}
+#endif /* SEX_PATH_AVX2 */
+
+#if defined(SEX_PATH_NEON)
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and sex_neon_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+static long sex_neon_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[SEX_W1];
+    float w1_0_1 = params[SEX_W1 + 1];
+    float w1_1_0 = params[SEX_W1 + 2];
+    float w1_1_1 = params[SEX_W1 + 3];
+    float b1_0 = params[SEX_B1];
+    float b1_1 = params[SEX_B1 + 1];
+    float w2_0_0 = params[SEX_W2];
+    float w2_0_1 = params[SEX_W2 + 1];
+    float b2_0 = params[SEX_B2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * SEX_N_IN, *yc = y + idx[s] * SEX_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        /* layer 1, spec line 13: "dense 2 sigmoid" */
+        /*   z = b + a W^T as sex_neon_fwd_2x2's plain loops: b + (0 + a w + a w ...) */
+        float a1[2];
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_0_0;
+            acc += xs[1] * w1_0_1;
+            a1[0] = b1_0 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_1_0;
+            acc += xs[1] * w1_1_1;
+            a1[1] = b1_1 + acc;
+        }
+        nnrt_scalar_sigmoid(a1, rows * 2);
+        /* layer 2, spec line 14: "dense 1 sigmoid" */
+        /*   z = b + a W^T as sex_neon_fwd_2x1's plain loops: b + (0 + a w + a w ...) */
+        float a2[1];
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_0_0;
+            acc += a1[1] * w2_0_1;
+            a2[0] = b2_0 + acc;
+        }
+        nnrt_scalar_sigmoid(a2, rows);
+        /* the loss and dZ2 (dA2 for mse) */
+        double loss = 0.0;
+        float d2[SEX_N_OUT];
+        {
+            const float *a = a2;
+            float *d = d2;
+            /* loss mse: L = mean_i mean_j (a - y)^2   (dL/da = 2 (a - y) / (m * n_out)) */
+            /* sum (a - y)^2 here, / (m N_OUT) at the end; dA = 2 (a - y) / N_OUT;
+             * four partial sums: one would be a chain of dependent additions */
+            double part[4] = {0.0, 0.0, 0.0, 0.0};
+            long i = 0;
+            for (; i + 4 <= rows * SEX_N_OUT; i += 4) {
+                for (long u = 0; u < 4; u++) {
+                    const float diff = a[i + u] - yc[i + u];
+                    part[u] += (double)diff * (double)diff;
+                    d[i + u] = 2.0f * diff;
+                }
+            }
+            for (; i < rows * SEX_N_OUT; i++) {
+                const float diff = a[i] - yc[i];
+                part[0] += (double)diff * (double)diff;
+                d[i] = 2.0f * diff;
+            }
+            loss += (part[0] + part[1]) + (part[2] + part[3]);
+        }
+        loss = loss / ((double)m * SEX_N_OUT);
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        { /* d2 *= g'(Z2), da/dz = a * (1 - a) */
+            const float *a = a2;
+            float *d = d2;
+            for (long i = 0; i < 1; i++) {
+                d[i] = d[i] * (a[i] * (1.0f - a[i]));
+            }
+        }
+        /* layer 2, spec line 14: "dense 1 sigmoid" */
+        /*   dA1 = dZ2 W2 (sex_neon_dx_2x1's plain loops), with W2 before its update */
+        float d1[2];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        { /* d1 *= g'(Z1), da/dz = a * (1 - a) */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 2; i++) {
+                d[i] = d[i] * (a[i] * (1.0f - a[i]));
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        /* layer 1, spec line 13: "dense 2 sigmoid" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+    }
+    params[SEX_W1] = w1_0_0;
+    params[SEX_W1 + 1] = w1_0_1;
+    params[SEX_W1 + 2] = w1_1_0;
+    params[SEX_W1 + 3] = w1_1_1;
+    params[SEX_B1] = b1_0;
+    params[SEX_B1 + 1] = b1_1;
+    params[SEX_W2] = w2_0_0;
+    params[SEX_W2 + 1] = w2_0_1;
+    params[SEX_B2] = b2_0;
+    *loss_sum = sum;
+    return s;
+}
+#endif /* SEX_PATH_NEON */
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and sex_scalar_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+static long sex_scalar_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[SEX_W1];
+    float w1_0_1 = params[SEX_W1 + 1];
+    float w1_1_0 = params[SEX_W1 + 2];
+    float w1_1_1 = params[SEX_W1 + 3];
+    float b1_0 = params[SEX_B1];
+    float b1_1 = params[SEX_B1 + 1];
+    float w2_0_0 = params[SEX_W2];
+    float w2_0_1 = params[SEX_W2 + 1];
+    float b2_0 = params[SEX_B2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * SEX_N_IN, *yc = y + idx[s] * SEX_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        /* layer 1, spec line 13: "dense 2 sigmoid" */
+        /*   z = b + a W^T as sex_scalar_fwd_2x2's plain loops: b + (0 + a w + a w ...) */
+        float a1[2];
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_0_0;
+            acc += xs[1] * w1_0_1;
+            a1[0] = b1_0 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_1_0;
+            acc += xs[1] * w1_1_1;
+            a1[1] = b1_1 + acc;
+        }
+        nnrt_scalar_sigmoid(a1, rows * 2);
+        /* layer 2, spec line 14: "dense 1 sigmoid" */
+        /*   z = b + a W^T as sex_scalar_fwd_2x1's plain loops: b + (0 + a w + a w ...) */
+        float a2[1];
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_0_0;
+            acc += a1[1] * w2_0_1;
+            a2[0] = b2_0 + acc;
+        }
+        nnrt_scalar_sigmoid(a2, rows);
+        /* the loss and dZ2 (dA2 for mse) */
+        double loss = 0.0;
+        float d2[SEX_N_OUT];
+        {
+            const float *a = a2;
+            float *d = d2;
+            /* loss mse: L = mean_i mean_j (a - y)^2   (dL/da = 2 (a - y) / (m * n_out)) */
+            /* sum (a - y)^2 here, / (m N_OUT) at the end; dA = 2 (a - y) / N_OUT;
+             * four partial sums: one would be a chain of dependent additions */
+            double part[4] = {0.0, 0.0, 0.0, 0.0};
+            long i = 0;
+            for (; i + 4 <= rows * SEX_N_OUT; i += 4) {
+                for (long u = 0; u < 4; u++) {
+                    const float diff = a[i + u] - yc[i + u];
+                    part[u] += (double)diff * (double)diff;
+                    d[i + u] = 2.0f * diff;
+                }
+            }
+            for (; i < rows * SEX_N_OUT; i++) {
+                const float diff = a[i] - yc[i];
+                part[0] += (double)diff * (double)diff;
+                d[i] = 2.0f * diff;
+            }
+            loss += (part[0] + part[1]) + (part[2] + part[3]);
+        }
+        loss = loss / ((double)m * SEX_N_OUT);
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        { /* d2 *= g'(Z2), da/dz = a * (1 - a) */
+            const float *a = a2;
+            float *d = d2;
+            for (long i = 0; i < 1; i++) {
+                d[i] = d[i] * (a[i] * (1.0f - a[i]));
+            }
+        }
+        /* layer 2, spec line 14: "dense 1 sigmoid" */
+        /*   dA1 = dZ2 W2 (sex_scalar_dx_2x1's plain loops), with W2 before its update */
+        float d1[2];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        { /* d1 *= g'(Z1), da/dz = a * (1 - a) */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 2; i++) {
+                d[i] = d[i] * (a[i] * (1.0f - a[i]));
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        /* layer 1, spec line 13: "dense 2 sigmoid" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+    }
+    params[SEX_W1] = w1_0_0;
+    params[SEX_W1 + 1] = w1_0_1;
+    params[SEX_W1 + 2] = w1_1_0;
+    params[SEX_W1 + 3] = w1_1_1;
+    params[SEX_B1] = b1_0;
+    params[SEX_B1 + 1] = b1_1;
+    params[SEX_W2] = w2_0_0;
+    params[SEX_W2 + 1] = w2_0_1;
+    params[SEX_B2] = b2_0;
+    *loss_sum = sum;
+    return s;
+}
+
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path sex_paths[] = {
 #if defined(SEX_PATH_AVX512)
-    {"avx512", sex_avx512_forward, sex_avx512_loss_grad, sex_avx512_update},
+    {"avx512", sex_avx512_forward, sex_avx512_loss_grad, sex_avx512_update, sex_avx512_train_samples},
 #endif
 #if defined(SEX_PATH_AVX2)
-    {"avx2", sex_avx2_forward, sex_avx2_loss_grad, sex_avx2_update},
+    {"avx2", sex_avx2_forward, sex_avx2_loss_grad, sex_avx2_update, sex_avx2_train_samples},
 #endif
 #if defined(SEX_PATH_NEON)
-    {"neon", sex_neon_forward, sex_neon_loss_grad, sex_neon_update},
+    {"neon", sex_neon_forward, sex_neon_loss_grad, sex_neon_update, sex_neon_train_samples},
 #endif
-    {"scalar", sex_scalar_forward, sex_scalar_loss_grad, sex_scalar_update},
+    {"scalar", sex_scalar_forward, sex_scalar_loss_grad, sex_scalar_update, sex_scalar_train_samples},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor
@@ -1276,6 +1791,16 @@ double sex_loss_grad(const float *params, const float *x, const float *y, long m
 void sex_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
 {
     sex_dispatch.path->update(params, grad, state, opt, t);
+}
+
+/* The chosen path's fused step, or -1 when that path has none. */
+long sex_train_samples(float *params, const float *x, const float *y, const long *idx, long n,
+    float lr, double *loss_sum)
+{
+    if (!sex_dispatch.path->train_samples) {
+        return -1;
+    }
+    return sex_dispatch.path->train_samples(params, x, y, idx, n, lr, loss_sum);
 }
 
 static const nnrt_layer_info sex_layers[2] = {
@@ -1318,6 +1843,7 @@ const nnrt_model sex_model = {
     .forward = sex_forward,
     .loss_grad = sex_loss_grad,
     .update = sex_update,
+    .train_samples = sex_train_samples,
     .dispatch = &sex_dispatch,
 };
 

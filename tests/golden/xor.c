@@ -86,6 +86,8 @@ void xor_forward(const float *params, const float *x, long m, float *out, void *
 double xor_loss_grad(const float *params, const float *x, const float *y, long m, float *grad,
     void *ws);
 void xor_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t);
+long xor_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum);
 
 #if defined(XOR_PATH_AVX512)
 
@@ -1293,18 +1295,467 @@ static void xor_scalar_update(float *params, const float *grad, float *state, co
     }
 }
 
+#if defined(XOR_PATH_AVX512)
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and xor_avx512_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+XOR_PATH_AVX512 static long xor_avx512_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[XOR_W1];
+    float w1_0_1 = params[XOR_W1 + 1];
+    float w1_1_0 = params[XOR_W1 + 2];
+    float w1_1_1 = params[XOR_W1 + 3];
+    float w1_2_0 = params[XOR_W1 + 4];
+    float w1_2_1 = params[XOR_W1 + 5];
+    float w1_3_0 = params[XOR_W1 + 6];
+    float w1_3_1 = params[XOR_W1 + 7];
+    float b1_0 = params[XOR_B1];
+    float b1_1 = params[XOR_B1 + 1];
+    float b1_2 = params[XOR_B1 + 2];
+    float b1_3 = params[XOR_B1 + 3];
+    float w2_0_0 = params[XOR_W2];
+    float w2_0_1 = params[XOR_W2 + 1];
+    float w2_0_2 = params[XOR_W2 + 2];
+    float w2_0_3 = params[XOR_W2 + 3];
+    float b2_0 = params[XOR_B2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * XOR_N_IN, *yc = y + idx[s] * XOR_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        float zl[XOR_N_OUT]; /* the output layer's logits, for the loss */
+        /* layer 1, spec line 10: "dense 4 tanh" */
+        /*   z = b + a W^T, fma chains from b (xor_avx512_fwd_2x4's vectors over the units) */
+        float a1[4];
+        a1[0] = b1_0;
+        a1[0] = fmaf(xs[0], w1_0_0, a1[0]);
+        a1[0] = fmaf(xs[1], w1_0_1, a1[0]);
+        a1[1] = b1_1;
+        a1[1] = fmaf(xs[0], w1_1_0, a1[1]);
+        a1[1] = fmaf(xs[1], w1_1_1, a1[1]);
+        a1[2] = b1_2;
+        a1[2] = fmaf(xs[0], w1_2_0, a1[2]);
+        a1[2] = fmaf(xs[1], w1_2_1, a1[2]);
+        a1[3] = b1_3;
+        a1[3] = fmaf(xs[0], w1_3_0, a1[3]);
+        a1[3] = fmaf(xs[1], w1_3_1, a1[3]);
+        nnrt_avx2_tanh_short(a1, rows * 4);
+        /* layer 2, spec line 11: "dense 1 sigmoid" */
+        /*   z = b + a W^T as xor_avx512_fwd_4x1's plain loops: b + (0 + a w + a w ...) */
+        float a2[1];
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_0_0;
+            acc += a1[1] * w2_0_1;
+            acc += a1[2] * w2_0_2;
+            acc += a1[3] * w2_0_3;
+            a2[0] = b2_0 + acc;
+        }
+        memcpy(zl, a2, sizeof zl);
+        nnrt_scalar_sigmoid(a2, rows);
+        /* the loss and dZ2 (dA2 for mse) */
+        double loss = 0.0;
+        float d2[XOR_N_OUT];
+        {
+            const float *a = a2;
+            float *d = d2;
+            /* loss bce: L = -mean_i sum_j [y log a + (1 - y) log(1 - a)]   (sigmoid output: dL/dz = (a - y) / m) */
+            /* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y,
+             * summed over the chunk like the loss (the 1/m comes at the end) */
+            const float *z = zl;
+            for (long i = 0; i < rows * XOR_N_OUT; i++) {
+                const float zi = z[i], yi = yc[i];
+                const float ez = expf(-fabsf(zi)), u = 1.0f + ez;
+                const float l1p = u == 1.0f ? ez : logf(u) * (ez / (u - 1.0f));
+                loss += (double)((zi > 0.0f ? zi * (1.0f - yi) : -zi * yi) + l1p);
+                d[i] = a[i] - yc[i];
+            }
+        }
+        loss = loss / (double)m;
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        /* layer 2, spec line 11: "dense 1 sigmoid" */
+        /*   dA1 = dZ2 W2 (xor_avx512_dx_4x1's plain loops), with W2 before its update */
+        float d1[4];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        d1[2] = 0.0f + d2[0] * w2_0_2;
+        d1[3] = 0.0f + d2[0] * w2_0_3;
+        { /* d1 *= g'(Z1), da/dz = 1 - a * a */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 4; i++) {
+                d[i] = d[i] * (1.0f - a[i] * a[i]);
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        w2_0_2 = w2_0_2 - lr * (0.0f + d2[0] * a1[2]);
+        w2_0_3 = w2_0_3 - lr * (0.0f + d2[0] * a1[3]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        /* layer 1, spec line 10: "dense 4 tanh" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+        w1_2_0 = w1_2_0 - lr * (0.0f + d1[2] * xs[0]);
+        w1_2_1 = w1_2_1 - lr * (0.0f + d1[2] * xs[1]);
+        b1_2 = b1_2 - lr * (0.0f + d1[2]);
+        w1_3_0 = w1_3_0 - lr * (0.0f + d1[3] * xs[0]);
+        w1_3_1 = w1_3_1 - lr * (0.0f + d1[3] * xs[1]);
+        b1_3 = b1_3 - lr * (0.0f + d1[3]);
+    }
+    params[XOR_W1] = w1_0_0;
+    params[XOR_W1 + 1] = w1_0_1;
+    params[XOR_W1 + 2] = w1_1_0;
+    params[XOR_W1 + 3] = w1_1_1;
+    params[XOR_W1 + 4] = w1_2_0;
+    params[XOR_W1 + 5] = w1_2_1;
+    params[XOR_W1 + 6] = w1_3_0;
+    params[XOR_W1 + 7] = w1_3_1;
+    params[XOR_B1] = b1_0;
+    params[XOR_B1 + 1] = b1_1;
+    params[XOR_B1 + 2] = b1_2;
+    params[XOR_B1 + 3] = b1_3;
+    params[XOR_W2] = w2_0_0;
+    params[XOR_W2 + 1] = w2_0_1;
+    params[XOR_W2 + 2] = w2_0_2;
+    params[XOR_W2 + 3] = w2_0_3;
+    params[XOR_B2] = b2_0;
+    *loss_sum = sum;
+    return s;
+}
+#endif /* XOR_PATH_AVX512 */
+
+#if defined(XOR_PATH_AVX2)
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and xor_avx2_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+XOR_PATH_AVX2 static long xor_avx2_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[XOR_W1];
+    float w1_0_1 = params[XOR_W1 + 1];
+    float w1_1_0 = params[XOR_W1 + 2];
+    float w1_1_1 = params[XOR_W1 + 3];
+    float w1_2_0 = params[XOR_W1 + 4];
+    float w1_2_1 = params[XOR_W1 + 5];
+    float w1_3_0 = params[XOR_W1 + 6];
+    float w1_3_1 = params[XOR_W1 + 7];
+    float b1_0 = params[XOR_B1];
+    float b1_1 = params[XOR_B1 + 1];
+    float b1_2 = params[XOR_B1 + 2];
+    float b1_3 = params[XOR_B1 + 3];
+    float w2_0_0 = params[XOR_W2];
+    float w2_0_1 = params[XOR_W2 + 1];
+    float w2_0_2 = params[XOR_W2 + 2];
+    float w2_0_3 = params[XOR_W2 + 3];
+    float b2_0 = params[XOR_B2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * XOR_N_IN, *yc = y + idx[s] * XOR_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        float zl[XOR_N_OUT]; /* the output layer's logits, for the loss */
+        /* layer 1, spec line 10: "dense 4 tanh" */
+        /*   z = b + a W^T, fma chains from b (xor_avx2_fwd_2x4's vectors over the units) */
+        float a1[4];
+        a1[0] = b1_0;
+        a1[0] = fmaf(xs[0], w1_0_0, a1[0]);
+        a1[0] = fmaf(xs[1], w1_0_1, a1[0]);
+        a1[1] = b1_1;
+        a1[1] = fmaf(xs[0], w1_1_0, a1[1]);
+        a1[1] = fmaf(xs[1], w1_1_1, a1[1]);
+        a1[2] = b1_2;
+        a1[2] = fmaf(xs[0], w1_2_0, a1[2]);
+        a1[2] = fmaf(xs[1], w1_2_1, a1[2]);
+        a1[3] = b1_3;
+        a1[3] = fmaf(xs[0], w1_3_0, a1[3]);
+        a1[3] = fmaf(xs[1], w1_3_1, a1[3]);
+        nnrt_avx2_tanh_short(a1, rows * 4);
+        /* layer 2, spec line 11: "dense 1 sigmoid" */
+        /*   z = b + a W^T as xor_avx2_fwd_4x1's plain loops: b + (0 + a w + a w ...) */
+        float a2[1];
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_0_0;
+            acc += a1[1] * w2_0_1;
+            acc += a1[2] * w2_0_2;
+            acc += a1[3] * w2_0_3;
+            a2[0] = b2_0 + acc;
+        }
+        memcpy(zl, a2, sizeof zl);
+        nnrt_scalar_sigmoid(a2, rows);
+        /* the loss and dZ2 (dA2 for mse) */
+        double loss = 0.0;
+        float d2[XOR_N_OUT];
+        {
+            const float *a = a2;
+            float *d = d2;
+            /* loss bce: L = -mean_i sum_j [y log a + (1 - y) log(1 - a)]   (sigmoid output: dL/dz = (a - y) / m) */
+            /* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y,
+             * summed over the chunk like the loss (the 1/m comes at the end) */
+            const float *z = zl;
+            for (long i = 0; i < rows * XOR_N_OUT; i++) {
+                const float zi = z[i], yi = yc[i];
+                const float ez = expf(-fabsf(zi)), u = 1.0f + ez;
+                const float l1p = u == 1.0f ? ez : logf(u) * (ez / (u - 1.0f));
+                loss += (double)((zi > 0.0f ? zi * (1.0f - yi) : -zi * yi) + l1p);
+                d[i] = a[i] - yc[i];
+            }
+        }
+        loss = loss / (double)m;
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        /* layer 2, spec line 11: "dense 1 sigmoid" */
+        /*   dA1 = dZ2 W2 (xor_avx2_dx_4x1's plain loops), with W2 before its update */
+        float d1[4];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        d1[2] = 0.0f + d2[0] * w2_0_2;
+        d1[3] = 0.0f + d2[0] * w2_0_3;
+        { /* d1 *= g'(Z1), da/dz = 1 - a * a */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 4; i++) {
+                d[i] = d[i] * (1.0f - a[i] * a[i]);
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        w2_0_2 = w2_0_2 - lr * (0.0f + d2[0] * a1[2]);
+        w2_0_3 = w2_0_3 - lr * (0.0f + d2[0] * a1[3]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        /* layer 1, spec line 10: "dense 4 tanh" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+        w1_2_0 = w1_2_0 - lr * (0.0f + d1[2] * xs[0]);
+        w1_2_1 = w1_2_1 - lr * (0.0f + d1[2] * xs[1]);
+        b1_2 = b1_2 - lr * (0.0f + d1[2]);
+        w1_3_0 = w1_3_0 - lr * (0.0f + d1[3] * xs[0]);
+        w1_3_1 = w1_3_1 - lr * (0.0f + d1[3] * xs[1]);
+        b1_3 = b1_3 - lr * (0.0f + d1[3]);
+    }
+    params[XOR_W1] = w1_0_0;
+    params[XOR_W1 + 1] = w1_0_1;
+    params[XOR_W1 + 2] = w1_1_0;
+    params[XOR_W1 + 3] = w1_1_1;
+    params[XOR_W1 + 4] = w1_2_0;
+    params[XOR_W1 + 5] = w1_2_1;
+    params[XOR_W1 + 6] = w1_3_0;
+    params[XOR_W1 + 7] = w1_3_1;
+    params[XOR_B1] = b1_0;
+    params[XOR_B1 + 1] = b1_1;
+    params[XOR_B1 + 2] = b1_2;
+    params[XOR_B1 + 3] = b1_3;
+    params[XOR_W2] = w2_0_0;
+    params[XOR_W2 + 1] = w2_0_1;
+    params[XOR_W2 + 2] = w2_0_2;
+    params[XOR_W2 + 3] = w2_0_3;
+    params[XOR_B2] = b2_0;
+    *loss_sum = sum;
+    return s;
+}
+#endif /* XOR_PATH_AVX2 */
+
+#if defined(XOR_PATH_NEON)
+
+/* No fused step on this path: a layer's kernels run over fan_in in vectors. */
+#endif /* XOR_PATH_NEON */
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and xor_scalar_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+static long xor_scalar_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[XOR_W1];
+    float w1_0_1 = params[XOR_W1 + 1];
+    float w1_1_0 = params[XOR_W1 + 2];
+    float w1_1_1 = params[XOR_W1 + 3];
+    float w1_2_0 = params[XOR_W1 + 4];
+    float w1_2_1 = params[XOR_W1 + 5];
+    float w1_3_0 = params[XOR_W1 + 6];
+    float w1_3_1 = params[XOR_W1 + 7];
+    float b1_0 = params[XOR_B1];
+    float b1_1 = params[XOR_B1 + 1];
+    float b1_2 = params[XOR_B1 + 2];
+    float b1_3 = params[XOR_B1 + 3];
+    float w2_0_0 = params[XOR_W2];
+    float w2_0_1 = params[XOR_W2 + 1];
+    float w2_0_2 = params[XOR_W2 + 2];
+    float w2_0_3 = params[XOR_W2 + 3];
+    float b2_0 = params[XOR_B2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * XOR_N_IN, *yc = y + idx[s] * XOR_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        float zl[XOR_N_OUT]; /* the output layer's logits, for the loss */
+        /* layer 1, spec line 10: "dense 4 tanh" */
+        /*   z = b + a W^T as xor_scalar_fwd_2x4's plain loops: b + (0 + a w + a w ...) */
+        float a1[4];
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_0_0;
+            acc += xs[1] * w1_0_1;
+            a1[0] = b1_0 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_1_0;
+            acc += xs[1] * w1_1_1;
+            a1[1] = b1_1 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_2_0;
+            acc += xs[1] * w1_2_1;
+            a1[2] = b1_2 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_3_0;
+            acc += xs[1] * w1_3_1;
+            a1[3] = b1_3 + acc;
+        }
+        nnrt_scalar_tanh(a1, rows * 4);
+        /* layer 2, spec line 11: "dense 1 sigmoid" */
+        /*   z = b + a W^T as xor_scalar_fwd_4x1's plain loops: b + (0 + a w + a w ...) */
+        float a2[1];
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_0_0;
+            acc += a1[1] * w2_0_1;
+            acc += a1[2] * w2_0_2;
+            acc += a1[3] * w2_0_3;
+            a2[0] = b2_0 + acc;
+        }
+        memcpy(zl, a2, sizeof zl);
+        nnrt_scalar_sigmoid(a2, rows);
+        /* the loss and dZ2 (dA2 for mse) */
+        double loss = 0.0;
+        float d2[XOR_N_OUT];
+        {
+            const float *a = a2;
+            float *d = d2;
+            /* loss bce: L = -mean_i sum_j [y log a + (1 - y) log(1 - a)]   (sigmoid output: dL/dz = (a - y) / m) */
+            /* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y,
+             * summed over the chunk like the loss (the 1/m comes at the end) */
+            const float *z = zl;
+            for (long i = 0; i < rows * XOR_N_OUT; i++) {
+                const float zi = z[i], yi = yc[i];
+                const float ez = expf(-fabsf(zi)), u = 1.0f + ez;
+                const float l1p = u == 1.0f ? ez : logf(u) * (ez / (u - 1.0f));
+                loss += (double)((zi > 0.0f ? zi * (1.0f - yi) : -zi * yi) + l1p);
+                d[i] = a[i] - yc[i];
+            }
+        }
+        loss = loss / (double)m;
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        /* layer 2, spec line 11: "dense 1 sigmoid" */
+        /*   dA1 = dZ2 W2 (xor_scalar_dx_4x1's plain loops), with W2 before its update */
+        float d1[4];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        d1[2] = 0.0f + d2[0] * w2_0_2;
+        d1[3] = 0.0f + d2[0] * w2_0_3;
+        { /* d1 *= g'(Z1), da/dz = 1 - a * a */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 4; i++) {
+                d[i] = d[i] * (1.0f - a[i] * a[i]);
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        w2_0_2 = w2_0_2 - lr * (0.0f + d2[0] * a1[2]);
+        w2_0_3 = w2_0_3 - lr * (0.0f + d2[0] * a1[3]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        /* layer 1, spec line 10: "dense 4 tanh" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+        w1_2_0 = w1_2_0 - lr * (0.0f + d1[2] * xs[0]);
+        w1_2_1 = w1_2_1 - lr * (0.0f + d1[2] * xs[1]);
+        b1_2 = b1_2 - lr * (0.0f + d1[2]);
+        w1_3_0 = w1_3_0 - lr * (0.0f + d1[3] * xs[0]);
+        w1_3_1 = w1_3_1 - lr * (0.0f + d1[3] * xs[1]);
+        b1_3 = b1_3 - lr * (0.0f + d1[3]);
+    }
+    params[XOR_W1] = w1_0_0;
+    params[XOR_W1 + 1] = w1_0_1;
+    params[XOR_W1 + 2] = w1_1_0;
+    params[XOR_W1 + 3] = w1_1_1;
+    params[XOR_W1 + 4] = w1_2_0;
+    params[XOR_W1 + 5] = w1_2_1;
+    params[XOR_W1 + 6] = w1_3_0;
+    params[XOR_W1 + 7] = w1_3_1;
+    params[XOR_B1] = b1_0;
+    params[XOR_B1 + 1] = b1_1;
+    params[XOR_B1 + 2] = b1_2;
+    params[XOR_B1 + 3] = b1_3;
+    params[XOR_W2] = w2_0_0;
+    params[XOR_W2 + 1] = w2_0_1;
+    params[XOR_W2 + 2] = w2_0_2;
+    params[XOR_W2 + 3] = w2_0_3;
+    params[XOR_B2] = b2_0;
+    *loss_sum = sum;
+    return s;
+}
+
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path xor_paths[] = {
 #if defined(XOR_PATH_AVX512)
-    {"avx512", xor_avx512_forward, xor_avx512_loss_grad, xor_avx512_update},
+    {"avx512", xor_avx512_forward, xor_avx512_loss_grad, xor_avx512_update, xor_avx512_train_samples},
 #endif
 #if defined(XOR_PATH_AVX2)
-    {"avx2", xor_avx2_forward, xor_avx2_loss_grad, xor_avx2_update},
+    {"avx2", xor_avx2_forward, xor_avx2_loss_grad, xor_avx2_update, xor_avx2_train_samples},
 #endif
 #if defined(XOR_PATH_NEON)
-    {"neon", xor_neon_forward, xor_neon_loss_grad, xor_neon_update},
+    {"neon", xor_neon_forward, xor_neon_loss_grad, xor_neon_update, NULL},
 #endif
-    {"scalar", xor_scalar_forward, xor_scalar_loss_grad, xor_scalar_update},
+    {"scalar", xor_scalar_forward, xor_scalar_loss_grad, xor_scalar_update, xor_scalar_train_samples},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor
@@ -1341,6 +1792,16 @@ double xor_loss_grad(const float *params, const float *x, const float *y, long m
 void xor_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
 {
     xor_dispatch.path->update(params, grad, state, opt, t);
+}
+
+/* The chosen path's fused step, or -1 when that path has none. */
+long xor_train_samples(float *params, const float *x, const float *y, const long *idx, long n,
+    float lr, double *loss_sum)
+{
+    if (!xor_dispatch.path->train_samples) {
+        return -1;
+    }
+    return xor_dispatch.path->train_samples(params, x, y, idx, n, lr, loss_sum);
 }
 
 static const nnrt_layer_info xor_layers[2] = {
@@ -1383,6 +1844,7 @@ const nnrt_model xor_model = {
     .forward = xor_forward,
     .loss_grad = xor_loss_grad,
     .update = xor_update,
+    .train_samples = xor_train_samples,
     .dispatch = &xor_dispatch,
 };
 
