@@ -262,6 +262,9 @@ static void em_api(emitter *e)
     tx_line(e,
             "void %s_update(%s *params, const %s *grad, %s *state, const nnrt_optim *opt, long t);",
             e->P, R, R, R);
+    tx_line(e, "void %s_update_range(%s *params, const %s *grad, %s *state, const nnrt_optim *opt,",
+            e->P, R, R, R);
+    tx_cont(e, "long t, long i0, long i1);");
     if (fu_any(e)) {
         tx_line(e, "long %s_train_samples(float *params, const float *x, const float *y, const long *idx,",
                 e->P);
@@ -643,11 +646,12 @@ typedef struct em_optim {
 static const em_optim em_optims[] = {
     {"sgd",
      {"sgd: p -= lr g", NULL},
-     {"$1 *restrict p, const $1 *restrict g, $1 lr)", NULL},
+     {"$1 *restrict p, const $1 *restrict g, $1 lr, long i0, long i1)", NULL},
      {.arrays = "p g", .loads = "g p", .consts = "lr", .stmts = {"p = sub(p, mul(lr, g))"}}},
     {"momentum",
      {"momentum: v = b1 v + (1 - b1) g; p -= lr v", NULL},
-     {"$1 *restrict p, const $1 *restrict g, $1 *restrict v,", "$1 lr, $1 b1, $1 ob1)"},
+     {"$1 *restrict p, const $1 *restrict g, $1 *restrict v,",
+      "$1 lr, $1 b1, $1 ob1, long i0, long i1)"},
      {.arrays = "p g v",
       .loads = "g p",
       .consts = "lr b1 ob1",
@@ -656,7 +660,7 @@ static const em_optim em_optims[] = {
      {"adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;",
       "      p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t)"},
      {"$1 *restrict p, const $1 *restrict g, $1 *restrict mo,",
-      "$1 *restrict v, $1 lr, $1 b1, $1 ob1, $1 b2, $1 ob2, $1 ic1, $1 ic2, $1 eps)"},
+      "$1 *restrict v, $1 lr, $1 b1, $1 ob1, $1 b2, $1 ob2, $1 ic1, $1 ic2, $1 eps, long i0, long i1)"},
      {.arrays = "p g mo v",
       .loads = "g p",
       .consts = "lr b1 ob1 b2 ob2 ic1 ic2 eps",
@@ -683,9 +687,9 @@ static void em_update_isa(emitter *e, const isa_row *I)
         tx_open(e, "{");
         ex_hoist(e, I, &o->step);
         if (I->lanes > 1)
-            tx_open(e, "for (long i = 0; i < %s_N_PARAMS; i += %d) {", e->U, I->lanes);
+            tx_open(e, "for (long i = i0; i < i1; i += %d) {", I->lanes);
         else
-            tx_open(e, "for (long i = 0; i < %s_N_PARAMS; i++) {", e->U);
+            tx_open(e, "for (long i = i0; i < i1; i++) {");
         ex_body(e, I, &o->step);
         tx_close(e, "}");
         tx_close(e, "}");
@@ -718,8 +722,8 @@ static void em_paths(emitter *e)
         if (I->host)
             tx_pp(e, "#if defined(%s)", em_path_macro(e, I));
         const char *F = S(e, "%s_%s", e->P, I->name);
-        tx_line(e, "{\"%s\", %s_forward, %s_loss_grad, %s_update, %s},", I->name, F, F, F,
-                fu_path_has(e, I) ? S(e, "%s_train_samples", F) : "NULL");
+        tx_line(e, "{\"%s\", %s_forward, %s_loss_grad, %s_update, %s, %s_update_range},",
+                I->name, F, F, F, fu_path_has(e, I) ? S(e, "%s_train_samples", F) : "NULL", F);
         if (I->host)
             tx_pp(e, "#endif");
     }
@@ -796,6 +800,7 @@ static void em_model(emitter *e)
     tx_line(e, ".update = %s_update,", e->P);
     if (fu_any(e))
         tx_line(e, ".train_samples = %s_train_samples,", e->P);
+    tx_line(e, ".update_range = %s_update_range,", e->P);
     if (e->n_isas > 1)
         tx_line(e, ".dispatch = &%s_dispatch,", e->P);
     tx_close(e, "};");

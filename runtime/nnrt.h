@@ -144,6 +144,8 @@ typedef struct nnrt_path {
     void (*update)(float *params, const float *grad, float *state, const nnrt_optim *opt,
                    long t);
     nnrt_train_samples_fn train_samples; /* NULL: no fused step on this path */
+    void (*update_range)(float *params, const float *grad, float *state, const nnrt_optim *opt,
+                         long t, long i0, long i1);
 } nnrt_path;
 
 /* Which path of a file generated with --isa all runs (its <name>_dispatch;
@@ -207,6 +209,12 @@ typedef struct nnrt_model {
      * With a dispatch, the chosen path's (dispatch->path->train_samples;
      * this returns -1 when that is NULL). */
     nnrt_train_samples_fn train_samples;
+    /* update over parameters [i0, i1) alone, multiples of NNRT_ALIGN_FLOATS:
+     * ranges that cover [0, n_params), in any order or at once on several
+     * threads, make exactly the update of `update` (each parameter's step
+     * is its own). */
+    void (*update_range)(float *params, const float *grad, float *state, const nnrt_optim *opt,
+                         long t, long i0, long i1);
 } nnrt_model;
 
 /* Optimizer state size in floats for a given optimizer. */

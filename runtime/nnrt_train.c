@@ -145,19 +145,74 @@ static void tr_catch(void (*fn)(int), size_t n, struct sigaction *old)
 /* Data                                                                 */
 /* ------------------------------------------------------------------ */
 
+/* A labelled data set to load and check: what and where, and how it went
+ * (rc 0, or TR_EXIT_DATA with the one line in e). */
+typedef struct tr_set_load {
+    const tr_opts *o;
+    const nnrt_model *m;
+    const char *path, *labels;
+    nnrt_dataset *d;
+    int rc;
+    nnrt_err e;
+} tr_set_load;
+
+static void tr_load_job(void *arg)
+{
+    tr_set_load *j = arg;
+    nnrt_load_opts lo;
+    nnrt_flags_load_opts(j->o, j->m, j->labels, &lo);
+    j->e.msg[0] = '\0';
+    j->rc = 0;
+    if (nnrt_load(j->path, &lo, j->d, &j->e) || nnrt_dataset_check(j->d, j->m, &j->e)) {
+        nnrt_dataset_free(j->d);
+        j->rc = TR_EXIT_DATA;
+    }
+}
+
 /* Load and check a labelled data set; 0 or TR_EXIT_DATA (message printed). */
 static int tr_load_set(const tr_opts *o, const nnrt_model *m, const char *path,
                        const char *labels, nnrt_dataset *d)
 {
-    nnrt_load_opts lo;
-    nnrt_err e = {""};
-    nnrt_flags_load_opts(o, m, labels, &lo);
-    if (nnrt_load(path, &lo, d, &e) || nnrt_dataset_check(d, m, &e)) {
-        nnrt_train_msg("%s", e.msg);
-        nnrt_dataset_free(d);
-        return TR_EXIT_DATA;
-    }
-    return 0;
+    tr_set_load j = {o, m, path, labels, d, 0, {""}};
+    tr_load_job(&j);
+    if (j.rc)
+        nnrt_train_msg("%s", j.e.msg);
+    return j.rc;
+}
+
+/* Does the file start as an HDF5 file does?  libhdf5 (nnrt_hdf5.c) is
+ * not thread-safe: two such files are never loaded at once. */
+static int tr_maybe_hdf5(const char *path)
+{
+    static const unsigned char magic[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    unsigned char b[8] = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    return n == sizeof b && memcmp(b, magic, sizeof b) == 0;
+}
+
+/* The training set, and the test set (if any) on a thread of its own
+ * meanwhile when the run has two threads or more and neither is HDF5:
+ * loading is mostly zlib inflating one stream, one core's work
+ * (Fashion-MNIST: 0.3 s, the test set a sixth of it).  The messages are
+ * those of loading one after the other: the training set's failure, else
+ * the test set's.  0 or TR_EXIT_DATA. */
+static int tr_load_sets(const tr_opts *o, const nnrt_model *m, int threads, nnrt_dataset *train,
+                        nnrt_dataset *test)
+{
+    tr_set_load t = {o, m, o->test, o->test_labels, test, 0, {""}};
+    int beside = o->test && threads > 1 && !tr_maybe_hdf5(o->train) && !tr_maybe_hdf5(o->test);
+    tr_bg *bg = beside ? nnrt_threads_spawn(tr_load_job, &t) : NULL;
+    int rc = tr_load_set(o, m, o->train, o->train_labels, train);
+    nnrt_threads_join(bg);
+    if (o->test && !beside && rc == 0)
+        tr_load_job(&t);
+    if (rc == 0 && t.rc)
+        nnrt_train_msg("%s", t.e.msg);
+    return rc ? rc : t.rc; /* tr_free frees both sets */
 }
 
 /* ------------------------------------------------------------------ */
@@ -674,7 +729,7 @@ static inline int tr_steps(tr_loop *L, long end, int checked)
         }
         if (checked)
             memcpy(s->good, params, L->np * sizeof(float));
-        m->update(params, grad, state, &L->opt, step + 1);
+        nnrt_threads_update(s->c.par, params, grad, state, &L->opt, step + 1);
         if (checked && !tr_all_finite(params, L->np)) {
             memcpy(params, s->good, L->np * sizeof(float));
             rc = TR_BAD_PARAMS;
@@ -1025,19 +1080,17 @@ int nnrt_main(const nnrt_model *m, int argc, char **argv)
         nnrt_init_params(m, s.params, o.cfg.init, o.cfg.seed);
     }
     if (o.train) {
-        rc = tr_load_set(&o, m, o.train, o.train_labels, &s.train);
+        if (o.gradcheck) {
+            rc = tr_load_set(&o, m, o.train, o.train_labels, &s.train);
+            if (rc == 0)
+                rc = tr_gradcheck(&o, m, &s);
+            goto out;
+        }
+        rc = tr_load_sets(&o, m, o.threads > 0 ? (int)o.threads : nnrt_threads_available(),
+                          &s.train, &s.test);
         if (rc)
             goto out;
-        if (o.gradcheck) {
-            rc = tr_gradcheck(&o, m, &s);
-            goto out;
-        }
-        if (o.test) {
-            rc = tr_load_set(&o, m, o.test, o.test_labels, &s.test);
-            if (rc)
-                goto out;
-            r.have_test = 1;
-        }
+        r.have_test = o.test != NULL;
         rc = tr_train(&o, m, &s, &r, t0);
         if (rc == TR_EXIT_USAGE || (rc == TR_EXIT_DATA && s.step == r.step0 && !r.have_eval))
             goto out;

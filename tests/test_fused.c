@@ -9,7 +9,8 @@
  * tanh, relu, leaky_relu, elu, softmax) and loss (bce, cce, mse, with one
  * and several outputs).  Then the step's stop before a sample whose loss
  * is inf, and the trainer (nnrt_main) with and without NNGEN_FUSED=0: the
- * same weights file, also for a run that diverges.
+ * same weights file, also for a run that diverges.  And update_range: its
+ * ranges make update's step (the trainer splits a big model's update).
  *
  * A model's path without a fused step (a layer whose kernels run over
  * fan_in in vectors: on NEON from a fan_in of 4) is one line, not a
@@ -131,6 +132,38 @@ static void test_fused_equals_ordinary(void **state)
     }
 }
 
+/* update_range over ranges of 16 parameters, last range first, makes
+ * exactly update's step, for every optimizer and path (the trainer runs
+ * the ranges of a big model's update on its threads). */
+static void test_update_range(void **state)
+{
+    (void)state;
+    const nnrt_model *ms[] = {&gc_msesig_model, &fu_soft_model};
+    for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++) {
+        const nnrt_model *m = ms[i];
+        nnrt_model paths[ET_MAX_PATHS];
+        int n = et_paths(m, paths);
+        size_t np = m->n_params;
+        for (int k = 0; k < n; k++) {
+            for (int o = NNRT_OPT_SGD; o <= NNRT_OPT_ADAM; o++) {
+                const nnrt_optim opt = {(nnrt_opt_kind)o, 0.01f, 0.9f, 0.999f, 1e-8f};
+                float p1[512], p2[512], g[512], s1[1024] = {0}, s2[1024] = {0};
+                assert_true(np <= 512);
+                et_init_params(m, p1, 7);
+                et_init_params(m, g, 8);
+                memcpy(p2, p1, np * sizeof(float));
+                for (long t = 1; t <= 3; t++) {
+                    paths[k].update(p1, g, s1, &opt, t);
+                    for (long a = (long)np - 16; a >= 0; a -= 16)
+                        paths[k].update_range(p2, g, s2, &opt, t, a, a + 16);
+                }
+                assert_memory_equal(p1, p2, np * sizeof(float));
+                assert_memory_equal(s1, s2, 2 * np * sizeof(float));
+            }
+        }
+    }
+}
+
 /* A sample whose loss is inf stops the step before its update: the
  * samples before it are applied, it and those after are not. */
 static void test_fused_stops_at_bad_loss(void **state)
@@ -248,6 +281,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fused_equals_ordinary),
         cmocka_unit_test(test_fused_stops_at_bad_loss),
+        cmocka_unit_test(test_update_range),
         cmocka_unit_test(test_trainer_fused),
     };
     return cmocka_run_group_tests(tests, fu_setup, fu_teardown);
