@@ -87,6 +87,8 @@ void house_forward(const float *params, const float *x, long m, float *out, void
 double house_loss_grad(const float *params, const float *x, const float *y, long m, float *grad,
     void *ws);
 void house_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t);
+void house_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1);
 long house_train_samples(float *params, const float *x, const float *y, const long *idx,
     long n, float lr, double *loss_sum);
 
@@ -1245,10 +1247,10 @@ static double house_scalar_loss_grad(const float *params, const float *x, const 
 #if defined(HOUSE_PATH_AVX512)
 
 /* sgd: p -= lr g */
-HOUSE_PATH_AVX512 static void house_avx512_sgd(float *restrict p, const float *restrict g, float lr)
+HOUSE_PATH_AVX512 static void house_avx512_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         _mm512_storeu_ps(p + i, _mm512_sub_ps(pv, _mm512_mul_ps(vlr, gv)));
@@ -1257,12 +1259,12 @@ HOUSE_PATH_AVX512 static void house_avx512_sgd(float *restrict p, const float *r
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 HOUSE_PATH_AVX512 static void house_avx512_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
     const __m512 vob1 = _mm512_set1_ps(ob1);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 vv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(v + i)), _mm512_mul_ps(vob1, gv));
@@ -1274,7 +1276,7 @@ HOUSE_PATH_AVX512 static void house_avx512_momentum(float *restrict p, const flo
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 HOUSE_PATH_AVX512 static void house_avx512_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
@@ -1284,7 +1286,7 @@ HOUSE_PATH_AVX512 static void house_avx512_adam(float *restrict p, const float *
     const __m512 vic1 = _mm512_set1_ps(ic1);
     const __m512 vic2 = _mm512_set1_ps(ic2);
     const __m512 veps = _mm512_set1_ps(eps);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 mv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(mo + i)), _mm512_mul_ps(vob1, gv));
@@ -1296,39 +1298,48 @@ HOUSE_PATH_AVX512 static void house_avx512_adam(float *restrict p, const float *
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-HOUSE_PATH_AVX512 static void house_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+HOUSE_PATH_AVX512 static void house_avx512_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        house_avx512_sgd(params, grad, lr);
+        house_avx512_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        house_avx512_momentum(params, grad, state, lr, b1, one - b1);
+        house_avx512_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         house_avx512_adam(params, grad, state, state + HOUSE_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+HOUSE_PATH_AVX512 static void house_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    house_avx512_update_range(params, grad, state, opt, t, 0, HOUSE_N_PARAMS);
+}
 #endif /* HOUSE_PATH_AVX512 */
 
 #if defined(HOUSE_PATH_AVX2)
 
 /* sgd: p -= lr g */
-HOUSE_PATH_AVX2 static void house_avx2_sgd(float *restrict p, const float *restrict g, float lr)
+HOUSE_PATH_AVX2 static void house_avx2_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         _mm256_storeu_ps(p + i, _mm256_sub_ps(pv, _mm256_mul_ps(vlr, gv)));
@@ -1337,12 +1348,12 @@ HOUSE_PATH_AVX2 static void house_avx2_sgd(float *restrict p, const float *restr
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 HOUSE_PATH_AVX2 static void house_avx2_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
     const __m256 vob1 = _mm256_set1_ps(ob1);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 vv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(v + i)), _mm256_mul_ps(vob1, gv));
@@ -1354,7 +1365,7 @@ HOUSE_PATH_AVX2 static void house_avx2_momentum(float *restrict p, const float *
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 HOUSE_PATH_AVX2 static void house_avx2_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
@@ -1364,7 +1375,7 @@ HOUSE_PATH_AVX2 static void house_avx2_adam(float *restrict p, const float *rest
     const __m256 vic1 = _mm256_set1_ps(ic1);
     const __m256 vic2 = _mm256_set1_ps(ic2);
     const __m256 veps = _mm256_set1_ps(eps);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 mv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(mo + i)), _mm256_mul_ps(vob1, gv));
@@ -1376,39 +1387,48 @@ HOUSE_PATH_AVX2 static void house_avx2_adam(float *restrict p, const float *rest
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-HOUSE_PATH_AVX2 static void house_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+HOUSE_PATH_AVX2 static void house_avx2_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        house_avx2_sgd(params, grad, lr);
+        house_avx2_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        house_avx2_momentum(params, grad, state, lr, b1, one - b1);
+        house_avx2_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         house_avx2_adam(params, grad, state, state + HOUSE_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+HOUSE_PATH_AVX2 static void house_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    house_avx2_update_range(params, grad, state, opt, t, 0, HOUSE_N_PARAMS);
+}
 #endif /* HOUSE_PATH_AVX2 */
 
 #if defined(HOUSE_PATH_NEON)
 
 /* sgd: p -= lr g */
-static void house_neon_sgd(float *restrict p, const float *restrict g, float lr)
+static void house_neon_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         vst1q_f32(p + i, vsubq_f32(pv, vmulq_f32(vlr, gv)));
@@ -1417,12 +1437,12 @@ static void house_neon_sgd(float *restrict p, const float *restrict g, float lr)
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void house_neon_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
     const float32x4_t vob1 = vdupq_n_f32(ob1);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t vv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(v + i)), vmulq_f32(vob1, gv));
@@ -1434,7 +1454,7 @@ static void house_neon_momentum(float *restrict p, const float *restrict g, floa
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void house_neon_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
@@ -1444,7 +1464,7 @@ static void house_neon_adam(float *restrict p, const float *restrict g, float *r
     const float32x4_t vic1 = vdupq_n_f32(ic1);
     const float32x4_t vic2 = vdupq_n_f32(ic2);
     const float32x4_t veps = vdupq_n_f32(eps);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t mv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(mo + i)), vmulq_f32(vob1, gv));
@@ -1456,45 +1476,54 @@ static void house_neon_adam(float *restrict p, const float *restrict g, float *r
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void house_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void house_neon_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        house_neon_sgd(params, grad, lr);
+        house_neon_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        house_neon_momentum(params, grad, state, lr, b1, one - b1);
+        house_neon_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         house_neon_adam(params, grad, state, state + HOUSE_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+static void house_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    house_neon_update_range(params, grad, state, opt, t, 0, HOUSE_N_PARAMS);
+}
 #endif /* HOUSE_PATH_NEON */
 
 /* sgd: p -= lr g */
-static void house_scalar_sgd(float *restrict p, const float *restrict g, float lr)
+static void house_scalar_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
-    for (long i = 0; i < HOUSE_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         p[i] = p[i] - lr * g[i];
     }
 }
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void house_scalar_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
-    for (long i = 0; i < HOUSE_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         v[i] = b1 * v[i] + ob1 * g[i];
         p[i] = p[i] - lr * v[i];
     }
@@ -1503,38 +1532,47 @@ static void house_scalar_momentum(float *restrict p, const float *restrict g, fl
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void house_scalar_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
-    for (long i = 0; i < HOUSE_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         mo[i] = b1 * mo[i] + ob1 * g[i];
         v[i] = b2 * v[i] + ob2 * (g[i] * g[i]);
         p[i] = p[i] - (lr * (mo[i] * ic1)) / (sqrtf(v[i] * ic2) + eps);
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void house_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void house_scalar_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        house_scalar_sgd(params, grad, lr);
+        house_scalar_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        house_scalar_momentum(params, grad, state, lr, b1, one - b1);
+        house_scalar_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         house_scalar_adam(params, grad, state, state + HOUSE_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
+}
+
+/* One optimizer step over all N_PARAMS parameters. */
+static void house_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    house_scalar_update_range(params, grad, state, opt, t, 0, HOUSE_N_PARAMS);
 }
 
 #if defined(HOUSE_PATH_AVX512)
@@ -2017,15 +2055,15 @@ static long house_scalar_train_samples(float *params, const float *x, const floa
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path house_paths[] = {
 #if defined(HOUSE_PATH_AVX512)
-    {"avx512", house_avx512_forward, house_avx512_loss_grad, house_avx512_update, NULL},
+    {"avx512", house_avx512_forward, house_avx512_loss_grad, house_avx512_update, NULL, house_avx512_update_range},
 #endif
 #if defined(HOUSE_PATH_AVX2)
-    {"avx2", house_avx2_forward, house_avx2_loss_grad, house_avx2_update, NULL},
+    {"avx2", house_avx2_forward, house_avx2_loss_grad, house_avx2_update, NULL, house_avx2_update_range},
 #endif
 #if defined(HOUSE_PATH_NEON)
-    {"neon", house_neon_forward, house_neon_loss_grad, house_neon_update, NULL},
+    {"neon", house_neon_forward, house_neon_loss_grad, house_neon_update, NULL, house_neon_update_range},
 #endif
-    {"scalar", house_scalar_forward, house_scalar_loss_grad, house_scalar_update, house_scalar_train_samples},
+    {"scalar", house_scalar_forward, house_scalar_loss_grad, house_scalar_update, house_scalar_train_samples, house_scalar_update_range},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor
@@ -2062,6 +2100,12 @@ double house_loss_grad(const float *params, const float *x, const float *y, long
 void house_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
 {
     house_dispatch.path->update(params, grad, state, opt, t);
+}
+
+void house_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
+{
+    house_dispatch.path->update_range(params, grad, state, opt, t, i0, i1);
 }
 
 /* The chosen path's fused step, or -1 when that path has none. */
@@ -2115,6 +2159,7 @@ const nnrt_model house_model = {
     .loss_grad = house_loss_grad,
     .update = house_update,
     .train_samples = house_train_samples,
+    .update_range = house_update_range,
     .dispatch = &house_dispatch,
 };
 

@@ -87,6 +87,8 @@ void sex_forward(const float *params, const float *x, long m, float *out, void *
 double sex_loss_grad(const float *params, const float *x, const float *y, long m, float *grad,
     void *ws);
 void sex_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t);
+void sex_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1);
 long sex_train_samples(float *params, const float *x, const float *y, const long *idx,
     long n, float lr, double *loss_sum);
 
@@ -938,10 +940,10 @@ static double sex_scalar_loss_grad(const float *params, const float *x, const fl
 #if defined(SEX_PATH_AVX512)
 
 /* sgd: p -= lr g */
-SEX_PATH_AVX512 static void sex_avx512_sgd(float *restrict p, const float *restrict g, float lr)
+SEX_PATH_AVX512 static void sex_avx512_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
-    for (long i = 0; i < SEX_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         _mm512_storeu_ps(p + i, _mm512_sub_ps(pv, _mm512_mul_ps(vlr, gv)));
@@ -950,12 +952,12 @@ SEX_PATH_AVX512 static void sex_avx512_sgd(float *restrict p, const float *restr
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 SEX_PATH_AVX512 static void sex_avx512_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
     const __m512 vob1 = _mm512_set1_ps(ob1);
-    for (long i = 0; i < SEX_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 vv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(v + i)), _mm512_mul_ps(vob1, gv));
@@ -967,7 +969,7 @@ SEX_PATH_AVX512 static void sex_avx512_momentum(float *restrict p, const float *
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 SEX_PATH_AVX512 static void sex_avx512_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
@@ -977,7 +979,7 @@ SEX_PATH_AVX512 static void sex_avx512_adam(float *restrict p, const float *rest
     const __m512 vic1 = _mm512_set1_ps(ic1);
     const __m512 vic2 = _mm512_set1_ps(ic2);
     const __m512 veps = _mm512_set1_ps(eps);
-    for (long i = 0; i < SEX_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 mv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(mo + i)), _mm512_mul_ps(vob1, gv));
@@ -989,39 +991,48 @@ SEX_PATH_AVX512 static void sex_avx512_adam(float *restrict p, const float *rest
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-SEX_PATH_AVX512 static void sex_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+SEX_PATH_AVX512 static void sex_avx512_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        sex_avx512_sgd(params, grad, lr);
+        sex_avx512_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        sex_avx512_momentum(params, grad, state, lr, b1, one - b1);
+        sex_avx512_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         sex_avx512_adam(params, grad, state, state + SEX_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+SEX_PATH_AVX512 static void sex_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    sex_avx512_update_range(params, grad, state, opt, t, 0, SEX_N_PARAMS);
+}
 #endif /* SEX_PATH_AVX512 */
 
 #if defined(SEX_PATH_AVX2)
 
 /* sgd: p -= lr g */
-SEX_PATH_AVX2 static void sex_avx2_sgd(float *restrict p, const float *restrict g, float lr)
+SEX_PATH_AVX2 static void sex_avx2_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
-    for (long i = 0; i < SEX_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         _mm256_storeu_ps(p + i, _mm256_sub_ps(pv, _mm256_mul_ps(vlr, gv)));
@@ -1030,12 +1041,12 @@ SEX_PATH_AVX2 static void sex_avx2_sgd(float *restrict p, const float *restrict 
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 SEX_PATH_AVX2 static void sex_avx2_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
     const __m256 vob1 = _mm256_set1_ps(ob1);
-    for (long i = 0; i < SEX_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 vv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(v + i)), _mm256_mul_ps(vob1, gv));
@@ -1047,7 +1058,7 @@ SEX_PATH_AVX2 static void sex_avx2_momentum(float *restrict p, const float *rest
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 SEX_PATH_AVX2 static void sex_avx2_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
@@ -1057,7 +1068,7 @@ SEX_PATH_AVX2 static void sex_avx2_adam(float *restrict p, const float *restrict
     const __m256 vic1 = _mm256_set1_ps(ic1);
     const __m256 vic2 = _mm256_set1_ps(ic2);
     const __m256 veps = _mm256_set1_ps(eps);
-    for (long i = 0; i < SEX_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 mv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(mo + i)), _mm256_mul_ps(vob1, gv));
@@ -1069,39 +1080,48 @@ SEX_PATH_AVX2 static void sex_avx2_adam(float *restrict p, const float *restrict
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-SEX_PATH_AVX2 static void sex_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+SEX_PATH_AVX2 static void sex_avx2_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        sex_avx2_sgd(params, grad, lr);
+        sex_avx2_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        sex_avx2_momentum(params, grad, state, lr, b1, one - b1);
+        sex_avx2_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         sex_avx2_adam(params, grad, state, state + SEX_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+SEX_PATH_AVX2 static void sex_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    sex_avx2_update_range(params, grad, state, opt, t, 0, SEX_N_PARAMS);
+}
 #endif /* SEX_PATH_AVX2 */
 
 #if defined(SEX_PATH_NEON)
 
 /* sgd: p -= lr g */
-static void sex_neon_sgd(float *restrict p, const float *restrict g, float lr)
+static void sex_neon_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
-    for (long i = 0; i < SEX_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         vst1q_f32(p + i, vsubq_f32(pv, vmulq_f32(vlr, gv)));
@@ -1110,12 +1130,12 @@ static void sex_neon_sgd(float *restrict p, const float *restrict g, float lr)
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void sex_neon_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
     const float32x4_t vob1 = vdupq_n_f32(ob1);
-    for (long i = 0; i < SEX_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t vv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(v + i)), vmulq_f32(vob1, gv));
@@ -1127,7 +1147,7 @@ static void sex_neon_momentum(float *restrict p, const float *restrict g, float 
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void sex_neon_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
@@ -1137,7 +1157,7 @@ static void sex_neon_adam(float *restrict p, const float *restrict g, float *res
     const float32x4_t vic1 = vdupq_n_f32(ic1);
     const float32x4_t vic2 = vdupq_n_f32(ic2);
     const float32x4_t veps = vdupq_n_f32(eps);
-    for (long i = 0; i < SEX_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t mv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(mo + i)), vmulq_f32(vob1, gv));
@@ -1149,45 +1169,54 @@ static void sex_neon_adam(float *restrict p, const float *restrict g, float *res
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void sex_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void sex_neon_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        sex_neon_sgd(params, grad, lr);
+        sex_neon_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        sex_neon_momentum(params, grad, state, lr, b1, one - b1);
+        sex_neon_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         sex_neon_adam(params, grad, state, state + SEX_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+static void sex_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    sex_neon_update_range(params, grad, state, opt, t, 0, SEX_N_PARAMS);
+}
 #endif /* SEX_PATH_NEON */
 
 /* sgd: p -= lr g */
-static void sex_scalar_sgd(float *restrict p, const float *restrict g, float lr)
+static void sex_scalar_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
-    for (long i = 0; i < SEX_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         p[i] = p[i] - lr * g[i];
     }
 }
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void sex_scalar_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
-    for (long i = 0; i < SEX_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         v[i] = b1 * v[i] + ob1 * g[i];
         p[i] = p[i] - lr * v[i];
     }
@@ -1196,38 +1225,47 @@ static void sex_scalar_momentum(float *restrict p, const float *restrict g, floa
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void sex_scalar_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
-    for (long i = 0; i < SEX_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         mo[i] = b1 * mo[i] + ob1 * g[i];
         v[i] = b2 * v[i] + ob2 * (g[i] * g[i]);
         p[i] = p[i] - (lr * (mo[i] * ic1)) / (sqrtf(v[i] * ic2) + eps);
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void sex_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void sex_scalar_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        sex_scalar_sgd(params, grad, lr);
+        sex_scalar_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        sex_scalar_momentum(params, grad, state, lr, b1, one - b1);
+        sex_scalar_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         sex_scalar_adam(params, grad, state, state + SEX_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
+}
+
+/* One optimizer step over all N_PARAMS parameters. */
+static void sex_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    sex_scalar_update_range(params, grad, state, opt, t, 0, SEX_N_PARAMS);
 }
 
 #if defined(SEX_PATH_AVX512)
@@ -1746,15 +1784,15 @@ static long sex_scalar_train_samples(float *params, const float *x, const float 
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path sex_paths[] = {
 #if defined(SEX_PATH_AVX512)
-    {"avx512", sex_avx512_forward, sex_avx512_loss_grad, sex_avx512_update, sex_avx512_train_samples},
+    {"avx512", sex_avx512_forward, sex_avx512_loss_grad, sex_avx512_update, sex_avx512_train_samples, sex_avx512_update_range},
 #endif
 #if defined(SEX_PATH_AVX2)
-    {"avx2", sex_avx2_forward, sex_avx2_loss_grad, sex_avx2_update, sex_avx2_train_samples},
+    {"avx2", sex_avx2_forward, sex_avx2_loss_grad, sex_avx2_update, sex_avx2_train_samples, sex_avx2_update_range},
 #endif
 #if defined(SEX_PATH_NEON)
-    {"neon", sex_neon_forward, sex_neon_loss_grad, sex_neon_update, sex_neon_train_samples},
+    {"neon", sex_neon_forward, sex_neon_loss_grad, sex_neon_update, sex_neon_train_samples, sex_neon_update_range},
 #endif
-    {"scalar", sex_scalar_forward, sex_scalar_loss_grad, sex_scalar_update, sex_scalar_train_samples},
+    {"scalar", sex_scalar_forward, sex_scalar_loss_grad, sex_scalar_update, sex_scalar_train_samples, sex_scalar_update_range},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor
@@ -1791,6 +1829,12 @@ double sex_loss_grad(const float *params, const float *x, const float *y, long m
 void sex_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
 {
     sex_dispatch.path->update(params, grad, state, opt, t);
+}
+
+void sex_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
+{
+    sex_dispatch.path->update_range(params, grad, state, opt, t, i0, i1);
 }
 
 /* The chosen path's fused step, or -1 when that path has none. */
@@ -1844,6 +1888,7 @@ const nnrt_model sex_model = {
     .loss_grad = sex_loss_grad,
     .update = sex_update,
     .train_samples = sex_train_samples,
+    .update_range = sex_update_range,
     .dispatch = &sex_dispatch,
 };
 

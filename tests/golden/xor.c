@@ -86,6 +86,8 @@ void xor_forward(const float *params, const float *x, long m, float *out, void *
 double xor_loss_grad(const float *params, const float *x, const float *y, long m, float *grad,
     void *ws);
 void xor_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t);
+void xor_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1);
 long xor_train_samples(float *params, const float *x, const float *y, const long *idx,
     long n, float lr, double *loss_sum);
 
@@ -1003,10 +1005,10 @@ static double xor_scalar_loss_grad(const float *params, const float *x, const fl
 #if defined(XOR_PATH_AVX512)
 
 /* sgd: p -= lr g */
-XOR_PATH_AVX512 static void xor_avx512_sgd(float *restrict p, const float *restrict g, float lr)
+XOR_PATH_AVX512 static void xor_avx512_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
-    for (long i = 0; i < XOR_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         _mm512_storeu_ps(p + i, _mm512_sub_ps(pv, _mm512_mul_ps(vlr, gv)));
@@ -1015,12 +1017,12 @@ XOR_PATH_AVX512 static void xor_avx512_sgd(float *restrict p, const float *restr
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 XOR_PATH_AVX512 static void xor_avx512_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
     const __m512 vob1 = _mm512_set1_ps(ob1);
-    for (long i = 0; i < XOR_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 vv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(v + i)), _mm512_mul_ps(vob1, gv));
@@ -1032,7 +1034,7 @@ XOR_PATH_AVX512 static void xor_avx512_momentum(float *restrict p, const float *
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 XOR_PATH_AVX512 static void xor_avx512_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
@@ -1042,7 +1044,7 @@ XOR_PATH_AVX512 static void xor_avx512_adam(float *restrict p, const float *rest
     const __m512 vic1 = _mm512_set1_ps(ic1);
     const __m512 vic2 = _mm512_set1_ps(ic2);
     const __m512 veps = _mm512_set1_ps(eps);
-    for (long i = 0; i < XOR_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 mv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(mo + i)), _mm512_mul_ps(vob1, gv));
@@ -1054,39 +1056,48 @@ XOR_PATH_AVX512 static void xor_avx512_adam(float *restrict p, const float *rest
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-XOR_PATH_AVX512 static void xor_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+XOR_PATH_AVX512 static void xor_avx512_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        xor_avx512_sgd(params, grad, lr);
+        xor_avx512_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        xor_avx512_momentum(params, grad, state, lr, b1, one - b1);
+        xor_avx512_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         xor_avx512_adam(params, grad, state, state + XOR_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+XOR_PATH_AVX512 static void xor_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    xor_avx512_update_range(params, grad, state, opt, t, 0, XOR_N_PARAMS);
+}
 #endif /* XOR_PATH_AVX512 */
 
 #if defined(XOR_PATH_AVX2)
 
 /* sgd: p -= lr g */
-XOR_PATH_AVX2 static void xor_avx2_sgd(float *restrict p, const float *restrict g, float lr)
+XOR_PATH_AVX2 static void xor_avx2_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
-    for (long i = 0; i < XOR_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         _mm256_storeu_ps(p + i, _mm256_sub_ps(pv, _mm256_mul_ps(vlr, gv)));
@@ -1095,12 +1106,12 @@ XOR_PATH_AVX2 static void xor_avx2_sgd(float *restrict p, const float *restrict 
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 XOR_PATH_AVX2 static void xor_avx2_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
     const __m256 vob1 = _mm256_set1_ps(ob1);
-    for (long i = 0; i < XOR_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 vv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(v + i)), _mm256_mul_ps(vob1, gv));
@@ -1112,7 +1123,7 @@ XOR_PATH_AVX2 static void xor_avx2_momentum(float *restrict p, const float *rest
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 XOR_PATH_AVX2 static void xor_avx2_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
@@ -1122,7 +1133,7 @@ XOR_PATH_AVX2 static void xor_avx2_adam(float *restrict p, const float *restrict
     const __m256 vic1 = _mm256_set1_ps(ic1);
     const __m256 vic2 = _mm256_set1_ps(ic2);
     const __m256 veps = _mm256_set1_ps(eps);
-    for (long i = 0; i < XOR_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 mv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(mo + i)), _mm256_mul_ps(vob1, gv));
@@ -1134,39 +1145,48 @@ XOR_PATH_AVX2 static void xor_avx2_adam(float *restrict p, const float *restrict
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-XOR_PATH_AVX2 static void xor_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+XOR_PATH_AVX2 static void xor_avx2_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        xor_avx2_sgd(params, grad, lr);
+        xor_avx2_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        xor_avx2_momentum(params, grad, state, lr, b1, one - b1);
+        xor_avx2_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         xor_avx2_adam(params, grad, state, state + XOR_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+XOR_PATH_AVX2 static void xor_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    xor_avx2_update_range(params, grad, state, opt, t, 0, XOR_N_PARAMS);
+}
 #endif /* XOR_PATH_AVX2 */
 
 #if defined(XOR_PATH_NEON)
 
 /* sgd: p -= lr g */
-static void xor_neon_sgd(float *restrict p, const float *restrict g, float lr)
+static void xor_neon_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
-    for (long i = 0; i < XOR_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         vst1q_f32(p + i, vsubq_f32(pv, vmulq_f32(vlr, gv)));
@@ -1175,12 +1195,12 @@ static void xor_neon_sgd(float *restrict p, const float *restrict g, float lr)
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void xor_neon_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
     const float32x4_t vob1 = vdupq_n_f32(ob1);
-    for (long i = 0; i < XOR_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t vv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(v + i)), vmulq_f32(vob1, gv));
@@ -1192,7 +1212,7 @@ static void xor_neon_momentum(float *restrict p, const float *restrict g, float 
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void xor_neon_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
@@ -1202,7 +1222,7 @@ static void xor_neon_adam(float *restrict p, const float *restrict g, float *res
     const float32x4_t vic1 = vdupq_n_f32(ic1);
     const float32x4_t vic2 = vdupq_n_f32(ic2);
     const float32x4_t veps = vdupq_n_f32(eps);
-    for (long i = 0; i < XOR_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t mv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(mo + i)), vmulq_f32(vob1, gv));
@@ -1214,45 +1234,54 @@ static void xor_neon_adam(float *restrict p, const float *restrict g, float *res
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void xor_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void xor_neon_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        xor_neon_sgd(params, grad, lr);
+        xor_neon_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        xor_neon_momentum(params, grad, state, lr, b1, one - b1);
+        xor_neon_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         xor_neon_adam(params, grad, state, state + XOR_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+static void xor_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    xor_neon_update_range(params, grad, state, opt, t, 0, XOR_N_PARAMS);
+}
 #endif /* XOR_PATH_NEON */
 
 /* sgd: p -= lr g */
-static void xor_scalar_sgd(float *restrict p, const float *restrict g, float lr)
+static void xor_scalar_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
-    for (long i = 0; i < XOR_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         p[i] = p[i] - lr * g[i];
     }
 }
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void xor_scalar_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
-    for (long i = 0; i < XOR_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         v[i] = b1 * v[i] + ob1 * g[i];
         p[i] = p[i] - lr * v[i];
     }
@@ -1261,38 +1290,47 @@ static void xor_scalar_momentum(float *restrict p, const float *restrict g, floa
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void xor_scalar_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
-    for (long i = 0; i < XOR_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         mo[i] = b1 * mo[i] + ob1 * g[i];
         v[i] = b2 * v[i] + ob2 * (g[i] * g[i]);
         p[i] = p[i] - (lr * (mo[i] * ic1)) / (sqrtf(v[i] * ic2) + eps);
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void xor_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void xor_scalar_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        xor_scalar_sgd(params, grad, lr);
+        xor_scalar_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        xor_scalar_momentum(params, grad, state, lr, b1, one - b1);
+        xor_scalar_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         xor_scalar_adam(params, grad, state, state + XOR_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
+}
+
+/* One optimizer step over all N_PARAMS parameters. */
+static void xor_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    xor_scalar_update_range(params, grad, state, opt, t, 0, XOR_N_PARAMS);
 }
 
 #if defined(XOR_PATH_AVX512)
@@ -1747,15 +1785,15 @@ static long xor_scalar_train_samples(float *params, const float *x, const float 
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path xor_paths[] = {
 #if defined(XOR_PATH_AVX512)
-    {"avx512", xor_avx512_forward, xor_avx512_loss_grad, xor_avx512_update, xor_avx512_train_samples},
+    {"avx512", xor_avx512_forward, xor_avx512_loss_grad, xor_avx512_update, xor_avx512_train_samples, xor_avx512_update_range},
 #endif
 #if defined(XOR_PATH_AVX2)
-    {"avx2", xor_avx2_forward, xor_avx2_loss_grad, xor_avx2_update, xor_avx2_train_samples},
+    {"avx2", xor_avx2_forward, xor_avx2_loss_grad, xor_avx2_update, xor_avx2_train_samples, xor_avx2_update_range},
 #endif
 #if defined(XOR_PATH_NEON)
-    {"neon", xor_neon_forward, xor_neon_loss_grad, xor_neon_update, NULL},
+    {"neon", xor_neon_forward, xor_neon_loss_grad, xor_neon_update, NULL, xor_neon_update_range},
 #endif
-    {"scalar", xor_scalar_forward, xor_scalar_loss_grad, xor_scalar_update, xor_scalar_train_samples},
+    {"scalar", xor_scalar_forward, xor_scalar_loss_grad, xor_scalar_update, xor_scalar_train_samples, xor_scalar_update_range},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor
@@ -1792,6 +1830,12 @@ double xor_loss_grad(const float *params, const float *x, const float *y, long m
 void xor_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
 {
     xor_dispatch.path->update(params, grad, state, opt, t);
+}
+
+void xor_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
+{
+    xor_dispatch.path->update_range(params, grad, state, opt, t, i0, i1);
 }
 
 /* The chosen path's fused step, or -1 when that path has none. */
@@ -1845,6 +1889,7 @@ const nnrt_model xor_model = {
     .loss_grad = xor_loss_grad,
     .update = xor_update,
     .train_samples = xor_train_samples,
+    .update_range = xor_update_range,
     .dispatch = &xor_dispatch,
 };
 
