@@ -152,6 +152,7 @@ typedef struct tr_set_load {
     const nnrt_model *m;
     const char *path, *labels;
     nnrt_dataset *d;
+    int threads; /* the loader may use this many (nnrt_load_opts.threads) */
     int rc;
     nnrt_err e;
 } tr_set_load;
@@ -161,6 +162,7 @@ static void tr_load_job(void *arg)
     tr_set_load *j = arg;
     nnrt_load_opts lo;
     nnrt_flags_load_opts(j->o, j->m, j->labels, &lo);
+    lo.threads = j->threads;
     j->e.msg[0] = '\0';
     j->rc = 0;
     if (nnrt_load(j->path, &lo, j->d, &j->e) || nnrt_dataset_check(j->d, j->m, &j->e)) {
@@ -173,7 +175,7 @@ static void tr_load_job(void *arg)
 static int tr_load_set(const tr_opts *o, const nnrt_model *m, const char *path,
                        const char *labels, nnrt_dataset *d)
 {
-    tr_set_load j = {o, m, path, labels, d, 0, {""}};
+    tr_set_load j = {o, m, path, labels, d, 1, 0, {""}};
     tr_load_job(&j);
     if (j.rc)
         nnrt_train_msg("%s", j.e.msg);
@@ -195,24 +197,28 @@ static int tr_maybe_hdf5(const char *path)
 }
 
 /* The training set, and the test set (if any) on a thread of its own
- * meanwhile when the run has two threads or more and neither is HDF5:
- * loading is mostly zlib inflating one stream, one core's work
- * (Fashion-MNIST: 0.3 s, the test set a sixth of it).  The messages are
- * those of loading one after the other: the training set's failure, else
- * the test set's.  0 or TR_EXIT_DATA. */
+ * meanwhile when the run has two threads or more and neither is HDF5;
+ * with two threads or more the IDX loader also turns bytes into floats
+ * beside zlib's inflating (nnrt_load_opts.threads).  Loading is otherwise
+ * one core's work (Fashion-MNIST: 0.3 s, the test set a sixth of it).  The
+ * messages are those of loading one after the other: the training set's
+ * failure, else the test set's.  0 or TR_EXIT_DATA. */
 static int tr_load_sets(const tr_opts *o, const nnrt_model *m, int threads, nnrt_dataset *train,
                         nnrt_dataset *test)
 {
-    tr_set_load t = {o, m, o->test, o->test_labels, test, 0, {""}};
+    tr_set_load t = {o, m, o->test, o->test_labels, test, threads, 0, {""}};
+    tr_set_load r = {o, m, o->train, o->train_labels, train, threads, 0, {""}};
     int beside = o->test && threads > 1 && !tr_maybe_hdf5(o->train) && !tr_maybe_hdf5(o->test);
     tr_bg *bg = beside ? nnrt_threads_spawn(tr_load_job, &t) : NULL;
-    int rc = tr_load_set(o, m, o->train, o->train_labels, train);
+    tr_load_job(&r);
     nnrt_threads_join(bg);
-    if (o->test && !beside && rc == 0)
+    if (r.rc)
+        nnrt_train_msg("%s", r.e.msg);
+    else if (o->test && !beside)
         tr_load_job(&t);
-    if (rc == 0 && t.rc)
+    if (r.rc == 0 && t.rc)
         nnrt_train_msg("%s", t.e.msg);
-    return rc ? rc : t.rc; /* tr_free frees both sets */
+    return r.rc ? r.rc : t.rc; /* tr_free frees both sets */
 }
 
 /* ------------------------------------------------------------------ */
