@@ -198,6 +198,32 @@ def goals(idx, whole):
                            best_cpu["setting"], fmt_s(best_cpu.get("mean_cpu_s")),
                            (best_cpu.get("mean_cpu_s") or 0) / (ng.get("mean_cpu_s") or 1)))
         for g in ("xor", "sex"):
+            # per update at 100x the epochs: the fastest nngen row (the fused
+            # step on the best path) against fann_train, wall time and the
+            # programs' own clocks around their loops
+            rows = [e for e in es if e["group"] == g + "-x100" and e["impl"] == "nngen"
+                    and e.get("mean_s") and "ordinary" not in e["setting"]]
+            fal = find(es, g + "-x100", "fann")
+            if rows and fal:
+                ngf = min(rows, key=lambda e: e["mean_s"])
+                n = ngf["samples"]
+                w_ng, w_fa = 1e9 * ngf["mean_s"] / n, 1e9 * fal["mean_s"] / n
+                i_ng = 1e3 * (ngf["metrics"].get("us_per_sample") or 0)
+                i_fa = 1e3 * (fal["metrics"].get("us_per_sample") or 0)
+                c_ng = 1e9 * (ngf.get("mean_cpu_s") or 0) / n
+                c_fa = 1e9 * (fal.get("mean_cpu_s") or 0) / n
+                ordi = next((e for e in es if e["group"] == g + "-x100" and e.get("mean_s")
+                             and "ordinary" in e["setting"]), None)
+                out.append("- %s: >= 3x faster per update than FANN's fann_train (%d updates): "
+                           "**%s** (nngen [%s] %.1f ns vs FANN %.1f ns per update of wall time, "
+                           "%.2fx; of CPU time %.1f ns vs %.1f ns, %.2fx; inside the training "
+                           "loops %.1f ns vs %.1f ns, %.2fx%s)" % (
+                               g, n, "holds" if w_fa >= 3 * w_ng else "does not hold",
+                               ngf["setting"], w_ng, w_fa, w_fa / w_ng, c_ng, c_fa,
+                               c_fa / c_ng if c_ng else 0, i_ng, i_fa,
+                               i_fa / i_ng if i_ng else 0,
+                               "; nngen [%s] %.1f ns of wall time" % (
+                                   ordi["setting"], 1e9 * ordi["mean_s"] / n) if ordi else ""))
             ng = find(es, g, "nngen", "avx2")
             th = find(es, g, "torch")
             fa = find(es, g, "fann")

@@ -133,6 +133,12 @@ def groups(build, quick):
             args = ["--train", csv_path, "--epochs", str(long_e), "--eval-every", str(long_e),
                     "--quiet", "--json"] + same
             rows = nngen_rows(name, args)
+            # the best vector path again with the ordinary step (NNGEN_FUSED=0):
+            # what the fused step buys (docs/trainer.md, "The fused step")
+            for r in rows[:1]:
+                if r["argv"][0] == "env":
+                    rows.append(dict(impl="nngen", setting=r["setting"] + ", ordinary step",
+                                     argv=["env", "NNGEN_FUSED=0"] + r["argv"][1:]))
             rows.append(dict(impl="fann", setting="fann_train", argv=[
                 os.path.join(bench, "fann_bench"), name, "--epochs", str(long_e)]))
             for r in rows:

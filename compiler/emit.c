@@ -275,6 +275,14 @@ static void em_api(emitter *e)
     tx_line(e,
             "void %s_update(%s *params, const %s *grad, %s *state, const nnrt_optim *opt, long t);",
             e->P, R, R, R);
+    tx_line(e, "void %s_update_range(%s *params, const %s *grad, %s *state, const nnrt_optim *opt,",
+            e->P, R, R, R);
+    tx_cont(e, "long t, long i0, long i1);");
+    if (fu_any(e)) {
+        tx_line(e, "long %s_train_samples(float *params, const float *x, const float *y, const long *idx,",
+                e->P);
+        tx_cont(e, "long n, float lr, double *loss_sum);");
+    }
     if (e->dbl) {
         tx_line(e, "/* The sizes, also as variables (the descriptor has them too). */");
         tx_line(e, "extern const size_t %s_n_params, %s_ws_bytes;", e->P, e->P);
@@ -309,7 +317,7 @@ static int em_first_trained(const nng_spec *s)
 /* The activation row of layer l if the backward pass multiplies by its
  * derivative: an activation with one, except at the output under bce,
  * cce or perceptron, whose dZ = a - y comes from the loss. */
-static const nnrt_act_row *em_dact_of(const emitter *e, int l)
+const nnrt_act_row *em_dact_of(const emitter *e, int l)
 {
     const nng_spec *s = e->s;
     const nnrt_act_row *row = nnrt_act_of(s->layers[l].act);
@@ -391,14 +399,14 @@ void em_kernels(emitter *e)
 /* FORWARD                                                              */
 /* ------------------------------------------------------------------ */
 
-/* The runtime call that applies layer l's activation in place, or NULL. */
-static const char *em_act_call(emitter *e, const isa_row *I, int l)
+/* The runtime call that applies layer l's activation in place to `rows`
+ * rows at A, or NULL. */
+const char *em_act_call_at(emitter *e, const isa_row *I, int l, const char *A)
 {
     const nng_layer *L = &e->s->layers[l];
     const nnrt_act_row *row = nnrt_act_of(L->act);
     const char *isa = e->dbl ? "scalar" : I->name;
     const char *sfx = e->dbl ? "_d" : "";
-    const char *A = S(e, "ws + %s_A%d", e->U, l + 1);
     if (!row || !row->rt)
         return NULL;
     const char *param = em_param_arg(e, l);
@@ -430,8 +438,14 @@ static const char *em_act_call(emitter *e, const isa_row *I, int l)
     return S(e, "nnrt_%s_%s%s(%s, %s%s);", isa, row->rt, sfx, A, em_rows(e, L->units), param);
 }
 
+/* ... on layer l's activations in the workspace. */
+static const char *em_act_call(emitter *e, const isa_row *I, int l)
+{
+    return em_act_call_at(e, I, l, S(e, "ws + %s_A%d", e->U, l + 1));
+}
+
 /* Before a layer's code: its spec line. */
-static void em_layer_comment(emitter *e, int l)
+void em_layer_comment(emitter *e, int l)
 {
     const nng_layer *L = &e->s->layers[l];
     tx_line(e, "/* layer %d, spec line %d: \"%s\" */", l + 1, L->pos.line,
@@ -557,9 +571,10 @@ static void em_bwd_chunk(emitter *e, const isa_row *I)
     tx_close(e, "}");
 }
 
-/* The loss of one chunk and dL/dZ (dL/dA for mse) of the output layer
- * into D0, as sums over the chunk (the 1/m comes at the end). */
-static void em_loss_chunk(emitter *e)
+/* The loss of `rows` rows (the output layer's logits at zl, for bce and
+ * cce) and dL/dZ (dL/dA for mse) of the output layer into d, as sums over
+ * the rows (the 1/m comes at the end). */
+void em_loss_rows(emitter *e, const char *zl)
 {
     const nng_spec *s = e->s;
     const char *R = e->real, *U = e->U;
@@ -570,7 +585,7 @@ static void em_loss_chunk(emitter *e)
     case NNRT_LOSS_BCE:
         tx_line(e, "/* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y,");
         tx_line(e, " * summed over the chunk like the loss (the 1/m comes at the end) */");
-        tx_line(e, "const %s *z = ws + %s_ZL;", R, U);
+        tx_line(e, "const %s *z = %s;", R, zl);
         tx_open(e, "for (long i = 0; i < rows * %s_N_OUT; i++) {", U);
         if (e->dbl) {
             tx_line(e, "const double zi = z[i], yi = yc[i];");
@@ -590,7 +605,7 @@ static void em_loss_chunk(emitter *e)
     case NNRT_LOSS_CCE:
         tx_line(e, "/* from the logits z: -sum_j y_j (z_j - logsumexp z); dZ = a - y, summed over");
         tx_line(e, " * the chunk like the loss (the 1/m comes at the end) */");
-        tx_line(e, "const %s *z = ws + %s_ZL;", R, U);
+        tx_line(e, "const %s *z = %s;", R, zl);
         tx_open(e, "for (long i = 0; i < rows; i++) {");
         tx_line(e, "const %s *zi = z + i * %s_N_OUT, *yi = yc + i * %s_N_OUT;", R, U, U);
         tx_line(e, "double mx = (double)zi[0], se = 0.0;");
@@ -641,6 +656,12 @@ static void em_loss_chunk(emitter *e)
     }
 }
 
+/* ... of one chunk, from the workspace into D0. */
+static void em_loss_chunk(emitter *e)
+{
+    em_loss_rows(e, S(e, "ws + %s_ZL", e->U));
+}
+
 static void em_backward(emitter *e)
 {
     tx_section(e, SEC_BACKWARD);
@@ -668,11 +689,12 @@ typedef struct em_optim {
 static const em_optim em_optims[] = {
     {"sgd",
      {"sgd: p -= lr g", NULL},
-     {"$1 *restrict p, const $1 *restrict g, $1 lr)", NULL},
+     {"$1 *restrict p, const $1 *restrict g, $1 lr, long i0, long i1)", NULL},
      {.arrays = "p g", .loads = "g p", .consts = "lr", .stmts = {"p = sub(p, mul(lr, g))"}}},
     {"momentum",
      {"momentum: v = b1 v + (1 - b1) g; p -= lr v", NULL},
-     {"$1 *restrict p, const $1 *restrict g, $1 *restrict v,", "$1 lr, $1 b1, $1 ob1)"},
+     {"$1 *restrict p, const $1 *restrict g, $1 *restrict v,",
+      "$1 lr, $1 b1, $1 ob1, long i0, long i1)"},
      {.arrays = "p g v",
       .loads = "g p",
       .consts = "lr b1 ob1",
@@ -681,7 +703,7 @@ static const em_optim em_optims[] = {
      {"adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;",
       "      p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t)"},
      {"$1 *restrict p, const $1 *restrict g, $1 *restrict mo,",
-      "$1 *restrict v, $1 lr, $1 b1, $1 ob1, $1 b2, $1 ob2, $1 ic1, $1 ic2, $1 eps)"},
+      "$1 *restrict v, $1 lr, $1 b1, $1 ob1, $1 b2, $1 ob2, $1 ic1, $1 ic2, $1 eps, long i0, long i1)"},
      {.arrays = "p g mo v",
       .loads = "g p",
       .consts = "lr b1 ob1 b2 ob2 ic1 ic2 eps",
@@ -708,9 +730,9 @@ static void em_update_isa(emitter *e, const isa_row *I)
         tx_open(e, "{");
         ex_hoist(e, I, &o->step);
         if (I->lanes > 1)
-            tx_open(e, "for (long i = 0; i < %s_N_PARAMS; i += %d) {", e->U, I->lanes);
+            tx_open(e, "for (long i = i0; i < i1; i += %d) {", I->lanes);
         else
-            tx_open(e, "for (long i = 0; i < %s_N_PARAMS; i++) {", e->U);
+            tx_open(e, "for (long i = i0; i < i1; i++) {");
         ex_body(e, I, &o->step);
         tx_close(e, "}");
         tx_close(e, "}");
@@ -721,6 +743,8 @@ static void em_update(emitter *e)
 {
     tx_section(e, SEC_UPDATE);
     em_each_isa(e, em_update_isa, "update", NULL);
+    if (fu_any(e)) /* the fused per-sample step of a tiny network (fused.c) */
+        em_each_isa(e, fu_step, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -741,13 +765,18 @@ static void em_paths(emitter *e)
         if (I->host)
             tx_pp(e, "#if defined(%s)", em_path_macro(e, I));
         const char *F = S(e, "%s_%s", e->P, I->name);
-        tx_line(e, "{\"%s\", %s_forward, %s_loss_grad, %s_update},", I->name, F, F, F);
+        tx_line(e, "{\"%s\", %s_forward, %s_loss_grad, %s_update, %s, %s_update_range},",
+                I->name, F, F, F, fu_path_has(e, I) ? S(e, "%s_train_samples", F) : "NULL", F);
         if (I->host)
             tx_pp(e, "#endif");
     }
     tx_close(e, "};");
     tx_blank(e);
     tx_template(e, "dispatch", NULL);
+    if (fu_any(e)) {
+        tx_blank(e);
+        tx_template(e, "dispatch_fused", NULL);
+    }
 }
 
 /* A parameter array, `static _Alignas(64) const REAL NAME[SIZE] = {...};`:
@@ -885,6 +914,9 @@ static void em_model(emitter *e)
     tx_line(e, ".forward = %s_forward,", e->P);
     tx_line(e, ".loss_grad = %s_loss_grad,", e->P);
     tx_line(e, ".update = %s_update,", e->P);
+    if (fu_any(e))
+        tx_line(e, ".train_samples = %s_train_samples,", e->P);
+    tx_line(e, ".update_range = %s_update_range,", e->P);
     if (e->n_isas > 1)
         tx_line(e, ".dispatch = &%s_dispatch,", e->P);
     if (s->n_literal)

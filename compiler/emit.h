@@ -187,6 +187,32 @@ void kn_fwd(emitter *e, const isa_row *I, long K, long N); /* <P>_fwd_<K>x<N> */
 void kn_dw(emitter *e, const isa_row *I, long K, long N);  /* <P>_dw_<K>x<N> */
 void kn_dx(emitter *e, const isa_row *I, long K, long N);  /* <P>_dx_<K>x<N> */
 void kn_dact(emitter *e, const isa_row *I, const nnrt_act_row *row); /* <P>_dact_<name> */
+/* For one row of a K x N layer whose forward kernel on path I runs over
+ * the units or in plain loops (not kn_vector_fan_in): how many of its
+ * first units the kernel computes as fma chains from b (vectors over the
+ * units); the others are the plain loops' sums. */
+long kn_fma_units(const isa_row *I, long K, long N);
+
+/* ------------------------------------------------------------------ */
+/* What the fused step (fused.c) takes from emit.c                      */
+/* ------------------------------------------------------------------ */
+/* Layer l's activation row if the backward pass multiplies by its derivative. */
+const nnrt_act_row *em_dact_of(const emitter *e, int l);
+/* The runtime call applying layer l's activation to `rows` rows at A, or NULL. */
+const char *em_act_call_at(emitter *e, const isa_row *I, int l, const char *A);
+void em_layer_comment(emitter *e, int l);
+/* The loss of `rows` rows (logits at zl) into `loss`, dL/dZ into d. */
+void em_loss_rows(emitter *e, const char *zl);
+
+/* ------------------------------------------------------------------ */
+/* The fused per-sample step (fused.c)                                  */
+/* ------------------------------------------------------------------ */
+/* Has path I a fused step (<F>_train_samples)? */
+int fu_path_has(const emitter *e, const isa_row *I);
+/* ... any selected path? */
+int fu_any(const emitter *e);
+/* <F>_train_samples of path I, or a comment saying why it has none. */
+void fu_step(emitter *e, const isa_row *I);
 
 /* ------------------------------------------------------------------ */
 /* emit.c's parts that the inference file (infer.c) reuses              */

@@ -432,6 +432,16 @@ static void kn_units_fwd_block(emitter *e, const isa_row *I, long K, long N, int
     tx_close(e, "}");
 }
 
+long kn_fma_units(const isa_row *I, long K, long N)
+{
+    I = kn_row_for(I, K);
+    if (!kn_over_units(I, K, N))
+        return 0;
+    const isa_row *H[4];
+    long at[5];
+    return at[kn_halves(I, N, N / I->lanes * I->lanes, H, at)];
+}
+
 static void kn_units_fwd(emitter *e, const isa_row *I, long K, long N)
 {
     const int V = I->lanes;

@@ -133,7 +133,17 @@ typedef struct nnrt_layer_info {
     int literal;       /* 1: W and b are written in the spec (nnrt_model.literal holds them) */
 } nnrt_layer_info;
 
-/* One path of a generated model: its three functions for one ISA. */
+/* The fused step of a tiny model (docs/generated-code.md, "The fused
+ * step"): n updates of per-sample SGD with learning rate lr, update s on
+ * row idx[s] of x (n_in floats a row) and y (n_out), the same weights to
+ * the last bit as loss_grad over that row and update(NNRT_OPT_SGD) each
+ * time.  Each update's loss is added to *loss_sum in turn.  Returns the
+ * updates done: n, or s < n when the loss of row idx[s] is NaN or inf
+ * (that update is not applied). */
+typedef long (*nnrt_train_samples_fn)(nnrt_real *params, const nnrt_real *x, const nnrt_real *y,
+                                      const long *idx, long n, nnrt_real lr, double *loss_sum);
+
+/* One path of a generated model: its functions for one ISA. */
 typedef struct nnrt_path {
     const char *isa; /* "avx512", "avx2", "neon" or "scalar" */
     void (*forward)(const nnrt_real *params, const nnrt_real *x, long m, nnrt_real *out, void *ws);
@@ -141,6 +151,9 @@ typedef struct nnrt_path {
                         nnrt_real *grad, void *ws);
     void (*update)(nnrt_real *params, const nnrt_real *grad, nnrt_real *state, const nnrt_optim *opt,
                    long t);
+    nnrt_train_samples_fn train_samples; /* NULL: no fused step on this path */
+    void (*update_range)(nnrt_real *params, const nnrt_real *grad, nnrt_real *state, const nnrt_optim *opt,
+                         long t, long i0, long i1);
 } nnrt_path;
 
 /* Which path of a file generated with --isa all runs (its <name>_dispatch;
@@ -205,6 +218,16 @@ typedef struct nnrt_model {
      * with literal == 1 filled, the rest 0; NULL when no layer has them.
      * nnrt_init_params copies them over the init rule's values. */
     const nnrt_real *literal;
+    /* The fused step, for models of at most 128 parameters (NULL: none).
+     * With a dispatch, the chosen path's (dispatch->path->train_samples;
+     * this returns -1 when that is NULL). */
+    nnrt_train_samples_fn train_samples;
+    /* update over parameters [i0, i1) alone, multiples of NNRT_ALIGN_FLOATS:
+     * ranges that cover [0, n_params), in any order or at once on several
+     * threads, make exactly the update of `update` (each parameter's step
+     * is its own). */
+    void (*update_range)(nnrt_real *params, const nnrt_real *grad, nnrt_real *state, const nnrt_optim *opt,
+                         long t, long i0, long i1);
 } nnrt_model;
 
 /* Optimizer state size in floats for a given optimizer. */
@@ -397,6 +420,8 @@ typedef struct nnrt_load_opts {
                                 before the data is read or memory allocated for it */
     size_t max_bytes;        /* the data set's arrays (x and y, as float) may take at most this
                                 many bytes; 0 = NNRT_DATA_MAX_BYTES */
+    int threads;             /* gzip'd IDX bytes: 2 or more converts each block to float on a
+                                thread of its own while zlib inflates the next; 0 or 1 = not */
 } nnrt_load_opts;
 
 /* The loaders' limits (docs/limits.md), each checked before anything is

@@ -45,6 +45,7 @@ void nnrt_load_opts_default(nnrt_load_opts *o)
     o->features = 0;
     o->model = NULL;
     o->max_bytes = 0;
+    o->threads = 0;
 }
 
 void nnrt_dataset_free(nnrt_dataset *d)

@@ -12,6 +12,9 @@
 
 #include "nnrt_data_internal.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -166,10 +169,91 @@ static int idx_check_size(const idx_file *f, const char *what, nnrt_err *e)
     return 0;
 }
 
-/* Read n elements into dst, converting: u8 through table, float32 BE as is. */
-static int idx_read(idx_file *f, const char *what, size_t n, nnrt_real *dst, const nnrt_real *table,
-                    nnrt_err *e)
+/* Bytes through the u8 table into floats: one block of idx_read_piped. */
+typedef struct idx_conv {
+    const unsigned char *src;
+    nnrt_real *dst;
+    size_t n;
+    const nnrt_real *table;
+} idx_conv;
+
+static void *idx_conv_run(void *arg)
 {
+    const idx_conv *c = arg;
+    for (size_t i = 0; i < c->n; i++)
+        c->dst[i] = c->table[c->src[i]];
+    return NULL;
+}
+
+#define IDX_PIPE_BLOCK ((size_t)4 << 20) /* bytes a block of idx_read_piped */
+
+/* idx_read for u8 elements with a second thread (o->threads >= 2): zlib
+ * inflates block k + 1 while a thread of its own turns block k into floats
+ * (and takes dst's page faults): Fashion-MNIST's training images, 0.15 s of
+ * inflating and 0.08 s of converting on one thread, take the inflating's
+ * time.  The same floats.  -1 if a thread or the buffers cannot be had
+ * (nothing read yet: the caller reads on one thread), else 0 or 1 (error,
+ * e filled). */
+static int idx_read_piped(idx_file *f, size_t n, nnrt_real *dst, const nnrt_real *table, nnrt_err *e,
+                          const char *what)
+{
+    unsigned char *buf[2] = {malloc(IDX_PIPE_BLOCK), malloc(IDX_PIPE_BLOCK)};
+    if (!buf[0] || !buf[1]) {
+        free(buf[0]);
+        free(buf[1]);
+        return -1;
+    }
+    idx_conv conv[2];
+    pthread_t tid;
+    int pending = 0, cur = 0, rc = 0;
+    sigset_t all, old;
+    sigfillset(&all);
+    for (size_t done = 0; done < n && rc == 0;) {
+        size_t want = n - done < IDX_PIPE_BLOCK ? n - done : IDX_PIPE_BLOCK;
+        int r = gzread(f->gz, buf[cur], (unsigned)want);
+        if (pending) { /* the block before, converted meanwhile */
+            pthread_join(tid, NULL);
+            pending = 0;
+        }
+        if (r < 0 || (size_t)r < want) {
+            int zerr = Z_OK;
+            const char *zmsg = nnrt_data_gz_msg(f->gz, f->path, &zerr);
+            if (zerr != Z_OK && zerr != Z_BUF_ERROR)
+                nnrt_errorf(e, "%s: gzip: %s (file corrupted)", f->path, zmsg);
+            else
+                nnrt_errorf(e, "%s: truncated (header says %s; expected %zu bytes of %s, found "
+                               "%zu)", f->path, f->shape, n, what, done + (size_t)(r < 0 ? 0 : r));
+            rc = 1;
+            break;
+        }
+        conv[cur] = (idx_conv){buf[cur], dst + done, want, table};
+        pthread_sigmask(SIG_BLOCK, &all, &old); /* signals stay with the caller */
+        pending = pthread_create(&tid, NULL, idx_conv_run, &conv[cur]) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (!pending)
+            idx_conv_run(&conv[cur]);
+        done += want;
+        cur ^= 1;
+    }
+    if (pending)
+        pthread_join(tid, NULL);
+    free(buf[0]);
+    free(buf[1]);
+    return rc;
+}
+
+/* Read n elements into dst, converting: u8 through table, float32 BE as is;
+ * gzip'd u8 with threads >= 2 through idx_read_piped. */
+static int idx_read(idx_file *f, const char *what, size_t n, nnrt_real *dst, const nnrt_real *table,
+                    int threads, nnrt_err *e)
+{
+    if (threads > 1 && f->type == IDX_U8 && !gzdirect(f->gz) && n > IDX_PIPE_BLOCK) {
+        int rc = idx_read_piped(f, n, dst, table, e, what);
+        if (rc > 0)
+            return -1;
+        if (rc == 0)
+            n = 0; /* all read: on to the CRC below */
+    }
     unsigned char buf[IDX_BLOCK];
     size_t esize = f->type == IDX_U8 ? 1 : 4;
     size_t done = 0;
@@ -298,8 +382,8 @@ int nnrt_idx_load(const char *path, const nnrt_load_opts *o, nnrt_dataset *d, nn
             nnrt_errorf(e, "%s: out of memory for %s samples", path, img.shape);
             goto done;
         }
-        if (idx_read(&img, "pixel data", img.count * img.per, x, table, e) ||
-            idx_read(&lab, "labels", lab.count * lab.per, y, ltable, e))
+        if (idx_read(&img, "pixel data", img.count * img.per, x, table, o->threads, e) ||
+            idx_read(&lab, "labels", lab.count * lab.per, y, ltable, 1, e))
             goto done;
     }
     nnrt_data_take(d, img.count, img.per, lab.per, &x, &y);

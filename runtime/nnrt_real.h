@@ -118,6 +118,9 @@ typedef double nnrt_real;
 #define nnrt_threads_run nnrt_threads_run_d
 #define nnrt_threads_split_rows nnrt_threads_split_rows_d
 #define nnrt_threads_ws nnrt_threads_ws_d
+#define nnrt_threads_spawn nnrt_threads_spawn_d
+#define nnrt_threads_join nnrt_threads_join_d
+#define nnrt_threads_update nnrt_threads_update_d
 #define nnrt_data_format_of nnrt_data_format_of_d
 #define nnrt_data_labels_file nnrt_data_labels_file_d
 #define nnrt_flags_implied_labels nnrt_flags_implied_labels_d

@@ -64,6 +64,7 @@
 
 #define TP_RED_RANGE 16384L /* floats per task of the reduction */
 #define TP_RED_BLOCK 1024L  /* floats summed through the whole tree at a time */
+#define TP_UPD_RANGE 16384L /* parameters per task of the update (a multiple of 16) */
 #define TP_PAUSE_SECS 2e-5  /* wait this long spinning, */
 #define TP_SPIN_SECS 2e-4   /* this long yielding the CPU, then sleep */
 
@@ -100,6 +101,12 @@ struct tr_par {
     const long *ix;
     nnrt_real *xb, *yb;
     long n, K;
+
+    /* the update being run (nnrt_threads_update) */
+    nnrt_real *up_params, *up_state;
+    const nnrt_real *up_grad;
+    const nnrt_optim *up_opt;
+    long up_t;
 };
 
 /* ------------------------------------------------------------------ */
@@ -334,6 +341,49 @@ void *nnrt_threads_ws(const tr_par *p, int thread)
 }
 
 /* ------------------------------------------------------------------ */
+/* A task in the background (loading the test set beside the training set) */
+/* ------------------------------------------------------------------ */
+
+struct tr_bg {
+    pthread_t tid;
+    void (*fn)(void *);
+    void *arg;
+};
+
+static void *tp_bg_main(void *arg)
+{
+    struct tr_bg *bg = arg;
+    bg->fn(bg->arg);
+    return NULL;
+}
+
+tr_bg *nnrt_threads_spawn(void (*fn)(void *), void *arg)
+{
+    struct tr_bg *bg = malloc(sizeof *bg);
+    if (bg) {
+        *bg = (struct tr_bg){.fn = fn, .arg = arg};
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        int rc = pthread_create(&bg->tid, NULL, tp_bg_main, bg);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (rc == 0)
+            return bg;
+        free(bg);
+    }
+    fn(arg);
+    return NULL;
+}
+
+void nnrt_threads_join(tr_bg *bg)
+{
+    if (!bg)
+        return;
+    pthread_join(bg->tid, NULL);
+    free(bg);
+}
+
+/* ------------------------------------------------------------------ */
 /* Setting up, taking down                                              */
 /* ------------------------------------------------------------------ */
 
@@ -505,4 +555,35 @@ double nnrt_threads_loss_grad(tr_par *p, const nnrt_real *params, const nnrt_rea
     long tasks = (long)((m->n_params + (size_t)TP_RED_RANGE - 1) / (size_t)TP_RED_RANGE);
     tp_run(p, tp_reduce, p, tasks, 1);
     return loss / (double)n;
+}
+
+/* ------------------------------------------------------------------ */
+/* The update in ranges                                                 */
+/* ------------------------------------------------------------------ */
+
+/* Task t: the update of parameters [t*TP_UPD_RANGE, ...). */
+static void tp_update(void *arg, long t, int thread)
+{
+    (void)thread;
+    struct tr_par *p = arg;
+    long np = (long)p->m->n_params, a = t * TP_UPD_RANGE;
+    long b = a + TP_UPD_RANGE < np ? a + TP_UPD_RANGE : np;
+    p->m->update_range(p->up_params, p->up_grad, p->up_state, p->up_opt, p->up_t, a, b);
+}
+
+void nnrt_threads_update(tr_par *p, nnrt_real *params, const nnrt_real *grad, nnrt_real *state,
+                         const nnrt_optim *opt, long t)
+{
+    const nnrt_model *m = p->m;
+    long tasks = (long)((m->n_params + (size_t)TP_UPD_RANGE - 1) / (size_t)TP_UPD_RANGE);
+    if (tasks < 2 || p->threads < 2 || !m->update_range) {
+        m->update(params, grad, state, opt, t);
+        return;
+    }
+    p->up_params = params;
+    p->up_grad = grad;
+    p->up_state = state;
+    p->up_opt = opt;
+    p->up_t = t;
+    tp_run(p, tp_update, p, tasks, 1);
 }

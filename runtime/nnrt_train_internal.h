@@ -193,8 +193,21 @@ double nnrt_threads_loss_grad(tr_par *p, const nnrt_real *params, const nnrt_rea
 /* A job: tasks 0..ntasks-1 of fn, each run once, on the threads when its
  * `flops` are worth it, else one after the other on the caller.  `thread`
  * (0 = the caller) names the workspace a task may use. */
+/* The optimizer's step: m->update, or for a model of 32768 parameters or
+ * more with threads, m->update_range over ranges of 16384 on the threads:
+ * the same bits (each parameter's step is its own). */
+void nnrt_threads_update(tr_par *p, nnrt_real *params, const nnrt_real *grad, nnrt_real *state,
+                         const nnrt_optim *opt, long t);
 typedef void (*tr_task_fn)(void *arg, long task, int thread);
 void nnrt_threads_run(tr_par *p, tr_task_fn fn, void *arg, long ntasks, double flops);
 void *nnrt_threads_ws(const tr_par *p, int thread);
+/* fn(arg) on a thread of its own, every signal blocked there (so SIGINT
+ * and SIGTERM reach the caller), while the caller goes on: a handle for
+ * nnrt_threads_join, or NULL when no thread could start (then fn has run
+ * on the caller before this returns). */
+typedef struct tr_bg tr_bg;
+tr_bg *nnrt_threads_spawn(void (*fn)(void *), void *arg);
+/* Wait for it to finish (NULL: nothing to wait for). */
+void nnrt_threads_join(tr_bg *bg);
 
 #endif /* NNRT_TRAIN_INTERNAL_H */

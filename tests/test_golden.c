@@ -226,9 +226,10 @@ static void test_what_each_isa_emits(void **state)
     assert_null(strstr(all, "#error"));
     assert_null(strstr(all, "-march=native"));
     assert_non_null(strstr(all, "    {\"avx512\", cat_avx512_forward, cat_avx512_loss_grad, "
-                                "cat_avx512_update},\n"));
+                                "cat_avx512_update, NULL, cat_avx512_update_range},\n"));
     assert_non_null(strstr(all, "#endif\n    {\"scalar\", cat_scalar_forward, "
-                                "cat_scalar_loss_grad, cat_scalar_update},\n};"));
+                                "cat_scalar_loss_grad, cat_scalar_update, NULL, "
+                                "cat_scalar_update_range},\n};"));
     assert_non_null(strstr(all, "__attribute__((constructor)) static void cat_choose_path(void)\n"
                                 "{\n    nnrt_dispatch_init(&cat_dispatch);\n}\n"));
     assert_non_null(strstr(all, "void cat_forward(const float *params, const float *x, long m, "

@@ -10,7 +10,11 @@
 //   step/<model>/<variant>
 //       one whole training step, loss_grad + update, of models/{cat,xor,sex,
 //       fashion}.spec as the whole-program comparison trains them (cat: 209,
-//       full batch, SGD; xor and sex: 1, per-sample SGD; fashion: 64, Adam).
+//       full batch, SGD; xor and sex: 1, per-sample SGD; fashion: 64, Adam);
+//   fused/<model>/<variant>
+//       xor's and sex's per-sample SGD through the fused step, the model's
+//       train_samples over 1024 samples a call (the trainer's run), 4 rows
+//       in turn: items are updates, to compare with step/<model>/<variant>.
 //
 // variant: avx512 (nngen --isa avx512, -mavx512f -mavx2 -mfma; registered
 // only on a CPU with AVX-512F), avx2 (--isa avx2, -mavx2 -mfma; only with
@@ -183,6 +187,27 @@ void bm_step(benchmark::State &st, const nnrt_model *m, const step_setting *s)
     nnrt_free(ws);
 }
 
+// Per-sample SGD through the fused step: 1024 updates a call, over 4 rows.
+void bm_fused(benchmark::State &st, const nnrt_model *m)
+{
+    const long rows = 4, run = 1024;
+    buf params(m->n_params), x(static_cast<size_t>(rows * m->n_in)),
+        y(static_cast<size_t>(rows * m->n_out));
+    nnrt_init_params(m, params.p, init_of(m), 1);
+    fill_batch(m, rows, x.p, y.p);
+    std::vector<long> idx(static_cast<size_t>(run));
+    for (long i = 0; i < run; i++)
+        idx[static_cast<size_t>(i)] = i % rows;
+    double loss = 0.0;
+    for (auto _ : st) {
+        long done = m->train_samples(params.p, x.p, y.p, idx.data(), run, 0.1f, &loss);
+        benchmark::DoNotOptimize(done);
+        benchmark::ClobberMemory();
+    }
+    benchmark::DoNotOptimize(loss);
+    set_flop_counters(st, m, m->flops_train * static_cast<double>(run), run);
+}
+
 // ---- vector math ----------------------------------------------------------
 
 typedef void (*math_fn)(float *, long);
@@ -274,10 +299,15 @@ void register_all()
                                              bm_loss_grad, r.m, b);
             }
         } else {
-            for (const step_setting &ss : step_settings)
-                if (base == ss.base)
-                    benchmark::RegisterBenchmark(("step/" + base + "/" + r.variant).c_str(),
-                                                 bm_step, r.m, &ss);
+            for (const step_setting &ss : step_settings) {
+                if (base != ss.base)
+                    continue;
+                benchmark::RegisterBenchmark(("step/" + base + "/" + r.variant).c_str(),
+                                             bm_step, r.m, &ss);
+                if (ss.per_sample_sgd && r.m->train_samples)
+                    benchmark::RegisterBenchmark(("fused/" + base + "/" + r.variant).c_str(),
+                                                 bm_fused, r.m);
+            }
         }
     }
     for (const math_row &r : math_rows)

@@ -91,6 +91,8 @@ void fashion_forward(const float *params, const float *x, long m, float *out, vo
 double fashion_loss_grad(const float *params, const float *x, const float *y, long m, float *grad,
     void *ws);
 void fashion_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t);
+void fashion_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1);
 
 #if defined(FASHION_PATH_AVX512)
 
@@ -3223,10 +3225,10 @@ static double fashion_scalar_loss_grad(const float *params, const float *x, cons
 #if defined(FASHION_PATH_AVX512)
 
 /* sgd: p -= lr g */
-FASHION_PATH_AVX512 static void fashion_avx512_sgd(float *restrict p, const float *restrict g, float lr)
+FASHION_PATH_AVX512 static void fashion_avx512_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
-    for (long i = 0; i < FASHION_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         _mm512_storeu_ps(p + i, _mm512_sub_ps(pv, _mm512_mul_ps(vlr, gv)));
@@ -3235,12 +3237,12 @@ FASHION_PATH_AVX512 static void fashion_avx512_sgd(float *restrict p, const floa
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 FASHION_PATH_AVX512 static void fashion_avx512_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
     const __m512 vob1 = _mm512_set1_ps(ob1);
-    for (long i = 0; i < FASHION_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 vv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(v + i)), _mm512_mul_ps(vob1, gv));
@@ -3252,7 +3254,7 @@ FASHION_PATH_AVX512 static void fashion_avx512_momentum(float *restrict p, const
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 FASHION_PATH_AVX512 static void fashion_avx512_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
@@ -3262,7 +3264,7 @@ FASHION_PATH_AVX512 static void fashion_avx512_adam(float *restrict p, const flo
     const __m512 vic1 = _mm512_set1_ps(ic1);
     const __m512 vic2 = _mm512_set1_ps(ic2);
     const __m512 veps = _mm512_set1_ps(eps);
-    for (long i = 0; i < FASHION_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 mv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(mo + i)), _mm512_mul_ps(vob1, gv));
@@ -3274,39 +3276,48 @@ FASHION_PATH_AVX512 static void fashion_avx512_adam(float *restrict p, const flo
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-FASHION_PATH_AVX512 static void fashion_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+FASHION_PATH_AVX512 static void fashion_avx512_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        fashion_avx512_sgd(params, grad, lr);
+        fashion_avx512_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        fashion_avx512_momentum(params, grad, state, lr, b1, one - b1);
+        fashion_avx512_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         fashion_avx512_adam(params, grad, state, state + FASHION_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+FASHION_PATH_AVX512 static void fashion_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    fashion_avx512_update_range(params, grad, state, opt, t, 0, FASHION_N_PARAMS);
+}
 #endif /* FASHION_PATH_AVX512 */
 
 #if defined(FASHION_PATH_AVX2)
 
 /* sgd: p -= lr g */
-FASHION_PATH_AVX2 static void fashion_avx2_sgd(float *restrict p, const float *restrict g, float lr)
+FASHION_PATH_AVX2 static void fashion_avx2_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
-    for (long i = 0; i < FASHION_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         _mm256_storeu_ps(p + i, _mm256_sub_ps(pv, _mm256_mul_ps(vlr, gv)));
@@ -3315,12 +3326,12 @@ FASHION_PATH_AVX2 static void fashion_avx2_sgd(float *restrict p, const float *r
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 FASHION_PATH_AVX2 static void fashion_avx2_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
     const __m256 vob1 = _mm256_set1_ps(ob1);
-    for (long i = 0; i < FASHION_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 vv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(v + i)), _mm256_mul_ps(vob1, gv));
@@ -3332,7 +3343,7 @@ FASHION_PATH_AVX2 static void fashion_avx2_momentum(float *restrict p, const flo
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 FASHION_PATH_AVX2 static void fashion_avx2_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
@@ -3342,7 +3353,7 @@ FASHION_PATH_AVX2 static void fashion_avx2_adam(float *restrict p, const float *
     const __m256 vic1 = _mm256_set1_ps(ic1);
     const __m256 vic2 = _mm256_set1_ps(ic2);
     const __m256 veps = _mm256_set1_ps(eps);
-    for (long i = 0; i < FASHION_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 mv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(mo + i)), _mm256_mul_ps(vob1, gv));
@@ -3354,39 +3365,48 @@ FASHION_PATH_AVX2 static void fashion_avx2_adam(float *restrict p, const float *
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-FASHION_PATH_AVX2 static void fashion_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+FASHION_PATH_AVX2 static void fashion_avx2_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        fashion_avx2_sgd(params, grad, lr);
+        fashion_avx2_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        fashion_avx2_momentum(params, grad, state, lr, b1, one - b1);
+        fashion_avx2_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         fashion_avx2_adam(params, grad, state, state + FASHION_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+FASHION_PATH_AVX2 static void fashion_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    fashion_avx2_update_range(params, grad, state, opt, t, 0, FASHION_N_PARAMS);
+}
 #endif /* FASHION_PATH_AVX2 */
 
 #if defined(FASHION_PATH_NEON)
 
 /* sgd: p -= lr g */
-static void fashion_neon_sgd(float *restrict p, const float *restrict g, float lr)
+static void fashion_neon_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
-    for (long i = 0; i < FASHION_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         vst1q_f32(p + i, vsubq_f32(pv, vmulq_f32(vlr, gv)));
@@ -3395,12 +3415,12 @@ static void fashion_neon_sgd(float *restrict p, const float *restrict g, float l
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void fashion_neon_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
     const float32x4_t vob1 = vdupq_n_f32(ob1);
-    for (long i = 0; i < FASHION_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t vv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(v + i)), vmulq_f32(vob1, gv));
@@ -3412,7 +3432,7 @@ static void fashion_neon_momentum(float *restrict p, const float *restrict g, fl
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void fashion_neon_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
@@ -3422,7 +3442,7 @@ static void fashion_neon_adam(float *restrict p, const float *restrict g, float 
     const float32x4_t vic1 = vdupq_n_f32(ic1);
     const float32x4_t vic2 = vdupq_n_f32(ic2);
     const float32x4_t veps = vdupq_n_f32(eps);
-    for (long i = 0; i < FASHION_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t mv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(mo + i)), vmulq_f32(vob1, gv));
@@ -3434,45 +3454,54 @@ static void fashion_neon_adam(float *restrict p, const float *restrict g, float 
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void fashion_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void fashion_neon_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        fashion_neon_sgd(params, grad, lr);
+        fashion_neon_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        fashion_neon_momentum(params, grad, state, lr, b1, one - b1);
+        fashion_neon_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         fashion_neon_adam(params, grad, state, state + FASHION_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+static void fashion_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    fashion_neon_update_range(params, grad, state, opt, t, 0, FASHION_N_PARAMS);
+}
 #endif /* FASHION_PATH_NEON */
 
 /* sgd: p -= lr g */
-static void fashion_scalar_sgd(float *restrict p, const float *restrict g, float lr)
+static void fashion_scalar_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
-    for (long i = 0; i < FASHION_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         p[i] = p[i] - lr * g[i];
     }
 }
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void fashion_scalar_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
-    for (long i = 0; i < FASHION_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         v[i] = b1 * v[i] + ob1 * g[i];
         p[i] = p[i] - lr * v[i];
     }
@@ -3481,33 +3510,36 @@ static void fashion_scalar_momentum(float *restrict p, const float *restrict g, 
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void fashion_scalar_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
-    for (long i = 0; i < FASHION_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         mo[i] = b1 * mo[i] + ob1 * g[i];
         v[i] = b2 * v[i] + ob2 * (g[i] * g[i]);
         p[i] = p[i] - (lr * (mo[i] * ic1)) / (sqrtf(v[i] * ic2) + eps);
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void fashion_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void fashion_scalar_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        fashion_scalar_sgd(params, grad, lr);
+        fashion_scalar_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        fashion_scalar_momentum(params, grad, state, lr, b1, one - b1);
+        fashion_scalar_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         fashion_scalar_adam(params, grad, state, state + FASHION_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
@@ -3515,18 +3547,24 @@ static void fashion_scalar_update(float *params, const float *grad, float *state
     }
 }
 
+/* One optimizer step over all N_PARAMS parameters. */
+static void fashion_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    fashion_scalar_update_range(params, grad, state, opt, t, 0, FASHION_N_PARAMS);
+}
+
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path fashion_paths[] = {
 #if defined(FASHION_PATH_AVX512)
-    {"avx512", fashion_avx512_forward, fashion_avx512_loss_grad, fashion_avx512_update},
+    {"avx512", fashion_avx512_forward, fashion_avx512_loss_grad, fashion_avx512_update, NULL, fashion_avx512_update_range},
 #endif
 #if defined(FASHION_PATH_AVX2)
-    {"avx2", fashion_avx2_forward, fashion_avx2_loss_grad, fashion_avx2_update},
+    {"avx2", fashion_avx2_forward, fashion_avx2_loss_grad, fashion_avx2_update, NULL, fashion_avx2_update_range},
 #endif
 #if defined(FASHION_PATH_NEON)
-    {"neon", fashion_neon_forward, fashion_neon_loss_grad, fashion_neon_update},
+    {"neon", fashion_neon_forward, fashion_neon_loss_grad, fashion_neon_update, NULL, fashion_neon_update_range},
 #endif
-    {"scalar", fashion_scalar_forward, fashion_scalar_loss_grad, fashion_scalar_update},
+    {"scalar", fashion_scalar_forward, fashion_scalar_loss_grad, fashion_scalar_update, NULL, fashion_scalar_update_range},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor
@@ -3563,6 +3601,12 @@ double fashion_loss_grad(const float *params, const float *x, const float *y, lo
 void fashion_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
 {
     fashion_dispatch.path->update(params, grad, state, opt, t);
+}
+
+void fashion_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
+{
+    fashion_dispatch.path->update_range(params, grad, state, opt, t, i0, i1);
 }
 
 static const nnrt_layer_info fashion_layers[3] = {
@@ -3606,6 +3650,7 @@ const nnrt_model fashion_model = {
     .forward = fashion_forward,
     .loss_grad = fashion_loss_grad,
     .update = fashion_update,
+    .update_range = fashion_update_range,
     .dispatch = &fashion_dispatch,
 };
 

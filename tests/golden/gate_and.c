@@ -87,6 +87,8 @@ void gate_and_forward(const float *params, const float *x, long m, float *out, v
 double gate_and_loss_grad(const float *params, const float *x, const float *y, long m, float *grad,
     void *ws);
 void gate_and_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t);
+void gate_and_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1);
 
 #if defined(GATE_AND_PATH_AVX512)
 
@@ -597,10 +599,10 @@ static double gate_and_scalar_loss_grad(const float *params, const float *x, con
 #if defined(GATE_AND_PATH_AVX512)
 
 /* sgd: p -= lr g */
-GATE_AND_PATH_AVX512 static void gate_and_avx512_sgd(float *restrict p, const float *restrict g, float lr)
+GATE_AND_PATH_AVX512 static void gate_and_avx512_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
-    for (long i = 0; i < GATE_AND_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         _mm512_storeu_ps(p + i, _mm512_sub_ps(pv, _mm512_mul_ps(vlr, gv)));
@@ -609,12 +611,12 @@ GATE_AND_PATH_AVX512 static void gate_and_avx512_sgd(float *restrict p, const fl
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 GATE_AND_PATH_AVX512 static void gate_and_avx512_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
     const __m512 vob1 = _mm512_set1_ps(ob1);
-    for (long i = 0; i < GATE_AND_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 vv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(v + i)), _mm512_mul_ps(vob1, gv));
@@ -626,7 +628,7 @@ GATE_AND_PATH_AVX512 static void gate_and_avx512_momentum(float *restrict p, con
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 GATE_AND_PATH_AVX512 static void gate_and_avx512_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
@@ -636,7 +638,7 @@ GATE_AND_PATH_AVX512 static void gate_and_avx512_adam(float *restrict p, const f
     const __m512 vic1 = _mm512_set1_ps(ic1);
     const __m512 vic2 = _mm512_set1_ps(ic2);
     const __m512 veps = _mm512_set1_ps(eps);
-    for (long i = 0; i < GATE_AND_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 mv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(mo + i)), _mm512_mul_ps(vob1, gv));
@@ -648,39 +650,48 @@ GATE_AND_PATH_AVX512 static void gate_and_avx512_adam(float *restrict p, const f
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-GATE_AND_PATH_AVX512 static void gate_and_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+GATE_AND_PATH_AVX512 static void gate_and_avx512_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        gate_and_avx512_sgd(params, grad, lr);
+        gate_and_avx512_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        gate_and_avx512_momentum(params, grad, state, lr, b1, one - b1);
+        gate_and_avx512_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         gate_and_avx512_adam(params, grad, state, state + GATE_AND_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+GATE_AND_PATH_AVX512 static void gate_and_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    gate_and_avx512_update_range(params, grad, state, opt, t, 0, GATE_AND_N_PARAMS);
+}
 #endif /* GATE_AND_PATH_AVX512 */
 
 #if defined(GATE_AND_PATH_AVX2)
 
 /* sgd: p -= lr g */
-GATE_AND_PATH_AVX2 static void gate_and_avx2_sgd(float *restrict p, const float *restrict g, float lr)
+GATE_AND_PATH_AVX2 static void gate_and_avx2_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
-    for (long i = 0; i < GATE_AND_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         _mm256_storeu_ps(p + i, _mm256_sub_ps(pv, _mm256_mul_ps(vlr, gv)));
@@ -689,12 +700,12 @@ GATE_AND_PATH_AVX2 static void gate_and_avx2_sgd(float *restrict p, const float 
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 GATE_AND_PATH_AVX2 static void gate_and_avx2_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
     const __m256 vob1 = _mm256_set1_ps(ob1);
-    for (long i = 0; i < GATE_AND_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 vv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(v + i)), _mm256_mul_ps(vob1, gv));
@@ -706,7 +717,7 @@ GATE_AND_PATH_AVX2 static void gate_and_avx2_momentum(float *restrict p, const f
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 GATE_AND_PATH_AVX2 static void gate_and_avx2_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
@@ -716,7 +727,7 @@ GATE_AND_PATH_AVX2 static void gate_and_avx2_adam(float *restrict p, const float
     const __m256 vic1 = _mm256_set1_ps(ic1);
     const __m256 vic2 = _mm256_set1_ps(ic2);
     const __m256 veps = _mm256_set1_ps(eps);
-    for (long i = 0; i < GATE_AND_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 mv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(mo + i)), _mm256_mul_ps(vob1, gv));
@@ -728,39 +739,48 @@ GATE_AND_PATH_AVX2 static void gate_and_avx2_adam(float *restrict p, const float
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-GATE_AND_PATH_AVX2 static void gate_and_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+GATE_AND_PATH_AVX2 static void gate_and_avx2_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        gate_and_avx2_sgd(params, grad, lr);
+        gate_and_avx2_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        gate_and_avx2_momentum(params, grad, state, lr, b1, one - b1);
+        gate_and_avx2_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         gate_and_avx2_adam(params, grad, state, state + GATE_AND_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+GATE_AND_PATH_AVX2 static void gate_and_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    gate_and_avx2_update_range(params, grad, state, opt, t, 0, GATE_AND_N_PARAMS);
+}
 #endif /* GATE_AND_PATH_AVX2 */
 
 #if defined(GATE_AND_PATH_NEON)
 
 /* sgd: p -= lr g */
-static void gate_and_neon_sgd(float *restrict p, const float *restrict g, float lr)
+static void gate_and_neon_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
-    for (long i = 0; i < GATE_AND_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         vst1q_f32(p + i, vsubq_f32(pv, vmulq_f32(vlr, gv)));
@@ -769,12 +789,12 @@ static void gate_and_neon_sgd(float *restrict p, const float *restrict g, float 
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void gate_and_neon_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
     const float32x4_t vob1 = vdupq_n_f32(ob1);
-    for (long i = 0; i < GATE_AND_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t vv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(v + i)), vmulq_f32(vob1, gv));
@@ -786,7 +806,7 @@ static void gate_and_neon_momentum(float *restrict p, const float *restrict g, f
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void gate_and_neon_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
@@ -796,7 +816,7 @@ static void gate_and_neon_adam(float *restrict p, const float *restrict g, float
     const float32x4_t vic1 = vdupq_n_f32(ic1);
     const float32x4_t vic2 = vdupq_n_f32(ic2);
     const float32x4_t veps = vdupq_n_f32(eps);
-    for (long i = 0; i < GATE_AND_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t mv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(mo + i)), vmulq_f32(vob1, gv));
@@ -808,45 +828,54 @@ static void gate_and_neon_adam(float *restrict p, const float *restrict g, float
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void gate_and_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void gate_and_neon_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        gate_and_neon_sgd(params, grad, lr);
+        gate_and_neon_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        gate_and_neon_momentum(params, grad, state, lr, b1, one - b1);
+        gate_and_neon_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         gate_and_neon_adam(params, grad, state, state + GATE_AND_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+static void gate_and_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    gate_and_neon_update_range(params, grad, state, opt, t, 0, GATE_AND_N_PARAMS);
+}
 #endif /* GATE_AND_PATH_NEON */
 
 /* sgd: p -= lr g */
-static void gate_and_scalar_sgd(float *restrict p, const float *restrict g, float lr)
+static void gate_and_scalar_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
-    for (long i = 0; i < GATE_AND_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         p[i] = p[i] - lr * g[i];
     }
 }
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void gate_and_scalar_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
-    for (long i = 0; i < GATE_AND_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         v[i] = b1 * v[i] + ob1 * g[i];
         p[i] = p[i] - lr * v[i];
     }
@@ -855,33 +884,36 @@ static void gate_and_scalar_momentum(float *restrict p, const float *restrict g,
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void gate_and_scalar_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
-    for (long i = 0; i < GATE_AND_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         mo[i] = b1 * mo[i] + ob1 * g[i];
         v[i] = b2 * v[i] + ob2 * (g[i] * g[i]);
         p[i] = p[i] - (lr * (mo[i] * ic1)) / (sqrtf(v[i] * ic2) + eps);
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void gate_and_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void gate_and_scalar_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        gate_and_scalar_sgd(params, grad, lr);
+        gate_and_scalar_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        gate_and_scalar_momentum(params, grad, state, lr, b1, one - b1);
+        gate_and_scalar_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         gate_and_scalar_adam(params, grad, state, state + GATE_AND_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
@@ -889,18 +921,24 @@ static void gate_and_scalar_update(float *params, const float *grad, float *stat
     }
 }
 
+/* One optimizer step over all N_PARAMS parameters. */
+static void gate_and_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    gate_and_scalar_update_range(params, grad, state, opt, t, 0, GATE_AND_N_PARAMS);
+}
+
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path gate_and_paths[] = {
 #if defined(GATE_AND_PATH_AVX512)
-    {"avx512", gate_and_avx512_forward, gate_and_avx512_loss_grad, gate_and_avx512_update},
+    {"avx512", gate_and_avx512_forward, gate_and_avx512_loss_grad, gate_and_avx512_update, NULL, gate_and_avx512_update_range},
 #endif
 #if defined(GATE_AND_PATH_AVX2)
-    {"avx2", gate_and_avx2_forward, gate_and_avx2_loss_grad, gate_and_avx2_update},
+    {"avx2", gate_and_avx2_forward, gate_and_avx2_loss_grad, gate_and_avx2_update, NULL, gate_and_avx2_update_range},
 #endif
 #if defined(GATE_AND_PATH_NEON)
-    {"neon", gate_and_neon_forward, gate_and_neon_loss_grad, gate_and_neon_update},
+    {"neon", gate_and_neon_forward, gate_and_neon_loss_grad, gate_and_neon_update, NULL, gate_and_neon_update_range},
 #endif
-    {"scalar", gate_and_scalar_forward, gate_and_scalar_loss_grad, gate_and_scalar_update},
+    {"scalar", gate_and_scalar_forward, gate_and_scalar_loss_grad, gate_and_scalar_update, NULL, gate_and_scalar_update_range},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor
@@ -937,6 +975,12 @@ double gate_and_loss_grad(const float *params, const float *x, const float *y, l
 void gate_and_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
 {
     gate_and_dispatch.path->update(params, grad, state, opt, t);
+}
+
+void gate_and_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
+{
+    gate_and_dispatch.path->update_range(params, grad, state, opt, t, i0, i1);
 }
 
 /* The weights written in the spec (the layers with literal = 1 below), at
@@ -990,6 +1034,7 @@ const nnrt_model gate_and_model = {
     .forward = gate_and_forward,
     .loss_grad = gate_and_loss_grad,
     .update = gate_and_update,
+    .update_range = gate_and_update_range,
     .dispatch = &gate_and_dispatch,
     .literal = gate_and_literal,
 };

@@ -82,6 +82,10 @@ void gc_outact_forward(const float *params, const float *x, long m, float *out, 
 double gc_outact_loss_grad(const float *params, const float *x, const float *y, long m, float *grad,
     void *ws);
 void gc_outact_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t);
+void gc_outact_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1);
+long gc_outact_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum);
 
 #if defined(GC_OUTACT_PATH_AVX512)
 
@@ -1412,10 +1416,10 @@ static double gc_outact_scalar_loss_grad(const float *params, const float *x, co
 #if defined(GC_OUTACT_PATH_AVX512)
 
 /* sgd: p -= lr g */
-GC_OUTACT_PATH_AVX512 static void gc_outact_avx512_sgd(float *restrict p, const float *restrict g, float lr)
+GC_OUTACT_PATH_AVX512 static void gc_outact_avx512_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
-    for (long i = 0; i < GC_OUTACT_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         _mm512_storeu_ps(p + i, _mm512_sub_ps(pv, _mm512_mul_ps(vlr, gv)));
@@ -1424,12 +1428,12 @@ GC_OUTACT_PATH_AVX512 static void gc_outact_avx512_sgd(float *restrict p, const 
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 GC_OUTACT_PATH_AVX512 static void gc_outact_avx512_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
     const __m512 vob1 = _mm512_set1_ps(ob1);
-    for (long i = 0; i < GC_OUTACT_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 vv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(v + i)), _mm512_mul_ps(vob1, gv));
@@ -1441,7 +1445,7 @@ GC_OUTACT_PATH_AVX512 static void gc_outact_avx512_momentum(float *restrict p, c
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 GC_OUTACT_PATH_AVX512 static void gc_outact_avx512_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
@@ -1451,7 +1455,7 @@ GC_OUTACT_PATH_AVX512 static void gc_outact_avx512_adam(float *restrict p, const
     const __m512 vic1 = _mm512_set1_ps(ic1);
     const __m512 vic2 = _mm512_set1_ps(ic2);
     const __m512 veps = _mm512_set1_ps(eps);
-    for (long i = 0; i < GC_OUTACT_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 mv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(mo + i)), _mm512_mul_ps(vob1, gv));
@@ -1463,39 +1467,48 @@ GC_OUTACT_PATH_AVX512 static void gc_outact_avx512_adam(float *restrict p, const
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-GC_OUTACT_PATH_AVX512 static void gc_outact_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+GC_OUTACT_PATH_AVX512 static void gc_outact_avx512_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        gc_outact_avx512_sgd(params, grad, lr);
+        gc_outact_avx512_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        gc_outact_avx512_momentum(params, grad, state, lr, b1, one - b1);
+        gc_outact_avx512_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         gc_outact_avx512_adam(params, grad, state, state + GC_OUTACT_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+GC_OUTACT_PATH_AVX512 static void gc_outact_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    gc_outact_avx512_update_range(params, grad, state, opt, t, 0, GC_OUTACT_N_PARAMS);
+}
 #endif /* GC_OUTACT_PATH_AVX512 */
 
 #if defined(GC_OUTACT_PATH_AVX2)
 
 /* sgd: p -= lr g */
-GC_OUTACT_PATH_AVX2 static void gc_outact_avx2_sgd(float *restrict p, const float *restrict g, float lr)
+GC_OUTACT_PATH_AVX2 static void gc_outact_avx2_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
-    for (long i = 0; i < GC_OUTACT_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         _mm256_storeu_ps(p + i, _mm256_sub_ps(pv, _mm256_mul_ps(vlr, gv)));
@@ -1504,12 +1517,12 @@ GC_OUTACT_PATH_AVX2 static void gc_outact_avx2_sgd(float *restrict p, const floa
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 GC_OUTACT_PATH_AVX2 static void gc_outact_avx2_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
     const __m256 vob1 = _mm256_set1_ps(ob1);
-    for (long i = 0; i < GC_OUTACT_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 vv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(v + i)), _mm256_mul_ps(vob1, gv));
@@ -1521,7 +1534,7 @@ GC_OUTACT_PATH_AVX2 static void gc_outact_avx2_momentum(float *restrict p, const
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 GC_OUTACT_PATH_AVX2 static void gc_outact_avx2_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
@@ -1531,7 +1544,7 @@ GC_OUTACT_PATH_AVX2 static void gc_outact_avx2_adam(float *restrict p, const flo
     const __m256 vic1 = _mm256_set1_ps(ic1);
     const __m256 vic2 = _mm256_set1_ps(ic2);
     const __m256 veps = _mm256_set1_ps(eps);
-    for (long i = 0; i < GC_OUTACT_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 mv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(mo + i)), _mm256_mul_ps(vob1, gv));
@@ -1543,39 +1556,48 @@ GC_OUTACT_PATH_AVX2 static void gc_outact_avx2_adam(float *restrict p, const flo
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-GC_OUTACT_PATH_AVX2 static void gc_outact_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+GC_OUTACT_PATH_AVX2 static void gc_outact_avx2_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        gc_outact_avx2_sgd(params, grad, lr);
+        gc_outact_avx2_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        gc_outact_avx2_momentum(params, grad, state, lr, b1, one - b1);
+        gc_outact_avx2_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         gc_outact_avx2_adam(params, grad, state, state + GC_OUTACT_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+GC_OUTACT_PATH_AVX2 static void gc_outact_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    gc_outact_avx2_update_range(params, grad, state, opt, t, 0, GC_OUTACT_N_PARAMS);
+}
 #endif /* GC_OUTACT_PATH_AVX2 */
 
 #if defined(GC_OUTACT_PATH_NEON)
 
 /* sgd: p -= lr g */
-static void gc_outact_neon_sgd(float *restrict p, const float *restrict g, float lr)
+static void gc_outact_neon_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
-    for (long i = 0; i < GC_OUTACT_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         vst1q_f32(p + i, vsubq_f32(pv, vmulq_f32(vlr, gv)));
@@ -1584,12 +1606,12 @@ static void gc_outact_neon_sgd(float *restrict p, const float *restrict g, float
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void gc_outact_neon_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
     const float32x4_t vob1 = vdupq_n_f32(ob1);
-    for (long i = 0; i < GC_OUTACT_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t vv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(v + i)), vmulq_f32(vob1, gv));
@@ -1601,7 +1623,7 @@ static void gc_outact_neon_momentum(float *restrict p, const float *restrict g, 
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void gc_outact_neon_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
@@ -1611,7 +1633,7 @@ static void gc_outact_neon_adam(float *restrict p, const float *restrict g, floa
     const float32x4_t vic1 = vdupq_n_f32(ic1);
     const float32x4_t vic2 = vdupq_n_f32(ic2);
     const float32x4_t veps = vdupq_n_f32(eps);
-    for (long i = 0; i < GC_OUTACT_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t mv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(mo + i)), vmulq_f32(vob1, gv));
@@ -1623,45 +1645,54 @@ static void gc_outact_neon_adam(float *restrict p, const float *restrict g, floa
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void gc_outact_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void gc_outact_neon_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        gc_outact_neon_sgd(params, grad, lr);
+        gc_outact_neon_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        gc_outact_neon_momentum(params, grad, state, lr, b1, one - b1);
+        gc_outact_neon_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         gc_outact_neon_adam(params, grad, state, state + GC_OUTACT_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+static void gc_outact_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    gc_outact_neon_update_range(params, grad, state, opt, t, 0, GC_OUTACT_N_PARAMS);
+}
 #endif /* GC_OUTACT_PATH_NEON */
 
 /* sgd: p -= lr g */
-static void gc_outact_scalar_sgd(float *restrict p, const float *restrict g, float lr)
+static void gc_outact_scalar_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
-    for (long i = 0; i < GC_OUTACT_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         p[i] = p[i] - lr * g[i];
     }
 }
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void gc_outact_scalar_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
-    for (long i = 0; i < GC_OUTACT_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         v[i] = b1 * v[i] + ob1 * g[i];
         p[i] = p[i] - lr * v[i];
     }
@@ -1670,33 +1701,36 @@ static void gc_outact_scalar_momentum(float *restrict p, const float *restrict g
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void gc_outact_scalar_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
-    for (long i = 0; i < GC_OUTACT_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         mo[i] = b1 * mo[i] + ob1 * g[i];
         v[i] = b2 * v[i] + ob2 * (g[i] * g[i]);
         p[i] = p[i] - (lr * (mo[i] * ic1)) / (sqrtf(v[i] * ic2) + eps);
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void gc_outact_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void gc_outact_scalar_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        gc_outact_scalar_sgd(params, grad, lr);
+        gc_outact_scalar_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        gc_outact_scalar_momentum(params, grad, state, lr, b1, one - b1);
+        gc_outact_scalar_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         gc_outact_scalar_adam(params, grad, state, state + GC_OUTACT_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
@@ -1704,18 +1738,1115 @@ static void gc_outact_scalar_update(float *params, const float *grad, float *sta
     }
 }
 
+/* One optimizer step over all N_PARAMS parameters. */
+static void gc_outact_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    gc_outact_scalar_update_range(params, grad, state, opt, t, 0, GC_OUTACT_N_PARAMS);
+}
+
+#if defined(GC_OUTACT_PATH_AVX512)
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and gc_outact_avx512_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+GC_OUTACT_PATH_AVX512 static long gc_outact_avx512_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[GC_OUTACT_W1];
+    float w1_0_1 = params[GC_OUTACT_W1 + 1];
+    float w1_0_2 = params[GC_OUTACT_W1 + 2];
+    float w1_0_3 = params[GC_OUTACT_W1 + 3];
+    float w1_1_0 = params[GC_OUTACT_W1 + 4];
+    float w1_1_1 = params[GC_OUTACT_W1 + 5];
+    float w1_1_2 = params[GC_OUTACT_W1 + 6];
+    float w1_1_3 = params[GC_OUTACT_W1 + 7];
+    float w1_2_0 = params[GC_OUTACT_W1 + 8];
+    float w1_2_1 = params[GC_OUTACT_W1 + 9];
+    float w1_2_2 = params[GC_OUTACT_W1 + 10];
+    float w1_2_3 = params[GC_OUTACT_W1 + 11];
+    float w1_3_0 = params[GC_OUTACT_W1 + 12];
+    float w1_3_1 = params[GC_OUTACT_W1 + 13];
+    float w1_3_2 = params[GC_OUTACT_W1 + 14];
+    float w1_3_3 = params[GC_OUTACT_W1 + 15];
+    float b1_0 = params[GC_OUTACT_B1];
+    float b1_1 = params[GC_OUTACT_B1 + 1];
+    float b1_2 = params[GC_OUTACT_B1 + 2];
+    float b1_3 = params[GC_OUTACT_B1 + 3];
+    float w2_0_0 = params[GC_OUTACT_W2];
+    float w2_0_1 = params[GC_OUTACT_W2 + 1];
+    float w2_0_2 = params[GC_OUTACT_W2 + 2];
+    float w2_0_3 = params[GC_OUTACT_W2 + 3];
+    float w2_1_0 = params[GC_OUTACT_W2 + 4];
+    float w2_1_1 = params[GC_OUTACT_W2 + 5];
+    float w2_1_2 = params[GC_OUTACT_W2 + 6];
+    float w2_1_3 = params[GC_OUTACT_W2 + 7];
+    float w2_2_0 = params[GC_OUTACT_W2 + 8];
+    float w2_2_1 = params[GC_OUTACT_W2 + 9];
+    float w2_2_2 = params[GC_OUTACT_W2 + 10];
+    float w2_2_3 = params[GC_OUTACT_W2 + 11];
+    float w2_3_0 = params[GC_OUTACT_W2 + 12];
+    float w2_3_1 = params[GC_OUTACT_W2 + 13];
+    float w2_3_2 = params[GC_OUTACT_W2 + 14];
+    float w2_3_3 = params[GC_OUTACT_W2 + 15];
+    float b2_0 = params[GC_OUTACT_B2];
+    float b2_1 = params[GC_OUTACT_B2 + 1];
+    float b2_2 = params[GC_OUTACT_B2 + 2];
+    float b2_3 = params[GC_OUTACT_B2 + 3];
+    float w3_0_0 = params[GC_OUTACT_W3];
+    float w3_0_1 = params[GC_OUTACT_W3 + 1];
+    float w3_0_2 = params[GC_OUTACT_W3 + 2];
+    float w3_0_3 = params[GC_OUTACT_W3 + 3];
+    float w3_1_0 = params[GC_OUTACT_W3 + 4];
+    float w3_1_1 = params[GC_OUTACT_W3 + 5];
+    float w3_1_2 = params[GC_OUTACT_W3 + 6];
+    float w3_1_3 = params[GC_OUTACT_W3 + 7];
+    float w3_2_0 = params[GC_OUTACT_W3 + 8];
+    float w3_2_1 = params[GC_OUTACT_W3 + 9];
+    float w3_2_2 = params[GC_OUTACT_W3 + 10];
+    float w3_2_3 = params[GC_OUTACT_W3 + 11];
+    float b3_0 = params[GC_OUTACT_B3];
+    float b3_1 = params[GC_OUTACT_B3 + 1];
+    float b3_2 = params[GC_OUTACT_B3 + 2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * GC_OUTACT_N_IN, *yc = y + idx[s] * GC_OUTACT_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        /* layer 1, spec line 4: "dense 4 relu" */
+        /*   z = b + a W^T, fma chains from b (gc_outact_avx512_fwd_4x4's vectors over the units) */
+        float a1[4];
+        a1[0] = b1_0;
+        a1[0] = fmaf(xs[0], w1_0_0, a1[0]);
+        a1[0] = fmaf(xs[1], w1_0_1, a1[0]);
+        a1[0] = fmaf(xs[2], w1_0_2, a1[0]);
+        a1[0] = fmaf(xs[3], w1_0_3, a1[0]);
+        a1[1] = b1_1;
+        a1[1] = fmaf(xs[0], w1_1_0, a1[1]);
+        a1[1] = fmaf(xs[1], w1_1_1, a1[1]);
+        a1[1] = fmaf(xs[2], w1_1_2, a1[1]);
+        a1[1] = fmaf(xs[3], w1_1_3, a1[1]);
+        a1[2] = b1_2;
+        a1[2] = fmaf(xs[0], w1_2_0, a1[2]);
+        a1[2] = fmaf(xs[1], w1_2_1, a1[2]);
+        a1[2] = fmaf(xs[2], w1_2_2, a1[2]);
+        a1[2] = fmaf(xs[3], w1_2_3, a1[2]);
+        a1[3] = b1_3;
+        a1[3] = fmaf(xs[0], w1_3_0, a1[3]);
+        a1[3] = fmaf(xs[1], w1_3_1, a1[3]);
+        a1[3] = fmaf(xs[2], w1_3_2, a1[3]);
+        a1[3] = fmaf(xs[3], w1_3_3, a1[3]);
+        nnrt_scalar_relu(a1, rows * 4);
+        /* layer 2, spec line 5: "dense 4 tanh" */
+        /*   z = b + a W^T, fma chains from b (gc_outact_avx512_fwd_4x4's vectors over the units) */
+        float a2[4];
+        a2[0] = b2_0;
+        a2[0] = fmaf(a1[0], w2_0_0, a2[0]);
+        a2[0] = fmaf(a1[1], w2_0_1, a2[0]);
+        a2[0] = fmaf(a1[2], w2_0_2, a2[0]);
+        a2[0] = fmaf(a1[3], w2_0_3, a2[0]);
+        a2[1] = b2_1;
+        a2[1] = fmaf(a1[0], w2_1_0, a2[1]);
+        a2[1] = fmaf(a1[1], w2_1_1, a2[1]);
+        a2[1] = fmaf(a1[2], w2_1_2, a2[1]);
+        a2[1] = fmaf(a1[3], w2_1_3, a2[1]);
+        a2[2] = b2_2;
+        a2[2] = fmaf(a1[0], w2_2_0, a2[2]);
+        a2[2] = fmaf(a1[1], w2_2_1, a2[2]);
+        a2[2] = fmaf(a1[2], w2_2_2, a2[2]);
+        a2[2] = fmaf(a1[3], w2_2_3, a2[2]);
+        a2[3] = b2_3;
+        a2[3] = fmaf(a1[0], w2_3_0, a2[3]);
+        a2[3] = fmaf(a1[1], w2_3_1, a2[3]);
+        a2[3] = fmaf(a1[2], w2_3_2, a2[3]);
+        a2[3] = fmaf(a1[3], w2_3_3, a2[3]);
+        nnrt_avx2_tanh_short(a2, rows * 4);
+        /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2" */
+        /*   z = b + a W^T as gc_outact_avx512_fwd_4x3's plain loops: b + (0 + a w + a w ...) */
+        float a3[3];
+        {
+            float acc = 0.0f;
+            acc += a2[0] * w3_0_0;
+            acc += a2[1] * w3_0_1;
+            acc += a2[2] * w3_0_2;
+            acc += a2[3] * w3_0_3;
+            a3[0] = b3_0 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += a2[0] * w3_1_0;
+            acc += a2[1] * w3_1_1;
+            acc += a2[2] * w3_1_2;
+            acc += a2[3] * w3_1_3;
+            a3[1] = b3_1 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += a2[0] * w3_2_0;
+            acc += a2[1] * w3_2_1;
+            acc += a2[2] * w3_2_2;
+            acc += a2[3] * w3_2_3;
+            a3[2] = b3_2 + acc;
+        }
+        nnrt_scalar_leaky_relu(a3, rows * 3, 0.2f);
+        /* the loss and dZ3 (dA3 for mse) */
+        double loss = 0.0;
+        float d3[GC_OUTACT_N_OUT];
+        {
+            const float *a = a3;
+            float *d = d3;
+            /* loss mse: L = mean_i mean_j (a - y)^2   (dL/da = 2 (a - y) / (m * n_out)) */
+            /* sum (a - y)^2 here, / (m N_OUT) at the end; dA = 2 (a - y) / N_OUT;
+             * four partial sums: one would be a chain of dependent additions */
+            double part[4] = {0.0, 0.0, 0.0, 0.0};
+            long i = 0;
+            for (; i + 4 <= rows * GC_OUTACT_N_OUT; i += 4) {
+                for (long u = 0; u < 4; u++) {
+                    const float diff = a[i + u] - yc[i + u];
+                    part[u] += (double)diff * (double)diff;
+                    d[i + u] = 0.6666667f * diff;
+                }
+            }
+            for (; i < rows * GC_OUTACT_N_OUT; i++) {
+                const float diff = a[i] - yc[i];
+                part[0] += (double)diff * (double)diff;
+                d[i] = 0.6666667f * diff;
+            }
+            loss += (part[0] + part[1]) + (part[2] + part[3]);
+        }
+        loss = loss / ((double)m * GC_OUTACT_N_OUT);
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        { /* d3 *= g'(Z3), da/dz = a > 0 ? 1 : slope */
+            const float *a = a3;
+            float *d = d3;
+            for (long i = 0; i < 3; i++) {
+                d[i] = a[i] > 0.0f ? d[i] : 0.2f * d[i];
+            }
+        }
+        /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2" */
+        /*   dA2 = dZ3 W3 (gc_outact_avx512_dx_4x3's plain loops), with W3 before its update */
+        float d2[4];
+        d2[0] = 0.0f + d3[0] * w3_0_0;
+        d2[0] += d3[1] * w3_1_0;
+        d2[0] += d3[2] * w3_2_0;
+        d2[1] = 0.0f + d3[0] * w3_0_1;
+        d2[1] += d3[1] * w3_1_1;
+        d2[1] += d3[2] * w3_2_1;
+        d2[2] = 0.0f + d3[0] * w3_0_2;
+        d2[2] += d3[1] * w3_1_2;
+        d2[2] += d3[2] * w3_2_2;
+        d2[3] = 0.0f + d3[0] * w3_0_3;
+        d2[3] += d3[1] * w3_1_3;
+        d2[3] += d3[2] * w3_2_3;
+        { /* d2 *= g'(Z2), da/dz = 1 - a * a */
+            const float *a = a2;
+            float *d = d2;
+            for (long i = 0; i < 4; i++) {
+                d[i] = d[i] * (1.0f - a[i] * a[i]);
+            }
+        }
+        /*   W3 -= lr dW3, b3 -= lr db3: dW = 0 + dZ^T A2 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w3_0_0 = w3_0_0 - lr * (0.0f + d3[0] * a2[0]);
+        w3_0_1 = w3_0_1 - lr * (0.0f + d3[0] * a2[1]);
+        w3_0_2 = w3_0_2 - lr * (0.0f + d3[0] * a2[2]);
+        w3_0_3 = w3_0_3 - lr * (0.0f + d3[0] * a2[3]);
+        b3_0 = b3_0 - lr * (0.0f + d3[0]);
+        w3_1_0 = w3_1_0 - lr * (0.0f + d3[1] * a2[0]);
+        w3_1_1 = w3_1_1 - lr * (0.0f + d3[1] * a2[1]);
+        w3_1_2 = w3_1_2 - lr * (0.0f + d3[1] * a2[2]);
+        w3_1_3 = w3_1_3 - lr * (0.0f + d3[1] * a2[3]);
+        b3_1 = b3_1 - lr * (0.0f + d3[1]);
+        w3_2_0 = w3_2_0 - lr * (0.0f + d3[2] * a2[0]);
+        w3_2_1 = w3_2_1 - lr * (0.0f + d3[2] * a2[1]);
+        w3_2_2 = w3_2_2 - lr * (0.0f + d3[2] * a2[2]);
+        w3_2_3 = w3_2_3 - lr * (0.0f + d3[2] * a2[3]);
+        b3_2 = b3_2 - lr * (0.0f + d3[2]);
+        /* layer 2, spec line 5: "dense 4 tanh" */
+        /*   dA1 = dZ2 W2 (gc_outact_avx512_dx_4x4's plain loops), with W2 before its update */
+        float d1[4];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[0] += d2[1] * w2_1_0;
+        d1[0] += d2[2] * w2_2_0;
+        d1[0] += d2[3] * w2_3_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        d1[1] += d2[1] * w2_1_1;
+        d1[1] += d2[2] * w2_2_1;
+        d1[1] += d2[3] * w2_3_1;
+        d1[2] = 0.0f + d2[0] * w2_0_2;
+        d1[2] += d2[1] * w2_1_2;
+        d1[2] += d2[2] * w2_2_2;
+        d1[2] += d2[3] * w2_3_2;
+        d1[3] = 0.0f + d2[0] * w2_0_3;
+        d1[3] += d2[1] * w2_1_3;
+        d1[3] += d2[2] * w2_2_3;
+        d1[3] += d2[3] * w2_3_3;
+        { /* d1 *= g'(Z1), da/dz = a > 0 ? 1 : 0 */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 4; i++) {
+                d[i] = a[i] > 0.0f ? d[i] : 0.0f;
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        w2_0_2 = w2_0_2 - lr * (0.0f + d2[0] * a1[2]);
+        w2_0_3 = w2_0_3 - lr * (0.0f + d2[0] * a1[3]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        w2_1_0 = w2_1_0 - lr * (0.0f + d2[1] * a1[0]);
+        w2_1_1 = w2_1_1 - lr * (0.0f + d2[1] * a1[1]);
+        w2_1_2 = w2_1_2 - lr * (0.0f + d2[1] * a1[2]);
+        w2_1_3 = w2_1_3 - lr * (0.0f + d2[1] * a1[3]);
+        b2_1 = b2_1 - lr * (0.0f + d2[1]);
+        w2_2_0 = w2_2_0 - lr * (0.0f + d2[2] * a1[0]);
+        w2_2_1 = w2_2_1 - lr * (0.0f + d2[2] * a1[1]);
+        w2_2_2 = w2_2_2 - lr * (0.0f + d2[2] * a1[2]);
+        w2_2_3 = w2_2_3 - lr * (0.0f + d2[2] * a1[3]);
+        b2_2 = b2_2 - lr * (0.0f + d2[2]);
+        w2_3_0 = w2_3_0 - lr * (0.0f + d2[3] * a1[0]);
+        w2_3_1 = w2_3_1 - lr * (0.0f + d2[3] * a1[1]);
+        w2_3_2 = w2_3_2 - lr * (0.0f + d2[3] * a1[2]);
+        w2_3_3 = w2_3_3 - lr * (0.0f + d2[3] * a1[3]);
+        b2_3 = b2_3 - lr * (0.0f + d2[3]);
+        /* layer 1, spec line 4: "dense 4 relu" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        w1_0_2 = w1_0_2 - lr * (0.0f + d1[0] * xs[2]);
+        w1_0_3 = w1_0_3 - lr * (0.0f + d1[0] * xs[3]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        w1_1_2 = w1_1_2 - lr * (0.0f + d1[1] * xs[2]);
+        w1_1_3 = w1_1_3 - lr * (0.0f + d1[1] * xs[3]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+        w1_2_0 = w1_2_0 - lr * (0.0f + d1[2] * xs[0]);
+        w1_2_1 = w1_2_1 - lr * (0.0f + d1[2] * xs[1]);
+        w1_2_2 = w1_2_2 - lr * (0.0f + d1[2] * xs[2]);
+        w1_2_3 = w1_2_3 - lr * (0.0f + d1[2] * xs[3]);
+        b1_2 = b1_2 - lr * (0.0f + d1[2]);
+        w1_3_0 = w1_3_0 - lr * (0.0f + d1[3] * xs[0]);
+        w1_3_1 = w1_3_1 - lr * (0.0f + d1[3] * xs[1]);
+        w1_3_2 = w1_3_2 - lr * (0.0f + d1[3] * xs[2]);
+        w1_3_3 = w1_3_3 - lr * (0.0f + d1[3] * xs[3]);
+        b1_3 = b1_3 - lr * (0.0f + d1[3]);
+    }
+    params[GC_OUTACT_W1] = w1_0_0;
+    params[GC_OUTACT_W1 + 1] = w1_0_1;
+    params[GC_OUTACT_W1 + 2] = w1_0_2;
+    params[GC_OUTACT_W1 + 3] = w1_0_3;
+    params[GC_OUTACT_W1 + 4] = w1_1_0;
+    params[GC_OUTACT_W1 + 5] = w1_1_1;
+    params[GC_OUTACT_W1 + 6] = w1_1_2;
+    params[GC_OUTACT_W1 + 7] = w1_1_3;
+    params[GC_OUTACT_W1 + 8] = w1_2_0;
+    params[GC_OUTACT_W1 + 9] = w1_2_1;
+    params[GC_OUTACT_W1 + 10] = w1_2_2;
+    params[GC_OUTACT_W1 + 11] = w1_2_3;
+    params[GC_OUTACT_W1 + 12] = w1_3_0;
+    params[GC_OUTACT_W1 + 13] = w1_3_1;
+    params[GC_OUTACT_W1 + 14] = w1_3_2;
+    params[GC_OUTACT_W1 + 15] = w1_3_3;
+    params[GC_OUTACT_B1] = b1_0;
+    params[GC_OUTACT_B1 + 1] = b1_1;
+    params[GC_OUTACT_B1 + 2] = b1_2;
+    params[GC_OUTACT_B1 + 3] = b1_3;
+    params[GC_OUTACT_W2] = w2_0_0;
+    params[GC_OUTACT_W2 + 1] = w2_0_1;
+    params[GC_OUTACT_W2 + 2] = w2_0_2;
+    params[GC_OUTACT_W2 + 3] = w2_0_3;
+    params[GC_OUTACT_W2 + 4] = w2_1_0;
+    params[GC_OUTACT_W2 + 5] = w2_1_1;
+    params[GC_OUTACT_W2 + 6] = w2_1_2;
+    params[GC_OUTACT_W2 + 7] = w2_1_3;
+    params[GC_OUTACT_W2 + 8] = w2_2_0;
+    params[GC_OUTACT_W2 + 9] = w2_2_1;
+    params[GC_OUTACT_W2 + 10] = w2_2_2;
+    params[GC_OUTACT_W2 + 11] = w2_2_3;
+    params[GC_OUTACT_W2 + 12] = w2_3_0;
+    params[GC_OUTACT_W2 + 13] = w2_3_1;
+    params[GC_OUTACT_W2 + 14] = w2_3_2;
+    params[GC_OUTACT_W2 + 15] = w2_3_3;
+    params[GC_OUTACT_B2] = b2_0;
+    params[GC_OUTACT_B2 + 1] = b2_1;
+    params[GC_OUTACT_B2 + 2] = b2_2;
+    params[GC_OUTACT_B2 + 3] = b2_3;
+    params[GC_OUTACT_W3] = w3_0_0;
+    params[GC_OUTACT_W3 + 1] = w3_0_1;
+    params[GC_OUTACT_W3 + 2] = w3_0_2;
+    params[GC_OUTACT_W3 + 3] = w3_0_3;
+    params[GC_OUTACT_W3 + 4] = w3_1_0;
+    params[GC_OUTACT_W3 + 5] = w3_1_1;
+    params[GC_OUTACT_W3 + 6] = w3_1_2;
+    params[GC_OUTACT_W3 + 7] = w3_1_3;
+    params[GC_OUTACT_W3 + 8] = w3_2_0;
+    params[GC_OUTACT_W3 + 9] = w3_2_1;
+    params[GC_OUTACT_W3 + 10] = w3_2_2;
+    params[GC_OUTACT_W3 + 11] = w3_2_3;
+    params[GC_OUTACT_B3] = b3_0;
+    params[GC_OUTACT_B3 + 1] = b3_1;
+    params[GC_OUTACT_B3 + 2] = b3_2;
+    *loss_sum = sum;
+    return s;
+}
+#endif /* GC_OUTACT_PATH_AVX512 */
+
+#if defined(GC_OUTACT_PATH_AVX2)
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and gc_outact_avx2_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+GC_OUTACT_PATH_AVX2 static long gc_outact_avx2_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[GC_OUTACT_W1];
+    float w1_0_1 = params[GC_OUTACT_W1 + 1];
+    float w1_0_2 = params[GC_OUTACT_W1 + 2];
+    float w1_0_3 = params[GC_OUTACT_W1 + 3];
+    float w1_1_0 = params[GC_OUTACT_W1 + 4];
+    float w1_1_1 = params[GC_OUTACT_W1 + 5];
+    float w1_1_2 = params[GC_OUTACT_W1 + 6];
+    float w1_1_3 = params[GC_OUTACT_W1 + 7];
+    float w1_2_0 = params[GC_OUTACT_W1 + 8];
+    float w1_2_1 = params[GC_OUTACT_W1 + 9];
+    float w1_2_2 = params[GC_OUTACT_W1 + 10];
+    float w1_2_3 = params[GC_OUTACT_W1 + 11];
+    float w1_3_0 = params[GC_OUTACT_W1 + 12];
+    float w1_3_1 = params[GC_OUTACT_W1 + 13];
+    float w1_3_2 = params[GC_OUTACT_W1 + 14];
+    float w1_3_3 = params[GC_OUTACT_W1 + 15];
+    float b1_0 = params[GC_OUTACT_B1];
+    float b1_1 = params[GC_OUTACT_B1 + 1];
+    float b1_2 = params[GC_OUTACT_B1 + 2];
+    float b1_3 = params[GC_OUTACT_B1 + 3];
+    float w2_0_0 = params[GC_OUTACT_W2];
+    float w2_0_1 = params[GC_OUTACT_W2 + 1];
+    float w2_0_2 = params[GC_OUTACT_W2 + 2];
+    float w2_0_3 = params[GC_OUTACT_W2 + 3];
+    float w2_1_0 = params[GC_OUTACT_W2 + 4];
+    float w2_1_1 = params[GC_OUTACT_W2 + 5];
+    float w2_1_2 = params[GC_OUTACT_W2 + 6];
+    float w2_1_3 = params[GC_OUTACT_W2 + 7];
+    float w2_2_0 = params[GC_OUTACT_W2 + 8];
+    float w2_2_1 = params[GC_OUTACT_W2 + 9];
+    float w2_2_2 = params[GC_OUTACT_W2 + 10];
+    float w2_2_3 = params[GC_OUTACT_W2 + 11];
+    float w2_3_0 = params[GC_OUTACT_W2 + 12];
+    float w2_3_1 = params[GC_OUTACT_W2 + 13];
+    float w2_3_2 = params[GC_OUTACT_W2 + 14];
+    float w2_3_3 = params[GC_OUTACT_W2 + 15];
+    float b2_0 = params[GC_OUTACT_B2];
+    float b2_1 = params[GC_OUTACT_B2 + 1];
+    float b2_2 = params[GC_OUTACT_B2 + 2];
+    float b2_3 = params[GC_OUTACT_B2 + 3];
+    float w3_0_0 = params[GC_OUTACT_W3];
+    float w3_0_1 = params[GC_OUTACT_W3 + 1];
+    float w3_0_2 = params[GC_OUTACT_W3 + 2];
+    float w3_0_3 = params[GC_OUTACT_W3 + 3];
+    float w3_1_0 = params[GC_OUTACT_W3 + 4];
+    float w3_1_1 = params[GC_OUTACT_W3 + 5];
+    float w3_1_2 = params[GC_OUTACT_W3 + 6];
+    float w3_1_3 = params[GC_OUTACT_W3 + 7];
+    float w3_2_0 = params[GC_OUTACT_W3 + 8];
+    float w3_2_1 = params[GC_OUTACT_W3 + 9];
+    float w3_2_2 = params[GC_OUTACT_W3 + 10];
+    float w3_2_3 = params[GC_OUTACT_W3 + 11];
+    float b3_0 = params[GC_OUTACT_B3];
+    float b3_1 = params[GC_OUTACT_B3 + 1];
+    float b3_2 = params[GC_OUTACT_B3 + 2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * GC_OUTACT_N_IN, *yc = y + idx[s] * GC_OUTACT_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        /* layer 1, spec line 4: "dense 4 relu" */
+        /*   z = b + a W^T, fma chains from b (gc_outact_avx2_fwd_4x4's vectors over the units) */
+        float a1[4];
+        a1[0] = b1_0;
+        a1[0] = fmaf(xs[0], w1_0_0, a1[0]);
+        a1[0] = fmaf(xs[1], w1_0_1, a1[0]);
+        a1[0] = fmaf(xs[2], w1_0_2, a1[0]);
+        a1[0] = fmaf(xs[3], w1_0_3, a1[0]);
+        a1[1] = b1_1;
+        a1[1] = fmaf(xs[0], w1_1_0, a1[1]);
+        a1[1] = fmaf(xs[1], w1_1_1, a1[1]);
+        a1[1] = fmaf(xs[2], w1_1_2, a1[1]);
+        a1[1] = fmaf(xs[3], w1_1_3, a1[1]);
+        a1[2] = b1_2;
+        a1[2] = fmaf(xs[0], w1_2_0, a1[2]);
+        a1[2] = fmaf(xs[1], w1_2_1, a1[2]);
+        a1[2] = fmaf(xs[2], w1_2_2, a1[2]);
+        a1[2] = fmaf(xs[3], w1_2_3, a1[2]);
+        a1[3] = b1_3;
+        a1[3] = fmaf(xs[0], w1_3_0, a1[3]);
+        a1[3] = fmaf(xs[1], w1_3_1, a1[3]);
+        a1[3] = fmaf(xs[2], w1_3_2, a1[3]);
+        a1[3] = fmaf(xs[3], w1_3_3, a1[3]);
+        nnrt_scalar_relu(a1, rows * 4);
+        /* layer 2, spec line 5: "dense 4 tanh" */
+        /*   z = b + a W^T, fma chains from b (gc_outact_avx2_fwd_4x4's vectors over the units) */
+        float a2[4];
+        a2[0] = b2_0;
+        a2[0] = fmaf(a1[0], w2_0_0, a2[0]);
+        a2[0] = fmaf(a1[1], w2_0_1, a2[0]);
+        a2[0] = fmaf(a1[2], w2_0_2, a2[0]);
+        a2[0] = fmaf(a1[3], w2_0_3, a2[0]);
+        a2[1] = b2_1;
+        a2[1] = fmaf(a1[0], w2_1_0, a2[1]);
+        a2[1] = fmaf(a1[1], w2_1_1, a2[1]);
+        a2[1] = fmaf(a1[2], w2_1_2, a2[1]);
+        a2[1] = fmaf(a1[3], w2_1_3, a2[1]);
+        a2[2] = b2_2;
+        a2[2] = fmaf(a1[0], w2_2_0, a2[2]);
+        a2[2] = fmaf(a1[1], w2_2_1, a2[2]);
+        a2[2] = fmaf(a1[2], w2_2_2, a2[2]);
+        a2[2] = fmaf(a1[3], w2_2_3, a2[2]);
+        a2[3] = b2_3;
+        a2[3] = fmaf(a1[0], w2_3_0, a2[3]);
+        a2[3] = fmaf(a1[1], w2_3_1, a2[3]);
+        a2[3] = fmaf(a1[2], w2_3_2, a2[3]);
+        a2[3] = fmaf(a1[3], w2_3_3, a2[3]);
+        nnrt_avx2_tanh_short(a2, rows * 4);
+        /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2" */
+        /*   z = b + a W^T as gc_outact_avx2_fwd_4x3's plain loops: b + (0 + a w + a w ...) */
+        float a3[3];
+        {
+            float acc = 0.0f;
+            acc += a2[0] * w3_0_0;
+            acc += a2[1] * w3_0_1;
+            acc += a2[2] * w3_0_2;
+            acc += a2[3] * w3_0_3;
+            a3[0] = b3_0 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += a2[0] * w3_1_0;
+            acc += a2[1] * w3_1_1;
+            acc += a2[2] * w3_1_2;
+            acc += a2[3] * w3_1_3;
+            a3[1] = b3_1 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += a2[0] * w3_2_0;
+            acc += a2[1] * w3_2_1;
+            acc += a2[2] * w3_2_2;
+            acc += a2[3] * w3_2_3;
+            a3[2] = b3_2 + acc;
+        }
+        nnrt_scalar_leaky_relu(a3, rows * 3, 0.2f);
+        /* the loss and dZ3 (dA3 for mse) */
+        double loss = 0.0;
+        float d3[GC_OUTACT_N_OUT];
+        {
+            const float *a = a3;
+            float *d = d3;
+            /* loss mse: L = mean_i mean_j (a - y)^2   (dL/da = 2 (a - y) / (m * n_out)) */
+            /* sum (a - y)^2 here, / (m N_OUT) at the end; dA = 2 (a - y) / N_OUT;
+             * four partial sums: one would be a chain of dependent additions */
+            double part[4] = {0.0, 0.0, 0.0, 0.0};
+            long i = 0;
+            for (; i + 4 <= rows * GC_OUTACT_N_OUT; i += 4) {
+                for (long u = 0; u < 4; u++) {
+                    const float diff = a[i + u] - yc[i + u];
+                    part[u] += (double)diff * (double)diff;
+                    d[i + u] = 0.6666667f * diff;
+                }
+            }
+            for (; i < rows * GC_OUTACT_N_OUT; i++) {
+                const float diff = a[i] - yc[i];
+                part[0] += (double)diff * (double)diff;
+                d[i] = 0.6666667f * diff;
+            }
+            loss += (part[0] + part[1]) + (part[2] + part[3]);
+        }
+        loss = loss / ((double)m * GC_OUTACT_N_OUT);
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        { /* d3 *= g'(Z3), da/dz = a > 0 ? 1 : slope */
+            const float *a = a3;
+            float *d = d3;
+            for (long i = 0; i < 3; i++) {
+                d[i] = a[i] > 0.0f ? d[i] : 0.2f * d[i];
+            }
+        }
+        /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2" */
+        /*   dA2 = dZ3 W3 (gc_outact_avx2_dx_4x3's plain loops), with W3 before its update */
+        float d2[4];
+        d2[0] = 0.0f + d3[0] * w3_0_0;
+        d2[0] += d3[1] * w3_1_0;
+        d2[0] += d3[2] * w3_2_0;
+        d2[1] = 0.0f + d3[0] * w3_0_1;
+        d2[1] += d3[1] * w3_1_1;
+        d2[1] += d3[2] * w3_2_1;
+        d2[2] = 0.0f + d3[0] * w3_0_2;
+        d2[2] += d3[1] * w3_1_2;
+        d2[2] += d3[2] * w3_2_2;
+        d2[3] = 0.0f + d3[0] * w3_0_3;
+        d2[3] += d3[1] * w3_1_3;
+        d2[3] += d3[2] * w3_2_3;
+        { /* d2 *= g'(Z2), da/dz = 1 - a * a */
+            const float *a = a2;
+            float *d = d2;
+            for (long i = 0; i < 4; i++) {
+                d[i] = d[i] * (1.0f - a[i] * a[i]);
+            }
+        }
+        /*   W3 -= lr dW3, b3 -= lr db3: dW = 0 + dZ^T A2 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w3_0_0 = w3_0_0 - lr * (0.0f + d3[0] * a2[0]);
+        w3_0_1 = w3_0_1 - lr * (0.0f + d3[0] * a2[1]);
+        w3_0_2 = w3_0_2 - lr * (0.0f + d3[0] * a2[2]);
+        w3_0_3 = w3_0_3 - lr * (0.0f + d3[0] * a2[3]);
+        b3_0 = b3_0 - lr * (0.0f + d3[0]);
+        w3_1_0 = w3_1_0 - lr * (0.0f + d3[1] * a2[0]);
+        w3_1_1 = w3_1_1 - lr * (0.0f + d3[1] * a2[1]);
+        w3_1_2 = w3_1_2 - lr * (0.0f + d3[1] * a2[2]);
+        w3_1_3 = w3_1_3 - lr * (0.0f + d3[1] * a2[3]);
+        b3_1 = b3_1 - lr * (0.0f + d3[1]);
+        w3_2_0 = w3_2_0 - lr * (0.0f + d3[2] * a2[0]);
+        w3_2_1 = w3_2_1 - lr * (0.0f + d3[2] * a2[1]);
+        w3_2_2 = w3_2_2 - lr * (0.0f + d3[2] * a2[2]);
+        w3_2_3 = w3_2_3 - lr * (0.0f + d3[2] * a2[3]);
+        b3_2 = b3_2 - lr * (0.0f + d3[2]);
+        /* layer 2, spec line 5: "dense 4 tanh" */
+        /*   dA1 = dZ2 W2 (gc_outact_avx2_dx_4x4's plain loops), with W2 before its update */
+        float d1[4];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[0] += d2[1] * w2_1_0;
+        d1[0] += d2[2] * w2_2_0;
+        d1[0] += d2[3] * w2_3_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        d1[1] += d2[1] * w2_1_1;
+        d1[1] += d2[2] * w2_2_1;
+        d1[1] += d2[3] * w2_3_1;
+        d1[2] = 0.0f + d2[0] * w2_0_2;
+        d1[2] += d2[1] * w2_1_2;
+        d1[2] += d2[2] * w2_2_2;
+        d1[2] += d2[3] * w2_3_2;
+        d1[3] = 0.0f + d2[0] * w2_0_3;
+        d1[3] += d2[1] * w2_1_3;
+        d1[3] += d2[2] * w2_2_3;
+        d1[3] += d2[3] * w2_3_3;
+        { /* d1 *= g'(Z1), da/dz = a > 0 ? 1 : 0 */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 4; i++) {
+                d[i] = a[i] > 0.0f ? d[i] : 0.0f;
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        w2_0_2 = w2_0_2 - lr * (0.0f + d2[0] * a1[2]);
+        w2_0_3 = w2_0_3 - lr * (0.0f + d2[0] * a1[3]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        w2_1_0 = w2_1_0 - lr * (0.0f + d2[1] * a1[0]);
+        w2_1_1 = w2_1_1 - lr * (0.0f + d2[1] * a1[1]);
+        w2_1_2 = w2_1_2 - lr * (0.0f + d2[1] * a1[2]);
+        w2_1_3 = w2_1_3 - lr * (0.0f + d2[1] * a1[3]);
+        b2_1 = b2_1 - lr * (0.0f + d2[1]);
+        w2_2_0 = w2_2_0 - lr * (0.0f + d2[2] * a1[0]);
+        w2_2_1 = w2_2_1 - lr * (0.0f + d2[2] * a1[1]);
+        w2_2_2 = w2_2_2 - lr * (0.0f + d2[2] * a1[2]);
+        w2_2_3 = w2_2_3 - lr * (0.0f + d2[2] * a1[3]);
+        b2_2 = b2_2 - lr * (0.0f + d2[2]);
+        w2_3_0 = w2_3_0 - lr * (0.0f + d2[3] * a1[0]);
+        w2_3_1 = w2_3_1 - lr * (0.0f + d2[3] * a1[1]);
+        w2_3_2 = w2_3_2 - lr * (0.0f + d2[3] * a1[2]);
+        w2_3_3 = w2_3_3 - lr * (0.0f + d2[3] * a1[3]);
+        b2_3 = b2_3 - lr * (0.0f + d2[3]);
+        /* layer 1, spec line 4: "dense 4 relu" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        w1_0_2 = w1_0_2 - lr * (0.0f + d1[0] * xs[2]);
+        w1_0_3 = w1_0_3 - lr * (0.0f + d1[0] * xs[3]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        w1_1_2 = w1_1_2 - lr * (0.0f + d1[1] * xs[2]);
+        w1_1_3 = w1_1_3 - lr * (0.0f + d1[1] * xs[3]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+        w1_2_0 = w1_2_0 - lr * (0.0f + d1[2] * xs[0]);
+        w1_2_1 = w1_2_1 - lr * (0.0f + d1[2] * xs[1]);
+        w1_2_2 = w1_2_2 - lr * (0.0f + d1[2] * xs[2]);
+        w1_2_3 = w1_2_3 - lr * (0.0f + d1[2] * xs[3]);
+        b1_2 = b1_2 - lr * (0.0f + d1[2]);
+        w1_3_0 = w1_3_0 - lr * (0.0f + d1[3] * xs[0]);
+        w1_3_1 = w1_3_1 - lr * (0.0f + d1[3] * xs[1]);
+        w1_3_2 = w1_3_2 - lr * (0.0f + d1[3] * xs[2]);
+        w1_3_3 = w1_3_3 - lr * (0.0f + d1[3] * xs[3]);
+        b1_3 = b1_3 - lr * (0.0f + d1[3]);
+    }
+    params[GC_OUTACT_W1] = w1_0_0;
+    params[GC_OUTACT_W1 + 1] = w1_0_1;
+    params[GC_OUTACT_W1 + 2] = w1_0_2;
+    params[GC_OUTACT_W1 + 3] = w1_0_3;
+    params[GC_OUTACT_W1 + 4] = w1_1_0;
+    params[GC_OUTACT_W1 + 5] = w1_1_1;
+    params[GC_OUTACT_W1 + 6] = w1_1_2;
+    params[GC_OUTACT_W1 + 7] = w1_1_3;
+    params[GC_OUTACT_W1 + 8] = w1_2_0;
+    params[GC_OUTACT_W1 + 9] = w1_2_1;
+    params[GC_OUTACT_W1 + 10] = w1_2_2;
+    params[GC_OUTACT_W1 + 11] = w1_2_3;
+    params[GC_OUTACT_W1 + 12] = w1_3_0;
+    params[GC_OUTACT_W1 + 13] = w1_3_1;
+    params[GC_OUTACT_W1 + 14] = w1_3_2;
+    params[GC_OUTACT_W1 + 15] = w1_3_3;
+    params[GC_OUTACT_B1] = b1_0;
+    params[GC_OUTACT_B1 + 1] = b1_1;
+    params[GC_OUTACT_B1 + 2] = b1_2;
+    params[GC_OUTACT_B1 + 3] = b1_3;
+    params[GC_OUTACT_W2] = w2_0_0;
+    params[GC_OUTACT_W2 + 1] = w2_0_1;
+    params[GC_OUTACT_W2 + 2] = w2_0_2;
+    params[GC_OUTACT_W2 + 3] = w2_0_3;
+    params[GC_OUTACT_W2 + 4] = w2_1_0;
+    params[GC_OUTACT_W2 + 5] = w2_1_1;
+    params[GC_OUTACT_W2 + 6] = w2_1_2;
+    params[GC_OUTACT_W2 + 7] = w2_1_3;
+    params[GC_OUTACT_W2 + 8] = w2_2_0;
+    params[GC_OUTACT_W2 + 9] = w2_2_1;
+    params[GC_OUTACT_W2 + 10] = w2_2_2;
+    params[GC_OUTACT_W2 + 11] = w2_2_3;
+    params[GC_OUTACT_W2 + 12] = w2_3_0;
+    params[GC_OUTACT_W2 + 13] = w2_3_1;
+    params[GC_OUTACT_W2 + 14] = w2_3_2;
+    params[GC_OUTACT_W2 + 15] = w2_3_3;
+    params[GC_OUTACT_B2] = b2_0;
+    params[GC_OUTACT_B2 + 1] = b2_1;
+    params[GC_OUTACT_B2 + 2] = b2_2;
+    params[GC_OUTACT_B2 + 3] = b2_3;
+    params[GC_OUTACT_W3] = w3_0_0;
+    params[GC_OUTACT_W3 + 1] = w3_0_1;
+    params[GC_OUTACT_W3 + 2] = w3_0_2;
+    params[GC_OUTACT_W3 + 3] = w3_0_3;
+    params[GC_OUTACT_W3 + 4] = w3_1_0;
+    params[GC_OUTACT_W3 + 5] = w3_1_1;
+    params[GC_OUTACT_W3 + 6] = w3_1_2;
+    params[GC_OUTACT_W3 + 7] = w3_1_3;
+    params[GC_OUTACT_W3 + 8] = w3_2_0;
+    params[GC_OUTACT_W3 + 9] = w3_2_1;
+    params[GC_OUTACT_W3 + 10] = w3_2_2;
+    params[GC_OUTACT_W3 + 11] = w3_2_3;
+    params[GC_OUTACT_B3] = b3_0;
+    params[GC_OUTACT_B3 + 1] = b3_1;
+    params[GC_OUTACT_B3 + 2] = b3_2;
+    *loss_sum = sum;
+    return s;
+}
+#endif /* GC_OUTACT_PATH_AVX2 */
+
+#if defined(GC_OUTACT_PATH_NEON)
+
+/* No fused step on this path: a layer's kernels run over fan_in in vectors. */
+#endif /* GC_OUTACT_PATH_NEON */
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and gc_outact_scalar_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+static long gc_outact_scalar_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[GC_OUTACT_W1];
+    float w1_0_1 = params[GC_OUTACT_W1 + 1];
+    float w1_0_2 = params[GC_OUTACT_W1 + 2];
+    float w1_0_3 = params[GC_OUTACT_W1 + 3];
+    float w1_1_0 = params[GC_OUTACT_W1 + 4];
+    float w1_1_1 = params[GC_OUTACT_W1 + 5];
+    float w1_1_2 = params[GC_OUTACT_W1 + 6];
+    float w1_1_3 = params[GC_OUTACT_W1 + 7];
+    float w1_2_0 = params[GC_OUTACT_W1 + 8];
+    float w1_2_1 = params[GC_OUTACT_W1 + 9];
+    float w1_2_2 = params[GC_OUTACT_W1 + 10];
+    float w1_2_3 = params[GC_OUTACT_W1 + 11];
+    float w1_3_0 = params[GC_OUTACT_W1 + 12];
+    float w1_3_1 = params[GC_OUTACT_W1 + 13];
+    float w1_3_2 = params[GC_OUTACT_W1 + 14];
+    float w1_3_3 = params[GC_OUTACT_W1 + 15];
+    float b1_0 = params[GC_OUTACT_B1];
+    float b1_1 = params[GC_OUTACT_B1 + 1];
+    float b1_2 = params[GC_OUTACT_B1 + 2];
+    float b1_3 = params[GC_OUTACT_B1 + 3];
+    float w2_0_0 = params[GC_OUTACT_W2];
+    float w2_0_1 = params[GC_OUTACT_W2 + 1];
+    float w2_0_2 = params[GC_OUTACT_W2 + 2];
+    float w2_0_3 = params[GC_OUTACT_W2 + 3];
+    float w2_1_0 = params[GC_OUTACT_W2 + 4];
+    float w2_1_1 = params[GC_OUTACT_W2 + 5];
+    float w2_1_2 = params[GC_OUTACT_W2 + 6];
+    float w2_1_3 = params[GC_OUTACT_W2 + 7];
+    float w2_2_0 = params[GC_OUTACT_W2 + 8];
+    float w2_2_1 = params[GC_OUTACT_W2 + 9];
+    float w2_2_2 = params[GC_OUTACT_W2 + 10];
+    float w2_2_3 = params[GC_OUTACT_W2 + 11];
+    float w2_3_0 = params[GC_OUTACT_W2 + 12];
+    float w2_3_1 = params[GC_OUTACT_W2 + 13];
+    float w2_3_2 = params[GC_OUTACT_W2 + 14];
+    float w2_3_3 = params[GC_OUTACT_W2 + 15];
+    float b2_0 = params[GC_OUTACT_B2];
+    float b2_1 = params[GC_OUTACT_B2 + 1];
+    float b2_2 = params[GC_OUTACT_B2 + 2];
+    float b2_3 = params[GC_OUTACT_B2 + 3];
+    float w3_0_0 = params[GC_OUTACT_W3];
+    float w3_0_1 = params[GC_OUTACT_W3 + 1];
+    float w3_0_2 = params[GC_OUTACT_W3 + 2];
+    float w3_0_3 = params[GC_OUTACT_W3 + 3];
+    float w3_1_0 = params[GC_OUTACT_W3 + 4];
+    float w3_1_1 = params[GC_OUTACT_W3 + 5];
+    float w3_1_2 = params[GC_OUTACT_W3 + 6];
+    float w3_1_3 = params[GC_OUTACT_W3 + 7];
+    float w3_2_0 = params[GC_OUTACT_W3 + 8];
+    float w3_2_1 = params[GC_OUTACT_W3 + 9];
+    float w3_2_2 = params[GC_OUTACT_W3 + 10];
+    float w3_2_3 = params[GC_OUTACT_W3 + 11];
+    float b3_0 = params[GC_OUTACT_B3];
+    float b3_1 = params[GC_OUTACT_B3 + 1];
+    float b3_2 = params[GC_OUTACT_B3 + 2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * GC_OUTACT_N_IN, *yc = y + idx[s] * GC_OUTACT_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        /* layer 1, spec line 4: "dense 4 relu" */
+        /*   z = b + a W^T as gc_outact_scalar_fwd_4x4's plain loops: b + (0 + a w + a w ...) */
+        float a1[4];
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_0_0;
+            acc += xs[1] * w1_0_1;
+            acc += xs[2] * w1_0_2;
+            acc += xs[3] * w1_0_3;
+            a1[0] = b1_0 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_1_0;
+            acc += xs[1] * w1_1_1;
+            acc += xs[2] * w1_1_2;
+            acc += xs[3] * w1_1_3;
+            a1[1] = b1_1 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_2_0;
+            acc += xs[1] * w1_2_1;
+            acc += xs[2] * w1_2_2;
+            acc += xs[3] * w1_2_3;
+            a1[2] = b1_2 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_3_0;
+            acc += xs[1] * w1_3_1;
+            acc += xs[2] * w1_3_2;
+            acc += xs[3] * w1_3_3;
+            a1[3] = b1_3 + acc;
+        }
+        nnrt_scalar_relu(a1, rows * 4);
+        /* layer 2, spec line 5: "dense 4 tanh" */
+        /*   z = b + a W^T as gc_outact_scalar_fwd_4x4's plain loops: b + (0 + a w + a w ...) */
+        float a2[4];
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_0_0;
+            acc += a1[1] * w2_0_1;
+            acc += a1[2] * w2_0_2;
+            acc += a1[3] * w2_0_3;
+            a2[0] = b2_0 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_1_0;
+            acc += a1[1] * w2_1_1;
+            acc += a1[2] * w2_1_2;
+            acc += a1[3] * w2_1_3;
+            a2[1] = b2_1 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_2_0;
+            acc += a1[1] * w2_2_1;
+            acc += a1[2] * w2_2_2;
+            acc += a1[3] * w2_2_3;
+            a2[2] = b2_2 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_3_0;
+            acc += a1[1] * w2_3_1;
+            acc += a1[2] * w2_3_2;
+            acc += a1[3] * w2_3_3;
+            a2[3] = b2_3 + acc;
+        }
+        nnrt_scalar_tanh(a2, rows * 4);
+        /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2" */
+        /*   z = b + a W^T as gc_outact_scalar_fwd_4x3's plain loops: b + (0 + a w + a w ...) */
+        float a3[3];
+        {
+            float acc = 0.0f;
+            acc += a2[0] * w3_0_0;
+            acc += a2[1] * w3_0_1;
+            acc += a2[2] * w3_0_2;
+            acc += a2[3] * w3_0_3;
+            a3[0] = b3_0 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += a2[0] * w3_1_0;
+            acc += a2[1] * w3_1_1;
+            acc += a2[2] * w3_1_2;
+            acc += a2[3] * w3_1_3;
+            a3[1] = b3_1 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += a2[0] * w3_2_0;
+            acc += a2[1] * w3_2_1;
+            acc += a2[2] * w3_2_2;
+            acc += a2[3] * w3_2_3;
+            a3[2] = b3_2 + acc;
+        }
+        nnrt_scalar_leaky_relu(a3, rows * 3, 0.2f);
+        /* the loss and dZ3 (dA3 for mse) */
+        double loss = 0.0;
+        float d3[GC_OUTACT_N_OUT];
+        {
+            const float *a = a3;
+            float *d = d3;
+            /* loss mse: L = mean_i mean_j (a - y)^2   (dL/da = 2 (a - y) / (m * n_out)) */
+            /* sum (a - y)^2 here, / (m N_OUT) at the end; dA = 2 (a - y) / N_OUT;
+             * four partial sums: one would be a chain of dependent additions */
+            double part[4] = {0.0, 0.0, 0.0, 0.0};
+            long i = 0;
+            for (; i + 4 <= rows * GC_OUTACT_N_OUT; i += 4) {
+                for (long u = 0; u < 4; u++) {
+                    const float diff = a[i + u] - yc[i + u];
+                    part[u] += (double)diff * (double)diff;
+                    d[i + u] = 0.6666667f * diff;
+                }
+            }
+            for (; i < rows * GC_OUTACT_N_OUT; i++) {
+                const float diff = a[i] - yc[i];
+                part[0] += (double)diff * (double)diff;
+                d[i] = 0.6666667f * diff;
+            }
+            loss += (part[0] + part[1]) + (part[2] + part[3]);
+        }
+        loss = loss / ((double)m * GC_OUTACT_N_OUT);
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        { /* d3 *= g'(Z3), da/dz = a > 0 ? 1 : slope */
+            const float *a = a3;
+            float *d = d3;
+            for (long i = 0; i < 3; i++) {
+                d[i] = a[i] > 0.0f ? d[i] : 0.2f * d[i];
+            }
+        }
+        /* layer 3, spec line 6: "dense 3 leaky_relu slope=0.2" */
+        /*   dA2 = dZ3 W3 (gc_outact_scalar_dx_4x3's plain loops), with W3 before its update */
+        float d2[4];
+        d2[0] = 0.0f + d3[0] * w3_0_0;
+        d2[0] += d3[1] * w3_1_0;
+        d2[0] += d3[2] * w3_2_0;
+        d2[1] = 0.0f + d3[0] * w3_0_1;
+        d2[1] += d3[1] * w3_1_1;
+        d2[1] += d3[2] * w3_2_1;
+        d2[2] = 0.0f + d3[0] * w3_0_2;
+        d2[2] += d3[1] * w3_1_2;
+        d2[2] += d3[2] * w3_2_2;
+        d2[3] = 0.0f + d3[0] * w3_0_3;
+        d2[3] += d3[1] * w3_1_3;
+        d2[3] += d3[2] * w3_2_3;
+        { /* d2 *= g'(Z2), da/dz = 1 - a * a */
+            const float *a = a2;
+            float *d = d2;
+            for (long i = 0; i < 4; i++) {
+                d[i] = d[i] * (1.0f - a[i] * a[i]);
+            }
+        }
+        /*   W3 -= lr dW3, b3 -= lr db3: dW = 0 + dZ^T A2 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w3_0_0 = w3_0_0 - lr * (0.0f + d3[0] * a2[0]);
+        w3_0_1 = w3_0_1 - lr * (0.0f + d3[0] * a2[1]);
+        w3_0_2 = w3_0_2 - lr * (0.0f + d3[0] * a2[2]);
+        w3_0_3 = w3_0_3 - lr * (0.0f + d3[0] * a2[3]);
+        b3_0 = b3_0 - lr * (0.0f + d3[0]);
+        w3_1_0 = w3_1_0 - lr * (0.0f + d3[1] * a2[0]);
+        w3_1_1 = w3_1_1 - lr * (0.0f + d3[1] * a2[1]);
+        w3_1_2 = w3_1_2 - lr * (0.0f + d3[1] * a2[2]);
+        w3_1_3 = w3_1_3 - lr * (0.0f + d3[1] * a2[3]);
+        b3_1 = b3_1 - lr * (0.0f + d3[1]);
+        w3_2_0 = w3_2_0 - lr * (0.0f + d3[2] * a2[0]);
+        w3_2_1 = w3_2_1 - lr * (0.0f + d3[2] * a2[1]);
+        w3_2_2 = w3_2_2 - lr * (0.0f + d3[2] * a2[2]);
+        w3_2_3 = w3_2_3 - lr * (0.0f + d3[2] * a2[3]);
+        b3_2 = b3_2 - lr * (0.0f + d3[2]);
+        /* layer 2, spec line 5: "dense 4 tanh" */
+        /*   dA1 = dZ2 W2 (gc_outact_scalar_dx_4x4's plain loops), with W2 before its update */
+        float d1[4];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[0] += d2[1] * w2_1_0;
+        d1[0] += d2[2] * w2_2_0;
+        d1[0] += d2[3] * w2_3_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        d1[1] += d2[1] * w2_1_1;
+        d1[1] += d2[2] * w2_2_1;
+        d1[1] += d2[3] * w2_3_1;
+        d1[2] = 0.0f + d2[0] * w2_0_2;
+        d1[2] += d2[1] * w2_1_2;
+        d1[2] += d2[2] * w2_2_2;
+        d1[2] += d2[3] * w2_3_2;
+        d1[3] = 0.0f + d2[0] * w2_0_3;
+        d1[3] += d2[1] * w2_1_3;
+        d1[3] += d2[2] * w2_2_3;
+        d1[3] += d2[3] * w2_3_3;
+        { /* d1 *= g'(Z1), da/dz = a > 0 ? 1 : 0 */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 4; i++) {
+                d[i] = a[i] > 0.0f ? d[i] : 0.0f;
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        w2_0_2 = w2_0_2 - lr * (0.0f + d2[0] * a1[2]);
+        w2_0_3 = w2_0_3 - lr * (0.0f + d2[0] * a1[3]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        w2_1_0 = w2_1_0 - lr * (0.0f + d2[1] * a1[0]);
+        w2_1_1 = w2_1_1 - lr * (0.0f + d2[1] * a1[1]);
+        w2_1_2 = w2_1_2 - lr * (0.0f + d2[1] * a1[2]);
+        w2_1_3 = w2_1_3 - lr * (0.0f + d2[1] * a1[3]);
+        b2_1 = b2_1 - lr * (0.0f + d2[1]);
+        w2_2_0 = w2_2_0 - lr * (0.0f + d2[2] * a1[0]);
+        w2_2_1 = w2_2_1 - lr * (0.0f + d2[2] * a1[1]);
+        w2_2_2 = w2_2_2 - lr * (0.0f + d2[2] * a1[2]);
+        w2_2_3 = w2_2_3 - lr * (0.0f + d2[2] * a1[3]);
+        b2_2 = b2_2 - lr * (0.0f + d2[2]);
+        w2_3_0 = w2_3_0 - lr * (0.0f + d2[3] * a1[0]);
+        w2_3_1 = w2_3_1 - lr * (0.0f + d2[3] * a1[1]);
+        w2_3_2 = w2_3_2 - lr * (0.0f + d2[3] * a1[2]);
+        w2_3_3 = w2_3_3 - lr * (0.0f + d2[3] * a1[3]);
+        b2_3 = b2_3 - lr * (0.0f + d2[3]);
+        /* layer 1, spec line 4: "dense 4 relu" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        w1_0_2 = w1_0_2 - lr * (0.0f + d1[0] * xs[2]);
+        w1_0_3 = w1_0_3 - lr * (0.0f + d1[0] * xs[3]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        w1_1_2 = w1_1_2 - lr * (0.0f + d1[1] * xs[2]);
+        w1_1_3 = w1_1_3 - lr * (0.0f + d1[1] * xs[3]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+        w1_2_0 = w1_2_0 - lr * (0.0f + d1[2] * xs[0]);
+        w1_2_1 = w1_2_1 - lr * (0.0f + d1[2] * xs[1]);
+        w1_2_2 = w1_2_2 - lr * (0.0f + d1[2] * xs[2]);
+        w1_2_3 = w1_2_3 - lr * (0.0f + d1[2] * xs[3]);
+        b1_2 = b1_2 - lr * (0.0f + d1[2]);
+        w1_3_0 = w1_3_0 - lr * (0.0f + d1[3] * xs[0]);
+        w1_3_1 = w1_3_1 - lr * (0.0f + d1[3] * xs[1]);
+        w1_3_2 = w1_3_2 - lr * (0.0f + d1[3] * xs[2]);
+        w1_3_3 = w1_3_3 - lr * (0.0f + d1[3] * xs[3]);
+        b1_3 = b1_3 - lr * (0.0f + d1[3]);
+    }
+    params[GC_OUTACT_W1] = w1_0_0;
+    params[GC_OUTACT_W1 + 1] = w1_0_1;
+    params[GC_OUTACT_W1 + 2] = w1_0_2;
+    params[GC_OUTACT_W1 + 3] = w1_0_3;
+    params[GC_OUTACT_W1 + 4] = w1_1_0;
+    params[GC_OUTACT_W1 + 5] = w1_1_1;
+    params[GC_OUTACT_W1 + 6] = w1_1_2;
+    params[GC_OUTACT_W1 + 7] = w1_1_3;
+    params[GC_OUTACT_W1 + 8] = w1_2_0;
+    params[GC_OUTACT_W1 + 9] = w1_2_1;
+    params[GC_OUTACT_W1 + 10] = w1_2_2;
+    params[GC_OUTACT_W1 + 11] = w1_2_3;
+    params[GC_OUTACT_W1 + 12] = w1_3_0;
+    params[GC_OUTACT_W1 + 13] = w1_3_1;
+    params[GC_OUTACT_W1 + 14] = w1_3_2;
+    params[GC_OUTACT_W1 + 15] = w1_3_3;
+    params[GC_OUTACT_B1] = b1_0;
+    params[GC_OUTACT_B1 + 1] = b1_1;
+    params[GC_OUTACT_B1 + 2] = b1_2;
+    params[GC_OUTACT_B1 + 3] = b1_3;
+    params[GC_OUTACT_W2] = w2_0_0;
+    params[GC_OUTACT_W2 + 1] = w2_0_1;
+    params[GC_OUTACT_W2 + 2] = w2_0_2;
+    params[GC_OUTACT_W2 + 3] = w2_0_3;
+    params[GC_OUTACT_W2 + 4] = w2_1_0;
+    params[GC_OUTACT_W2 + 5] = w2_1_1;
+    params[GC_OUTACT_W2 + 6] = w2_1_2;
+    params[GC_OUTACT_W2 + 7] = w2_1_3;
+    params[GC_OUTACT_W2 + 8] = w2_2_0;
+    params[GC_OUTACT_W2 + 9] = w2_2_1;
+    params[GC_OUTACT_W2 + 10] = w2_2_2;
+    params[GC_OUTACT_W2 + 11] = w2_2_3;
+    params[GC_OUTACT_W2 + 12] = w2_3_0;
+    params[GC_OUTACT_W2 + 13] = w2_3_1;
+    params[GC_OUTACT_W2 + 14] = w2_3_2;
+    params[GC_OUTACT_W2 + 15] = w2_3_3;
+    params[GC_OUTACT_B2] = b2_0;
+    params[GC_OUTACT_B2 + 1] = b2_1;
+    params[GC_OUTACT_B2 + 2] = b2_2;
+    params[GC_OUTACT_B2 + 3] = b2_3;
+    params[GC_OUTACT_W3] = w3_0_0;
+    params[GC_OUTACT_W3 + 1] = w3_0_1;
+    params[GC_OUTACT_W3 + 2] = w3_0_2;
+    params[GC_OUTACT_W3 + 3] = w3_0_3;
+    params[GC_OUTACT_W3 + 4] = w3_1_0;
+    params[GC_OUTACT_W3 + 5] = w3_1_1;
+    params[GC_OUTACT_W3 + 6] = w3_1_2;
+    params[GC_OUTACT_W3 + 7] = w3_1_3;
+    params[GC_OUTACT_W3 + 8] = w3_2_0;
+    params[GC_OUTACT_W3 + 9] = w3_2_1;
+    params[GC_OUTACT_W3 + 10] = w3_2_2;
+    params[GC_OUTACT_W3 + 11] = w3_2_3;
+    params[GC_OUTACT_B3] = b3_0;
+    params[GC_OUTACT_B3 + 1] = b3_1;
+    params[GC_OUTACT_B3 + 2] = b3_2;
+    *loss_sum = sum;
+    return s;
+}
+
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path gc_outact_paths[] = {
 #if defined(GC_OUTACT_PATH_AVX512)
-    {"avx512", gc_outact_avx512_forward, gc_outact_avx512_loss_grad, gc_outact_avx512_update},
+    {"avx512", gc_outact_avx512_forward, gc_outact_avx512_loss_grad, gc_outact_avx512_update, gc_outact_avx512_train_samples, gc_outact_avx512_update_range},
 #endif
 #if defined(GC_OUTACT_PATH_AVX2)
-    {"avx2", gc_outact_avx2_forward, gc_outact_avx2_loss_grad, gc_outact_avx2_update},
+    {"avx2", gc_outact_avx2_forward, gc_outact_avx2_loss_grad, gc_outact_avx2_update, gc_outact_avx2_train_samples, gc_outact_avx2_update_range},
 #endif
 #if defined(GC_OUTACT_PATH_NEON)
-    {"neon", gc_outact_neon_forward, gc_outact_neon_loss_grad, gc_outact_neon_update},
+    {"neon", gc_outact_neon_forward, gc_outact_neon_loss_grad, gc_outact_neon_update, NULL, gc_outact_neon_update_range},
 #endif
-    {"scalar", gc_outact_scalar_forward, gc_outact_scalar_loss_grad, gc_outact_scalar_update},
+    {"scalar", gc_outact_scalar_forward, gc_outact_scalar_loss_grad, gc_outact_scalar_update, gc_outact_scalar_train_samples, gc_outact_scalar_update_range},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor
@@ -1752,6 +2883,22 @@ double gc_outact_loss_grad(const float *params, const float *x, const float *y, 
 void gc_outact_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
 {
     gc_outact_dispatch.path->update(params, grad, state, opt, t);
+}
+
+void gc_outact_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
+{
+    gc_outact_dispatch.path->update_range(params, grad, state, opt, t, i0, i1);
+}
+
+/* The chosen path's fused step, or -1 when that path has none. */
+long gc_outact_train_samples(float *params, const float *x, const float *y, const long *idx, long n,
+    float lr, double *loss_sum)
+{
+    if (!gc_outact_dispatch.path->train_samples) {
+        return -1;
+    }
+    return gc_outact_dispatch.path->train_samples(params, x, y, idx, n, lr, loss_sum);
 }
 
 static const nnrt_layer_info gc_outact_layers[3] = {
@@ -1795,6 +2942,8 @@ const nnrt_model gc_outact_model = {
     .forward = gc_outact_forward,
     .loss_grad = gc_outact_loss_grad,
     .update = gc_outact_update,
+    .train_samples = gc_outact_train_samples,
+    .update_range = gc_outact_update_range,
     .dispatch = &gc_outact_dispatch,
 };
 

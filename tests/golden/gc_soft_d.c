@@ -73,6 +73,8 @@ void gc_soft_forward(const double *params, const double *x, long m, double *out,
 double gc_soft_loss_grad(const double *params, const double *x, const double *y, long m, double *grad,
     void *ws);
 void gc_soft_update(double *params, const double *grad, double *state, const nnrt_optim *opt, long t);
+void gc_soft_update_range(double *params, const double *grad, double *state, const nnrt_optim *opt,
+    long t, long i0, long i1);
 /* The sizes, also as variables (the descriptor has them too). */
 extern const size_t gc_soft_n_params, gc_soft_ws_bytes;
 const size_t gc_soft_n_params = GC_SOFT_N_PARAMS;
@@ -349,18 +351,18 @@ double gc_soft_loss_grad(const double *params, const double *x, const double *y,
 }
 
 /* sgd: p -= lr g */
-static void gc_soft_sgd(double *restrict p, const double *restrict g, double lr)
+static void gc_soft_sgd(double *restrict p, const double *restrict g, double lr, long i0, long i1)
 {
-    for (long i = 0; i < GC_SOFT_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         p[i] = p[i] - lr * g[i];
     }
 }
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void gc_soft_momentum(double *restrict p, const double *restrict g, double *restrict v,
-    double lr, double b1, double ob1)
+    double lr, double b1, double ob1, long i0, long i1)
 {
-    for (long i = 0; i < GC_SOFT_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         v[i] = b1 * v[i] + ob1 * g[i];
         p[i] = p[i] - lr * v[i];
     }
@@ -369,38 +371,47 @@ static void gc_soft_momentum(double *restrict p, const double *restrict g, doubl
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void gc_soft_adam(double *restrict p, const double *restrict g, double *restrict mo,
-    double *restrict v, double lr, double b1, double ob1, double b2, double ob2, double ic1, double ic2, double eps)
+    double *restrict v, double lr, double b1, double ob1, double b2, double ob2, double ic1, double ic2, double eps, long i0, long i1)
 {
-    for (long i = 0; i < GC_SOFT_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         mo[i] = b1 * mo[i] + ob1 * g[i];
         v[i] = b2 * v[i] + ob2 * (g[i] * g[i]);
         p[i] = p[i] - (lr * (mo[i] * ic1)) / (sqrt(v[i] * ic2) + eps);
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-void gc_soft_update(double *params, const double *grad, double *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+void gc_soft_update_range(double *params, const double *grad, double *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const double lr = (double)opt->lr, b1 = (double)opt->beta1, b2 = (double)opt->beta2;
     const double one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        gc_soft_sgd(params, grad, lr);
+        gc_soft_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        gc_soft_momentum(params, grad, state, lr, b1, one - b1);
+        gc_soft_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         gc_soft_adam(params, grad, state, state + GC_SOFT_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (double)(1.0 / c1), (double)(1.0 / c2), (double)opt->eps);
+            (double)(1.0 / c1), (double)(1.0 / c2), (double)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
+}
+
+/* One optimizer step over all N_PARAMS parameters. */
+void gc_soft_update(double *params, const double *grad, double *state, const nnrt_optim *opt, long t)
+{
+    gc_soft_update_range(params, grad, state, opt, t, 0, GC_SOFT_N_PARAMS);
 }
 
 static const nnrt_layer_info gc_soft_layers[3] = {
@@ -444,6 +455,7 @@ const nnrt_model gc_soft_model = {
     .forward = gc_soft_forward,
     .loss_grad = gc_soft_loss_grad,
     .update = gc_soft_update,
+    .update_range = gc_soft_update_range,
 };
 
 #ifndef NNGEN_NO_MAIN

@@ -87,6 +87,10 @@ void house_forward(const float *params, const float *x, long m, float *out, void
 double house_loss_grad(const float *params, const float *x, const float *y, long m, float *grad,
     void *ws);
 void house_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t);
+void house_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1);
+long house_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum);
 
 #if defined(HOUSE_PATH_AVX512)
 
@@ -1243,10 +1247,10 @@ static double house_scalar_loss_grad(const float *params, const float *x, const 
 #if defined(HOUSE_PATH_AVX512)
 
 /* sgd: p -= lr g */
-HOUSE_PATH_AVX512 static void house_avx512_sgd(float *restrict p, const float *restrict g, float lr)
+HOUSE_PATH_AVX512 static void house_avx512_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         _mm512_storeu_ps(p + i, _mm512_sub_ps(pv, _mm512_mul_ps(vlr, gv)));
@@ -1255,12 +1259,12 @@ HOUSE_PATH_AVX512 static void house_avx512_sgd(float *restrict p, const float *r
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 HOUSE_PATH_AVX512 static void house_avx512_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
     const __m512 vob1 = _mm512_set1_ps(ob1);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 vv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(v + i)), _mm512_mul_ps(vob1, gv));
@@ -1272,7 +1276,7 @@ HOUSE_PATH_AVX512 static void house_avx512_momentum(float *restrict p, const flo
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 HOUSE_PATH_AVX512 static void house_avx512_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
@@ -1282,7 +1286,7 @@ HOUSE_PATH_AVX512 static void house_avx512_adam(float *restrict p, const float *
     const __m512 vic1 = _mm512_set1_ps(ic1);
     const __m512 vic2 = _mm512_set1_ps(ic2);
     const __m512 veps = _mm512_set1_ps(eps);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 mv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(mo + i)), _mm512_mul_ps(vob1, gv));
@@ -1294,39 +1298,48 @@ HOUSE_PATH_AVX512 static void house_avx512_adam(float *restrict p, const float *
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-HOUSE_PATH_AVX512 static void house_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+HOUSE_PATH_AVX512 static void house_avx512_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        house_avx512_sgd(params, grad, lr);
+        house_avx512_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        house_avx512_momentum(params, grad, state, lr, b1, one - b1);
+        house_avx512_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         house_avx512_adam(params, grad, state, state + HOUSE_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+HOUSE_PATH_AVX512 static void house_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    house_avx512_update_range(params, grad, state, opt, t, 0, HOUSE_N_PARAMS);
+}
 #endif /* HOUSE_PATH_AVX512 */
 
 #if defined(HOUSE_PATH_AVX2)
 
 /* sgd: p -= lr g */
-HOUSE_PATH_AVX2 static void house_avx2_sgd(float *restrict p, const float *restrict g, float lr)
+HOUSE_PATH_AVX2 static void house_avx2_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         _mm256_storeu_ps(p + i, _mm256_sub_ps(pv, _mm256_mul_ps(vlr, gv)));
@@ -1335,12 +1348,12 @@ HOUSE_PATH_AVX2 static void house_avx2_sgd(float *restrict p, const float *restr
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 HOUSE_PATH_AVX2 static void house_avx2_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
     const __m256 vob1 = _mm256_set1_ps(ob1);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 vv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(v + i)), _mm256_mul_ps(vob1, gv));
@@ -1352,7 +1365,7 @@ HOUSE_PATH_AVX2 static void house_avx2_momentum(float *restrict p, const float *
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 HOUSE_PATH_AVX2 static void house_avx2_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
@@ -1362,7 +1375,7 @@ HOUSE_PATH_AVX2 static void house_avx2_adam(float *restrict p, const float *rest
     const __m256 vic1 = _mm256_set1_ps(ic1);
     const __m256 vic2 = _mm256_set1_ps(ic2);
     const __m256 veps = _mm256_set1_ps(eps);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 mv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(mo + i)), _mm256_mul_ps(vob1, gv));
@@ -1374,39 +1387,48 @@ HOUSE_PATH_AVX2 static void house_avx2_adam(float *restrict p, const float *rest
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-HOUSE_PATH_AVX2 static void house_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+HOUSE_PATH_AVX2 static void house_avx2_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        house_avx2_sgd(params, grad, lr);
+        house_avx2_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        house_avx2_momentum(params, grad, state, lr, b1, one - b1);
+        house_avx2_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         house_avx2_adam(params, grad, state, state + HOUSE_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+HOUSE_PATH_AVX2 static void house_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    house_avx2_update_range(params, grad, state, opt, t, 0, HOUSE_N_PARAMS);
+}
 #endif /* HOUSE_PATH_AVX2 */
 
 #if defined(HOUSE_PATH_NEON)
 
 /* sgd: p -= lr g */
-static void house_neon_sgd(float *restrict p, const float *restrict g, float lr)
+static void house_neon_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         vst1q_f32(p + i, vsubq_f32(pv, vmulq_f32(vlr, gv)));
@@ -1415,12 +1437,12 @@ static void house_neon_sgd(float *restrict p, const float *restrict g, float lr)
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void house_neon_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
     const float32x4_t vob1 = vdupq_n_f32(ob1);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t vv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(v + i)), vmulq_f32(vob1, gv));
@@ -1432,7 +1454,7 @@ static void house_neon_momentum(float *restrict p, const float *restrict g, floa
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void house_neon_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
@@ -1442,7 +1464,7 @@ static void house_neon_adam(float *restrict p, const float *restrict g, float *r
     const float32x4_t vic1 = vdupq_n_f32(ic1);
     const float32x4_t vic2 = vdupq_n_f32(ic2);
     const float32x4_t veps = vdupq_n_f32(eps);
-    for (long i = 0; i < HOUSE_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t mv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(mo + i)), vmulq_f32(vob1, gv));
@@ -1454,45 +1476,54 @@ static void house_neon_adam(float *restrict p, const float *restrict g, float *r
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void house_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void house_neon_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        house_neon_sgd(params, grad, lr);
+        house_neon_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        house_neon_momentum(params, grad, state, lr, b1, one - b1);
+        house_neon_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         house_neon_adam(params, grad, state, state + HOUSE_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+static void house_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    house_neon_update_range(params, grad, state, opt, t, 0, HOUSE_N_PARAMS);
+}
 #endif /* HOUSE_PATH_NEON */
 
 /* sgd: p -= lr g */
-static void house_scalar_sgd(float *restrict p, const float *restrict g, float lr)
+static void house_scalar_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
-    for (long i = 0; i < HOUSE_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         p[i] = p[i] - lr * g[i];
     }
 }
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void house_scalar_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
-    for (long i = 0; i < HOUSE_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         v[i] = b1 * v[i] + ob1 * g[i];
         p[i] = p[i] - lr * v[i];
     }
@@ -1501,33 +1532,36 @@ static void house_scalar_momentum(float *restrict p, const float *restrict g, fl
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void house_scalar_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
-    for (long i = 0; i < HOUSE_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         mo[i] = b1 * mo[i] + ob1 * g[i];
         v[i] = b2 * v[i] + ob2 * (g[i] * g[i]);
         p[i] = p[i] - (lr * (mo[i] * ic1)) / (sqrtf(v[i] * ic2) + eps);
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void house_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void house_scalar_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        house_scalar_sgd(params, grad, lr);
+        house_scalar_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        house_scalar_momentum(params, grad, state, lr, b1, one - b1);
+        house_scalar_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         house_scalar_adam(params, grad, state, state + HOUSE_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
@@ -1535,18 +1569,501 @@ static void house_scalar_update(float *params, const float *grad, float *state, 
     }
 }
 
+/* One optimizer step over all N_PARAMS parameters. */
+static void house_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    house_scalar_update_range(params, grad, state, opt, t, 0, HOUSE_N_PARAMS);
+}
+
+#if defined(HOUSE_PATH_AVX512)
+
+/* No fused step on this path: a layer's kernels run over fan_in in vectors. */
+#endif /* HOUSE_PATH_AVX512 */
+
+#if defined(HOUSE_PATH_AVX2)
+
+/* No fused step on this path: a layer's kernels run over fan_in in vectors. */
+#endif /* HOUSE_PATH_AVX2 */
+
+#if defined(HOUSE_PATH_NEON)
+
+/* No fused step on this path: a layer's kernels run over fan_in in vectors. */
+#endif /* HOUSE_PATH_NEON */
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and house_scalar_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+static long house_scalar_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[HOUSE_W1];
+    float w1_0_1 = params[HOUSE_W1 + 1];
+    float w1_0_2 = params[HOUSE_W1 + 2];
+    float w1_1_0 = params[HOUSE_W1 + 3];
+    float w1_1_1 = params[HOUSE_W1 + 4];
+    float w1_1_2 = params[HOUSE_W1 + 5];
+    float w1_2_0 = params[HOUSE_W1 + 6];
+    float w1_2_1 = params[HOUSE_W1 + 7];
+    float w1_2_2 = params[HOUSE_W1 + 8];
+    float w1_3_0 = params[HOUSE_W1 + 9];
+    float w1_3_1 = params[HOUSE_W1 + 10];
+    float w1_3_2 = params[HOUSE_W1 + 11];
+    float w1_4_0 = params[HOUSE_W1 + 12];
+    float w1_4_1 = params[HOUSE_W1 + 13];
+    float w1_4_2 = params[HOUSE_W1 + 14];
+    float w1_5_0 = params[HOUSE_W1 + 15];
+    float w1_5_1 = params[HOUSE_W1 + 16];
+    float w1_5_2 = params[HOUSE_W1 + 17];
+    float w1_6_0 = params[HOUSE_W1 + 18];
+    float w1_6_1 = params[HOUSE_W1 + 19];
+    float w1_6_2 = params[HOUSE_W1 + 20];
+    float w1_7_0 = params[HOUSE_W1 + 21];
+    float w1_7_1 = params[HOUSE_W1 + 22];
+    float w1_7_2 = params[HOUSE_W1 + 23];
+    float w1_8_0 = params[HOUSE_W1 + 24];
+    float w1_8_1 = params[HOUSE_W1 + 25];
+    float w1_8_2 = params[HOUSE_W1 + 26];
+    float w1_9_0 = params[HOUSE_W1 + 27];
+    float w1_9_1 = params[HOUSE_W1 + 28];
+    float w1_9_2 = params[HOUSE_W1 + 29];
+    float w1_10_0 = params[HOUSE_W1 + 30];
+    float w1_10_1 = params[HOUSE_W1 + 31];
+    float w1_10_2 = params[HOUSE_W1 + 32];
+    float w1_11_0 = params[HOUSE_W1 + 33];
+    float w1_11_1 = params[HOUSE_W1 + 34];
+    float w1_11_2 = params[HOUSE_W1 + 35];
+    float w1_12_0 = params[HOUSE_W1 + 36];
+    float w1_12_1 = params[HOUSE_W1 + 37];
+    float w1_12_2 = params[HOUSE_W1 + 38];
+    float w1_13_0 = params[HOUSE_W1 + 39];
+    float w1_13_1 = params[HOUSE_W1 + 40];
+    float w1_13_2 = params[HOUSE_W1 + 41];
+    float w1_14_0 = params[HOUSE_W1 + 42];
+    float w1_14_1 = params[HOUSE_W1 + 43];
+    float w1_14_2 = params[HOUSE_W1 + 44];
+    float w1_15_0 = params[HOUSE_W1 + 45];
+    float w1_15_1 = params[HOUSE_W1 + 46];
+    float w1_15_2 = params[HOUSE_W1 + 47];
+    float b1_0 = params[HOUSE_B1];
+    float b1_1 = params[HOUSE_B1 + 1];
+    float b1_2 = params[HOUSE_B1 + 2];
+    float b1_3 = params[HOUSE_B1 + 3];
+    float b1_4 = params[HOUSE_B1 + 4];
+    float b1_5 = params[HOUSE_B1 + 5];
+    float b1_6 = params[HOUSE_B1 + 6];
+    float b1_7 = params[HOUSE_B1 + 7];
+    float b1_8 = params[HOUSE_B1 + 8];
+    float b1_9 = params[HOUSE_B1 + 9];
+    float b1_10 = params[HOUSE_B1 + 10];
+    float b1_11 = params[HOUSE_B1 + 11];
+    float b1_12 = params[HOUSE_B1 + 12];
+    float b1_13 = params[HOUSE_B1 + 13];
+    float b1_14 = params[HOUSE_B1 + 14];
+    float b1_15 = params[HOUSE_B1 + 15];
+    float w2_0_0 = params[HOUSE_W2];
+    float w2_0_1 = params[HOUSE_W2 + 1];
+    float w2_0_2 = params[HOUSE_W2 + 2];
+    float w2_0_3 = params[HOUSE_W2 + 3];
+    float w2_0_4 = params[HOUSE_W2 + 4];
+    float w2_0_5 = params[HOUSE_W2 + 5];
+    float w2_0_6 = params[HOUSE_W2 + 6];
+    float w2_0_7 = params[HOUSE_W2 + 7];
+    float w2_0_8 = params[HOUSE_W2 + 8];
+    float w2_0_9 = params[HOUSE_W2 + 9];
+    float w2_0_10 = params[HOUSE_W2 + 10];
+    float w2_0_11 = params[HOUSE_W2 + 11];
+    float w2_0_12 = params[HOUSE_W2 + 12];
+    float w2_0_13 = params[HOUSE_W2 + 13];
+    float w2_0_14 = params[HOUSE_W2 + 14];
+    float w2_0_15 = params[HOUSE_W2 + 15];
+    float b2_0 = params[HOUSE_B2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * HOUSE_N_IN, *yc = y + idx[s] * HOUSE_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        /* layer 1, spec line 13: "dense 16 relu" */
+        /*   z = b + a W^T as house_scalar_fwd_3x16's plain loops: b + (0 + a w + a w ...) */
+        float a1[16];
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_0_0;
+            acc += xs[1] * w1_0_1;
+            acc += xs[2] * w1_0_2;
+            a1[0] = b1_0 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_1_0;
+            acc += xs[1] * w1_1_1;
+            acc += xs[2] * w1_1_2;
+            a1[1] = b1_1 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_2_0;
+            acc += xs[1] * w1_2_1;
+            acc += xs[2] * w1_2_2;
+            a1[2] = b1_2 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_3_0;
+            acc += xs[1] * w1_3_1;
+            acc += xs[2] * w1_3_2;
+            a1[3] = b1_3 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_4_0;
+            acc += xs[1] * w1_4_1;
+            acc += xs[2] * w1_4_2;
+            a1[4] = b1_4 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_5_0;
+            acc += xs[1] * w1_5_1;
+            acc += xs[2] * w1_5_2;
+            a1[5] = b1_5 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_6_0;
+            acc += xs[1] * w1_6_1;
+            acc += xs[2] * w1_6_2;
+            a1[6] = b1_6 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_7_0;
+            acc += xs[1] * w1_7_1;
+            acc += xs[2] * w1_7_2;
+            a1[7] = b1_7 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_8_0;
+            acc += xs[1] * w1_8_1;
+            acc += xs[2] * w1_8_2;
+            a1[8] = b1_8 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_9_0;
+            acc += xs[1] * w1_9_1;
+            acc += xs[2] * w1_9_2;
+            a1[9] = b1_9 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_10_0;
+            acc += xs[1] * w1_10_1;
+            acc += xs[2] * w1_10_2;
+            a1[10] = b1_10 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_11_0;
+            acc += xs[1] * w1_11_1;
+            acc += xs[2] * w1_11_2;
+            a1[11] = b1_11 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_12_0;
+            acc += xs[1] * w1_12_1;
+            acc += xs[2] * w1_12_2;
+            a1[12] = b1_12 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_13_0;
+            acc += xs[1] * w1_13_1;
+            acc += xs[2] * w1_13_2;
+            a1[13] = b1_13 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_14_0;
+            acc += xs[1] * w1_14_1;
+            acc += xs[2] * w1_14_2;
+            a1[14] = b1_14 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_15_0;
+            acc += xs[1] * w1_15_1;
+            acc += xs[2] * w1_15_2;
+            a1[15] = b1_15 + acc;
+        }
+        nnrt_scalar_relu(a1, rows * 16);
+        /* layer 2, spec line 14: "dense 1 identity" */
+        /*   z = b + a W^T as house_scalar_fwd_16x1's plain loops: b + (0 + a w + a w ...) */
+        float a2[1];
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_0_0;
+            acc += a1[1] * w2_0_1;
+            acc += a1[2] * w2_0_2;
+            acc += a1[3] * w2_0_3;
+            acc += a1[4] * w2_0_4;
+            acc += a1[5] * w2_0_5;
+            acc += a1[6] * w2_0_6;
+            acc += a1[7] * w2_0_7;
+            acc += a1[8] * w2_0_8;
+            acc += a1[9] * w2_0_9;
+            acc += a1[10] * w2_0_10;
+            acc += a1[11] * w2_0_11;
+            acc += a1[12] * w2_0_12;
+            acc += a1[13] * w2_0_13;
+            acc += a1[14] * w2_0_14;
+            acc += a1[15] * w2_0_15;
+            a2[0] = b2_0 + acc;
+        }
+        /* the loss and dZ2 (dA2 for mse) */
+        double loss = 0.0;
+        float d2[HOUSE_N_OUT];
+        {
+            const float *a = a2;
+            float *d = d2;
+            /* loss mse: L = mean_i mean_j (a - y)^2   (dL/da = 2 (a - y) / (m * n_out)) */
+            /* sum (a - y)^2 here, / (m N_OUT) at the end; dA = 2 (a - y) / N_OUT;
+             * four partial sums: one would be a chain of dependent additions */
+            double part[4] = {0.0, 0.0, 0.0, 0.0};
+            long i = 0;
+            for (; i + 4 <= rows * HOUSE_N_OUT; i += 4) {
+                for (long u = 0; u < 4; u++) {
+                    const float diff = a[i + u] - yc[i + u];
+                    part[u] += (double)diff * (double)diff;
+                    d[i + u] = 2.0f * diff;
+                }
+            }
+            for (; i < rows * HOUSE_N_OUT; i++) {
+                const float diff = a[i] - yc[i];
+                part[0] += (double)diff * (double)diff;
+                d[i] = 2.0f * diff;
+            }
+            loss += (part[0] + part[1]) + (part[2] + part[3]);
+        }
+        loss = loss / ((double)m * HOUSE_N_OUT);
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        /* layer 2, spec line 14: "dense 1 identity" */
+        /*   dA1 = dZ2 W2 (house_scalar_dx_16x1's plain loops), with W2 before its update */
+        float d1[16];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        d1[2] = 0.0f + d2[0] * w2_0_2;
+        d1[3] = 0.0f + d2[0] * w2_0_3;
+        d1[4] = 0.0f + d2[0] * w2_0_4;
+        d1[5] = 0.0f + d2[0] * w2_0_5;
+        d1[6] = 0.0f + d2[0] * w2_0_6;
+        d1[7] = 0.0f + d2[0] * w2_0_7;
+        d1[8] = 0.0f + d2[0] * w2_0_8;
+        d1[9] = 0.0f + d2[0] * w2_0_9;
+        d1[10] = 0.0f + d2[0] * w2_0_10;
+        d1[11] = 0.0f + d2[0] * w2_0_11;
+        d1[12] = 0.0f + d2[0] * w2_0_12;
+        d1[13] = 0.0f + d2[0] * w2_0_13;
+        d1[14] = 0.0f + d2[0] * w2_0_14;
+        d1[15] = 0.0f + d2[0] * w2_0_15;
+        { /* d1 *= g'(Z1), da/dz = a > 0 ? 1 : 0 */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 16; i++) {
+                d[i] = a[i] > 0.0f ? d[i] : 0.0f;
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        w2_0_2 = w2_0_2 - lr * (0.0f + d2[0] * a1[2]);
+        w2_0_3 = w2_0_3 - lr * (0.0f + d2[0] * a1[3]);
+        w2_0_4 = w2_0_4 - lr * (0.0f + d2[0] * a1[4]);
+        w2_0_5 = w2_0_5 - lr * (0.0f + d2[0] * a1[5]);
+        w2_0_6 = w2_0_6 - lr * (0.0f + d2[0] * a1[6]);
+        w2_0_7 = w2_0_7 - lr * (0.0f + d2[0] * a1[7]);
+        w2_0_8 = w2_0_8 - lr * (0.0f + d2[0] * a1[8]);
+        w2_0_9 = w2_0_9 - lr * (0.0f + d2[0] * a1[9]);
+        w2_0_10 = w2_0_10 - lr * (0.0f + d2[0] * a1[10]);
+        w2_0_11 = w2_0_11 - lr * (0.0f + d2[0] * a1[11]);
+        w2_0_12 = w2_0_12 - lr * (0.0f + d2[0] * a1[12]);
+        w2_0_13 = w2_0_13 - lr * (0.0f + d2[0] * a1[13]);
+        w2_0_14 = w2_0_14 - lr * (0.0f + d2[0] * a1[14]);
+        w2_0_15 = w2_0_15 - lr * (0.0f + d2[0] * a1[15]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        /* layer 1, spec line 13: "dense 16 relu" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        w1_0_2 = w1_0_2 - lr * (0.0f + d1[0] * xs[2]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        w1_1_2 = w1_1_2 - lr * (0.0f + d1[1] * xs[2]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+        w1_2_0 = w1_2_0 - lr * (0.0f + d1[2] * xs[0]);
+        w1_2_1 = w1_2_1 - lr * (0.0f + d1[2] * xs[1]);
+        w1_2_2 = w1_2_2 - lr * (0.0f + d1[2] * xs[2]);
+        b1_2 = b1_2 - lr * (0.0f + d1[2]);
+        w1_3_0 = w1_3_0 - lr * (0.0f + d1[3] * xs[0]);
+        w1_3_1 = w1_3_1 - lr * (0.0f + d1[3] * xs[1]);
+        w1_3_2 = w1_3_2 - lr * (0.0f + d1[3] * xs[2]);
+        b1_3 = b1_3 - lr * (0.0f + d1[3]);
+        w1_4_0 = w1_4_0 - lr * (0.0f + d1[4] * xs[0]);
+        w1_4_1 = w1_4_1 - lr * (0.0f + d1[4] * xs[1]);
+        w1_4_2 = w1_4_2 - lr * (0.0f + d1[4] * xs[2]);
+        b1_4 = b1_4 - lr * (0.0f + d1[4]);
+        w1_5_0 = w1_5_0 - lr * (0.0f + d1[5] * xs[0]);
+        w1_5_1 = w1_5_1 - lr * (0.0f + d1[5] * xs[1]);
+        w1_5_2 = w1_5_2 - lr * (0.0f + d1[5] * xs[2]);
+        b1_5 = b1_5 - lr * (0.0f + d1[5]);
+        w1_6_0 = w1_6_0 - lr * (0.0f + d1[6] * xs[0]);
+        w1_6_1 = w1_6_1 - lr * (0.0f + d1[6] * xs[1]);
+        w1_6_2 = w1_6_2 - lr * (0.0f + d1[6] * xs[2]);
+        b1_6 = b1_6 - lr * (0.0f + d1[6]);
+        w1_7_0 = w1_7_0 - lr * (0.0f + d1[7] * xs[0]);
+        w1_7_1 = w1_7_1 - lr * (0.0f + d1[7] * xs[1]);
+        w1_7_2 = w1_7_2 - lr * (0.0f + d1[7] * xs[2]);
+        b1_7 = b1_7 - lr * (0.0f + d1[7]);
+        w1_8_0 = w1_8_0 - lr * (0.0f + d1[8] * xs[0]);
+        w1_8_1 = w1_8_1 - lr * (0.0f + d1[8] * xs[1]);
+        w1_8_2 = w1_8_2 - lr * (0.0f + d1[8] * xs[2]);
+        b1_8 = b1_8 - lr * (0.0f + d1[8]);
+        w1_9_0 = w1_9_0 - lr * (0.0f + d1[9] * xs[0]);
+        w1_9_1 = w1_9_1 - lr * (0.0f + d1[9] * xs[1]);
+        w1_9_2 = w1_9_2 - lr * (0.0f + d1[9] * xs[2]);
+        b1_9 = b1_9 - lr * (0.0f + d1[9]);
+        w1_10_0 = w1_10_0 - lr * (0.0f + d1[10] * xs[0]);
+        w1_10_1 = w1_10_1 - lr * (0.0f + d1[10] * xs[1]);
+        w1_10_2 = w1_10_2 - lr * (0.0f + d1[10] * xs[2]);
+        b1_10 = b1_10 - lr * (0.0f + d1[10]);
+        w1_11_0 = w1_11_0 - lr * (0.0f + d1[11] * xs[0]);
+        w1_11_1 = w1_11_1 - lr * (0.0f + d1[11] * xs[1]);
+        w1_11_2 = w1_11_2 - lr * (0.0f + d1[11] * xs[2]);
+        b1_11 = b1_11 - lr * (0.0f + d1[11]);
+        w1_12_0 = w1_12_0 - lr * (0.0f + d1[12] * xs[0]);
+        w1_12_1 = w1_12_1 - lr * (0.0f + d1[12] * xs[1]);
+        w1_12_2 = w1_12_2 - lr * (0.0f + d1[12] * xs[2]);
+        b1_12 = b1_12 - lr * (0.0f + d1[12]);
+        w1_13_0 = w1_13_0 - lr * (0.0f + d1[13] * xs[0]);
+        w1_13_1 = w1_13_1 - lr * (0.0f + d1[13] * xs[1]);
+        w1_13_2 = w1_13_2 - lr * (0.0f + d1[13] * xs[2]);
+        b1_13 = b1_13 - lr * (0.0f + d1[13]);
+        w1_14_0 = w1_14_0 - lr * (0.0f + d1[14] * xs[0]);
+        w1_14_1 = w1_14_1 - lr * (0.0f + d1[14] * xs[1]);
+        w1_14_2 = w1_14_2 - lr * (0.0f + d1[14] * xs[2]);
+        b1_14 = b1_14 - lr * (0.0f + d1[14]);
+        w1_15_0 = w1_15_0 - lr * (0.0f + d1[15] * xs[0]);
+        w1_15_1 = w1_15_1 - lr * (0.0f + d1[15] * xs[1]);
+        w1_15_2 = w1_15_2 - lr * (0.0f + d1[15] * xs[2]);
+        b1_15 = b1_15 - lr * (0.0f + d1[15]);
+    }
+    params[HOUSE_W1] = w1_0_0;
+    params[HOUSE_W1 + 1] = w1_0_1;
+    params[HOUSE_W1 + 2] = w1_0_2;
+    params[HOUSE_W1 + 3] = w1_1_0;
+    params[HOUSE_W1 + 4] = w1_1_1;
+    params[HOUSE_W1 + 5] = w1_1_2;
+    params[HOUSE_W1 + 6] = w1_2_0;
+    params[HOUSE_W1 + 7] = w1_2_1;
+    params[HOUSE_W1 + 8] = w1_2_2;
+    params[HOUSE_W1 + 9] = w1_3_0;
+    params[HOUSE_W1 + 10] = w1_3_1;
+    params[HOUSE_W1 + 11] = w1_3_2;
+    params[HOUSE_W1 + 12] = w1_4_0;
+    params[HOUSE_W1 + 13] = w1_4_1;
+    params[HOUSE_W1 + 14] = w1_4_2;
+    params[HOUSE_W1 + 15] = w1_5_0;
+    params[HOUSE_W1 + 16] = w1_5_1;
+    params[HOUSE_W1 + 17] = w1_5_2;
+    params[HOUSE_W1 + 18] = w1_6_0;
+    params[HOUSE_W1 + 19] = w1_6_1;
+    params[HOUSE_W1 + 20] = w1_6_2;
+    params[HOUSE_W1 + 21] = w1_7_0;
+    params[HOUSE_W1 + 22] = w1_7_1;
+    params[HOUSE_W1 + 23] = w1_7_2;
+    params[HOUSE_W1 + 24] = w1_8_0;
+    params[HOUSE_W1 + 25] = w1_8_1;
+    params[HOUSE_W1 + 26] = w1_8_2;
+    params[HOUSE_W1 + 27] = w1_9_0;
+    params[HOUSE_W1 + 28] = w1_9_1;
+    params[HOUSE_W1 + 29] = w1_9_2;
+    params[HOUSE_W1 + 30] = w1_10_0;
+    params[HOUSE_W1 + 31] = w1_10_1;
+    params[HOUSE_W1 + 32] = w1_10_2;
+    params[HOUSE_W1 + 33] = w1_11_0;
+    params[HOUSE_W1 + 34] = w1_11_1;
+    params[HOUSE_W1 + 35] = w1_11_2;
+    params[HOUSE_W1 + 36] = w1_12_0;
+    params[HOUSE_W1 + 37] = w1_12_1;
+    params[HOUSE_W1 + 38] = w1_12_2;
+    params[HOUSE_W1 + 39] = w1_13_0;
+    params[HOUSE_W1 + 40] = w1_13_1;
+    params[HOUSE_W1 + 41] = w1_13_2;
+    params[HOUSE_W1 + 42] = w1_14_0;
+    params[HOUSE_W1 + 43] = w1_14_1;
+    params[HOUSE_W1 + 44] = w1_14_2;
+    params[HOUSE_W1 + 45] = w1_15_0;
+    params[HOUSE_W1 + 46] = w1_15_1;
+    params[HOUSE_W1 + 47] = w1_15_2;
+    params[HOUSE_B1] = b1_0;
+    params[HOUSE_B1 + 1] = b1_1;
+    params[HOUSE_B1 + 2] = b1_2;
+    params[HOUSE_B1 + 3] = b1_3;
+    params[HOUSE_B1 + 4] = b1_4;
+    params[HOUSE_B1 + 5] = b1_5;
+    params[HOUSE_B1 + 6] = b1_6;
+    params[HOUSE_B1 + 7] = b1_7;
+    params[HOUSE_B1 + 8] = b1_8;
+    params[HOUSE_B1 + 9] = b1_9;
+    params[HOUSE_B1 + 10] = b1_10;
+    params[HOUSE_B1 + 11] = b1_11;
+    params[HOUSE_B1 + 12] = b1_12;
+    params[HOUSE_B1 + 13] = b1_13;
+    params[HOUSE_B1 + 14] = b1_14;
+    params[HOUSE_B1 + 15] = b1_15;
+    params[HOUSE_W2] = w2_0_0;
+    params[HOUSE_W2 + 1] = w2_0_1;
+    params[HOUSE_W2 + 2] = w2_0_2;
+    params[HOUSE_W2 + 3] = w2_0_3;
+    params[HOUSE_W2 + 4] = w2_0_4;
+    params[HOUSE_W2 + 5] = w2_0_5;
+    params[HOUSE_W2 + 6] = w2_0_6;
+    params[HOUSE_W2 + 7] = w2_0_7;
+    params[HOUSE_W2 + 8] = w2_0_8;
+    params[HOUSE_W2 + 9] = w2_0_9;
+    params[HOUSE_W2 + 10] = w2_0_10;
+    params[HOUSE_W2 + 11] = w2_0_11;
+    params[HOUSE_W2 + 12] = w2_0_12;
+    params[HOUSE_W2 + 13] = w2_0_13;
+    params[HOUSE_W2 + 14] = w2_0_14;
+    params[HOUSE_W2 + 15] = w2_0_15;
+    params[HOUSE_B2] = b2_0;
+    *loss_sum = sum;
+    return s;
+}
+
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path house_paths[] = {
 #if defined(HOUSE_PATH_AVX512)
-    {"avx512", house_avx512_forward, house_avx512_loss_grad, house_avx512_update},
+    {"avx512", house_avx512_forward, house_avx512_loss_grad, house_avx512_update, NULL, house_avx512_update_range},
 #endif
 #if defined(HOUSE_PATH_AVX2)
-    {"avx2", house_avx2_forward, house_avx2_loss_grad, house_avx2_update},
+    {"avx2", house_avx2_forward, house_avx2_loss_grad, house_avx2_update, NULL, house_avx2_update_range},
 #endif
 #if defined(HOUSE_PATH_NEON)
-    {"neon", house_neon_forward, house_neon_loss_grad, house_neon_update},
+    {"neon", house_neon_forward, house_neon_loss_grad, house_neon_update, NULL, house_neon_update_range},
 #endif
-    {"scalar", house_scalar_forward, house_scalar_loss_grad, house_scalar_update},
+    {"scalar", house_scalar_forward, house_scalar_loss_grad, house_scalar_update, house_scalar_train_samples, house_scalar_update_range},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor
@@ -1583,6 +2100,22 @@ double house_loss_grad(const float *params, const float *x, const float *y, long
 void house_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
 {
     house_dispatch.path->update(params, grad, state, opt, t);
+}
+
+void house_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
+{
+    house_dispatch.path->update_range(params, grad, state, opt, t, i0, i1);
+}
+
+/* The chosen path's fused step, or -1 when that path has none. */
+long house_train_samples(float *params, const float *x, const float *y, const long *idx, long n,
+    float lr, double *loss_sum)
+{
+    if (!house_dispatch.path->train_samples) {
+        return -1;
+    }
+    return house_dispatch.path->train_samples(params, x, y, idx, n, lr, loss_sum);
 }
 
 static const nnrt_layer_info house_layers[2] = {
@@ -1625,6 +2158,8 @@ const nnrt_model house_model = {
     .forward = house_forward,
     .loss_grad = house_loss_grad,
     .update = house_update,
+    .train_samples = house_train_samples,
+    .update_range = house_update_range,
     .dispatch = &house_dispatch,
 };
 

@@ -82,6 +82,8 @@ void logreg_cat_forward(const float *params, const float *x, long m, float *out,
 double logreg_cat_loss_grad(const float *params, const float *x, const float *y, long m, float *grad,
     void *ws);
 void logreg_cat_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t);
+void logreg_cat_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1);
 
 #if defined(LOGREG_CAT_PATH_AVX512)
 
@@ -770,10 +772,10 @@ static double logreg_cat_scalar_loss_grad(const float *params, const float *x, c
 #if defined(LOGREG_CAT_PATH_AVX512)
 
 /* sgd: p -= lr g */
-LOGREG_CAT_PATH_AVX512 static void logreg_cat_avx512_sgd(float *restrict p, const float *restrict g, float lr)
+LOGREG_CAT_PATH_AVX512 static void logreg_cat_avx512_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
-    for (long i = 0; i < LOGREG_CAT_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         _mm512_storeu_ps(p + i, _mm512_sub_ps(pv, _mm512_mul_ps(vlr, gv)));
@@ -782,12 +784,12 @@ LOGREG_CAT_PATH_AVX512 static void logreg_cat_avx512_sgd(float *restrict p, cons
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 LOGREG_CAT_PATH_AVX512 static void logreg_cat_avx512_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
     const __m512 vob1 = _mm512_set1_ps(ob1);
-    for (long i = 0; i < LOGREG_CAT_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 vv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(v + i)), _mm512_mul_ps(vob1, gv));
@@ -799,7 +801,7 @@ LOGREG_CAT_PATH_AVX512 static void logreg_cat_avx512_momentum(float *restrict p,
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 LOGREG_CAT_PATH_AVX512 static void logreg_cat_avx512_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
@@ -809,7 +811,7 @@ LOGREG_CAT_PATH_AVX512 static void logreg_cat_avx512_adam(float *restrict p, con
     const __m512 vic1 = _mm512_set1_ps(ic1);
     const __m512 vic2 = _mm512_set1_ps(ic2);
     const __m512 veps = _mm512_set1_ps(eps);
-    for (long i = 0; i < LOGREG_CAT_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 mv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(mo + i)), _mm512_mul_ps(vob1, gv));
@@ -821,39 +823,48 @@ LOGREG_CAT_PATH_AVX512 static void logreg_cat_avx512_adam(float *restrict p, con
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-LOGREG_CAT_PATH_AVX512 static void logreg_cat_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+LOGREG_CAT_PATH_AVX512 static void logreg_cat_avx512_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        logreg_cat_avx512_sgd(params, grad, lr);
+        logreg_cat_avx512_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        logreg_cat_avx512_momentum(params, grad, state, lr, b1, one - b1);
+        logreg_cat_avx512_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         logreg_cat_avx512_adam(params, grad, state, state + LOGREG_CAT_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+LOGREG_CAT_PATH_AVX512 static void logreg_cat_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    logreg_cat_avx512_update_range(params, grad, state, opt, t, 0, LOGREG_CAT_N_PARAMS);
+}
 #endif /* LOGREG_CAT_PATH_AVX512 */
 
 #if defined(LOGREG_CAT_PATH_AVX2)
 
 /* sgd: p -= lr g */
-LOGREG_CAT_PATH_AVX2 static void logreg_cat_avx2_sgd(float *restrict p, const float *restrict g, float lr)
+LOGREG_CAT_PATH_AVX2 static void logreg_cat_avx2_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
-    for (long i = 0; i < LOGREG_CAT_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         _mm256_storeu_ps(p + i, _mm256_sub_ps(pv, _mm256_mul_ps(vlr, gv)));
@@ -862,12 +873,12 @@ LOGREG_CAT_PATH_AVX2 static void logreg_cat_avx2_sgd(float *restrict p, const fl
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 LOGREG_CAT_PATH_AVX2 static void logreg_cat_avx2_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
     const __m256 vob1 = _mm256_set1_ps(ob1);
-    for (long i = 0; i < LOGREG_CAT_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 vv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(v + i)), _mm256_mul_ps(vob1, gv));
@@ -879,7 +890,7 @@ LOGREG_CAT_PATH_AVX2 static void logreg_cat_avx2_momentum(float *restrict p, con
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 LOGREG_CAT_PATH_AVX2 static void logreg_cat_avx2_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
@@ -889,7 +900,7 @@ LOGREG_CAT_PATH_AVX2 static void logreg_cat_avx2_adam(float *restrict p, const f
     const __m256 vic1 = _mm256_set1_ps(ic1);
     const __m256 vic2 = _mm256_set1_ps(ic2);
     const __m256 veps = _mm256_set1_ps(eps);
-    for (long i = 0; i < LOGREG_CAT_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 mv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(mo + i)), _mm256_mul_ps(vob1, gv));
@@ -901,39 +912,48 @@ LOGREG_CAT_PATH_AVX2 static void logreg_cat_avx2_adam(float *restrict p, const f
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-LOGREG_CAT_PATH_AVX2 static void logreg_cat_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+LOGREG_CAT_PATH_AVX2 static void logreg_cat_avx2_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        logreg_cat_avx2_sgd(params, grad, lr);
+        logreg_cat_avx2_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        logreg_cat_avx2_momentum(params, grad, state, lr, b1, one - b1);
+        logreg_cat_avx2_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         logreg_cat_avx2_adam(params, grad, state, state + LOGREG_CAT_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+LOGREG_CAT_PATH_AVX2 static void logreg_cat_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    logreg_cat_avx2_update_range(params, grad, state, opt, t, 0, LOGREG_CAT_N_PARAMS);
+}
 #endif /* LOGREG_CAT_PATH_AVX2 */
 
 #if defined(LOGREG_CAT_PATH_NEON)
 
 /* sgd: p -= lr g */
-static void logreg_cat_neon_sgd(float *restrict p, const float *restrict g, float lr)
+static void logreg_cat_neon_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
-    for (long i = 0; i < LOGREG_CAT_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         vst1q_f32(p + i, vsubq_f32(pv, vmulq_f32(vlr, gv)));
@@ -942,12 +962,12 @@ static void logreg_cat_neon_sgd(float *restrict p, const float *restrict g, floa
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void logreg_cat_neon_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
     const float32x4_t vob1 = vdupq_n_f32(ob1);
-    for (long i = 0; i < LOGREG_CAT_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t vv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(v + i)), vmulq_f32(vob1, gv));
@@ -959,7 +979,7 @@ static void logreg_cat_neon_momentum(float *restrict p, const float *restrict g,
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void logreg_cat_neon_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
@@ -969,7 +989,7 @@ static void logreg_cat_neon_adam(float *restrict p, const float *restrict g, flo
     const float32x4_t vic1 = vdupq_n_f32(ic1);
     const float32x4_t vic2 = vdupq_n_f32(ic2);
     const float32x4_t veps = vdupq_n_f32(eps);
-    for (long i = 0; i < LOGREG_CAT_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t mv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(mo + i)), vmulq_f32(vob1, gv));
@@ -981,45 +1001,54 @@ static void logreg_cat_neon_adam(float *restrict p, const float *restrict g, flo
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void logreg_cat_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void logreg_cat_neon_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        logreg_cat_neon_sgd(params, grad, lr);
+        logreg_cat_neon_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        logreg_cat_neon_momentum(params, grad, state, lr, b1, one - b1);
+        logreg_cat_neon_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         logreg_cat_neon_adam(params, grad, state, state + LOGREG_CAT_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+static void logreg_cat_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    logreg_cat_neon_update_range(params, grad, state, opt, t, 0, LOGREG_CAT_N_PARAMS);
+}
 #endif /* LOGREG_CAT_PATH_NEON */
 
 /* sgd: p -= lr g */
-static void logreg_cat_scalar_sgd(float *restrict p, const float *restrict g, float lr)
+static void logreg_cat_scalar_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
-    for (long i = 0; i < LOGREG_CAT_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         p[i] = p[i] - lr * g[i];
     }
 }
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void logreg_cat_scalar_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
-    for (long i = 0; i < LOGREG_CAT_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         v[i] = b1 * v[i] + ob1 * g[i];
         p[i] = p[i] - lr * v[i];
     }
@@ -1028,33 +1057,36 @@ static void logreg_cat_scalar_momentum(float *restrict p, const float *restrict 
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void logreg_cat_scalar_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
-    for (long i = 0; i < LOGREG_CAT_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         mo[i] = b1 * mo[i] + ob1 * g[i];
         v[i] = b2 * v[i] + ob2 * (g[i] * g[i]);
         p[i] = p[i] - (lr * (mo[i] * ic1)) / (sqrtf(v[i] * ic2) + eps);
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void logreg_cat_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void logreg_cat_scalar_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        logreg_cat_scalar_sgd(params, grad, lr);
+        logreg_cat_scalar_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        logreg_cat_scalar_momentum(params, grad, state, lr, b1, one - b1);
+        logreg_cat_scalar_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         logreg_cat_scalar_adam(params, grad, state, state + LOGREG_CAT_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
@@ -1062,18 +1094,24 @@ static void logreg_cat_scalar_update(float *params, const float *grad, float *st
     }
 }
 
+/* One optimizer step over all N_PARAMS parameters. */
+static void logreg_cat_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    logreg_cat_scalar_update_range(params, grad, state, opt, t, 0, LOGREG_CAT_N_PARAMS);
+}
+
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path logreg_cat_paths[] = {
 #if defined(LOGREG_CAT_PATH_AVX512)
-    {"avx512", logreg_cat_avx512_forward, logreg_cat_avx512_loss_grad, logreg_cat_avx512_update},
+    {"avx512", logreg_cat_avx512_forward, logreg_cat_avx512_loss_grad, logreg_cat_avx512_update, NULL, logreg_cat_avx512_update_range},
 #endif
 #if defined(LOGREG_CAT_PATH_AVX2)
-    {"avx2", logreg_cat_avx2_forward, logreg_cat_avx2_loss_grad, logreg_cat_avx2_update},
+    {"avx2", logreg_cat_avx2_forward, logreg_cat_avx2_loss_grad, logreg_cat_avx2_update, NULL, logreg_cat_avx2_update_range},
 #endif
 #if defined(LOGREG_CAT_PATH_NEON)
-    {"neon", logreg_cat_neon_forward, logreg_cat_neon_loss_grad, logreg_cat_neon_update},
+    {"neon", logreg_cat_neon_forward, logreg_cat_neon_loss_grad, logreg_cat_neon_update, NULL, logreg_cat_neon_update_range},
 #endif
-    {"scalar", logreg_cat_scalar_forward, logreg_cat_scalar_loss_grad, logreg_cat_scalar_update},
+    {"scalar", logreg_cat_scalar_forward, logreg_cat_scalar_loss_grad, logreg_cat_scalar_update, NULL, logreg_cat_scalar_update_range},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor
@@ -1110,6 +1148,12 @@ double logreg_cat_loss_grad(const float *params, const float *x, const float *y,
 void logreg_cat_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
 {
     logreg_cat_dispatch.path->update(params, grad, state, opt, t);
+}
+
+void logreg_cat_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
+{
+    logreg_cat_dispatch.path->update_range(params, grad, state, opt, t, i0, i1);
 }
 
 static const nnrt_layer_info logreg_cat_layers[1] = {
@@ -1151,6 +1195,7 @@ const nnrt_model logreg_cat_model = {
     .forward = logreg_cat_forward,
     .loss_grad = logreg_cat_loss_grad,
     .update = logreg_cat_update,
+    .update_range = logreg_cat_update_range,
     .dispatch = &logreg_cat_dispatch,
 };
 

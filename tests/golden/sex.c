@@ -87,6 +87,10 @@ void sex_forward(const float *params, const float *x, long m, float *out, void *
 double sex_loss_grad(const float *params, const float *x, const float *y, long m, float *grad,
     void *ws);
 void sex_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t);
+void sex_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1);
+long sex_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum);
 
 #if defined(SEX_PATH_AVX512)
 
@@ -936,10 +940,10 @@ static double sex_scalar_loss_grad(const float *params, const float *x, const fl
 #if defined(SEX_PATH_AVX512)
 
 /* sgd: p -= lr g */
-SEX_PATH_AVX512 static void sex_avx512_sgd(float *restrict p, const float *restrict g, float lr)
+SEX_PATH_AVX512 static void sex_avx512_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
-    for (long i = 0; i < SEX_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         _mm512_storeu_ps(p + i, _mm512_sub_ps(pv, _mm512_mul_ps(vlr, gv)));
@@ -948,12 +952,12 @@ SEX_PATH_AVX512 static void sex_avx512_sgd(float *restrict p, const float *restr
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 SEX_PATH_AVX512 static void sex_avx512_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
     const __m512 vob1 = _mm512_set1_ps(ob1);
-    for (long i = 0; i < SEX_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 vv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(v + i)), _mm512_mul_ps(vob1, gv));
@@ -965,7 +969,7 @@ SEX_PATH_AVX512 static void sex_avx512_momentum(float *restrict p, const float *
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 SEX_PATH_AVX512 static void sex_avx512_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
@@ -975,7 +979,7 @@ SEX_PATH_AVX512 static void sex_avx512_adam(float *restrict p, const float *rest
     const __m512 vic1 = _mm512_set1_ps(ic1);
     const __m512 vic2 = _mm512_set1_ps(ic2);
     const __m512 veps = _mm512_set1_ps(eps);
-    for (long i = 0; i < SEX_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 mv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(mo + i)), _mm512_mul_ps(vob1, gv));
@@ -987,39 +991,48 @@ SEX_PATH_AVX512 static void sex_avx512_adam(float *restrict p, const float *rest
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-SEX_PATH_AVX512 static void sex_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+SEX_PATH_AVX512 static void sex_avx512_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        sex_avx512_sgd(params, grad, lr);
+        sex_avx512_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        sex_avx512_momentum(params, grad, state, lr, b1, one - b1);
+        sex_avx512_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         sex_avx512_adam(params, grad, state, state + SEX_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+SEX_PATH_AVX512 static void sex_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    sex_avx512_update_range(params, grad, state, opt, t, 0, SEX_N_PARAMS);
+}
 #endif /* SEX_PATH_AVX512 */
 
 #if defined(SEX_PATH_AVX2)
 
 /* sgd: p -= lr g */
-SEX_PATH_AVX2 static void sex_avx2_sgd(float *restrict p, const float *restrict g, float lr)
+SEX_PATH_AVX2 static void sex_avx2_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
-    for (long i = 0; i < SEX_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         _mm256_storeu_ps(p + i, _mm256_sub_ps(pv, _mm256_mul_ps(vlr, gv)));
@@ -1028,12 +1041,12 @@ SEX_PATH_AVX2 static void sex_avx2_sgd(float *restrict p, const float *restrict 
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 SEX_PATH_AVX2 static void sex_avx2_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
     const __m256 vob1 = _mm256_set1_ps(ob1);
-    for (long i = 0; i < SEX_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 vv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(v + i)), _mm256_mul_ps(vob1, gv));
@@ -1045,7 +1058,7 @@ SEX_PATH_AVX2 static void sex_avx2_momentum(float *restrict p, const float *rest
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 SEX_PATH_AVX2 static void sex_avx2_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
@@ -1055,7 +1068,7 @@ SEX_PATH_AVX2 static void sex_avx2_adam(float *restrict p, const float *restrict
     const __m256 vic1 = _mm256_set1_ps(ic1);
     const __m256 vic2 = _mm256_set1_ps(ic2);
     const __m256 veps = _mm256_set1_ps(eps);
-    for (long i = 0; i < SEX_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 mv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(mo + i)), _mm256_mul_ps(vob1, gv));
@@ -1067,39 +1080,48 @@ SEX_PATH_AVX2 static void sex_avx2_adam(float *restrict p, const float *restrict
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-SEX_PATH_AVX2 static void sex_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+SEX_PATH_AVX2 static void sex_avx2_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        sex_avx2_sgd(params, grad, lr);
+        sex_avx2_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        sex_avx2_momentum(params, grad, state, lr, b1, one - b1);
+        sex_avx2_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         sex_avx2_adam(params, grad, state, state + SEX_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+SEX_PATH_AVX2 static void sex_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    sex_avx2_update_range(params, grad, state, opt, t, 0, SEX_N_PARAMS);
+}
 #endif /* SEX_PATH_AVX2 */
 
 #if defined(SEX_PATH_NEON)
 
 /* sgd: p -= lr g */
-static void sex_neon_sgd(float *restrict p, const float *restrict g, float lr)
+static void sex_neon_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
-    for (long i = 0; i < SEX_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         vst1q_f32(p + i, vsubq_f32(pv, vmulq_f32(vlr, gv)));
@@ -1108,12 +1130,12 @@ static void sex_neon_sgd(float *restrict p, const float *restrict g, float lr)
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void sex_neon_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
     const float32x4_t vob1 = vdupq_n_f32(ob1);
-    for (long i = 0; i < SEX_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t vv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(v + i)), vmulq_f32(vob1, gv));
@@ -1125,7 +1147,7 @@ static void sex_neon_momentum(float *restrict p, const float *restrict g, float 
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void sex_neon_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
@@ -1135,7 +1157,7 @@ static void sex_neon_adam(float *restrict p, const float *restrict g, float *res
     const float32x4_t vic1 = vdupq_n_f32(ic1);
     const float32x4_t vic2 = vdupq_n_f32(ic2);
     const float32x4_t veps = vdupq_n_f32(eps);
-    for (long i = 0; i < SEX_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t mv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(mo + i)), vmulq_f32(vob1, gv));
@@ -1147,45 +1169,54 @@ static void sex_neon_adam(float *restrict p, const float *restrict g, float *res
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void sex_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void sex_neon_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        sex_neon_sgd(params, grad, lr);
+        sex_neon_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        sex_neon_momentum(params, grad, state, lr, b1, one - b1);
+        sex_neon_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         sex_neon_adam(params, grad, state, state + SEX_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+static void sex_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    sex_neon_update_range(params, grad, state, opt, t, 0, SEX_N_PARAMS);
+}
 #endif /* SEX_PATH_NEON */
 
 /* sgd: p -= lr g */
-static void sex_scalar_sgd(float *restrict p, const float *restrict g, float lr)
+static void sex_scalar_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
-    for (long i = 0; i < SEX_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         p[i] = p[i] - lr * g[i];
     }
 }
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void sex_scalar_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
-    for (long i = 0; i < SEX_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         v[i] = b1 * v[i] + ob1 * g[i];
         p[i] = p[i] - lr * v[i];
     }
@@ -1194,33 +1225,36 @@ static void sex_scalar_momentum(float *restrict p, const float *restrict g, floa
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void sex_scalar_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
-    for (long i = 0; i < SEX_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         mo[i] = b1 * mo[i] + ob1 * g[i];
         v[i] = b2 * v[i] + ob2 * (g[i] * g[i]);
         p[i] = p[i] - (lr * (mo[i] * ic1)) / (sqrtf(v[i] * ic2) + eps);
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void sex_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void sex_scalar_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        sex_scalar_sgd(params, grad, lr);
+        sex_scalar_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        sex_scalar_momentum(params, grad, state, lr, b1, one - b1);
+        sex_scalar_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         sex_scalar_adam(params, grad, state, state + SEX_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
@@ -1228,18 +1262,537 @@ static void sex_scalar_update(float *params, const float *grad, float *state, co
     }
 }
 
+/* One optimizer step over all N_PARAMS parameters. */
+static void sex_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    sex_scalar_update_range(params, grad, state, opt, t, 0, SEX_N_PARAMS);
+}
+
+#if defined(SEX_PATH_AVX512)
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and sex_avx512_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+SEX_PATH_AVX512 static long sex_avx512_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[SEX_W1];
+    float w1_0_1 = params[SEX_W1 + 1];
+    float w1_1_0 = params[SEX_W1 + 2];
+    float w1_1_1 = params[SEX_W1 + 3];
+    float b1_0 = params[SEX_B1];
+    float b1_1 = params[SEX_B1 + 1];
+    float w2_0_0 = params[SEX_W2];
+    float w2_0_1 = params[SEX_W2 + 1];
+    float b2_0 = params[SEX_B2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * SEX_N_IN, *yc = y + idx[s] * SEX_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        /* layer 1, spec line 13: "dense 2 sigmoid" */
+        /*   z = b + a W^T as sex_avx512_fwd_2x2's plain loops: b + (0 + a w + a w ...) */
+        float a1[2];
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_0_0;
+            acc += xs[1] * w1_0_1;
+            a1[0] = b1_0 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_1_0;
+            acc += xs[1] * w1_1_1;
+            a1[1] = b1_1 + acc;
+        }
+        nnrt_scalar_sigmoid(a1, rows * 2);
+        /* layer 2, spec line 14: "dense 1 sigmoid" */
+        /*   z = b + a W^T as sex_avx512_fwd_2x1's plain loops: b + (0 + a w + a w ...) */
+        float a2[1];
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_0_0;
+            acc += a1[1] * w2_0_1;
+            a2[0] = b2_0 + acc;
+        }
+        nnrt_scalar_sigmoid(a2, rows);
+        /* the loss and dZ2 (dA2 for mse) */
+        double loss = 0.0;
+        float d2[SEX_N_OUT];
+        {
+            const float *a = a2;
+            float *d = d2;
+            /* loss mse: L = mean_i mean_j (a - y)^2   (dL/da = 2 (a - y) / (m * n_out)) */
+            /* sum (a - y)^2 here, / (m N_OUT) at the end; dA = 2 (a - y) / N_OUT;
+             * four partial sums: one would be a chain of dependent additions */
+            double part[4] = {0.0, 0.0, 0.0, 0.0};
+            long i = 0;
+            for (; i + 4 <= rows * SEX_N_OUT; i += 4) {
+                for (long u = 0; u < 4; u++) {
+                    const float diff = a[i + u] - yc[i + u];
+                    part[u] += (double)diff * (double)diff;
+                    d[i + u] = 2.0f * diff;
+                }
+            }
+            for (; i < rows * SEX_N_OUT; i++) {
+                const float diff = a[i] - yc[i];
+                part[0] += (double)diff * (double)diff;
+                d[i] = 2.0f * diff;
+            }
+            loss += (part[0] + part[1]) + (part[2] + part[3]);
+        }
+        loss = loss / ((double)m * SEX_N_OUT);
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        { /* d2 *= g'(Z2), da/dz = a * (1 - a) */
+            const float *a = a2;
+            float *d = d2;
+            for (long i = 0; i < 1; i++) {
+                d[i] = d[i] * (a[i] * (1.0f - a[i]));
+            }
+        }
+        /* layer 2, spec line 14: "dense 1 sigmoid" */
+        /*   dA1 = dZ2 W2 (sex_avx512_dx_2x1's plain loops), with W2 before its update */
+        float d1[2];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        { /* d1 *= g'(Z1), da/dz = a * (1 - a) */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 2; i++) {
+                d[i] = d[i] * (a[i] * (1.0f - a[i]));
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        /* layer 1, spec line 13: "dense 2 sigmoid" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+    }
+    params[SEX_W1] = w1_0_0;
+    params[SEX_W1 + 1] = w1_0_1;
+    params[SEX_W1 + 2] = w1_1_0;
+    params[SEX_W1 + 3] = w1_1_1;
+    params[SEX_B1] = b1_0;
+    params[SEX_B1 + 1] = b1_1;
+    params[SEX_W2] = w2_0_0;
+    params[SEX_W2 + 1] = w2_0_1;
+    params[SEX_B2] = b2_0;
+    *loss_sum = sum;
+    return s;
+}
+#endif /* SEX_PATH_AVX512 */
+
+#if defined(SEX_PATH_AVX2)
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and sex_avx2_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+SEX_PATH_AVX2 static long sex_avx2_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[SEX_W1];
+    float w1_0_1 = params[SEX_W1 + 1];
+    float w1_1_0 = params[SEX_W1 + 2];
+    float w1_1_1 = params[SEX_W1 + 3];
+    float b1_0 = params[SEX_B1];
+    float b1_1 = params[SEX_B1 + 1];
+    float w2_0_0 = params[SEX_W2];
+    float w2_0_1 = params[SEX_W2 + 1];
+    float b2_0 = params[SEX_B2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * SEX_N_IN, *yc = y + idx[s] * SEX_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        /* layer 1, spec line 13: "dense 2 sigmoid" */
+        /*   z = b + a W^T as sex_avx2_fwd_2x2's plain loops: b + (0 + a w + a w ...) */
+        float a1[2];
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_0_0;
+            acc += xs[1] * w1_0_1;
+            a1[0] = b1_0 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_1_0;
+            acc += xs[1] * w1_1_1;
+            a1[1] = b1_1 + acc;
+        }
+        nnrt_scalar_sigmoid(a1, rows * 2);
+        /* layer 2, spec line 14: "dense 1 sigmoid" */
+        /*   z = b + a W^T as sex_avx2_fwd_2x1's plain loops: b + (0 + a w + a w ...) */
+        float a2[1];
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_0_0;
+            acc += a1[1] * w2_0_1;
+            a2[0] = b2_0 + acc;
+        }
+        nnrt_scalar_sigmoid(a2, rows);
+        /* the loss and dZ2 (dA2 for mse) */
+        double loss = 0.0;
+        float d2[SEX_N_OUT];
+        {
+            const float *a = a2;
+            float *d = d2;
+            /* loss mse: L = mean_i mean_j (a - y)^2   (dL/da = 2 (a - y) / (m * n_out)) */
+            /* sum (a - y)^2 here, / (m N_OUT) at the end; dA = 2 (a - y) / N_OUT;
+             * four partial sums: one would be a chain of dependent additions */
+            double part[4] = {0.0, 0.0, 0.0, 0.0};
+            long i = 0;
+            for (; i + 4 <= rows * SEX_N_OUT; i += 4) {
+                for (long u = 0; u < 4; u++) {
+                    const float diff = a[i + u] - yc[i + u];
+                    part[u] += (double)diff * (double)diff;
+                    d[i + u] = 2.0f * diff;
+                }
+            }
+            for (; i < rows * SEX_N_OUT; i++) {
+                const float diff = a[i] - yc[i];
+                part[0] += (double)diff * (double)diff;
+                d[i] = 2.0f * diff;
+            }
+            loss += (part[0] + part[1]) + (part[2] + part[3]);
+        }
+        loss = loss / ((double)m * SEX_N_OUT);
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        { /* d2 *= g'(Z2), da/dz = a * (1 - a) */
+            const float *a = a2;
+            float *d = d2;
+            for (long i = 0; i < 1; i++) {
+                d[i] = d[i] * (a[i] * (1.0f - a[i]));
+            }
+        }
+        /* layer 2, spec line 14: "dense 1 sigmoid" */
+        /*   dA1 = dZ2 W2 (sex_avx2_dx_2x1's plain loops), with W2 before its update */
+        float d1[2];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        { /* d1 *= g'(Z1), da/dz = a * (1 - a) */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 2; i++) {
+                d[i] = d[i] * (a[i] * (1.0f - a[i]));
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        /* layer 1, spec line 13: "dense 2 sigmoid" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+    }
+    params[SEX_W1] = w1_0_0;
+    params[SEX_W1 + 1] = w1_0_1;
+    params[SEX_W1 + 2] = w1_1_0;
+    params[SEX_W1 + 3] = w1_1_1;
+    params[SEX_B1] = b1_0;
+    params[SEX_B1 + 1] = b1_1;
+    params[SEX_W2] = w2_0_0;
+    params[SEX_W2 + 1] = w2_0_1;
+    params[SEX_B2] = b2_0;
+    *loss_sum = sum;
+    return s;
+}
+#endif /* SEX_PATH_AVX2 */
+
+#if defined(SEX_PATH_NEON)
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and sex_neon_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+static long sex_neon_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[SEX_W1];
+    float w1_0_1 = params[SEX_W1 + 1];
+    float w1_1_0 = params[SEX_W1 + 2];
+    float w1_1_1 = params[SEX_W1 + 3];
+    float b1_0 = params[SEX_B1];
+    float b1_1 = params[SEX_B1 + 1];
+    float w2_0_0 = params[SEX_W2];
+    float w2_0_1 = params[SEX_W2 + 1];
+    float b2_0 = params[SEX_B2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * SEX_N_IN, *yc = y + idx[s] * SEX_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        /* layer 1, spec line 13: "dense 2 sigmoid" */
+        /*   z = b + a W^T as sex_neon_fwd_2x2's plain loops: b + (0 + a w + a w ...) */
+        float a1[2];
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_0_0;
+            acc += xs[1] * w1_0_1;
+            a1[0] = b1_0 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_1_0;
+            acc += xs[1] * w1_1_1;
+            a1[1] = b1_1 + acc;
+        }
+        nnrt_scalar_sigmoid(a1, rows * 2);
+        /* layer 2, spec line 14: "dense 1 sigmoid" */
+        /*   z = b + a W^T as sex_neon_fwd_2x1's plain loops: b + (0 + a w + a w ...) */
+        float a2[1];
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_0_0;
+            acc += a1[1] * w2_0_1;
+            a2[0] = b2_0 + acc;
+        }
+        nnrt_scalar_sigmoid(a2, rows);
+        /* the loss and dZ2 (dA2 for mse) */
+        double loss = 0.0;
+        float d2[SEX_N_OUT];
+        {
+            const float *a = a2;
+            float *d = d2;
+            /* loss mse: L = mean_i mean_j (a - y)^2   (dL/da = 2 (a - y) / (m * n_out)) */
+            /* sum (a - y)^2 here, / (m N_OUT) at the end; dA = 2 (a - y) / N_OUT;
+             * four partial sums: one would be a chain of dependent additions */
+            double part[4] = {0.0, 0.0, 0.0, 0.0};
+            long i = 0;
+            for (; i + 4 <= rows * SEX_N_OUT; i += 4) {
+                for (long u = 0; u < 4; u++) {
+                    const float diff = a[i + u] - yc[i + u];
+                    part[u] += (double)diff * (double)diff;
+                    d[i + u] = 2.0f * diff;
+                }
+            }
+            for (; i < rows * SEX_N_OUT; i++) {
+                const float diff = a[i] - yc[i];
+                part[0] += (double)diff * (double)diff;
+                d[i] = 2.0f * diff;
+            }
+            loss += (part[0] + part[1]) + (part[2] + part[3]);
+        }
+        loss = loss / ((double)m * SEX_N_OUT);
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        { /* d2 *= g'(Z2), da/dz = a * (1 - a) */
+            const float *a = a2;
+            float *d = d2;
+            for (long i = 0; i < 1; i++) {
+                d[i] = d[i] * (a[i] * (1.0f - a[i]));
+            }
+        }
+        /* layer 2, spec line 14: "dense 1 sigmoid" */
+        /*   dA1 = dZ2 W2 (sex_neon_dx_2x1's plain loops), with W2 before its update */
+        float d1[2];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        { /* d1 *= g'(Z1), da/dz = a * (1 - a) */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 2; i++) {
+                d[i] = d[i] * (a[i] * (1.0f - a[i]));
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        /* layer 1, spec line 13: "dense 2 sigmoid" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+    }
+    params[SEX_W1] = w1_0_0;
+    params[SEX_W1 + 1] = w1_0_1;
+    params[SEX_W1 + 2] = w1_1_0;
+    params[SEX_W1 + 3] = w1_1_1;
+    params[SEX_B1] = b1_0;
+    params[SEX_B1 + 1] = b1_1;
+    params[SEX_W2] = w2_0_0;
+    params[SEX_W2 + 1] = w2_0_1;
+    params[SEX_B2] = b2_0;
+    *loss_sum = sum;
+    return s;
+}
+#endif /* SEX_PATH_NEON */
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and sex_scalar_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+static long sex_scalar_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[SEX_W1];
+    float w1_0_1 = params[SEX_W1 + 1];
+    float w1_1_0 = params[SEX_W1 + 2];
+    float w1_1_1 = params[SEX_W1 + 3];
+    float b1_0 = params[SEX_B1];
+    float b1_1 = params[SEX_B1 + 1];
+    float w2_0_0 = params[SEX_W2];
+    float w2_0_1 = params[SEX_W2 + 1];
+    float b2_0 = params[SEX_B2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * SEX_N_IN, *yc = y + idx[s] * SEX_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        /* layer 1, spec line 13: "dense 2 sigmoid" */
+        /*   z = b + a W^T as sex_scalar_fwd_2x2's plain loops: b + (0 + a w + a w ...) */
+        float a1[2];
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_0_0;
+            acc += xs[1] * w1_0_1;
+            a1[0] = b1_0 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_1_0;
+            acc += xs[1] * w1_1_1;
+            a1[1] = b1_1 + acc;
+        }
+        nnrt_scalar_sigmoid(a1, rows * 2);
+        /* layer 2, spec line 14: "dense 1 sigmoid" */
+        /*   z = b + a W^T as sex_scalar_fwd_2x1's plain loops: b + (0 + a w + a w ...) */
+        float a2[1];
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_0_0;
+            acc += a1[1] * w2_0_1;
+            a2[0] = b2_0 + acc;
+        }
+        nnrt_scalar_sigmoid(a2, rows);
+        /* the loss and dZ2 (dA2 for mse) */
+        double loss = 0.0;
+        float d2[SEX_N_OUT];
+        {
+            const float *a = a2;
+            float *d = d2;
+            /* loss mse: L = mean_i mean_j (a - y)^2   (dL/da = 2 (a - y) / (m * n_out)) */
+            /* sum (a - y)^2 here, / (m N_OUT) at the end; dA = 2 (a - y) / N_OUT;
+             * four partial sums: one would be a chain of dependent additions */
+            double part[4] = {0.0, 0.0, 0.0, 0.0};
+            long i = 0;
+            for (; i + 4 <= rows * SEX_N_OUT; i += 4) {
+                for (long u = 0; u < 4; u++) {
+                    const float diff = a[i + u] - yc[i + u];
+                    part[u] += (double)diff * (double)diff;
+                    d[i + u] = 2.0f * diff;
+                }
+            }
+            for (; i < rows * SEX_N_OUT; i++) {
+                const float diff = a[i] - yc[i];
+                part[0] += (double)diff * (double)diff;
+                d[i] = 2.0f * diff;
+            }
+            loss += (part[0] + part[1]) + (part[2] + part[3]);
+        }
+        loss = loss / ((double)m * SEX_N_OUT);
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        { /* d2 *= g'(Z2), da/dz = a * (1 - a) */
+            const float *a = a2;
+            float *d = d2;
+            for (long i = 0; i < 1; i++) {
+                d[i] = d[i] * (a[i] * (1.0f - a[i]));
+            }
+        }
+        /* layer 2, spec line 14: "dense 1 sigmoid" */
+        /*   dA1 = dZ2 W2 (sex_scalar_dx_2x1's plain loops), with W2 before its update */
+        float d1[2];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        { /* d1 *= g'(Z1), da/dz = a * (1 - a) */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 2; i++) {
+                d[i] = d[i] * (a[i] * (1.0f - a[i]));
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        /* layer 1, spec line 13: "dense 2 sigmoid" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+    }
+    params[SEX_W1] = w1_0_0;
+    params[SEX_W1 + 1] = w1_0_1;
+    params[SEX_W1 + 2] = w1_1_0;
+    params[SEX_W1 + 3] = w1_1_1;
+    params[SEX_B1] = b1_0;
+    params[SEX_B1 + 1] = b1_1;
+    params[SEX_W2] = w2_0_0;
+    params[SEX_W2 + 1] = w2_0_1;
+    params[SEX_B2] = b2_0;
+    *loss_sum = sum;
+    return s;
+}
+
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path sex_paths[] = {
 #if defined(SEX_PATH_AVX512)
-    {"avx512", sex_avx512_forward, sex_avx512_loss_grad, sex_avx512_update},
+    {"avx512", sex_avx512_forward, sex_avx512_loss_grad, sex_avx512_update, sex_avx512_train_samples, sex_avx512_update_range},
 #endif
 #if defined(SEX_PATH_AVX2)
-    {"avx2", sex_avx2_forward, sex_avx2_loss_grad, sex_avx2_update},
+    {"avx2", sex_avx2_forward, sex_avx2_loss_grad, sex_avx2_update, sex_avx2_train_samples, sex_avx2_update_range},
 #endif
 #if defined(SEX_PATH_NEON)
-    {"neon", sex_neon_forward, sex_neon_loss_grad, sex_neon_update},
+    {"neon", sex_neon_forward, sex_neon_loss_grad, sex_neon_update, sex_neon_train_samples, sex_neon_update_range},
 #endif
-    {"scalar", sex_scalar_forward, sex_scalar_loss_grad, sex_scalar_update},
+    {"scalar", sex_scalar_forward, sex_scalar_loss_grad, sex_scalar_update, sex_scalar_train_samples, sex_scalar_update_range},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor
@@ -1276,6 +1829,22 @@ double sex_loss_grad(const float *params, const float *x, const float *y, long m
 void sex_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
 {
     sex_dispatch.path->update(params, grad, state, opt, t);
+}
+
+void sex_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
+{
+    sex_dispatch.path->update_range(params, grad, state, opt, t, i0, i1);
+}
+
+/* The chosen path's fused step, or -1 when that path has none. */
+long sex_train_samples(float *params, const float *x, const float *y, const long *idx, long n,
+    float lr, double *loss_sum)
+{
+    if (!sex_dispatch.path->train_samples) {
+        return -1;
+    }
+    return sex_dispatch.path->train_samples(params, x, y, idx, n, lr, loss_sum);
 }
 
 static const nnrt_layer_info sex_layers[2] = {
@@ -1318,6 +1887,8 @@ const nnrt_model sex_model = {
     .forward = sex_forward,
     .loss_grad = sex_loss_grad,
     .update = sex_update,
+    .train_samples = sex_train_samples,
+    .update_range = sex_update_range,
     .dispatch = &sex_dispatch,
 };
 

@@ -86,6 +86,10 @@ void xor_forward(const float *params, const float *x, long m, float *out, void *
 double xor_loss_grad(const float *params, const float *x, const float *y, long m, float *grad,
     void *ws);
 void xor_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t);
+void xor_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1);
+long xor_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum);
 
 #if defined(XOR_PATH_AVX512)
 
@@ -1001,10 +1005,10 @@ static double xor_scalar_loss_grad(const float *params, const float *x, const fl
 #if defined(XOR_PATH_AVX512)
 
 /* sgd: p -= lr g */
-XOR_PATH_AVX512 static void xor_avx512_sgd(float *restrict p, const float *restrict g, float lr)
+XOR_PATH_AVX512 static void xor_avx512_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
-    for (long i = 0; i < XOR_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         _mm512_storeu_ps(p + i, _mm512_sub_ps(pv, _mm512_mul_ps(vlr, gv)));
@@ -1013,12 +1017,12 @@ XOR_PATH_AVX512 static void xor_avx512_sgd(float *restrict p, const float *restr
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 XOR_PATH_AVX512 static void xor_avx512_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
     const __m512 vob1 = _mm512_set1_ps(ob1);
-    for (long i = 0; i < XOR_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 vv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(v + i)), _mm512_mul_ps(vob1, gv));
@@ -1030,7 +1034,7 @@ XOR_PATH_AVX512 static void xor_avx512_momentum(float *restrict p, const float *
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 XOR_PATH_AVX512 static void xor_avx512_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m512 vlr = _mm512_set1_ps(lr);
     const __m512 vb1 = _mm512_set1_ps(b1);
@@ -1040,7 +1044,7 @@ XOR_PATH_AVX512 static void xor_avx512_adam(float *restrict p, const float *rest
     const __m512 vic1 = _mm512_set1_ps(ic1);
     const __m512 vic2 = _mm512_set1_ps(ic2);
     const __m512 veps = _mm512_set1_ps(eps);
-    for (long i = 0; i < XOR_N_PARAMS; i += 16) {
+    for (long i = i0; i < i1; i += 16) {
         const __m512 gv = _mm512_loadu_ps(g + i);
         const __m512 pv = _mm512_loadu_ps(p + i);
         const __m512 mv = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(mo + i)), _mm512_mul_ps(vob1, gv));
@@ -1052,39 +1056,48 @@ XOR_PATH_AVX512 static void xor_avx512_adam(float *restrict p, const float *rest
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-XOR_PATH_AVX512 static void xor_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+XOR_PATH_AVX512 static void xor_avx512_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        xor_avx512_sgd(params, grad, lr);
+        xor_avx512_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        xor_avx512_momentum(params, grad, state, lr, b1, one - b1);
+        xor_avx512_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         xor_avx512_adam(params, grad, state, state + XOR_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+XOR_PATH_AVX512 static void xor_avx512_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    xor_avx512_update_range(params, grad, state, opt, t, 0, XOR_N_PARAMS);
+}
 #endif /* XOR_PATH_AVX512 */
 
 #if defined(XOR_PATH_AVX2)
 
 /* sgd: p -= lr g */
-XOR_PATH_AVX2 static void xor_avx2_sgd(float *restrict p, const float *restrict g, float lr)
+XOR_PATH_AVX2 static void xor_avx2_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
-    for (long i = 0; i < XOR_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         _mm256_storeu_ps(p + i, _mm256_sub_ps(pv, _mm256_mul_ps(vlr, gv)));
@@ -1093,12 +1106,12 @@ XOR_PATH_AVX2 static void xor_avx2_sgd(float *restrict p, const float *restrict 
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 XOR_PATH_AVX2 static void xor_avx2_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
     const __m256 vob1 = _mm256_set1_ps(ob1);
-    for (long i = 0; i < XOR_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 vv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(v + i)), _mm256_mul_ps(vob1, gv));
@@ -1110,7 +1123,7 @@ XOR_PATH_AVX2 static void xor_avx2_momentum(float *restrict p, const float *rest
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 XOR_PATH_AVX2 static void xor_avx2_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const __m256 vlr = _mm256_set1_ps(lr);
     const __m256 vb1 = _mm256_set1_ps(b1);
@@ -1120,7 +1133,7 @@ XOR_PATH_AVX2 static void xor_avx2_adam(float *restrict p, const float *restrict
     const __m256 vic1 = _mm256_set1_ps(ic1);
     const __m256 vic2 = _mm256_set1_ps(ic2);
     const __m256 veps = _mm256_set1_ps(eps);
-    for (long i = 0; i < XOR_N_PARAMS; i += 8) {
+    for (long i = i0; i < i1; i += 8) {
         const __m256 gv = _mm256_loadu_ps(g + i);
         const __m256 pv = _mm256_loadu_ps(p + i);
         const __m256 mv = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(mo + i)), _mm256_mul_ps(vob1, gv));
@@ -1132,39 +1145,48 @@ XOR_PATH_AVX2 static void xor_avx2_adam(float *restrict p, const float *restrict
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-XOR_PATH_AVX2 static void xor_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+XOR_PATH_AVX2 static void xor_avx2_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        xor_avx2_sgd(params, grad, lr);
+        xor_avx2_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        xor_avx2_momentum(params, grad, state, lr, b1, one - b1);
+        xor_avx2_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         xor_avx2_adam(params, grad, state, state + XOR_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+XOR_PATH_AVX2 static void xor_avx2_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    xor_avx2_update_range(params, grad, state, opt, t, 0, XOR_N_PARAMS);
+}
 #endif /* XOR_PATH_AVX2 */
 
 #if defined(XOR_PATH_NEON)
 
 /* sgd: p -= lr g */
-static void xor_neon_sgd(float *restrict p, const float *restrict g, float lr)
+static void xor_neon_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
-    for (long i = 0; i < XOR_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         vst1q_f32(p + i, vsubq_f32(pv, vmulq_f32(vlr, gv)));
@@ -1173,12 +1195,12 @@ static void xor_neon_sgd(float *restrict p, const float *restrict g, float lr)
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void xor_neon_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
     const float32x4_t vob1 = vdupq_n_f32(ob1);
-    for (long i = 0; i < XOR_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t vv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(v + i)), vmulq_f32(vob1, gv));
@@ -1190,7 +1212,7 @@ static void xor_neon_momentum(float *restrict p, const float *restrict g, float 
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void xor_neon_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
     const float32x4_t vlr = vdupq_n_f32(lr);
     const float32x4_t vb1 = vdupq_n_f32(b1);
@@ -1200,7 +1222,7 @@ static void xor_neon_adam(float *restrict p, const float *restrict g, float *res
     const float32x4_t vic1 = vdupq_n_f32(ic1);
     const float32x4_t vic2 = vdupq_n_f32(ic2);
     const float32x4_t veps = vdupq_n_f32(eps);
-    for (long i = 0; i < XOR_N_PARAMS; i += 4) {
+    for (long i = i0; i < i1; i += 4) {
         const float32x4_t gv = vld1q_f32(g + i);
         const float32x4_t pv = vld1q_f32(p + i);
         const float32x4_t mv = vaddq_f32(vmulq_f32(vb1, vld1q_f32(mo + i)), vmulq_f32(vob1, gv));
@@ -1212,45 +1234,54 @@ static void xor_neon_adam(float *restrict p, const float *restrict g, float *res
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void xor_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void xor_neon_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        xor_neon_sgd(params, grad, lr);
+        xor_neon_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        xor_neon_momentum(params, grad, state, lr, b1, one - b1);
+        xor_neon_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         xor_neon_adam(params, grad, state, state + XOR_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
         break;
     }
 }
+
+/* One optimizer step over all N_PARAMS parameters. */
+static void xor_neon_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    xor_neon_update_range(params, grad, state, opt, t, 0, XOR_N_PARAMS);
+}
 #endif /* XOR_PATH_NEON */
 
 /* sgd: p -= lr g */
-static void xor_scalar_sgd(float *restrict p, const float *restrict g, float lr)
+static void xor_scalar_sgd(float *restrict p, const float *restrict g, float lr, long i0, long i1)
 {
-    for (long i = 0; i < XOR_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         p[i] = p[i] - lr * g[i];
     }
 }
 
 /* momentum: v = b1 v + (1 - b1) g; p -= lr v */
 static void xor_scalar_momentum(float *restrict p, const float *restrict g, float *restrict v,
-    float lr, float b1, float ob1)
+    float lr, float b1, float ob1, long i0, long i1)
 {
-    for (long i = 0; i < XOR_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         v[i] = b1 * v[i] + ob1 * g[i];
         p[i] = p[i] - lr * v[i];
     }
@@ -1259,33 +1290,36 @@ static void xor_scalar_momentum(float *restrict p, const float *restrict g, floa
 /* adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  *       p -= lr (m ic1) / (sqrt(v ic2) + eps), ic = 1 / (1 - beta^t) */
 static void xor_scalar_adam(float *restrict p, const float *restrict g, float *restrict mo,
-    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps)
+    float *restrict v, float lr, float b1, float ob1, float b2, float ob2, float ic1, float ic2, float eps, long i0, long i1)
 {
-    for (long i = 0; i < XOR_N_PARAMS; i++) {
+    for (long i = i0; i < i1; i++) {
         mo[i] = b1 * mo[i] + ob1 * g[i];
         v[i] = b2 * v[i] + ob2 * (g[i] * g[i]);
         p[i] = p[i] - (lr * (mo[i] * ic1)) / (sqrtf(v[i] * ic2) + eps);
     }
 }
 
-/* One optimizer step; state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
-static void xor_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+/* One optimizer step over parameters [i0, i1), multiples of 16 (each
+ * parameter's step is its own: the ranges of a step may run on different
+ * threads); state: 0, N_PARAMS or 2 N_PARAMS reals; t from 1. */
+static void xor_scalar_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
 {
     const float lr = (float)opt->lr, b1 = (float)opt->beta1, b2 = (float)opt->beta2;
     const float one = 1;
     switch (opt->kind) {
     case NNRT_OPT_SGD:
-        xor_scalar_sgd(params, grad, lr);
+        xor_scalar_sgd(params, grad, lr, i0, i1);
         break;
     case NNRT_OPT_MOMENTUM:
-        xor_scalar_momentum(params, grad, state, lr, b1, one - b1);
+        xor_scalar_momentum(params, grad, state, lr, b1, one - b1, i0, i1);
         break;
     case NNRT_OPT_ADAM: {
         const double tt = t < 1 ? 1.0 : (double)t;
         const double c1 = 1.0 - pow((double)opt->beta1, tt);
         const double c2 = 1.0 - pow((double)opt->beta2, tt);
         xor_scalar_adam(params, grad, state, state + XOR_N_PARAMS, lr, b1, one - b1, b2, one - b2,
-            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps);
+            (float)(1.0 / c1), (float)(1.0 / c2), (float)opt->eps, i0, i1);
         break;
     }
     default:
@@ -1293,18 +1327,473 @@ static void xor_scalar_update(float *params, const float *grad, float *state, co
     }
 }
 
+/* One optimizer step over all N_PARAMS parameters. */
+static void xor_scalar_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
+{
+    xor_scalar_update_range(params, grad, state, opt, t, 0, XOR_N_PARAMS);
+}
+
+#if defined(XOR_PATH_AVX512)
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and xor_avx512_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+XOR_PATH_AVX512 static long xor_avx512_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[XOR_W1];
+    float w1_0_1 = params[XOR_W1 + 1];
+    float w1_1_0 = params[XOR_W1 + 2];
+    float w1_1_1 = params[XOR_W1 + 3];
+    float w1_2_0 = params[XOR_W1 + 4];
+    float w1_2_1 = params[XOR_W1 + 5];
+    float w1_3_0 = params[XOR_W1 + 6];
+    float w1_3_1 = params[XOR_W1 + 7];
+    float b1_0 = params[XOR_B1];
+    float b1_1 = params[XOR_B1 + 1];
+    float b1_2 = params[XOR_B1 + 2];
+    float b1_3 = params[XOR_B1 + 3];
+    float w2_0_0 = params[XOR_W2];
+    float w2_0_1 = params[XOR_W2 + 1];
+    float w2_0_2 = params[XOR_W2 + 2];
+    float w2_0_3 = params[XOR_W2 + 3];
+    float b2_0 = params[XOR_B2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * XOR_N_IN, *yc = y + idx[s] * XOR_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        float zl[XOR_N_OUT]; /* the output layer's logits, for the loss */
+        /* layer 1, spec line 10: "dense 4 tanh" */
+        /*   z = b + a W^T, fma chains from b (xor_avx512_fwd_2x4's vectors over the units) */
+        float a1[4];
+        a1[0] = b1_0;
+        a1[0] = fmaf(xs[0], w1_0_0, a1[0]);
+        a1[0] = fmaf(xs[1], w1_0_1, a1[0]);
+        a1[1] = b1_1;
+        a1[1] = fmaf(xs[0], w1_1_0, a1[1]);
+        a1[1] = fmaf(xs[1], w1_1_1, a1[1]);
+        a1[2] = b1_2;
+        a1[2] = fmaf(xs[0], w1_2_0, a1[2]);
+        a1[2] = fmaf(xs[1], w1_2_1, a1[2]);
+        a1[3] = b1_3;
+        a1[3] = fmaf(xs[0], w1_3_0, a1[3]);
+        a1[3] = fmaf(xs[1], w1_3_1, a1[3]);
+        nnrt_avx2_tanh_short(a1, rows * 4);
+        /* layer 2, spec line 11: "dense 1 sigmoid" */
+        /*   z = b + a W^T as xor_avx512_fwd_4x1's plain loops: b + (0 + a w + a w ...) */
+        float a2[1];
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_0_0;
+            acc += a1[1] * w2_0_1;
+            acc += a1[2] * w2_0_2;
+            acc += a1[3] * w2_0_3;
+            a2[0] = b2_0 + acc;
+        }
+        memcpy(zl, a2, sizeof zl);
+        nnrt_scalar_sigmoid(a2, rows);
+        /* the loss and dZ2 (dA2 for mse) */
+        double loss = 0.0;
+        float d2[XOR_N_OUT];
+        {
+            const float *a = a2;
+            float *d = d2;
+            /* loss bce: L = -mean_i sum_j [y log a + (1 - y) log(1 - a)]   (sigmoid output: dL/dz = (a - y) / m) */
+            /* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y,
+             * summed over the chunk like the loss (the 1/m comes at the end) */
+            const float *z = zl;
+            for (long i = 0; i < rows * XOR_N_OUT; i++) {
+                const float zi = z[i], yi = yc[i];
+                const float ez = expf(-fabsf(zi)), u = 1.0f + ez;
+                const float l1p = u == 1.0f ? ez : logf(u) * (ez / (u - 1.0f));
+                loss += (double)((zi > 0.0f ? zi * (1.0f - yi) : -zi * yi) + l1p);
+                d[i] = a[i] - yc[i];
+            }
+        }
+        loss = loss / (double)m;
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        /* layer 2, spec line 11: "dense 1 sigmoid" */
+        /*   dA1 = dZ2 W2 (xor_avx512_dx_4x1's plain loops), with W2 before its update */
+        float d1[4];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        d1[2] = 0.0f + d2[0] * w2_0_2;
+        d1[3] = 0.0f + d2[0] * w2_0_3;
+        { /* d1 *= g'(Z1), da/dz = 1 - a * a */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 4; i++) {
+                d[i] = d[i] * (1.0f - a[i] * a[i]);
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        w2_0_2 = w2_0_2 - lr * (0.0f + d2[0] * a1[2]);
+        w2_0_3 = w2_0_3 - lr * (0.0f + d2[0] * a1[3]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        /* layer 1, spec line 10: "dense 4 tanh" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+        w1_2_0 = w1_2_0 - lr * (0.0f + d1[2] * xs[0]);
+        w1_2_1 = w1_2_1 - lr * (0.0f + d1[2] * xs[1]);
+        b1_2 = b1_2 - lr * (0.0f + d1[2]);
+        w1_3_0 = w1_3_0 - lr * (0.0f + d1[3] * xs[0]);
+        w1_3_1 = w1_3_1 - lr * (0.0f + d1[3] * xs[1]);
+        b1_3 = b1_3 - lr * (0.0f + d1[3]);
+    }
+    params[XOR_W1] = w1_0_0;
+    params[XOR_W1 + 1] = w1_0_1;
+    params[XOR_W1 + 2] = w1_1_0;
+    params[XOR_W1 + 3] = w1_1_1;
+    params[XOR_W1 + 4] = w1_2_0;
+    params[XOR_W1 + 5] = w1_2_1;
+    params[XOR_W1 + 6] = w1_3_0;
+    params[XOR_W1 + 7] = w1_3_1;
+    params[XOR_B1] = b1_0;
+    params[XOR_B1 + 1] = b1_1;
+    params[XOR_B1 + 2] = b1_2;
+    params[XOR_B1 + 3] = b1_3;
+    params[XOR_W2] = w2_0_0;
+    params[XOR_W2 + 1] = w2_0_1;
+    params[XOR_W2 + 2] = w2_0_2;
+    params[XOR_W2 + 3] = w2_0_3;
+    params[XOR_B2] = b2_0;
+    *loss_sum = sum;
+    return s;
+}
+#endif /* XOR_PATH_AVX512 */
+
+#if defined(XOR_PATH_AVX2)
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and xor_avx2_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+XOR_PATH_AVX2 static long xor_avx2_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[XOR_W1];
+    float w1_0_1 = params[XOR_W1 + 1];
+    float w1_1_0 = params[XOR_W1 + 2];
+    float w1_1_1 = params[XOR_W1 + 3];
+    float w1_2_0 = params[XOR_W1 + 4];
+    float w1_2_1 = params[XOR_W1 + 5];
+    float w1_3_0 = params[XOR_W1 + 6];
+    float w1_3_1 = params[XOR_W1 + 7];
+    float b1_0 = params[XOR_B1];
+    float b1_1 = params[XOR_B1 + 1];
+    float b1_2 = params[XOR_B1 + 2];
+    float b1_3 = params[XOR_B1 + 3];
+    float w2_0_0 = params[XOR_W2];
+    float w2_0_1 = params[XOR_W2 + 1];
+    float w2_0_2 = params[XOR_W2 + 2];
+    float w2_0_3 = params[XOR_W2 + 3];
+    float b2_0 = params[XOR_B2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * XOR_N_IN, *yc = y + idx[s] * XOR_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        float zl[XOR_N_OUT]; /* the output layer's logits, for the loss */
+        /* layer 1, spec line 10: "dense 4 tanh" */
+        /*   z = b + a W^T, fma chains from b (xor_avx2_fwd_2x4's vectors over the units) */
+        float a1[4];
+        a1[0] = b1_0;
+        a1[0] = fmaf(xs[0], w1_0_0, a1[0]);
+        a1[0] = fmaf(xs[1], w1_0_1, a1[0]);
+        a1[1] = b1_1;
+        a1[1] = fmaf(xs[0], w1_1_0, a1[1]);
+        a1[1] = fmaf(xs[1], w1_1_1, a1[1]);
+        a1[2] = b1_2;
+        a1[2] = fmaf(xs[0], w1_2_0, a1[2]);
+        a1[2] = fmaf(xs[1], w1_2_1, a1[2]);
+        a1[3] = b1_3;
+        a1[3] = fmaf(xs[0], w1_3_0, a1[3]);
+        a1[3] = fmaf(xs[1], w1_3_1, a1[3]);
+        nnrt_avx2_tanh_short(a1, rows * 4);
+        /* layer 2, spec line 11: "dense 1 sigmoid" */
+        /*   z = b + a W^T as xor_avx2_fwd_4x1's plain loops: b + (0 + a w + a w ...) */
+        float a2[1];
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_0_0;
+            acc += a1[1] * w2_0_1;
+            acc += a1[2] * w2_0_2;
+            acc += a1[3] * w2_0_3;
+            a2[0] = b2_0 + acc;
+        }
+        memcpy(zl, a2, sizeof zl);
+        nnrt_scalar_sigmoid(a2, rows);
+        /* the loss and dZ2 (dA2 for mse) */
+        double loss = 0.0;
+        float d2[XOR_N_OUT];
+        {
+            const float *a = a2;
+            float *d = d2;
+            /* loss bce: L = -mean_i sum_j [y log a + (1 - y) log(1 - a)]   (sigmoid output: dL/dz = (a - y) / m) */
+            /* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y,
+             * summed over the chunk like the loss (the 1/m comes at the end) */
+            const float *z = zl;
+            for (long i = 0; i < rows * XOR_N_OUT; i++) {
+                const float zi = z[i], yi = yc[i];
+                const float ez = expf(-fabsf(zi)), u = 1.0f + ez;
+                const float l1p = u == 1.0f ? ez : logf(u) * (ez / (u - 1.0f));
+                loss += (double)((zi > 0.0f ? zi * (1.0f - yi) : -zi * yi) + l1p);
+                d[i] = a[i] - yc[i];
+            }
+        }
+        loss = loss / (double)m;
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        /* layer 2, spec line 11: "dense 1 sigmoid" */
+        /*   dA1 = dZ2 W2 (xor_avx2_dx_4x1's plain loops), with W2 before its update */
+        float d1[4];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        d1[2] = 0.0f + d2[0] * w2_0_2;
+        d1[3] = 0.0f + d2[0] * w2_0_3;
+        { /* d1 *= g'(Z1), da/dz = 1 - a * a */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 4; i++) {
+                d[i] = d[i] * (1.0f - a[i] * a[i]);
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        w2_0_2 = w2_0_2 - lr * (0.0f + d2[0] * a1[2]);
+        w2_0_3 = w2_0_3 - lr * (0.0f + d2[0] * a1[3]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        /* layer 1, spec line 10: "dense 4 tanh" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+        w1_2_0 = w1_2_0 - lr * (0.0f + d1[2] * xs[0]);
+        w1_2_1 = w1_2_1 - lr * (0.0f + d1[2] * xs[1]);
+        b1_2 = b1_2 - lr * (0.0f + d1[2]);
+        w1_3_0 = w1_3_0 - lr * (0.0f + d1[3] * xs[0]);
+        w1_3_1 = w1_3_1 - lr * (0.0f + d1[3] * xs[1]);
+        b1_3 = b1_3 - lr * (0.0f + d1[3]);
+    }
+    params[XOR_W1] = w1_0_0;
+    params[XOR_W1 + 1] = w1_0_1;
+    params[XOR_W1 + 2] = w1_1_0;
+    params[XOR_W1 + 3] = w1_1_1;
+    params[XOR_W1 + 4] = w1_2_0;
+    params[XOR_W1 + 5] = w1_2_1;
+    params[XOR_W1 + 6] = w1_3_0;
+    params[XOR_W1 + 7] = w1_3_1;
+    params[XOR_B1] = b1_0;
+    params[XOR_B1 + 1] = b1_1;
+    params[XOR_B1 + 2] = b1_2;
+    params[XOR_B1 + 3] = b1_3;
+    params[XOR_W2] = w2_0_0;
+    params[XOR_W2 + 1] = w2_0_1;
+    params[XOR_W2 + 2] = w2_0_2;
+    params[XOR_W2 + 3] = w2_0_3;
+    params[XOR_B2] = b2_0;
+    *loss_sum = sum;
+    return s;
+}
+#endif /* XOR_PATH_AVX2 */
+
+#if defined(XOR_PATH_NEON)
+
+/* No fused step on this path: a layer's kernels run over fan_in in vectors. */
+#endif /* XOR_PATH_NEON */
+
+/* The fused step (docs/generated-code.md): n updates of per-sample SGD, the
+ * sample idx[s] of x and y for update s, the parameters in locals meanwhile.
+ * Each update is loss_grad over that one row and xor_scalar_sgd, operation for
+ * operation, so the weights are the same to the last bit.  Returns the
+ * updates done: n, or s when the loss of sample idx[s] is NaN or inf (that
+ * sample is not applied); each update's loss is added to *loss_sum in turn. */
+static long xor_scalar_train_samples(float *params, const float *x, const float *y, const long *idx,
+    long n, float lr, double *loss_sum)
+{
+    float w1_0_0 = params[XOR_W1];
+    float w1_0_1 = params[XOR_W1 + 1];
+    float w1_1_0 = params[XOR_W1 + 2];
+    float w1_1_1 = params[XOR_W1 + 3];
+    float w1_2_0 = params[XOR_W1 + 4];
+    float w1_2_1 = params[XOR_W1 + 5];
+    float w1_3_0 = params[XOR_W1 + 6];
+    float w1_3_1 = params[XOR_W1 + 7];
+    float b1_0 = params[XOR_B1];
+    float b1_1 = params[XOR_B1 + 1];
+    float b1_2 = params[XOR_B1 + 2];
+    float b1_3 = params[XOR_B1 + 3];
+    float w2_0_0 = params[XOR_W2];
+    float w2_0_1 = params[XOR_W2 + 1];
+    float w2_0_2 = params[XOR_W2 + 2];
+    float w2_0_3 = params[XOR_W2 + 3];
+    float b2_0 = params[XOR_B2];
+    double sum = *loss_sum;
+    long s = 0;
+    for (; s < n; s++) {
+        const float *xs = x + idx[s] * XOR_N_IN, *yc = y + idx[s] * XOR_N_OUT;
+        const long rows = 1, m = 1; /* as loss_grad(m = 1) says them */
+        float zl[XOR_N_OUT]; /* the output layer's logits, for the loss */
+        /* layer 1, spec line 10: "dense 4 tanh" */
+        /*   z = b + a W^T as xor_scalar_fwd_2x4's plain loops: b + (0 + a w + a w ...) */
+        float a1[4];
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_0_0;
+            acc += xs[1] * w1_0_1;
+            a1[0] = b1_0 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_1_0;
+            acc += xs[1] * w1_1_1;
+            a1[1] = b1_1 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_2_0;
+            acc += xs[1] * w1_2_1;
+            a1[2] = b1_2 + acc;
+        }
+        {
+            float acc = 0.0f;
+            acc += xs[0] * w1_3_0;
+            acc += xs[1] * w1_3_1;
+            a1[3] = b1_3 + acc;
+        }
+        nnrt_scalar_tanh(a1, rows * 4);
+        /* layer 2, spec line 11: "dense 1 sigmoid" */
+        /*   z = b + a W^T as xor_scalar_fwd_4x1's plain loops: b + (0 + a w + a w ...) */
+        float a2[1];
+        {
+            float acc = 0.0f;
+            acc += a1[0] * w2_0_0;
+            acc += a1[1] * w2_0_1;
+            acc += a1[2] * w2_0_2;
+            acc += a1[3] * w2_0_3;
+            a2[0] = b2_0 + acc;
+        }
+        memcpy(zl, a2, sizeof zl);
+        nnrt_scalar_sigmoid(a2, rows);
+        /* the loss and dZ2 (dA2 for mse) */
+        double loss = 0.0;
+        float d2[XOR_N_OUT];
+        {
+            const float *a = a2;
+            float *d = d2;
+            /* loss bce: L = -mean_i sum_j [y log a + (1 - y) log(1 - a)]   (sigmoid output: dL/dz = (a - y) / m) */
+            /* from the logits z: log(1 + exp(z)) - y z, stable for any z; dZ = a - y,
+             * summed over the chunk like the loss (the 1/m comes at the end) */
+            const float *z = zl;
+            for (long i = 0; i < rows * XOR_N_OUT; i++) {
+                const float zi = z[i], yi = yc[i];
+                const float ez = expf(-fabsf(zi)), u = 1.0f + ez;
+                const float l1p = u == 1.0f ? ez : logf(u) * (ez / (u - 1.0f));
+                loss += (double)((zi > 0.0f ? zi * (1.0f - yi) : -zi * yi) + l1p);
+                d[i] = a[i] - yc[i];
+            }
+        }
+        loss = loss / (double)m;
+        if (!isfinite(loss)) {
+            break;
+        }
+        sum += loss;
+        /* layer 2, spec line 11: "dense 1 sigmoid" */
+        /*   dA1 = dZ2 W2 (xor_scalar_dx_4x1's plain loops), with W2 before its update */
+        float d1[4];
+        d1[0] = 0.0f + d2[0] * w2_0_0;
+        d1[1] = 0.0f + d2[0] * w2_0_1;
+        d1[2] = 0.0f + d2[0] * w2_0_2;
+        d1[3] = 0.0f + d2[0] * w2_0_3;
+        { /* d1 *= g'(Z1), da/dz = 1 - a * a */
+            const float *a = a1;
+            float *d = d1;
+            for (long i = 0; i < 4; i++) {
+                d[i] = d[i] * (1.0f - a[i] * a[i]);
+            }
+        }
+        /*   W2 -= lr dW2, b2 -= lr db2: dW = 0 + dZ^T A1 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w2_0_0 = w2_0_0 - lr * (0.0f + d2[0] * a1[0]);
+        w2_0_1 = w2_0_1 - lr * (0.0f + d2[0] * a1[1]);
+        w2_0_2 = w2_0_2 - lr * (0.0f + d2[0] * a1[2]);
+        w2_0_3 = w2_0_3 - lr * (0.0f + d2[0] * a1[3]);
+        b2_0 = b2_0 - lr * (0.0f + d2[0]);
+        /* layer 1, spec line 10: "dense 4 tanh" */
+        /*   W1 -= lr dW1, b1 -= lr db1: dW = 0 + dZ^T A0 and db = 0 + dZ, as loss_grad
+         *   adds them into its zeroed gradient */
+        w1_0_0 = w1_0_0 - lr * (0.0f + d1[0] * xs[0]);
+        w1_0_1 = w1_0_1 - lr * (0.0f + d1[0] * xs[1]);
+        b1_0 = b1_0 - lr * (0.0f + d1[0]);
+        w1_1_0 = w1_1_0 - lr * (0.0f + d1[1] * xs[0]);
+        w1_1_1 = w1_1_1 - lr * (0.0f + d1[1] * xs[1]);
+        b1_1 = b1_1 - lr * (0.0f + d1[1]);
+        w1_2_0 = w1_2_0 - lr * (0.0f + d1[2] * xs[0]);
+        w1_2_1 = w1_2_1 - lr * (0.0f + d1[2] * xs[1]);
+        b1_2 = b1_2 - lr * (0.0f + d1[2]);
+        w1_3_0 = w1_3_0 - lr * (0.0f + d1[3] * xs[0]);
+        w1_3_1 = w1_3_1 - lr * (0.0f + d1[3] * xs[1]);
+        b1_3 = b1_3 - lr * (0.0f + d1[3]);
+    }
+    params[XOR_W1] = w1_0_0;
+    params[XOR_W1 + 1] = w1_0_1;
+    params[XOR_W1 + 2] = w1_1_0;
+    params[XOR_W1 + 3] = w1_1_1;
+    params[XOR_W1 + 4] = w1_2_0;
+    params[XOR_W1 + 5] = w1_2_1;
+    params[XOR_W1 + 6] = w1_3_0;
+    params[XOR_W1 + 7] = w1_3_1;
+    params[XOR_B1] = b1_0;
+    params[XOR_B1 + 1] = b1_1;
+    params[XOR_B1 + 2] = b1_2;
+    params[XOR_B1 + 3] = b1_3;
+    params[XOR_W2] = w2_0_0;
+    params[XOR_W2 + 1] = w2_0_1;
+    params[XOR_W2 + 2] = w2_0_2;
+    params[XOR_W2 + 3] = w2_0_3;
+    params[XOR_B2] = b2_0;
+    *loss_sum = sum;
+    return s;
+}
+
 /* The paths compiled in, best first: the first this CPU runs is chosen. */
 static const nnrt_path xor_paths[] = {
 #if defined(XOR_PATH_AVX512)
-    {"avx512", xor_avx512_forward, xor_avx512_loss_grad, xor_avx512_update},
+    {"avx512", xor_avx512_forward, xor_avx512_loss_grad, xor_avx512_update, xor_avx512_train_samples, xor_avx512_update_range},
 #endif
 #if defined(XOR_PATH_AVX2)
-    {"avx2", xor_avx2_forward, xor_avx2_loss_grad, xor_avx2_update},
+    {"avx2", xor_avx2_forward, xor_avx2_loss_grad, xor_avx2_update, xor_avx2_train_samples, xor_avx2_update_range},
 #endif
 #if defined(XOR_PATH_NEON)
-    {"neon", xor_neon_forward, xor_neon_loss_grad, xor_neon_update},
+    {"neon", xor_neon_forward, xor_neon_loss_grad, xor_neon_update, NULL, xor_neon_update_range},
 #endif
-    {"scalar", xor_scalar_forward, xor_scalar_loss_grad, xor_scalar_update},
+    {"scalar", xor_scalar_forward, xor_scalar_loss_grad, xor_scalar_update, xor_scalar_train_samples, xor_scalar_update_range},
 };
 
 /* Which path runs: the scalar loops until start-up, then (the constructor
@@ -1341,6 +1830,22 @@ double xor_loss_grad(const float *params, const float *x, const float *y, long m
 void xor_update(float *params, const float *grad, float *state, const nnrt_optim *opt, long t)
 {
     xor_dispatch.path->update(params, grad, state, opt, t);
+}
+
+void xor_update_range(float *params, const float *grad, float *state, const nnrt_optim *opt,
+    long t, long i0, long i1)
+{
+    xor_dispatch.path->update_range(params, grad, state, opt, t, i0, i1);
+}
+
+/* The chosen path's fused step, or -1 when that path has none. */
+long xor_train_samples(float *params, const float *x, const float *y, const long *idx, long n,
+    float lr, double *loss_sum)
+{
+    if (!xor_dispatch.path->train_samples) {
+        return -1;
+    }
+    return xor_dispatch.path->train_samples(params, x, y, idx, n, lr, loss_sum);
 }
 
 static const nnrt_layer_info xor_layers[2] = {
@@ -1383,6 +1888,8 @@ const nnrt_model xor_model = {
     .forward = xor_forward,
     .loss_grad = xor_loss_grad,
     .update = xor_update,
+    .train_samples = xor_train_samples,
+    .update_range = xor_update_range,
     .dispatch = &xor_dispatch,
 };
 

@@ -86,6 +86,8 @@ static inline int et_paths(const nnrt_model *f, nnrt_model out[ET_MAX_PATHS])
             out[n].forward = d->paths[k].forward;
             out[n].loss_grad = d->paths[k].loss_grad;
             out[n].update = d->paths[k].update;
+            out[n].train_samples = d->paths[k].train_samples;
+            out[n].update_range = d->paths[k].update_range;
             out[n].dispatch = NULL;
         }
         n++;
