@@ -182,7 +182,8 @@ def goals(idx, whole):
     if whole:
         es = whole["entries"]
         ng = find(es, "cat4", "nngen", "avx2")
-        peers = [e for e in es if e["group"] == "cat4" and e["impl"] == "numpy" and e.get("mean_s")]
+        peers = [e for e in es if e["group"] == "cat4" and e["impl"] == "numpy" and e.get("mean_s")
+                 and "2 threads" not in e["setting"]]
         if ng and peers:
             best = min(peers, key=lambda e: e["mean_s"])
             best_cpu = min(peers, key=lambda e: e.get("mean_cpu_s") or 1e9)
@@ -197,6 +198,7 @@ def goals(idx, whole):
                            "holds" if ok_cpu else "does not hold", fmt_s(ng.get("mean_cpu_s")),
                            best_cpu["setting"], fmt_s(best_cpu.get("mean_cpu_s")),
                            (best_cpu.get("mean_cpu_s") or 0) / (ng.get("mean_cpu_s") or 1)))
+        out += whole_machine_goals(es)
         for g in ("xor", "sex"):
             # per update at 100x the epochs: the fastest nngen row (the fused
             # step on the best path) against fann_train, wall time and the
@@ -246,6 +248,50 @@ def goals(idx, whole):
                                           u_fa, "; wall time at 100x epochs %s vs %s" % (
                                               fmt_s(ngl["mean_s"]), fmt_s(fal["mean_s"]))
                                           if ngl and fal else ""))
+    return out
+
+
+def whole_machine_goals(es):
+    """Issue 11's targets: nngen's best one-thread path and its two-thread
+    row against numpy's best one-thread time (and numpy's best on two), and
+    two threads against one."""
+    out = []
+
+    def rows(g, impl, two):
+        return [e for e in es if e["group"] == g and e["impl"] == impl and e.get("mean_s")
+                and ("2 threads" in e["setting"]) == two and "scalar" not in e["setting"]]
+
+    for g, r1, r2 in (("cat4", 0.6, 0.35), ("cat2", None, None), ("fashion", 0.5, None)):
+        n1, n2, p1, p2 = rows(g, "nngen", False), rows(g, "nngen", True), \
+            rows(g, "numpy", False), rows(g, "numpy", True)
+        if not (n1 and p1):
+            continue
+        b1, bp = min(n1, key=lambda e: e["mean_s"]), min(p1, key=lambda e: e["mean_s"])
+        if r1:
+            q = b1["mean_s"] / bp["mean_s"]
+            out.append("- %s, one thread: nngen [%s] %s vs numpy's best [%s] %s: **%.2fx** "
+                       "(target <= %.2fx: %s)" % (g, b1["setting"], fmt_s(b1["mean_s"]),
+                                                   bp["setting"], fmt_s(bp["mean_s"]), q, r1,
+                                                   "holds" if q <= r1 else "does not hold"))
+        if n2:
+            t2 = n2[0]
+            one = next((e for e in n1 if t2["setting"].startswith(e["setting"] + ",")), b1)
+            sp = one["mean_s"] / t2["mean_s"]
+            out.append("- %s, two threads against one: nngen [%s] %s vs [%s] %s: **%.2fx** "
+                       "(target >= 1.7x: %s)" % (g, t2["setting"], fmt_s(t2["mean_s"]),
+                                                 one["setting"], fmt_s(one["mean_s"]), sp,
+                                                 "holds" if sp >= 1.7 else "does not hold"))
+            if r2:
+                q = t2["mean_s"] / bp["mean_s"]
+                out.append("- %s, both cores: nngen [%s] %s vs numpy's best one-thread time "
+                           "%s: **%.2fx** (target <= %.2fx: %s)%s" % (
+                               g, t2["setting"], fmt_s(t2["mean_s"]), fmt_s(bp["mean_s"]), q, r2,
+                               "holds" if q <= r2 else "does not hold",
+                               "; numpy's best on two threads [%s] %s (%.2fx)" % (
+                                   min(p2, key=lambda e: e["mean_s"])["setting"],
+                                   fmt_s(min(p2, key=lambda e: e["mean_s"])["mean_s"]),
+                                   t2["mean_s"] / min(p2, key=lambda e: e["mean_s"])["mean_s"])
+                               if p2 else ""))
     return out
 
 

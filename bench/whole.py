@@ -40,6 +40,12 @@ ONE_THREAD = ["OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1"
 # (on an AVX-512 CPU, its AVX-512 kernels).
 BLAS_SETTINGS = [("openblas-haswell", ["env"] + ONE_THREAD + ["OPENBLAS_CORETYPE=Haswell"]),
                  ("openblas-auto", ["env", "-u", "OPENBLAS_CORETYPE"] + ONE_THREAD)]
+# The big models also with every core for the peers (nngen's rows: the best
+# path with --threads 2), so "both cores" compares like with like.
+TWO_THREADS = ["OPENBLAS_NUM_THREADS=2", "OMP_NUM_THREADS=2", "MKL_NUM_THREADS=2"]
+BLAS_SETTINGS_2T = [("openblas-haswell, 2 threads",
+                     ["env"] + TWO_THREADS + ["OPENBLAS_CORETYPE=Haswell"]),
+                    ("openblas-auto, 2 threads", ["env", "-u", "OPENBLAS_CORETYPE"] + TWO_THREADS)]
 
 
 def cmd_str(argv):
@@ -74,14 +80,21 @@ def groups(build, quick):
         words = re.findall(r"(\S+)( \(not on this CPU\))?", m.group(1))
         return [w for w, lacks in words if not lacks and w != "scalar"]
 
-    def nngen_rows(exe, args, slow_scalar=False):
+    def nngen_rows(exe, args, slow_scalar=False, two_threads=False):
         # each vector path the CPU runs, forced by NNGEN_ISA (the same
         # binary; its summary names the path it ran), on one thread as every
-        # peer (the trainer's default is every CPU)
-        args = args + ["--threads", "1"]
+        # peer (the trainer's default is every CPU); with two_threads, the
+        # best path on two threads too
         trainer = os.path.join(models, exe)
-        rows = [dict(impl="nngen", setting=isa, argv=["env", "NNGEN_ISA=" + isa, trainer] + args)
-                for isa in vector_paths(trainer)]
+        paths = vector_paths(trainer)
+        rows = [dict(impl="nngen", setting=isa,
+                     argv=["env", "NNGEN_ISA=" + isa, trainer] + args + ["--threads", "1"])
+                for isa in paths]
+        if two_threads and paths:
+            rows.append(dict(impl="nngen", setting=paths[0] + ", 2 threads",
+                             argv=["env", "NNGEN_ISA=" + paths[0], trainer] + args
+                             + ["--threads", "2"]))
+        args = args + ["--threads", "1"]
         for suffix, setting in (("_scalar", "scalar"), ("_scalar_novec", "scalar -fno-tree-vectorize")):
             path = os.path.join(bench, exe + suffix)
             if os.path.exists(path):
@@ -96,9 +109,9 @@ def groups(build, quick):
         iters = 100 if quick else refdata.CAT_MODELS[ref]["iterations"]
         args = cat_data + ["--iterations", str(iters), "--eval-every", str(iters),
                            "--quiet", "--json"]
-        rows = nngen_rows(exe, args, slow_scalar=exe != "logreg_cat")
+        rows = nngen_rows(exe, args, slow_scalar=exe != "logreg_cat", two_threads=exe != "logreg_cat")
         for lib in ("numpy", "torch"):
-            for setting, env in BLAS_SETTINGS:
+            for setting, env in BLAS_SETTINGS + (BLAS_SETTINGS_2T if exe != "logreg_cat" else []):
                 rows.append(dict(impl=lib, setting=setting,
                                  argv=env + [PY, os.path.join(REF, "cat_%s.py" % lib), "--model",
                                              ref, "--iterations", str(iters)]))
@@ -148,9 +161,10 @@ def groups(build, quick):
     # Fashion-MNIST: one epoch (quick: 100 batches of 64, the first 6400 images).
     limit = ["--limit", "6400"] if quick else []
     steps = ["--iterations", "100", "--eval-every", "100"] if quick else ["--epochs", "1"]
-    rows = nngen_rows("fashion", fashion_data + steps + ["--quiet", "--json"], slow_scalar=True)
+    rows = nngen_rows("fashion", fashion_data + steps + ["--quiet", "--json"], slow_scalar=True,
+                      two_threads=True)
     for lib in ("numpy", "torch"):
-        for setting, env in BLAS_SETTINGS:
+        for setting, env in BLAS_SETTINGS + BLAS_SETTINGS_2T:
             rows.append(dict(impl=lib, setting=setting,
                              argv=env + [PY, os.path.join(REF, "fashion_%s.py" % lib)] + limit))
     rows.append(dict(impl="fann", setting="incremental, tanh/sigmoid, mse", argv=[
