@@ -382,7 +382,7 @@ static void test_step_exact(void **state)
             }
         }
     }
-    double d[5] = {-1.0, 0.0, 2.0, NAN, 1e-300};
+    double d[5] = {-1.0, 0.0, 2.0, (double)NAN, 1e-300};
     nnrt_scalar_step_d(d, 5);
     assert_true(d[0] == 0.0 && d[1] == 0.0 && d[2] == 1.0 && isnan(d[3]) && d[4] == 1.0);
 }

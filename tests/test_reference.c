@@ -324,7 +324,7 @@ static void test_perceptron_rule(void **state)
     run3(M, p, x, and_y, 4, r);
     for (int k = 0; k < 3; k++) {
         for (int i = 0; i < 4; i++)
-            NEAR(r[k].out[i], and_y[i], 0.0);
+            NEAR(r[k].out[i], (double)and_y[i], 0.0);
         NEAR(r[k].loss, 0.0, 0.0);
     }
     run3(M, p, x11, y0, 1, r);
@@ -344,9 +344,9 @@ static void test_perceptron_rule(void **state)
         memcpy(q, p, sizeof q);
         paths[k]->loss_grad(q, x11, y0, 1, g, ws);
         paths[k]->update(q, g, NULL, &opt, 1);
-        NEAR(q[w], 0.4, 1e-7);
-        NEAR(q[w + 1], 0.4, 1e-7);
-        NEAR(q[b], -0.8, 1e-7);
+        NEAR((double)q[w], 0.4, 1e-7);
+        NEAR((double)q[w + 1], 0.4, 1e-7);
+        NEAR((double)q[b], -0.8, 1e-7);
     }
     nnrt_free(ws);
 }
