@@ -412,7 +412,7 @@ def main():
     peak = peak_j.get("avx2_fma_gflops")
     idx = micro_index(micro)
     md = ["# nngen benchmarks", ""]
-    md.append("Machine: **%s** (%s%s), %s; measured %s%s. One core, one thread everywhere." % (
+    md.append("Machine: **%s** (%s%s), %s; measured %s%s. One thread everywhere, but for the rows marked \"2 threads\" (nngen --threads 2; OpenBLAS with 2 threads)." % (
         machine.get("cpu", "?"), machine.get("cores", "?"), cpu_detail(machine),
         machine.get("kernel", "?"),
         machine.get("date", "?"), " (**--quick**: shortened runs, not for judging)"
