@@ -27,11 +27,12 @@ pkgs=(build-essential cmake pkg-config clang
       zlib1g-dev          # gzip-compressed IDX (Fashion-MNIST)
       dataset-fashion-mnist   # the main job's data set
       python3-numpy       # tests/numpy_check.py: nngen against numpy itself
+      python3-h5py        # tests/parity.cmake: the course notebooks' code reads the cat .h5 files
       man-db groff-base   # the man pages' test (man --warnings -l)
       librsvg2-bin        # tests/plot.sh renders --plot's SVG (rsvg-convert)
       dpkg-dev)           # the .deb's Depends (dpkg-shlibdeps, cmake/nngen-cpack.cmake.in)
 if [ $want_bench = 1 ]; then
-  pkgs+=(libbenchmark-dev g++ hyperfine python3-h5py python3-torch
+  pkgs+=(libbenchmark-dev g++ hyperfine python3-torch
          python3-matplotlib libopenblas0-pthread libfann-dev time linux-perf valgrind)
 fi
 arm_pkgs=()
