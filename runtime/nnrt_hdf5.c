@@ -336,20 +336,25 @@ static int h5_check_chunks(const h5_ctx *c, const h5_array *a, hid_t ds, hid_t d
     hsize_t bytes = esize;
     for (int i = 0; i < rank; i++)
         bytes = cdims[i] && bytes > (hsize_t)SIZE_MAX / cdims[i] ? 0 : bytes * cdims[i];
-    if (rank != a->rank || bytes == 0 || h5.H5Dget_num_chunks(ds, H5S_ALL, &n) < 0)
-        return nnrt_errorf(c->e, "%s: dataset '%s' (%s): damaged chunk layout", c->path, a->name,
-                           a->shape);
-    for (hsize_t i = 0; i < n; i++) {
+    /* libhdf5 1.10 takes the dataset's own space here, not H5S_ALL */
+    hid_t space = h5.H5Dget_space(ds);
+    int rc = 0;
+    if (rank != a->rank || bytes == 0 || space < 0 || h5.H5Dget_num_chunks(ds, space, &n) < 0)
+        rc = nnrt_errorf(c->e, "%s: dataset '%s' (%s): damaged chunk layout", c->path, a->name,
+                         a->shape);
+    for (hsize_t i = 0; rc == 0 && i < n; i++) {
         hsize_t off[H5S_MAX_RANK], size = 0;
         unsigned mask = 0;
         haddr_t addr = 0;
-        if (h5.H5Dget_chunk_info(ds, H5S_ALL, i, off, &mask, &addr, &size) < 0 || size != bytes)
-            return nnrt_errorf(c->e, "%s: dataset '%s' (%s): chunk %llu stores %llu bytes, not "
-                                     "%llu (file corrupt)", c->path, a->name, a->shape,
-                               (unsigned long long)i, (unsigned long long)size,
-                               (unsigned long long)bytes);
+        if (h5.H5Dget_chunk_info(ds, space, i, off, &mask, &addr, &size) < 0 || size != bytes)
+            rc = nnrt_errorf(c->e, "%s: dataset '%s' (%s): chunk %llu stores %llu bytes, not "
+                                   "%llu (file corrupt)", c->path, a->name, a->shape,
+                             (unsigned long long)i, (unsigned long long)size,
+                             (unsigned long long)bytes);
     }
-    return 0;
+    if (space >= 0)
+        h5.H5Sclose(space);
+    return rc;
 }
 
 static int h5_check_layout(const h5_ctx *c, const h5_array *a, hid_t ds, size_t need,
