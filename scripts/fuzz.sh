@@ -7,7 +7,8 @@
 # (.npy/.npz data and .npz weights); and
 # hdf5raw, not in "all": fuzz_hdf5 on raw file bytes (FUZZ_HDF5_RAW=1), which
 # fuzzes libhdf5's own parser -- it crashes inside libhdf5 1.10 within
-# seconds (docs/limits.md).
+# seconds (docs/limits.md); its seeds are the files fuzz_hdf5 writes from
+# tests/fuzz/seeds/hdf5 (made in build-fuzz/seeds/hdf5raw).
 # Builds build-fuzz/ first (clang, -DNNGEN_FUZZ=ON: ASan + UBSan + libFuzzer
 # coverage).  Each target starts from its committed seeds
 # (tests/fuzz/seeds/TARGET) and a working corpus kept in
@@ -52,14 +53,25 @@ for t in "${targets[@]}"; do
   # single malloc may exceed the 2 GB limit there; the RSS limit still holds.
   malloc_mb=2048
   [ "$t" = hdf5raw ] && malloc_mb=65536
+  exe=$b/tests/fuzz/fuzz_${t/hdf5raw/hdf5}
+  seeds=$root/tests/fuzz/seeds/$t
+  if [ "$t" = hdf5raw ]; then
+    # the raw run's seeds: the files libhdf5 writes from fuzz_hdf5's own
+    # seeds (FUZZ_HDF5_WRITE), made here rather than kept in the repository
+    seeds=$b/seeds/hdf5raw
+    mkdir -p "$seeds"
+    for s in "$root"/tests/fuzz/seeds/hdf5/*; do
+      FUZZ_HDF5_WRITE=$seeds/$(basename "$s").h5 "$exe" "$s" >/dev/null 2>&1 ||
+        { echo "fuzz.sh: cannot make the hdf5raw seed from $s" >&2; exit 1; }
+    done
+  fi
   set +e
   # shellcheck disable=SC2086
-  exe=$b/tests/fuzz/fuzz_${t/hdf5raw/hdf5}
   FUZZ_HDF5_RAW=$([ "$t" = hdf5raw ] && echo 1 || echo 0) \
   "${nice[@]}" "$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
     -malloc_limit_mb=$malloc_mb \
     -print_final_stats=1 -artifact_prefix="$b/artifacts/$t-" ${FUZZ_FLAGS:-} \
-    "$corpus" "$root/tests/fuzz/seeds/$t" >"$log" 2>&1
+    "$corpus" "$seeds" >"$log" 2>&1
   rc=$?
   set -e
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

@@ -18,6 +18,10 @@
  * seconds (docs/limits.md); one such overflow, a chunk smaller than its
  * index says, the loader now refuses before reading.
  *
+ * With FUZZ_HDF5_WRITE=FILE the input's file is written to FILE and not
+ * loaded: scripts/fuzz.sh makes the raw run's seeds that way, from this
+ * target's own seeds, so no binary .h5 file lives in the repository.
+ *
  * Oracle: fuzz_load (one-line failure, empty data set; a success is
  * consistent and readable).
  */
@@ -113,9 +117,19 @@ static void make_file(const char *path)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int raw = -1;
+    static const char *write_to;
     if (raw < 0) {
         const char *r = getenv("FUZZ_HDF5_RAW");
         raw = r && *r == '1';
+        write_to = getenv("FUZZ_HDF5_WRITE");
+    }
+    if (write_to && *write_to && !raw) { /* a seed for the raw run */
+        in_p = data;
+        in_n = size;
+        in_k = 0;
+        (void)take(); /* the load options, as below */
+        make_file(write_to);
+        return 0;
     }
     const char *path = fuzz_path("f.h5");
     nnrt_load_opts o;
