@@ -6,7 +6,7 @@
 #
 # Packages (scripts/install-deps.sh --arm): gcc-aarch64-linux-gnu,
 # libc6-dev-arm64-cross, qemu-user, and the arm64 multiarch packages
-# libsleef-dev:arm64, libcmocka-dev:arm64, zlib1g-dev:arm64.
+# libsleef-dev:arm64, libcmocka-dev:arm64, libdeflate-dev:arm64, zlib1g-dev:arm64.
 #
 # Where things live on Debian:
 #   /usr/aarch64-linux-gnu            the cross libc (libc6-arm64-cross): crt*.o,

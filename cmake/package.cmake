@@ -115,9 +115,10 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 # Depends: computed when cpack runs (cmake/nngen-cpack.cmake.in), with
 # dpkg-shlibdeps over the package's programs and a probe linked with the
-# SLEEF, zlib and libhdf5 this build found (libhdf5 is dlopen()ed by every
-# trainer that reads .h5, so it is a dependency although nothing links it),
-# plus the -dev packages owning sleef.h and zlib.h (libnnrt.a is linked with
+# SLEEF, libdeflate, zlib and libhdf5 this build found (libhdf5 is dlopen()ed
+# by every trainer that reads .h5, so it is a dependency although nothing
+# links it), plus the -dev packages owning sleef.h, libdeflate.h and zlib.h
+# (libnnrt.a is linked with
 # them) and python3 for nngen-compare.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "gcc | c-compiler, cmake, pkg-config")

@@ -420,8 +420,9 @@ typedef struct nnrt_load_opts {
                                 before the data is read or memory allocated for it */
     size_t max_bytes;        /* the data set's arrays (x and y, as float) may take at most this
                                 many bytes; 0 = NNRT_DATA_MAX_BYTES */
-    int threads;             /* gzip'd IDX bytes: 2 or more converts each block to float on a
-                                thread of its own while zlib inflates the next; 0 or 1 = not */
+    int threads;             /* gzip'd IDX bytes: 2 or more turns them into floats on this
+                                many threads, and makes the floats' pages present while
+                                the file is inflated; 0 or 1 = one thread (docs/data.md) */
 } nnrt_load_opts;
 
 /* The loaders' limits (docs/limits.md), each checked before anything is

@@ -6,9 +6,10 @@
  * Header: 0x00 0x00 <type> <ndims>, then ndims big-endian u32 sizes, then
  * the elements big-endian, row-major.  Types read: 0x08 unsigned byte,
  * 0x0D float32.  zlib's gzread reads plain files unchanged, so one path
- * serves both.
+ * serves both; a well-formed gzip'd file's data is inflated whole by
+ * libdeflate instead (idx_read_whole), twice as fast.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* MADV_POPULATE_WRITE */
 
 #include "nnrt_data_internal.h"
 
@@ -22,8 +23,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #define IDX_BLOCK 65536 /* bytes read per block */
@@ -40,6 +45,7 @@ typedef struct idx_file {
     size_t header;  /* header bytes */
     size_t fsize;   /* the file's size on disk */
     char shape[96]; /* "10000 x 28 x 28" for messages */
+    unsigned char head[4 + 4 * 255]; /* the header's bytes */
 } idx_file;
 
 static const char *idx_type_name(int t)
@@ -98,6 +104,7 @@ static int idx_open(idx_file *f, const char *path, nnrt_err *e)
         nnrt_errorf(e, "%s: IDX file with 0 dimensions", path);
         goto fail;
     }
+    memcpy(f->head, h, 4);
     f->type = h[2];
     int ndims = h[3];
     f->header = 4 + 4 * (size_t)ndims;
@@ -117,6 +124,7 @@ static int idx_open(idx_file *f, const char *path, nnrt_err *e)
                         f->header, 4 + 4 * (size_t)i + (size_t)(r < 0 ? 0 : r));
             goto fail;
         }
+        memcpy(f->head + 4 + 4 * i, b, 4);
         uint32_t v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
         if (i == 0) {
             f->count = v;
@@ -169,20 +177,43 @@ static int idx_check_size(const idx_file *f, const char *what, nnrt_err *e)
     return 0;
 }
 
-/* Bytes through the u8 table into floats: one block of idx_read_piped. */
+/* Elements into floats, n of them from src: u8 through the table, float32
+ * big-endian as they are.  A part of idx_read_piped or idx_convert. */
 typedef struct idx_conv {
     const unsigned char *src;
     nnrt_real *dst;
     size_t n;
-    const nnrt_real *table;
+    const nnrt_real *table; /* u8; NULL: float32 */
 } idx_conv;
 
 static void *idx_conv_run(void *arg)
 {
     const idx_conv *c = arg;
-    for (size_t i = 0; i < c->n; i++)
-        c->dst[i] = c->table[c->src[i]];
+    if (c->table) {
+        for (size_t i = 0; i < c->n; i++)
+            c->dst[i] = c->table[c->src[i]];
+        return NULL;
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        const unsigned char *b = c->src + 4 * i;
+        uint32_t u = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        float v;
+        memcpy(&v, &u, 4);
+        c->dst[i] = (nnrt_real)v;
+    }
     return NULL;
+}
+
+/* A thread running fn(arg) with every signal blocked (signals stay with
+ * the caller).  1 if it runs, 0 if not (then do it here). */
+static int idx_spawn(pthread_t *tid, void *(*fn)(void *), void *arg)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int ok = pthread_create(tid, NULL, fn, arg) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return ok;
 }
 
 #define IDX_PIPE_BLOCK ((size_t)4 << 20) /* bytes a block of idx_read_piped */
@@ -206,8 +237,6 @@ static int idx_read_piped(idx_file *f, size_t n, nnrt_real *dst, const nnrt_real
     idx_conv conv[2];
     pthread_t tid;
     int pending = 0, cur = 0, rc = 0;
-    sigset_t all, old;
-    sigfillset(&all);
     for (size_t done = 0; done < n && rc == 0;) {
         size_t want = n - done < IDX_PIPE_BLOCK ? n - done : IDX_PIPE_BLOCK;
         int r = gzread(f->gz, buf[cur], (unsigned)want);
@@ -227,9 +256,7 @@ static int idx_read_piped(idx_file *f, size_t n, nnrt_real *dst, const nnrt_real
             break;
         }
         conv[cur] = (idx_conv){buf[cur], dst + done, want, table};
-        pthread_sigmask(SIG_BLOCK, &all, &old); /* signals stay with the caller */
-        pending = pthread_create(&tid, NULL, idx_conv_run, &conv[cur]) == 0;
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pending = idx_spawn(&tid, idx_conv_run, &conv[cur]);
         if (!pending)
             idx_conv_run(&conv[cur]);
         done += want;
@@ -242,11 +269,152 @@ static int idx_read_piped(idx_file *f, size_t n, nnrt_real *dst, const nnrt_real
     return rc;
 }
 
-/* Read n elements into dst, converting: u8 through table, float32 BE as is;
- * gzip'd u8 with threads >= 2 through idx_read_piped. */
+/* The n elements of src into dst on up to `threads` threads, parts of at
+ * least IDX_CONV_MIN elements each (a thread costs tens of microseconds).
+ * src and dst do not overlap; or, on one thread, dst's bytes lie below
+ * src's (each element is read before anything is written over it). */
+#define IDX_CONV_MIN ((size_t)1 << 20)
+#define IDX_CONV_MAX_THREADS 16
+
+static void idx_convert(const unsigned char *src, nnrt_real *dst, size_t n, const nnrt_real *table,
+                        int threads)
+{
+    size_t esize = table ? 1 : 4;
+    size_t parts = threads < 1 ? 1 : threads > IDX_CONV_MAX_THREADS ? IDX_CONV_MAX_THREADS
+                                                                     : (size_t)threads;
+    if (parts > n / IDX_CONV_MIN)
+        parts = n / IDX_CONV_MIN ? n / IDX_CONV_MIN : 1;
+    idx_conv c[IDX_CONV_MAX_THREADS];
+    pthread_t tid[IDX_CONV_MAX_THREADS];
+    int running[IDX_CONV_MAX_THREADS] = {0};
+    for (size_t k = 0; k < parts; k++) {
+        size_t lo = n / parts * k, hi = k + 1 == parts ? n : n / parts * (k + 1);
+        c[k] = (idx_conv){src + lo * esize, dst + lo, hi - lo, table};
+        if (k > 0)
+            running[k] = idx_spawn(&tid[k], idx_conv_run, &c[k]);
+    }
+    idx_conv_run(&c[0]);
+    for (size_t k = 1; k < parts; k++) {
+        if (running[k])
+            pthread_join(tid[k], NULL);
+        else
+            idx_conv_run(&c[k]);
+    }
+}
+
+/* The n elements of E bytes each that lie at the end of dst's own memory
+ * (element i at byte S + E i of dst, S = n (D - E), D = sizeof *dst > E)
+ * into dst, in place.  Element i's float goes to bytes [D i, D i + D),
+ * below every source byte not yet read as long as the elements go in
+ * order; so, in stages, the elements [a, b) whose floats end at or below
+ * the first unread source byte, S + E a, go on every thread at once (a
+ * stage leaves E/D of what was left: 13 stages for 47 million bytes into
+ * floats, the last ones short enough for one thread). */
+static void idx_convert_in_place(nnrt_real *dst, size_t n, const nnrt_real *table, int threads)
+{
+    size_t E = table ? 1 : 4, D = sizeof *dst, S = n * (D - E);
+    const unsigned char *src = (const unsigned char *)dst + S;
+    for (size_t a = 0; a < n;) {
+        size_t b = (S + E * a) / D;
+        if (b <= a) /* the last element or two: in order, one at a time, is safe */
+            b = n;
+        idx_convert(src + E * a, dst + a, b - a, table, b == n ? 1 : threads);
+        a = b;
+    }
+}
+
+/* Make the pages of p[0..bytes) present and writable, as the first write
+ * to each would (the kernel's populate call where there is one, else a
+ * write to each page: nothing else writes them meanwhile).  On a thread of
+ * its own while libdeflate inflates, it takes most of the page faults of
+ * the floats off the conversion: Fashion-MNIST's are ~0.05 s of one core. */
+typedef struct idx_fault {
+    unsigned char *p;
+    size_t bytes;
+} idx_fault;
+
+static void *idx_fault_run(void *arg)
+{
+    const idx_fault *f = arg;
+    long ps = sysconf(_SC_PAGESIZE);
+    size_t page = ps > 0 ? (size_t)ps : 4096;
+    uintptr_t lo = ((uintptr_t)f->p + page - 1) / page * page;
+    uintptr_t hi = ((uintptr_t)f->p + f->bytes) / page * page;
+    if (hi <= lo)
+        return NULL;
+#ifdef MADV_POPULATE_WRITE
+    if (madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) == 0)
+        return NULL;
+#endif
+    for (uintptr_t a = lo; a < hi; a += page)
+        *(volatile unsigned char *)a = 0;
+    return NULL;
+}
+
+/* A gzip'd file of u8 elements whole, no second copy: map the file, let
+ * libdeflate inflate it into the last bytes of dst's own memory (the n
+ * bytes of data end where dst ends, the header just before them) and
+ * turn them into floats in place, on `threads` threads.  libdeflate is
+ * about twice as fast as zlib's stream (Fashion-MNIST's training images:
+ * 0.07-0.09 s against 0.15-0.19 s on a Zen 5); with two threads or more a
+ * thread makes the rest of dst's pages present meanwhile.
+ *
+ * Only a file that is gzip members holding exactly the header idx_open
+ * read and the n elements, every member's CRC-32 and length right, goes
+ * this way: 0.  Anything else -- damaged, cut short, bytes past the data,
+ * float32 elements (no room for them beside their floats), a file that
+ * cannot be mapped -- -1, dst's contents undefined and f->gz where it was:
+ * idx_read then takes zlib's way, whose messages name the problem. */
+static int idx_read_whole(idx_file *f, size_t n, nnrt_real *dst, const nnrt_real *table,
+                          int threads)
+{
+    size_t D = sizeof *dst;
+    if (f->type != IDX_U8 || f->fsize == SIZE_MAX || f->fsize == 0 || n > SIZE_MAX / D ||
+        n * (D - 1) < f->header)
+        return -1;
+    size_t S = n * (D - 1), need = f->header + n;
+    unsigned char *out = (unsigned char *)dst + S - f->header;
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    unsigned char *in = MAP_FAILED;
+    if (fstat(fd, &st) == 0 && (size_t)st.st_size == f->fsize)
+        in = mmap(NULL, f->fsize, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    close(fd);
+    if (in == MAP_FAILED)
+        return -1;
+    struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+    idx_fault fault = {(unsigned char *)dst, S - f->header}; /* below what libdeflate writes */
+    pthread_t tid;
+    int faulting = d && threads > 1 && idx_spawn(&tid, idx_fault_run, &fault);
+    size_t at = 0, have = 0;
+    while (d && at < f->fsize && have < need) {
+        size_t used = 0, made = 0;
+        if (libdeflate_gzip_decompress_ex(d, in + at, f->fsize - at, out + have, need - have,
+                                          &used, &made) != LIBDEFLATE_SUCCESS)
+            break;
+        at += used;
+        have += made;
+    }
+    if (faulting)
+        pthread_join(tid, NULL);
+    libdeflate_free_decompressor(d);
+    munmap(in, f->fsize);
+    if (!d || at != f->fsize || have != need || memcmp(out, f->head, f->header) != 0)
+        return -1;
+    idx_convert_in_place(dst, n, table, threads);
+    return 0;
+}
+
+/* Read n elements into dst, converting: u8 through table, float32 BE as is.
+ * A gzip'd file goes through idx_read_whole when it can, else, u8 with
+ * threads >= 2, through idx_read_piped. */
 static int idx_read(idx_file *f, const char *what, size_t n, nnrt_real *dst, const nnrt_real *table,
                     int threads, nnrt_err *e)
 {
+    if (!gzdirect(f->gz) && idx_read_whole(f, n, dst, table, threads) == 0)
+        return 0;
     if (threads > 1 && f->type == IDX_U8 && !gzdirect(f->gz) && n > IDX_PIPE_BLOCK) {
         int rc = idx_read_piped(f, n, dst, table, e, what);
         if (rc > 0)
@@ -271,19 +439,8 @@ static int idx_read(idx_file *f, const char *what, size_t n, nnrt_real *dst, con
             return nnrt_errorf(e, "%s: truncated (header says %s; expected %zu bytes of %s, "
                                   "found %zu)", f->path, f->shape, n * esize, what, got);
         }
-        if (esize == 1) {
-            for (size_t i = 0; i < want; i++)
-                dst[done + i] = table[buf[i]];
-        } else {
-            for (size_t i = 0; i < want; i++) {
-                const unsigned char *b = buf + 4 * i;
-                uint32_t u = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-                             (uint32_t)b[2] << 8 | b[3];
-                float v;
-                memcpy(&v, &u, 4);
-                dst[done + i] = (nnrt_real)v;
-            }
-        }
+        idx_conv c = {buf, dst + done, want, esize == 1 ? table : NULL};
+        idx_conv_run(&c);
         done += want;
     }
     /* gzip: read on to the end of the stream so that zlib checks its CRC. */

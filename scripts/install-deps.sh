@@ -24,7 +24,8 @@ pkgs=(build-essential cmake pkg-config clang
       libsleef-dev        # vector exp/log/tanh for the runtime
       libcmocka-dev       # unit tests
       libhdf5-dev         # the cat images (.h5)
-      zlib1g-dev          # gzip-compressed IDX (Fashion-MNIST)
+      libdeflate-dev      # gzip'd IDX (Fashion-MNIST) inflated whole, twice zlib's speed
+      zlib1g-dev          # streamed gzip: .npz members, a damaged .gz's messages
       dataset-fashion-mnist   # the main job's data set
       python3-numpy       # tests/numpy_check.py: nngen against numpy itself
       python3-h5py        # tests/parity.cmake: the course notebooks' code reads the cat .h5 files
@@ -38,7 +39,7 @@ fi
 arm_pkgs=()
 if [ $want_arm = 1 ]; then
   pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
-  arm_pkgs=(libsleef-dev:arm64 libcmocka-dev:arm64 zlib1g-dev:arm64)
+  arm_pkgs=(libsleef-dev:arm64 libcmocka-dev:arm64 libdeflate-dev:arm64 zlib1g-dev:arm64)
 fi
 
 missing=()

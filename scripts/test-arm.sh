@@ -41,7 +41,7 @@ t0=$(date +%s)
 for tool in aarch64-linux-gnu-gcc aarch64-linux-gnu-objdump qemu-aarch64 pkg-config cmake; do
   command -v "$tool" >/dev/null || fail "$tool not found (scripts/install-deps.sh --arm installs it)"
 done
-for pc in sleef cmocka zlib; do
+for pc in sleef cmocka libdeflate zlib; do
   PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig \
     pkg-config --exists "$pc" || fail "arm64 $pc.pc not found (scripts/install-deps.sh --arm)"
 done

@@ -79,7 +79,7 @@ esac
 nngen "$root/models/sex.spec" -o sex_net.c
 # shellcheck disable=SC2046
 gcc -O2 $strict sex_net.c -I"$prefix/include" -L"$(pkg-config --variable=libdir nnrt)" \
-    -lnnrt -lsleef -lz -lm -o sex_train
+    -lnnrt -lsleef -ldeflate -lz -lm -o sex_train
 ./sex_train --train "$root/data/sex_train.csv" --quiet > /dev/null || fail "sex_train failed"
 # libhdf5 is dlopen()ed on the first .h5 read, never linked.
 case "$(ldd sex_train xor_gcc) $(pkg-config --libs nnrt)" in
@@ -160,7 +160,7 @@ deb=$(find "$dir/deb" -maxdepth 1 -name 'nngen_*.deb')
 [ -n "$deb" ] || fail "cpack wrote no nngen_*.deb"
 depends=$(dpkg-deb --field "$deb" Depends)
 echo "test-install: $(basename "$deb"): Depends: $depends"
-for p in libc6 libsleef3 zlib1g libhdf5- libsleef-dev zlib1g-dev python3; do
+for p in libc6 libsleef3 libdeflate0 zlib1g libhdf5- libsleef-dev libdeflate-dev zlib1g-dev python3; do
   case ", $depends" in *", $p"*) ;; *) fail "Depends lacks $p: $depends" ;; esac
 done
 contents=$(dpkg-deb --contents "$deb" | awk '{print $NF}')

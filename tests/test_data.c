@@ -799,6 +799,99 @@ static void test_idx_plain_and_gz(void **state)
     expect_fail(tp("pixels.idx"), &o, "%s: No such file or directory", tp("none-labels"));
 }
 
+/* A gzip'd IDX file is inflated whole by libdeflate when it is exactly gzip
+ * members holding the header and the data, and converted on the threads
+ * the loader is given; anything else takes zlib's stream.  Every way gives
+ * the plain file's floats: one member or three, 1 or 3 threads (3.1 MB of
+ * pixels: parts of a million), bytes past the data inside the member or
+ * after it (which zlib's way ignores, as it always has). */
+static void test_idx_gz_ways(void **state)
+{
+    (void)state;
+    enum { IMGS = 3100, PER = 1000 };
+    size_t bytes = (size_t)IMGS * PER;
+    unsigned char *pix = malloc(bytes), *buf = malloc(bytes + 4096);
+    assert_non_null(pix);
+    assert_non_null(buf);
+    uint32_t s = 12345;
+    for (size_t i = 0; i < bytes; i++) {
+        s = s * 1103515245u + 12345u;
+        pix[i] = (unsigned char)(i % 7 == 0 ? 0 : s >> 24); /* compressible, not trivially */
+    }
+    unsigned char lab[IMGS];
+    for (int i = 0; i < IMGS; i++)
+        lab[i] = (unsigned char)(i % 10);
+    uint32_t di[3] = {IMGS, 25, 40}, dl[1] = {IMGS};
+    size_t n = idx_make(buf, 0x08, 3, di, pix, bytes);
+    put("w-images-idx3-ubyte", buf, n);
+    put_gz("w1-images-idx3-ubyte.gz", buf, n);
+    unsigned char lbuf[IMGS + 16];
+    size_t ln = idx_make(lbuf, 0x08, 1, dl, lab, IMGS);
+    put("w-labels-idx1-ubyte", lbuf, ln);
+    put_gz("w1-labels-idx1-ubyte.gz", lbuf, ln);
+    /* three members: gzip files concatenated (as `cat a.gz b.gz` makes) */
+    {
+        const char *p = tp("w3-images-idx3-ubyte.gz");
+        FILE *f = fopen(p, "wb");
+        assert_non_null(f);
+        size_t cut[4] = {0, 7, n / 2, n};
+        for (int k = 0; k < 3; k++) {
+            uLongf zn = compressBound((uLong)(cut[k + 1] - cut[k])) + 64;
+            unsigned char *z = malloc(zn);
+            assert_non_null(z);
+            z_stream st = {0};
+            assert_int_equal(deflateInit2(&st, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+            st.next_in = buf + cut[k];
+            st.avail_in = (uInt)(cut[k + 1] - cut[k]);
+            st.next_out = z;
+            st.avail_out = (uInt)zn;
+            assert_int_equal(deflate(&st, Z_FINISH), Z_STREAM_END);
+            assert_int_equal(fwrite(z, 1, st.total_out, f), st.total_out);
+            deflateEnd(&st);
+            free(z);
+        }
+        assert_int_equal(fclose(f), 0);
+        put("w3-labels-idx1-ubyte", lbuf, ln);
+    }
+    /* bytes past the data inside the member, and after the member */
+    memset(buf + n, 0xab, 100);
+    put_gz("wx-images-idx3-ubyte.gz", buf, n + 100);
+    put("wx-labels-idx1-ubyte", lbuf, ln);
+    {
+        const char *p = put_gz("wt-images-idx3-ubyte.gz", buf, n);
+        FILE *f = fopen(p, "ab");
+        assert_non_null(f);
+        assert_int_equal(fwrite("trailing junk", 1, 13, f), 13);
+        assert_int_equal(fclose(f), 0);
+        put("wt-labels-idx1-ubyte", lbuf, ln);
+    }
+    nnrt_dataset ref;
+    load_ok(tp("w-images-idx3-ubyte"), NULL, &ref);
+    assert_int_equal(ref.m, IMGS);
+    assert_int_equal(ref.n_features, PER);
+    for (size_t i = 0; i < bytes; i += 997)
+        assert_true(ref.x[i] == (float)pix[i] / 255.0f);
+    const char *files[] = {"w1-images-idx3-ubyte.gz", "w3-images-idx3-ubyte.gz",
+                           "wx-images-idx3-ubyte.gz", "wt-images-idx3-ubyte.gz"};
+    for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
+        for (int threads = 1; threads <= 3; threads += 2) {
+            nnrt_load_opts o = {0};
+            o.threads = threads;
+            nnrt_dataset d;
+            load_ok(tp(files[f]), &o, &d);
+            assert_int_equal(d.m, IMGS);
+            assert_int_equal(d.n_features, PER);
+            if (memcmp(d.x, ref.x, bytes * sizeof *d.x) != 0 ||
+                memcmp(d.y, ref.y, (size_t)IMGS * sizeof *d.y) != 0)
+                fail_msg("%s with %d threads: not the plain file's floats", files[f], threads);
+            nnrt_dataset_free(&d);
+        }
+    }
+    nnrt_dataset_free(&ref);
+    free(pix);
+    free(buf);
+}
+
 static void test_idx_float(void **state)
 {
     (void)state;
@@ -1764,6 +1857,7 @@ int main(void)
         cmocka_unit_test(test_csv_numbers_exact),
         cmocka_unit_test(test_csv_nan),
         cmocka_unit_test(test_idx_plain_and_gz),
+        cmocka_unit_test(test_idx_gz_ways),
         cmocka_unit_test(test_idx_float),
         cmocka_unit_test(test_idx_bad),
         cmocka_unit_test(test_idx_empty),
