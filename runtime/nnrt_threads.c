@@ -64,7 +64,8 @@
 
 #define TP_RED_RANGE 16384L /* floats per task of the reduction */
 #define TP_RED_BLOCK 1024L  /* floats summed through the whole tree at a time */
-#define TP_UPD_RANGE 16384L /* parameters per task of the update (a multiple of 16) */
+#define TP_UPD_RANGE TP_RED_RANGE /* parameters per task of the update (a multiple of
+                                     16): the reduction's, which its tasks run first */
 #define TP_PAUSE_SECS 2e-5  /* wait this long spinning, */
 #define TP_SPIN_SECS 2e-4   /* this long yielding the CPU, then sleep */
 
@@ -107,6 +108,7 @@ struct tr_par {
     const nnrt_real *up_grad;
     const nnrt_optim *up_opt;
     long up_t;
+    int up_reduce; /* each task sums its range of the chunks' gradients first */
 };
 
 /* ------------------------------------------------------------------ */
@@ -544,6 +546,7 @@ double nnrt_threads_loss_grad(tr_par *p, const nnrt_real *params, const nnrt_rea
         tp_chunk(p, 0, 0);
         return p->loss[0];
     }
+    /* K == 1 leaves p->K == 1: nothing for nnrt_threads_update to sum */
     tp_run(p, tp_chunk, p, K, 1);
     double loss = 0.0;
     for (long k = 0; k < K; k++) {
@@ -552,8 +555,6 @@ double nnrt_threads_loss_grad(tr_par *p, const nnrt_real *params, const nnrt_rea
         p->w[k] = (nnrt_real)((double)rows / (double)n);
         loss += p->loss[k] * (double)rows;
     }
-    long tasks = (long)((m->n_params + (size_t)TP_RED_RANGE - 1) / (size_t)TP_RED_RANGE);
-    tp_run(p, tp_reduce, p, tasks, 1);
     return loss / (double)n;
 }
 
@@ -561,22 +562,28 @@ double nnrt_threads_loss_grad(tr_par *p, const nnrt_real *params, const nnrt_rea
 /* The update in ranges                                                 */
 /* ------------------------------------------------------------------ */
 
-/* Task t: the update of parameters [t*TP_UPD_RANGE, ...). */
+/* Task t: the update of parameters [t*TP_UPD_RANGE, ...), their gradient
+ * summed first when the step left that to the update (the same range: it
+ * is still in this core's cache, and the step needs no job of its own). */
 static void tp_update(void *arg, long t, int thread)
 {
-    (void)thread;
     struct tr_par *p = arg;
     long np = (long)p->m->n_params, a = t * TP_UPD_RANGE;
     long b = a + TP_UPD_RANGE < np ? a + TP_UPD_RANGE : np;
+    if (p->up_reduce)
+        tp_reduce(p, t, thread);
     p->m->update_range(p->up_params, p->up_grad, p->up_state, p->up_opt, p->up_t, a, b);
 }
 
 void nnrt_threads_update(tr_par *p, nnrt_real *params, const nnrt_real *grad, nnrt_real *state,
-                         const nnrt_optim *opt, long t)
+                         const nnrt_optim *opt, long t, int chunked)
 {
     const nnrt_model *m = p->m;
     long tasks = (long)((m->n_params + (size_t)TP_UPD_RANGE - 1) / (size_t)TP_UPD_RANGE);
+    int reduce = chunked && p->K > 1;
     if (tasks < 2 || p->threads < 2 || !m->update_range) {
+        if (reduce)
+            tp_run(p, tp_reduce, p, tasks, p->threads > 1);
         m->update(params, grad, state, opt, t);
         return;
     }
@@ -585,5 +592,6 @@ void nnrt_threads_update(tr_par *p, nnrt_real *params, const nnrt_real *grad, nn
     p->up_state = state;
     p->up_opt = opt;
     p->up_t = t;
+    p->up_reduce = reduce;
     tp_run(p, tp_update, p, tasks, 1);
 }

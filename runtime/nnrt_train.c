@@ -731,7 +731,8 @@ static inline int tr_steps(tr_loop *L, long end, int checked)
             continue;
         }
         double loss;
-        if (n >= L->split) {
+        int chunked = n >= L->split;
+        if (chunked) {
             loss = nnrt_threads_loss_grad(s->c.par, params, tx, ty, ix, n, s->xb, s->yb, grad);
         } else {
             if (ix && n == 1) {
@@ -751,7 +752,7 @@ static inline int tr_steps(tr_loop *L, long end, int checked)
         }
         if (checked)
             memcpy(s->good, params, L->np * sizeof(nnrt_real));
-        nnrt_threads_update(s->c.par, params, grad, state, &L->opt, step + 1);
+        nnrt_threads_update(s->c.par, params, grad, state, &L->opt, step + 1, chunked);
         if (checked && !tr_all_finite(params, L->np)) {
             memcpy(params, s->good, L->np * sizeof(nnrt_real));
             rc = TR_BAD_PARAMS;

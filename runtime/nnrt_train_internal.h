@@ -184,10 +184,12 @@ int nnrt_threads_reserve(tr_par *p, long rows);
 void nnrt_threads_free(tr_par *p);
 /* The threads a step of n rows runs on. */
 int nnrt_threads_for(const tr_par *p, long n);
-/* m->loss_grad over n rows in nnrt_threads_chunks(m, n) chunks, the
- * gradients summed in a fixed order into grad; returns the mean loss.
- * The rows are x/y (ix NULL), or rows ix[0..n) of x/y, gathered chunk by
- * chunk into xb/yb (n rows each). */
+/* m->loss_grad over n rows in nnrt_threads_chunks(m, n) chunks, each
+ * chunk's gradient into its own buffer (chunk 0's into grad); returns the
+ * mean loss.  The sum of the buffers into grad, in a fixed order, is left
+ * to nnrt_threads_update(..., chunked = 1), which must follow before grad
+ * is read.  The rows are x/y (ix NULL), or rows ix[0..n) of x/y, gathered
+ * chunk by chunk into xb/yb (n rows each). */
 double nnrt_threads_loss_grad(tr_par *p, const nnrt_real *params, const nnrt_real *x, const nnrt_real *y,
                               const long *ix, long n, nnrt_real *xb, nnrt_real *yb, nnrt_real *grad);
 /* A job: tasks 0..ntasks-1 of fn, each run once, on the threads when its
@@ -195,9 +197,10 @@ double nnrt_threads_loss_grad(tr_par *p, const nnrt_real *params, const nnrt_rea
  * (0 = the caller) names the workspace a task may use. */
 /* The optimizer's step: m->update, or for a model of 32768 parameters or
  * more with threads, m->update_range over ranges of 16384 on the threads:
- * the same bits (each parameter's step is its own). */
+ * the same bits (each parameter's step is its own).  chunked: grad came
+ * from nnrt_threads_loss_grad, whose chunks' sum each range takes first. */
 void nnrt_threads_update(tr_par *p, nnrt_real *params, const nnrt_real *grad, nnrt_real *state,
-                         const nnrt_optim *opt, long t);
+                         const nnrt_optim *opt, long t, int chunked);
 typedef void (*tr_task_fn)(void *arg, long task, int thread);
 void nnrt_threads_run(tr_par *p, tr_task_fn fn, void *arg, long ntasks, double flops);
 void *nnrt_threads_ws(const tr_par *p, int thread);
