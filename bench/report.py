@@ -101,6 +101,29 @@ def micro_tables(idx, peak):
                 sp = "%.1fx" % (t["novec"] / t["avx2"]) if "avx2" in t and "novec" in t else "-"
                 out.append("| %s | %d | %s | %s | %s |" % (shape, batch, pas, " | ".join(cells), sp))
     out.append("")
+    # The floor of a per-sample update: its dependency chain, link by link
+    # (bench_micro's latency/ rows; docs/trainer.md, "The fused step").
+    lat = {k: idx.get("latency/" + k) for k in ("sigmoid+sub/scalar", "sigmoid+sub/inline",
+                                                 "add", "mul")}
+    fused = idx.get("fused/sex/avx512") or idx.get("fused/sex/avx2")
+    if all(lat.values()):
+        ns = {k: 1e9 * b.get("s_per_link", 0.0) for k, b in lat.items()}
+        ops = 8 * ns["mul"] + 10 * ns["add"]
+        call = 2 * (ns["sigmoid+sub/scalar"] - ns["add"]) + ops
+        inl = 2 * (ns["sigmoid+sub/inline"] - ns["add"]) + ops
+        out.append("### The chain of a per-sample update: one link's latency\n")
+        out.append("| link | ns |")
+        out.append("|---|---|")
+        for k in ("sigmoid+sub/scalar", "sigmoid+sub/inline", "add", "mul"):
+            out.append("| %s | %.2f |" % (k, ns[k]))
+        out.append("")
+        out.append("sex (2-2-1, sigmoid, mse): each update waits for the one before through "
+                   "two sigmoids, 8 multiplies and 10 adds (docs/trainer.md). Floor with the "
+                   "sigmoid routine the fused step calls: %.1f ns; with the sigmoid written in "
+                   "line: %.1f ns.%s\n" % (call, inl, " The fused step: %.1f ns per update "
+                                             "(fused/sex/%s)." % (fused["cpu_ns"] / 1024,
+                                                                   fused["name"].split("/")[-1])
+                                             if fused else ""))
     out.append("### Vector math, in place over 4096 floats: ns per element\n")
     out.append("| function | libm loop | nnrt_scalar | nnrt_avx2 | nnrt_avx512 | avx2 vs libm |")
     out.append("|---|---|---|---|---|---|")

@@ -208,6 +208,77 @@ void bm_fused(benchmark::State &st, const nnrt_model *m)
     set_flop_counters(st, m, m->flops_train * static_cast<double>(run), run);
 }
 
+// ---- latency: the floor of a per-sample update ------------------------------
+// Per-sample SGD is one dependency chain: the next sample's hidden units
+// wait for this update of W1, which waits for dZ1, dZ2 and so for both
+// layers' activations.  These time one link of such a chain, each link's
+// input the previous one's output, 1000 links an iteration (s_per_link):
+//   sigmoid+sub/scalar   nnrt_scalar_sigmoid(&v, 1), then v - 0.5 to stay in
+//                        range: the routine the fused step calls, with its
+//                        call and its trip through memory;
+//   sigmoid+sub/inline   the same arithmetic written in line (libm's expf,
+//                        the clamp, an add, a divide, the select);
+//   add, mul             one float add, one multiply.
+// A tiny net's update cannot take less than the sum of its chain's links
+// (docs/trainer.md, "The fused step").
+const long latency_links = 1000;
+
+void set_link_counter(benchmark::State &st)
+{
+    st.counters["s_per_link"] = benchmark::Counter(
+        static_cast<double>(latency_links),
+        benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+void bm_latency_sigmoid(benchmark::State &st)
+{
+    float v = 0.3f;
+    for (auto _ : st) {
+        for (long i = 0; i < latency_links; i++) {
+            nnrt_scalar_sigmoid(&v, 1);
+            v = v - 0.5f;
+        }
+        benchmark::DoNotOptimize(v);
+    }
+    set_link_counter(st);
+}
+
+void bm_latency_sigmoid_inline(benchmark::State &st)
+{
+    float v = 0.3f;
+    for (auto _ : st) {
+        for (long i = 0; i < latency_links; i++) {
+            float m = -std::fabs(v);
+            float e = std::exp(-104.0f > m ? -104.0f : m);
+            v = (v >= 0.0f ? 1.0f : e) / (1.0f + e) - 0.5f;
+        }
+        benchmark::DoNotOptimize(v);
+    }
+    set_link_counter(st);
+}
+
+void bm_latency_add(benchmark::State &st)
+{
+    float v = 0.3f;
+    for (auto _ : st) {
+        for (long i = 0; i < latency_links; i++)
+            v = v + 1e-7f;
+        benchmark::DoNotOptimize(v);
+    }
+    set_link_counter(st);
+}
+
+void bm_latency_mul(benchmark::State &st)
+{
+    float v = 0.3f;
+    for (auto _ : st) {
+        for (long i = 0; i < latency_links; i++)
+            v = v * 1.0000001f;
+        benchmark::DoNotOptimize(v);
+    }
+    set_link_counter(st);
+}
+
 // ---- vector math ----------------------------------------------------------
 
 typedef void (*math_fn)(float *, long);
@@ -310,6 +381,10 @@ void register_all()
             }
         }
     }
+    benchmark::RegisterBenchmark("latency/sigmoid+sub/scalar", bm_latency_sigmoid);
+    benchmark::RegisterBenchmark("latency/sigmoid+sub/inline", bm_latency_sigmoid_inline);
+    benchmark::RegisterBenchmark("latency/add", bm_latency_add);
+    benchmark::RegisterBenchmark("latency/mul", bm_latency_mul);
     for (const math_row &r : math_rows)
         if (runs_here(r.impl))
             for (long n : {64L, 4096L})
