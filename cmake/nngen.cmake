@@ -22,7 +22,7 @@
 #              object library with LIBRARY) that links nothing: declare
 #              NAME_predict and the rest (docs/inference.md) in your code,
 #              or #include ${<target>_SOURCE} for the size macros too.
-# The libraries pass nngen::nnrt on (PUBLIC): nnrt.h, SLEEF, zlib, libm.
+# The libraries pass nngen::nnrt on (PUBLIC): nnrt.h, SLEEF, libdeflate, zlib, libm.
 # ISA all (the default) carries every path the target can have and picks
 # the best at run time: no flags needed.  ISA avx2 and avx512 (one fixed
 # path) are compiled with NNGEN_AVX2_FLAGS / NNGEN_AVX512_FLAGS (-mavx2
