@@ -230,53 +230,41 @@ void set_link_counter(benchmark::State &st)
         benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
-void bm_latency_sigmoid(benchmark::State &st)
+// The chain: v = link(v), latency_links times an iteration (the template
+// is instantiated per link, so each link is compiled in line).
+template <typename Link>
+void bm_latency(benchmark::State &st, Link link)
 {
     float v = 0.3f;
     for (auto _ : st) {
-        for (long i = 0; i < latency_links; i++) {
-            nnrt_scalar_sigmoid(&v, 1);
-            v = v - 0.5f;
-        }
+        for (long i = 0; i < latency_links; i++)
+            v = link(v);
         benchmark::DoNotOptimize(v);
     }
     set_link_counter(st);
 }
 
-void bm_latency_sigmoid_inline(benchmark::State &st)
+void register_latency()
 {
-    float v = 0.3f;
-    for (auto _ : st) {
-        for (long i = 0; i < latency_links; i++) {
+    benchmark::RegisterBenchmark("latency/sigmoid+sub/scalar", [](benchmark::State &st) {
+        bm_latency(st, [](float v) {
+            nnrt_scalar_sigmoid(&v, 1);
+            return v - 0.5f;
+        });
+    });
+    benchmark::RegisterBenchmark("latency/sigmoid+sub/inline", [](benchmark::State &st) {
+        bm_latency(st, [](float v) {
             float m = -std::fabs(v);
             float e = std::exp(-104.0f > m ? -104.0f : m);
-            v = (v >= 0.0f ? 1.0f : e) / (1.0f + e) - 0.5f;
-        }
-        benchmark::DoNotOptimize(v);
-    }
-    set_link_counter(st);
-}
-
-void bm_latency_add(benchmark::State &st)
-{
-    float v = 0.3f;
-    for (auto _ : st) {
-        for (long i = 0; i < latency_links; i++)
-            v = v + 1e-7f;
-        benchmark::DoNotOptimize(v);
-    }
-    set_link_counter(st);
-}
-
-void bm_latency_mul(benchmark::State &st)
-{
-    float v = 0.3f;
-    for (auto _ : st) {
-        for (long i = 0; i < latency_links; i++)
-            v = v * 1.0000001f;
-        benchmark::DoNotOptimize(v);
-    }
-    set_link_counter(st);
+            return (v >= 0.0f ? 1.0f : e) / (1.0f + e) - 0.5f;
+        });
+    });
+    benchmark::RegisterBenchmark("latency/add", [](benchmark::State &st) {
+        bm_latency(st, [](float v) { return v + 1e-7f; });
+    });
+    benchmark::RegisterBenchmark("latency/mul", [](benchmark::State &st) {
+        bm_latency(st, [](float v) { return v * 1.0000001f; });
+    });
 }
 
 // ---- vector math ----------------------------------------------------------
@@ -381,10 +369,7 @@ void register_all()
             }
         }
     }
-    benchmark::RegisterBenchmark("latency/sigmoid+sub/scalar", bm_latency_sigmoid);
-    benchmark::RegisterBenchmark("latency/sigmoid+sub/inline", bm_latency_sigmoid_inline);
-    benchmark::RegisterBenchmark("latency/add", bm_latency_add);
-    benchmark::RegisterBenchmark("latency/mul", bm_latency_mul);
+    register_latency();
     for (const math_row &r : math_rows)
         if (runs_here(r.impl))
             for (long n : {64L, 4096L})
