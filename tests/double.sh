@@ -9,6 +9,8 @@
 # - NNGW across precisions is refused in one line (exit 1), both ways;
 # - .npz converts both ways: float32 arrays into the double model, float64
 #   into the float one, and the predictions agree to float precision;
+# - a gzip'd IDX file trains the weights the plain one does, in both
+#   precisions, on 1 and 2 threads (the in-place conversion);
 # - --info says dtype double and the scalar path;
 # - every object of libnnrt's double build exports only _d names.
 set -u
@@ -51,6 +53,40 @@ awk -F, 'NR == FNR { d[FNR] = $1; next }
          { r = $1 - d[FNR]; if (r < 0) r = -r; if (r > 1e-6) { print "double.sh: f.npz sample " FNR ": double " d[FNR] ", float " $1; bad = 1 } }
          END { exit bad }' "$T/pfd" "$T/pff" || bad=1
 head -n 1 "$T/pd" | grep -Eq '^[0-9.e-]{15,}' || fail "double --predict prints few digits: $(head -n 1 "$T/pd")"
+
+# A gzip'd IDX file is inflated into the tail of the float array and turned
+# into reals in place (runtime/nnrt_idx.c): for doubles, bytes at 7/8 of the
+# array.  Trained from it, both precisions give the weights the plain file
+# gives, on 1 and 2 threads.  400 samples of 2 pixels, XOR-like labels.
+m=400
+{
+    printf '\000\000\010\002\000\000\001\220\000\000\000\002'
+    i=0
+    while [ $i -lt $m ]; do
+        printf "\\$(printf '%03o' $(( (i * 37) % 256 )))\\$(printf '%03o' $(( (i * 91 + 7) % 256 )))"
+        i=$((i + 1))
+    done
+} > "$T/g-images-idx2-ubyte"
+{
+    printf '\000\000\010\001\000\000\001\220'
+    i=0
+    while [ $i -lt $m ]; do
+        printf "\\$(( ((i * 37) % 256 >= 128) != ((i * 91 + 7) % 256 >= 128) ))"
+        i=$((i + 1))
+    done
+} > "$T/g-labels-idx1-ubyte"
+[ "$(wc -c < "$T/g-images-idx2-ubyte")" = 812 ] || fail "the test's IDX images are not 812 bytes"
+gzip -c "$T/g-images-idx2-ubyte" > "$T/g-images-idx2-ubyte.gz"
+for prog in "$D" "$F"; do
+    for th in 1 2; do
+        "$prog" --train "$T/g-images-idx2-ubyte" --epochs 3 --threads $th --save "$T/plain.nngw" \
+            --quiet > /dev/null 2> "$T/err" || fail "$prog on plain IDX: $(cat "$T/err")"
+        "$prog" --train "$T/g-images-idx2-ubyte.gz" --epochs 3 --threads $th --save "$T/gz.nngw" \
+            --quiet > /dev/null 2> "$T/err" || fail "$prog on gzip'd IDX: $(cat "$T/err")"
+        cmp -s "$T/plain.nngw" "$T/gz.nngw" ||
+            fail "$prog, --threads $th: the gzip'd IDX file trains other weights than the plain one"
+    done
+done
 
 "$D" --info > "$T/info" || fail "--info failed"
 grep -q '^dtype double' "$T/info" || fail "--info has no 'dtype double' line"
