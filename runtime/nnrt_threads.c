@@ -546,7 +546,6 @@ double nnrt_threads_loss_grad(tr_par *p, const nnrt_real *params, const nnrt_rea
         tp_chunk(p, 0, 0);
         return p->loss[0];
     }
-    /* K == 1 leaves p->K == 1: nothing for nnrt_threads_update to sum */
     tp_run(p, tp_chunk, p, K, 1);
     double loss = 0.0;
     for (long k = 0; k < K; k++) {
